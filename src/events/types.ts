@@ -1,0 +1,89 @@
+// TypeScript shapes of the event contracts (design §3). schemas/*.avsc and schemas/*.schema.json are the
+// source of truth; test/unit/events/contracts.test.ts proves zod, JSON Schema and Avro agree with them.
+
+export type FeatureValue = number | string | boolean | null;
+
+export interface PredictionEvent {
+  eventId: string;
+  modelId: string;
+  modelVersion: string;
+  /** event time, epoch millis (JSON input may give ISO-8601; decoders normalise to millis) */
+  timestamp: number;
+  prediction?: number | null;
+  predictedClass?: string | null;
+  confidence?: number | null;
+  latencyMs?: number | null;
+  features?: Record<string, FeatureValue> | null;
+  attributes?: Record<string, string> | null;
+}
+
+export interface OutcomeEvent {
+  eventId: string;
+  modelId: string;
+  timestamp: number;
+  actual?: number | null;
+  actualClass?: string | null;
+}
+
+export type Status = "ok" | "warning" | "critical";
+
+export interface WindowRef {
+  id: string;
+  start: number;
+  end: number;
+  count: number;
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+}
+
+export interface BaselineRef {
+  kind: "reference" | "rolling";
+  id: string;
+  count: number;
+}
+
+export type SignalKind = "numeric" | "categorical";
+
+export interface SignalResult {
+  signal: string;
+  kind: SignalKind;
+  status: Status;
+  /** statistic name → value (numeric: psi, ks, ksPValue, wasserstein, jsDistance, hellinger, meanShiftSigma, …) */
+  statistics: Record<string, number>;
+  threshold: { statistic: string; value: number };
+}
+
+export interface DriftEvent {
+  type: "drift";
+  eventId: string;
+  modelId: string;
+  modelVersion: string;
+  status: Status;
+  previousStatus: Status;
+  window: WindowRef;
+  baseline: BaselineRef;
+  signals: SignalResult[];
+  emittedAt: number;
+}
+
+export type RetrainReason = "drift" | "performance" | "manual" | "max_age";
+
+export interface RetrainEvidence {
+  signals: string[];
+  windows: string[];
+  /** signal → statistic name → value, from the window that triggered the request */
+  statistics: Record<string, Record<string, number>>;
+}
+
+export interface RetrainRequest {
+  type: "retrain";
+  requestId: string;
+  modelId: string;
+  modelVersion: string;
+  reason: RetrainReason;
+  severity: Status;
+  evidence: RetrainEvidence;
+  cooldownUntil: number;
+  requestedAt: number;
+}

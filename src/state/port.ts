@@ -1,0 +1,83 @@
+// The StateStore port: everything the service persists goes through here. Adapters: InMemoryStateStore
+// (unit tests, replay) and RedisStateStore (service). One conformance suite runs against both
+// (test/unit/state/conformance.ts).
+
+/** A Kafka partition as seen by one consumer group. */
+export interface PartitionRef {
+  group: string;
+  topic: string;
+  partition: number;
+}
+
+/** Serialised engine state of one model inside one partition, split by how often it changes. */
+export interface StoredModel {
+  /** open window, counters — rewritten on every batch that touched the model */
+  hot: Uint8Array;
+  /** baselines, closed windows, hysteresis — rewritten only when a window closes */
+  cold: Uint8Array;
+}
+
+export interface StoredPartition {
+  /** last applied offset (Kafka int64 as decimal string), null when nothing was ever applied */
+  offset: string | null;
+  /** partition-level engine state (watermark, counters) */
+  meta: Uint8Array | null;
+  models: Map<string, StoredModel>;
+}
+
+export interface OutboxEntry {
+  /** deterministic id (DriftEvent.eventId / RetrainRequest.requestId) — also the Kafka message key header */
+  id: string;
+  topic: string;
+  key: string;
+  /** JSON bytes of the output event */
+  value: Uint8Array;
+}
+
+export interface PartitionWrite {
+  /** fence: the offset this writer loaded or last wrote; the write fails with StaleStateError otherwise */
+  expectedOffset: string | null;
+  /** last applied offset after this write */
+  offset: string;
+  meta: Uint8Array;
+  /** only the parts that changed; a missing hot/cold keeps the stored one */
+  models: Map<string, Partial<StoredModel>>;
+  /** outputs derived from this batch, appended to the partition's outbox in the same atomic step */
+  outbox: OutboxEntry[];
+}
+
+export interface RetrainLockResult {
+  acquired: boolean;
+  /** request id currently holding the lock (== requestId when acquired or re-acquired idempotently) */
+  holder: string;
+}
+
+export interface StateStore {
+  loadPartition(p: PartitionRef): Promise<StoredPartition>;
+  /** Atomic: state, offset and outbox entries are written together or not at all. */
+  commitPartition(p: PartitionRef, w: PartitionWrite): Promise<void>;
+  /** Outbox entries not yet acknowledged, oldest first. */
+  pendingOutbox(p: PartitionRef, limit: number): Promise<OutboxEntry[]>;
+  /** Remove published entries from the outbox (idempotent). */
+  ackOutbox(p: PartitionRef, ids: readonly string[]): Promise<void>;
+  /**
+   * At most one retrain request per model per cooldown across all replicas: SET-if-absent with TTL.
+   * Re-acquiring with the same requestId succeeds (idempotent after a crash).
+   */
+  acquireRetrainLock(modelId: string, requestId: string, ttlMs: number): Promise<RetrainLockResult>;
+  /** Imported reference baselines (baseline import), keyed by model and version. */
+  putReferenceBaseline(modelId: string, modelVersion: string, bytes: Uint8Array): Promise<void>;
+  getReferenceBaseline(modelId: string, modelVersion: string): Promise<Uint8Array | null>;
+  close(): Promise<void>;
+}
+
+/** The stored offset is not the one this writer expected: another replica owns the partition now. */
+export class StaleStateError extends Error {
+  override readonly name = "StaleStateError";
+  constructor(
+    message: string,
+    readonly context: { partition: PartitionRef; expectedOffset: string | null; storedOffset: string | null },
+  ) {
+    super(message);
+  }
+}
