@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 // Redis, started once per run by test/integration/global-setup.ts — it fails loudly if the
 // infrastructure cannot start; nothing is skipped silently).
 export default defineConfig({
+  root: new URL("..", import.meta.url).pathname,
   test: {
     projects: [
       {
