@@ -1,0 +1,46 @@
+// Reference and rolling baselines (design §4 "Baselines").
+// reference: pinned — imported, or the merge of the first `warmupWindows` windows of a model version.
+// rolling: the merge of the last `rollingWindows` closed windows.
+import type { ClosedWindow } from "../windows/window.ts";
+import { mergeSignalSketches, type SignalLimits, type SignalSketches } from "../windows/signals.ts";
+
+export interface Baseline {
+  kind: "reference" | "rolling";
+  id: string;
+  /** events the baseline was built from */
+  count: number;
+  /** event-time span of the data it was built from */
+  start: number;
+  end: number;
+  source: "warmup" | "import" | "rolling";
+  signals: SignalSketches;
+}
+
+export function baselineFromWindows(
+  kind: "reference" | "rolling",
+  modelId: string,
+  modelVersion: string,
+  windows: readonly ClosedWindow[],
+  limits: SignalLimits,
+): Baseline {
+  const first = windows[0];
+  const last = windows[windows.length - 1];
+  return {
+    kind,
+    id: `${modelId}@${modelVersion}/${kind}/w${first?.seq ?? 0}-w${last?.seq ?? 0}`,
+    count: windows.reduce((n, w) => n + w.count, 0),
+    start: windows.reduce((t, w) => Math.min(t, w.start), first?.start ?? 0),
+    end: windows.reduce((t, w) => Math.max(t, w.end), last?.end ?? 0),
+    source: kind === "reference" ? "warmup" : "rolling",
+    signals: mergeSignalSketches(
+      windows.map((w) => w.signals),
+      limits,
+    ),
+  };
+}
+
+/** Append a closed window to the rolling list, keeping the last `size`. Returns the new list. */
+export function pushRolling(rolling: readonly ClosedWindow[], closed: ClosedWindow, size: number): ClosedWindow[] {
+  const next = [...rolling, closed];
+  return next.length > size ? next.slice(next.length - size) : next;
+}

@@ -1,0 +1,116 @@
+// Config file schema (YAML or JSON) validated by zod. Every key has a default, so an empty file is valid.
+// `models.<modelId>` overrides any part of `defaults` for one model (deep merge).
+import { z } from "zod";
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const probability = z.number().gt(0).lt(1);
+
+const floorsSchema = z
+  .object({
+    warning: z.number().nonnegative(),
+    critical: z.number().nonnegative(),
+  })
+  .strict()
+  .refine((f) => f.critical >= f.warning, { message: "critical floor must be >= warning floor" });
+
+export const modelSettingsSchema = z
+  .object({
+    window: z
+      .object({
+        maxEvents: positiveInt.default(1000),
+        maxDurationMs: positiveInt.default(300_000),
+        minEvents: positiveInt.default(100),
+        /** events older than the partition's max event time minus this are "late" */
+        allowedLatenessMs: nonNegativeInt.default(60_000),
+      })
+      .strict()
+      .default({}),
+    baseline: z
+      .object({
+        warmupWindows: positiveInt.default(5),
+        rollingWindows: positiveInt.default(24),
+      })
+      .strict()
+      .default({}),
+    detection: z
+      .object({
+        falseAlarmRate: probability.default(0.001),
+        consecutiveWindows: positiveInt.default(2),
+        correction: z.enum(["bonferroni", "benjamini-hochberg"]).default("bonferroni"),
+        /** a signal needs this many non-missing values on both sides to be tested */
+        minSignalCount: positiveInt.default(30),
+        /** effect-size floors: Wasserstein-1 / σ_ref for numbers */
+        numericFloors: floorsSchema.default({ warning: 0.1, critical: 0.2 }),
+        /** effect-size floors: L∞ of class shares for categories */
+        categoricalFloors: floorsSchema.default({ warning: 0.05, critical: 0.08 }),
+        /** effect-size floors: absolute change of a feature's missing share */
+        missingShareFloors: floorsSchema.default({ warning: 0.05, critical: 0.1 }),
+      })
+      .strict()
+      .default({}),
+    retrain: z
+      .object({
+        consecutiveWindows: positiveInt.default(3),
+        cooldownMs: positiveInt.default(43_200_000),
+        /** signals whose critical drift may trigger a retrain; empty = any signal */
+        signals: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type ModelSettings = z.infer<typeof modelSettingsSchema>;
+
+export const configSchema = z
+  .object({
+    kafka: z
+      .object({
+        brokers: z.array(z.string().min(1)).min(1).default(["127.0.0.1:19092"]),
+        clientId: z.string().min(1).default("drift-detector"),
+        groupId: z.string().min(1).default("drift-detector"),
+        topics: z
+          .object({
+            predictions: z.string().min(1).default("ml.predictions"),
+            outcomes: z.string().min(1).default("ml.outcomes"),
+            drift: z.string().min(1).default("ml.drift-events"),
+            retrain: z.string().min(1).default("ml.retrain-requests"),
+            deadLetter: z.string().min(1).default("ml.predictions.dlq"),
+          })
+          .strict()
+          .default({}),
+        createTopics: z.boolean().default(true),
+        partitions: positiveInt.default(3),
+        replicationFactor: positiveInt.default(1),
+        /** output encoding: avro needs schemaRegistry.url */
+        outputFormat: z.enum(["json", "avro"]).default("json"),
+      })
+      .strict()
+      .default({}),
+    redis: z
+      .object({
+        url: z.string().min(1).default("redis://127.0.0.1:16379"),
+        keyPrefix: z.string().min(1).default("dd"),
+      })
+      .strict()
+      .default({}),
+    schemaRegistry: z.object({ url: z.string().url().optional() }).strict().default({}),
+    metrics: z.object({ port: z.number().int().min(0).max(65535).default(9464) }).strict().default({}),
+    limits: z
+      .object({
+        maxModels: positiveInt.default(1000),
+        maxVersionsPerModel: positiveInt.default(5),
+        maxFeaturesPerModel: positiveInt.default(100),
+        maxCategories: positiveInt.default(50),
+        maxMessageBytes: positiveInt.default(1_048_576),
+      })
+      .strict()
+      .default({}),
+    defaults: modelSettingsSchema.default({}),
+    /** per-model overrides of `defaults`; validated after merging */
+    models: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "model ids match [A-Za-z0-9._-]{1,64}"), z.unknown()).default({}),
+  })
+  .strict();
+
+export type DetectorConfig = z.infer<typeof configSchema>;

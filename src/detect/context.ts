@@ -1,0 +1,22 @@
+// Builds the engine's context from the resolved config (the shell supplies the clock).
+import type { ResolvedConfig } from "../config/load.ts";
+import type { Baseline } from "../baseline/baseline.ts";
+import type { EngineContext } from "./engine.ts";
+
+export function engineContextFrom(
+  config: ResolvedConfig,
+  clock: () => number,
+  importedReference?: (modelId: string, modelVersion: string) => Baseline | undefined,
+): EngineContext {
+  return {
+    settingsFor: (modelId) => config.settingsFor(modelId),
+    limits: {
+      maxModels: config.limits.maxModels,
+      maxVersionsPerModel: config.limits.maxVersionsPerModel,
+      maxFeaturesPerModel: config.limits.maxFeaturesPerModel,
+      maxCategories: config.limits.maxCategories,
+    },
+    clock,
+    importedReference,
+  };
+}

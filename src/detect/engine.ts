@@ -1,0 +1,303 @@
+// The detection engine: pure, synchronous, no I/O. The shell (Kafka pipeline or `replay`) feeds it events of
+// one partition in offset order; it keeps all state in plain data (PartitionState) and returns outputs.
+// For speed the state is updated in place; the engine is its only writer, and it records which models
+// changed (dirtyHot/dirtyCold) so the shell persists only those.
+//
+// Determinism: every decision depends only on the sequence of events (event time, not wall-clock), so the
+// same input gives the same windows, statuses and output ids however it is batched, crashed or replayed.
+import type { DriftEvent, PredictionEvent, RetrainRequest, Status } from "../events/types.ts";
+import type { ModelSettings } from "../config/schema.ts";
+import { baselineFromWindows, pushRolling, type Baseline } from "../baseline/baseline.ts";
+import {
+  addToWindow,
+  closeOrMergeForward,
+  closeWindow,
+  createOpenWindow,
+  isFull,
+  reachesDeadline,
+  type ClosedWindow,
+  type OpenWindow,
+} from "../windows/window.ts";
+import { createFeatureRegistry, type FeatureRegistry, type SignalLimits } from "../windows/signals.ts";
+import { evaluateWindow, type WindowEvaluation } from "./evaluate.ts";
+import { createHysteresis, nextHysteresis, type HysteresisState } from "./hysteresis.ts";
+import { createRetrainState, decideRetrain, type RetrainState } from "./retrain.ts";
+import { deterministicId } from "./ids.ts";
+
+export interface EngineLimits extends SignalLimits {
+  maxModels: number;
+  maxVersionsPerModel: number;
+}
+
+export interface EngineContext {
+  settingsFor(modelId: string): ModelSettings;
+  limits: EngineLimits;
+  /** wall-clock for `emittedAt`/`requestedAt` only; never used in decisions */
+  clock(): number;
+  /** an imported reference baseline for a model version, when one exists */
+  importedReference?(modelId: string, modelVersion: string): Baseline | undefined;
+}
+
+export interface VersionState {
+  modelVersion: string;
+  window: OpenWindow;
+  registry: FeatureRegistry;
+  /** closed windows collected to build the reference; emptied once the reference exists */
+  warmup: ClosedWindow[];
+  reference: Baseline | null;
+  rolling: ClosedWindow[];
+  hysteresis: HysteresisState;
+  windowsClosed: number;
+  lastEventTime: number;
+}
+
+export interface ModelState {
+  modelId: string;
+  versions: Map<string, VersionState>;
+  retrain: RetrainState;
+}
+
+export interface PartitionCounters {
+  accepted: number;
+  late: number;
+  /** events dropped because the partition already tracks maxModels models */
+  modelLimit: number;
+  windowsClosed: number;
+  windowsMergedForward: number;
+}
+
+export interface PartitionState {
+  partition: number;
+  /** largest event time seen in the partition */
+  maxEventTime: number;
+  /** smallest deadline among open windows (Infinity when none) — avoids scanning models per event */
+  nextDeadline: number;
+  models: Map<string, ModelState>;
+  counters: PartitionCounters;
+  /** models whose open window changed / whose baselines or statuses changed since the last persist */
+  dirtyHot: Set<string>;
+  dirtyCold: Set<string>;
+}
+
+/** What a closed window produced — the metrics read this, outputs are derived from it. */
+export interface WindowClosed {
+  kind: "window";
+  modelId: string;
+  modelVersion: string;
+  window: ClosedWindow;
+  /** null during warmup (no reference yet) */
+  evaluation: WindowEvaluation | null;
+  status: Status;
+  previousStatus: Status;
+  reference: Baseline | null;
+}
+
+export type EngineOutput = WindowClosed | { kind: "drift"; event: DriftEvent } | { kind: "retrain"; request: RetrainRequest };
+
+export function createPartitionState(partition: number): PartitionState {
+  return {
+    partition,
+    maxEventTime: 0,
+    nextDeadline: Number.POSITIVE_INFINITY,
+    models: new Map(),
+    counters: { accepted: 0, late: 0, modelLimit: 0, windowsClosed: 0, windowsMergedForward: 0 },
+    dirtyHot: new Set(),
+    dirtyCold: new Set(),
+  };
+}
+
+export function createVersionState(modelVersion: string): VersionState {
+  return {
+    modelVersion,
+    window: createOpenWindow(0),
+    registry: createFeatureRegistry(),
+    warmup: [],
+    reference: null,
+    rolling: [],
+    hysteresis: createHysteresis(),
+    windowsClosed: 0,
+    lastEventTime: 0,
+  };
+}
+
+function versionFor(state: PartitionState, event: PredictionEvent, ctx: EngineContext): { model: ModelState; version: VersionState } | null {
+  let model = state.models.get(event.modelId);
+  if (model === undefined) {
+    if (state.models.size >= ctx.limits.maxModels) return null;
+    model = { modelId: event.modelId, versions: new Map(), retrain: createRetrainState() };
+    state.models.set(event.modelId, model);
+    state.dirtyCold.add(event.modelId);
+  }
+  let version = model.versions.get(event.modelVersion);
+  if (version === undefined) {
+    if (model.versions.size >= ctx.limits.maxVersionsPerModel) {
+      // Evict the version that has been silent longest: canaries come and go, the cap bounds memory.
+      let oldest: VersionState | undefined;
+      for (const v of model.versions.values()) if (oldest === undefined || v.lastEventTime < oldest.lastEventTime) oldest = v;
+      if (oldest !== undefined) model.versions.delete(oldest.modelVersion);
+    }
+    version = createVersionState(event.modelVersion);
+    const imported = ctx.importedReference?.(event.modelId, event.modelVersion);
+    if (imported !== undefined) version.reference = imported;
+    model.versions.set(event.modelVersion, version);
+    state.dirtyCold.add(event.modelId);
+  }
+  return { model, version };
+}
+
+/**
+ * Apply one validated prediction event at input position `offset`. Returns the outputs of any window it
+ * closed (in order). Events whose model exceeds the model limit are counted and ignored.
+ */
+export function applyPrediction(state: PartitionState, event: PredictionEvent, offset: string, ctx: EngineContext): EngineOutput[] {
+  const found = versionFor(state, event, ctx);
+  if (found === null) {
+    state.counters.modelLimit++;
+    return [];
+  }
+  const { model, version } = found;
+  const settings = ctx.settingsFor(event.modelId);
+  const outputs: EngineOutput[] = [];
+  const late = event.timestamp < state.maxEventTime - settings.window.allowedLatenessMs;
+  if (late) state.counters.late++;
+  if (event.timestamp > state.maxEventTime) state.maxEventTime = event.timestamp;
+
+  // Late events never close windows by time: they are folded into the open window (documented in README).
+  if (!late && reachesDeadline(version.window, event.timestamp)) {
+    if (closeOrMergeForward(version.window, event.timestamp, settings.window) === "close") {
+      outputs.push(...finishWindow(state, model, version, settings, ctx));
+    } else state.counters.windowsMergedForward++;
+  }
+  const wasEmpty = version.window.count === 0;
+  addToWindow(version.window, event, offset, late, settings.window, version.registry, ctx.limits);
+  if (wasEmpty) {
+    const expiry = version.window.deadline + settings.window.allowedLatenessMs;
+    if (expiry < state.nextDeadline) state.nextDeadline = expiry;
+  }
+  if (event.timestamp > version.lastEventTime) version.lastEventTime = event.timestamp;
+  state.counters.accepted++;
+  state.dirtyHot.add(event.modelId);
+  if (isFull(version.window, settings.window)) outputs.push(...finishWindow(state, model, version, settings, ctx));
+
+  // Windows of idle models close when the partition's event time passes their deadline (plus lateness).
+  if (state.maxEventTime >= state.nextDeadline) outputs.push(...closeExpiredWindows(state, ctx));
+  return outputs;
+}
+
+/** Close every open window whose deadline the partition's watermark (max event time − lateness) passed. */
+export function closeExpiredWindows(state: PartitionState, ctx: EngineContext): EngineOutput[] {
+  const outputs: EngineOutput[] = [];
+  let next = Number.POSITIVE_INFINITY;
+  // Sorted, so the order of outputs does not depend on the order models were loaded from the store.
+  const models = [...state.models.values()].sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0));
+  for (const model of models) {
+    const settings = ctx.settingsFor(model.modelId);
+    const watermark = state.maxEventTime - settings.window.allowedLatenessMs;
+    for (const version of model.versions.values()) {
+      const w = version.window;
+      if (w.count > 0 && w.deadline <= watermark) {
+        if (closeOrMergeForward(w, watermark, settings.window) === "close") outputs.push(...finishWindow(state, model, version, settings, ctx));
+        else {
+          state.counters.windowsMergedForward++;
+          state.dirtyHot.add(model.modelId);
+        }
+      }
+      const d = version.window.count > 0 ? version.window.deadline + settings.window.allowedLatenessMs : Number.POSITIVE_INFINITY;
+      if (d < next) next = d;
+    }
+  }
+  state.nextDeadline = next;
+  return outputs;
+}
+
+/** End of input (replay): evaluate every open window that has at least minEvents events. */
+export function flushOpenWindows(state: PartitionState, ctx: EngineContext): EngineOutput[] {
+  const outputs: EngineOutput[] = [];
+  const models = [...state.models.values()].sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0));
+  for (const model of models) {
+    const settings = ctx.settingsFor(model.modelId);
+    for (const version of model.versions.values()) {
+      if (version.window.count >= settings.window.minEvents) outputs.push(...finishWindow(state, model, version, settings, ctx));
+    }
+  }
+  return outputs;
+}
+
+function finishWindow(state: PartitionState, model: ModelState, version: VersionState, settings: ModelSettings, ctx: EngineContext): EngineOutput[] {
+  const closed = closeWindow(version.window, model.modelId, version.modelVersion, state.partition);
+  version.window = createOpenWindow(closed.seq + 1);
+  version.windowsClosed++;
+  state.counters.windowsClosed++;
+  state.dirtyHot.add(model.modelId);
+  state.dirtyCold.add(model.modelId);
+
+  const outputs: EngineOutput[] = [];
+  const previousStatus = version.hysteresis.status;
+  let evaluation: WindowEvaluation | null = null;
+  if (version.reference !== null) {
+    const baselines: Baseline[] = [version.reference];
+    if (version.rolling.length > 0) baselines.push(baselineFromWindows("rolling", model.modelId, version.modelVersion, version.rolling, ctx.limits));
+    evaluation = evaluateWindow(closed.signals, baselines, settings);
+  }
+  if (evaluation !== null) {
+    version.hysteresis = nextHysteresis(version.hysteresis, evaluation.level, settings.detection.consecutiveWindows);
+  }
+  const status = version.hysteresis.status;
+  outputs.push({ kind: "window", modelId: model.modelId, modelVersion: version.modelVersion, window: closed, evaluation, status, previousStatus, reference: version.reference });
+
+  if (evaluation !== null && (status !== "ok" || previousStatus !== "ok")) {
+    outputs.push({ kind: "drift", event: driftEventFor(model.modelId, version.modelVersion, closed, evaluation, status, previousStatus, ctx.clock()) });
+  }
+  if (evaluation !== null) {
+    const decision = decideRetrain(model.retrain, model.modelId, version.modelVersion, status, closed, evaluation.signals, settings, ctx.clock());
+    model.retrain = decision.state;
+    if (decision.request !== null) outputs.push({ kind: "retrain", request: decision.request });
+  }
+
+  // Baselines move after the evaluation, so a window is never compared with itself.
+  if (version.reference === null) {
+    version.warmup.push(closed);
+    if (version.warmup.length >= settings.baseline.warmupWindows) {
+      version.reference = baselineFromWindows("reference", model.modelId, version.modelVersion, version.warmup, ctx.limits);
+      version.warmup = [];
+    }
+  }
+  version.rolling = pushRolling(version.rolling, closed, settings.baseline.rollingWindows);
+  return outputs;
+}
+
+function driftEventFor(
+  modelId: string,
+  modelVersion: string,
+  window: ClosedWindow,
+  evaluation: WindowEvaluation,
+  status: Status,
+  previousStatus: Status,
+  emittedAt: number,
+): DriftEvent {
+  const baseline = evaluation.drivingBaseline;
+  // Signals that moved; a recovery event (status ok) carries none.
+  const signals = evaluation.signals
+    .filter((s) => s.status !== "ok")
+    .map((s) => ({ signal: s.signal, kind: s.kind, status: s.status, statistics: s.statistics, threshold: s.threshold }));
+  return {
+    type: "drift",
+    eventId: deterministicId("drift", modelId, modelVersion, window.id, status),
+    modelId,
+    modelVersion,
+    status,
+    previousStatus,
+    window: {
+      id: window.id,
+      start: window.start,
+      end: window.end,
+      count: window.count,
+      partition: window.partition,
+      firstOffset: window.firstOffset,
+      lastOffset: window.lastOffset,
+    },
+    baseline: { kind: baseline.kind, id: baseline.id, count: baseline.count },
+    signals,
+    emittedAt,
+  };
+}

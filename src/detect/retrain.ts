@@ -1,0 +1,65 @@
+// Retrain policy (design §4 "Retrain requests"): a request when the model stays critical for
+// `retrain.consecutiveWindows` windows on a configured signal, at most one per model per `cooldownMs`
+// of event time. The service adds a Redis lock on top so the cooldown also holds across replicas.
+import type { RetrainRequest, Status } from "../events/types.ts";
+import type { ModelSettings } from "../config/schema.ts";
+import type { ClosedWindow } from "../windows/window.ts";
+import type { SignalEvaluation } from "./evaluate.ts";
+import { deterministicId } from "./ids.ts";
+
+export interface RetrainState {
+  /** consecutive evaluated windows with model status critical on a retrain signal */
+  criticalStreak: number;
+  /** window ids of the current streak (evidence), newest last, at most consecutiveWindows kept */
+  streakWindows: string[];
+  /** event time until which no new request is raised for this model */
+  cooldownUntil: number;
+  lastRequestId: string | null;
+}
+
+export function createRetrainState(): RetrainState {
+  return { criticalStreak: 0, streakWindows: [], cooldownUntil: 0, lastRequestId: null };
+}
+
+function triggeringSignals(signals: readonly SignalEvaluation[], settings: ModelSettings): SignalEvaluation[] {
+  const wanted = settings.retrain.signals;
+  return signals.filter((s) => s.status === "critical" && (wanted.length === 0 || wanted.includes(s.signal)));
+}
+
+export interface RetrainDecision {
+  state: RetrainState;
+  request: RetrainRequest | null;
+}
+
+export function decideRetrain(
+  state: RetrainState,
+  modelId: string,
+  modelVersion: string,
+  status: Status,
+  window: ClosedWindow,
+  signals: readonly SignalEvaluation[],
+  settings: ModelSettings,
+  requestedAt: number,
+): RetrainDecision {
+  const triggers = status === "critical" ? triggeringSignals(signals, settings) : [];
+  if (triggers.length === 0) return { state: { ...state, criticalStreak: 0, streakWindows: [] }, request: null };
+  const needed = settings.retrain.consecutiveWindows;
+  const streakWindows = [...state.streakWindows, window.id].slice(-needed);
+  const next: RetrainState = { ...state, criticalStreak: state.criticalStreak + 1, streakWindows };
+  if (next.criticalStreak < needed || window.end < state.cooldownUntil) return { state: next, request: null };
+  const requestId = deterministicId("retrain", modelId, modelVersion, "drift", window.id);
+  const statistics: Record<string, Record<string, number>> = {};
+  for (const s of triggers) statistics[s.signal] = s.statistics;
+  const request: RetrainRequest = {
+    type: "retrain",
+    requestId,
+    modelId,
+    modelVersion,
+    reason: "drift",
+    severity: "critical",
+    evidence: { signals: triggers.map((s) => s.signal), windows: streakWindows, statistics },
+    cooldownUntil: window.end + settings.retrain.cooldownMs,
+    requestedAt,
+  };
+  return { state: { ...next, cooldownUntil: request.cooldownUntil, lastRequestId: requestId }, request };
+}

@@ -1,0 +1,139 @@
+// The per-window sketches of one model version: one NumericSketch or CategoryCounts per signal.
+// Signal names (design §2): "prediction", "predictedClass", "confidence", "latency", "feature:<name>".
+import type { PredictionEvent } from "../events/types.ts";
+import {
+  addNumeric,
+  addNumericMissing,
+  createNumericSketch,
+  mergeNumericSketches,
+  type NumericSketch,
+} from "../sketch/numeric-sketch.ts";
+import {
+  addCategory,
+  addMissingCategory,
+  createCategoryCounts,
+  mergeCategoryCounts,
+  type CategoryCounts,
+} from "../sketch/categories.ts";
+
+export interface SignalSketches {
+  numeric: Map<string, NumericSketch>;
+  categorical: Map<string, CategoryCounts>;
+  /** feature name → values whose type disagreed with the feature's established kind */
+  typeMismatches: Map<string, number>;
+}
+
+export interface SignalLimits {
+  maxFeaturesPerModel: number;
+  maxCategories: number;
+}
+
+/** Feature kinds are fixed by the first non-null value a model version sends; the cap bounds cardinality. */
+export interface FeatureRegistry {
+  kinds: Map<string, "numeric" | "categorical">;
+  /** feature values dropped because the model already had maxFeaturesPerModel features */
+  droppedValues: number;
+}
+
+export function createSignalSketches(): SignalSketches {
+  return { numeric: new Map(), categorical: new Map(), typeMismatches: new Map() };
+}
+
+export function createFeatureRegistry(): FeatureRegistry {
+  return { kinds: new Map(), droppedValues: 0 };
+}
+
+export function featureSignal(name: string): string {
+  return `feature:${name}`;
+}
+
+function numericSketchFor(s: SignalSketches, signal: string): NumericSketch {
+  let sketch = s.numeric.get(signal);
+  if (sketch === undefined) {
+    sketch = createNumericSketch();
+    s.numeric.set(signal, sketch);
+  }
+  return sketch;
+}
+
+function categorySketchFor(s: SignalSketches, signal: string, limits: SignalLimits): CategoryCounts {
+  let counts = s.categorical.get(signal);
+  if (counts === undefined) {
+    counts = createCategoryCounts(limits.maxCategories);
+    s.categorical.set(signal, counts);
+  }
+  return counts;
+}
+
+// A core signal's sketch exists once the model has sent a value; after that an absent value is "missing".
+function addOptionalNumber(s: SignalSketches, signal: string, value: number | null | undefined): void {
+  if (typeof value === "number") addNumeric(numericSketchFor(s, signal), value);
+  else {
+    const sketch = s.numeric.get(signal);
+    if (sketch !== undefined) addNumericMissing(sketch);
+  }
+}
+
+/** Feed one (already validated) event into the window's sketches. */
+export function addEventToSignals(
+  s: SignalSketches,
+  registry: FeatureRegistry,
+  event: PredictionEvent,
+  limits: SignalLimits,
+): void {
+  addOptionalNumber(s, "prediction", event.prediction);
+  addOptionalNumber(s, "confidence", event.confidence);
+  addOptionalNumber(s, "latency", event.latencyMs);
+  if (typeof event.predictedClass === "string") addCategory(categorySketchFor(s, "predictedClass", limits), event.predictedClass);
+  else {
+    const counts = s.categorical.get("predictedClass");
+    if (counts !== undefined) addMissingCategory(counts);
+  }
+  const features = event.features;
+  if (features == null) return;
+  for (const name in features) {
+    const value = features[name];
+    let kind = registry.kinds.get(name);
+    if (kind === undefined) {
+      if (value === null) continue; // kind unknown until a first value arrives
+      if (registry.kinds.size >= limits.maxFeaturesPerModel) {
+        registry.droppedValues++;
+        continue;
+      }
+      kind = typeof value === "number" ? "numeric" : "categorical";
+      registry.kinds.set(name, kind);
+    }
+    const signal = featureSignal(name);
+    if (kind === "numeric") {
+      if (typeof value === "number") addNumeric(numericSketchFor(s, signal), value);
+      else if (value === null) addNumericMissing(numericSketchFor(s, signal));
+      else s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
+    } else {
+      if (typeof value === "string") addCategory(categorySketchFor(s, signal, limits), value);
+      else if (typeof value === "boolean") addCategory(categorySketchFor(s, signal, limits), value ? "true" : "false");
+      else if (value === null) addMissingCategory(categorySketchFor(s, signal, limits));
+      else s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
+    }
+  }
+}
+
+/** Union of several windows' sketches (for baselines). */
+export function mergeSignalSketches(list: readonly SignalSketches[], limits: SignalLimits): SignalSketches {
+  const out = createSignalSketches();
+  const numericNames = new Set<string>();
+  const categoricalNames = new Set<string>();
+  for (const s of list) {
+    for (const name of s.numeric.keys()) numericNames.add(name);
+    for (const name of s.categorical.keys()) categoricalNames.add(name);
+    for (const [name, n] of s.typeMismatches) out.typeMismatches.set(name, (out.typeMismatches.get(name) ?? 0) + n);
+  }
+  for (const name of numericNames) {
+    const parts = list.map((s) => s.numeric.get(name)).filter((x): x is NumericSketch => x !== undefined);
+    out.numeric.set(name, mergeNumericSketches(parts));
+  }
+  for (const name of categoricalNames) {
+    const parts = list.map((s) => s.categorical.get(name)).filter((x): x is CategoryCounts => x !== undefined);
+    out.categorical.set(name, mergeCategoryCounts(parts, limits.maxCategories));
+  }
+  return out;
+}
