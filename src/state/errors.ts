@@ -1,0 +1,37 @@
+// Failures of a StateStore adapter other than the fence (StaleStateError lives in port.ts).
+// The pipeline pauses and backs off on StateStoreUnavailableError; StateStoreCorruptError needs a human.
+
+import type { PartitionRef } from "./port.ts";
+
+export interface StateStoreErrorContext {
+  /** StateStore method that failed, e.g. "commitPartition" */
+  operation: string;
+  partition?: PartitionRef;
+  modelId?: string;
+  /** the Redis key involved, when one is known */
+  key?: string;
+}
+
+/** The backend could not be reached or did not answer (connection lost, timeout, store closed): retry later. */
+export class StateStoreUnavailableError extends Error {
+  override readonly name = "StateStoreUnavailableError";
+  constructor(
+    message: string,
+    readonly context: StateStoreErrorContext,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The backend answered, but what it holds is not what this store wrote (wrong key type, undecodable entry). */
+export class StateStoreCorruptError extends Error {
+  override readonly name = "StateStoreCorruptError";
+  constructor(
+    message: string,
+    readonly context: StateStoreErrorContext,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,87 @@
+// Redis key layout of the state store. Every key of one (group, topic, partition) carries the same
+// hash tag, so one Lua script can touch all of them on Redis Cluster (one slot). Ids are
+// percent-encoded inside keys so a group, topic or model id containing ":", "|", "{" or "}" cannot
+// change the key structure or move the hash tag.
+
+import type { PartitionRef } from "./port.ts";
+
+/** A string that cannot be placed in a key (bad prefix, lone UTF-16 surrogate, bad partition number). */
+export class InvalidStateKeyError extends Error {
+  override readonly name = "InvalidStateKeyError";
+  constructor(
+    message: string,
+    readonly context: { part: string; value: string },
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Injective encoding of an id into a key segment: encodeURIComponent leaves only
+ * [A-Za-z0-9-_.!~*'()] and "%XX" escapes, none of which is ":", "|", "{" or "}".
+ */
+export function encodeKeyPart(part: string, value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch (cause) {
+    throw new InvalidStateKeyError(`${part} is not valid UTF-16 text: ${String(cause)}`, { part, value });
+  }
+}
+
+export function validateKeyPrefix(prefix: string): string {
+  if (prefix.length === 0 || /[{}]/.test(prefix)) {
+    throw new InvalidStateKeyError('key prefix must be non-empty and contain no "{" or "}" (it would move the hash tag)', {
+      part: "keyPrefix",
+      value: prefix,
+    });
+  }
+  return prefix;
+}
+
+/** All keys of one partition; the order is the KEYS order the Lua scripts expect. */
+export interface PartitionKeys {
+  /** string: last applied offset */
+  offset: string;
+  /** string: partition-level engine state */
+  meta: string;
+  /** hash modelId → hot bytes */
+  hot: string;
+  /** hash modelId → cold bytes */
+  cold: string;
+  /** sorted set outbox id scored by append sequence */
+  outboxOrder: string;
+  /** hash outbox id → framed entry (topic, key, value) */
+  outboxEntries: string;
+  /** string counter: next append sequence */
+  outboxSeq: string;
+}
+
+/** The hash tag content (between the braces) shared by all keys of one partition. */
+export function partitionHashTag(p: PartitionRef): string {
+  if (!Number.isSafeInteger(p.partition) || p.partition < 0) {
+    throw new InvalidStateKeyError("partition must be a non-negative integer", { part: "partition", value: String(p.partition) });
+  }
+  return `g:${encodeKeyPart("group", p.group)}|t:${encodeKeyPart("topic", p.topic)}|p:${p.partition}`;
+}
+
+export function partitionKeys(prefix: string, p: PartitionRef): PartitionKeys {
+  const base = `${prefix}:{${partitionHashTag(p)}}`;
+  return {
+    offset: `${base}:offset`,
+    meta: `${base}:meta`,
+    hot: `${base}:hot`,
+    cold: `${base}:cold`,
+    outboxOrder: `${base}:outbox:order`,
+    outboxEntries: `${base}:outbox:entries`,
+    outboxSeq: `${base}:outbox:seq`,
+  };
+}
+
+/** Not partition-scoped: one lock per model across all replicas and partitions. */
+export function retrainLockKey(prefix: string, modelId: string): string {
+  return `${prefix}:retrain-lock:{${encodeKeyPart("modelId", modelId)}}`;
+}
+
+export function referenceBaselineKey(prefix: string, modelId: string, modelVersion: string): string {
+  return `${prefix}:baseline:{${encodeKeyPart("modelId", modelId)}}:${encodeKeyPart("modelVersion", modelVersion)}`;
+}

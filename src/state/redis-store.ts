@@ -1,0 +1,277 @@
+// RedisStateStore: the StateStore port over ioredis. Each atomic operation is one named Lua script
+// (src/state/redis-scripts.ts); all keys of a partition share one hash tag (src/state/keys.ts).
+// Layout under `<prefix>:{g:<group>|t:<topic>|p:<n>}`:
+//   :offset  string        last applied offset
+//   :meta    string        partition-level state
+//   :hot     hash          modelId → hot bytes
+//   :cold    hash          modelId → cold bytes
+//   :outbox:order   zset   outbox id scored by append sequence (oldest first)
+//   :outbox:entries hash   outbox id → framed entry
+//   :outbox:seq     string append sequence counter
+// Model state lives in two hashes rather than one key per model so that every key a script touches is
+// known before it runs (declared in KEYS, as Redis Cluster requires) and a load is a single script.
+
+import { Redis, type Cluster, type RedisOptions } from "ioredis";
+import { StateStoreCorruptError, StateStoreUnavailableError, type StateStoreErrorContext } from "./errors.ts";
+import { partitionKeys, referenceBaselineKey, retrainLockKey, validateKeyPrefix } from "./keys.ts";
+import {
+  StaleStateError,
+  type OutboxEntry,
+  type PartitionRef,
+  type PartitionWrite,
+  type RetrainLockResult,
+  type StateStore,
+  type StoredModel,
+  type StoredPartition,
+} from "./port.ts";
+import {
+  ackOutboxScript,
+  acquireRetrainLockScript,
+  commitPartitionScript,
+  loadPartitionScript,
+  pendingOutboxScript,
+  stateScripts,
+  type StateScript,
+} from "./redis-scripts.ts";
+
+export interface RedisStateStoreOptions {
+  /** first segment of every key; no "{" or "}"; default "dd" */
+  keyPrefix?: string;
+  /** used only when the store is given a URL and creates (and owns) its client */
+  redisOptions?: RedisOptions;
+}
+
+type RedisClient = Redis | Cluster;
+type ScriptArg = string | Buffer;
+type ScriptCall = (...args: ScriptArg[]) => Promise<unknown>;
+
+// Fail a command after a couple of reconnect attempts instead of ioredis' default 20, so the pipeline
+// learns quickly that Redis is gone and pauses.
+const DEFAULT_REDIS_OPTIONS: RedisOptions = { maxRetriesPerRequest: 2, connectTimeout: 5_000 };
+
+export class RedisStateStore implements StateStore {
+  readonly keyPrefix: string;
+  private readonly client: RedisClient;
+  private readonly ownsClient: boolean;
+  private closed = false;
+
+  /** A URL makes the store create and own its client (closed by close()); a client passed in stays the caller's. */
+  constructor(clientOrUrl: RedisClient | string, options: RedisStateStoreOptions = {}) {
+    this.keyPrefix = validateKeyPrefix(options.keyPrefix ?? "dd");
+    if (typeof clientOrUrl === "string") {
+      this.client = new Redis(clientOrUrl, { ...DEFAULT_REDIS_OPTIONS, ...options.redisOptions });
+      this.ownsClient = true;
+    } else {
+      this.client = clientOrUrl;
+      this.ownsClient = false;
+    }
+    for (const script of stateScripts) {
+      this.client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    }
+  }
+
+  async loadPartition(p: PartitionRef): Promise<StoredPartition> {
+    const ctx = { operation: "loadPartition", partition: { ...p } };
+    const keys = partitionKeys(this.keyPrefix, p);
+    const reply = await this.runScript(loadPartitionScript, ctx, [keys.offset, keys.meta, keys.hot, keys.cold], []);
+    const [offset, meta, hotFlat, coldFlat] = reply.slice(1) as [Buffer | null, Buffer | null, Buffer[], Buffer[]];
+    const hot = pairs(hotFlat);
+    const cold = pairs(coldFlat);
+    const models = new Map<string, StoredModel>();
+    for (const modelId of new Set([...hot.keys(), ...cold.keys()])) {
+      models.set(modelId, { hot: bytesOf(hot.get(modelId)), cold: bytesOf(cold.get(modelId)) });
+    }
+    return { offset: offset === null ? null : offset.toString("utf8"), meta: meta === null ? null : bytesOf(meta), models };
+  }
+
+  async commitPartition(p: PartitionRef, w: PartitionWrite): Promise<void> {
+    const ctx = { operation: "commitPartition", partition: { ...p } };
+    const keys = partitionKeys(this.keyPrefix, p);
+    const args: ScriptArg[] = [
+      w.expectedOffset === null ? "0" : "1",
+      w.expectedOffset ?? "",
+      w.offset,
+      bufferView(w.meta),
+      String(w.models.size),
+    ];
+    for (const [modelId, parts] of w.models) {
+      args.push(
+        modelId,
+        parts.hot === undefined ? "0" : "1",
+        parts.hot === undefined ? "" : bufferView(parts.hot),
+        parts.cold === undefined ? "0" : "1",
+        parts.cold === undefined ? "" : bufferView(parts.cold),
+      );
+    }
+    args.push(String(w.outbox.length));
+    for (const entry of w.outbox) args.push(entry.id, frameOutboxEntry(entry));
+    await this.runScript(
+      commitPartitionScript,
+      ctx,
+      [keys.offset, keys.meta, keys.hot, keys.cold, keys.outboxOrder, keys.outboxEntries, keys.outboxSeq],
+      args,
+      { expectedOffset: w.expectedOffset },
+    );
+  }
+
+  async pendingOutbox(p: PartitionRef, limit: number): Promise<OutboxEntry[]> {
+    const ctx = { operation: "pendingOutbox", partition: { ...p } };
+    if (!Number.isInteger(limit) || limit <= 0) return [];
+    const keys = partitionKeys(this.keyPrefix, p);
+    const reply = await this.runScript(pendingOutboxScript, ctx, [keys.outboxOrder, keys.outboxEntries], [String(limit)]);
+    const flat = reply[1] as Buffer[];
+    const entries: OutboxEntry[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      entries.push(unframeOutboxEntry(flat[i].toString("utf8"), flat[i + 1], { ...ctx, key: keys.outboxEntries }));
+    }
+    return entries;
+  }
+
+  async ackOutbox(p: PartitionRef, ids: readonly string[]): Promise<void> {
+    const ctx = { operation: "ackOutbox", partition: { ...p } };
+    if (ids.length === 0) {
+      this.assertOpen(ctx);
+      return;
+    }
+    const keys = partitionKeys(this.keyPrefix, p);
+    await this.runScript(ackOutboxScript, ctx, [keys.outboxOrder, keys.outboxEntries], [...ids]);
+  }
+
+  async acquireRetrainLock(modelId: string, requestId: string, ttlMs: number): Promise<RetrainLockResult> {
+    assertTtl(ttlMs);
+    const ctx = { operation: "acquireRetrainLock", modelId };
+    const reply = await this.runScript(
+      acquireRetrainLockScript,
+      ctx,
+      [retrainLockKey(this.keyPrefix, modelId)],
+      [requestId, String(ttlMs)],
+    );
+    return { acquired: reply[1] === 1, holder: (reply[2] as Buffer).toString("utf8") };
+  }
+
+  async putReferenceBaseline(modelId: string, modelVersion: string, bytes: Uint8Array): Promise<void> {
+    const key = referenceBaselineKey(this.keyPrefix, modelId, modelVersion);
+    await this.runCommand({ operation: "putReferenceBaseline", modelId, key }, () => this.client.set(key, bufferView(bytes)));
+  }
+
+  async getReferenceBaseline(modelId: string, modelVersion: string): Promise<Uint8Array | null> {
+    const key = referenceBaselineKey(this.keyPrefix, modelId, modelVersion);
+    const bytes = await this.runCommand({ operation: "getReferenceBaseline", modelId, key }, () => this.client.getBuffer(key));
+    return bytes === null ? null : bytesOf(bytes);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsClient) {
+      try {
+        await this.client.quit();
+      } catch {
+        // already disconnected: nothing left to release
+        this.client.disconnect();
+      }
+    }
+  }
+
+  /** Runs a script, turns its status reply into typed errors and returns the reply array. */
+  private async runScript(
+    script: StateScript,
+    ctx: StateStoreErrorContext,
+    keys: string[],
+    args: ScriptArg[],
+    fence?: { expectedOffset: string | null },
+  ): Promise<unknown[]> {
+    const call = (this.client as unknown as Record<string, ScriptCall>)[`${script.name}Buffer`];
+    const reply = (await this.runCommand(ctx, () => call.call(this.client, ...keys, ...args))) as unknown[];
+    const status = (reply[0] as Buffer).toString("utf8");
+    if (status === "OK") return reply;
+    if (status === "STALE" && fence && ctx.partition) {
+      const storedOffset = reply[1] === 1 ? (reply[2] as Buffer).toString("utf8") : null;
+      const p = ctx.partition;
+      throw new StaleStateError(
+        `partition ${p.topic}/${p.partition} of group ${p.group}: expected offset ${fence.expectedOffset}, stored ${storedOffset}`,
+        { partition: p, expectedOffset: fence.expectedOffset, storedOffset },
+      );
+    }
+    if (status === "WRONGTYPE") {
+      const key = (reply[1] as Buffer).toString("utf8");
+      const type = (reply[2] as Buffer).toString("utf8");
+      throw new StateStoreCorruptError(`${ctx.operation}: key ${key} holds a ${type}, not what this store writes; nothing was written`, {
+        ...ctx,
+        key,
+      });
+    }
+    throw new StateStoreCorruptError(`${ctx.operation}: unexpected script reply status ${status}`, ctx);
+  }
+
+  /** Maps Redis failures to typed errors: WRONGTYPE replies are corruption, everything else is unavailability. */
+  private async runCommand<T>(ctx: StateStoreErrorContext, command: () => Promise<T>): Promise<T> {
+    this.assertOpen(ctx);
+    try {
+      return await command();
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      if (message.startsWith("WRONGTYPE")) {
+        throw new StateStoreCorruptError(`${ctx.operation}: ${message}`, ctx, { cause });
+      }
+      throw new StateStoreUnavailableError(`${ctx.operation}: Redis failed: ${message}`, ctx, { cause });
+    }
+  }
+
+  private assertOpen(ctx: StateStoreErrorContext): void {
+    if (this.closed) throw new StateStoreUnavailableError(`state store is closed (${ctx.operation})`, ctx);
+  }
+}
+
+function assertTtl(ttlMs: number): void {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`lock TTL must be a positive integer of ms, got ${ttlMs}`);
+}
+
+/** A Buffer over the same memory (ioredis sends Buffers as raw bulk strings; a bare Uint8Array would be stringified). */
+function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A plain Uint8Array copy, so callers never hold ioredis' (possibly pooled) reply memory. */
+function bytesOf(bytes: Buffer | undefined): Uint8Array {
+  return bytes === undefined ? new Uint8Array(0) : new Uint8Array(bytes);
+}
+
+function pairs(flat: Buffer[]): Map<string, Buffer> {
+  const map = new Map<string, Buffer>();
+  for (let i = 0; i < flat.length; i += 2) map.set(flat[i].toString("utf8"), flat[i + 1]);
+  return map;
+}
+
+// Outbox entry frame: version byte 1, u32 topic length, topic, u32 key length, key, value (the rest).
+const OUTBOX_FRAME_VERSION = 1;
+
+function frameOutboxEntry(entry: OutboxEntry): Buffer {
+  const topic = Buffer.from(entry.topic, "utf8");
+  const key = Buffer.from(entry.key, "utf8");
+  const header = Buffer.alloc(1 + 4 + topic.length + 4 + key.length);
+  let at = header.writeUInt8(OUTBOX_FRAME_VERSION, 0);
+  at = header.writeUInt32BE(topic.length, at);
+  at += topic.copy(header, at);
+  at = header.writeUInt32BE(key.length, at);
+  key.copy(header, at);
+  return Buffer.concat([header, bufferView(entry.value)]);
+}
+
+function unframeOutboxEntry(id: string, frame: Buffer, ctx: StateStoreErrorContext): OutboxEntry {
+  const corrupt = (why: string) => new StateStoreCorruptError(`outbox entry ${id}: ${why}`, ctx);
+  if (frame.length < 9) throw corrupt(`frame of ${frame.length} bytes is too short`);
+  if (frame.readUInt8(0) !== OUTBOX_FRAME_VERSION) throw corrupt(`unknown frame version ${frame.readUInt8(0)}`);
+  const topicLength = frame.readUInt32BE(1);
+  const keyAt = 5 + topicLength;
+  if (keyAt + 4 > frame.length) throw corrupt("topic length runs past the frame");
+  const keyLength = frame.readUInt32BE(keyAt);
+  const valueAt = keyAt + 4 + keyLength;
+  if (valueAt > frame.length) throw corrupt("key length runs past the frame");
+  return {
+    id,
+    topic: frame.toString("utf8", 5, keyAt),
+    key: frame.toString("utf8", keyAt + 4, valueAt),
+    value: new Uint8Array(frame.subarray(valueAt)),
+  };
+}
