@@ -39,6 +39,11 @@ export interface RedisStateStoreOptions {
   keyPrefix?: string;
   /** used only when the store is given a URL and creates (and owns) its client */
   redisOptions?: RedisOptions;
+  /**
+   * Connection errors of an owned client (ioredis emits them as events while it reconnects). Commands
+   * fail with StateStoreUnavailableError regardless; default: ignored, so they are not logged as unhandled.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 type RedisClient = Redis | Cluster;
@@ -60,6 +65,7 @@ export class RedisStateStore implements StateStore {
     this.keyPrefix = validateKeyPrefix(options.keyPrefix ?? "dd");
     if (typeof clientOrUrl === "string") {
       this.client = new Redis(clientOrUrl, { ...DEFAULT_REDIS_OPTIONS, ...options.redisOptions });
+      this.client.on("error", options.onConnectionError ?? (() => {}));
       this.ownsClient = true;
     } else {
       this.client = clientOrUrl;
