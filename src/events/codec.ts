@@ -1,0 +1,259 @@
+// Message codecs. Decoding tells Confluent-framed Avro from JSON per message and never throws: every
+// failure is a Rejected value with a closed reason (design §4, "bad input never stops the stream").
+// Validation on this hot path is the constraint check compiled from the .avsc files; zod (schemas.ts)
+// is the same contract for tests and tools.
+import type { Type } from "avsc";
+import { compileAvroConstraints, describeViolation, violationField } from "./avro-constraints.ts";
+import type { ValueCheck } from "./avro-constraints.ts";
+import { AvroBodyError, avroBodyDecoder } from "./avro-decoder.ts";
+import { CONFLUENT_HEADER_BYTES, CONFLUENT_MAGIC_BYTE, confluentSchemaId, frameConfluent } from "./confluent-framing.ts";
+import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./decode-result.ts";
+import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
+import type { ContractName } from "./schema-files.ts";
+import { parseIsoTimestamp } from "./timestamp.ts";
+import type { DriftEvent, FeatureValue, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
+
+export interface DecodeContext {
+  /** the writer schema for a registry id, or undefined when not (yet) fetched */
+  schemaForId(id: number): Type | undefined;
+  maxMessageBytes: number;
+}
+
+type Fields = Record<string, unknown>;
+
+interface Contract<E> {
+  readonly check: () => ValueCheck;
+  /** builds the canonical event from a validated record: optional fields absent or null are omitted */
+  readonly canonical: (fields: Fields) => E;
+}
+
+function lazyCheck(name: ContractName): () => ValueCheck {
+  let check: ValueCheck | undefined;
+  return () => (check ??= compileAvroConstraints(loadAvroSchema(name)));
+}
+
+const predictionContract: Contract<PredictionEvent> = {
+  check: lazyCheck("prediction-event"),
+  canonical: (f) => {
+    const event: PredictionEvent = {
+      eventId: f.eventId as string,
+      modelId: f.modelId as string,
+      modelVersion: f.modelVersion as string,
+      timestamp: f.timestamp as number,
+    };
+    if (f.prediction != null) event.prediction = f.prediction as number;
+    if (f.predictedClass != null) event.predictedClass = f.predictedClass as string;
+    if (f.confidence != null) event.confidence = f.confidence as number;
+    if (f.latencyMs != null) event.latencyMs = f.latencyMs as number;
+    if (f.features != null) event.features = f.features as Record<string, FeatureValue>;
+    if (f.attributes != null) event.attributes = f.attributes as Record<string, string>;
+    return event;
+  },
+};
+
+const outcomeContract: Contract<OutcomeEvent> = {
+  check: lazyCheck("outcome-event"),
+  canonical: (f) => {
+    const event: OutcomeEvent = { eventId: f.eventId as string, modelId: f.modelId as string, timestamp: f.timestamp as number };
+    if (f.actual != null) event.actual = f.actual as number;
+    if (f.actualClass != null) event.actualClass = f.actualClass as string;
+    return event;
+  },
+};
+
+function reject(reason: RejectionReason, message: string, field?: string, schemaId?: number): Rejected {
+  const r: { ok: false; reason: RejectionReason; message: string; field?: string; schemaId?: number } = { ok: false, reason, message };
+  if (field !== undefined && field !== "") r.field = field;
+  if (schemaId !== undefined) r.schemaId = schemaId;
+  return r;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function validate<E>(fields: Fields, contract: Contract<E>, format: MessageFormat, schemaId?: number): DecodeResult<E> {
+  const violation = contract.check()(fields);
+  if (violation !== undefined) return reject(violation.reason, describeViolation(violation), violationField(violation), schemaId);
+  const event = contract.canonical(fields);
+  return schemaId === undefined ? { ok: true, event, format } : { ok: true, event, format, schemaId };
+}
+
+// ---- JSON ----------------------------------------------------------------------------------------
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const OPEN_BRACE = 0x7b;
+
+function isJsonWhitespace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+/** Index of the first byte after an optional UTF-8 BOM and JSON whitespace. */
+function jsonStart(bytes: Uint8Array): number {
+  let i = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && isJsonWhitespace(bytes[i])) i++;
+  return i;
+}
+
+function decodeJson<E>(bytes: Uint8Array, start: number, contract: Contract<E>): DecodeResult<E> {
+  let text: string;
+  try {
+    text = utf8.decode(start === 0 ? bytes : bytes.subarray(start));
+  } catch {
+    return reject("invalid_utf8", "message is not valid UTF-8");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return reject("invalid_json", `message is not valid JSON: ${errorMessage(e)}`);
+  }
+  // the first byte was "{", so a successful parse is an object
+  const fields = parsed as Fields;
+  const timestamp = fields.timestamp;
+  if (typeof timestamp === "string") {
+    const millis = parseIsoTimestamp(timestamp);
+    if (millis === undefined) {
+      return reject("schema_violation", "timestamp: expected epoch millis or an ISO-8601 date-time with offset", "timestamp");
+    }
+    fields.timestamp = millis;
+  }
+  return validate(fields, contract, "json");
+}
+
+/** Decodes a UTF-8 JSON prediction (optional BOM and leading whitespace allowed). Never throws. */
+export function decodeJsonPrediction(bytes: Uint8Array): DecodeResult<PredictionEvent> {
+  return decodeJsonMessage(bytes, predictionContract);
+}
+
+export function decodeJsonOutcome(bytes: Uint8Array): DecodeResult<OutcomeEvent> {
+  return decodeJsonMessage(bytes, outcomeContract);
+}
+
+function decodeJsonMessage<E>(bytes: Uint8Array, contract: Contract<E>): DecodeResult<E> {
+  try {
+    const start = jsonStart(bytes);
+    if (start === bytes.length) return reject("empty", "message has no content");
+    if (bytes[start] !== OPEN_BRACE) return reject("unknown_format", "a JSON event must be an object starting with {");
+    return decodeJson(bytes, start, contract);
+  } catch (e) {
+    return reject("invalid_json", `unexpected failure decoding JSON: ${errorMessage(e)}`);
+  }
+}
+
+// ---- Avro ----------------------------------------------------------------------------------------
+
+function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
+  const schemaId = confluentSchemaId(bytes);
+  if (schemaId === undefined) {
+    return reject("avro_decode_error", `Confluent frame needs ${CONFLUENT_HEADER_BYTES} header bytes, got ${bytes.length}`);
+  }
+  let writerType: Type | undefined;
+  try {
+    writerType = ctx.schemaForId(schemaId);
+  } catch (e) {
+    return reject("unknown_schema_id", `schema ${schemaId} lookup failed: ${errorMessage(e)}`, undefined, schemaId);
+  }
+  if (writerType === undefined) return reject("unknown_schema_id", `schema id ${schemaId} is not known`, undefined, schemaId);
+  let record: unknown;
+  try {
+    record = avroBodyDecoder(writerType)(bytes.subarray(CONFLUENT_HEADER_BYTES));
+  } catch (e) {
+    if (e instanceof AvroBodyError) {
+      const field = e.path.join(".");
+      const message = `Avro body does not decode with schema ${schemaId}: ${field === "" ? "" : `${field}: `}${e.message}`;
+      return reject(e.reason, message, field, schemaId);
+    }
+    return reject("avro_decode_error", `Avro body does not decode with schema ${schemaId}: ${errorMessage(e)}`, undefined, schemaId);
+  }
+  if (typeof record !== "object" || record === null || Array.isArray(record)) {
+    return reject("schema_violation", `schema ${schemaId} does not describe a record`, undefined, schemaId);
+  }
+  return validate(record as Fields, contract, "avro", schemaId);
+}
+
+// ---- Either --------------------------------------------------------------------------------------
+
+function decodeMessage<E>(bytes: Uint8Array | null, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
+  try {
+    if (bytes === null || bytes.length === 0) return reject("empty", "message has no value (null or zero bytes)");
+    if (bytes.length > ctx.maxMessageBytes) {
+      return reject("oversize", `message has ${bytes.length} bytes, more than maxMessageBytes ${ctx.maxMessageBytes}`);
+    }
+    if (bytes[0] === CONFLUENT_MAGIC_BYTE) return decodeAvro(bytes, ctx, contract);
+    const start = jsonStart(bytes);
+    if (start === bytes.length) return reject("empty", "message is only whitespace");
+    if (bytes[start] === OPEN_BRACE) return decodeJson(bytes, start, contract);
+    return reject("unknown_format", `message is neither Confluent-framed Avro (0x00) nor a JSON object (first byte 0x${bytes[0].toString(16).padStart(2, "0")})`);
+  } catch (e) {
+    // unreachable by design; the stream must keep moving even so
+    return reject("unknown_format", `unexpected failure decoding message: ${errorMessage(e)}`);
+  }
+}
+
+/**
+ * Decodes one message of the predictions topic: Confluent-framed Avro when the first byte is 0x00, JSON
+ * when the first non-whitespace byte (after an optional BOM) is "{", rejected otherwise. Never throws.
+ */
+export function decodePredictionMessage(bytes: Uint8Array | null, ctx: DecodeContext): DecodeResult<PredictionEvent> {
+  return decodeMessage(bytes, ctx, predictionContract);
+}
+
+/** As decodePredictionMessage, for the outcomes topic. Never throws. */
+export function decodeOutcomeMessage(bytes: Uint8Array | null, ctx: DecodeContext): DecodeResult<OutcomeEvent> {
+  return decodeMessage(bytes, ctx, outcomeContract);
+}
+
+// ---- Encoding ------------------------------------------------------------------------------------
+
+export class EventEncodeError extends Error {
+  constructor(
+    message: string,
+    readonly contract: ContractName,
+    readonly field: string | undefined,
+  ) {
+    super(message);
+    this.name = "EventEncodeError";
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 JSON bytes of an event (validate first: JSON.stringify writes NaN as null). */
+export function encodeJson(event: PredictionEvent | OutcomeEvent | DriftEvent | RetrainRequest): Uint8Array {
+  return encoder.encode(JSON.stringify(event));
+}
+
+const encodeChecks = new Map<ContractName, ValueCheck>();
+
+/**
+ * Validates `value` against a contract's .avsc (structure and constraints) and returns the
+ * Confluent-framed Avro bytes for `schemaId`. Throws EventEncodeError on an invalid value: the detector's
+ * own output being invalid is a bug, not input to route around.
+ */
+export function encodeAvroEvent(name: ContractName, schemaId: number, value: object): Uint8Array {
+  let check = encodeChecks.get(name);
+  if (check === undefined) {
+    check = compileAvroConstraints(loadAvroSchema(name));
+    encodeChecks.set(name, check);
+  }
+  const violation = check(value);
+  if (violation !== undefined) throw new EventEncodeError(`${name}: ${describeViolation(violation)}`, name, violationField(violation));
+  return frameConfluent(schemaId, loadAvroType(name).toBuffer(value));
+}
+
+export function encodeDriftEventAvro(event: DriftEvent, schemaId: number): Uint8Array {
+  return encodeAvroEvent("drift-event", schemaId, event);
+}
+
+export function encodeRetrainRequestAvro(event: RetrainRequest, schemaId: number): Uint8Array {
+  return encodeAvroEvent("retrain-request", schemaId, event);
+}
+
+export function encodePredictionAvro(event: PredictionEvent, schemaId: number): Uint8Array {
+  return encodeAvroEvent("prediction-event", schemaId, event);
+}
+
+export function encodeOutcomeAvro(event: OutcomeEvent, schemaId: number): Uint8Array {
+  return encodeAvroEvent("outcome-event", schemaId, event);
+}

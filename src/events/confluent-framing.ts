@@ -1,0 +1,52 @@
+// Confluent wire format: magic byte 0x00, 4-byte big-endian schema id, then the Avro body.
+
+export const CONFLUENT_MAGIC_BYTE = 0x00;
+export const CONFLUENT_HEADER_BYTES = 5;
+const MAX_SCHEMA_ID = 0xffffffff;
+
+export class ConfluentFrameError extends Error {
+  constructor(
+    message: string,
+    readonly byteLength: number,
+  ) {
+    super(message);
+    this.name = "ConfluentFrameError";
+  }
+}
+
+export interface ConfluentFrame {
+  readonly schemaId: number;
+  /** a view into the framed bytes, not a copy */
+  readonly body: Uint8Array;
+}
+
+export function frameConfluent(schemaId: number, body: Uint8Array): Uint8Array {
+  if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > MAX_SCHEMA_ID) {
+    throw new ConfluentFrameError(`schema id must be an unsigned 32-bit integer, got ${schemaId}`, body.length);
+  }
+  const framed = new Uint8Array(CONFLUENT_HEADER_BYTES + body.length);
+  framed[0] = CONFLUENT_MAGIC_BYTE;
+  new DataView(framed.buffer).setUint32(1, schemaId, false);
+  framed.set(body, CONFLUENT_HEADER_BYTES);
+  return framed;
+}
+
+/** The schema id of a frame, or undefined when the bytes are not a Confluent frame. Never throws. */
+export function confluentSchemaId(bytes: Uint8Array): number | undefined {
+  if (bytes.length < CONFLUENT_HEADER_BYTES || bytes[0] !== CONFLUENT_MAGIC_BYTE) return undefined;
+  // >>> 0 keeps ids >= 2^31 unsigned
+  return ((bytes[1] << 24) | (bytes[2] << 16) | (bytes[3] << 8) | bytes[4]) >>> 0;
+}
+
+export function parseConfluentFrame(bytes: Uint8Array): ConfluentFrame {
+  const schemaId = confluentSchemaId(bytes);
+  if (schemaId === undefined) {
+    throw new ConfluentFrameError(
+      bytes.length < CONFLUENT_HEADER_BYTES
+        ? `a Confluent frame has at least ${CONFLUENT_HEADER_BYTES} bytes, got ${bytes.length}`
+        : `a Confluent frame starts with magic byte 0x00, got 0x${bytes[0].toString(16).padStart(2, "0")}`,
+      bytes.length,
+    );
+  }
+  return { schemaId, body: bytes.subarray(CONFLUENT_HEADER_BYTES) };
+}

@@ -1,0 +1,38 @@
+// What decoding one Kafka message yields: an event, or a rejection whose reason becomes the DLQ header
+// and the `reason` label of the rejected-events counter (a closed set, so the label stays bounded).
+
+export const REJECTION_REASONS = [
+  "empty",
+  "oversize",
+  "invalid_utf8",
+  "invalid_json",
+  "unknown_format",
+  "unknown_schema_id",
+  "avro_decode_error",
+  "schema_violation",
+  "non_finite_number",
+] as const;
+
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export type MessageFormat = "json" | "avro";
+
+export interface Decoded<E> {
+  readonly ok: true;
+  readonly event: E;
+  readonly format: MessageFormat;
+  /** set for Confluent-framed Avro */
+  readonly schemaId?: number;
+}
+
+export interface Rejected {
+  readonly ok: false;
+  readonly reason: RejectionReason;
+  readonly message: string;
+  /** dotted path of the offending field ("features.amount"), when one is to blame */
+  readonly field?: string;
+  /** set when the message was Confluent-framed, including for unknown_schema_id (fetch it, then retry) */
+  readonly schemaId?: number;
+}
+
+export type DecodeResult<E> = Decoded<E> | Rejected;

@@ -1,0 +1,83 @@
+// The only place in src/events that touches the file system: it reads the contract files in schemas/
+// (the single source of truth) once, synchronously, like loading code. src/events/X.ts and dist/events/X.js
+// both sit two levels below the package root, so one relative URL serves tsx and the build.
+import { readFileSync } from "node:fs";
+import avro from "avsc";
+import type { Type } from "avsc";
+
+export const CONTRACT_NAMES = ["prediction-event", "outcome-event", "drift-event", "retrain-request"] as const;
+export type ContractName = (typeof CONTRACT_NAMES)[number];
+
+export class SchemaFileError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "SchemaFileError";
+  }
+}
+
+const schemasDir = new URL("../../schemas/", import.meta.url);
+
+function readSchemaFile(file: string): string {
+  const url = new URL(file, schemasDir);
+  try {
+    return readFileSync(url, "utf8");
+  } catch (cause) {
+    throw new SchemaFileError(`cannot read schema file ${url.pathname}`, url.pathname, { cause });
+  }
+}
+
+const textCache = new Map<ContractName, string>();
+const parsedCache = new Map<ContractName, unknown>();
+const typeCache = new Map<ContractName, Type>();
+
+/** The .avsc text as committed, e.g. for registering under `<topic>-value` in a schema registry. */
+export function readAvroSchemaText(name: ContractName): string {
+  let text = textCache.get(name);
+  if (text === undefined) {
+    text = readSchemaFile(`${name}.avsc`);
+    textCache.set(name, text);
+  }
+  return text;
+}
+
+/** The parsed .avsc, including the constraint attributes avsc ignores. */
+export function loadAvroSchema(name: ContractName): unknown {
+  let parsed = parsedCache.get(name);
+  if (parsed === undefined) {
+    try {
+      parsed = JSON.parse(readAvroSchemaText(name)) as unknown;
+    } catch (cause) {
+      throw new SchemaFileError(`schema file ${name}.avsc is not valid JSON`, `${name}.avsc`, { cause });
+    }
+    parsedCache.set(name, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * The avsc Type of a contract. Logical types are not registered, so timestamp-millis reads and writes as
+ * a plain number of epoch millis (never a Date).
+ */
+export function loadAvroType(name: ContractName): Type {
+  let type = typeCache.get(name);
+  if (type === undefined) {
+    type = avro.Type.forSchema(loadAvroSchema(name) as avro.Schema);
+    typeCache.set(name, type);
+  }
+  return type;
+}
+
+/** The JSON Schema of a contract, parsed (for ajv in tests and for publishing). */
+export function loadJsonSchema(name: ContractName): unknown {
+  const file = `${name}.schema.json`;
+  try {
+    return JSON.parse(readSchemaFile(file)) as unknown;
+  } catch (cause) {
+    if (cause instanceof SchemaFileError) throw cause;
+    throw new SchemaFileError(`schema file ${file} is not valid JSON`, file, { cause });
+  }
+}

@@ -1,0 +1,137 @@
+// zod validators of the event contracts. The .avsc files are the source of truth;
+// test/unit/events/contracts.test.ts proves these accept and reject exactly what the Avro constraint
+// check and the JSON Schemas do, and the type assertions at the bottom keep them in step with types.ts.
+// The hot path does not use zod (see codec.ts); these serve config-time checks, tools and the tests.
+import { z } from "zod";
+import { codePointLengthWithin } from "./avro-constraints.ts";
+import { parseIsoTimestamp } from "./timestamp.ts";
+import type { DriftEvent, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
+
+/** A string whose length in Unicode code points (JSON Schema's measure) is within [min, max]. */
+function text(min: number, max: number) {
+  return z.string().refine((s) => codePointLengthWithin(s, min, max), {
+    message: `length must be between ${min} and ${max} characters`,
+  });
+}
+
+const finite = z.number().finite();
+const safeInteger = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+
+export const modelIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/u, "must match ^[A-Za-z0-9._-]{1,64}$");
+const eventIdSchema = text(1, 128);
+const modelVersionSchema = text(1, 64);
+
+/** Epoch millis, or an ISO-8601 date-time with offset normalised to epoch millis. */
+export const timestampSchema = z.union([
+  safeInteger,
+  z.string().transform((s, ctx) => {
+    const millis = parseIsoTimestamp(s);
+    if (millis === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "expected epoch millis or an ISO-8601 date-time with offset" });
+      return z.NEVER;
+    }
+    return millis;
+  }),
+]);
+
+const featureName = text(1, 128);
+const featureValue = z.union([finite, text(0, 1024), z.boolean(), z.null()]);
+
+function boundedRecord<V extends z.ZodTypeAny>(key: z.ZodType<string>, value: V, maxEntries: number) {
+  return z.record(key, value).refine((r) => Object.keys(r).length <= maxEntries, { message: `at most ${maxEntries} entries allowed` });
+}
+
+export const predictionEventSchema = z.object({
+  eventId: eventIdSchema,
+  modelId: modelIdSchema,
+  modelVersion: modelVersionSchema,
+  timestamp: timestampSchema,
+  prediction: finite.nullish(),
+  predictedClass: text(0, 256).nullish(),
+  confidence: finite.min(0).max(1).nullish(),
+  latencyMs: finite.min(0).nullish(),
+  features: boundedRecord(featureName, featureValue, 1000).nullish(),
+  attributes: boundedRecord(text(1, 128), text(0, 128), 32).nullish(),
+});
+
+export const outcomeEventSchema = z.object({
+  eventId: eventIdSchema,
+  modelId: modelIdSchema,
+  timestamp: timestampSchema,
+  actual: finite.nullish(),
+  actualClass: text(0, 256).nullish(),
+});
+
+export const statusSchema = z.enum(["ok", "warning", "critical"]);
+const kafkaOffset = z.string().regex(/^[0-9]{1,20}$/u, "must be a decimal Kafka offset");
+const count = safeInteger.min(0);
+const statistics = z.record(text(1, 64), finite);
+
+export const windowRefSchema = z.object({
+  id: text(1, 256),
+  start: safeInteger,
+  end: safeInteger,
+  count,
+  partition: z.number().int().min(0).max(2147483647),
+  firstOffset: kafkaOffset,
+  lastOffset: kafkaOffset,
+});
+
+export const baselineRefSchema = z.object({
+  kind: z.enum(["reference", "rolling"]),
+  id: text(1, 256),
+  count,
+});
+
+export const signalResultSchema = z.object({
+  signal: text(1, 256),
+  kind: z.enum(["numeric", "categorical"]),
+  status: statusSchema,
+  statistics,
+  threshold: z.object({ statistic: text(1, 64), value: finite }),
+});
+
+export const driftEventSchema = z.object({
+  type: z.literal("drift"),
+  eventId: eventIdSchema,
+  modelId: modelIdSchema,
+  modelVersion: modelVersionSchema,
+  status: statusSchema,
+  previousStatus: statusSchema,
+  window: windowRefSchema,
+  baseline: baselineRefSchema,
+  signals: z.array(signalResultSchema),
+  emittedAt: safeInteger,
+});
+
+export const retrainRequestSchema = z.object({
+  type: z.literal("retrain"),
+  requestId: eventIdSchema,
+  modelId: modelIdSchema,
+  modelVersion: modelVersionSchema,
+  reason: z.enum(["drift", "performance", "manual", "max_age"]),
+  severity: statusSchema,
+  evidence: z.object({
+    signals: z.array(text(1, 256)),
+    windows: z.array(text(1, 256)),
+    statistics: z.record(text(1, 256), statistics),
+  }),
+  cooldownUntil: safeInteger,
+  requestedAt: safeInteger,
+});
+
+// Compile-time agreement with types.ts: parsed output fits the types, and every value of the types is
+// an acceptable input shape.
+type Holds<T extends true> = T;
+export type _PredictionAgrees = Holds<
+  z.infer<typeof predictionEventSchema> extends PredictionEvent ? (PredictionEvent extends z.input<typeof predictionEventSchema> ? true : false) : false
+>;
+export type _OutcomeAgrees = Holds<
+  z.infer<typeof outcomeEventSchema> extends OutcomeEvent ? (OutcomeEvent extends z.input<typeof outcomeEventSchema> ? true : false) : false
+>;
+export type _DriftAgrees = Holds<
+  z.infer<typeof driftEventSchema> extends DriftEvent ? (DriftEvent extends z.input<typeof driftEventSchema> ? true : false) : false
+>;
+export type _RetrainAgrees = Holds<
+  z.infer<typeof retrainRequestSchema> extends RetrainRequest ? (RetrainRequest extends z.input<typeof retrainRequestSchema> ? true : false) : false
+>;
