@@ -73,20 +73,6 @@ return {'OK', appended}
 };
 
 /**
- * KEYS: offset, meta, hot, cold
- * Returns {"OK", offset|nil, meta|nil, [modelId, hot, ...], [modelId, cold, ...]} | {"WRONGTYPE", key, type}
- */
-export const loadPartitionScript: StateScript = {
-  name: "ddStateLoadPartition",
-  numberOfKeys: 4,
-  lua: `${CHECK_TYPES}
-local bad = wrong_type({'string', 'string', 'hash', 'hash'})
-if bad then return bad end
-return {'OK', redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4])}
-`,
-};
-
-/**
  * KEYS: outboxOrder, outboxEntries   ARGV: limit
  * Returns {"OK", [id, framedEntry, ...]} oldest first | {"WRONGTYPE", key, type}
  */
@@ -149,7 +135,6 @@ return {'OK', 0, holder}
 
 export const stateScripts: readonly StateScript[] = [
   commitPartitionScript,
-  loadPartitionScript,
   pendingOutboxScript,
   ackOutboxScript,
   acquireRetrainLockScript,

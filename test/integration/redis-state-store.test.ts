@@ -149,6 +149,20 @@ describe("RedisStateStore on a real Redis", () => {
   );
 
   it(
+    "a load that meets a wrong-typed key fails with StateStoreCorruptError naming the key",
+    withStore(async () => {
+      const keys = partitionKeys(keyPrefix, P);
+      await admin.set(keys.hot, "a string, not a hash");
+      const error = await store.loadPartition(P).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(StateStoreCorruptError);
+      expect((error as StateStoreCorruptError).context).toMatchObject({ operation: "loadPartition", key: keys.hot });
+    }),
+  );
+
+  it(
     "a commit whose outbox sequence counter is not an integer (the last key it would touch) writes nothing",
     withStore(async () => {
       const keys = partitionKeys(keyPrefix, P);
