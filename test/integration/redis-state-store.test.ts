@@ -1,23 +1,22 @@
 // RedisStateStore against a real Redis: the shared conformance suite plus what only Redis can show
 // (no partial writes when a script fails, one cluster slot per partition, script cache loss, outages).
-import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { StateStoreCorruptError, StateStoreUnavailableError } from "../../src/state/errors.ts";
 import { partitionHashTag, partitionKeys, retrainLockKey, referenceBaselineKey } from "../../src/state/keys.ts";
 import type { PartitionRef, PartitionWrite } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
+import { InfraNotProvidedError, uniqueName } from "../support/infra.ts";
 import { runStateStoreConformance } from "../unit/state/conformance.ts";
 
 function redisUrl(): string {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
-  // provided by test/integration/global-setup.ts
-  const provided = (inject as unknown as (key: string) => unknown)("redisUrl");
-  if (typeof provided !== "string") throw new Error("no Redis: set REDIS_URL or provide redisUrl from the global setup");
+  const provided = inject("redisUrl"); // from test/integration/global-setup.ts
+  if (!provided) throw new InfraNotProvidedError();
   return provided;
 }
 
-const uniquePrefix = (): string => `ddtest-${process.pid}-${randomBytes(4).toString("hex")}`;
+const uniquePrefix = (): string => uniqueName("state-store");
 
 async function deleteKeys(admin: Redis, prefix: string): Promise<number> {
   let deleted = 0;
