@@ -49,6 +49,8 @@ type ValueKind = "null" | "boolean" | "number" | "string" | "bytes" | "array" | 
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
+// avsc's long accepts |n| <= 2^52 only; the contract follows it so "valid" means "encodable"
+const LONG_LIMIT = 4503599627370496;
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null;
@@ -117,13 +119,13 @@ function numberCheck(schema: JsonObject, primitive: "int" | "long" | "float" | "
   const min = numberAttr(schema, "minimum");
   const max = numberAttr(schema, "maximum");
   const integral = primitive === "int" || primitive === "long";
-  const lo = primitive === "int" ? INT_MIN : Number.MIN_SAFE_INTEGER;
-  const hi = primitive === "int" ? INT_MAX : Number.MAX_SAFE_INTEGER;
+  const lo = primitive === "int" ? INT_MIN : -LONG_LIMIT;
+  const hi = primitive === "int" ? INT_MAX : LONG_LIMIT;
   return (v) => {
     if (typeof v !== "number") return fail("schema_violation", `expected ${primitive}, got ${describeValue(v)}`);
     if (!Number.isFinite(v)) return fail("non_finite_number", `expected a finite ${primitive}, got ${describeValue(v)}`);
     if (integral && (!Number.isInteger(v) || v < lo || v > hi)) {
-      return fail("schema_violation", `expected ${primitive === "int" ? "a 32-bit integer" : "a safe integer"}, got ${describeValue(v)}`);
+      return fail("schema_violation", `expected ${primitive === "int" ? "a 32-bit integer" : "an integer within ±2^52"}, got ${describeValue(v)}`);
     }
     if (min !== undefined && v < min) return fail("schema_violation", `must be >= ${min}, got ${describeValue(v)}`);
     if (max !== undefined && v > max) return fail("schema_violation", `must be <= ${max}, got ${describeValue(v)}`);

@@ -15,7 +15,8 @@ function text(min: number, max: number) {
 }
 
 const finite = z.number().finite();
-const safeInteger = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+/** An Avro long as avsc accepts it: an integer within ±2^52 (epoch millis up to year 144 683). */
+const safeInteger = z.number().int().min(-4503599627370496).max(4503599627370496);
 
 export const modelIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/u, "must match ^[A-Za-z0-9._-]{1,64}$");
 const eventIdSchema = text(1, 128);
