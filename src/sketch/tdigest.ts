@@ -1,11 +1,28 @@
-// STUB — API contract for the mergeable t-digest (merging variant). Implementation owned by the sketch work.
+// Mergeable t-digest, merging variant (Dunning's MergingDigest).
+//
 // Semantics:
 //  - plain data over Float64Arrays; `addValue` buffers and compresses when the buffer is full;
-//  - deterministic: same input sequence ⇒ same centroids ⇒ same bytes;
+//  - deterministic: same input sequence ⇒ same centroids ⇒ same bytes (no randomness anywhere);
 //  - exact mode: while the number of distinct values is ≤ compression, every distinct value is its own
 //    centroid (weight = multiplicity), so statistics on tied data are exact at its values;
 //  - cdfAt(d, x) = estimated P(X ≤ x) (right-continuous; exact in exact mode);
-//  - quantileAt(d, q) for q in [0,1]; empty digest ⇒ NaN is NOT allowed: callers check count first, return 0.
+//  - quantileAt(d, q) for q in [0,1] (clamped);
+//  - empty digest: cdfAt returns 0 and quantileAt returns 0 (never NaN); callers check `count` when
+//    they need to tell "empty" from "zero".
+//
+// Compression uses the k2 scale function k(q) = δ/Z · ln(q/(1−q)), Z = 4·ln(n/δ) + 24 (as in the
+// reference implementation) for the tails, bounded in the middle by the k1 (arcsin) scale at 3δ:
+// a centroid may not span more than one unit of *either* scale. k2 alone gives singleton tails (rank
+// error at q = 0.001 well below 1e-4) but centroids ~15 % wide at the median at n = 10^6; the k1
+// bound keeps the middle at ≤ π/(6δ) ≈ 0.5 % of the mass per centroid, which is what holds the CDF
+// error under 3e-3 (typical shapes; see the README for well-separated mixtures) while the serialised
+// digest stays ≤ 2 KiB at δ = 100 (≈ 200 centroids at n = 10^6; see the format below).
+//
+// Interpolation (cdfAt/quantileAt) follows the reference MergingDigest: half of a centroid's weight lies
+// on each side of its mean, spread uniformly up to the neighbouring centroid's mean; weight-1 centroids
+// (and every centroid in exact mode) are point masses; one sample sits exactly at min and at max.
+import { ByteReader, ByteWriter } from "./bytes.ts";
+
 export interface TDigest {
   compression: number;
   /** centroid means, sorted ascending, valid in [0, size) */
@@ -18,41 +35,472 @@ export interface TDigest {
   buffered: number;
   /** total weight including the buffer */
   count: number;
+  /** exact minimum (0 while count is 0, so the digest never holds ±Infinity) */
   min: number;
+  /** exact maximum (0 while count is 0) */
   max: number;
+  /**
+   * true while every centroid holds copies of a single value (exact mode). Absent is read as false.
+   * Optional only so that hand-built digests (test fixtures) stay valid; every function here sets it.
+   */
+  exact?: boolean;
 }
 
 export const DEFAULT_COMPRESSION = 100;
+/** Values buffered before a merge, per unit of compression: bigger buffers amortise the merge pass. */
+const BUFFER_PER_COMPRESSION = 20;
+/** The k1 bound uses this multiple of the compression (see the header comment). */
+const K1_FACTOR = 3;
+/** Serialisation format written by encodeTDigest. */
+export const TDIGEST_FORMAT_VERSION = 1;
 
-export function createTDigest(_compression: number = DEFAULT_COMPRESSION): TDigest {
-  throw new Error("not implemented");
+export function createTDigest(compression: number = DEFAULT_COMPRESSION): TDigest {
+  if (!Number.isFinite(compression) || compression < 10) {
+    throw new RangeError(`t-digest compression must be a finite number >= 10, got ${compression}`);
+  }
+  const capacity = initialCentroidCapacity(compression);
+  return {
+    compression,
+    means: new Float64Array(capacity),
+    weights: new Float64Array(capacity),
+    size: 0,
+    buffer: new Float64Array(Math.ceil(compression * BUFFER_PER_COMPRESSION)),
+    buffered: 0,
+    count: 0,
+    min: 0,
+    max: 0,
+    exact: true,
+  };
 }
+
+function initialCentroidCapacity(compression: number): number {
+  return Math.ceil(compression) + 1;
+}
+
 /** x must be finite (callers validate). */
-export function addValue(_d: TDigest, _x: number): void {
-  throw new Error("not implemented");
+export function addValue(d: TDigest, x: number): void {
+  if (d.buffered === d.buffer.length) flushTDigest(d);
+  d.buffer[d.buffered++] = x;
+  if (d.count === 0) {
+    d.min = x;
+    d.max = x;
+  } else if (x < d.min) {
+    d.min = x;
+  } else if (x > d.max) {
+    d.max = x;
+  }
+  d.count++;
 }
+
+// Scratch space shared by all digests: merging is synchronous, so one set of arrays suffices and the
+// hot path allocates nothing once they have grown to the largest merge seen.
+let scratchMeans = new Float64Array(4096);
+let scratchWeights = new Float64Array(4096);
+
+function ensureScratch(n: number): void {
+  if (scratchMeans.length >= n) return;
+  const len = Math.max(n, scratchMeans.length * 2);
+  scratchMeans = new Float64Array(len);
+  scratchWeights = new Float64Array(len);
+}
+
 /** Merge the buffer into the centroids (deterministic). Idempotent. */
-export function flushTDigest(_d: TDigest): void {
-  throw new Error("not implemented");
+export function flushTDigest(d: TDigest): void {
+  const nb = d.buffered;
+  if (nb === 0) return;
+  const buf = nb === d.buffer.length ? d.buffer : d.buffer.subarray(0, nb);
+  buf.sort();
+  ensureScratch(d.size + nb);
+  // Two-way merge of sorted buffer and sorted centroids into scratch, combining equal values
+  // (a run of equal values is a point mass: combining loses nothing).
+  const sm = scratchMeans;
+  const sw = scratchWeights;
+  const means = d.means;
+  const weights = d.weights;
+  const buffer = d.buffer;
+  const size = d.size;
+  let i = 0;
+  let j = 0;
+  let m = -1;
+  let lastMean = NaN;
+  while (i < nb || j < size) {
+    let x: number;
+    let w: number;
+    if (j >= size || (i < nb && buffer[i] < means[j])) {
+      x = buffer[i++];
+      w = 1;
+    } else {
+      x = means[j];
+      w = weights[j++];
+    }
+    if (x === lastMean) {
+      sw[m] += w;
+    } else {
+      m++;
+      sm[m] = x;
+      sw[m] = w;
+      lastMean = x;
+    }
+  }
+  d.buffered = 0;
+  storeCentroids(d, m + 1, d.exact === true);
 }
+
+/**
+ * Puts the `n` sorted, distinct-mean items in scratch into `d`: kept as they are while there are at most
+ * `compression` of them, otherwise compressed by the scale function (which ends exact mode).
+ */
+function storeCentroids(d: TDigest, n: number, exactSoFar: boolean): void {
+  let size = n;
+  if (n > d.compression) {
+    size = compressScratch(n, d.compression);
+    d.exact = false;
+  } else {
+    d.exact = exactSoFar;
+  }
+  if (d.means.length < size) {
+    const len = Math.max(size, Math.ceil(d.means.length * 1.5));
+    d.means = new Float64Array(len);
+    d.weights = new Float64Array(len);
+  }
+  d.means.set(scratchMeans.subarray(0, size));
+  d.weights.set(scratchWeights.subarray(0, size));
+  d.size = size;
+}
+
+/**
+ * Greedy left-to-right merge of scratch[0, n), in place (the write index never passes the read index):
+ * an item joins the current centroid while the centroid stays within one unit of both scale functions
+ * (k2 for the tails, k1 at 3δ for the middle); the first and last items never merge, so min and max stay
+ * singletons. Returns the number of centroids.
+ */
+function compressScratch(n: number, delta: number): number {
+  const means = scratchMeans;
+  const weights = scratchWeights;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += weights[i];
+  const k2Norm = delta / (4 * Math.log(Math.max(total / delta, 1)) + 24);
+  const k1Norm = (K1_FACTOR * delta) / (2 * Math.PI);
+  let out = 0;
+  let wSoFar = 0; // weight of completed centroids
+  let wLimit = total * centroidLimitQ(0, k1Norm, k2Norm);
+  for (let i = 1; i < n; i++) {
+    const w = weights[i];
+    const proposed = weights[out] + w;
+    if (i !== 1 && i !== n - 1 && wSoFar + proposed <= wLimit) {
+      // incremental mean: exact when the means are equal, and stays inside [mean, means[i]]
+      weights[out] = proposed;
+      means[out] += ((means[i] - means[out]) * w) / proposed;
+    } else {
+      wSoFar += weights[out];
+      wLimit = total * centroidLimitQ(wSoFar / total, k1Norm, k2Norm);
+      out++;
+      means[out] = means[i];
+      weights[out] = w;
+    }
+  }
+  return out + 1;
+}
+
+/** Upper q-bound of a centroid starting at q0: one unit further along the tighter of the two scales. */
+function centroidLimitQ(q0: number, k1Norm: number, k2Norm: number): number {
+  // k1: k = norm·asin(2q−1) ⇒ q(k) = (sin(k/norm) + 1) / 2
+  const a = Math.asin(2 * q0 - 1) + 1 / k1Norm;
+  const qk1 = a >= Math.PI / 2 ? 1 : (Math.sin(a) + 1) / 2;
+  // k2: k = norm·ln(q/(1−q)) ⇒ q(k) = 1 / (1 + e^(−k/norm)); e^(−k/norm) = (1−q0)/q0 · e^(−1/norm)
+  const qk2 = q0 <= 0 ? 0 : q0 >= 1 ? 1 : q0 / (q0 + (1 - q0) * Math.exp(-1 / k2Norm));
+  return qk1 < qk2 ? qk1 : qk2;
+}
+
 /** New digest equal to the union of the inputs; inputs are not modified (they may be flushed). */
-export function mergeTDigests(_digests: readonly TDigest[], _compression?: number): TDigest {
-  throw new Error("not implemented");
+export function mergeTDigests(digests: readonly TDigest[], compression?: number): TDigest {
+  const delta = compression ?? digests[0]?.compression ?? DEFAULT_COMPRESSION;
+  const result = createTDigest(delta);
+  let total = 0;
+  let exact = true;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const d of digests) {
+    flushTDigest(d);
+    if (d.count === 0) continue;
+    total += d.size;
+    exact = exact && d.exact === true;
+    if (d.min < min) min = d.min;
+    if (d.max > max) max = d.max;
+  }
+  if (total === 0) return result;
+  // Sort all centroids by mean (stable over input order, so the result depends only on the inputs'
+  // contents and order), then combine equal means and compress like a flush.
+  const order: { mean: number; weight: number }[] = [];
+  for (const d of digests) {
+    for (let i = 0; i < d.size; i++) order.push({ mean: d.means[i], weight: d.weights[i] });
+  }
+  order.sort((a, b) => a.mean - b.mean);
+  ensureScratch(order.length);
+  let m = -1;
+  let count = 0;
+  for (const c of order) {
+    count += c.weight;
+    if (m >= 0 && scratchMeans[m] === c.mean) {
+      scratchWeights[m] += c.weight;
+    } else {
+      m++;
+      scratchMeans[m] = c.mean;
+      scratchWeights[m] = c.weight;
+    }
+  }
+  result.count = count;
+  result.min = min;
+  result.max = max;
+  storeCentroids(result, m + 1, exact);
+  return result;
 }
-export function cloneTDigest(_d: TDigest): TDigest {
-  throw new Error("not implemented");
+
+export function cloneTDigest(d: TDigest): TDigest {
+  return {
+    compression: d.compression,
+    means: d.means.slice(),
+    weights: d.weights.slice(),
+    size: d.size,
+    buffer: d.buffer.slice(),
+    buffered: d.buffered,
+    count: d.count,
+    min: d.min,
+    max: d.max,
+    exact: d.exact === true,
+  };
 }
-export function cdfAt(_d: TDigest, _x: number): number {
-  throw new Error("not implemented");
+
+// The distribution a flushed digest stands for (shared by cdfAt and quantileAt):
+//  - a centroid is a point mass (all its weight at its mean) in exact mode, when its weight is 1, or when
+//    its mean equals min (first) or max (last) — then every value in it equals that extreme;
+//  - any other centroid has half its weight on each side of its mean, spread uniformly up to the
+//    neighbouring centroid's mean; at the ends one sample sits exactly at min (max) and the rest of the
+//    outer half is spread over (min, mean₀) ((meanₗₐₛₜ, max)).
+
+function isPointMass(d: TDigest, i: number): boolean {
+  const w = d.weights[i];
+  if (w === 1 || d.exact === true) return true;
+  return (i === 0 && d.means[0] <= d.min) || (i === d.size - 1 && d.means[i] >= d.max);
 }
-export function quantileAt(_d: TDigest, _q: number): number {
-  throw new Error("not implemented");
+
+/** Weight that a centroid spreads over each of its two neighbouring gaps (0 for a point mass). */
+function halfSpread(d: TDigest, i: number): number {
+  return isPointMass(d, i) ? 0 : d.weights[i] / 2;
 }
-/** Versioned binary encoding (first byte = format version). */
-export function encodeTDigest(_d: TDigest): Uint8Array {
-  throw new Error("not implemented");
+
+/**
+ * Estimated P(X ≤ x), in [0, 1]: 0 below min (and for an empty digest), 1 at and above max;
+ * right-continuous, exactly the empirical CDF in exact mode. Flushes the buffer first.
+ */
+export function cdfAt(d: TDigest, x: number): number {
+  flushTDigest(d);
+  const n = d.size;
+  if (d.count === 0 || n === 0 || Number.isNaN(x)) return 0;
+  if (x < d.min) return 0;
+  if (x >= d.max) return 1;
+  const means = d.means;
+  const weights = d.weights;
+  const total = d.count;
+
+  if (d.exact === true) {
+    let below = 0;
+    for (let i = 0; i < n && means[i] <= x; i++) below += weights[i];
+    return below / total;
+  }
+
+  const m0 = means[0];
+  if (x < m0) {
+    // only reachable when centroid 0 is spread: one sample at min, w₀/2 − 1 over (min, m₀)
+    const spread = weights[0] / 2 - 1;
+    return clamp01((1 + (spread * (x - d.min)) / (m0 - d.min)) / total);
+  }
+  const last = n - 1;
+  if (x >= means[last]) {
+    if (isPointMass(d, last)) return 1;
+    const spread = weights[last] / 2 - 1;
+    const above = 1 + (spread * (d.max - x)) / (d.max - means[last]);
+    return clamp01(1 - above / total);
+  }
+  // interior: F(mᵢ) accumulated until mᵢ ≤ x < mᵢ₊₁, then linear across the gap
+  let atMean = isPointMass(d, 0) ? weights[0] : weights[0] / 2;
+  let i = 0;
+  while (means[i + 1] <= x) {
+    atMean += halfSpread(d, i) + halfSpread(d, i + 1) + (isPointMass(d, i + 1) ? weights[i + 1] : 0);
+    i++;
+  }
+  const gap = halfSpread(d, i) + halfSpread(d, i + 1);
+  const below = atMean + (gap * (x - means[i])) / (means[i + 1] - means[i]);
+  return clamp01(below / total);
 }
+
+/**
+ * Estimated q-quantile (q clamped to [0, 1], NaN read as 0): the smallest x with F(x) ≥ q for the same
+ * distribution as cdfAt. min for q = 0, max for q = 1, an actual data value in exact mode, and 0 for an
+ * empty digest. Flushes the buffer first.
+ */
+export function quantileAt(d: TDigest, q: number): number {
+  flushTDigest(d);
+  const n = d.size;
+  if (d.count === 0 || n === 0) return 0;
+  const qc = Number.isNaN(q) ? 0 : q < 0 ? 0 : q > 1 ? 1 : q;
+  if (qc === 0) return d.min;
+  if (qc === 1) return d.max;
+  const means = d.means;
+  const weights = d.weights;
+  const target = qc * d.count;
+
+  if (d.exact === true) {
+    let cum = 0;
+    for (let i = 0; i < n; i++) {
+      cum += weights[i];
+      if (cum >= target) return means[i];
+    }
+    return d.max;
+  }
+
+  let atMean: number; // F(m₀)
+  if (isPointMass(d, 0)) {
+    atMean = weights[0];
+    if (target <= atMean) return means[0];
+  } else {
+    if (target <= 1) return d.min;
+    atMean = weights[0] / 2;
+    if (target <= atMean) return d.min + ((target - 1) / (atMean - 1)) * (means[0] - d.min);
+  }
+  for (let i = 0; i < n - 1; i++) {
+    const gap = halfSpread(d, i) + halfSpread(d, i + 1);
+    if (target <= atMean + gap) {
+      return means[i] + ((target - atMean) / gap) * (means[i + 1] - means[i]);
+    }
+    atMean += gap;
+    if (isPointMass(d, i + 1)) {
+      atMean += weights[i + 1];
+      if (target <= atMean) return means[i + 1];
+    }
+  }
+  const last = n - 1;
+  if (isPointMass(d, last)) return means[last];
+  const spread = weights[last] / 2 - 1;
+  if (spread <= 0 || target >= atMean + spread) return d.max;
+  return means[last] + ((target - atMean) / spread) * (d.max - means[last]);
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Binary format v1 (little-endian), written after a flush:
+//   u8 version = 1 | u8 flags | f64 compression | f64 min | f64 max | varint size
+//   | means | size × weight
+// flags: bit0 exact mode, bit1 weights as f64 (else varint: weights are sample counts), bit2 means as
+// deltas (else size × f64).
+// Delta means (used outside exact mode): first and last mean as f64, the size − 2 means between as f32
+// increments over the previous *decoded* mean (so rounding does not accumulate; |error| ≲ 6e-8 of the
+// gap between neighbours, far below a centroid's own spread). Exact mode keeps every mean as f64 so
+// data values round-trip bit for bit. The total count is the sum of the weights.
+
+const FLAG_EXACT = 1;
+const FLAG_FLOAT_WEIGHTS = 2;
+const FLAG_DELTA_MEANS = 4;
+const KNOWN_FLAGS = FLAG_EXACT | FLAG_FLOAT_WEIGHTS | FLAG_DELTA_MEANS;
+
+/** Versioned binary encoding (first byte = format version). Flushes `d` first; same data ⇒ same bytes. */
+export function encodeTDigest(d: TDigest): Uint8Array {
+  flushTDigest(d);
+  const n = d.size;
+  const exact = d.exact === true;
+  let integerWeights = true;
+  for (let i = 0; i < n; i++) {
+    const w = d.weights[i];
+    if (!Number.isSafeInteger(w) || w < 1) integerWeights = false;
+  }
+  const deltaMeans = !exact && n > 2;
+  const out = new ByteWriter(40 + n * 16);
+  out.u8(TDIGEST_FORMAT_VERSION);
+  out.u8((exact ? FLAG_EXACT : 0) | (integerWeights ? 0 : FLAG_FLOAT_WEIGHTS) | (deltaMeans ? FLAG_DELTA_MEANS : 0));
+  out.f64(d.compression);
+  out.f64(d.min);
+  out.f64(d.max);
+  out.varint(n);
+  if (deltaMeans) {
+    out.f64(d.means[0]);
+    let decoded = d.means[0];
+    for (let i = 1; i < n - 1; i++) {
+      const step = Math.fround(Math.max(d.means[i] - decoded, 0));
+      out.f32(step);
+      decoded += step;
+    }
+    out.f64(d.means[n - 1]);
+  } else {
+    for (let i = 0; i < n; i++) out.f64(d.means[i]);
+  }
+  for (let i = 0; i < n; i++) {
+    if (integerWeights) out.varint(d.weights[i]);
+    else out.f64(d.weights[i]);
+  }
+  return out.bytes();
+}
+
 /** Throws SketchDecodeError on malformed bytes or unknown version. */
-export function decodeTDigest(_bytes: Uint8Array): TDigest {
-  throw new Error("not implemented");
+export function decodeTDigest(bytes: Uint8Array): TDigest {
+  const r = new ByteReader(bytes, "tdigest");
+  const version = r.u8();
+  switch (version) {
+    case 1: {
+      const d = decodeTDigestV1(r);
+      r.expectEnd();
+      return d;
+    }
+    default:
+      return r.fail(`unknown format version ${version}`);
+  }
+}
+
+function decodeTDigestV1(r: ByteReader): TDigest {
+  const flags = r.u8();
+  if ((flags & ~KNOWN_FLAGS) !== 0) r.fail(`unknown flags ${flags}`);
+  const compression = r.f64();
+  if (!Number.isFinite(compression) || compression < 10) r.fail(`invalid compression ${compression}`);
+  const min = r.f64();
+  const max = r.f64();
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) r.fail(`invalid min/max ${min}/${max}`);
+  const n = r.varint();
+  if (n * 5 > r.remaining()) r.fail(`centroid count ${n} exceeds the remaining ${r.remaining()} bytes`);
+  const d = createTDigest(compression);
+  if (d.means.length < n) {
+    d.means = new Float64Array(n);
+    d.weights = new Float64Array(n);
+  }
+  const means = d.means;
+  if ((flags & FLAG_DELTA_MEANS) !== 0) {
+    if (n < 3) r.fail(`delta-coded means need at least 3 centroids, got ${n}`);
+    means[0] = r.f64();
+    for (let i = 1; i < n - 1; i++) means[i] = means[i - 1] + r.f32();
+    means[n - 1] = r.f64();
+    // f32 rounding may overshoot the exact last mean by a hair: clamp, do not reject
+    for (let i = n - 2; i > 0 && means[i] > means[n - 1]; i--) means[i] = means[n - 1];
+  } else {
+    for (let i = 0; i < n; i++) means[i] = r.f64();
+  }
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(means[i]) || (i > 0 && means[i] < means[i - 1])) r.fail(`centroid means not finite and ascending at ${i}`);
+  }
+  if (n > 0 && (means[0] < min || means[n - 1] > max)) r.fail("centroid means outside [min, max]");
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const w = (flags & FLAG_FLOAT_WEIGHTS) !== 0 ? r.f64() : r.varint();
+    if (!(w > 0) || !Number.isFinite(w)) r.fail(`invalid centroid weight ${w} at ${i}`);
+    d.weights[i] = w;
+    count += w;
+  }
+  if ((n === 0) !== (count === 0)) r.fail("empty digest with centroids");
+  if (n === 0 && (min !== 0 || max !== 0)) r.fail("empty digest must have min = max = 0");
+  d.size = n;
+  d.count = count;
+  d.min = min;
+  d.max = max;
+  d.exact = (flags & FLAG_EXACT) !== 0;
+  return d;
 }
