@@ -1,0 +1,102 @@
+// `drift-detector run`: the streaming service. Wires config → logger, Redis state store, metrics server
+// and the pipeline (src/pipeline/pipeline.ts), and shuts down cleanly on SIGTERM/SIGINT: the running
+// chunk finishes (persist, commit), the consumer leaves the group, Redis/producer/HTTP close, exit 0.
+// A hard timer exits with 1 if that takes longer than SHUTDOWN_TIMEOUT_MS — state stays correct either
+// way (Redis is the source of truth and uncommitted work is simply redone).
+import type { ResolvedConfig } from "../config/load.ts";
+import { createLogger, redactUrl, type Logger } from "../logging/logger.ts";
+import { createDetectorMetrics } from "../metrics/detector-metrics.ts";
+import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
+import { startPipeline, type RunningPipeline } from "../pipeline/pipeline.ts";
+import { RedisStateStore } from "../state/redis-store.ts";
+
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export async function runService(config: ResolvedConfig, options: { log?: Logger } = {}): Promise<number> {
+  const log = options.log ?? createLogger();
+  log.info(
+    {
+      brokers: config.kafka.brokers,
+      groupId: config.kafka.groupId,
+      topics: config.kafka.topics,
+      redis: redactUrl(config.redis.url),
+      keyPrefix: config.redis.keyPrefix,
+      schemaRegistry: redactUrl(config.schemaRegistry.url),
+      metricsPort: config.metrics.port,
+      outputFormat: config.kafka.outputFormat,
+    },
+    "starting drift-detector",
+  );
+  const metrics = createDetectorMetrics({ maxModels: config.limits.maxModels, maxVersionsPerModel: config.limits.maxVersionsPerModel });
+  let redisDown = false;
+  const store = new RedisStateStore(config.redis.url, {
+    keyPrefix: config.redis.keyPrefix,
+    onConnectionError: (err) => {
+      if (!redisDown) log.warn({ err: { message: err.message } }, "redis connection error");
+      redisDown = true;
+    },
+  });
+
+  let pipeline: RunningPipeline | undefined;
+  let server: MetricsServer | undefined;
+  let shuttingDown = false;
+  let resolveExit: (code: number) => void = () => {};
+  const exit = new Promise<number>((resolve) => (resolveExit = resolve));
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, "shutting down");
+    const hard = setTimeout(() => {
+      log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, "shutdown took too long; exiting");
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    hard.unref();
+    let code = 0;
+    for (const [what, close] of [
+      ["pipeline", () => pipeline?.stop()],
+      ["state store", () => store.close()],
+      ["metrics server", () => server?.close()],
+    ] as const) {
+      try {
+        await close();
+      } catch (err) {
+        code = 1;
+        log.error({ err, what }, "error while shutting down");
+      }
+    }
+    clearTimeout(hard);
+    log.info({ code }, "stopped");
+    // Everything is closed; if a stray handle (a library timer) still keeps the event loop alive, do not hang.
+    setTimeout(() => process.exit(code), 1_000).unref();
+    resolveExit(code);
+  };
+  const onSignal = (signal: NodeJS.Signals) => void shutdown(signal);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+
+  try {
+    server = await startMetricsServer({
+      port: config.metrics.port,
+      registry: metrics.registry,
+      isReady: () => pipeline?.isReady() ?? false,
+      isHealthy: () => pipeline?.isHealthy() ?? true,
+    });
+    log.info({ port: server.port }, "metrics server listening");
+    pipeline = await startPipeline(config, { store, metrics, log });
+  } catch (err) {
+    log.error({ err }, "cannot start");
+    process.removeListener("SIGTERM", onSignal);
+    process.removeListener("SIGINT", onSignal);
+    await pipeline?.stop().catch(() => {});
+    await store.close().catch(() => {});
+    await server?.close().catch(() => {});
+    return 1;
+  }
+  if (shuttingDown) await pipeline.stop();
+  void pipeline.ready.then(() => log.info("ready"));
+  const code = await exit;
+  process.removeListener("SIGTERM", onSignal);
+  process.removeListener("SIGINT", onSignal);
+  return code;
+}

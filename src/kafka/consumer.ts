@@ -1,0 +1,45 @@
+// The consumer group on the predictions topic. Offsets are committed only by the pipeline, after Redis
+// holds the state (autoCommit off, eachBatchAutoResolve off). Membership is tracked from GROUP_JOIN so
+// partition state is loaded eagerly on assignment and forgotten on revocation; readiness reads it.
+import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
+import type { ResolvedConfig } from "../config/load.ts";
+
+export function createServiceConsumer(kafka: Kafka, config: ResolvedConfig): Consumer {
+  return kafka.consumer({
+    groupId: config.kafka.groupId,
+    allowAutoTopicCreation: false,
+    // a slow Redis commit + backoff must not cost the membership; heartbeats run between chunks and waits
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    // Kafka returns at least one record batch even when it is larger, so oversize messages still arrive
+    maxBytesPerPartition: Math.max(1_048_576, config.limits.maxMessageBytes + 65_536),
+  });
+}
+
+export interface GroupMembership {
+  joined: boolean;
+  generation: number;
+  /** partitions of the predictions topic this member owns in the current generation */
+  assigned: number[];
+}
+
+export function createMembership(): GroupMembership {
+  return { joined: false, generation: 0, assigned: [] };
+}
+
+/** Records a GROUP_JOIN and returns the partitions revoked by it. */
+export function applyGroupJoin(membership: GroupMembership, topic: string, assignment: Record<string, number[]>): { revoked: number[]; assigned: number[] } {
+  const assigned = [...(assignment[topic] ?? [])].sort((a, b) => a - b);
+  const revoked = membership.assigned.filter((p) => !assigned.includes(p));
+  membership.joined = true;
+  membership.generation++;
+  membership.assigned = assigned;
+  return { revoked, assigned };
+}
+
+/** Messages split into chunks processed (and persisted) one after another, with a heartbeat between. */
+export function chunksOf(messages: readonly KafkaMessage[], size: number): KafkaMessage[][] {
+  const chunks: KafkaMessage[][] = [];
+  for (let i = 0; i < messages.length; i += size) chunks.push(messages.slice(i, i + size));
+  return chunks;
+}

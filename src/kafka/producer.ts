@@ -1,0 +1,81 @@
+// The output side: an idempotent producer (no duplicates from the producer's own retries) and the
+// encoding of outbox entries into Kafka messages. The outbox stores JSON; Avro (kafka.outputFormat: avro)
+// is applied at publish time with the schema id registered under `<topic>-value`, so the outbox format
+// does not depend on the output format. Key = modelId; header `event-id` / `request-id` = the
+// deterministic id that lets consumers drop the duplicates an at-least-once relay can produce.
+import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import type { Kafka, Producer } from "kafkajs";
+import type { ResolvedConfig } from "../config/load.ts";
+import { encodeDriftEventAvro, encodeRetrainRequestAvro } from "../events/codec.ts";
+import { readAvroSchemaText } from "../events/schema-files.ts";
+import type { DriftEvent, RetrainRequest } from "../events/types.ts";
+import type { OutboxEntry } from "../state/port.ts";
+import { deadLetterMessage, isDeadLetterEntry } from "./dead-letter.ts";
+
+export function createOutputProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+}
+
+export interface OutputMessage {
+  key: Buffer | string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export class OutputEncodeError extends Error {
+  override readonly name = "OutputEncodeError";
+  constructor(
+    message: string,
+    readonly context: { id: string; topic: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface OutputEncoder {
+  encode(entry: OutboxEntry): OutputMessage;
+}
+
+interface AvroSchemaIds {
+  drift: number;
+  retrain: number;
+}
+
+/** Registers the output schemas under `<topic>-value` (idempotent in the registry) and returns their ids. */
+export async function registerOutputSchemas(config: ResolvedConfig): Promise<AvroSchemaIds> {
+  const url = config.schemaRegistry.url;
+  if (url === undefined) throw new OutputEncodeError("kafka.outputFormat is avro but schemaRegistry.url is not set", { id: "", topic: config.kafka.topics.drift });
+  const parsed = new URL(url);
+  const auth = parsed.username !== "" ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined;
+  parsed.username = "";
+  parsed.password = "";
+  const registry = new SchemaRegistry({ host: parsed.toString().replace(/\/+$/, ""), ...(auth === undefined ? {} : { auth }) });
+  const register = async (name: "drift-event" | "retrain-request", topic: string) =>
+    (await registry.register({ type: SchemaType.AVRO, schema: readAvroSchemaText(name) }, { subject: `${topic}-value` })).id;
+  return {
+    drift: await register("drift-event", config.kafka.topics.drift),
+    retrain: await register("retrain-request", config.kafka.topics.retrain),
+  };
+}
+
+export function createOutputEncoder(config: ResolvedConfig, avroIds?: AvroSchemaIds): OutputEncoder {
+  const topics = config.kafka.topics;
+  return {
+    encode(entry) {
+      if (isDeadLetterEntry(entry)) return deadLetterMessage(entry);
+      const json = Buffer.from(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength);
+      const idHeader = entry.topic === topics.retrain ? "request-id" : "event-id";
+      const headers: Record<string, string> = { [idHeader]: entry.id };
+      if (avroIds === undefined) return { key: entry.key, value: json, headers: { ...headers, "content-type": "application/json" } };
+      try {
+        const parsed = JSON.parse(json.toString("utf8")) as unknown;
+        const bytes =
+          entry.topic === topics.retrain ? encodeRetrainRequestAvro(parsed as RetrainRequest, avroIds.retrain) : encodeDriftEventAvro(parsed as DriftEvent, avroIds.drift);
+        return { key: entry.key, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), headers };
+      } catch (cause) {
+        throw new OutputEncodeError(`cannot encode outbox entry ${entry.id} for ${entry.topic} as Avro`, { id: entry.id, topic: entry.topic }, { cause });
+      }
+    },
+  };
+}

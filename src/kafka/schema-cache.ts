@@ -1,0 +1,112 @@
+// Writer schemas of Confluent-framed Avro messages, fetched from the schema registry by id and cached
+// for the life of the process (Confluent schema ids are immutable). Decoding stays synchronous: the codec
+// asks `schemaForId`, and on "unknown_schema_id" the pipeline awaits `fetch(id)` and decodes again.
+// An id the registry does not know is remembered for a while (the message goes to the DLQ); a registry
+// that does not answer is an outage (SchemaRegistryUnavailableError: pause and retry).
+import avro from "avsc";
+import type { Type } from "avsc";
+
+export class SchemaRegistryUnavailableError extends Error {
+  override readonly name = "SchemaRegistryUnavailableError";
+  constructor(
+    message: string,
+    readonly context: { schemaId: number; status?: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export type SchemaLookup = "found" | "missing";
+
+export interface SchemaCacheOptions {
+  /** registry base URL; undefined = no registry (every framed message has an unknown schema id) */
+  url: string | undefined;
+  /** how long an id the registry answered 404 for stays "missing" before it is asked again */
+  missingTtlMs?: number;
+  fetchImpl?: typeof fetch;
+  now?: () => number;
+  timeoutMs?: number;
+}
+
+/** fetch() refuses URLs with credentials: move them into a Basic Authorization header. */
+export function registryRequest(baseUrl: string, path: string): { url: string; headers: Record<string, string> } {
+  const parsed = new URL(baseUrl);
+  const headers: Record<string, string> = { accept: "application/vnd.schemaregistry.v1+json, application/json" };
+  if (parsed.username !== "" || parsed.password !== "") {
+    const user = decodeURIComponent(parsed.username);
+    const pass = decodeURIComponent(parsed.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+    parsed.username = "";
+    parsed.password = "";
+  }
+  const base = parsed.toString().replace(/\/+$/, "");
+  return { url: `${base}${path}`, headers };
+}
+
+export class SchemaCache {
+  private readonly types = new Map<number, Type>();
+  private readonly missingUntil = new Map<number, number>();
+  private readonly inFlight = new Map<number, Promise<SchemaLookup>>();
+  private readonly missingTtlMs: number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly now: () => number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: SchemaCacheOptions) {
+    this.missingTtlMs = options.missingTtlMs ?? 60_000;
+    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  /** Synchronous lookup for the codec. */
+  readonly schemaForId = (id: number): Type | undefined => this.types.get(id);
+
+  /** True when the registry recently said it does not know this id: do not ask again, dead-letter the message. */
+  isKnownMissing(id: number): boolean {
+    const until = this.missingUntil.get(id);
+    return until !== undefined && until > this.now();
+  }
+
+  /** Fetches and caches the writer schema of `id`; concurrent calls for one id share one request. */
+  fetch(id: number): Promise<SchemaLookup> {
+    if (this.types.has(id)) return Promise.resolve("found");
+    if (this.isKnownMissing(id)) return Promise.resolve("missing");
+    let pending = this.inFlight.get(id);
+    if (pending === undefined) {
+      pending = this.load(id).finally(() => this.inFlight.delete(id));
+      this.inFlight.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async load(id: number): Promise<SchemaLookup> {
+    if (this.options.url === undefined) return this.markMissing(id);
+    const { url, headers } = registryRequest(this.options.url, `/schemas/ids/${id}`);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (cause) {
+      throw new SchemaRegistryUnavailableError(`schema registry did not answer for schema id ${id}`, { schemaId: id }, { cause });
+    }
+    if (response.status === 404) return this.markMissing(id);
+    if (!response.ok) {
+      throw new SchemaRegistryUnavailableError(`schema registry answered ${response.status} for schema id ${id}`, { schemaId: id, status: response.status });
+    }
+    const body = (await response.json()) as { schema?: unknown; schemaType?: unknown };
+    // Only Avro is decodable here; a JSON/Protobuf schema id in a framed message is as good as unknown.
+    if (typeof body.schema !== "string" || (body.schemaType !== undefined && body.schemaType !== "AVRO")) return this.markMissing(id);
+    try {
+      this.types.set(id, avro.Type.forSchema(JSON.parse(body.schema) as avro.Schema));
+    } catch {
+      return this.markMissing(id);
+    }
+    return "found";
+  }
+
+  private markMissing(id: number): SchemaLookup {
+    this.missingUntil.set(id, this.now() + this.missingTtlMs);
+    return "missing";
+  }
+}

@@ -1,0 +1,65 @@
+// The in-memory engine state of each partition this replica owns, as loaded from (and last written to)
+// the StateStore. `storedOffset` is the fence for the next atomic write. A slot whose state might differ
+// from the store (an exception in the middle of a batch) is dropped and reloaded, never repaired.
+import { createPartitionState, type PartitionState } from "../detect/engine.ts";
+import { decodePartitionState } from "../state/engine-state-codec.ts";
+import type { PartitionRef, StateStore } from "../state/port.ts";
+
+export interface PartitionSlot {
+  ref: PartitionRef;
+  state: PartitionState;
+  /** last applied offset as stored in Redis (null: nothing ever applied) */
+  storedOffset: string | null;
+  /** the outbox left over by an earlier owner (or a crash) was drained */
+  outboxDrained: boolean;
+}
+
+export class PartitionStates {
+  private readonly slots = new Map<number, PartitionSlot>();
+  private readonly loading = new Map<number, Promise<PartitionSlot>>();
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly group: string,
+    private readonly topic: string,
+  ) {}
+
+  get(partition: number): PartitionSlot | undefined {
+    return this.slots.get(partition);
+  }
+
+  has(partition: number): boolean {
+    return this.slots.has(partition);
+  }
+
+  /** Loads a partition from the store (one request at a time per partition); a loaded slot is returned as is. */
+  load(partition: number): Promise<PartitionSlot> {
+    const loaded = this.slots.get(partition);
+    if (loaded !== undefined) return Promise.resolve(loaded);
+    let pending = this.loading.get(partition);
+    if (pending === undefined) {
+      pending = this.read(partition).finally(() => this.loading.delete(partition));
+      this.loading.set(partition, pending);
+    }
+    return pending;
+  }
+
+  forget(partition: number): PartitionSlot | undefined {
+    const slot = this.slots.get(partition);
+    this.slots.delete(partition);
+    return slot;
+  }
+
+  partitions(): number[] {
+    return [...this.slots.keys()];
+  }
+
+  private async read(partition: number): Promise<PartitionSlot> {
+    const ref: PartitionRef = { group: this.group, topic: this.topic, partition };
+    const stored = await this.store.loadPartition(ref);
+    const state = stored.meta === null && stored.models.size === 0 ? createPartitionState(partition) : decodePartitionState(partition, stored.meta, stored.models);
+    const slot: PartitionSlot = { ref, state, storedOffset: stored.offset, outboxDrained: false };
+    this.slots.set(partition, slot);
+    return slot;
+  }
+}
