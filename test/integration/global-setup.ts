@@ -9,6 +9,7 @@
 // Tests read the addresses with test/support/infra.ts (vitest inject); child processes get them
 // through process.env.
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
@@ -170,14 +171,49 @@ async function startLocalStack(): Promise<StartedInfra> {
   if (!KAFKA_BROKERS || !REDIS_URL || !SCHEMA_REGISTRY_URL) {
     throw new InfrastructureStartError(`deploy/local/stack.sh start did not print the three export lines; stdout was:\n${result.stdout}`);
   }
+  const lease = takeLease();
   return {
     source: "local-stack",
     endpoints: { KAFKA_BROKERS, REDIS_URL, SCHEMA_REGISTRY_URL },
-    // The test stack has its own state dir: stop it and start from empty storage next run.
+    // The test stack has its own state dir: the last run using it stops it, and the next run
+    // starts from empty storage.
     stop: async () => {
-      await runStackScript("reset");
+      if (releaseLease(lease)) await runStackScript("reset");
     },
   };
+}
+
+// Two vitest runs in one checkout (two terminals, two helpers) share the test stack; a lease
+// per run keeps the first to finish from stopping the broker under the other.
+function leaseDir(): string {
+  return `${TEST_STACK_ENV.STACK_DIR}/leases`;
+}
+
+function takeLease(): string {
+  mkdirSync(leaseDir(), { recursive: true });
+  const lease = `${leaseDir()}/${process.pid}`;
+  writeFileSync(lease, new Date().toISOString());
+  return lease;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Drops this run's lease; true when no other live run holds one. */
+function releaseLease(lease: string): boolean {
+  rmSync(lease, { force: true });
+  const others = existsSync(leaseDir()) ? readdirSync(leaseDir()) : [];
+  return others.every((name) => {
+    if (processAlive(Number(name))) return false;
+    rmSync(`${leaseDir()}/${name}`, { force: true });
+    return true;
+  });
 }
 
 async function startInfrastructure(): Promise<StartedInfra> {
