@@ -11,6 +11,8 @@ commands:
   replay  --input <file|-> [--config <file>] [--strict]
                                                      run the engine over PredictionEvent JSON lines;
                                                      drift events and retrain requests go to stdout
+  demo    generate|produce|watch [options]           the demo: write, publish or watch a drifting stream
+                                                     (drift-detector demo help)
   help                                               this text
 
 environment: KAFKA_BROKERS, REDIS_URL, SCHEMA_REGISTRY_URL, METRICS_PORT override the config file;
@@ -32,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
       const args = parseArgs(rest);
       const { runService } = await import("./run.ts");
       return runService(loadConfig(stringOption(args, "config")));
+    }
+    case "demo": {
+      const { runDemo } = await import("./demo.ts");
+      return runDemo(rest);
     }
     case undefined:
     case "help":
