@@ -1,0 +1,142 @@
+// The service end to end on a real broker, Redis and schema registry: a stationary stream (JSON, every
+// fifth event Confluent-framed Avro) followed by a 1σ shift of one feature produces valid DriftEvents,
+// exactly one RetrainRequest, and the signal's critical status on /metrics.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Kafka } from "kafkajs";
+import { driftEventSchema, retrainRequestSchema } from "../../src/events/schemas.ts";
+import type { PredictionEvent } from "../../src/events/types.ts";
+import { createTopics } from "../support/infra.ts";
+import {
+  committedOffsets,
+  harnessKafka,
+  predictionMessages,
+  produceRaw,
+  readAllMessages,
+  registerPredictionSchema,
+  serviceConfig,
+  startServiceInProcess,
+  waitFor,
+  type InProcessService,
+} from "../support/service-harness.ts";
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normal(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+const MODEL = "fraud-scorer";
+const VERSION = "2026-11-01";
+const STATIONARY = 1000; // 5 windows of 200: 3 build the reference, 2 are evaluated
+const SHIFTED = 1200; // 6 windows with `amount` shifted by one standard deviation
+const AMOUNT_MEAN = 100;
+const AMOUNT_SD = 15;
+
+function events(): PredictionEvent[] {
+  const rand = mulberry32(20261101);
+  const countries = ["NL", "DE", "FR"];
+  const out: PredictionEvent[] = [];
+  for (let i = 0; i < STATIONARY + SHIFTED; i++) {
+    const shift = i >= STATIONARY ? AMOUNT_SD : 0;
+    out.push({
+      eventId: `e2e-${i}`,
+      modelId: MODEL,
+      modelVersion: VERSION,
+      timestamp: 1_763_769_600_000 + i * 10,
+      prediction: rand(),
+      confidence: 0.6 + 0.4 * rand(),
+      latencyMs: 10 + 5 * rand(),
+      features: {
+        amount: AMOUNT_MEAN + shift + AMOUNT_SD * normal(rand),
+        tenure: 5 + normal(rand),
+        country: countries[Math.floor(rand() * countries.length)],
+      },
+    });
+  }
+  return out;
+}
+
+describe("service end to end", () => {
+  const config = serviceConfig("e2e", {
+    defaults: {
+      window: { maxEvents: 200, minEvents: 50 },
+      baseline: { warmupWindows: 3 },
+      detection: { consecutiveWindows: 2 },
+      retrain: { consecutiveWindows: 2 },
+    },
+  });
+  const topics = config.kafka.topics;
+  let kafka: Kafka;
+  let service: InProcessService;
+
+  beforeAll(async () => {
+    kafka = harnessKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    await createTopics(admin, [topics.predictions], 1);
+    await admin.disconnect();
+    const schemaId = await registerPredictionSchema(topics.predictions);
+    const all = events();
+    // every fifth event as Confluent-framed Avro, the rest JSON, interleaved in one ordered stream
+    const messages = all.map((e, i) => predictionMessages([e], i % 5 === 4 ? schemaId : undefined)[0]);
+    await produceRaw(kafka, topics.predictions, messages);
+    service = await startServiceInProcess(config);
+    await service.pipeline.ready;
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it("a 1σ shift of one feature yields valid drift events, exactly one retrain request and signal status 2 on /metrics", async () => {
+    const total = STATIONARY + SHIFTED;
+    await waitFor("the group to commit the end of the predictions topic", async () => {
+      const offsets = await committedOffsets(kafka, config.kafka.groupId, topics.predictions);
+      return offsets.get(0) === String(total) ? true : undefined;
+    });
+
+    const drift = await readAllMessages(kafka, topics.drift);
+    expect(drift.length).toBeGreaterThan(0);
+    const driftEvents = drift.map((m) => driftEventSchema.parse(JSON.parse(m.value?.toString("utf8") ?? "")));
+    for (const [i, m] of drift.entries()) {
+      expect(m.key?.toString("utf8")).toBe(MODEL);
+      expect(m.headers["event-id"]).toBe(driftEvents[i].eventId);
+    }
+    expect(new Set(driftEvents.map((e) => e.eventId)).size).toBe(driftEvents.length);
+    // nothing drifts while the stream is stationary: every drift event is about a shifted window
+    for (const e of driftEvents) expect(Number(e.window.firstOffset)).toBeGreaterThanOrEqual(STATIONARY);
+    const critical = driftEvents.filter((e) => e.status === "critical");
+    expect(critical.length).toBeGreaterThan(0);
+    const amount = critical[0].signals.find((s) => s.signal === "feature:amount");
+    expect(amount?.status).toBe("critical");
+    expect(amount?.statistics.meanShiftSigma).toBeGreaterThan(0.7);
+
+    const retrain = await readAllMessages(kafka, topics.retrain);
+    expect(retrain).toHaveLength(1);
+    const request = retrainRequestSchema.parse(JSON.parse(retrain[0].value?.toString("utf8") ?? ""));
+    expect(request.modelId).toBe(MODEL);
+    expect(request.reason).toBe("drift");
+    expect(retrain[0].headers["request-id"]).toBe(request.requestId);
+    expect(request.evidence.signals).toContain("feature:amount");
+
+    const dlq = await readAllMessages(kafka, topics.deadLetter);
+    expect(dlq).toHaveLength(0);
+
+    const text = await service.metricsText();
+    const line = text.split("\n").find((l) => l.startsWith("drift_signal_status{") && l.includes('signal="feature:amount"') && l.includes(`model="${MODEL}"`));
+    expect(line).toBeDefined();
+    expect(line?.endsWith(" 2")).toBe(true);
+    const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
+    expect(consumed?.endsWith(` ${total}`)).toBe(true);
+  });
+});

@@ -1,0 +1,318 @@
+// Running the streaming service in tests: in-process (startPipeline + metrics server, for assertions on
+// metrics and state) or as a child process (`node src/cli/bin.js run`, for SIGKILL/SIGTERM and rebalance
+// tests), producing prediction events (JSON or Confluent-framed Avro) and reading a topic back.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import { Kafka, logLevel, type IHeaders, type KafkaMessage } from "kafkajs";
+import { resolveConfig, type ResolvedConfig } from "../../src/config/load.ts";
+import { encodeJson, encodePredictionAvro } from "../../src/events/codec.ts";
+import { readAvroSchemaText } from "../../src/events/schema-files.ts";
+import type { PredictionEvent } from "../../src/events/types.ts";
+import { createLogger, type Logger } from "../../src/logging/logger.ts";
+import { createDetectorMetrics, type DetectorMetrics } from "../../src/metrics/detector-metrics.ts";
+import { startMetricsServer, type MetricsServer } from "../../src/metrics/server.ts";
+import { startPipeline, type PipelineDeps, type RunningPipeline } from "../../src/pipeline/pipeline.ts";
+import { RedisStateStore } from "../../src/state/redis-store.ts";
+import { infra, uniqueName, uniqueTopic } from "./infra.ts";
+
+const REPO_ROOT = new URL("../..", import.meta.url).pathname;
+
+/** A raw config (before resolution) with unique topics, group and Redis prefix on the test infrastructure. */
+export function serviceRawConfig(label: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const env = infra();
+  const base = {
+    kafka: {
+      brokers: env.kafkaBrokers,
+      clientId: uniqueName(`${label}-client`),
+      groupId: uniqueName(`${label}-group`),
+      topics: {
+        predictions: uniqueTopic(`${label}.predictions`),
+        outcomes: uniqueTopic(`${label}.outcomes`),
+        drift: uniqueTopic(`${label}.drift`),
+        retrain: uniqueTopic(`${label}.retrain`),
+        deadLetter: uniqueTopic(`${label}.dlq`),
+      },
+      partitions: 1,
+      replicationFactor: 1,
+    },
+    redis: { url: env.redisUrl, keyPrefix: `test:${uniqueName(label)}` },
+    schemaRegistry: { url: env.schemaRegistryUrl },
+    metrics: { port: 0 },
+  };
+  return deepMerge(base, overrides) as Record<string, unknown>;
+}
+
+export function serviceConfig(label: string, overrides: Record<string, unknown> = {}): ResolvedConfig {
+  return resolveConfig(serviceRawConfig(label, overrides), {}, `test:${label}`);
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObj(base) || !isObj(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+/** A logger for tests: silent unless LOG_LEVEL is set; lines are kept for assertions. */
+export function testLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const text = chunk.toString("utf8");
+      lines.push(text);
+      if (process.env.LOG_LEVEL) process.stderr.write(text);
+      done();
+    },
+  });
+  return { log: createLogger({ level: process.env.LOG_LEVEL ?? "info", destination: sink }), lines };
+}
+
+export interface InProcessService {
+  config: ResolvedConfig;
+  pipeline: RunningPipeline;
+  metrics: DetectorMetrics;
+  store: RedisStateStore;
+  server: MetricsServer;
+  logLines: string[];
+  metricsText(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** startPipeline with a RedisStateStore and a metrics server on an ephemeral port. */
+export async function startServiceInProcess(config: ResolvedConfig, deps: Partial<PipelineDeps> = {}): Promise<InProcessService> {
+  const { log, lines } = testLogger();
+  const metrics = deps.metrics ?? createDetectorMetrics({ defaultMetrics: false });
+  const store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix });
+  const pipeline = await startPipeline(config, { store, metrics, log, ...deps });
+  const server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: metrics.registry, isReady: pipeline.isReady, isHealthy: pipeline.isHealthy });
+  return {
+    config,
+    pipeline,
+    metrics,
+    store,
+    server,
+    logLines: lines,
+    async metricsText() {
+      const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      return res.text();
+    },
+    async stop() {
+      await pipeline.stop();
+      await store.close();
+      await server.close();
+    },
+  };
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** stdout (JSON log lines) and stderr, as received */
+  output: string[];
+  /** resolves with the exit code (or the signal name) */
+  exited: Promise<number | string>;
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Runs `node src/cli/bin.js run --config <tmp file>` with the well-known environment variables
+ * (KAFKA_BROKERS, REDIS_URL, SCHEMA_REGISTRY_URL, METRICS_PORT) and any extra DRIFT_DETECTOR__… overrides.
+ */
+export function startServiceProcess(rawConfig: Record<string, unknown>, opts: { metricsPort: number; env?: Record<string, string> }): ServiceProcess {
+  const env = infra();
+  const dir = mkdtempSync(join(tmpdir(), "dd-service-"));
+  const file = join(dir, "config.json");
+  writeFileSync(file, JSON.stringify(rawConfig));
+  const child = spawn(process.execPath, [join(REPO_ROOT, "src/cli/bin.js"), "run", "--config", file], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: env.kafkaBrokers.join(","),
+      REDIS_URL: env.redisUrl,
+      SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+      METRICS_PORT: String(opts.metricsPort),
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  let buffered = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString("utf8");
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      output.push(line);
+      for (const l of listeners) l(line);
+    }
+  });
+  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString("utf8")));
+  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  const parse = (line: string): Record<string, unknown> | undefined => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    child,
+    output,
+    exited,
+    kill: (signal) => child.kill(signal),
+    waitForLog(match, timeoutMs = 60_000) {
+      for (const line of output) {
+        const parsed = parse(line);
+        if (parsed && match(parsed)) return Promise.resolve(parsed);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error(`no matching log line within ${timeoutMs} ms; output:\n${output.slice(-30).join("\n")}`));
+        }, timeoutMs);
+        const listener = (line: string) => {
+          const parsed = parse(line);
+          if (parsed && match(parsed)) {
+            clearTimeout(timer);
+            listeners.delete(listener);
+            resolve(parsed);
+          }
+        };
+        listeners.add(listener);
+        void exited.then(() => {
+          if (!listeners.has(listener)) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          reject(new Error(`service exited before a matching log line; output:\n${output.slice(-30).join("\n")}`));
+        });
+      });
+    },
+  };
+}
+
+export function harnessKafka(): Kafka {
+  return new Kafka({ clientId: uniqueName("harness"), brokers: infra().kafkaBrokers, logLevel: logLevel.ERROR });
+}
+
+export interface RawMessage {
+  key?: string | Buffer | null;
+  value: Buffer | string | null;
+  headers?: IHeaders;
+  partition?: number;
+}
+
+/** Produces raw messages in order (acks from all replicas). */
+export async function produceRaw(kafka: Kafka, topic: string, messages: RawMessage[]): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 500) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Registers prediction-event.avsc under `<topic>-value` in the test registry; returns its schema id. */
+export async function registerPredictionSchema(topic: string): Promise<number> {
+  const registry = new SchemaRegistry({ host: infra().schemaRegistryUrl });
+  const { id } = await registry.register({ type: SchemaType.AVRO, schema: readAvroSchemaText("prediction-event") }, { subject: `${topic}-value` });
+  return id;
+}
+
+/** Prediction events as messages keyed by modelId: JSON, or Confluent-framed Avro when avroSchemaId is given. */
+export function predictionMessages(events: readonly PredictionEvent[], avroSchemaId?: number): RawMessage[] {
+  return events.map((event) => {
+    const bytes = avroSchemaId === undefined ? encodeJson(event) : encodePredictionAvro(event, avroSchemaId);
+    return { key: event.modelId, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+  });
+}
+
+export interface ReadMessage {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(message.headers ?? {})) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    out[k] = Buffer.isBuffer(first) ? first.toString("utf8") : String(first);
+  }
+  return out;
+}
+
+/** Every message of a topic up to its current end (high watermarks read at call time), in partition/offset order. */
+export async function readAllMessages(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<ReadMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+  const out: ReadMessage[] = [];
+  if (remaining.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: uniqueName("reader"), maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`reading ${topic}: ${out.length} messages after ${timeoutMs} ms, partitions left: ${[...remaining.keys()].join(",")}`)), timeoutMs);
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          const end = remaining.get(partition);
+          if (end === undefined || BigInt(message.offset) >= end) return;
+          out.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: headersOf(message) });
+          if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+}
+
+/** The group's committed offsets of a topic (partition → next offset to read, "-1" when none). */
+export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
