@@ -80,6 +80,7 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
       port: config.metrics.port,
       registry: metrics.registry,
       isReady: () => pipeline?.isReady() ?? false,
+      notReadyReason: () => pipeline?.notReadyReason() ?? "starting",
       isHealthy: () => pipeline?.isHealthy() ?? true,
     });
     log.info({ port: server.port }, "metrics server listening");

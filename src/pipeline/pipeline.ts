@@ -37,6 +37,7 @@ import { drainOutbox, type OutboxRelayDeps } from "../kafka/outbox-relay.ts";
 import { createOutputEncoder, createOutputProducer, registerOutputSchemas } from "../kafka/producer.ts";
 import { SchemaCache } from "../kafka/schema-cache.ts";
 import { ensureTopics } from "../kafka/topic-admin.ts";
+import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
 import { encodeModelCold, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
@@ -66,6 +67,8 @@ export interface RunningPipeline {
   /** resolves once the consumer joined the group and loaded the state of its partitions */
   ready: Promise<void>;
   isReady(): boolean;
+  /** for /readyz */
+  notReadyReason(): string;
   isHealthy(): boolean;
   /** finish the current chunk (persist, commit), leave the group, disconnect; idempotent */
   stop(): Promise<void>;
@@ -90,7 +93,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   const topic = topics.predictions;
   const chunkSize = deps.chunkSize ?? 500;
   const maxDlqValue = deps.maxDeadLetterValueBytes ?? Math.min(config.limits.maxMessageBytes, 512 * 1024);
-  const kafka = deps.kafka ?? new Kafka({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN });
+  const kafka =
+    deps.kafka ?? new Kafka({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(log) });
   const ctx: EngineContext = engineContextFrom(config, deps.clock ?? Date.now);
   const schemas = new SchemaCache({ url: config.schemaRegistry.url });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
@@ -352,6 +356,12 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   return {
     ready,
     isReady,
+    notReadyReason: () => {
+      if (stopping) return "stopping";
+      if (!membership.joined) return "not yet joined the consumer group";
+      const loading = membership.assigned.filter((p) => !states.has(p));
+      return loading.length > 0 ? `loading state of partitions ${loading.join(", ")}` : "ready";
+    },
     isHealthy: () => !crashed,
     stop() {
       stopped ??= (async () => {

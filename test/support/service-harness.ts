@@ -89,7 +89,7 @@ export async function startServiceInProcess(config: ResolvedConfig, deps: Partia
   const metrics = deps.metrics ?? createDetectorMetrics({ defaultMetrics: false });
   const store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix });
   const pipeline = await startPipeline(config, { store, metrics, log, ...deps });
-  const server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: metrics.registry, isReady: pipeline.isReady, isHealthy: pipeline.isHealthy });
+  const server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: metrics.registry, isReady: pipeline.isReady, isHealthy: pipeline.isHealthy, notReadyReason: pipeline.notReadyReason });
   return {
     config,
     pipeline,
