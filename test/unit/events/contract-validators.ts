@@ -11,9 +11,9 @@ import type { ContractName } from "../../../src/events/schema-files.ts";
 import { driftEventSchema, outcomeEventSchema, predictionEventSchema, retrainRequestSchema } from "../../../src/events/schemas.ts";
 import { parseIsoTimestamp } from "../../../src/events/timestamp.ts";
 
-// ajv and ajv-formats are CommonJS with a `default` property; under NodeNext the import is the module object
-const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+// ajv and ajv-formats are CommonJS: the default import is module.exports, which carries itself as `.default`
+const Ajv2020 = Ajv2020Module.default;
+const addFormats = addFormatsModule.default;
 
 export const zodSchemas: Record<ContractName, ZodTypeAny> = {
   "prediction-event": predictionEventSchema,
