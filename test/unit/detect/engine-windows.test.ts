@@ -70,7 +70,7 @@ describe("windows", () => {
 
   it("a late event is counted and folded into the open window", () => {
     const s = setup({ window: { allowedLatenessMs: 5_000, minEvents: 1 } });
-    s.feed([event(0, 100_000), event(1, 110_000), event(2, 104_000), event(3, 90_000)]);
+    s.feed([event(0, 100_000), event(1, 110_000), event(2, 106_000), event(3, 90_000)]);
     expect(s.state.counters.late).toBe(1);
     const w = s.state.models.get("m")?.versions.get("v1")?.window;
     expect(w).toMatchObject({ count: 4, late: 1 });
