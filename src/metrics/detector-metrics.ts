@@ -183,7 +183,7 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
   const baselineEvents = gauge("drift_baseline_events", "Events the reference baseline was built from", ["model", "version"]);
 
   // counters and shell gauges
-  const eventsConsumed = counter("drift_events_consumed_total", "Prediction events consumed", ["topic", "partition"]);
+  const eventsConsumed = counter("drift_events_consumed_total", "Prediction events consumed and accepted (rejected messages count in drift_events_rejected_total)", ["topic", "partition"]);
   const eventsRejected = counter("drift_events_rejected_total", "Messages sent to the dead-letter topic, by reason", ["reason", "topic"]);
   const eventsLate = counter("drift_events_late_total", "Events older than the watermark minus the allowed lateness", ["model"]);
   const driftEventsEmitted = counter("drift_drift_events_emitted_total", "Drift events emitted, by status", ["model", "version", "status"]);
