@@ -11,6 +11,8 @@ export function createServiceConsumer(kafka: Kafka, config: ResolvedConfig): Con
     // a slow Redis commit + backoff must not cost the membership; heartbeats run between chunks and waits
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
+    // an idle fetch returns within 1 s, so a shutdown does not wait the default 5 s for it
+    maxWaitTimeInMs: 1_000,
     // Kafka returns at least one record batch even when it is larger, so oversize messages still arrive
     maxBytesPerPartition: Math.max(1_048_576, config.limits.maxMessageBytes + 65_536),
   });

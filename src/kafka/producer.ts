@@ -4,7 +4,7 @@
 // does not depend on the output format. Key = modelId; header `event-id` / `request-id` = the
 // deterministic id that lets consumers drop the duplicates an at-least-once relay can produce.
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
-import type { Kafka, Producer } from "kafkajs";
+import { Partitioners, type Kafka, type Producer } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 import { encodeDriftEventAvro, encodeRetrainRequestAvro } from "../events/codec.ts";
 import { readAvroSchemaText } from "../events/schema-files.ts";
@@ -13,7 +13,8 @@ import type { OutboxEntry } from "../state/port.ts";
 import { deadLetterMessage, isDeadLetterEntry } from "./dead-letter.ts";
 
 export function createOutputProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  // murmur2 partitioning like the Java client, so outputs keyed by modelId land where other clients expect
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
 }
 
 export interface OutputMessage {

@@ -186,8 +186,9 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
         const started = performance.now();
         const lastInChunk = messages[messages.length - 1].offset;
 
-        // decode + validate (async only to fetch unknown writer schemas from the registry)
-        const decoded = await decodeChunk(messages, control);
+        // decode + validate (async only to fetch unknown writer schemas from the registry); offsets at or
+        // below the stored one were applied before a crash or rebalance and are skipped
+        const decoded = await decodeChunk(messages, slot.storedOffset, control);
         // apply to the engine (synchronous; mutates the cached state in place)
         mutated = true;
         const applied = applyChunk(slot, batch.partition, decoded);
@@ -226,9 +227,11 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     }
   }
 
-  async function decodeChunk(messages: KafkaMessage[], control: RetryControl): Promise<Decoded[]> {
+  async function decodeChunk(messages: KafkaMessage[], storedOffset: string | null, control: RetryControl): Promise<Decoded[]> {
+    const stored = storedOffset === null ? -1n : BigInt(storedOffset);
     const out: Decoded[] = [];
     for (const message of messages) {
+      if (BigInt(message.offset) <= stored) continue;
       let result = decodePredictionMessage(message.value, decodeContext);
       if (!result.ok && result.reason === "unknown_schema_id" && result.schemaId !== undefined && !schemas.isKnownMissing(result.schemaId)) {
         const id = result.schemaId;
@@ -257,7 +260,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     };
 
     for (const { message, result } of decoded) {
-      if (BigInt(message.offset) <= stored) continue; // applied before a crash or rebalance
+      if (BigInt(message.offset) <= stored) continue; // (decodeChunk skipped these already)
       lastOffset = message.offset;
       if (!result.ok) {
         reject(message, result.reason, result.message, result.field, result.schemaId);

@@ -4,67 +4,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kafka } from "kafkajs";
 import { driftEventSchema, retrainRequestSchema } from "../../src/events/schemas.ts";
-import type { PredictionEvent } from "../../src/events/types.ts";
 import { createTopics } from "../support/infra.ts";
 import {
   committedOffsets,
+  driftingStream,
+  DRIFTING_MODEL as MODEL,
   harnessKafka,
   predictionMessages,
   produceRaw,
   readAllMessages,
   registerPredictionSchema,
+  SHIFTED,
+  STATIONARY,
   serviceConfig,
   startServiceInProcess,
   waitFor,
   type InProcessService,
 } from "../support/service-harness.ts";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
-const MODEL = "fraud-scorer";
-const VERSION = "2026-11-01";
-const STATIONARY = 1000; // 5 windows of 200: 3 build the reference, 2 are evaluated
-const SHIFTED = 1200; // 6 windows with `amount` shifted by one standard deviation
-const AMOUNT_MEAN = 100;
-const AMOUNT_SD = 15;
-
-function events(): PredictionEvent[] {
-  const rand = mulberry32(20261101);
-  const countries = ["NL", "DE", "FR"];
-  const out: PredictionEvent[] = [];
-  for (let i = 0; i < STATIONARY + SHIFTED; i++) {
-    const shift = i >= STATIONARY ? AMOUNT_SD : 0;
-    out.push({
-      eventId: `e2e-${i}`,
-      modelId: MODEL,
-      modelVersion: VERSION,
-      timestamp: 1_763_769_600_000 + i * 10,
-      prediction: rand(),
-      confidence: 0.6 + 0.4 * rand(),
-      latencyMs: 10 + 5 * rand(),
-      features: {
-        amount: AMOUNT_MEAN + shift + AMOUNT_SD * normal(rand),
-        tenure: 5 + normal(rand),
-        country: countries[Math.floor(rand() * countries.length)],
-      },
-    });
-  }
-  return out;
-}
 
 describe("service end to end", () => {
   const config = serviceConfig("e2e", {
@@ -86,7 +42,7 @@ describe("service end to end", () => {
     await createTopics(admin, [topics.predictions], 1);
     await admin.disconnect();
     const schemaId = await registerPredictionSchema(topics.predictions);
-    const all = events();
+    const all = driftingStream();
     // every fifth event as Confluent-framed Avro, the rest JSON, interleaved in one ordered stream
     const messages = all.map((e, i) => predictionMessages([e], i % 5 === 4 ? schemaId : undefined)[0]);
     await produceRaw(kafka, topics.predictions, messages);

@@ -316,3 +316,55 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+// ---- a stream that drifts -------------------------------------------------------------------------
+// Stationary events, then `amount` shifted by one standard deviation. With windows of 200 events and 3
+// warmup windows: 5 stationary windows (3 reference, 2 evaluated), then 6 shifted ones.
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normal(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+export const DRIFTING_MODEL = "fraud-scorer";
+export const DRIFTING_VERSION = "2026-11-01";
+export const STATIONARY = 1000; // 5 windows of 200: 3 build the reference, 2 are evaluated
+export const SHIFTED = 1200; // 6 windows with `amount` shifted by one standard deviation
+const AMOUNT_MEAN = 100;
+export const AMOUNT_SD = 15;
+
+export function driftingStream(): PredictionEvent[] {
+  const rand = mulberry32(20261101);
+  const countries = ["NL", "DE", "FR"];
+  const out: PredictionEvent[] = [];
+  for (let i = 0; i < STATIONARY + SHIFTED; i++) {
+    const shift = i >= STATIONARY ? AMOUNT_SD : 0;
+    out.push({
+      eventId: `e2e-${i}`,
+      modelId: DRIFTING_MODEL,
+      modelVersion: DRIFTING_VERSION,
+      timestamp: 1_763_769_600_000 + i * 10,
+      prediction: rand(),
+      confidence: 0.6 + 0.4 * rand(),
+      latencyMs: 10 + 5 * rand(),
+      features: {
+        amount: AMOUNT_MEAN + shift + AMOUNT_SD * normal(rand),
+        tenure: 5 + normal(rand),
+        country: countries[Math.floor(rand() * countries.length)],
+      },
+    });
+  }
+  return out;
+}
+
