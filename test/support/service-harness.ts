@@ -16,6 +16,7 @@ import { createLogger, type Logger } from "../../src/logging/logger.ts";
 import { createDetectorMetrics, type DetectorMetrics } from "../../src/metrics/detector-metrics.ts";
 import { startMetricsServer, type MetricsServer } from "../../src/metrics/server.ts";
 import { startPipeline, type PipelineDeps, type RunningPipeline } from "../../src/pipeline/pipeline.ts";
+import type { StateStore } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import { infra, uniqueName, uniqueTopic } from "./infra.ts";
 
@@ -84,11 +85,15 @@ export interface InProcessService {
 }
 
 /** startPipeline with a RedisStateStore and a metrics server on an ephemeral port. */
-export async function startServiceInProcess(config: ResolvedConfig, deps: Partial<PipelineDeps> = {}): Promise<InProcessService> {
+export async function startServiceInProcess(
+  config: ResolvedConfig,
+  deps: Partial<PipelineDeps> & { wrapStore?: (store: StateStore) => StateStore } = {},
+): Promise<InProcessService> {
   const { log, lines } = testLogger();
   const metrics = deps.metrics ?? createDetectorMetrics({ defaultMetrics: false });
   const store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix });
-  const pipeline = await startPipeline(config, { store, metrics, log, ...deps });
+  const { wrapStore, ...rest } = deps;
+  const pipeline = await startPipeline(config, { metrics, log, ...rest, store: wrapStore ? wrapStore(store) : store });
   const server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: metrics.registry, isReady: pipeline.isReady, isHealthy: pipeline.isHealthy, notReadyReason: pipeline.notReadyReason });
   return {
     config,
