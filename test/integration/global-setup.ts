@@ -129,7 +129,7 @@ async function startWithTestcontainers(): Promise<StartedInfra> {
 }
 
 /** Runs deploy/local/stack.sh; its progress (stderr) streams through, the tail goes into errors. */
-function runStackScript(command: "start" | "reset"): Promise<{ status: number; stdout: string; stderrTail: string }> {
+function runStackScript(command: "start" | "stop" | "reset"): Promise<{ status: number; stdout: string; stderrTail: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("bash", [STACK_SCRIPT, command], {
       cwd: REPO_ROOT,
@@ -158,20 +158,25 @@ export function parseExports(stdout: string): Partial<Endpoints> {
 }
 
 async function startLocalStack(): Promise<StartedInfra> {
+  const lease = takeLease();
+  // Whatever came up before the failure is stopped again, unless another run is using it.
+  const fail = async (message: string, cause?: unknown): Promise<never> => {
+    if (releaseLease(lease)) await runStackScript("stop").catch(() => undefined); // keeps the logs
+    throw new InfrastructureStartError(message, { cause });
+  };
   let result;
   try {
     result = await runStackScript("start");
   } catch (error) {
-    throw new InfrastructureStartError(`could not run ${STACK_SCRIPT}`, { cause: error });
+    return fail(`could not run ${STACK_SCRIPT}`, error);
   }
   if (result.status !== 0) {
-    throw new InfrastructureStartError(`deploy/local/stack.sh start exited with status ${result.status}:\n${result.stderrTail}`);
+    return fail(`deploy/local/stack.sh start exited with status ${result.status}:\n${result.stderrTail}`);
   }
   const { KAFKA_BROKERS, REDIS_URL, SCHEMA_REGISTRY_URL } = parseExports(result.stdout);
   if (!KAFKA_BROKERS || !REDIS_URL || !SCHEMA_REGISTRY_URL) {
-    throw new InfrastructureStartError(`deploy/local/stack.sh start did not print the three export lines; stdout was:\n${result.stdout}`);
+    return fail(`deploy/local/stack.sh start did not print the three export lines; stdout was:\n${result.stdout}`);
   }
-  const lease = takeLease();
   return {
     source: "local-stack",
     endpoints: { KAFKA_BROKERS, REDIS_URL, SCHEMA_REGISTRY_URL },
