@@ -20,15 +20,17 @@ import { parseArgs, stringOption, UsageError, type ParsedArgs } from "./args.ts"
 
 export const DEMO_USAGE = `usage: drift-detector demo <generate|produce|watch> [options]
 
-  generate [--out <file|->] [--events N] [--drift-at M|none] [--seed S] [--rate R] [drift options]
+  generate [--out <file|->] [--events N] [--drift-at M|none] [--drift-until U] [--seed S] [--rate R] [drift options]
       writes the demo stream as PredictionEvent JSON lines: 3 models interleaved, N events per model
-      (default 12000), event time from 2026-01-01T00:00:00Z at R events/s (default 30)
+      (default 12000), event time from 2026-01-01T00:00:00Z at R events/s (default 30); drift from
+      per-model event M (default 8000) until U (default: the end)
   produce  [--config <file>] [--rate R] [--events N] [--drift-after-windows W | --drift-at M|none]
-           [--seed S] [--avro-models a,b] [drift options]
+           [--drift-windows D] [--seed S] [--avro-models a,b] [drift options]
       publishes to the predictions topic at R events/s in total (default 2000), event time = now;
       fraud-scorer as Confluent-framed Avro (schema registered under <topic>-value), others as JSON;
       drift starts after W windows of fraud-scorer (default 10, window = its window.maxEvents) or at
-      per-model event M; runs until stopped, or until N events per model
+      per-model event M, and lasts D windows (default: stays); runs until stopped, or until N events
+      per model
   watch    [--config <file>] [--from-beginning]
       prints each drift event and retrain request as one line
 
@@ -52,8 +54,8 @@ function numberOption(args: ParsedArgs, name: string, fallback: number, positive
   return n;
 }
 
-/** The drifts a command line asks for, starting at per-model event `fromIndex` (undefined: none). */
-function driftsFromArgs(args: ParsedArgs, fromIndex: number | undefined): DemoDrift[] {
+/** The drifts a command line asks for, over per-model events [fromIndex, untilIndex) (fromIndex undefined: none). */
+function driftsFromArgs(args: ParsedArgs, fromIndex: number | undefined, untilIndex?: number): DemoDrift[] {
   if (fromIndex === undefined) return [];
   const drifts: DemoDrift[] = [];
   const shiftSigma = numberOption(args, "drift-sigma", 0.5);
@@ -63,6 +65,7 @@ function driftsFromArgs(args: ParsedArgs, fromIndex: number | undefined): DemoDr
       modelId: stringOption(args, "drift-model") ?? "fraud-scorer",
       feature: stringOption(args, "drift-feature") ?? "amount",
       fromIndex,
+      ...(untilIndex === undefined ? {} : { untilIndex }),
       shiftSigma,
     });
   }
@@ -71,7 +74,7 @@ function driftsFromArgs(args: ParsedArgs, fromIndex: number | undefined): DemoDr
     const [modelId, category, shareText] = classShift.split(":");
     const share = Number(shareText);
     if (!modelId || !category || !Number.isFinite(share)) throw new UsageError(`--class-shift wants <model>:<class>:<share>, got "${classShift}"`);
-    drifts.push({ kind: "class-share", modelId, category, fromIndex, share });
+    drifts.push({ kind: "class-share", modelId, category, fromIndex, ...(untilIndex === undefined ? {} : { untilIndex }), share });
   }
   try {
     validateDrifts(drifts);
@@ -101,7 +104,7 @@ async function generate(args: ParsedArgs, stdout: Writable): Promise<number> {
     seed: intOption(args, "seed", 7),
     startTime: DEMO_START_TIME,
     eventsPerSecond: numberOption(args, "rate", 30, true),
-    drifts: driftsFromArgs(args, driftAt === "unset" ? 8000 : driftAt),
+    drifts: driftsFromArgs(args, driftAt === "unset" ? 8000 : driftAt, args.options.has("drift-until") ? intOption(args, "drift-until", 0, 1) : undefined),
   };
   const outPath = stringOption(args, "out") ?? "-";
   const out = outPath === "-" ? stdout : createWriteStream(outPath);
@@ -173,13 +176,15 @@ async function produce(args: ParsedArgs): Promise<number> {
   const driftModel = stringOption(args, "drift-model") ?? "fraud-scorer";
   const windowEvents = config.settingsFor(driftModel).window.maxEvents;
   const driftAt = driftAtArg === "unset" ? intOption(args, "drift-after-windows", 10) * windowEvents : driftAtArg;
+  // --drift-windows W: the drift lasts W windows, then the stream returns to normal (default: it stays).
+  const driftUntil = driftAt !== undefined && args.options.has("drift-windows") ? driftAt + intOption(args, "drift-windows", 1, 1) * windowEvents : undefined;
   const startTime = Date.now();
   const options: DemoStreamOptions = {
     // Default seed from the start time: event ids differ between demo runs.
     seed: intOption(args, "seed", startTime % 2_147_483_647),
     startTime,
     eventsPerSecond: rate,
-    drifts: driftsFromArgs(args, driftAt),
+    drifts: driftsFromArgs(args, driftAt, driftUntil),
   };
   const avroModels = new Set((stringOption(args, "avro-models") ?? "fraud-scorer").split(",").map((s) => s.trim()).filter(Boolean));
   const topic = config.kafka.topics.predictions;
@@ -206,7 +211,9 @@ async function produce(args: ParsedArgs): Promise<number> {
   process.stderr.write(
     `demo produce: ${rate} events/s to ${topic} (brokers ${config.kafka.brokers.join(",")}); ` +
       `Avro for ${[...avroModels].join(", ") || "no model"}${schemaId === undefined ? "" : ` (schema id ${schemaId}, subject ${topic}-value)`}, JSON for the rest; ` +
-      (driftAt === undefined ? "no drift\n" : `drift at per-model event ${driftAt}: ${(options.drifts ?? []).map(describeDrift).join(", ")}\n`),
+      (driftAt === undefined
+        ? "no drift\n"
+        : `drift from per-model event ${driftAt}${driftUntil === undefined ? "" : ` until ${driftUntil}`}: ${(options.drifts ?? []).map(describeDrift).join(", ")}\n`),
   );
 
   const started = Date.now();
@@ -214,6 +221,8 @@ async function produce(args: ParsedArgs): Promise<number> {
   let lastReport = started;
   let driftAnnounced = false;
   const driftIndex = driftAt === undefined ? Number.POSITIVE_INFINITY : driftAt * models;
+  const driftEndIndex = driftUntil === undefined ? Number.POSITIVE_INFINITY : driftUntil * models;
+  let driftEndAnnounced = false;
   try {
     while (!stop.stopped() && sent < total) {
       const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate));
@@ -233,6 +242,10 @@ async function produce(args: ParsedArgs): Promise<number> {
       if (!driftAnnounced && sent > driftIndex) {
         driftAnnounced = true;
         process.stderr.write(`demo produce: drift injected now (per-model event ${driftAt}): ${(options.drifts ?? []).map(describeDrift).join(", ")}\n`);
+      }
+      if (!driftEndAnnounced && sent > driftEndIndex) {
+        driftEndAnnounced = true;
+        process.stderr.write(`demo produce: drift over now (per-model event ${driftUntil}): back to the original distribution\n`);
       }
       if (Date.now() - lastReport >= 10_000) {
         lastReport = Date.now();

@@ -5,17 +5,18 @@ import type { FeatureValue, PredictionEvent } from "../events/types.ts";
 import { DEMO_MODELS, type DemoModelSpec, type FeatureSpec, type FeatureValues, type ModelOutput } from "./models.ts";
 import { createRng, hashInts, poisson, standardNormal, weightedIndex, type Rng } from "./random.ts";
 
-/** From per-model event `fromIndex` on, a numeric feature moves by `shiftSigma` standard deviations
+/** From per-model event `fromIndex` on (until `untilIndex`, exclusive, when given), a numeric feature moves by `shiftSigma` standard deviations
  * (normal: in value space; lognormal: in log space, so ×exp(shiftSigma·σ); poisson: mean + shiftSigma·√mean). */
 export interface FeatureShiftDrift {
   kind: "feature-shift";
   modelId: string;
   feature: string;
   fromIndex: number;
+  untilIndex?: number;
   shiftSigma: number;
 }
 
-/** From per-model event `fromIndex` on, a share `share` of the events that are not already `category`
+/** From per-model event `fromIndex` on (until `untilIndex`, exclusive, when given), a share `share` of the events that are not already `category`
  * become `category`: for the predicted class (no `feature`) or for a categorical feature. */
 export interface ClassShareDrift {
   kind: "class-share";
@@ -23,6 +24,7 @@ export interface ClassShareDrift {
   feature?: string;
   category: string;
   fromIndex: number;
+  untilIndex?: number;
   share: number;
 }
 
@@ -66,6 +68,8 @@ export function validateDrifts(drifts: readonly DemoDrift[], models: readonly De
     const model = models.find((m) => m.modelId === d.modelId);
     if (!model) throw new DemoConfigError(`drift names unknown model "${d.modelId}" (known: ${models.map((m) => m.modelId).join(", ")})`, { modelId: d.modelId });
     if (!Number.isInteger(d.fromIndex) || d.fromIndex < 0) throw new DemoConfigError(`drift fromIndex must be a non-negative integer, got ${d.fromIndex}`, { modelId: d.modelId });
+    if (d.untilIndex !== undefined && !(Number.isInteger(d.untilIndex) && d.untilIndex > d.fromIndex))
+      throw new DemoConfigError(`drift untilIndex must be an integer > fromIndex (${d.fromIndex}), got ${d.untilIndex}`, { modelId: d.modelId });
     if (d.kind === "feature-shift") {
       const f = model.features.find((s) => s.name === d.feature);
       if (!f) throw new DemoConfigError(`model ${d.modelId} has no feature "${d.feature}"`, { modelId: d.modelId, feature: d.feature });
@@ -132,7 +136,7 @@ export function demoEvent(index: number, options: DemoStreamOptions): Prediction
   const model = models[index % models.length];
   const modelIndex = Math.floor(index / models.length);
   const missingRate = options.missingRate ?? DEFAULT_MISSING_RATE;
-  const active = (options.drifts ?? []).filter((d) => d.modelId === model.modelId && modelIndex >= d.fromIndex);
+  const active = (options.drifts ?? []).filter((d) => d.modelId === model.modelId && modelIndex >= d.fromIndex && (d.untilIndex === undefined || modelIndex < d.untilIndex));
   const rng = createRng(hashInts(options.seed, index));
   // Class-share drifts draw from their own generator: with or without them, every other value is the same.
   const driftRng = createRng(hashInts(options.seed, index, 3));

@@ -110,6 +110,17 @@ describe("demo generator", () => {
     }
   });
 
+  it("a drift with untilIndex ends there: later events equal the undrifted stream", () => {
+    const plain = [...demoEvents(base, 3000)];
+    const drifted = [...demoEvents({ ...base, drifts: [{ ...defaultFeatureDrift(200), untilIndex: 600 }] }, 3000)];
+    const changed = drifted.flatMap((e, i) => (JSON.stringify(e) === JSON.stringify(plain[i]) ? [] : [i]));
+    // fraud-scorer is every third event: per-model events 200..599 are global events 600..1797
+    expect(changed[0]).toBeGreaterThanOrEqual(600);
+    expect(changed[changed.length - 1]).toBeLessThanOrEqual(1797);
+    expect(changed.length).toBeGreaterThan(380); // almost all 400 drifted events differ (missing amounts do not)
+    expect(() => [...demoEvents({ ...base, drifts: [{ ...defaultFeatureDrift(200), untilIndex: 200 }] }, 1)]).toThrow(DemoConfigError);
+  });
+
   it("a normal feature shifts by k standard deviations: churn-model monthly_charges +1σ", () => {
     const events = [...demoEvents({ ...base, drifts: [{ kind: "feature-shift", modelId: "churn-model", feature: "monthly_charges", fromIndex: 5000, shiftSigma: 1 }] }, 30_000)];
     const before = numericFeature(events.slice(0, 15_000), "churn-model", "monthly_charges");
