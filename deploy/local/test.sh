@@ -35,6 +35,15 @@ if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${REDIS_URL:-}" ] || [ -z "${SCHEMA_REGI
   fi
 fi
 
+# promtool (Debian's prometheus package) runs the alert-rule unit tests, whatever provides Kafka.
+if ! command -v promtool >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "apt-get install prometheus (for promtool)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus
+fi
+
 # A report from an earlier run must never be mistaken for this one's.
 rm -f test-results/vitest.json
 mkdir -p test-results
