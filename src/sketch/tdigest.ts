@@ -290,6 +290,29 @@ function halfSpread(d: TDigest, i: number): number {
 }
 
 /**
+ * Number of samples the interpolation spreads uniformly over the segment containing x: the resolution of
+ * cdfAt at x (the true empirical CDF wanders around the straight line by ~√(that)/count inside it).
+ * 0 in exact mode, outside [min, max], and on segments between point masses. Flushes the buffer first.
+ */
+export function spreadWeightAt(d: TDigest, x: number): number {
+  flushTDigest(d);
+  const n = d.size;
+  if (d.count === 0 || n === 0 || d.exact === true || !(x >= d.min && x < d.max)) return 0;
+  const means = d.means;
+  if (x < means[0]) return Math.max(halfSpread(d, 0) - 1, 0);
+  if (x >= means[n - 1]) return Math.max(halfSpread(d, n - 1) - 1, 0);
+  // binary search: means[lo] ≤ x < means[lo + 1]
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (means[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  return halfSpread(d, lo) + halfSpread(d, lo + 1);
+}
+
+/**
  * Estimated P(X ≤ x), in [0, 1]: 0 below min (and for an empty digest), 1 at and above max;
  * right-continuous, exactly the empirical CDF in exact mode. Flushes the buffer first.
  */
