@@ -110,7 +110,8 @@ export DRIFT_DETECTOR__redis__keyPrefix="dd-demo-$RUN_ID"
 : >"$LOG_DIR/watch.log"
 
 say "starting the detector (metrics on :$METRICS_PORT)"
-node src/cli/bin.js run --config "$CONFIG" >>"$LOG_DIR/detector.log" 2>&1 &
+# setsid: Ctrl-C reaches only this script, which then stops the children in order (producer first).
+setsid node src/cli/bin.js run --config "$CONFIG" >>"$LOG_DIR/detector.log" 2>&1 </dev/null &
 DETECTOR_PID=$!
 PIDS+=("$DETECTOR_PID")
 
@@ -125,11 +126,11 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$METRICS_PORT/readyz" 2>/dev/null
 done
 say "detector ready"
 
-node src/cli/bin.js demo watch --config "$CONFIG" --from-beginning >>"$LOG_DIR/watch.log" 2>&1 &
+setsid node src/cli/bin.js demo watch --config "$CONFIG" --from-beginning >>"$LOG_DIR/watch.log" 2>&1 </dev/null &
 PIDS+=("$!")
 DRIFT_ARGS=(--drift-after-windows "$DRIFT_AFTER_WINDOWS")
 [ "$DRIFT_WINDOWS" != "0" ] && DRIFT_ARGS+=(--drift-windows "$DRIFT_WINDOWS")
-node src/cli/bin.js demo produce --config "$CONFIG" --rate "$RATE" "${DRIFT_ARGS[@]}" >>"$LOG_DIR/producer.log" 2>&1 &
+setsid node src/cli/bin.js demo produce --config "$CONFIG" --rate "$RATE" "${DRIFT_ARGS[@]}" >>"$LOG_DIR/producer.log" 2>&1 </dev/null &
 PRODUCER_PID=$!
 PIDS+=("$PRODUCER_PID")
 
