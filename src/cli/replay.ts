@@ -2,18 +2,18 @@
 // in-memory state and writes every DriftEvent and RetrainRequest as one JSON line to stdout, in emission
 // order. Partition is 0; offsets are 0-based input line numbers; emittedAt/requestedAt are event time
 // (the largest event time read so far), so a replay is reproducible byte for byte.
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import type { ResolvedConfig } from "../config/load.ts";
+import type { Baseline } from "../baseline/baseline.ts";
+import { ReferenceBaselineBuilder } from "../baseline/import.ts";
 import { applyPrediction, createPartitionState, flushOpenWindows, type EngineOutput } from "../detect/engine.ts";
 import { engineContextFrom } from "../detect/context.ts";
-import { decodePredictionMessage } from "../events/codec.ts";
+import { InputFileError, readEventLines, tallyRejection, type RejectionTally } from "./event-lines.ts";
 
 export interface ReplaySummary {
   linesRead: number;
   accepted: number;
-  rejected: Record<string, { count: number; firstLines: number[] }>;
+  rejected: RejectionTally;
   late: number;
   windowsClosed: number;
   driftEvents: number;
@@ -22,40 +22,29 @@ export interface ReplaySummary {
   eventsPerSecond: number;
 }
 
-export class ReplayInputError extends Error {
-  override readonly name = "ReplayInputError";
-  constructor(
-    message: string,
-    readonly context: { input: string; line?: number; reason?: string },
-  ) {
-    super(message);
-  }
-}
-
 export interface ReplayOptions {
   input: string;
   config: ResolvedConfig;
   strict: boolean;
+  /** imported reference baselines (model\u0000version → baseline); other versions warm up as usual */
+  references?: ReadonlyMap<string, Baseline>;
   stdin: Readable;
   stdout: Writable;
 }
 
-function openInput(input: string, stdin: Readable): Promise<Readable> {
-  if (input === "-") return Promise.resolve(stdin);
-  return new Promise((resolve, reject) => {
-    const stream = createReadStream(input);
-    stream.once("open", () => resolve(stream));
-    stream.once("error", (err: NodeJS.ErrnoException) => reject(new ReplayInputError(`cannot read input ${input}: ${err.code ?? err.message}`, { input })));
-  });
+/** Reference baselines built from a file of events (`replay --reference`), keyed by model and version. */
+export async function referencesFromFile(path: string, config: ResolvedConfig, stdin: Readable): Promise<Map<string, Baseline>> {
+  const builder = new ReferenceBaselineBuilder(config.limits);
+  for await (const { result } of readEventLines(path, stdin, config.limits.maxMessageBytes)) if (result.ok) builder.add(result.event);
+  return new Map(builder.build(path.split("/").pop() ?? path).map((r) => [`${r.modelId}\u0000${r.modelVersion}`, r.baseline]));
 }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const started = process.hrtime.bigint();
   const state = createPartitionState(0);
-  const ctx = engineContextFrom(opts.config, () => state.maxEventTime);
+  const references = opts.references;
+  const ctx = engineContextFrom(opts.config, () => state.maxEventTime, references && ((m, v) => references.get(`${m}\u0000${v}`)));
   const summary: ReplaySummary = { linesRead: 0, accepted: 0, rejected: {}, late: 0, windowsClosed: 0, driftEvents: 0, retrainRequests: 0, elapsedMs: 0, eventsPerSecond: 0 };
-  const decodeContext = { schemaForId: () => undefined, maxMessageBytes: opts.config.limits.maxMessageBytes };
-  const encoder = new TextEncoder();
   let pending: string[] = [];
 
   const emit = (outputs: EngineOutput[]) => {
@@ -77,29 +66,16 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     if (!opts.stdout.write(chunk)) await new Promise((r) => opts.stdout.once("drain", r));
   };
 
-  const input = await openInput(opts.input, opts.stdin);
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let lineNo = -1;
-  try {
-    for await (const line of lines) {
-      lineNo++;
-      summary.linesRead++;
-      if (line.trim() === "") continue;
-      const decoded = decodePredictionMessage(encoder.encode(line), decodeContext);
-      if (!decoded.ok) {
-        if (opts.strict) throw new ReplayInputError(`line ${lineNo + 1}: ${decoded.reason}: ${decoded.message}`, { input: opts.input, line: lineNo + 1, reason: decoded.reason });
-        const r = (summary.rejected[decoded.reason] ??= { count: 0, firstLines: [] });
-        r.count++;
-        if (r.firstLines.length < 5) r.firstLines.push(lineNo + 1);
-        continue;
-      }
-      summary.accepted++;
-      emit(applyPrediction(state, decoded.event, String(lineNo), ctx));
-      if (pending.length >= 256) await flush();
+  for await (const { line, result } of readEventLines(opts.input, opts.stdin, opts.config.limits.maxMessageBytes)) {
+    summary.linesRead = line + 1;
+    if (!result.ok) {
+      if (opts.strict) throw new InputFileError(`line ${line + 1}: ${result.reason}: ${result.message}`, { input: opts.input, line: line + 1, reason: result.reason });
+      tallyRejection(summary.rejected, result.reason, line);
+      continue;
     }
-  } catch (err) {
-    if (err instanceof ReplayInputError) throw err;
-    throw new ReplayInputError(`cannot read input ${opts.input}: ${(err as Error).message}`, { input: opts.input });
+    summary.accepted++;
+    emit(applyPrediction(state, result.event, String(line), ctx));
+    if (pending.length >= 256) await flush();
   }
   // End of input closes the open windows that have at least minEvents events.
   emit(flushOpenWindows(state, ctx));

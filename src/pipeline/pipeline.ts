@@ -2,6 +2,7 @@
 //
 //   consume batch (kafkajs eachBatch, chunks of `chunkSize`)
 //     → decode: Confluent Avro (writer schema from the registry, fetched on unknown ids) or JSON; validate
+//     → prefetch imported reference baselines of model versions the engine has not seen yet
 //     → apply to the engine, skipping offsets ≤ the stored offset (already applied before a crash/rebalance)
 //     → persist state + offset + outbox (outputs and dead letters) in ONE atomic commitPartition
 //     → commit the Kafka offset
@@ -40,7 +41,8 @@ import { ensureTopics } from "../kafka/topic-admin.ts";
 import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
-import { encodeModelCold, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
+import type { Baseline } from "../baseline/baseline.ts";
+import { decodeBaseline, encodeModelCold, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
 import { StaleStateError, type OutboxEntry, type PartitionWrite, type StateStore, type StoredModel } from "../state/port.ts";
 import { ProcessingAbortedError, retryWithBackoff, type BackoffPolicy, type RetryControl } from "./backoff.ts";
 import { isOutage, outageOperation } from "./outage.ts";
@@ -95,7 +97,11 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   const maxDlqValue = deps.maxDeadLetterValueBytes ?? Math.min(config.limits.maxMessageBytes, 512 * 1024);
   const kafka =
     deps.kafka ?? new Kafka({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(log) });
-  const ctx: EngineContext = engineContextFrom(config, deps.clock ?? Date.now);
+  // Imported references (baseline import) are fetched before a chunk is applied, so the engine's lookup
+  // stays synchronous; null = none imported for that model version.
+  const references = new Map<string, Baseline | null>();
+  const referenceKey = (modelId: string, modelVersion: string) => `${modelId}\u0000${modelVersion}`;
+  const ctx: EngineContext = engineContextFrom(config, deps.clock ?? Date.now, (m, v) => references.get(referenceKey(m, v)) ?? undefined);
   const schemas = new SchemaCache({ url: config.schemaRegistry.url });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
   const states = new PartitionStates(store, config.kafka.groupId, topic);
@@ -189,6 +195,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
         // decode + validate (async only to fetch unknown writer schemas from the registry); offsets at or
         // below the stored one were applied before a crash or rebalance and are skipped
         const decoded = await decodeChunk(messages, slot.storedOffset, control);
+        await prefetchReferences(slot, decoded, control);
         // apply to the engine (synchronous; mutates the cached state in place)
         mutated = true;
         const applied = applyChunk(slot, batch.partition, decoded);
@@ -241,6 +248,17 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       out.push({ message, result });
     }
     return out;
+  }
+
+  async function prefetchReferences(slot: PartitionSlot, decoded: Decoded[], control: RetryControl): Promise<void> {
+    for (const { result } of decoded) {
+      if (!result.ok) continue;
+      const { modelId, modelVersion } = result.event;
+      const key = referenceKey(modelId, modelVersion);
+      if (references.has(key) || slot.state.models.get(modelId)?.versions.has(modelVersion)) continue;
+      const bytes = await retryWithBackoff("getReferenceBaseline", () => store.getReferenceBaseline(modelId, modelVersion), control);
+      references.set(key, bytes === null ? null : decodeBaseline(bytes).baseline);
+    }
   }
 
   function applyChunk(slot: PartitionSlot, partition: number, decoded: Decoded[]): AppliedChunk | null {

@@ -201,3 +201,21 @@ export function decodePartitionState(
   return state;
 }
 
+
+interface BaselineEnvelope {
+  v: number;
+  modelId: string;
+  modelVersion: string;
+  baseline: BaselineJson;
+}
+
+/** An imported reference baseline, as stored by `baseline import` (StateStore.putReferenceBaseline). */
+export function encodeBaseline(modelId: string, modelVersion: string, baseline: Baseline): Uint8Array {
+  const json: BaselineEnvelope = { v: ENGINE_STATE_FORMAT, modelId, modelVersion, baseline: { ...baseline, signals: signalsToJson(baseline.signals) } };
+  return utf8.encode(JSON.stringify(json));
+}
+
+export function decodeBaseline(bytes: Uint8Array): { modelId: string; modelVersion: string; baseline: Baseline } {
+  const json = parseEnvelope<BaselineEnvelope>(bytes, "cold");
+  return { modelId: json.modelId, modelVersion: json.modelVersion, baseline: { ...json.baseline, signals: signalsFromJson(json.baseline.signals) } };
+}
