@@ -1,0 +1,115 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../../../src/config/load.ts";
+import { InputFileError } from "../../../src/cli/event-lines.ts";
+import { referencesFromFile, runReplay } from "../../../src/cli/replay.ts";
+import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
+import { predictionStream } from "../../support/engine-streams.ts";
+
+const run = promisify(execFile);
+const BIN = new URL("../../../src/cli/bin.js", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "replay-test-"));
+
+function writeLines(name: string, lines: string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, lines.join("\n") + "\n");
+  return path;
+}
+
+const config = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3 } } });
+const shifted = [...predictionStream(200 * 12, { seed: 21, shiftSigma: (i) => (i >= 200 * 6 ? 1 : 0) })].map((e) => JSON.stringify(e));
+
+async function replay(input: string, opts: { strict?: boolean; references?: Awaited<ReturnType<typeof referencesFromFile>> } = {}) {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on("data", (c: Buffer) => chunks.push(c));
+  const summary = await runReplay({ input, config, strict: opts.strict ?? false, references: opts.references, stdin: new PassThrough(), stdout });
+  const outputs = Buffer.concat(chunks)
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as DriftEvent | RetrainRequest);
+  return { summary, outputs };
+}
+
+describe("replay", () => {
+  it("writes drift events and the retrain request as JSON lines in emission order, offsets are line numbers", async () => {
+    const { summary, outputs } = await replay(writeLines("shifted.jsonl", shifted));
+    expect(summary).toMatchObject({ linesRead: 2400, accepted: 2400, windowsClosed: 12, rejected: {} });
+    const drift = outputs.filter((o): o is DriftEvent => o.type === "drift");
+    const retrain = outputs.filter((o): o is RetrainRequest => o.type === "retrain");
+    expect(summary.driftEvents).toBe(drift.length);
+    expect(summary.retrainRequests).toBe(1);
+    expect(retrain).toHaveLength(1);
+    expect(drift[0].window).toMatchObject({ id: "m@v1/p0/w7", partition: 0, firstOffset: "1400", lastOffset: "1599", count: 200 });
+    // the retrain request follows the drift event of the window that triggered it
+    const retrainIndex = outputs.findIndex((o) => o.type === "retrain");
+    expect((outputs[retrainIndex - 1] as DriftEvent).window.id).toBe(retrain[0].evidence.windows[2]);
+  });
+
+  it("a replay is reproducible byte for byte", async () => {
+    const path = writeLines("again.jsonl", shifted);
+    const a = await replay(path);
+    const b = await replay(path);
+    expect(JSON.stringify(b.outputs)).toBe(JSON.stringify(a.outputs));
+  });
+
+  it("skips bad lines and reports them by reason with their line numbers", async () => {
+    const lines = [...shifted.slice(0, 300)];
+    lines.splice(4, 0, "{not json");
+    lines.splice(10, 0, JSON.stringify({ eventId: "x", modelId: "bad model", modelVersion: "v", timestamp: 1 }));
+    lines.splice(20, 0, "garbage");
+    const { summary } = await replay(writeLines("bad.jsonl", lines));
+    expect(summary.accepted).toBe(300);
+    expect(summary.rejected).toEqual({
+      invalid_json: { count: 1, firstLines: [5] },
+      schema_violation: { count: 1, firstLines: [11] },
+      unknown_format: { count: 1, firstLines: [21] },
+    });
+  });
+
+  it("--strict stops at the first bad line with its number", async () => {
+    const lines = [...shifted.slice(0, 10), "{nope", ...shifted.slice(10, 20)];
+    await expect(replay(writeLines("strict.jsonl", lines), { strict: true })).rejects.toThrowError(/line 11: invalid_json/);
+  });
+
+  it("an unreadable input is one InputFileError naming the file", async () => {
+    await expect(replay(join(dir, "missing.jsonl"))).rejects.toThrowError(InputFileError);
+    await expect(replay(join(dir, "missing.jsonl"))).rejects.toThrowError(/cannot read input .*missing\.jsonl: ENOENT/);
+  });
+
+  it("with --reference the first windows are compared with the imported reference, without warmup", async () => {
+    const referenceFile = writeLines("reference.jsonl", shifted.slice(0, 1200));
+    const references = await referencesFromFile(referenceFile, config, new PassThrough());
+    const onlyShifted = writeLines("only-shifted.jsonl", shifted.slice(1200));
+    const { outputs } = await replay(onlyShifted, { references });
+    const drift = outputs.filter((o): o is DriftEvent => o.type === "drift");
+    expect(drift[0].window.id).toBe("m@v1/p0/w1");
+    expect(drift[0].baseline).toMatchObject({ kind: "reference", id: "m@v1/reference/import:reference.jsonl", count: 1200 });
+  });
+
+  it("the CLI exits 2 with one clear message for a missing input or an invalid config", async () => {
+    const missing = await run("node", [BIN, "replay", "--input", join(dir, "nope.jsonl")]).catch((e: { code: number; stderr: string }) => e);
+    expect(missing).toMatchObject({ code: 2 });
+    expect((missing as { stderr: string }).stderr.trim()).toMatch(/^drift-detector: cannot read input .*nope\.jsonl: ENOENT$/);
+    const badConfig = writeLines("bad-config.yaml", ["defaults:", "  window:", "    maxEvents: zero"]);
+    const invalid = await run("node", [BIN, "replay", "--input", join(dir, "shifted.jsonl"), "--config", badConfig]).catch((e: { code: number; stderr: string }) => e);
+    expect(invalid).toMatchObject({ code: 2 });
+    expect((invalid as { stderr: string }).stderr).toMatch(/defaults\.window\.maxEvents: Expected number, received string/);
+  }, 60_000);
+
+  it("the CLI replays a file: outputs on stdout, the summary on stderr", async () => {
+    const cfg = writeLines("small.yaml", ["defaults:", "  window: {maxEvents: 200, minEvents: 50}", "  baseline: {warmupWindows: 3}"]);
+    const { stdout, stderr } = await run("node", [BIN, "replay", "--input", join(dir, "shifted.jsonl"), "--config", cfg]);
+    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+    expect(lines.filter((l) => l.type === "retrain")).toHaveLength(1);
+    expect(stderr).toMatch(/replay: 2400 lines read, 2400 events accepted, 0 rejected, 0 late/);
+    expect(stderr).toMatch(/replay: 12 windows closed, \d+ drift events, 1 retrain requests/);
+    expect(stderr).toMatch(/events\/s/);
+  }, 60_000);
+});
