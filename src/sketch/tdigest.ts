@@ -22,6 +22,7 @@
 // on each side of its mean, spread uniformly up to the neighbouring centroid's mean; weight-1 centroids
 // (and every centroid in exact mode) are point masses; one sample sits exactly at min and at max.
 import { ByteReader, ByteWriter } from "./bytes.ts";
+import { sortFloat64 } from "./float-sort.ts";
 
 export interface TDigest {
   compression: number;
@@ -109,7 +110,7 @@ export function flushTDigest(d: TDigest): void {
   const nb = d.buffered;
   if (nb === 0) return;
   const buf = nb === d.buffer.length ? d.buffer : d.buffer.subarray(0, nb);
-  buf.sort();
+  sortFloat64(buf);
   ensureScratch(d.size + nb);
   // Two-way merge of sorted buffer and sorted centroids into scratch, combining equal values
   // (a run of equal values is a point mass: combining loses nothing).

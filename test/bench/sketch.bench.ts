@@ -4,6 +4,7 @@
 import { addValue, cdfAt, createTDigest, encodeTDigest, flushTDigest, mergeTDigests, quantileAt } from "../../src/sketch/tdigest.ts";
 import type { TDigest } from "../../src/sketch/tdigest.ts";
 import { addNumeric, createNumericSketch } from "../../src/sketch/numeric-sketch.ts";
+import { sortFloat64 } from "../../src/sketch/float-sort.ts";
 import { DISTRIBUTIONS, empiricalCdf, sample } from "../unit/sketch/distributions.ts";
 import type { DistributionName } from "../unit/sketch/distributions.ts";
 // @ts-expect-error tdigest 0.1.3 ships no types (baseline only)
@@ -42,6 +43,22 @@ const ours = timeRuns(7, values.length, () => {
   flushTDigest(d);
 });
 emit({ bench: "tdigest.add", compression: 100, values: values.length, nsPerValue: round(ours.best), nsPerValueMedian: round(ours.median), valuesPerSec: Math.round(1e9 / ours.best), target: "<= 150 ns" });
+
+// the buffer sort inside a flush: radix (used) vs the built-in typed-array sort, same 2 000-value buffers
+{
+  const BUFFER = 2000;
+  const buffers = values.subarray(0, BUFFER * 500);
+  for (const [name, sort] of [
+    ["Float64Array.prototype.sort (baseline)", (a: Float64Array) => a.sort()],
+    ["sortFloat64 (radix, used)", sortFloat64],
+  ] as const) {
+    const t = timeRuns(7, buffers.length, () => {
+      const copy = buffers.slice();
+      for (let off = 0; off < copy.length; off += BUFFER) sort(copy.subarray(off, off + BUFFER));
+    });
+    emit({ bench: "buffer sort", sort: name, bufferValues: BUFFER, nsPerValue: round(t.best), nsPerValueMedian: round(t.median) });
+  }
+}
 
 const npmValues = values.subarray(0, 1 << 18);
 const npm = timeRuns(3, npmValues.length, () => {

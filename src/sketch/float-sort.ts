@@ -1,0 +1,105 @@
+// In-place ascending sort of a Float64Array for the t-digest's buffer: an LSD radix sort on the upper 32
+// bits of each value's sortable bit pattern, finished by an insertion pass. Same order as
+// Float64Array.prototype.sort for finite values (−0 before +0); NaN must not occur (callers validate).
+//
+// Why: the buffer sort is most of the ingest cost. For 2 000 values (the buffer at compression 100) the
+// typed-array sort costs ≈ 60 ns/value, this ≈ 17–22 ns/value (test/bench/sketch.bench.ts measures both
+// in the same run). The upper 32 bits (sign, exponent, 20 mantissa bits) order values to a relative
+// resolution of ~1e-6; the few neighbours that share them are put in order by the insertion pass. Data
+// that mostly shares them (e.g. epoch timestamps jittering by a few units) would make that pass quadratic,
+// so it gives up after SHIFT_BUDGET_PER_VALUE·n moves and hands the (by then nearly sorted) array to the
+// built-in sort.
+
+const DIGIT_BITS = 11;
+const BUCKETS = 1 << DIGIT_BITS;
+const DIGIT_MASK = BUCKETS - 1;
+const PASSES = 3; // 3 × 11 bits ≥ 32
+/** Below this the built-in sort is as fast (the histograms cost ~3·2 048 steps per call). */
+const MIN_RADIX_LENGTH = 256;
+const SHIFT_BUDGET_PER_VALUE = 8;
+
+// Scratch shared by all calls: sorting is synchronous, so one set suffices.
+const counts = new Int32Array(BUCKETS * PASSES);
+let keysA = new Uint32Array(2048);
+let keysB = new Uint32Array(2048);
+let valuesB = new Float64Array(2048);
+
+export function sortFloat64(a: Float64Array): void {
+  const n = a.length;
+  if (n < MIN_RADIX_LENGTH) {
+    a.sort();
+    return;
+  }
+  if (keysA.length < n) {
+    keysA = new Uint32Array(n);
+    keysB = new Uint32Array(n);
+    valuesB = new Float64Array(n);
+  }
+  // little-endian: word 2i + 1 holds the sign, the exponent and the top 20 mantissa bits of a[i]
+  const words = new Uint32Array(a.buffer, a.byteOffset, n * 2);
+  counts.fill(0);
+  let keySrc = keysA;
+  let keyDst = keysB;
+  for (let i = 0; i < n; i++) {
+    const hi = words[2 * i + 1];
+    // sortable as unsigned: negative values reversed (all bits flipped), positive ones above them
+    const key = (hi & 0x80000000) !== 0 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
+    keySrc[i] = key;
+    counts[key & DIGIT_MASK]++;
+    counts[BUCKETS + ((key >>> DIGIT_BITS) & DIGIT_MASK)]++;
+    counts[2 * BUCKETS + (key >>> (2 * DIGIT_BITS))]++;
+  }
+  let valueSrc: Float64Array = a;
+  let valueDst: Float64Array = valuesB;
+  for (let pass = 0; pass < PASSES; pass++) {
+    const base = pass * BUCKETS;
+    // counts → start offsets; a digit shared by every key orders nothing, so its pass is skipped
+    let start = 0;
+    let trivial = false;
+    for (let b = 0; b < BUCKETS; b++) {
+      const c = counts[base + b];
+      if (c === n) {
+        trivial = true;
+        break;
+      }
+      counts[base + b] = start;
+      start += c;
+    }
+    if (trivial) continue;
+    const shift = pass * DIGIT_BITS;
+    for (let i = 0; i < n; i++) {
+      const key = keySrc[i];
+      const at = counts[base + ((key >>> shift) & DIGIT_MASK)]++;
+      keyDst[at] = key;
+      valueDst[at] = valueSrc[i];
+    }
+    const k = keySrc;
+    keySrc = keyDst;
+    keyDst = k;
+    const v = valueSrc;
+    valueSrc = valueDst;
+    valueDst = v;
+  }
+  if (valueSrc !== a) a.set(valueSrc.subarray(0, n));
+  insertionFinish(a);
+}
+
+function insertionFinish(a: Float64Array): void {
+  const n = a.length;
+  let budget = SHIFT_BUDGET_PER_VALUE * n;
+  for (let i = 1; i < n; i++) {
+    const x = a[i];
+    if (a[i - 1] <= x) continue;
+    let j = i - 1;
+    while (j >= 0 && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+    budget -= i - 1 - j;
+    if (budget < 0) {
+      a.sort();
+      return;
+    }
+  }
+}
