@@ -1,6 +1,6 @@
-// Reference and rolling baselines (design §4 "Baselines").
+// Baselines (design §4 "Baselines").
 // reference: pinned — imported, or the merge of the first `warmupWindows` windows of a model version.
-// rolling: the merge of the last `rollingWindows` closed windows.
+// rolling: the merge of the last `rollingWindows` closed windows (kept incrementally: rolling.ts).
 import type { ClosedWindow } from "../windows/window.ts";
 import { mergeSignalSketches, type SignalLimits, type SignalSketches } from "../windows/signals.ts";
 
@@ -37,10 +37,4 @@ export function baselineFromWindows(
       limits,
     ),
   };
-}
-
-/** Append a closed window to the rolling list, keeping the last `size`. Returns the new list. */
-export function pushRolling(rolling: readonly ClosedWindow[], closed: ClosedWindow, size: number): ClosedWindow[] {
-  const next = [...rolling, closed];
-  return next.length > size ? next.slice(next.length - size) : next;
 }

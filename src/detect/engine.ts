@@ -7,7 +7,8 @@
 // same input gives the same windows, statuses and output ids however it is batched, crashed or replayed.
 import type { DriftEvent, PredictionEvent, RetrainRequest, Status } from "../events/types.ts";
 import type { ModelSettings } from "../config/schema.ts";
-import { baselineFromWindows, pushRolling, type Baseline } from "../baseline/baseline.ts";
+import { baselineFromWindows, type Baseline } from "../baseline/baseline.ts";
+import { createRollingBaseline, pushRollingWindow, rollingBaselineOf, type RollingBaseline } from "../baseline/rolling.ts";
 import {
   addToWindow,
   closeOrMergeForward,
@@ -45,7 +46,7 @@ export interface VersionState {
   /** closed windows collected to build the reference; emptied once the reference exists */
   warmup: ClosedWindow[];
   reference: Baseline | null;
-  rolling: ClosedWindow[];
+  rolling: RollingBaseline;
   hysteresis: HysteresisState;
   windowsClosed: number;
   lastEventTime: number;
@@ -113,7 +114,7 @@ export function createVersionState(modelVersion: string): VersionState {
     registry: createFeatureRegistry(),
     warmup: [],
     reference: null,
-    rolling: [],
+    rolling: createRollingBaseline(),
     hysteresis: createHysteresis(),
     windowsClosed: 0,
     lastEventTime: 0,
@@ -236,7 +237,8 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
   let evaluation: WindowEvaluation | null = null;
   if (version.reference !== null) {
     const baselines: Baseline[] = [version.reference];
-    if (version.rolling.length > 0) baselines.push(baselineFromWindows("rolling", model.modelId, version.modelVersion, version.rolling, ctx.limits));
+    const rolling = rollingBaselineOf(version.rolling, model.modelId, version.modelVersion, ctx.limits);
+    if (rolling !== null) baselines.push(rolling);
     evaluation = evaluateWindow(closed.signals, baselines, settings);
   }
   if (evaluation !== null) {
@@ -262,7 +264,7 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
       version.warmup = [];
     }
   }
-  version.rolling = pushRolling(version.rolling, closed, settings.baseline.rollingWindows);
+  pushRollingWindow(version.rolling, closed, settings.baseline.rollingWindows, ctx.limits);
   return outputs;
 }
 

@@ -1,6 +1,7 @@
 // The in-memory engine state of each partition this replica owns, as loaded from (and last written to)
 // the StateStore. `storedOffset` is the fence for the next atomic write. A slot whose state might differ
 // from the store (an exception in the middle of a batch) is dropped and reloaded, never repaired.
+import type { SignalLimits } from "../windows/signals.ts";
 import { createPartitionState, type PartitionState } from "../detect/engine.ts";
 import { decodePartitionState } from "../state/engine-state-codec.ts";
 import type { PartitionRef, StateStore } from "../state/port.ts";
@@ -22,6 +23,7 @@ export class PartitionStates {
     private readonly store: StateStore,
     private readonly group: string,
     private readonly topic: string,
+    private readonly limits: SignalLimits,
   ) {}
 
   get(partition: number): PartitionSlot | undefined {
@@ -57,7 +59,7 @@ export class PartitionStates {
   private async read(partition: number): Promise<PartitionSlot> {
     const ref: PartitionRef = { group: this.group, topic: this.topic, partition };
     const stored = await this.store.loadPartition(ref);
-    const state = stored.meta === null && stored.models.size === 0 ? createPartitionState(partition) : decodePartitionState(partition, stored.meta, stored.models);
+    const state = stored.meta === null && stored.models.size === 0 ? createPartitionState(partition) : decodePartitionState(partition, stored.meta, stored.models, this.limits);
     const slot: PartitionSlot = { ref, state, storedOffset: stored.offset, outboxDrained: false };
     this.slots.set(partition, slot);
     return slot;

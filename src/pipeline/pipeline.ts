@@ -104,7 +104,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   const ctx: EngineContext = engineContextFrom(config, deps.clock ?? Date.now, (m, v) => references.get(referenceKey(m, v)) ?? undefined);
   const schemas = new SchemaCache({ url: config.schemaRegistry.url });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
-  const states = new PartitionStates(store, config.kafka.groupId, topic);
+  const states = new PartitionStates(store, config.kafka.groupId, topic, config.limits);
   const membership = createMembership();
   const pendingOutbox = new Map<number, number>();
   let stopping = false;

@@ -65,7 +65,7 @@ export function createTDigest(compression: number = DEFAULT_COMPRESSION): TDiges
     means: new Float64Array(capacity),
     weights: new Float64Array(capacity),
     size: 0,
-    buffer: new Float64Array(Math.ceil(compression * BUFFER_PER_COMPRESSION)),
+    buffer: new Float64Array(Math.min(INITIAL_BUFFER, bufferCapacity(compression))),
     buffered: 0,
     count: 0,
     min: 0,
@@ -74,13 +74,49 @@ export function createTDigest(compression: number = DEFAULT_COMPRESSION): TDiges
   };
 }
 
+function bufferCapacity(compression: number): number {
+  return Math.ceil(compression * BUFFER_PER_COMPRESSION);
+}
+
+/** A digest without an ingest buffer (allocated on the first addValue): for merge results and decoded state. */
+function createUnbufferedTDigest(compression: number): TDigest {
+  const d = createTDigest(compression);
+  d.buffer = EMPTY_BUFFER;
+  return d;
+}
+const EMPTY_BUFFER = new Float64Array(0);
+const INITIAL_BUFFER = 128;
+
+/**
+ * Flush and drop the ingest buffer and spare centroid capacity: for digests that will only be read or
+ * merged from now on (closed windows). A later addValue allocates a buffer again.
+ */
+export function compactTDigest(d: TDigest): void {
+  flushTDigest(d);
+  d.buffer = EMPTY_BUFFER;
+  if (d.means.length > d.size) {
+    d.means = d.means.slice(0, d.size);
+    d.weights = d.weights.slice(0, d.size);
+  }
+}
+
 function initialCentroidCapacity(compression: number): number {
   return Math.ceil(compression) + 1;
 }
 
 /** x must be finite (callers validate). */
 export function addValue(d: TDigest, x: number): void {
-  if (d.buffered === d.buffer.length) flushTDigest(d);
+  if (d.buffered === d.buffer.length) {
+    // The buffer starts small and doubles up to its capacity (most windows never fill it; digests that
+    // only receive merges have none). It flushes only at full capacity, so flush points, and with them
+    // the centroids, do not depend on the growth steps.
+    const capacity = bufferCapacity(d.compression);
+    if (d.buffer.length < capacity) {
+      const grown = new Float64Array(Math.min(capacity, Math.max(INITIAL_BUFFER, d.buffer.length * 2)));
+      grown.set(d.buffer);
+      d.buffer = grown;
+    } else flushTDigest(d);
+  }
   d.buffer[d.buffered++] = x;
   if (d.count === 0) {
     d.min = x;
@@ -216,7 +252,7 @@ function centroidLimitQ(q0: number, k1Norm: number, k2Norm: number): number {
 /** New digest equal to the union of the inputs; inputs are not modified (they may be flushed). */
 export function mergeTDigests(digests: readonly TDigest[], compression?: number): TDigest {
   const delta = compression ?? digests[0]?.compression ?? DEFAULT_COMPRESSION;
-  const result = createTDigest(delta);
+  const result = createUnbufferedTDigest(delta);
   let total = 0;
   let exact = true;
   let min = Infinity;
@@ -230,25 +266,86 @@ export function mergeTDigests(digests: readonly TDigest[], compression?: number)
     if (d.max > max) max = d.max;
   }
   if (total === 0) return result;
-  // Sort all centroids by mean (stable over input order, so the result depends only on the inputs'
-  // contents and order), then combine equal means and compress like a flush.
-  const order: { mean: number; weight: number }[] = [];
-  for (const d of digests) {
-    for (let i = 0; i < d.size; i++) order.push({ mean: d.means[i], weight: d.weights[i] });
+  // k-way merge of the inputs' sorted centroids (ties: earlier input first — the same order as a stable
+  // sort over the concatenation, so the result depends only on the inputs' contents and order), combining
+  // equal means, then compress like a flush.
+  ensureScratch(total);
+  const sources = digests.filter((d) => d.count > 0 && d.size > 0);
+  if (sources.length <= 2) {
+    // the common case (sliding-window aggregates): a plain two-pointer merge, ties from the first input
+    const a = sources[0];
+    const b = sources.length === 2 ? sources[1] : undefined;
+    let i = 0;
+    let j = 0;
+    let m = -1;
+    let count = 0;
+    const an = a.size;
+    const bn = b === undefined ? 0 : b.size;
+    while (i < an || j < bn) {
+      let mean: number;
+      let weight: number;
+      if (j >= bn || (i < an && a.means[i] <= (b as TDigest).means[j])) {
+        mean = a.means[i];
+        weight = a.weights[i++];
+      } else {
+        mean = (b as TDigest).means[j];
+        weight = (b as TDigest).weights[j++];
+      }
+      count += weight;
+      if (m >= 0 && scratchMeans[m] === mean) scratchWeights[m] += weight;
+      else {
+        m++;
+        scratchMeans[m] = mean;
+        scratchWeights[m] = weight;
+      }
+    }
+    result.count = count;
+    result.min = min;
+    result.max = max;
+    storeCentroids(result, m + 1, exact);
+    return result;
   }
-  order.sort((a, b) => a.mean - b.mean);
-  ensureScratch(order.length);
+  const heap = new Int32Array(sources.length); // source indices, ordered by (current mean, index)
+  const cursor = new Int32Array(sources.length);
+  const before = (a: number, b: number) => {
+    const ma = sources[a].means[cursor[a]];
+    const mb = sources[b].means[cursor[b]];
+    return ma < mb || (ma === mb && a < b);
+  };
+  const siftDown = (start: number, size: number) => {
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) return;
+      const r = l + 1;
+      const c = r < size && before(heap[r], heap[l]) ? r : l;
+      if (!before(heap[c], heap[i])) return;
+      const t = heap[i];
+      heap[i] = heap[c];
+      heap[c] = t;
+      i = c;
+    }
+  };
+  let heapSize = sources.length;
+  for (let i = 0; i < heapSize; i++) heap[i] = i;
+  for (let i = (heapSize >> 1) - 1; i >= 0; i--) siftDown(i, heapSize);
   let m = -1;
   let count = 0;
-  for (const c of order) {
-    count += c.weight;
-    if (m >= 0 && scratchMeans[m] === c.mean) {
-      scratchWeights[m] += c.weight;
+  while (heapSize > 0) {
+    const src = heap[0];
+    const d = sources[src];
+    const mean = d.means[cursor[src]];
+    const weight = d.weights[cursor[src]];
+    count += weight;
+    if (m >= 0 && scratchMeans[m] === mean) {
+      scratchWeights[m] += weight;
     } else {
       m++;
-      scratchMeans[m] = c.mean;
-      scratchWeights[m] = c.weight;
+      scratchMeans[m] = mean;
+      scratchWeights[m] = weight;
     }
+    if (++cursor[src] >= d.size) heap[0] = heap[--heapSize];
+    siftDown(0, heapSize);
   }
   result.count = count;
   result.min = min;
@@ -356,6 +453,75 @@ export function cdfAt(d: TDigest, x: number): number {
   const gap = halfSpread(d, i) + halfSpread(d, i + 1);
   const below = atMean + (gap * (x - means[i])) / (means[i + 1] - means[i]);
   return clamp01(below / total);
+}
+
+/**
+ * cdfAt for many points of one digest: precomputes the CDF at every centroid (the same running sums, in
+ * the same order, as cdfAt — so results are bit-identical) and answers each query by binary search, so
+ * reading k points costs O(n + k log n) instead of O(k·n). The digest must not change while it is used.
+ */
+export function cdfEvaluator(d: TDigest): (x: number) => number {
+  flushTDigest(d);
+  const n = d.size;
+  const total = d.count;
+  if (total === 0 || n === 0) return () => 0;
+  const means = d.means;
+  const weights = d.weights;
+  const min = d.min;
+  const max = d.max;
+  const exact = d.exact === true;
+  // atMean[i] = weight at or below means[i] (exact mode: cumulative weights)
+  const atMean = new Float64Array(n);
+  if (exact) {
+    let below = 0;
+    for (let i = 0; i < n; i++) atMean[i] = below += weights[i];
+  } else {
+    atMean[0] = isPointMass(d, 0) ? weights[0] : weights[0] / 2;
+    for (let i = 0; i + 1 < n; i++) atMean[i + 1] = atMean[i] + halfSpread(d, i) + halfSpread(d, i + 1) + (isPointMass(d, i + 1) ? weights[i + 1] : 0);
+  }
+  const last = n - 1;
+  const lastIsPoint = isPointMass(d, last);
+  const halves = new Float64Array(n);
+  for (let i = 0; i < n; i++) halves[i] = halfSpread(d, i);
+  // Callers mostly read ascending points (a sweep): continue from the last answer when x did not go back.
+  let hint = -1;
+  /** largest i with means[i] ≤ x, or −1 */
+  const floorIndex = (x: number): number => {
+    if (hint >= 0 && means[hint] <= x) {
+      let i = hint;
+      while (i + 1 < n && means[i + 1] <= x && i - hint < 8) i++;
+      if (i + 1 >= n || means[i + 1] > x) return (hint = i);
+    }
+    let lo = -1;
+    let hi = n;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (means[mid] <= x) lo = mid;
+      else hi = mid;
+    }
+    return (hint = lo);
+  };
+  return (x: number): number => {
+    if (Number.isNaN(x) || x < min) return 0;
+    if (x >= max) return 1;
+    if (exact) {
+      const i = floorIndex(x);
+      return i < 0 ? 0 : atMean[i] / total;
+    }
+    if (x < means[0]) {
+      const spread = weights[0] / 2 - 1;
+      return clamp01((1 + (spread * (x - min)) / (means[0] - min)) / total);
+    }
+    if (x >= means[last]) {
+      if (lastIsPoint) return 1;
+      const spread = weights[last] / 2 - 1;
+      const above = 1 + (spread * (max - x)) / (max - means[last]);
+      return clamp01(1 - above / total);
+    }
+    const i = floorIndex(x);
+    const gap = halves[i] + halves[i + 1];
+    return clamp01((atMean[i] + (gap * (x - means[i])) / (means[i + 1] - means[i])) / total);
+  };
 }
 
 /**
@@ -492,7 +658,7 @@ function decodeTDigestV1(r: ByteReader): TDigest {
   if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) r.fail(`invalid min/max ${min}/${max}`);
   const n = r.varint();
   if (n * 5 > r.remaining()) r.fail(`centroid count ${n} exceeds the remaining ${r.remaining()} bytes`);
-  const d = createTDigest(compression);
+  const d = createUnbufferedTDigest(compression);
   if (d.means.length < n) {
     d.means = new Float64Array(n);
     d.weights = new Float64Array(n);

@@ -4,7 +4,8 @@
 // their own versioned binary encodings (base64).
 import type { Baseline } from "../baseline/baseline.ts";
 import type { ClosedWindow, OpenWindow } from "../windows/window.ts";
-import type { SignalSketches } from "../windows/signals.ts";
+import type { SignalLimits, SignalSketches } from "../windows/signals.ts";
+import { restoreRollingBaseline } from "../baseline/rolling.ts";
 import type { HysteresisState } from "../detect/hysteresis.ts";
 import type { RetrainState } from "../detect/retrain.ts";
 import { createVersionState, type ModelState, type PartitionState, type VersionState } from "../detect/engine.ts";
@@ -13,6 +14,8 @@ import { decodeNumericSketch, encodeNumericSketch } from "../sketch/numeric-sket
 import { decodeCategoryCounts, encodeCategoryCounts } from "../sketch/categories.ts";
 
 export const ENGINE_STATE_FORMAT = 1;
+
+const DEFAULT_SIGNAL_LIMITS: SignalLimits = { maxFeaturesPerModel: 100, maxCategories: 50 };
 
 /** Stored engine state that cannot be read. */
 export class EngineStateDecodeError extends Error {
@@ -78,6 +81,8 @@ interface ColdJson {
     warmup: ClosedWindowJson[];
     reference: BaselineJson | null;
     rolling: ClosedWindowJson[];
+    /** split of the rolling windows into front and back stacks (see baseline/rolling.ts) */
+    rollingFront: number;
     hysteresis: HysteresisState;
     windowsClosed: number;
   }[];
@@ -105,7 +110,8 @@ export function encodeModelCold(model: ModelState): Uint8Array {
       modelVersion: v.modelVersion,
       warmup: v.warmup.map(closedToJson),
       reference: v.reference === null ? null : { ...v.reference, signals: signalsToJson(v.reference.signals) },
-      rolling: v.rolling.map(closedToJson),
+      rolling: v.rolling.windows.map(closedToJson),
+      rollingFront: v.rolling.frontCount,
       hysteresis: v.hysteresis,
       windowsClosed: v.windowsClosed,
     })),
@@ -125,7 +131,7 @@ function parseEnvelope<T extends { v: number }>(bytes: Uint8Array, part: "hot" |
 }
 
 /** Rebuild a model from its stored parts (either may be absent for a model that never closed a window). */
-export function decodeModel(modelId: string, hot: Uint8Array | null, cold: Uint8Array | null): ModelState {
+export function decodeModel(modelId: string, hot: Uint8Array | null, cold: Uint8Array | null, limits: SignalLimits = DEFAULT_SIGNAL_LIMITS): ModelState {
   const versions = new Map<string, VersionState>();
   const versionFor = (name: string) => {
     let v = versions.get(name);
@@ -143,7 +149,7 @@ export function decodeModel(modelId: string, hot: Uint8Array | null, cold: Uint8
       const v = versionFor(cv.modelVersion);
       v.warmup = cv.warmup.map(closedFromJson);
       v.reference = cv.reference === null ? null : { ...cv.reference, signals: signalsFromJson(cv.reference.signals) };
-      v.rolling = cv.rolling.map(closedFromJson);
+      v.rolling = restoreRollingBaseline(cv.rolling.map(closedFromJson), cv.rollingFront, limits);
       v.hysteresis = cv.hysteresis;
       v.windowsClosed = cv.windowsClosed;
     }
@@ -183,6 +189,8 @@ export function decodePartitionState(
   partition: number,
   meta: Uint8Array | null,
   models: ReadonlyMap<string, { hot: Uint8Array | null; cold: Uint8Array | null }>,
+  /** the config's limits; they only shape the derived rolling aggregates, never the stored data */
+  limits: SignalLimits = DEFAULT_SIGNAL_LIMITS,
 ): PartitionState {
   const m = meta === null ? null : parseEnvelope<MetaJson>(meta, "meta");
   const state: PartitionState = {
@@ -196,7 +204,7 @@ export function decodePartitionState(
   };
   for (const id of [...models.keys()].sort()) {
     const parts = models.get(id);
-    if (parts !== undefined) state.models.set(id, decodeModel(id, parts.hot, parts.cold));
+    if (parts !== undefined) state.models.set(id, decodeModel(id, parts.hot, parts.cold, limits));
   }
   return state;
 }

@@ -1,6 +1,6 @@
 // Distances between the two piecewise CDFs of two t-digests: sup |F_ref − F_cur| (KS) and
 // ∫ |F_ref − F_cur| dx (Wasserstein-1), read through the digest's own cdfAt (KS with a resolution correction).
-import { cdfAt, flushTDigest, spreadWeightAt } from "../sketch/tdigest.ts";
+import { cdfEvaluator, flushTDigest, spreadWeightAt } from "../sketch/tdigest.ts";
 import type { TDigest } from "../sketch/tdigest.ts";
 
 export interface CdfDistances {
@@ -44,7 +44,9 @@ export const BRIDGE_MEAN_SUP = Math.sqrt(Math.PI / 8);
 export function cdfDistances(reference: TDigest, current: TDigest): CdfDistances {
   if (reference.count === 0 || current.count === 0) return { ks: 0, wasserstein1: 0 };
   const points = breakpoints(reference, current);
-  const diffAt = (x: number): number => cdfAt(reference, x) - cdfAt(current, x);
+  const refCdf = cdfEvaluator(reference);
+  const curCdf = cdfEvaluator(current);
+  const diffAt = (x: number): number => refCdf(x) - curCdf(x);
   let sup = 0;
   let supAt = points[0];
   let area = 0;
@@ -85,25 +87,24 @@ function meanAbsOfLine(y0: number, y1: number): number {
   return (y0 * y0 + y1 * y1) / (2 * (Math.abs(y0) + Math.abs(y1)));
 }
 
-/** Sorted, deduplicated union of both digests' centroid means, mins and maxes. */
+/** Sorted, deduplicated union of both digests' centroid means, mins and maxes (a merge of two sorted lists). */
 function breakpoints(a: TDigest, b: TDigest): Float64Array {
   // so that `size`/`means` describe every value, buffered ones included
   flushTDigest(a);
   flushTDigest(b);
-  const all = new Float64Array(a.size + b.size + 4);
-  all.set(a.means.subarray(0, a.size), 0);
-  all.set(b.means.subarray(0, b.size), a.size);
-  let n = a.size + b.size;
-  all[n++] = a.min;
-  all[n++] = a.max;
-  all[n++] = b.min;
-  all[n++] = b.max;
-  const sorted = all.subarray(0, n).sort();
-  let unique = 0;
-  for (let i = 0; i < n; i++) {
-    if (unique === 0 || sorted[i] !== sorted[unique - 1]) sorted[unique++] = sorted[i];
+  // each digest's points in order: min, means…, max (min ≤ every mean ≤ max)
+  const an = a.size + 2;
+  const bn = b.size + 2;
+  const at = (d: TDigest, k: number, len: number) => (k === 0 ? d.min : k === len - 1 ? d.max : d.means[k - 1]);
+  const out = new Float64Array(an + bn);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < an || j < bn) {
+    const x = j >= bn || (i < an && at(a, i, an) <= at(b, j, bn)) ? at(a, i++, an) : at(b, j++, bn);
+    if (n === 0 || out[n - 1] !== x) out[n++] = x;
   }
-  return sorted.subarray(0, unique);
+  return out.subarray(0, n);
 }
 
 function clampUnit(v: number): number {

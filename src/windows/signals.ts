@@ -31,6 +31,8 @@ export interface SignalLimits {
 /** Feature kinds are fixed by the first non-null value a model version sends; the cap bounds cardinality. */
 export interface FeatureRegistry {
   kinds: Map<string, "numeric" | "categorical">;
+  /** derived, not stored: feature name → its signal name, so the hot path builds no strings */
+  signalNames?: Map<string, string>;
   /** feature values dropped because the model already had maxFeaturesPerModel features */
   droppedValues: number;
 }
@@ -40,7 +42,7 @@ export function createSignalSketches(): SignalSketches {
 }
 
 export function createFeatureRegistry(): FeatureRegistry {
-  return { kinds: new Map(), droppedValues: 0 };
+  return { kinds: new Map(), droppedValues: 0, signalNames: new Map() };
 }
 
 export function featureSignal(name: string): string {
@@ -103,7 +105,12 @@ export function addEventToSignals(
       kind = typeof value === "number" ? "numeric" : "categorical";
       registry.kinds.set(name, kind);
     }
-    const signal = featureSignal(name);
+    const names = (registry.signalNames ??= new Map());
+    let signal = names.get(name);
+    if (signal === undefined) {
+      signal = featureSignal(name);
+      names.set(name, signal);
+    }
     if (kind === "numeric") {
       if (typeof value === "number") addNumeric(numericSketchFor(s, signal), value);
       else if (value === null) addNumericMissing(numericSketchFor(s, signal));

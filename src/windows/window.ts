@@ -3,6 +3,7 @@
 // A window that reaches its time limit with fewer than `minEvents` is merged forward: it stays open and its
 // deadline moves on by another maxDurationMs, so its events are evaluated with the next window's.
 import type { PredictionEvent } from "../events/types.ts";
+import { compactTDigest } from "../sketch/tdigest.ts";
 import { addEventToSignals, createSignalSketches, type FeatureRegistry, type SignalLimits, type SignalSketches } from "./signals.ts";
 
 export interface WindowSettings {
@@ -108,6 +109,8 @@ export function windowId(modelId: string, modelVersion: string, partition: numbe
 }
 
 export function closeWindow(w: OpenWindow, modelId: string, modelVersion: string, partition: number): ClosedWindow {
+  // A closed window is only read and merged from now on: drop the ingest buffers (16 KiB per digest).
+  for (const sketch of w.signals.numeric.values()) compactTDigest(sketch.digest);
   return {
     id: windowId(modelId, modelVersion, partition, w.seq),
     seq: w.seq,

@@ -318,3 +318,22 @@ describe("t-digest throughput", () => {
     expect(best).toBeLessThan(400);
   });
 });
+
+describe("cdfEvaluator", () => {
+  it("returns exactly cdfAt's values at centroids, between them, at the ends and outside, in both modes", async () => {
+    const { createTDigest, addValue, cdfAt, cdfEvaluator } = await import("../../../src/sketch/tdigest.ts");
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const approx = createTDigest(100);
+    for (let i = 0; i < 50_000; i++) addValue(approx, Math.exp(rand() * 3) * (rand() < 0.5 ? -1 : 1));
+    const exact = createTDigest(100);
+    for (let i = 0; i < 5_000; i++) addValue(exact, Math.floor(rand() * 40));
+    for (const d of [approx, exact]) {
+      const f = cdfEvaluator(d);
+      const xs = [d.min - 1, d.min, d.max, d.max + 1, Number.NaN];
+      for (let i = 0; i < d.size; i++) xs.push(d.means[i], d.means[i] + 1e-9, i + 1 < d.size ? (d.means[i] + d.means[i + 1]) / 2 : d.max - 1e-9);
+      for (let k = 0; k < 2_000; k++) xs.push(d.min + (d.max - d.min) * rand());
+      for (const x of xs) expect(f(x)).toBe(cdfAt(d, x));
+    }
+  });
+});
