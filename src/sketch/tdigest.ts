@@ -53,7 +53,7 @@ const BUFFER_PER_COMPRESSION = 20;
 /** The k1 bound uses this multiple of the compression (see the header comment). */
 const K1_FACTOR = 3;
 /** Serialisation format written by encodeTDigest. */
-export const TDIGEST_FORMAT_VERSION = 1;
+export const TDIGEST_FORMAT_VERSION = 2;
 
 export function createTDigest(compression: number = DEFAULT_COMPRESSION): TDigest {
   if (!Number.isFinite(compression) || compression < 10) {
@@ -191,6 +191,7 @@ function storeCentroids(d: TDigest, n: number, exactSoFar: boolean): void {
   let size = n;
   if (n > d.compression) {
     size = compressScratch(n, d.compression);
+    canonicaliseMeans(size);
     d.exact = false;
   } else {
     d.exact = exactSoFar;
@@ -203,6 +204,23 @@ function storeCentroids(d: TDigest, n: number, exactSoFar: boolean): void {
   d.means.set(scratchMeans.subarray(0, size));
   d.weights.set(scratchWeights.subarray(0, size));
   d.size = size;
+}
+
+/**
+ * Snap compressed means to "previous mean + a float32 step", keeping them ascending, so the binary format
+ * stores them losslessly in 4 bytes each (encodeTDigest checks every step and falls back to 8 bytes). The
+ * shift is ~6e-8 of a step — far below the sketch's error — and it happens at merge time, a point fixed by
+ * the input alone, so an encode/decode at any moment (a persisted state) changes nothing afterwards.
+ */
+function canonicaliseMeans(size: number): void {
+  const means = scratchMeans;
+  for (let k = 1; k < size - 1; k++) {
+    const prev = means[k - 1];
+    const snapped = prev + Math.fround(means[k] - prev);
+    means[k] = snapped < prev ? prev : snapped;
+  }
+  // the last mean stays exact (it sits at or next to max); keep the order
+  if (size > 1 && means[size - 2] > means[size - 1]) means[size - 2] = means[size - 1];
 }
 
 /**
@@ -598,7 +616,8 @@ const KNOWN_FLAGS = FLAG_EXACT | FLAG_FLOAT_WEIGHTS | FLAG_DELTA_MEANS;
 
 /** Versioned binary encoding (first byte = format version). Flushes `d` first; same data ⇒ same bytes. */
 export function encodeTDigest(d: TDigest): Uint8Array {
-  flushTDigest(d);
+  // Lossless (format 2): centroids as they are and the unmerged buffer verbatim — no flush — so a digest
+  // persisted and restored at any point continues exactly like one that never left memory.
   const n = d.size;
   const exact = d.exact === true;
   let integerWeights = true;
@@ -606,30 +625,33 @@ export function encodeTDigest(d: TDigest): Uint8Array {
     const w = d.weights[i];
     if (!Number.isSafeInteger(w) || w < 1) integerWeights = false;
   }
-  const deltaMeans = !exact && n > 2;
-  const out = new ByteWriter(40 + n * 16);
+  const out = new ByteWriter(48 + n * 12 + d.buffered * 8);
   out.u8(TDIGEST_FORMAT_VERSION);
-  out.u8((exact ? FLAG_EXACT : 0) | (integerWeights ? 0 : FLAG_FLOAT_WEIGHTS) | (deltaMeans ? FLAG_DELTA_MEANS : 0));
+  out.u8((exact ? FLAG_EXACT : 0) | (integerWeights ? 0 : FLAG_FLOAT_WEIGHTS));
   out.f64(d.compression);
   out.f64(d.min);
   out.f64(d.max);
   out.varint(n);
-  if (deltaMeans) {
-    out.f64(d.means[0]);
-    let decoded = d.means[0];
-    for (let i = 1; i < n - 1; i++) {
-      const step = Math.fround(Math.max(d.means[i] - decoded, 0));
-      out.f32(step);
-      decoded += step;
+  if (n > 0) {
+    // one bit per mean after the first: 1 = previous + float32 step (exact), 0 = float64
+    const bits = new Uint8Array(Math.ceil((n - 1) / 8));
+    for (let i = 1; i < n; i++) {
+      const prev = d.means[i - 1];
+      if (prev + Math.fround(d.means[i] - prev) === d.means[i]) bits[(i - 1) >> 3] |= 1 << ((i - 1) & 7);
     }
-    out.f64(d.means[n - 1]);
-  } else {
-    for (let i = 0; i < n; i++) out.f64(d.means[i]);
+    for (const b of bits) out.u8(b);
+    out.f64(d.means[0]);
+    for (let i = 1; i < n; i++) {
+      if ((bits[(i - 1) >> 3] & (1 << ((i - 1) & 7))) !== 0) out.f32(Math.fround(d.means[i] - d.means[i - 1]));
+      else out.f64(d.means[i]);
+    }
   }
   for (let i = 0; i < n; i++) {
     if (integerWeights) out.varint(d.weights[i]);
     else out.f64(d.weights[i]);
   }
+  out.varint(d.buffered);
+  for (let i = 0; i < d.buffered; i++) out.f64(d.buffer[i]);
   return out.bytes();
 }
 
@@ -640,6 +662,11 @@ export function decodeTDigest(bytes: Uint8Array): TDigest {
   switch (version) {
     case 1: {
       const d = decodeTDigestV1(r);
+      r.expectEnd();
+      return d;
+    }
+    case 2: {
+      const d = decodeTDigestV2(r);
       r.expectEnd();
       return d;
     }
@@ -689,6 +716,60 @@ function decodeTDigestV1(r: ByteReader): TDigest {
   if (n === 0 && (min !== 0 || max !== 0)) r.fail("empty digest must have min = max = 0");
   d.size = n;
   d.count = count;
+  d.min = min;
+  d.max = max;
+  d.exact = (flags & FLAG_EXACT) !== 0;
+  return d;
+}
+
+/** Format 2: lossless means (float32 steps where exact, else float64) and the unmerged buffer. */
+function decodeTDigestV2(r: ByteReader): TDigest {
+  const flags = r.u8();
+  if ((flags & ~(FLAG_EXACT | FLAG_FLOAT_WEIGHTS)) !== 0) r.fail(`unknown flags ${flags}`);
+  const compression = r.f64();
+  if (!Number.isFinite(compression) || compression < 10) r.fail(`invalid compression ${compression}`);
+  const min = r.f64();
+  const max = r.f64();
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) r.fail(`invalid min/max ${min}/${max}`);
+  const n = r.varint();
+  if (n * 5 > r.remaining()) r.fail(`centroid count ${n} exceeds the remaining ${r.remaining()} bytes`);
+  const d = createUnbufferedTDigest(compression);
+  if (d.means.length < n) {
+    d.means = new Float64Array(n);
+    d.weights = new Float64Array(n);
+  }
+  const means = d.means;
+  if (n > 0) {
+    const bits = new Uint8Array(Math.ceil((n - 1) / 8));
+    for (let i = 0; i < bits.length; i++) bits[i] = r.u8();
+    means[0] = r.f64();
+    for (let i = 1; i < n; i++) means[i] = (bits[(i - 1) >> 3] & (1 << ((i - 1) & 7))) !== 0 ? means[i - 1] + r.f32() : r.f64();
+  }
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(means[i]) || (i > 0 && means[i] < means[i - 1])) r.fail(`centroid means not finite and ascending at ${i}`);
+  }
+  if (n > 0 && (means[0] < min || means[n - 1] > max)) r.fail("centroid means outside [min, max]");
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const w = (flags & FLAG_FLOAT_WEIGHTS) !== 0 ? r.f64() : r.varint();
+    if (!(w > 0) || !Number.isFinite(w)) r.fail(`invalid centroid weight ${w} at ${i}`);
+    d.weights[i] = w;
+    count += w;
+  }
+  const buffered = r.varint();
+  if (buffered * 8 > r.remaining()) r.fail(`buffer of ${buffered} values exceeds the remaining ${r.remaining()} bytes`);
+  if (buffered > 0) {
+    d.buffer = new Float64Array(Math.max(buffered, Math.min(INITIAL_BUFFER, bufferCapacity(compression))));
+    for (let i = 0; i < buffered; i++) {
+      const x = r.f64();
+      if (!Number.isFinite(x) || x < min || x > max) r.fail(`buffered value ${x} not finite or outside [min, max]`);
+      d.buffer[i] = x;
+    }
+  }
+  if (n === 0 && buffered === 0 && (min !== 0 || max !== 0)) r.fail("empty digest must have min = max = 0");
+  d.size = n;
+  d.buffered = buffered;
+  d.count = count + buffered;
   d.min = min;
   d.max = max;
   d.exact = (flags & FLAG_EXACT) !== 0;

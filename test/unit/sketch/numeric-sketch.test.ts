@@ -1,3 +1,4 @@
+import { flushTDigest } from "../../../src/sketch/tdigest.ts";
 import { describe, expect, it } from "vitest";
 import {
   addNumeric,
@@ -41,6 +42,7 @@ describe("numeric sketch", () => {
       const s = createNumericSketch();
       for (const x of sample("lognormal", 50_000, 3)) addNumeric(s, x);
       addNumericMissing(s);
+      flushTDigest(s.digest); // the size target is for a merged digest (an unflushed buffer is stored verbatim)
       return s;
     };
     const bytes = encodeNumericSketch(build());
