@@ -1,0 +1,277 @@
+// Exactly-once state across crashes: `drift-detector run` as a child process is SIGKILLed three times in
+// the middle of a stream (after about 1 500, 3 000 and 4 500 of 6 000 events were applied) and restarted;
+// (each restart waits for the killed member's 30 s session to expire before it gets the partitions, so
+// this test takes about 100 s);
+// the fourth run finishes. The final state in Redis must equal an uninterrupted run — the engine fed the
+// same Kafka messages per partition in offset order, in this process — model by model, byte for byte, and
+// the drift events, retrain requests and dead letters on the wire must be exactly the uninterrupted run's
+// (by id: duplicates on the wire are allowed, a missing or extra id is not).
+import { afterAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { resolveConfig } from "../../src/config/load.ts";
+import { engineContextFrom } from "../../src/detect/context.ts";
+import { applyPrediction, createPartitionState, type PartitionState } from "../../src/detect/engine.ts";
+import { decodePredictionMessage } from "../../src/events/codec.ts";
+import { deadLetterId } from "../../src/kafka/dead-letter.ts";
+import { demoEvents, DEMO_START_TIME } from "../../src/demo/generator.ts";
+import { churnModel, fraudScorer } from "../../src/demo/models.ts";
+import { decodePartitionState, encodeModelCold, encodeModelHot } from "../../src/state/engine-state-codec.ts";
+import { partitionKeys } from "../../src/state/keys.ts";
+import { RedisStateStore } from "../../src/state/redis-store.ts";
+import { createTopics, infra } from "../support/infra.ts";
+import {
+  committedOffsets,
+  freePort,
+  harnessKafka,
+  produceRaw,
+  readAllMessages,
+  serviceRawConfig,
+  startServiceProcess,
+  waitFor,
+  type RawMessage,
+  type ReadMessage,
+  type ServiceProcess,
+} from "../support/service-harness.ts";
+
+const PARTITIONS = 2;
+const EVENTS = 6000;
+/** applied-message counts (both partitions together) after which the running service is SIGKILLed, and
+ * how long after that: 0 ms hits right after a Redis commit (Kafka offset and outbox not yet done), the
+ * delays land inside the next chunk (decode/apply, the Redis write, the outbox drain). */
+const KILLS = [
+  { after: 1500, delayMs: 0 },
+  { after: 3000, delayMs: 6 },
+  { after: 4500, delayMs: 15 },
+];
+
+// Windows of 400 events: the 3 000 events of a partition make 7 closed windows, 3 build the reference,
+// drift starts inside window 3 (event 1 500 of each model), status needs 2 windows to change, retrain 2
+// critical ones. 400 is deliberately not a divisor of the service's 500-message chunks: state is
+// persisted (and, after a kill, restored) in the middle of windows whose t-digests already compress.
+const SETTINGS = {
+  defaults: {
+    window: { maxEvents: 400, minEvents: 50, maxDurationMs: 3_600_000 },
+    baseline: { warmupWindows: 3, rollingWindows: 6 },
+    detection: { consecutiveWindows: 2 },
+    retrain: { consecutiveWindows: 2 },
+  },
+  kafka: { partitions: PARTITIONS },
+};
+
+/** The input: fraud-scorer on partition 0, churn-model on partition 1 (keyed by model, as producers do),
+ * both drifting in the second half, plus a few undecodable messages that must become dead letters. */
+function input(): RawMessage[] {
+  const events = demoEvents(
+    {
+      seed: 20260417,
+      startTime: DEMO_START_TIME,
+      eventsPerSecond: 20,
+      models: [fraudScorer, churnModel],
+      drifts: [
+        { kind: "feature-shift", modelId: "fraud-scorer", feature: "amount", fromIndex: 1500, shiftSigma: 1 },
+        { kind: "class-share", modelId: "churn-model", category: "churn", fromIndex: 1500, share: 0.3 },
+      ],
+    },
+    EVENTS,
+  );
+  const out: RawMessage[] = [];
+  let i = 0;
+  for (const event of events) {
+    const partition = event.modelId === "fraud-scorer" ? 0 : 1;
+    out.push({ key: event.modelId, value: JSON.stringify(event), partition });
+    if (i % 1301 === 700) out.push({ key: event.modelId, value: Buffer.from([0x7b, 0x22, 0xff, 0xfe]), partition }); // '{"' + invalid UTF-8
+    i++;
+  }
+  return out;
+}
+
+interface Uninterrupted {
+  states: Map<number, PartitionState>;
+  lastOffsets: Map<number, string>;
+  driftIds: Set<string>;
+  retrainIds: Set<string>;
+  deadLetterIds: Set<string>;
+  valid: number;
+}
+
+/** The engine over the topic's messages, partition by partition in offset order, no crash. */
+function uninterruptedRun(messages: ReadMessage[], topic: string, config: ReturnType<typeof resolveConfig>): Uninterrupted {
+  const ctx = engineContextFrom(config, () => 0);
+  const decodeContext = { schemaForId: () => undefined, maxMessageBytes: config.limits.maxMessageBytes };
+  const run: Uninterrupted = { states: new Map(), lastOffsets: new Map(), driftIds: new Set(), retrainIds: new Set(), deadLetterIds: new Set(), valid: 0 };
+  for (const m of messages) {
+    let state = run.states.get(m.partition);
+    if (state === undefined) {
+      state = createPartitionState(m.partition);
+      run.states.set(m.partition, state);
+    }
+    run.lastOffsets.set(m.partition, m.offset);
+    const decoded = decodePredictionMessage(m.value, decodeContext);
+    if (!decoded.ok) {
+      run.deadLetterIds.add(deadLetterId(topic, m.partition, m.offset));
+      continue;
+    }
+    run.valid++;
+    for (const o of applyPrediction(state, decoded.event, m.offset, ctx)) {
+      if (o.kind === "drift") run.driftIds.add(o.event.eventId);
+      else if (o.kind === "retrain") run.retrainIds.add(o.request.requestId);
+    }
+  }
+  return run;
+}
+
+/** The first path where two JSON values differ (for a readable failure), or undefined when equal. */
+function firstDifference(a: unknown, b: unknown, path = "$"): string | undefined {
+  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || (a === null) !== (b === null)) return `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
+  if (typeof a !== "object" || a === null) return a === b ? undefined : `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
+    const d = firstDifference(ra[k], rb[k], `${path}.${k}`);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+/** Equal encodings, or a failure naming where the decoded JSON differs. */
+function expectSameEncoding(got: Uint8Array, expected: Uint8Array, what: string): void {
+  if (Buffer.from(got).equals(Buffer.from(expected))) return;
+  const text = (u: Uint8Array) => JSON.parse(Buffer.from(u).toString("utf8")) as unknown;
+  expect.fail(`${what} differs from the uninterrupted run at ${firstDifference(text(got), text(expected)) ?? "(byte order only)"}`);
+}
+
+function idsOf(messages: ReadMessage[], header: string): { ids: Set<string>; total: number } {
+  const ids = new Set<string>();
+  for (const m of messages) {
+    const id = m.headers[header];
+    expect(id, `message at ${m.partition}/${m.offset} has a ${header} header`).toBeDefined();
+    ids.add(id);
+  }
+  return { ids, total: messages.length };
+}
+
+describe("delivery: crash (SIGKILL) at any point", () => {
+  const children: ServiceProcess[] = [];
+  const clients: { close(): Promise<unknown> }[] = [];
+
+  afterAll(async () => {
+    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.kill("SIGKILL");
+    for (const c of clients) await c.close().catch(() => undefined);
+  });
+
+  it("three SIGKILLs mid-stream and restarts end in the state and outputs of an uninterrupted run", async () => {
+    const raw = serviceRawConfig("delivery-crash", SETTINGS);
+    const config = resolveConfig(raw, {}, "delivery-crash");
+    const { topics, groupId } = config.kafka;
+    const kafka = harnessKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    await createTopics(admin, [topics.predictions, topics.drift, topics.retrain, topics.deadLetter, topics.outcomes], PARTITIONS);
+    await admin.disconnect();
+    await produceRaw(kafka, topics.predictions, input());
+
+    // The oracle reads back exactly what the service will read.
+    const onTopic = await readAllMessages(kafka, topics.predictions);
+    const expected = uninterruptedRun(onTopic, topics.predictions, config);
+    expect(expected.valid).toBe(EVENTS);
+    expect(expected.driftIds.size).toBeGreaterThanOrEqual(4); // both models go critical and stay there
+    expect(expected.retrainIds.size).toBe(2); // one per model: cooldown (12 h of event time) outlasts the stream
+    expect(expected.deadLetterIds.size).toBe(5);
+    const total = onTopic.length;
+
+    const refs = [...Array(PARTITIONS).keys()].map((partition) => ({ group: groupId, topic: topics.predictions, partition }));
+    const offsetKeys = refs.map((r) => partitionKeys(config.redis.keyPrefix, r).offset);
+    const redis = new Redis(infra().redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    clients.push({ close: () => redis.quit() });
+    /** messages applied so far (both partitions), from the offsets stored with the state */
+    const applied = async () => {
+      const stored = await redis.mget(...offsetKeys);
+      return stored.reduce((n, o) => n + (o === null ? 0 : Number(o) + 1), 0);
+    };
+
+    // ---- three crashes ----
+    const killedAt: number[] = [];
+    for (const { after, delayMs } of KILLS) {
+      const before = await applied();
+      const service = startServiceProcess(raw, { metricsPort: await freePort() });
+      children.push(service);
+      // Kill once this run applied something and the threshold is passed.
+      await waitFor(`${after} messages applied`, async () => ((await applied()) >= Math.max(after, before + 1) ? true : undefined), 150_000, 2).catch((err: Error) => {
+        throw new Error(`${err.message}; applied ${before} before this run; service output:\n${service.output.slice(-40).join("\n")}`);
+      });
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      service.kill("SIGKILL");
+      expect(await service.exited).toBe("SIGKILL");
+      killedAt.push(await applied());
+    }
+    // Every kill left work undone (otherwise the test proved nothing).
+    for (const n of killedAt) expect(n).toBeLessThan(total);
+
+    // ---- the run that finishes ----
+    const store = new RedisStateStore(infra().redisUrl, { keyPrefix: config.redis.keyPrefix });
+    clients.push(store);
+    const last = startServiceProcess(raw, { metricsPort: await freePort() });
+    children.push(last);
+    await waitFor("every message applied", async () => ((await applied()) === total ? true : undefined), 150_000, 50).catch((err: Error) => {
+      throw new Error(`${err.message}; service output:\n${last.output.slice(-40).join("\n")}`);
+    });
+    await waitFor(
+      "outboxes drained",
+      async () => {
+        for (const ref of refs) if ((await store.pendingOutbox(ref, 1)).length > 0) return undefined;
+        return true;
+      },
+      60_000,
+      100,
+    );
+    last.kill("SIGTERM");
+    expect(await last.exited).toBe(0);
+
+    // ---- state: equal to the uninterrupted run, model by model ----
+    for (const ref of refs) {
+      const stored = await store.loadPartition(ref);
+      expect(stored.offset).toBe(expected.lastOffsets.get(ref.partition));
+      const state = decodePartitionState(ref.partition, stored.meta, stored.models);
+      const oracle = expected.states.get(ref.partition);
+      if (oracle === undefined) throw new Error(`no uninterrupted state for partition ${ref.partition}`);
+      expect(state.counters).toEqual(oracle.counters);
+      expect(state.maxEventTime).toBe(oracle.maxEventTime);
+      expect([...state.models.keys()]).toEqual([...oracle.models.keys()]);
+      for (const [modelId, model] of oracle.models) {
+        const got = state.models.get(modelId);
+        if (got === undefined) throw new Error(`model ${modelId} missing in partition ${ref.partition}`);
+        for (const [version, v] of model.versions) {
+          const g = got.versions.get(version);
+          expect(g?.windowsClosed, `${modelId}@${version} windows closed`).toBe(v.windowsClosed);
+          expect(g?.window.count, `${modelId}@${version} open window count`).toBe(v.window.count);
+          expect(g?.hysteresis).toEqual(v.hysteresis);
+        }
+        expect(got.retrain).toEqual(model.retrain);
+        // the sketches and everything else: the encodings are equal byte for byte
+        expectSameEncoding(encodeModelHot(got), encodeModelHot(model), `p${ref.partition} ${modelId} hot state`);
+        expectSameEncoding(encodeModelCold(got), encodeModelCold(model), `p${ref.partition} ${modelId} cold state`);
+      }
+    }
+    const committed = await committedOffsets(kafka, groupId, topics.predictions);
+    for (const ref of refs) expect(committed.get(ref.partition)).toBe(String(BigInt(expected.lastOffsets.get(ref.partition) ?? "-1") + 1n));
+
+    // ---- outputs: the same ids, none missing, none extra ----
+    const drift = idsOf(await readAllMessages(kafka, topics.drift), "event-id");
+    const retrain = idsOf(await readAllMessages(kafka, topics.retrain), "request-id");
+    const dlq = idsOf(await readAllMessages(kafka, topics.deadLetter), "dlq-id");
+    expect([...drift.ids].sort()).toEqual([...expected.driftIds].sort());
+    expect([...retrain.ids].sort()).toEqual([...expected.retrainIds].sort());
+    expect([...dlq.ids].sort()).toEqual([...expected.deadLetterIds].sort());
+    // What the crashes cost on the wire (re-published outbox entries), for the record.
+    console.info(
+      JSON.stringify({
+        test: "delivery-crash",
+        killedAtApplied: killedAt,
+        total,
+        drift: { unique: drift.ids.size, onWire: drift.total },
+        retrain: { unique: retrain.ids.size, onWire: retrain.total },
+        deadLetters: { unique: dlq.ids.size, onWire: dlq.total },
+      }),
+    );
+  }, 600_000); // 4 starts, each waiting up to a session timeout (30 s) plus a rebalance for the killed member
+});
