@@ -227,5 +227,5 @@ describe("delivery: rebalance", () => {
     expect(await b.exited).toBe(0);
     expect(await c.exited).toBe(0);
     console.info(JSON.stringify({ test: "delivery-rebalance", messages: messages.length, valid, producedWhenAStopped: producedAtStop, storedOffsetsWhenAStopped: atStop }));
-  });
+  }, 300_000);
 });
