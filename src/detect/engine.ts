@@ -284,7 +284,7 @@ function driftEventFor(
     .map((s) => ({ signal: s.signal, kind: s.kind, status: s.status, statistics: s.statistics, threshold: s.threshold }));
   return {
     type: "drift",
-    eventId: deterministicId("drift", modelId, modelVersion, window.id, status),
+    eventId: deterministicId("drift", modelId, modelVersion, window.id, window.firstEventId, window.lastEventId, status),
     modelId,
     modelVersion,
     status,

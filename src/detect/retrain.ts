@@ -47,7 +47,8 @@ export function decideRetrain(
   const streakWindows = [...state.streakWindows, window.id].slice(-needed);
   const next: RetrainState = { ...state, criticalStreak: state.criticalStreak + 1, streakWindows };
   if (next.criticalStreak < needed || window.end < state.cooldownUntil) return { state: next, request: null };
-  const requestId = deterministicId("retrain", modelId, modelVersion, "drift", window.id);
+  // the window's first/last eventIds make the id depend on the data, not only on window numbers
+  const requestId = deterministicId("retrain", modelId, modelVersion, "drift", window.id, window.firstEventId, window.lastEventId);
   const statistics: Record<string, Record<string, number>> = {};
   for (const s of triggers) statistics[s.signal] = s.statistics;
   const request: RetrainRequest = {

@@ -25,6 +25,9 @@ export interface OpenWindow {
   /** input positions (Kafka offsets / replay line numbers) of the first and last event, as decimal strings */
   firstOffset: string;
   lastOffset: string;
+  /** eventIds of the first and last event: with the offsets they tie output ids to the input's content */
+  firstEventId: string;
+  lastEventId: string;
   /** events folded in although they were late (older than the watermark) */
   late: number;
   /** how many times the window reached its deadline under minEvents and was merged forward */
@@ -41,6 +44,8 @@ export interface ClosedWindow {
   partition: number;
   firstOffset: string;
   lastOffset: string;
+  firstEventId: string;
+  lastEventId: string;
   late: number;
   signals: SignalSketches;
 }
@@ -54,6 +59,8 @@ export function createOpenWindow(seq: number): OpenWindow {
     count: 0,
     firstOffset: "",
     lastOffset: "",
+    firstEventId: "",
+    lastEventId: "",
     late: 0,
     mergedForward: 0,
     signals: createSignalSketches(),
@@ -79,10 +86,12 @@ export function addToWindow(
     w.end = event.timestamp;
     w.deadline = event.timestamp + settings.maxDurationMs;
     w.firstOffset = offset;
+    w.firstEventId = event.eventId;
   }
   if (event.timestamp > w.end) w.end = event.timestamp;
   w.count++;
   w.lastOffset = offset;
+  w.lastEventId = event.eventId;
   if (late) w.late++;
   addEventToSignals(w.signals, registry, event, limits);
 }
@@ -120,6 +129,8 @@ export function closeWindow(w: OpenWindow, modelId: string, modelVersion: string
     partition,
     firstOffset: w.firstOffset,
     lastOffset: w.lastOffset,
+    firstEventId: w.firstEventId,
+    lastEventId: w.lastEventId,
     late: w.late,
     signals: w.signals,
   };

@@ -12,7 +12,7 @@ function window(seq: number, values: number[]): ClosedWindow {
   const s = createNumericSketch();
   for (const v of values) addNumeric(s, v);
   signals.numeric.set("x", s);
-  return { id: `m@v/p0/w${seq}`, seq, start: seq * 100, end: seq * 100 + 99, count: values.length, partition: 0, firstOffset: "0", lastOffset: "0", late: 0, signals };
+  return { id: `m@v/p0/w${seq}`, seq, start: seq * 100, end: seq * 100 + 99, count: values.length, partition: 0, firstOffset: "0", lastOffset: "0", firstEventId: `e${seq}-0`, lastEventId: `e${seq}-last`, late: 0, signals };
 }
 
 describe("rolling baseline (two-stack sliding aggregate)", () => {

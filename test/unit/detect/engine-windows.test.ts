@@ -133,3 +133,20 @@ describe("windows", () => {
     expect(w?.signals.numeric.get("feature:f")?.moments).toMatchObject({ count: 1, missing: 1 });
   });
 });
+
+describe("output ids", () => {
+  it("the same input gives the same ids, other data in the same windows gives other ids", () => {
+    const cfg = { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 2 } };
+    const ids = (seed: number) => {
+      const s = setup(cfg);
+      s.feed(predictionStream(1600, { seed, shiftSigma: (i) => (i >= 800 ? 1 : 0) }));
+      return s.outputs.flatMap((o) => (o.kind === "drift" ? [o.event.eventId] : o.kind === "retrain" ? [o.request.requestId] : []));
+    };
+    const a = ids(41);
+    expect(a.length).toBeGreaterThan(2);
+    expect(ids(41)).toEqual(a);
+    const other = ids(42);
+    expect(other.length).toBeGreaterThan(2);
+    for (const id of other) expect(a).not.toContain(id);
+  });
+});

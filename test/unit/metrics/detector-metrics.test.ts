@@ -82,6 +82,8 @@ function windowClosed(overrides: Partial<WindowClosed> = {}, signals?: Partial<W
       partition: 0,
       firstOffset: "7000",
       lastOffset: "7999",
+      firstEventId: "e-7000",
+      lastEventId: "e-7999",
       late: 0,
       signals: {
         numeric: new Map([
