@@ -675,9 +675,10 @@ export function decodeTDigest(bytes: Uint8Array): TDigest {
   }
 }
 
-function decodeTDigestV1(r: ByteReader): TDigest {
+/** Header shared by formats 1 and 2: flags, compression, min, max, centroid count; a digest sized for it. */
+function readDigestHeader(r: ByteReader, knownFlags: number): { flags: number; d: TDigest; n: number } {
   const flags = r.u8();
-  if ((flags & ~KNOWN_FLAGS) !== 0) r.fail(`unknown flags ${flags}`);
+  if ((flags & ~knownFlags) !== 0) r.fail(`unknown flags ${flags}`);
   const compression = r.f64();
   if (!Number.isFinite(compression) || compression < 10) r.fail(`invalid compression ${compression}`);
   const min = r.f64();
@@ -690,6 +691,32 @@ function decodeTDigestV1(r: ByteReader): TDigest {
     d.means = new Float64Array(n);
     d.weights = new Float64Array(n);
   }
+  d.min = min;
+  d.max = max;
+  d.exact = (flags & FLAG_EXACT) !== 0;
+  return { flags, d, n };
+}
+
+/** Checks the decoded means, reads the weights; returns their sum. */
+function readCentroidWeights(r: ByteReader, d: TDigest, n: number, floatWeights: boolean): number {
+  const means = d.means;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(means[i]) || (i > 0 && means[i] < means[i - 1])) r.fail(`centroid means not finite and ascending at ${i}`);
+  }
+  if (n > 0 && (means[0] < d.min || means[n - 1] > d.max)) r.fail("centroid means outside [min, max]");
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const w = floatWeights ? r.f64() : r.varint();
+    if (!(w > 0) || !Number.isFinite(w)) r.fail(`invalid centroid weight ${w} at ${i}`);
+    d.weights[i] = w;
+    count += w;
+  }
+  d.size = n;
+  return count;
+}
+
+function decodeTDigestV1(r: ByteReader): TDigest {
+  const { flags, d, n } = readDigestHeader(r, KNOWN_FLAGS);
   const means = d.means;
   if ((flags & FLAG_DELTA_MEANS) !== 0) {
     if (n < 3) r.fail(`delta-coded means need at least 3 centroids, got ${n}`);
@@ -701,43 +728,16 @@ function decodeTDigestV1(r: ByteReader): TDigest {
   } else {
     for (let i = 0; i < n; i++) means[i] = r.f64();
   }
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(means[i]) || (i > 0 && means[i] < means[i - 1])) r.fail(`centroid means not finite and ascending at ${i}`);
-  }
-  if (n > 0 && (means[0] < min || means[n - 1] > max)) r.fail("centroid means outside [min, max]");
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const w = (flags & FLAG_FLOAT_WEIGHTS) !== 0 ? r.f64() : r.varint();
-    if (!(w > 0) || !Number.isFinite(w)) r.fail(`invalid centroid weight ${w} at ${i}`);
-    d.weights[i] = w;
-    count += w;
-  }
+  const count = readCentroidWeights(r, d, n, (flags & FLAG_FLOAT_WEIGHTS) !== 0);
   if ((n === 0) !== (count === 0)) r.fail("empty digest with centroids");
-  if (n === 0 && (min !== 0 || max !== 0)) r.fail("empty digest must have min = max = 0");
-  d.size = n;
+  if (n === 0 && (d.min !== 0 || d.max !== 0)) r.fail("empty digest must have min = max = 0");
   d.count = count;
-  d.min = min;
-  d.max = max;
-  d.exact = (flags & FLAG_EXACT) !== 0;
   return d;
 }
 
 /** Format 2: lossless means (float32 steps where exact, else float64) and the unmerged buffer. */
 function decodeTDigestV2(r: ByteReader): TDigest {
-  const flags = r.u8();
-  if ((flags & ~(FLAG_EXACT | FLAG_FLOAT_WEIGHTS)) !== 0) r.fail(`unknown flags ${flags}`);
-  const compression = r.f64();
-  if (!Number.isFinite(compression) || compression < 10) r.fail(`invalid compression ${compression}`);
-  const min = r.f64();
-  const max = r.f64();
-  if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) r.fail(`invalid min/max ${min}/${max}`);
-  const n = r.varint();
-  if (n * 5 > r.remaining()) r.fail(`centroid count ${n} exceeds the remaining ${r.remaining()} bytes`);
-  const d = createUnbufferedTDigest(compression);
-  if (d.means.length < n) {
-    d.means = new Float64Array(n);
-    d.weights = new Float64Array(n);
-  }
+  const { flags, d, n } = readDigestHeader(r, FLAG_EXACT | FLAG_FLOAT_WEIGHTS);
   const means = d.means;
   if (n > 0) {
     const bits = new Uint8Array(Math.ceil((n - 1) / 8));
@@ -745,33 +745,19 @@ function decodeTDigestV2(r: ByteReader): TDigest {
     means[0] = r.f64();
     for (let i = 1; i < n; i++) means[i] = (bits[(i - 1) >> 3] & (1 << ((i - 1) & 7))) !== 0 ? means[i - 1] + r.f32() : r.f64();
   }
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(means[i]) || (i > 0 && means[i] < means[i - 1])) r.fail(`centroid means not finite and ascending at ${i}`);
-  }
-  if (n > 0 && (means[0] < min || means[n - 1] > max)) r.fail("centroid means outside [min, max]");
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const w = (flags & FLAG_FLOAT_WEIGHTS) !== 0 ? r.f64() : r.varint();
-    if (!(w > 0) || !Number.isFinite(w)) r.fail(`invalid centroid weight ${w} at ${i}`);
-    d.weights[i] = w;
-    count += w;
-  }
+  const count = readCentroidWeights(r, d, n, (flags & FLAG_FLOAT_WEIGHTS) !== 0);
   const buffered = r.varint();
   if (buffered * 8 > r.remaining()) r.fail(`buffer of ${buffered} values exceeds the remaining ${r.remaining()} bytes`);
   if (buffered > 0) {
-    d.buffer = new Float64Array(Math.max(buffered, Math.min(INITIAL_BUFFER, bufferCapacity(compression))));
+    d.buffer = new Float64Array(Math.max(buffered, Math.min(INITIAL_BUFFER, bufferCapacity(d.compression))));
     for (let i = 0; i < buffered; i++) {
       const x = r.f64();
-      if (!Number.isFinite(x) || x < min || x > max) r.fail(`buffered value ${x} not finite or outside [min, max]`);
+      if (!Number.isFinite(x) || x < d.min || x > d.max) r.fail(`buffered value ${x} not finite or outside [min, max]`);
       d.buffer[i] = x;
     }
   }
-  if (n === 0 && buffered === 0 && (min !== 0 || max !== 0)) r.fail("empty digest must have min = max = 0");
-  d.size = n;
+  if (n === 0 && buffered === 0 && (d.min !== 0 || d.max !== 0)) r.fail("empty digest must have min = max = 0");
   d.buffered = buffered;
   d.count = count + buffered;
-  d.min = min;
-  d.max = max;
-  d.exact = (flags & FLAG_EXACT) !== 0;
   return d;
 }

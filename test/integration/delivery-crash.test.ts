@@ -32,6 +32,7 @@ import {
   type ReadMessage,
   type ServiceProcess,
 } from "../support/service-harness.ts";
+import { expectSameEncoding } from "../support/state-comparison.ts";
 
 const PARTITIONS = 2;
 const EVENTS = 6000;
@@ -120,25 +121,6 @@ function uninterruptedRun(messages: ReadMessage[], topic: string, config: Return
   return run;
 }
 
-/** The first path where two JSON values differ (for a readable failure), or undefined when equal. */
-function firstDifference(a: unknown, b: unknown, path = "$"): string | undefined {
-  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || (a === null) !== (b === null)) return `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
-  if (typeof a !== "object" || a === null) return a === b ? undefined : `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
-    const d = firstDifference(ra[k], rb[k], `${path}.${k}`);
-    if (d !== undefined) return d;
-  }
-  return undefined;
-}
-
-/** Equal encodings, or a failure naming where the decoded JSON differs. */
-function expectSameEncoding(got: Uint8Array, expected: Uint8Array, what: string): void {
-  if (Buffer.from(got).equals(Buffer.from(expected))) return;
-  const text = (u: Uint8Array) => JSON.parse(Buffer.from(u).toString("utf8")) as unknown;
-  expect.fail(`${what} differs from the uninterrupted run at ${firstDifference(text(got), text(expected)) ?? "(byte order only)"}`);
-}
 
 function idsOf(messages: ReadMessage[], header: string): { ids: Set<string>; total: number } {
   const ids = new Set<string>();

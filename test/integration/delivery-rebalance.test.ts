@@ -29,6 +29,7 @@ import {
   type RawMessage,
   type ServiceProcess,
 } from "../support/service-harness.ts";
+import { expectSameEncoding } from "../support/state-comparison.ts";
 
 const PARTITIONS = 4;
 const EVENTS = 9000;
@@ -59,25 +60,6 @@ function input(): { messages: RawMessage[]; valid: number } {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The first path where two JSON values differ (for a readable failure), or undefined when equal. */
-function firstDifference(a: unknown, b: unknown, path = "$"): string | undefined {
-  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || (a === null) !== (b === null)) return `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
-  if (typeof a !== "object" || a === null) return a === b ? undefined : `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
-    const d = firstDifference(ra[k], rb[k], `${path}.${k}`);
-    if (d !== undefined) return d;
-  }
-  return undefined;
-}
-
-/** Equal encodings, or a failure naming where the decoded JSON differs. */
-function expectSameEncoding(got: Uint8Array, expected: Uint8Array, what: string): void {
-  if (Buffer.from(got).equals(Buffer.from(expected))) return;
-  const text = (u: Uint8Array) => JSON.parse(Buffer.from(u).toString("utf8")) as unknown;
-  expect.fail(`${what} differs from the uninterrupted run at ${firstDifference(text(got), text(expected)) ?? "(byte order only)"}`);
-}
 
 /** What a window's sketches hold apart from the t-digest centroids: exact moments, category counts. */
 function exactParts(s: SignalSketches) {

@@ -7,16 +7,21 @@ export interface Random {
   int(maxExclusive: number): number;
 }
 
-export function seededRandom(seed: number): Random {
+/** mulberry32: a small, fast, deterministic 32-bit PRNG returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
-  let spare: number | null = null;
-  const uniform = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+export function seededRandom(seed: number): Random {
+  let spare: number | null = null;
+  const uniform = mulberry32(seed);
   const normal = (mean = 0, sd = 1) => {
     if (spare !== null) {
       const s = spare;

@@ -20,6 +20,7 @@ import { startPipeline, type PipelineDeps, type RunningPipeline } from "../../sr
 import type { StateStore } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import { infra, uniqueName, uniqueTopic } from "./infra.ts";
+import { mulberry32 } from "./random.ts";
 
 const REPO_ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -340,16 +341,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 // Stationary events, then `amount` shifted by one standard deviation. With windows of 200 events and 3
 // warmup windows: 5 stationary windows (3 reference, 2 evaluated), then 6 shifted ones.
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 function normal(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);

@@ -6,6 +6,7 @@ import { REJECTION_REASONS } from "../../../src/events/decode-result.ts";
 import { loadAvroType } from "../../../src/events/schema-files.ts";
 import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
 import { ajvErrorPaths, avroErrorPaths, readCodecFixture, validFixtures, withIsoTimestampNormalised, zodErrorPaths } from "./contract-validators.ts";
+import { mulberry32 } from "../../support/random.ts";
 
 const predictionType = loadAvroType("prediction-event");
 const outcomeType = loadAvroType("outcome-event");
@@ -15,17 +16,8 @@ const ctx: DecodeContext = { schemaForId: (id) => known.get(id), maxMessageBytes
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-/** mulberry32: small seeded PRNG so failures reproduce */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** seeded so failures reproduce */
+const prng = mulberry32;
 
 interface CodecCase {
   name: string;

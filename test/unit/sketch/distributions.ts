@@ -1,16 +1,9 @@
 // Seeded test data for the sketch tests and benchmark (independent of the code under test).
 
-/** mulberry32: small, fast, deterministic 32-bit PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../support/random.ts";
+
+/** mulberry32 uniforms in [0, 1) */
+export const seededRandom = mulberry32;
 
 function normalFrom(rand: () => number): () => number {
   return () => {
