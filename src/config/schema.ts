@@ -85,6 +85,8 @@ export const configSchema = z
         replicationFactor: positiveInt.default(1),
         /** output encoding: avro needs schemaRegistry.url */
         outputFormat: z.enum(["json", "avro"]).default("json"),
+        /** how long the group waits for a silent (crashed) member before moving its partitions */
+        sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000),
       })
       .strict()
       .default({}),

@@ -9,8 +9,8 @@ export function createServiceConsumer(kafka: Kafka, config: ResolvedConfig): Con
     groupId: config.kafka.groupId,
     allowAutoTopicCreation: false,
     // a slow Redis commit + backoff must not cost the membership; heartbeats run between chunks and waits
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: config.kafka.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3_000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
     // an idle fetch returns within 1 s, so a shutdown does not wait the default 5 s for it
     maxWaitTimeInMs: 1_000,
     // Kafka returns at least one record batch even when it is larger, so oversize messages still arrive

@@ -56,7 +56,8 @@ const SETTINGS = {
     detection: { consecutiveWindows: 2 },
     retrain: { consecutiveWindows: 2 },
   },
-  kafka: { partitions: PARTITIONS },
+  // a killed member's partitions move after the session timeout: the broker's minimum keeps the test short
+  kafka: { partitions: PARTITIONS, sessionTimeoutMs: 6_000 },
 };
 
 /** The input: fraud-scorer on partition 0, churn-model on partition 1 (keyed by model, as producers do),
