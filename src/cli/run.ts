@@ -27,7 +27,12 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
     },
     "starting drift-detector",
   );
-  const metrics = createDetectorMetrics({ maxModels: config.limits.maxModels, maxVersionsPerModel: config.limits.maxVersionsPerModel });
+  const metrics = createDetectorMetrics({
+    maxModels: config.limits.maxModels,
+    maxVersionsPerModel: config.limits.maxVersionsPerModel,
+    // every feature plus prediction, predictedClass, confidence and latency
+    maxSignalsPerModel: config.limits.maxFeaturesPerModel + 4,
+  });
   let redisDown = false;
   const store = new RedisStateStore(config.redis.url, {
     keyPrefix: config.redis.keyPrefix,
