@@ -13,6 +13,7 @@ import {
   addToWindow,
   closeOrMergeForward,
   closeWindow,
+  compactClosedWindow,
   createOpenWindow,
   isFull,
   reachesDeadline,
@@ -256,6 +257,7 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
     if (decision.request !== null) outputs.push({ kind: "retrain", request: decision.request });
   }
 
+  compactClosedWindow(closed);
   // Baselines move after the evaluation, so a window is never compared with itself.
   if (version.reference === null) {
     version.warmup.push(closed);

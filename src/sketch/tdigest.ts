@@ -3,8 +3,10 @@
 // Semantics:
 //  - plain data over Float64Arrays; `addValue` buffers and compresses when the buffer is full;
 //  - deterministic: same input sequence ⇒ same centroids ⇒ same bytes (no randomness anywhere);
-//  - exact mode: while the number of distinct values is ≤ compression, every distinct value is its own
-//    centroid (weight = multiplicity), so statistics on tied data are exact at its values;
+//  - exact mode: while the number of distinct values is ≤ compression — or the digest holds at most
+//    10 × compression values (a 1 000-event window at compression 100) — every distinct value is its own
+//    centroid (weight = multiplicity), so statistics on tied data and on windows are exact at their
+//    values; compactTDigest (a closed window, after its evaluation) compresses a digest kept exact by count;
 //  - cdfAt(d, x) = estimated P(X ≤ x) (right-continuous; exact in exact mode);
 //  - quantileAt(d, q) for q in [0,1] (clamped);
 //  - empty digest: cdfAt returns 0 and quantileAt returns 0 (never NaN); callers check `count` when
@@ -85,6 +87,7 @@ function createUnbufferedTDigest(compression: number): TDigest {
   return d;
 }
 const EMPTY_BUFFER = new Float64Array(0);
+const EXACT_COUNT_PER_COMPRESSION = 10;
 const INITIAL_BUFFER = 128;
 
 /**
@@ -93,6 +96,17 @@ const INITIAL_BUFFER = 128;
  */
 export function compactTDigest(d: TDigest): void {
   flushTDigest(d);
+  // a small digest kept exact by count is compressed now: it will be stored and merged many times
+  if (d.exact === true && d.size > d.compression) {
+    ensureScratch(d.size);
+    scratchMeans.set(d.means.subarray(0, d.size));
+    scratchWeights.set(d.weights.subarray(0, d.size));
+    d.size = compressScratch(d.size, d.compression);
+    canonicaliseMeans(d.size);
+    d.means.set(scratchMeans.subarray(0, d.size));
+    d.weights.set(scratchWeights.subarray(0, d.size));
+    d.exact = false;
+  }
   d.buffer = EMPTY_BUFFER;
   if (d.means.length > d.size) {
     d.means = d.means.slice(0, d.size);
@@ -189,7 +203,9 @@ export function flushTDigest(d: TDigest): void {
  */
 function storeCentroids(d: TDigest, n: number, exactSoFar: boolean): void {
   let size = n;
-  if (n > d.compression) {
+  // Exact while there are at most `compression` distinct values, or while the digest holds at most
+  // EXACT_COUNT_PER_COMPRESSION × compression values (a window of 1 000 events is then exact).
+  if (n > d.compression && !(exactSoFar && d.count <= d.compression * EXACT_COUNT_PER_COMPRESSION)) {
     size = compressScratch(n, d.compression);
     canonicaliseMeans(size);
     d.exact = false;
@@ -471,6 +487,63 @@ export function cdfAt(d: TDigest, x: number): number {
   const gap = halfSpread(d, i) + halfSpread(d, i + 1);
   const below = atMean + (gap * (x - means[i])) / (means[i + 1] - means[i]);
   return clamp01(below / total);
+}
+
+/**
+ * The digest's CDF (the same model as cdfAt) as knots: at each knot x the left limit F(x−) and the value
+ * F(x); between consecutive knots F runs linearly from the value at one to the left limit at the next;
+ * 0 before the first knot, 1 from the last. Lets two digests be compared in one linear sweep.
+ */
+export interface CdfKnots {
+  x: Float64Array;
+  left: Float64Array;
+  value: Float64Array;
+  length: number;
+}
+
+export function cdfKnots(d: TDigest): CdfKnots {
+  flushTDigest(d);
+  const n = d.size;
+  const total = d.count;
+  const x = new Float64Array(n + 2);
+  const left = new Float64Array(n + 2);
+  const value = new Float64Array(n + 2);
+  let k = 0;
+  const push = (at: number, l: number, v: number) => {
+    x[k] = at;
+    left[k] = clamp01(l);
+    value[k] = clamp01(v);
+    k++;
+  };
+  if (total === 0 || n === 0) return { x, left, value, length: 0 };
+  const means = d.means;
+  const weights = d.weights;
+  if (d.exact === true) {
+    let below = 0;
+    for (let i = 0; i < n; i++) {
+      const next = below + weights[i];
+      push(means[i], below / total, i === n - 1 ? 1 : next / total);
+      below = next;
+    }
+    return { x, left, value, length: k };
+  }
+  // atMean as in cdfAt
+  let atMean = isPointMass(d, 0) ? weights[0] : weights[0] / 2;
+  if (means[0] > d.min) push(d.min, 0, 1 / total); // one sample at min, the rest of centroid 0 spread up to m₀
+  const last = n - 1;
+  const lastIsPoint = isPointMass(d, last);
+  push(means[0], means[0] > d.min ? atMean / total : 0, n === 1 && lastIsPoint ? 1 : atMean / total);
+  for (let i = 0; i < last; i++) {
+    const gap = halfSpread(d, i) + halfSpread(d, i + 1);
+    const leftLimit = (atMean + gap) / total;
+    atMean += gap + (isPointMass(d, i + 1) ? weights[i + 1] : 0);
+    if (i + 1 === last) {
+      // cdfAt from the last mean on: 1 for a point mass, else 1 − (w/2)/total falling to 1 − 1/total at max
+      push(means[last], leftLimit, lastIsPoint ? 1 : 1 - weights[last] / 2 / total);
+    } else push(means[i + 1], leftLimit, atMean / total);
+  }
+  if (!lastIsPoint && d.max > means[last]) push(d.max, 1 - 1 / total, 1);
+  return { x, left, value, length: k };
 }
 
 /**

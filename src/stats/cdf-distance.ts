@@ -1,6 +1,6 @@
 // Distances between the two piecewise CDFs of two t-digests: sup |F_ref − F_cur| (KS) and
 // ∫ |F_ref − F_cur| dx (Wasserstein-1), read through the digest's own cdfAt (KS with a resolution correction).
-import { cdfEvaluator, flushTDigest, spreadWeightAt } from "../sketch/tdigest.ts";
+import { cdfKnots, spreadWeightAt, type CdfKnots } from "../sketch/tdigest.ts";
 import type { TDigest } from "../sketch/tdigest.ts";
 
 export interface CdfDistances {
@@ -43,33 +43,40 @@ export const BRIDGE_MEAN_SUP = Math.sqrt(Math.PI / 8);
  */
 export function cdfDistances(reference: TDigest, current: TDigest): CdfDistances {
   if (reference.count === 0 || current.count === 0) return { ks: 0, wasserstein1: 0 };
-  const points = breakpoints(reference, current);
-  const refCdf = cdfEvaluator(reference);
-  const curCdf = cdfEvaluator(current);
-  const diffAt = (x: number): number => refCdf(x) - curCdf(x);
+  // One linear sweep over both digests' CDF knots (see cdfKnots): at every knot of either side, the left
+  // limit and the value of D = F_ref − F_cur; D is affine between consecutive points.
+  const a = cdfKnots(reference);
+  const b = cdfKnots(current);
+  let ia = 0;
+  let ib = 0;
   let sup = 0;
-  let supAt = points[0];
+  let supAt = Math.min(a.x[0], b.x[0]);
   let area = 0;
-  let left = diffAt(points[0]);
-  sup = Math.abs(left);
-  for (let k = 0; k + 1 < points.length; k++) {
-    const a = points[k];
-    const b = points[k + 1];
-    const mid = a + (b - a) / 2;
-    const next = diffAt(b);
-    if (mid > a && mid < b) {
-      const rightLimit = clampUnit(2 * diffAt(mid) - left);
-      if (Math.abs(rightLimit) > sup) {
-        sup = Math.abs(rightLimit);
-        supAt = mid; // the left limit at b lies on the segment (a, b)
+  let prevX = 0;
+  let prevD = 0;
+  let started = false;
+  while (ia < a.length || ib < b.length) {
+    const x = ib >= b.length || (ia < a.length && a.x[ia] <= b.x[ib]) ? a.x[ia] : b.x[ib];
+    const fa = sideAt(a, ia, x);
+    const fb = sideAt(b, ib, x);
+    const dLeft = fa.left - fb.left;
+    const dValue = fa.value - fb.value;
+    if (started) {
+      area += (x - prevX) * meanAbsOfLine(prevD, dLeft);
+      if (Math.abs(dLeft) > sup) {
+        sup = Math.abs(dLeft);
+        supAt = prevX + (x - prevX) / 2; // the left limit at x lies on the segment before it
       }
-      area += (b - a) * meanAbsOfLine(left, rightLimit);
     }
-    if (Math.abs(next) > sup) {
-      sup = Math.abs(next);
-      supAt = b;
+    if (Math.abs(dValue) > sup) {
+      sup = Math.abs(dValue);
+      supAt = x;
     }
-    left = next;
+    prevX = x;
+    prevD = dValue;
+    started = true;
+    if (ia < a.length && a.x[ia] === x) ia++;
+    if (ib < b.length && b.x[ib] === x) ib++;
   }
   if (sup === 0) return { ks: 0, wasserstein1: area };
   const m = reference.count;
@@ -80,33 +87,29 @@ export function cdfDistances(reference: TDigest, current: TDigest): CdfDistances
   return { ks: Math.min(sup + resolution, 1), wasserstein1: area };
 }
 
+const scratchSide = { left: 0, value: 0 };
+
+/** F(x−) and F(x) of one side at x, where `i` is its next unconsumed knot (x ≤ knots.x[i] when i < length). */
+function sideAt(k: CdfKnots, i: number, x: number): { left: number; value: number } {
+  if (i < k.length && k.x[i] === x) {
+    scratchSide.left = k.left[i];
+    scratchSide.value = k.value[i];
+  } else if (i === 0) {
+    scratchSide.left = scratchSide.value = 0;
+  } else if (i >= k.length) {
+    scratchSide.left = scratchSide.value = 1;
+  } else {
+    // strictly inside the segment (x[i−1], x[i]): linear from value[i−1] to left[i]
+    const x0 = k.x[i - 1];
+    const v = k.value[i - 1] + ((k.left[i] - k.value[i - 1]) * (x - x0)) / (k.x[i] - x0);
+    scratchSide.left = scratchSide.value = v;
+  }
+  return { left: scratchSide.left, value: scratchSide.value };
+}
+
 /** Mean of |y| over a segment where y runs linearly from y0 to y1. */
 function meanAbsOfLine(y0: number, y1: number): number {
   if ((y0 >= 0 && y1 >= 0) || (y0 <= 0 && y1 <= 0)) return (Math.abs(y0) + Math.abs(y1)) / 2;
   // sign change: two triangles
   return (y0 * y0 + y1 * y1) / (2 * (Math.abs(y0) + Math.abs(y1)));
-}
-
-/** Sorted, deduplicated union of both digests' centroid means, mins and maxes (a merge of two sorted lists). */
-function breakpoints(a: TDigest, b: TDigest): Float64Array {
-  // so that `size`/`means` describe every value, buffered ones included
-  flushTDigest(a);
-  flushTDigest(b);
-  // each digest's points in order: min, means…, max (min ≤ every mean ≤ max)
-  const an = a.size + 2;
-  const bn = b.size + 2;
-  const at = (d: TDigest, k: number, len: number) => (k === 0 ? d.min : k === len - 1 ? d.max : d.means[k - 1]);
-  const out = new Float64Array(an + bn);
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < an || j < bn) {
-    const x = j >= bn || (i < an && at(a, i, an) <= at(b, j, bn)) ? at(a, i++, an) : at(b, j++, bn);
-    if (n === 0 || out[n - 1] !== x) out[n++] = x;
-  }
-  return out.subarray(0, n);
-}
-
-function clampUnit(v: number): number {
-  return v < -1 ? -1 : v > 1 ? 1 : v;
 }

@@ -4,6 +4,14 @@
 // deadline moves on by another maxDurationMs, so its events are evaluated with the next window's.
 import type { PredictionEvent } from "../events/types.ts";
 import { compactTDigest } from "../sketch/tdigest.ts";
+
+/**
+ * After its evaluation a closed window is only stored and merged: drop the ingest buffers and compress
+ * digests that were kept exact by count (the evaluation used the exact values).
+ */
+export function compactClosedWindow(w: ClosedWindow): void {
+  for (const sketch of w.signals.numeric.values()) compactTDigest(sketch.digest);
+}
 import { addEventToSignals, createSignalSketches, type FeatureRegistry, type SignalLimits, type SignalSketches } from "./signals.ts";
 
 export interface WindowSettings {
@@ -118,8 +126,6 @@ export function windowId(modelId: string, modelVersion: string, partition: numbe
 }
 
 export function closeWindow(w: OpenWindow, modelId: string, modelVersion: string, partition: number): ClosedWindow {
-  // A closed window is only read and merged from now on: drop the ingest buffers (16 KiB per digest).
-  for (const sketch of w.signals.numeric.values()) compactTDigest(sketch.digest);
   return {
     id: windowId(modelId, modelVersion, partition, w.seq),
     seq: w.seq,

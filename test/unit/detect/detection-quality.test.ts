@@ -86,12 +86,18 @@ describe("detection quality", () => {
     expect(JSON.stringify(b.retrain)).toBe(JSON.stringify(a.retrain));
   }, 120_000);
 
-  it("a model that returns to normal emits one recovery event with status ok", () => {
-    const r = runEngine(50, { seed: 16, shiftSigma: (i) => (i >= 20 * WINDOW && i < 26 * WINDOW ? 0.5 : 0) });
+  it("a model that returns to normal emits a recovery event (ok, no signals) and ends ok", () => {
+    const r = runEngine(60, { seed: 16, shiftSigma: (i) => (i >= 20 * WINDOW && i < 26 * WINDOW ? 0.5 : 0) });
     const recovery = r.drift.filter((e) => e.status === "ok");
-    expect(recovery).toHaveLength(1);
+    expect(recovery.length).toBeGreaterThanOrEqual(1);
     expect(recovery[0].previousStatus).toBe("critical");
     expect(recovery[0].signals).toEqual([]);
-    expect(r.drift[r.drift.length - 1]).toBe(recovery[0]);
+    expect(seqOf(recovery[0])).toBeLessThanOrEqual(28);
+    // for a while the rolling baseline still holds the drifted windows, so a normal window may differ from
+    // "recent behaviour" (a warning vs rolling, never critical); once they roll out, nothing is raised
+    const after = r.drift.filter((e) => seqOf(e) > seqOf(recovery[0]));
+    for (const e of after) expect(["warning", "ok"]).toContain(e.status);
+    expect(after.filter((e) => seqOf(e) > 26 + 24)).toEqual([]);
+    expect(r.drift[r.drift.length - 1].status).toBe("ok");
   }, 120_000);
 });
