@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// Entry point: runs the compiled CLI when `npm run build` produced dist/, otherwise the
-// TypeScript sources through tsx (so a fresh clone works without a build step).
+// Entry point. In a checkout (src/cli/main.ts present) it runs the TypeScript sources through tsx, so a
+// fresh clone needs no build step and a stale dist/ never shadows the sources; in the image, where only
+// dist/ ships, it runs the compiled CLI.
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const compiled = join(root, "dist", "cli", "main.js");
-if (existsSync(compiled)) {
-  await import(pathToFileURL(compiled).href);
-} else {
+const source = join(root, "src", "cli", "main.ts");
+if (existsSync(source)) {
   const { register } = await import("tsx/esm/api");
   register();
-  await import(pathToFileURL(join(root, "src", "cli", "main.ts")).href);
+  await import(pathToFileURL(source).href);
+} else {
+  await import(pathToFileURL(join(root, "dist", "cli", "main.js")).href);
 }
