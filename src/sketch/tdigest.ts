@@ -88,6 +88,11 @@ function createUnbufferedTDigest(compression: number): TDigest {
 }
 const EMPTY_BUFFER = new Float64Array(0);
 const EXACT_COUNT_PER_COMPRESSION = 10;
+/**
+ * The most extreme values on each side kept as singletons (≤ 64 extra centroids, ~250 bytes): the far
+ * tails decide PSI bins that hold a tiny share of a shifted window, where PSI is most sensitive.
+ */
+const TAIL_SINGLETONS = 32;
 const INITIAL_BUFFER = 128;
 
 /**
@@ -258,7 +263,8 @@ function compressScratch(n: number, delta: number): number {
   for (let i = 1; i < n; i++) {
     const w = weights[i];
     const proposed = weights[out] + w;
-    if (i !== 1 && i !== n - 1 && wSoFar + proposed <= wLimit) {
+    // the TAIL_SINGLETONS most extreme values on each side stay singletons
+    if (i !== 1 && i !== n - 1 && wSoFar + proposed <= wLimit && wSoFar >= TAIL_SINGLETONS && wSoFar + proposed <= total - TAIL_SINGLETONS) {
       // incremental mean: exact when the means are equal, and stays inside [mean, means[i]]
       weights[out] = proposed;
       means[out] += ((means[i] - means[out]) * w) / proposed;

@@ -7,14 +7,14 @@ import { numericSketchOf } from "./sketch-builders.ts";
 // Tolerances are the issue's: |KS − exact| ≤ 0.005, |PSI − exact| ≤ 0.002, |JS − exact| ≤ 0.005,
 // |W1/σ − exact| ≤ 0.01 (Hellinger, not in the issue, is held to JS's 0.005). Samples of up to
 // 10 × compression values are kept exact, so every case with a window of ≤ 1 000 values is exact. The
-// tolerances hold on every case but the two below, held to their measured error (rounded up ~15 %):
+// tolerances hold on every case but the one below, held to its measured error (rounded up ~15 %):
 // sensitivity, ∂PSI/∂c = ln(c/p) + 1 − p/c in a bin where the current share c is far below the reference
-// share p. lognormal-shift: c = 0.0027 vs p = 0.1 in bin 0 ⇒ ∂PSI/∂c ≈ −40, so the digest's CDF error of
-// 1.3e-4 there (1.3 of 10 000 values, inside ~10-value tail centroids) is 0.005 of a PSI of 0.46; JS,
-// whose derivative stays bounded, is within 0.001 on the same cases.
+// share p. lognormal-shift-10k: c = 0.0027 vs p = 0.1 in bin 0 ⇒ ∂PSI/∂c ≈ −40, so a CDF error of 1e-4
+// at the reference's 10 % decile (one value in 10 000: the decile edge from the compressed reference
+// digest is off by a fraction of a centroid) is 0.004 of a PSI of 0.46; JS, whose derivative stays
+// bounded, is within 0.001 on the same case.
 const MEASURED_BOUNDS: Record<string, { psi?: number; js?: number; hellinger?: number }> = {
-  "lognormal-shift-10k": { psi: 0.0065 }, // measured 0.0056 (sensitivity)
-  "lognormal-shift-100k": { psi: 0.0026 }, // measured 0.0022 (sensitivity)
+  "lognormal-shift-10k": { psi: 0.005 }, // measured 0.0044 (sensitivity)
 };
 const oracle = loadOracle();
 
