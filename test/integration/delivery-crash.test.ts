@@ -18,7 +18,7 @@ import { churnModel, fraudScorer } from "../../src/demo/models.ts";
 import { decodePartitionState, encodeModelCold, encodeModelHot } from "../../src/state/engine-state-codec.ts";
 import { partitionKeys } from "../../src/state/keys.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
-import { createTopics, infra } from "../support/infra.ts";
+import { infra } from "../support/infra.ts";
 import {
   committedOffsets,
   freePort,
@@ -30,8 +30,7 @@ import {
   waitFor,
   type RawMessage,
   type ReadMessage,
-  type ServiceProcess,
-} from "../support/service-harness.ts";
+  type ServiceProcess, createServiceTopics } from "../support/service-harness.ts";
 import { expectSameEncoding } from "../support/state-comparison.ts";
 
 const PARTITIONS = 2;
@@ -147,10 +146,7 @@ describe("delivery: crash (SIGKILL) at any point", () => {
     const config = resolveConfig(raw, {}, "delivery-crash");
     const { topics, groupId } = config.kafka;
     const kafka = harnessKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopics(admin, [topics.predictions, topics.drift, topics.retrain, topics.deadLetter, topics.outcomes], PARTITIONS);
-    await admin.disconnect();
+    await createServiceTopics(kafka, config, PARTITIONS);
     await produceRaw(kafka, topics.predictions, input());
 
     // The oracle reads back exactly what the service will read.

@@ -16,7 +16,7 @@ import { decodePartitionState, encodeModelCold, encodeModelHot } from "../../src
 import { partitionKeys } from "../../src/state/keys.ts";
 import type { SignalSketches } from "../../src/windows/signals.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
-import { createTopics, infra } from "../support/infra.ts";
+import { infra } from "../support/infra.ts";
 import {
   committedOffsets,
   freePort,
@@ -27,8 +27,7 @@ import {
   startServiceProcess,
   waitFor,
   type RawMessage,
-  type ServiceProcess,
-} from "../support/service-harness.ts";
+  type ServiceProcess, createServiceTopics } from "../support/service-harness.ts";
 import { expectSameEncoding } from "../support/state-comparison.ts";
 
 const PARTITIONS = 4;
@@ -84,10 +83,7 @@ describe("delivery: rebalance", () => {
     const config = resolveConfig(raw, {}, "delivery-rebalance");
     const { topics, groupId } = config.kafka;
     const kafka = harnessKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopics(admin, [topics.predictions, topics.drift, topics.retrain, topics.deadLetter, topics.outcomes], PARTITIONS);
-    await admin.disconnect();
+    await createServiceTopics(kafka, config, PARTITIONS);
     const { messages, valid } = input();
 
     const refs = [...Array(PARTITIONS).keys()].map((partition) => ({ group: groupId, topic: topics.predictions, partition }));

@@ -19,7 +19,7 @@ import { startMetricsServer, type MetricsServer } from "../../src/metrics/server
 import { startPipeline, type PipelineDeps, type RunningPipeline } from "../../src/pipeline/pipeline.ts";
 import type { StateStore } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
-import { infra, uniqueName, uniqueTopic } from "./infra.ts";
+import { createTopics, infra, uniqueName, uniqueTopic } from "./infra.ts";
 import { mulberry32 } from "./random.ts";
 
 const REPO_ROOT = new URL("../..", import.meta.url).pathname;
@@ -379,3 +379,14 @@ export function driftingStream(): PredictionEvent[] {
   return out;
 }
 
+/** Creates every topic of a service config (predictions, outputs, dead letters, outcomes) on the test broker. */
+export async function createServiceTopics(kafka: Kafka, config: ResolvedConfig, partitions: number): Promise<void> {
+  const { topics } = config.kafka;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await createTopics(admin, [topics.predictions, topics.drift, topics.retrain, topics.deadLetter, topics.outcomes], partitions);
+  } finally {
+    await admin.disconnect();
+  }
+}
