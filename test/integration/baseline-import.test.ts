@@ -9,7 +9,6 @@ import { importBaselines } from "../../src/cli/baseline-import.ts";
 import { decodeBaseline } from "../../src/state/engine-state-codec.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import type { DriftEvent } from "../../src/events/types.ts";
-import { createTopics } from "../support/infra.ts";
 import {
   driftingStream,
   DRIFTING_MODEL as MODEL,
@@ -24,6 +23,7 @@ import {
   startServiceInProcess,
   waitFor,
   type InProcessService,
+  createPredictionsTopic,
 } from "../support/service-harness.ts";
 
 describe("baseline import", () => {
@@ -36,10 +36,7 @@ describe("baseline import", () => {
 
   beforeAll(async () => {
     kafka = harnessKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopics(admin, [config.kafka.topics.predictions], 1);
-    await admin.disconnect();
+    await createPredictionsTopic(kafka, config);
   });
 
   afterAll(async () => {

@@ -4,9 +4,8 @@ import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kafka } from "kafkajs";
 import { driftEventSchema, retrainRequestSchema } from "../../src/events/schemas.ts";
-import { createTopics, infra } from "../support/infra.ts";
+import { infra } from "../support/infra.ts";
 import {
-  committedOffsets,
   driftingStream,
   DRIFTING_MODEL,
   harnessKafka,
@@ -15,8 +14,9 @@ import {
   readAllMessages,
   serviceConfig,
   startServiceInProcess,
-  waitFor,
   type InProcessService,
+  createPredictionsTopic,
+  waitForCommittedEnd,
 } from "../support/service-harness.ts";
 
 describe("service with Avro outputs", () => {
@@ -36,10 +36,7 @@ describe("service with Avro outputs", () => {
 
   beforeAll(async () => {
     kafka = harnessKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopics(admin, [topics.predictions], 1);
-    await admin.disconnect();
+    await createPredictionsTopic(kafka, config);
     await produceRaw(kafka, topics.predictions, predictionMessages(events));
     service = await startServiceInProcess(config);
     await service.pipeline.ready;
@@ -50,10 +47,7 @@ describe("service with Avro outputs", () => {
   });
 
   it("drift events and the retrain request are registry-framed Avro under <topic>-value subjects", async () => {
-    await waitFor("the group to commit the end of the predictions topic", async () => {
-      const offsets = await committedOffsets(kafka, config.kafka.groupId, topics.predictions);
-      return offsets.get(0) === String(events.length) ? true : undefined;
-    });
+    await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, events.length);
     const registry = new SchemaRegistry({ host: infra().schemaRegistryUrl });
     const driftSchemaId = await registry.getLatestSchemaId(`${topics.drift}-value`);
     const retrainSchemaId = await registry.getLatestSchemaId(`${topics.retrain}-value`);

@@ -7,18 +7,17 @@ import { frameConfluent } from "../../src/events/confluent-framing.ts";
 import { loadAvroType } from "../../src/events/schema-files.ts";
 import type { PredictionEvent } from "../../src/events/types.ts";
 import { decodePartitionState } from "../../src/state/engine-state-codec.ts";
-import { createTopics } from "../support/infra.ts";
 import {
-  committedOffsets,
   harnessKafka,
   produceRaw,
   readAllMessages,
   registerPredictionSchema,
   serviceConfig,
   startServiceInProcess,
-  waitFor,
   type InProcessService,
   type RawMessage,
+  createPredictionsTopic,
+  waitForCommittedEnd,
 } from "../support/service-harness.ts";
 
 const MAX_MESSAGE_BYTES = 4096;
@@ -52,10 +51,7 @@ describe("service with bad input", () => {
 
   beforeAll(async () => {
     kafka = harnessKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopics(admin, [topics.predictions], 1);
-    await admin.disconnect();
+    await createPredictionsTopic(kafka, config);
     const schemaId = await registerPredictionSchema(topics.predictions);
     const avro = loadAvroType("prediction-event");
 
@@ -99,10 +95,7 @@ describe("service with bad input", () => {
 
   it("every invalid message is dead-lettered with its reason, every valid one is counted, and the committed offset reaches the end", async () => {
     const total = stream.length;
-    await waitFor("the group to commit the end of the predictions topic", async () => {
-      const offsets = await committedOffsets(kafka, config.kafka.groupId, topics.predictions);
-      return offsets.get(0) === String(total) ? true : undefined;
-    });
+    await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, total);
 
     const expectedDead = stream.map((s, offset) => ({ ...s, offset: String(offset) })).filter((s) => s.reason !== undefined);
     const dlq = await readAllMessages(kafka, topics.deadLetter);

@@ -4,9 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kafka } from "kafkajs";
 import { driftEventSchema, retrainRequestSchema } from "../../src/events/schemas.ts";
-import { createTopics } from "../support/infra.ts";
 import {
-  committedOffsets,
   driftingStream,
   DRIFTING_MODEL as MODEL,
   harnessKafka,
@@ -18,8 +16,9 @@ import {
   STATIONARY,
   serviceConfig,
   startServiceInProcess,
-  waitFor,
   type InProcessService,
+  createPredictionsTopic,
+  waitForCommittedEnd,
 } from "../support/service-harness.ts";
 
 describe("service end to end", () => {
@@ -37,10 +36,7 @@ describe("service end to end", () => {
 
   beforeAll(async () => {
     kafka = harnessKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopics(admin, [topics.predictions], 1);
-    await admin.disconnect();
+    await createPredictionsTopic(kafka, config);
     const schemaId = await registerPredictionSchema(topics.predictions);
     const all = driftingStream();
     // every fifth event as Confluent-framed Avro, the rest JSON, interleaved in one ordered stream
@@ -56,10 +52,7 @@ describe("service end to end", () => {
 
   it("a 1σ shift of one feature yields valid drift events, exactly one retrain request and signal status 2 on /metrics", async () => {
     const total = STATIONARY + SHIFTED;
-    await waitFor("the group to commit the end of the predictions topic", async () => {
-      const offsets = await committedOffsets(kafka, config.kafka.groupId, topics.predictions);
-      return offsets.get(0) === String(total) ? true : undefined;
-    });
+    await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, total);
 
     const drift = await readAllMessages(kafka, topics.drift);
     expect(drift.length).toBeGreaterThan(0);

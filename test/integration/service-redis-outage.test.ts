@@ -6,17 +6,16 @@ import type { Kafka } from "kafkajs";
 import { StateStoreUnavailableError } from "../../src/state/errors.ts";
 import { decodePartitionState } from "../../src/state/engine-state-codec.ts";
 import type { PartitionRef, PartitionWrite, StateStore } from "../../src/state/port.ts";
-import { createTopics } from "../support/infra.ts";
 import {
-  committedOffsets,
   driftingStream,
   harnessKafka,
   predictionMessages,
   produceRaw,
   serviceConfig,
   startServiceInProcess,
-  waitFor,
   type InProcessService,
+  createPredictionsTopic,
+  waitForCommittedEnd,
 } from "../support/service-harness.ts";
 
 /** commitPartition: call 2 and 3 fail before reaching Redis, call 5 reaches Redis but its reply is "lost". */
@@ -57,10 +56,7 @@ describe("service during a Redis outage", () => {
 
   beforeAll(async () => {
     kafka = harnessKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopics(admin, [topics.predictions], 1);
-    await admin.disconnect();
+    await createPredictionsTopic(kafka, config);
     await produceRaw(kafka, topics.predictions, predictionMessages(events));
     service = await startServiceInProcess(config, {
       chunkSize: 200,
@@ -75,10 +71,7 @@ describe("service during a Redis outage", () => {
   });
 
   it("failed and reply-lost commits are retried, and every event is counted exactly once", async () => {
-    await waitFor("the group to commit the end of the predictions topic", async () => {
-      const offsets = await committedOffsets(kafka, config.kafka.groupId, topics.predictions);
-      return offsets.get(0) === String(events.length) ? true : undefined;
-    });
+    await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, events.length);
     expect(calls.filter((c) => c.startsWith("fail-before"))).toHaveLength(2);
     expect(calls.filter((c) => c.startsWith("fail-after"))).toHaveLength(1);
 

@@ -5,7 +5,6 @@ import { decodePartitionState } from "../../src/state/engine-state-codec.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import { createTopics, infra } from "../support/infra.ts";
 import {
-  committedOffsets,
   driftingStream,
   freePort,
   harnessKafka,
@@ -13,8 +12,8 @@ import {
   produceRaw,
   serviceRawConfig,
   startServiceProcess,
-  waitFor,
   type ServiceProcess,
+  waitForCommittedEnd,
 } from "../support/service-harness.ts";
 
 describe("service process shutdown", () => {
@@ -44,10 +43,7 @@ describe("service process shutdown", () => {
     await service.waitForLog((l) => l.msg === "ready", 60_000);
     expect((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
-    await waitFor("the group to commit the end of the topic", async () => {
-      const offsets = await committedOffsets(kafka, groupId, topic);
-      return offsets.get(0) === String(events.length) ? true : undefined;
-    });
+    await waitForCommittedEnd(kafka, groupId, topic, events.length);
 
     const started = Date.now();
     service.kill("SIGTERM");

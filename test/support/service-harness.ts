@@ -390,3 +390,22 @@ export async function createServiceTopics(kafka: Kafka, config: ResolvedConfig, 
     await admin.disconnect();
   }
 }
+
+/** Creates the predictions topic of a service config (the service creates its output topics itself). */
+export async function createPredictionsTopic(kafka: Kafka, config: ResolvedConfig, partitions = 1): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await createTopics(admin, [config.kafka.topics.predictions], partitions);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Waits until the service's group has committed `count` messages of partition 0 of a topic. */
+export async function waitForCommittedEnd(kafka: Kafka, groupId: string, topic: string, count: number): Promise<void> {
+  await waitFor(`group ${groupId} to commit the end (${count}) of ${topic}`, async () => {
+    const offsets = await committedOffsets(kafka, groupId, topic);
+    return offsets.get(0) === String(count) ? true : undefined;
+  });
+}
