@@ -57,8 +57,8 @@ export function cdfDistances(reference: TDigest, current: TDigest): CdfDistances
   let started = false;
   while (ia < a.length || ib < b.length) {
     const x = ib >= b.length || (ia < a.length && a.x[ia] <= b.x[ib]) ? a.x[ia] : b.x[ib];
-    const fa = sideAt(a, ia, x);
-    const fb = sideAt(b, ib, x);
+    const fa = sideAt(a, ia, x, sideA);
+    const fb = sideAt(b, ib, x, sideB);
     const dLeft = fa.left - fb.left;
     const dValue = fa.value - fb.value;
     if (started) {
@@ -87,24 +87,29 @@ export function cdfDistances(reference: TDigest, current: TDigest): CdfDistances
   return { ks: Math.min(sup + resolution, 1), wasserstein1: area };
 }
 
-const scratchSide = { left: 0, value: 0 };
+interface SideValue {
+  left: number;
+  value: number;
+}
+// reused by every sweep (synchronous, so never shared between two at once): no allocation per knot
+const sideA: SideValue = { left: 0, value: 0 };
+const sideB: SideValue = { left: 0, value: 0 };
 
-/** F(x−) and F(x) of one side at x, where `i` is its next unconsumed knot (x ≤ knots.x[i] when i < length). */
-function sideAt(k: CdfKnots, i: number, x: number): { left: number; value: number } {
+/** F(x−) and F(x) of one side at x into `out`, where `i` is its next unconsumed knot (x ≤ x[i] when i < length). */
+function sideAt(k: CdfKnots, i: number, x: number, out: SideValue): SideValue {
   if (i < k.length && k.x[i] === x) {
-    scratchSide.left = k.left[i];
-    scratchSide.value = k.value[i];
+    out.left = k.left[i];
+    out.value = k.value[i];
   } else if (i === 0) {
-    scratchSide.left = scratchSide.value = 0;
+    out.left = out.value = 0;
   } else if (i >= k.length) {
-    scratchSide.left = scratchSide.value = 1;
+    out.left = out.value = 1;
   } else {
     // strictly inside the segment (x[i−1], x[i]): linear from value[i−1] to left[i]
     const x0 = k.x[i - 1];
-    const v = k.value[i - 1] + ((k.left[i] - k.value[i - 1]) * (x - x0)) / (k.x[i] - x0);
-    scratchSide.left = scratchSide.value = v;
+    out.left = out.value = k.value[i - 1] + ((k.left[i] - k.value[i - 1]) * (x - x0)) / (k.x[i] - x0);
   }
-  return { left: scratchSide.left, value: scratchSide.value };
+  return out;
 }
 
 /** Mean of |y| over a segment where y runs linearly from y0 to y1. */
