@@ -11,6 +11,8 @@ export interface NumericOracleCase {
   current: { file: string; count: number };
   exact: {
     psi: number;
+    /** exact PSI under each of numpy's 13 quantile definitions for the deciles: its range */
+    psiAcrossQuantileDefinitions: { min: number; max: number };
     psiBins: number;
     jsDistance: number;
     hellinger: number;
