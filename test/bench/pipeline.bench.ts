@@ -5,6 +5,7 @@
 // Run: npx tsx test/bench/pipeline.bench.ts     Output: one JSON object per line.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { resolveConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/logging/logger.ts";
@@ -18,7 +19,7 @@ const PARTITIONS = 3;
 
 function infrastructure(): { brokers: string; redisUrl: string; stop: () => void } {
   if (process.env.KAFKA_BROKERS && process.env.REDIS_URL) return { brokers: process.env.KAFKA_BROKERS, redisUrl: process.env.REDIS_URL, stop: () => {} };
-  const env = { ...process.env, STACK_DIR: ".stack/bench", KAFKA_PORT: "39092", KAFKA_CONTROLLER_PORT: "39093", REDIS_PORT: "36379", SCHEMA_REGISTRY_PORT: "38081" };
+  const env = { ...process.env, STACK_DIR: resolve(".stack/bench"), KAFKA_PORT: "39092", KAFKA_CONTROLLER_PORT: "39093", REDIS_PORT: "36379", SCHEMA_REGISTRY_PORT: "38081" };
   const out = execFileSync("bash", ["deploy/local/stack.sh", "start"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const value = (name: string) => new RegExp(`export ${name}=(\\S+)`).exec(out)?.[1] ?? "";
   return { brokers: value("KAFKA_BROKERS"), redisUrl: value("REDIS_URL"), stop: () => execFileSync("bash", ["deploy/local/stack.sh", "stop"], { env, stdio: "inherit" }) };
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
     const afterReady = (performance.now() - tReady) / 1000;
     await admin2.disconnect();
     await pipeline.stop();
+    console.log(JSON.stringify({ timing: (globalThis as Record<string, unknown>).__TIMING }));
     await store.close();
     const registry = await metrics.registry.getMetricsAsJSON();
     const consumed = registry.find((m) => m.name === "drift_events_consumed_total")?.values.reduce((n, v) => n + v.value, 0);
