@@ -1,13 +1,14 @@
 // PSI accuracy beyond the 20 oracle fixtures: many seeded reference/current pairs, PSI from our sketches
-// against exact PSI on the raw data (deciles = inverted_cdf, computed here from the sorted sample), with
+// against exact PSI on the raw data (deciles = inverted_cdf; test/support/exact-psi.ts sorts and counts), with
 // the tdigest npm package in the same run as the baseline sketch. Also reports the resolution of exact PSI
 // itself: how far it moves when every decile edge moves to the next reference value (an equally exact
 // decile), and the sampling standard deviation of exact PSI. One JSON object per line.
 // Run: npx tsx test/bench/psi-accuracy.bench.ts   (PRINT_MISSES=1 also lists every case over 0.002)
-import { numericStatistics, PSI_EPSILON, populationStabilityIndex } from "../../src/stats/index.ts";
+import { numericStatistics, populationStabilityIndex } from "../../src/stats/index.ts";
 import { sortFloat64 } from "../../src/sketch/float-sort.ts";
 import { numericSketchOf } from "../unit/stats/sketch-builders.ts";
-import { sample } from "../unit/sketch/distributions.ts";
+import { exactPsi, psiSamplingSd } from "../support/exact-psi.ts";
+import { driftedPair } from "../unit/sketch/distributions.ts";
 import type { DistributionName } from "../unit/sketch/distributions.ts";
 // @ts-expect-error tdigest 0.1.3 ships no types (baseline only)
 import tdigestNpm from "tdigest";
@@ -42,69 +43,6 @@ const PSI_BANDS = [
   { name: ">= 1", below: Infinity },
 ] as const;
 
-/** Bin proportions over right-closed bins (−∞, e1], (e1, e2], … of a sorted sample. */
-function exactShares(sorted: Float64Array, edges: readonly number[]): number[] {
-  const shares: number[] = [];
-  let below = 0;
-  for (const e of edges) {
-    const atOrBelow = upperBound(sorted, e);
-    shares.push((atOrBelow - below) / sorted.length);
-    below = atOrBelow;
-  }
-  shares.push((sorted.length - below) / sorted.length);
-  return shares;
-}
-
-/** number of values ≤ x */
-function upperBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Deciles as the reference value at 0-based rank ceil(q·m) − 1 + offset (offset 0: numpy inverted_cdf), deduplicated. */
-function decileEdges(sortedRef: Float64Array, offset: number): number[] {
-  const edges: number[] = [];
-  for (let k = 1; k < 10; k++) {
-    const e = sortedRef[Math.min(Math.ceil((k / 10) * sortedRef.length) - 1 + offset, sortedRef.length - 1)];
-    if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
-  }
-  return edges;
-}
-
-function exactPsi(sortedRef: Float64Array, sortedCur: Float64Array, offset: number): number {
-  const edges = decileEdges(sortedRef, offset);
-  return populationStabilityIndex(exactShares(sortedRef, edges), exactShares(sortedCur, edges));
-}
-
-/**
- * Sampling standard deviation of exact PSI itself (delta method, both samples multinomial over fixed bins):
- * the statistic's own noise, to set the sketch's error against. ∂PSI/∂c = ln(c/p) + 1 − p/c and
- * symmetrically for p, shares floored at PSI_EPSILON as in PSI.
- */
-function psiSamplingSd(sortedRef: Float64Array, sortedCur: Float64Array): number {
-  const edges = decileEdges(sortedRef, 0);
-  const p = exactShares(sortedRef, edges).map((x) => Math.max(x, PSI_EPSILON));
-  const c = exactShares(sortedCur, edges).map((x) => Math.max(x, PSI_EPSILON));
-  const multinomialVariance = (shares: number[], gradient: number[], count: number) => {
-    let second = 0;
-    let first = 0;
-    shares.forEach((share, k) => {
-      second += gradient[k] * gradient[k] * share;
-      first += gradient[k] * share;
-    });
-    return (second - first * first) / count;
-  };
-  const dc = c.map((ck, k) => Math.log(ck / p[k]) + 1 - p[k] / ck);
-  const dp = p.map((pk, k) => Math.log(pk / c[k]) + 1 - c[k] / pk);
-  return Math.sqrt(multinomialVariance(c, dc, sortedCur.length) + multinomialVariance(p, dp, sortedRef.length));
-}
-
 function npmPsi(ref: Float64Array, cur: Float64Array): number {
   const r = new NpmTDigest(0.01); // compression 100
   const c = new NpmTDigest(0.01);
@@ -136,10 +74,7 @@ function summary(errors: number[]): Record<string, number> {
   return { p50: f(quantile(s, 0.5)), p90: f(quantile(s, 0.9)), p99: f(quantile(s, 0.99)), max: f(s[s.length - 1]), withinTolerance: s.filter((e) => e <= TOLERANCE).length };
 }
 
-const mean = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: Float64Array, mu: number) => Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / xs.length);
 
-if (PSI_EPSILON !== 1e-4) throw new Error("bench assumes PSI_EPSILON = 1e-4");
 // every case over the tolerance, one line each, with PRINT_MISSES=1
 const PRINT_MISSES = process.env.PRINT_MISSES === "1";
 for (const { n, m, seeds } of SIZES) {
@@ -151,11 +86,7 @@ for (const { n, m, seeds } of SIZES) {
   for (const shape of SHAPES) {
     for (const drift of DRIFTS) {
       for (let seed = 1; seed <= seeds; seed++) {
-        const ref = sample(shape, m, 1000 * seed + 1);
-        const raw = sample(shape, n, 1000 * seed + 2);
-        const mu = mean(ref);
-        const sigma = sd(ref, mu);
-        const cur = raw.map((x) => mu + (x - mu) * drift.scale + drift.shift * sigma);
+        const { reference: ref, current: cur } = driftedPair(shape, m, n, seed, drift.shift, drift.scale);
         const sortedRef = ref.slice();
         const sortedCur = cur.slice();
         sortFloat64(sortedRef);

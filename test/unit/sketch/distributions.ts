@@ -71,3 +71,18 @@ export function empiricalCdf(sortedValues: Float64Array, x: number): number {
   }
   return lo / sortedValues.length;
 }
+
+/**
+ * A reference of m values and a current window of n values of the same shape (independent seeds), the
+ * current shifted by `shift` reference σ and scaled about the reference mean by `scale`.
+ */
+export function driftedPair(name: DistributionName, m: number, n: number, seed: number, shift: number, scale: number): { reference: Float64Array; current: Float64Array } {
+  const reference = sample(name, m, 1000 * seed + 1);
+  let mean = 0;
+  for (const x of reference) mean += x / m;
+  let variance = 0;
+  for (const x of reference) variance += (x - mean) ** 2 / m;
+  const sigma = Math.sqrt(variance);
+  const current = sample(name, n, 1000 * seed + 2).map((x) => mean + (x - mean) * scale + shift * sigma);
+  return { reference, current };
+}
