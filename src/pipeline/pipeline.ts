@@ -89,14 +89,11 @@ interface AppliedChunk {
 
 type Decoded = { message: KafkaMessage; result: DecodeResult<PredictionEvent> };
 
-export const TIMING: Record<string, number> = {};
-const tadd = (k: string, t0: number) => { TIMING[k] = (TIMING[k] ?? 0) + (performance.now() - t0); };
-(globalThis as Record<string, unknown>).__TIMING = TIMING;
 export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps): Promise<RunningPipeline> {
   const { store, metrics, log } = deps;
   const topics = config.kafka.topics;
   const topic = topics.predictions;
-  const chunkSize = deps.chunkSize ?? Number(process.env.CHUNK ?? 500);
+  const chunkSize = deps.chunkSize ?? 500;
   const maxDlqValue = deps.maxDeadLetterValueBytes ?? Math.min(config.limits.maxMessageBytes, 512 * 1024);
   const kafka =
     deps.kafka ?? new Kafka({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(log) });
@@ -197,14 +194,11 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
 
         // decode + validate (async only to fetch unknown writer schemas from the registry); offsets at or
         // below the stored one were applied before a crash or rebalance and are skipped
-        let t0 = performance.now();
         const decoded = await decodeChunk(messages, slot.storedOffset, control);
-        tadd("decode", t0); t0 = performance.now();
         await prefetchReferences(slot, decoded, control);
         // apply to the engine (synchronous; mutates the cached state in place)
         mutated = true;
         const applied = applyChunk(slot, batch.partition, decoded);
-        tadd("applyChunk", t0); t0 = performance.now();
         // persist state + offset + outbox atomically, fenced by the offset we loaded or last wrote
         if (applied !== null) {
           const outcome = await persist(slot, applied, control);
@@ -215,7 +209,6 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
           }
         }
         mutated = false;
-        tadd("persist", t0); t0 = performance.now();
         // Kafka offset only after Redis has the state; a failure here is harmless (redelivered events are skipped)
         await retryWithBackoff(
           "commitOffsets",
@@ -223,17 +216,13 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
           control,
         );
         args.resolveOffset(lastInChunk);
-        tadd("commitOffsets", t0); t0 = performance.now();
         // publish outputs and dead letters, then ack them in the outbox
         if (applied !== null && applied.write.outbox.length > 0) await drain(slot, control);
         // metrics: gauges from closed windows, counters once per chunk (never per event)
         if (applied !== null) recordMetrics(batch.topic, batch.partition, applied);
         metrics.observeBatch((performance.now() - started) / 1000, messages.length);
         metrics.setConsumerLag(batch.topic, batch.partition, Number(BigInt(batch.highWatermark) - BigInt(lastInChunk) - 1n));
-        tadd("drain+metrics", t0); t0 = performance.now();
         await args.heartbeat();
-        tadd("heartbeat", t0);
-        TIMING.chunks = (TIMING.chunks ?? 0) + 1;
       }
     } catch (err) {
       if (mutated) forgetPartition(batch.partition);
@@ -312,25 +301,16 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       }
     }
     if (lastOffset === null) return null; // everything was applied before
-    const te = performance.now();
-    let coldBytes = 0, hotBytes = 0;
 
     const models = new Map<string, Partial<StoredModel>>();
     for (const id of new Set([...state.dirtyHot, ...state.dirtyCold])) {
       const model = state.models.get(id);
       if (model === undefined) continue;
-      const th = performance.now();
-      const hot = state.dirtyHot.has(id) ? encodeModelHot(model) : undefined;
-      tadd("encodeHot", th);
-      const tc = performance.now();
-      const cold = state.dirtyCold.has(id) ? encodeModelCold(model) : undefined;
-      tadd("encodeCold", tc);
-      hotBytes += hot?.byteLength ?? 0; coldBytes += cold?.byteLength ?? 0;
-      if (cold) TIMING.coldWrites = (TIMING.coldWrites ?? 0) + 1;
-      models.set(id, { ...(hot ? { hot } : {}), ...(cold ? { cold } : {}) });
+      models.set(id, {
+        ...(state.dirtyHot.has(id) ? { hot: encodeModelHot(model) } : {}),
+        ...(state.dirtyCold.has(id) ? { cold: encodeModelCold(model) } : {}),
+      });
     }
-    TIMING.hotBytes = (TIMING.hotBytes ?? 0) + hotBytes; TIMING.coldBytes = (TIMING.coldBytes ?? 0) + coldBytes;
-    tadd("encodeAll", te);
     const write: PartitionWrite = { expectedOffset: slot.storedOffset, offset: lastOffset, meta: encodePartitionMeta(state), models, outbox };
     return { lastOffset, write, windows, accepted, rejected, lateByModel, droppedModels };
   }
