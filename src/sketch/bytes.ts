@@ -22,6 +22,12 @@ export class ByteWriter {
     this.reserve(1);
     this.buf[this.pos++] = v;
   }
+  u24(v: number): void {
+    this.reserve(3);
+    this.buf[this.pos++] = v & 0xff;
+    this.buf[this.pos++] = (v >>> 8) & 0xff;
+    this.buf[this.pos++] = (v >>> 16) & 0xff;
+  }
   f32(v: number): void {
     this.reserve(4);
     this.view.setFloat32(this.pos, v, true);
@@ -89,6 +95,12 @@ export class ByteReader {
     this.need(1);
     const v = this.buf[this.pos++];
     if (this.version === undefined) this.version = v;
+    return v;
+  }
+  u24(): number {
+    this.need(3);
+    const v = this.buf[this.pos] | (this.buf[this.pos + 1] << 8) | (this.buf[this.pos + 2] << 16);
+    this.pos += 3;
     return v;
   }
   f32(): number {

@@ -13,12 +13,12 @@
 //    they need to tell "empty" from "zero".
 //
 // Compression uses the k2 scale function k(q) = δ/Z · ln(q/(1−q)), Z = 4·ln(n/δ) + 24 (as in the
-// reference implementation) for the tails, bounded in the middle by the k1 (arcsin) scale at 3δ:
+// reference implementation) for the tails, bounded in the middle by the k1 (arcsin) scale at 4δ:
 // a centroid may not span more than one unit of *either* scale. k2 alone gives singleton tails (rank
 // error at q = 0.001 well below 1e-4) but centroids ~15 % wide at the median at n = 10^6; the k1
-// bound keeps the middle at ≤ π/(6δ) ≈ 0.5 % of the mass per centroid, which is what holds the CDF
-// error under 3e-3 (typical shapes; see the README for well-separated mixtures) while the serialised
-// digest stays ≤ 2 KiB at δ = 100 (≈ 200 centroids at n = 10^6; see the format below).
+// bound keeps the middle at ≤ π/(4δ) ≈ 0.8 % of the mass per centroid, which is what holds the CDF
+// error under 3e-3 (typical shapes; see the README for well-separated mixtures) and PSI's bins sharp,
+// while the serialised digest stays ≤ 2 KiB at δ = 100 (≤ 380 centroids at n = 10^6; format below).
 //
 // Interpolation (cdfAt/quantileAt) follows the reference MergingDigest: half of a centroid's weight lies
 // on each side of its mean, spread uniformly up to the neighbouring centroid's mean; weight-1 centroids
@@ -53,9 +53,9 @@ export const DEFAULT_COMPRESSION = 100;
 /** Values buffered before a merge, per unit of compression: bigger buffers amortise the merge pass. */
 const BUFFER_PER_COMPRESSION = 20;
 /** The k1 bound uses this multiple of the compression (see the header comment). */
-const K1_FACTOR = 3;
+const K1_FACTOR = 4;
 /** Serialisation format written by encodeTDigest. */
-export const TDIGEST_FORMAT_VERSION = 2;
+export const TDIGEST_FORMAT_VERSION = 3;
 
 export function createTDigest(compression: number = DEFAULT_COMPRESSION): TDigest {
   if (!Number.isFinite(compression) || compression < 10) {
@@ -228,26 +228,51 @@ function storeCentroids(d: TDigest, n: number, exactSoFar: boolean): void {
 }
 
 /**
- * Snap compressed means to "previous mean + a float32 step", keeping them ascending, so the binary format
- * stores them losslessly in 4 bytes each (encodeTDigest checks every step and falls back to 8 bytes). The
- * shift is ~6e-8 of a step — far below the sketch's error — and it happens at merge time, a point fixed by
- * the input alone, so an encode/decode at any moment (a persisted state) changes nothing afterwards.
+ * Snap compressed means to "previous mean + a short step" (see shortStepCode), keeping them ascending, so
+ * the binary format stores them losslessly in 3 bytes each (encodeTDigest checks every step and falls
+ * back to 4 or 8 bytes). The shift is ≤ 2⁻¹⁷ of the gap to the previous mean, rounded to nearest so that
+ * the re-snapping at every merge does not drift one way (16-bit steps, tried, moved centroids by ~1 % of
+ * a gap over 50 merges and cost the accuracy that the bytes bought). It happens at merge time, a point
+ * fixed by the input alone, so an encode/decode at any moment (a persisted state) changes nothing afterwards.
  */
 function canonicaliseMeans(size: number): void {
   const means = scratchMeans;
   for (let k = 1; k < size - 1; k++) {
     const prev = means[k - 1];
-    const snapped = prev + Math.fround(means[k] - prev);
+    const step = means[k] - prev;
+    if (!(step > 0)) {
+      means[k] = prev;
+      continue;
+    }
+    const short = shortStepValue(shortStepCode(step));
+    if (!Number.isFinite(short)) continue; // beyond float32 range: kept as it is (stored as float64)
+    const snapped = prev + short;
     means[k] = snapped < prev ? prev : snapped;
   }
   // the last mean stays exact (it sits at or next to max); keep the order
   if (size > 1 && means[size - 2] > means[size - 1]) means[size - 2] = means[size - 1];
 }
 
+// Short steps: a non-negative float32 without its sign bit and its low 7 mantissa bits — 8 exponent and
+// 16 mantissa bits (relative precision 2⁻¹⁷ when rounded) in 24 bits; decodes exactly as float32 bits code·2⁷.
+const stepFloat = new Float32Array(1);
+const stepBits = new Uint32Array(stepFloat.buffer);
+
+/** 24-bit code of the short step nearest to fround(step), for a finite step ≥ 0 (may round up to +∞). */
+function shortStepCode(step: number): number {
+  stepFloat[0] = step;
+  return (stepBits[0] + 0x40) >>> 7;
+}
+
+function shortStepValue(code: number): number {
+  stepBits[0] = code << 7;
+  return stepFloat[0];
+}
+
 /**
  * Greedy left-to-right merge of scratch[0, n), in place (the write index never passes the read index):
  * an item joins the current centroid while the centroid stays within one unit of both scale functions
- * (k2 for the tails, k1 at 3δ for the middle); the first and last items never merge, so min and max stay
+ * (k2 for the tails, k1 at 4δ for the middle); the first and last items never merge, so min and max stay
  * singletons. Returns the number of centroids.
  */
 function compressScratch(n: number, delta: number): number {
@@ -687,6 +712,10 @@ function clamp01(v: number): number {
 // increments over the previous *decoded* mean (so rounding does not accumulate; |error| ≲ 6e-8 of the
 // gap between neighbours, far below a centroid's own spread). Exact mode keeps every mean as f64 so
 // data values round-trip bit for bit. The total count is the sum of the weights.
+// Format 2 (lossless): header as v1 without the delta flag | varint size | a bit per mean after the first
+// (1 = float32 step over the previous mean, 0 = f64) | first mean f64 | the other means | weights | varint
+// buffered | buffered × f64. Format 3 (written now): as 2 with a 2-bit tag per mean (0 = f64, 1 = float32
+// step, 2 = 24-bit short step), since compressed means are snapped to short steps at merge time.
 
 const FLAG_EXACT = 1;
 const FLAG_FLOAT_WEIGHTS = 2;
@@ -695,7 +724,7 @@ const KNOWN_FLAGS = FLAG_EXACT | FLAG_FLOAT_WEIGHTS | FLAG_DELTA_MEANS;
 
 /** Versioned binary encoding (first byte = format version). Flushes `d` first; same data ⇒ same bytes. */
 export function encodeTDigest(d: TDigest): Uint8Array {
-  // Lossless (format 2): centroids as they are and the unmerged buffer verbatim — no flush — so a digest
+  // Lossless (format 3): centroids as they are and the unmerged buffer verbatim — no flush — so a digest
   // persisted and restored at any point continues exactly like one that never left memory.
   const n = d.size;
   const exact = d.exact === true;
@@ -712,16 +741,19 @@ export function encodeTDigest(d: TDigest): Uint8Array {
   out.f64(d.max);
   out.varint(n);
   if (n > 0) {
-    // one bit per mean after the first: 1 = previous + float32 step (exact), 0 = float64
-    const bits = new Uint8Array(Math.ceil((n - 1) / 8));
+    // a 2-bit tag per mean after the first: the shortest form that gives the mean back exactly
+    const tags = new Uint8Array(n);
+    const packed = new Uint8Array(Math.ceil((n - 1) / 4));
     for (let i = 1; i < n; i++) {
-      const prev = d.means[i - 1];
-      if (prev + Math.fround(d.means[i] - prev) === d.means[i]) bits[(i - 1) >> 3] |= 1 << ((i - 1) & 7);
+      tags[i] = meanTag(d.means[i - 1], d.means[i]);
+      packed[(i - 1) >> 2] |= tags[i] << (((i - 1) & 3) * 2);
     }
-    for (const b of bits) out.u8(b);
+    for (const b of packed) out.u8(b);
     out.f64(d.means[0]);
     for (let i = 1; i < n; i++) {
-      if ((bits[(i - 1) >> 3] & (1 << ((i - 1) & 7))) !== 0) out.f32(Math.fround(d.means[i] - d.means[i - 1]));
+      const step = d.means[i] - d.means[i - 1];
+      if (tags[i] === MEAN_SHORT_STEP) out.u24(shortStepCode(step));
+      else if (tags[i] === MEAN_FLOAT32_STEP) out.f32(Math.fround(step));
       else out.f64(d.means[i]);
     }
   }
@@ -734,6 +766,18 @@ export function encodeTDigest(d: TDigest): Uint8Array {
   return out.bytes();
 }
 
+/** Format 3 mean tags: how a mean after the first is stored. */
+const MEAN_FLOAT64 = 0;
+const MEAN_FLOAT32_STEP = 1;
+const MEAN_SHORT_STEP = 2;
+
+function meanTag(prev: number, mean: number): number {
+  const step = mean - prev;
+  if (step >= 0 && prev + shortStepValue(shortStepCode(step)) === mean) return MEAN_SHORT_STEP;
+  if (prev + Math.fround(step) === mean) return MEAN_FLOAT32_STEP;
+  return MEAN_FLOAT64;
+}
+
 /** Throws SketchDecodeError on malformed bytes or unknown version. */
 export function decodeTDigest(bytes: Uint8Array): TDigest {
   const r = new ByteReader(bytes, "tdigest");
@@ -744,8 +788,9 @@ export function decodeTDigest(bytes: Uint8Array): TDigest {
       r.expectEnd();
       return d;
     }
-    case 2: {
-      const d = decodeTDigestV2(r);
+    case 2:
+    case 3: {
+      const d = decodeLosslessTDigest(r, version);
       r.expectEnd();
       return d;
     }
@@ -764,7 +809,7 @@ function readDigestHeader(r: ByteReader, knownFlags: number): { flags: number; d
   const max = r.f64();
   if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) r.fail(`invalid min/max ${min}/${max}`);
   const n = r.varint();
-  if (n * 5 > r.remaining()) r.fail(`centroid count ${n} exceeds the remaining ${r.remaining()} bytes`);
+  if (n * 3 > r.remaining()) r.fail(`centroid count ${n} exceeds the remaining ${r.remaining()} bytes`);
   const d = createUnbufferedTDigest(compression);
   if (d.means.length < n) {
     d.means = new Float64Array(n);
@@ -814,15 +859,26 @@ function decodeTDigestV1(r: ByteReader): TDigest {
   return d;
 }
 
-/** Format 2: lossless means (float32 steps where exact, else float64) and the unmerged buffer. */
-function decodeTDigestV2(r: ByteReader): TDigest {
+/**
+ * Formats 2 and 3: lossless means and the unmerged buffer. Format 2 tags each mean after the first with one
+ * bit (float32 step or float64), format 3 with two (short step, float32 step or float64).
+ */
+function decodeLosslessTDigest(r: ByteReader, version: 2 | 3): TDigest {
   const { flags, d, n } = readDigestHeader(r, FLAG_EXACT | FLAG_FLOAT_WEIGHTS);
   const means = d.means;
   if (n > 0) {
-    const bits = new Uint8Array(Math.ceil((n - 1) / 8));
-    for (let i = 0; i < bits.length; i++) bits[i] = r.u8();
+    const bitsPerTag = version === 2 ? 1 : 2;
+    const tagBytes = new Uint8Array(Math.ceil(((n - 1) * bitsPerTag) / 8));
+    for (let i = 0; i < tagBytes.length; i++) tagBytes[i] = r.u8();
     means[0] = r.f64();
-    for (let i = 1; i < n; i++) means[i] = (bits[(i - 1) >> 3] & (1 << ((i - 1) & 7))) !== 0 ? means[i - 1] + r.f32() : r.f64();
+    for (let i = 1; i < n; i++) {
+      const bit = (i - 1) * bitsPerTag;
+      const tag = (tagBytes[bit >> 3] >> (bit & 7)) & (bitsPerTag === 1 ? 1 : 3);
+      if (tag === MEAN_FLOAT64) means[i] = r.f64();
+      else if (tag === MEAN_FLOAT32_STEP) means[i] = means[i - 1] + r.f32();
+      else if (tag === MEAN_SHORT_STEP) means[i] = means[i - 1] + shortStepValue(r.u24());
+      else r.fail(`unknown mean tag ${tag} at ${i}`);
+    }
   }
   const count = readCentroidWeights(r, d, n, (flags & FLAG_FLOAT_WEIGHTS) !== 0);
   const buffered = r.varint();

@@ -241,7 +241,7 @@ describe("t-digest serialisation", () => {
     const bytes1 = encodeTDigest(digestOf(data));
     const bytes2 = encodeTDigest(digestOf(data));
     expect(bytes1).toEqual(bytes2);
-    expect(bytes1[0]).toBe(2);
+    expect(bytes1[0]).toBe(3);
     const original = digestOf(data);
     const decoded = decodeTDigest(bytes1);
     expect(decoded.count).toBe(data.length);
@@ -273,7 +273,7 @@ describe("t-digest serialisation", () => {
     expect(d.exact).toBe(true);
     expect(cdfAt(d, 1)).toBe(2 / 3);
     expect(quantileAt(d, 0.9)).toBe(3);
-    // re-encoded in the current format (2), which decodes to the same digest
+    // re-encoded in the current format (3), which decodes to the same digest
     const again = decodeTDigest(encodeTDigest(d));
     expect(Array.from(again.means.subarray(0, again.size))).toEqual([1, 3]);
     expect(Array.from(again.weights.subarray(0, again.size))).toEqual([2, 1]);
@@ -297,14 +297,30 @@ describe("t-digest serialisation", () => {
     expect(Array.from(restored.means.subarray(0, restored.size))).toEqual(Array.from(original.means.subarray(0, original.size)));
   });
 
-  it("stores nearly every compressed mean as a 4-byte float32 step", () => {
+  it("stores nearly every compressed mean as a 3-byte short step", () => {
     const d = digestOf(sample("normal", 1_000_000, 44));
     flushTDigest(d);
     const bytes = encodeTDigest(d);
-    // header 26 + bitmap + 8 (first mean) + 4 per other mean + weights (varints) + 1 (empty buffer)
-    const meansBytes = bytes.length - 26 - Math.ceil((d.size - 1) / 8) - 1;
-    expect(meansBytes).toBeLessThan(8 + 4 * (d.size - 1) + 4 * d.size);
+    // header 26 + varint size (2) + 2-bit tags + 8 (first mean) + 3 per mean + 8 (last) + weights (varints) + 1 (empty buffer)
+    let weightBytes = 0;
+    for (let i = 0; i < d.size; i++) weightBytes += d.weights[i] < 128 ? 1 : d.weights[i] < 16_384 ? 2 : 3;
+    const meansBytes = bytes.length - 26 - 2 - Math.ceil((d.size - 1) / 4) - weightBytes - 1;
+    expect(meansBytes).toBeLessThanOrEqual(8 + 3 * (d.size - 2) + 8);
     expect(bytes.length).toBeLessThanOrEqual(2048);
+  });
+
+  it("decodes a hand-written v2 byte string (a float32 step and a float64 mean)", () => {
+    // version 2, flags 0, compression 100, min 0, max 4, 3 centroids; tag bits 0b01: mean 1 = 0 + f32 1.5,
+    // mean 2 = f64 4; weights 1, 3, 1; nothing buffered
+    const hex =
+      "02" + "00" + "0000000000005940" + "0000000000000000" + "0000000000001040" + "03" + "01" +
+      "0000000000000000" + "0000c03f" + "0000000000001040" + "01" + "03" + "01" + "00";
+    const d = decodeTDigest(Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16))));
+    expect(Array.from(d.means.subarray(0, d.size))).toEqual([0, 1.5, 4]);
+    expect(Array.from(d.weights.subarray(0, d.size))).toEqual([1, 3, 1]);
+    expect(d.count).toBe(5);
+    expect(d.exact).toBe(false);
+    expect(cdfAt(d, 1.5)).toBe(2.5 / 5);
   });
 
   it("rejects truncated, garbage and unknown-version input with SketchDecodeError and context", () => {
@@ -315,7 +331,7 @@ describe("t-digest serialisation", () => {
       decodeTDigest(truncated);
     } catch (e) {
       expect(e).toBeInstanceOf(SketchDecodeError);
-      expect((e as SketchDecodeError).context).toEqual({ kind: "tdigest", version: 2, byteLength: truncated.length });
+      expect((e as SketchDecodeError).context).toEqual({ kind: "tdigest", version: 3, byteLength: truncated.length });
     }
     const unknown = good.slice();
     unknown[0] = 9;
