@@ -2,29 +2,18 @@
 // at 0-based rank ceil(q·m) − 1 (numpy's inverted_cdf), bins right-closed (−∞, e1], (e1, e2], …, floored
 // proportions as in PSI. For tests and benchmarks that go beyond the committed scipy fixtures.
 import { PSI_EPSILON, populationStabilityIndex } from "../../src/stats/index.ts";
-
-/** number of values ≤ x in an ascending sample */
-function countAtOrBelow(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+import { empiricalCdf } from "../unit/sketch/distributions.ts";
 
 /** Bin proportions of an ascending sample over right-closed bins at `edges`. */
 export function exactShares(sorted: Float64Array, edges: readonly number[]): number[] {
   const shares: number[] = [];
   let below = 0;
   for (const e of edges) {
-    const atOrBelow = countAtOrBelow(sorted, e);
-    shares.push((atOrBelow - below) / sorted.length);
+    const atOrBelow = empiricalCdf(sorted, e);
+    shares.push(atOrBelow - below);
     below = atOrBelow;
   }
-  shares.push((sorted.length - below) / sorted.length);
+  shares.push(1 - below);
   return shares;
 }
 
