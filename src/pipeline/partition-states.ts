@@ -3,7 +3,8 @@
 // from the store (an exception in the middle of a batch) is dropped and reloaded, never repaired.
 import type { SignalLimits } from "../windows/signals.ts";
 import { createPartitionState, type PartitionState } from "../detect/engine.ts";
-import { decodePartitionState } from "../state/engine-state-codec.ts";
+import { decodePartitionState, storedColdParts } from "../state/engine-state-codec.ts";
+import type { ClosedWindow } from "../windows/window.ts";
 import type { PartitionRef, StateStore } from "../state/port.ts";
 
 export interface PartitionSlot {
@@ -13,6 +14,11 @@ export interface PartitionSlot {
   storedOffset: string | null;
   /** the outbox left over by an earlier owner (or a crash) was drained */
   outboxDrained: boolean;
+  /**
+   * Per model, the cold-state parts (closed windows) the store holds: part key → the window object
+   * written under it (null: stored, not referred to). A cold write sends only the windows not in here.
+   */
+  storedParts: Map<string, Map<string, ClosedWindow | null>>;
 }
 
 export class PartitionStates {
@@ -60,7 +66,12 @@ export class PartitionStates {
     const ref: PartitionRef = { group: this.group, topic: this.topic, partition };
     const stored = await this.store.loadPartition(ref);
     const state = stored.meta === null && stored.models.size === 0 ? createPartitionState(partition) : decodePartitionState(partition, stored.meta, stored.models, this.limits);
-    const slot: PartitionSlot = { ref, state, storedOffset: stored.offset, outboxDrained: false };
+    const storedParts = new Map<string, Map<string, ClosedWindow | null>>();
+    for (const [modelId, model] of state.models) {
+      const keys = stored.models.get(modelId)?.parts?.keys();
+      if (keys !== undefined) storedParts.set(modelId, storedColdParts(model, keys));
+    }
+    const slot: PartitionSlot = { ref, state, storedOffset: stored.offset, outboxDrained: false, storedParts };
     this.slots.set(partition, slot);
     return slot;
   }

@@ -42,8 +42,9 @@ import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
 import type { Baseline } from "../baseline/baseline.ts";
-import { decodeBaseline, encodeModelCold, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
-import { StaleStateError, type OutboxEntry, type PartitionWrite, type StateStore, type StoredModel } from "../state/port.ts";
+import { decodeBaseline, encodeColdChange, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
+import { StaleStateError, type ModelWrite, type OutboxEntry, type PartitionWrite, type StateStore } from "../state/port.ts";
+import type { ClosedWindow } from "../windows/window.ts";
 import { ProcessingAbortedError, retryWithBackoff, type BackoffPolicy, type RetryControl } from "./backoff.ts";
 import { isOutage, outageOperation } from "./outage.ts";
 import { PartitionStates, type PartitionSlot } from "./partition-states.ts";
@@ -80,6 +81,8 @@ export interface RunningPipeline {
 interface AppliedChunk {
   lastOffset: string;
   write: PartitionWrite;
+  /** per model written cold, its stored parts once the write landed */
+  storedParts: Map<string, Map<string, ClosedWindow>>;
   windows: WindowClosed[];
   accepted: number;
   rejected: Map<string, number>;
@@ -302,17 +305,25 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     }
     if (lastOffset === null) return null; // everything was applied before
 
-    const models = new Map<string, Partial<StoredModel>>();
+    const models = new Map<string, ModelWrite>();
+    const storedParts = new Map<string, Map<string, ClosedWindow>>();
     for (const id of new Set([...state.dirtyHot, ...state.dirtyCold])) {
       const model = state.models.get(id);
       if (model === undefined) continue;
-      models.set(id, {
-        ...(state.dirtyHot.has(id) ? { hot: encodeModelHot(model) } : {}),
-        ...(state.dirtyCold.has(id) ? { cold: encodeModelCold(model) } : {}),
-      });
+      const change: ModelWrite = {};
+      if (state.dirtyHot.has(id)) change.hot = encodeModelHot(model);
+      if (state.dirtyCold.has(id)) {
+        // only the windows closed since the last write; the record refers to the others by key
+        const cold = encodeColdChange(model, slot.storedParts.get(id));
+        change.cold = cold.cold;
+        change.putParts = cold.putParts;
+        change.deleteParts = cold.deleteParts;
+        storedParts.set(id, cold.parts);
+      }
+      models.set(id, change);
     }
     const write: PartitionWrite = { expectedOffset: slot.storedOffset, offset: lastOffset, meta: encodePartitionMeta(state), models, outbox };
-    return { lastOffset, write, windows, accepted, rejected, lateByModel, droppedModels };
+    return { lastOffset, write, storedParts, windows, accepted, rejected, lateByModel, droppedModels };
   }
 
   async function persist(slot: PartitionSlot, applied: AppliedChunk, control: RetryControl): Promise<"ok" | "stale"> {
@@ -335,6 +346,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       }
     }
     slot.storedOffset = applied.lastOffset;
+    for (const [id, parts] of applied.storedParts) slot.storedParts.set(id, parts);
     slot.state.dirtyHot.clear();
     slot.state.dirtyCold.clear();
     if (applied.write.outbox.length > 0) {

@@ -54,6 +54,8 @@ export interface PartitionKeys {
   outboxEntries: string;
   /** string counter: next append sequence */
   outboxSeq: string;
+  /** hash modelPartField(modelId, partKey) → immutable part of a model's cold state (a closed window) */
+  parts: string;
 }
 
 /** The hash tag content (between the braces) shared by all keys of one partition. */
@@ -74,7 +76,24 @@ export function partitionKeys(prefix: string, p: PartitionRef): PartitionKeys {
     outboxOrder: `${base}:outbox:order`,
     outboxEntries: `${base}:outbox:entries`,
     outboxSeq: `${base}:outbox:seq`,
+    parts: `${base}:parts`,
   };
+}
+
+/** Field of a model's part in the partition's parts hash: the encoded model id cannot contain "|". */
+export function modelPartField(modelId: string, partKey: string): string {
+  return `${encodeKeyPart("modelId", modelId)}|${partKey}`;
+}
+
+/** Inverse of modelPartField; null for a field this store did not write. */
+export function parseModelPartField(field: string): { modelId: string; partKey: string } | null {
+  const bar = field.indexOf("|");
+  if (bar < 0) return null;
+  try {
+    return { modelId: decodeURIComponent(field.slice(0, bar)), partKey: field.slice(bar + 1) };
+  } catch {
+    return null;
+  }
 }
 
 /** Not partition-scoped: one lock per model across all replicas and partitions. */

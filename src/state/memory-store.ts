@@ -20,6 +20,8 @@ interface PartitionRecord {
   meta: Uint8Array | null;
   hot: Map<string, Uint8Array>;
   cold: Map<string, Uint8Array>;
+  /** modelId → part key → immutable part of the model's cold state */
+  parts: Map<string, Map<string, Uint8Array>>;
   /** insertion order is the outbox order */
   outbox: Map<string, OutboxEntry>;
 }
@@ -65,9 +67,11 @@ export class InMemoryStateStore implements StateStore {
     const models = new Map<string, StoredModel>();
     if (!record) return { offset: null, meta: null, models };
     for (const modelId of new Set([...record.hot.keys(), ...record.cold.keys()])) {
+      const parts = record.parts.get(modelId);
       models.set(modelId, {
         hot: copy(record.hot.get(modelId) ?? EMPTY),
         cold: copy(record.cold.get(modelId) ?? EMPTY),
+        ...(parts !== undefined && parts.size > 0 ? { parts: new Map([...parts].map(([k, v]) => [k, copy(v)])) } : {}),
       });
     }
     return { offset: record.offset, meta: record.meta === null ? null : copy(record.meta), models };
@@ -90,13 +94,18 @@ export class InMemoryStateStore implements StateStore {
       meta: null,
       hot: new Map(),
       cold: new Map(),
+      parts: new Map(),
       outbox: new Map(),
     };
     record.offset = w.offset;
     record.meta = copy(w.meta);
-    for (const [modelId, parts] of w.models) {
-      if (parts.hot !== undefined) record.hot.set(modelId, copy(parts.hot));
-      if (parts.cold !== undefined) record.cold.set(modelId, copy(parts.cold));
+    for (const [modelId, change] of w.models) {
+      if (change.hot !== undefined) record.hot.set(modelId, copy(change.hot));
+      if (change.cold !== undefined) record.cold.set(modelId, copy(change.cold));
+      let parts = record.parts.get(modelId);
+      if (parts === undefined) record.parts.set(modelId, (parts = new Map()));
+      for (const [partKey, bytes] of change.putParts ?? []) parts.set(partKey, copy(bytes));
+      for (const partKey of change.deleteParts ?? []) parts.delete(partKey);
     }
     for (const entry of w.outbox) {
       if (!record.outbox.has(entry.id)) record.outbox.set(entry.id, copyEntry(entry));

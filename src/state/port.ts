@@ -13,8 +13,24 @@ export interface PartitionRef {
 export interface StoredModel {
   /** open window, counters — rewritten on every batch that touched the model */
   hot: Uint8Array;
-  /** baselines, closed windows, hysteresis — rewritten only when a window closes */
+  /** baselines, hysteresis and references to closed windows — rewritten only when a window closes */
   cold: Uint8Array;
+  /**
+   * Immutable parts the cold record refers to (closed windows), by part key: each is written once and
+   * deleted when no longer referenced, so a window close writes one window instead of all of them.
+   * Absent when none are stored.
+   */
+  parts?: Map<string, Uint8Array>;
+}
+
+/** What one atomic write changes for one model; anything missing keeps what is stored. */
+export interface ModelWrite {
+  hot?: Uint8Array;
+  cold?: Uint8Array;
+  /** parts to store (a key that is already stored is overwritten) */
+  putParts?: ReadonlyMap<string, Uint8Array>;
+  /** keys of parts the new cold record no longer refers to */
+  deleteParts?: readonly string[];
 }
 
 export interface StoredPartition {
@@ -40,8 +56,8 @@ export interface PartitionWrite {
   /** last applied offset after this write */
   offset: string;
   meta: Uint8Array;
-  /** only the parts that changed; a missing hot/cold keeps the stored one */
-  models: Map<string, Partial<StoredModel>>;
+  /** only the models and parts that changed */
+  models: Map<string, ModelWrite>;
   /** outputs derived from this batch, appended to the partition's outbox in the same atomic step */
   outbox: OutboxEntry[];
 }

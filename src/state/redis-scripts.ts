@@ -25,16 +25,18 @@ end
 `;
 
 /**
- * KEYS: offset, meta, hot, cold, outboxOrder, outboxEntries, outboxSeq
+ * KEYS: offset, meta, hot, cold, outboxOrder, outboxEntries, outboxSeq, parts
  * ARGV: hasExpected ("1"|"0"), expectedOffset, offset, meta, modelCount,
- *       modelCount × (modelId, hasHot, hot, hasCold, cold), entryCount, entryCount × (id, framedEntry)
+ *       modelCount × (modelId, hasHot, hot, hasCold, cold, putCount, putCount × (partField, part),
+ *                     deleteCount, deleteCount × partField),
+ *       entryCount, entryCount × (id, framedEntry)
  * Returns {"OK", appendedCount} | {"STALE", hasStored (0|1), storedOffset} | {"WRONGTYPE", key, type}
  */
 export const commitPartitionScript: StateScript = {
   name: "ddStateCommitPartition",
-  numberOfKeys: 7,
+  numberOfKeys: 8,
   lua: `${CHECK_TYPES}
-local bad = wrong_type({'string', 'string', 'hash', 'hash', 'zset', 'hash', 'string'})
+local bad = wrong_type({'string', 'string', 'hash', 'hash', 'zset', 'hash', 'string', 'hash'})
 if bad then return bad end
 local seq = redis.call('GET', KEYS[7])
 if seq and not string.match(seq, '^%d+$') then return {'WRONGTYPE', KEYS[7], 'non-integer string'} end
@@ -56,6 +58,16 @@ for _ = 1, tonumber(ARGV[5]) do
   if ARGV[i + 1] == '1' then redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 2]) end
   if ARGV[i + 3] == '1' then redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 4]) end
   i = i + 5
+  for _ = 1, tonumber(ARGV[i]) do
+    redis.call('HSET', KEYS[8], ARGV[i + 1], ARGV[i + 2])
+    i = i + 2
+  end
+  i = i + 1
+  for _ = 1, tonumber(ARGV[i]) do
+    redis.call('HDEL', KEYS[8], ARGV[i + 1])
+    i = i + 1
+  end
+  i = i + 1
 end
 local entries = tonumber(ARGV[i])
 i = i + 1

@@ -172,6 +172,45 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
         expectBytes(loaded.models.get("m")!.cold, text("c"));
       });
 
+      it("cold parts are added and deleted per model in the same write, and load with their model", async () => {
+        const window1 = seededBytes(1, 3000);
+        await store.commitPartition(
+          P0,
+          write(null, "1", {
+            models: new Map([
+              ["m", { hot: text("h1"), cold: text("c1"), putParts: new Map([["w0@5/v1", window1], ["w1@9/v1", text("w1")]]) }],
+              ["a|b:{c}", { cold: text("c"), putParts: new Map([["k|with|bars", allByteValues()]]) }],
+            ]),
+          }),
+        );
+        let loaded = await store.loadPartition(P0);
+        expect([...loaded.models.get("m")!.parts!.keys()].sort()).toEqual(["w0@5/v1", "w1@9/v1"]);
+        expectBytes(loaded.models.get("m")!.parts!.get("w0@5/v1"), window1);
+        expectBytes(loaded.models.get("m")!.parts!.get("w1@9/v1"), text("w1"));
+        expect([...loaded.models.get("a|b:{c}")!.parts!.keys()]).toEqual(["k|with|bars"]);
+        expectBytes(loaded.models.get("a|b:{c}")!.parts!.get("k|with|bars"), allByteValues());
+
+        // one write adds a part and deletes another; a write without part changes keeps them
+        await store.commitPartition(P0, write("1", "2", { models: new Map([["m", { cold: text("c2"), putParts: new Map([["w2@12/v1", text("w2")]]), deleteParts: ["w0@5/v1"] }]]) }));
+        await store.commitPartition(P0, write("2", "3", { models: new Map([["m", { hot: text("h3") }]]) }));
+        loaded = await store.loadPartition(P0);
+        expect([...loaded.models.get("m")!.parts!.keys()].sort()).toEqual(["w1@9/v1", "w2@12/v1"]);
+        expectBytes(loaded.models.get("m")!.cold, text("c2"));
+        expectBytes(loaded.models.get("m")!.parts!.get("w2@12/v1"), text("w2"));
+        expect([...loaded.models.get("a|b:{c}")!.parts!.keys()]).toEqual(["k|with|bars"]);
+      });
+
+      it("a stale write changes no parts", async () => {
+        await store.commitPartition(P0, write(null, "1", { models: new Map([["m", { cold: text("c1"), putParts: new Map([["w0@1/v", text("w0")]]) }]]) }));
+        const error = await store
+          .commitPartition(P0, write("0", "2", { models: new Map([["m", { cold: text("c2"), putParts: new Map([["w1@2/v", text("w1")]]), deleteParts: ["w0@1/v"] }]]) }))
+          .then(() => null, (e: unknown) => e);
+        expect(error).toBeInstanceOf(StaleStateError);
+        const loaded = await store.loadPartition(P0);
+        expect([...loaded.models.get("m")!.parts!.keys()]).toEqual(["w0@1/v"]);
+        expectBytes(loaded.models.get("m")!.cold, text("c1"));
+      });
+
       it("mutating the caller's buffers after a commit or a load does not change what is stored", async () => {
         const hot = text("hot-bytes");
         const meta = text("meta-bytes");

@@ -5,12 +5,18 @@ import { resolveConfig } from "../../../src/config/load.ts";
 import { engineContextFrom } from "../../../src/detect/context.ts";
 import { applyPrediction, createPartitionState, type EngineOutput, type PartitionState } from "../../../src/detect/engine.ts";
 import {
+  coldPartsOf,
   decodePartitionState,
+  encodeColdPart,
+  encodeColdChange,
   encodeModelCold,
+  encodeModelColdRecord,
   encodeModelHot,
   encodePartitionMeta,
   EngineStateDecodeError,
+  storedColdParts,
 } from "../../../src/state/engine-state-codec.ts";
+import type { ClosedWindow } from "../../../src/windows/window.ts";
 import type { PredictionEvent } from "../../../src/events/types.ts";
 import { predictionStream } from "../../support/engine-streams.ts";
 
@@ -61,6 +67,103 @@ describe("engine state codec", () => {
       expect(Buffer.from(b.models.get(id)!.hot).equals(Buffer.from(parts.hot))).toBe(true);
       expect(Buffer.from(b.models.get(id)!.cold).equals(Buffer.from(parts.cold))).toBe(true);
     }
+  });
+
+  // What the pipeline does: format-2 records, each closed window stored once as a part, parts deleted
+  // when they leave the rolling baseline; `store` plays the StateStore's models.
+  type StoredModels = Map<string, { hot: Uint8Array; cold: Uint8Array; parts: Map<string, Uint8Array> }>;
+  function persistByReference(state: PartitionState, store: StoredModels, stored: Map<string, Map<string, ClosedWindow | null>>) {
+    let puts = 0;
+    let deletes = 0;
+    for (const [id, m] of state.models) {
+      const change = encodeColdChange(m, stored.get(id));
+      const parts = store.get(id)?.parts ?? new Map<string, Uint8Array>();
+      for (const [key, bytes] of change.putParts) parts.set(key, bytes);
+      for (const key of change.deleteParts) parts.delete(key);
+      puts += change.putParts.size;
+      deletes += change.deleteParts.length;
+      store.set(id, { hot: encodeModelHot(m), cold: change.cold, parts });
+      stored.set(id, change.parts);
+    }
+    return { puts, deletes };
+  }
+
+  it("a state stored by reference (windows as parts) and restored after every 997 events gives the same outputs and final bytes as an uninterrupted run, writing each window once", () => {
+    const reference = uninterrupted();
+    let state = createPartitionState(0);
+    const store: StoredModels = new Map();
+    let stored = new Map<string, Map<string, ClosedWindow | null>>();
+    const outputs: EngineOutput[] = [];
+    let puts = 0;
+    let deletes = 0;
+    events.forEach((e, i) => {
+      outputs.push(...applyPrediction(state, e, String(i), ctx));
+      if (i % 997 === 996 || i === events.length - 1) {
+        const written = persistByReference(state, store, stored);
+        puts += written.puts;
+        deletes += written.deletes;
+        state = decodePartitionState(0, encodePartitionMeta(state), store, config.limits);
+        stored = new Map([...state.models].map(([id, m]) => [id, storedColdParts(m, store.get(id)!.parts.keys())]));
+      }
+    });
+    expect(outputsKey(outputs)).toEqual(outputsKey(reference.outputs));
+    const a = snapshot(reference.state);
+    const b = snapshot(state);
+    for (const [id, parts] of a.models) {
+      expect(Buffer.from(b.models.get(id)!.hot).equals(Buffer.from(parts.hot))).toBe(true);
+      expect(Buffer.from(b.models.get(id)!.cold).equals(Buffer.from(parts.cold))).toBe(true);
+    }
+    // 4000 + 3000 events at 200 per window: 35 windows, each stored once; all but the last 6 per model deleted
+    expect(reference.state.counters.windowsClosed).toBe(35);
+    expect(puts).toBe(35);
+    expect(deletes).toBe(35 - 2 * 6);
+    expect([...store.values()].map((m) => m.parts.size)).toEqual([6, 6]);
+  });
+
+  it("a window close writes the closed window and a record without the other windows", () => {
+    const { state } = uninterrupted();
+    const model = state.models.get("a")!;
+    const before = encodeColdChange(model, undefined);
+    const stored = new Map<string, ClosedWindow | null>(before.parts);
+    const version = [...model.versions.values()][0];
+    const next = events.filter((e) => e.modelId === "a").slice(0, 200).map((e, i) => ({ ...e, timestamp: version.lastEventTime + 1 + i }));
+    const closes = next.flatMap((e, i) => applyPrediction(state, e, String(100_000 + i), ctx)).filter((o) => o.kind === "window");
+    expect(closes).toHaveLength(1);
+    const change = encodeColdChange(model, stored);
+    expect([...change.putParts.keys()]).toEqual([`w20@100000/${version.modelVersion}`]);
+    expect(change.deleteParts).toEqual([...stored.keys()].slice(0, 1));
+    // the record names 6 windows and holds the reference inline; the self-contained form holds all 6 windows too
+    expect(change.cold.byteLength * 3).toBeLessThan(encodeModelCold(model).byteLength);
+  });
+
+  it("cold state written inline (format 1, before windows were parts) is still read, and its first write by reference stores every window", () => {
+    const { state } = uninterrupted();
+    const models = new Map([...state.models].map(([id, m]) => [id, { hot: encodeModelHot(m), cold: encodeModelCold(m) }]));
+    const restored = decodePartitionState(0, encodePartitionMeta(state), models, config.limits);
+    for (const [id, m] of restored.models) {
+      expect(Buffer.from(encodeModelCold(m)).equals(Buffer.from(models.get(id)!.cold))).toBe(true);
+      const change = encodeColdChange(m, undefined);
+      expect([...change.putParts.keys()]).toEqual([...coldPartsOf(m).keys()]);
+      expect(change.putParts.size).toBe(6);
+      expect(change.deleteParts).toEqual([]);
+    }
+  });
+
+  it("a cold record whose window part is not stored is a typed error naming the model and the part", () => {
+    const { state } = uninterrupted();
+    const m = state.models.get("b")!;
+    const parts = new Map([...coldPartsOf(m)].map(([key, w]) => [key, encodeColdPart(w)]));
+    const missing = [...parts.keys()][2];
+    parts.delete(missing);
+    const models = new Map([["b", { hot: encodeModelHot(m), cold: encodeModelColdRecord(m), parts }]]);
+    let error: unknown;
+    try {
+      decodePartitionState(0, null, models);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EngineStateDecodeError);
+    expect((error as EngineStateDecodeError).context).toEqual({ part: "coldPart", modelId: "b", partKey: missing });
   });
 
   it("stored state in an unknown format is a typed error naming the part", () => {
