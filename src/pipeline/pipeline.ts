@@ -190,6 +190,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       checkReady();
       if (!slot.outboxDrained) await drain(slot, control);
 
+      // last offset Redis has the state of and Kafka not yet: committed once per batch, not per chunk
+      let uncommitted: string | null = null;
       for (const messages of chunksOf(batch.messages, chunkSize)) {
         if (!control.shouldContinue()) break;
         const started = performance.now();
@@ -212,12 +214,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
           }
         }
         mutated = false;
-        // Kafka offset only after Redis has the state; a failure here is harmless (redelivered events are skipped)
-        await retryWithBackoff(
-          "commitOffsets",
-          () => consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastInChunk) + 1n).toString() }]),
-          control,
-        );
+        uncommitted = lastInChunk;
         args.resolveOffset(lastInChunk);
         // publish outputs and dead letters, then ack them in the outbox
         if (applied !== null && applied.write.outbox.length > 0) await drain(slot, control);
@@ -226,6 +223,13 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
         metrics.observeBatch((performance.now() - started) / 1000, messages.length);
         metrics.setConsumerLag(batch.topic, batch.partition, Number(BigInt(batch.highWatermark) - BigInt(lastInChunk) - 1n));
         await args.heartbeat();
+      }
+      // Kafka offset only after Redis has the state. Committing it once per batch saves a broker round trip
+      // per chunk; Kafka's offset may lag Redis' by up to a batch, and a failure or crash before this
+      // line is harmless: redelivered events are at or below the stored offset and are skipped.
+      if (uncommitted !== null) {
+        const offset = (BigInt(uncommitted) + 1n).toString();
+        await retryWithBackoff("commitOffsets", () => consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]), control);
       }
     } catch (err) {
       if (mutated) forgetPartition(batch.partition);
