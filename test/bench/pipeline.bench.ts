@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
+import { Redis } from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
 import { resolveConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/logging/logger.ts";
@@ -89,6 +90,15 @@ async function main(): Promise<void> {
     });
     const store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix });
     const metrics = createDetectorMetrics({ defaultMetrics: false });
+    // CPU and bytes as well as wall time: on a shared machine they vary much less between runs
+    const redisInfo = new Redis(infra.redisUrl);
+    const redisCounters = async () => {
+      const info = await redisInfo.info();
+      const field = (name: string) => Number(new RegExp(`^${name}:(\\S+)`, "m").exec(info)?.[1] ?? NaN);
+      return { cpuMs: (field("used_cpu_user") + field("used_cpu_sys")) * 1000, inputBytes: field("total_net_input_bytes") };
+    };
+    const redisBefore = await redisCounters();
+    const cpuBefore = process.cpuUsage();
     const t0 = performance.now();
     const pipeline = await startPipeline(config, { store, metrics, log: createLogger({ level: "warn" }) });
     await pipeline.ready;
@@ -103,13 +113,25 @@ async function main(): Promise<void> {
     }
     const seconds = (performance.now() - t0) / 1000;
     const afterReady = (performance.now() - tReady) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const redisAfter = await redisCounters();
+    redisInfo.disconnect();
     await admin2.disconnect();
     await pipeline.stop();
-    console.log(JSON.stringify({ timing: (globalThis as Record<string, unknown>).__TIMING }));
     await store.close();
     const registry = await metrics.registry.getMetricsAsJSON();
     const consumed = registry.find((m) => m.name === "drift_events_consumed_total")?.values.reduce((n, v) => n + v.value, 0);
     console.log(JSON.stringify({ bench: "service pipeline (decode + engine + Redis commit + offsets + outbox)", events: produced, consumed, seconds: +seconds.toFixed(2), eventsPerSec: Math.round(produced / seconds), eventsPerSecAfterGroupJoin: Math.round(produced / afterReady), vsBaseline: "same topic, same run" }));
+    const perThousand = (x: number) => +((x * 1000) / produced).toFixed(2);
+    console.log(
+      JSON.stringify({
+        bench: "service pipeline: resources per 1 000 events",
+        events: produced,
+        serviceCpuMs: perThousand((cpu.user + cpu.system) / 1000),
+        redisCpuMs: perThousand(redisAfter.cpuMs - redisBefore.cpuMs),
+        bytesToRedis: Math.round(perThousand(redisAfter.inputBytes - redisBefore.inputBytes)),
+      }),
+    );
   }
   infra.stop();
 }
