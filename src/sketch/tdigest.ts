@@ -244,7 +244,7 @@ function canonicaliseMeans(size: number): void {
       means[k] = prev;
       continue;
     }
-    const short = shortStepValue(shortStepCode(step));
+    const short = nearestShortStep(step);
     if (!Number.isFinite(short)) continue; // beyond float32 range: kept as it is (stored as float64)
     const snapped = prev + short;
     means[k] = snapped < prev ? prev : snapped;
@@ -266,6 +266,13 @@ function shortStepCode(step: number): number {
 
 function shortStepValue(code: number): number {
   stepBits[0] = code << 7;
+  return stepFloat[0];
+}
+
+/** shortStepValue(shortStepCode(step)) in one pass (the merge loop snaps every mean). */
+function nearestShortStep(step: number): number {
+  stepFloat[0] = step;
+  stepBits[0] = ((stepBits[0] + 0x40) >>> 7) << 7;
   return stepFloat[0];
 }
 
