@@ -74,19 +74,8 @@ const closedToJson = (w: ClosedWindow): ClosedWindowJson => ({ ...w, signals: si
 const closedFromJson = (w: ClosedWindowJson): ClosedWindow => ({ ...w, signals: signalsFromJson(w.signals) });
 
 /** format 2: like ColdJson, with closed windows replaced by the keys of their parts */
-interface ColdRecordJson {
-  v: number;
-  retrain: RetrainState;
-  versions: {
-    modelVersion: string;
-    warmup: string[];
-    reference: BaselineJson | null;
-    rolling: string[];
-    rollingFront: number;
-    hysteresis: HysteresisState;
-    windowsClosed: number;
-  }[];
-}
+/** Format 2 names its closed windows by part key; format 1 holds them inline. */
+type ColdRecordJson = ColdJson<string>;
 
 interface ColdPartJson {
   v: number;
@@ -104,14 +93,14 @@ interface HotJson {
   }[];
 }
 
-interface ColdJson {
+interface ColdJson<W = ClosedWindowJson> {
   v: number;
   retrain: RetrainState;
   versions: {
     modelVersion: string;
-    warmup: ClosedWindowJson[];
+    warmup: W[];
     reference: BaselineJson | null;
-    rolling: ClosedWindowJson[];
+    rolling: W[];
     /** split of the rolling windows into front and back stacks (see baseline/rolling.ts) */
     rollingFront: number;
     hysteresis: HysteresisState;
@@ -134,20 +123,24 @@ export function encodeModelHot(model: ModelState): Uint8Array {
 }
 
 export function encodeModelCold(model: ModelState): Uint8Array {
-  const json: ColdJson = {
-    v: ENGINE_STATE_FORMAT,
+  return utf8.encode(JSON.stringify(coldJson(model, ENGINE_STATE_FORMAT, (_, w) => closedToJson(w))));
+}
+
+/** The cold record with each closed window written by `window` (inline in format 1, a part key in 2). */
+function coldJson<W>(model: ModelState, format: number, window: (modelVersion: string, w: ClosedWindow) => W): ColdJson<W> {
+  return {
+    v: format,
     retrain: model.retrain,
     versions: [...model.versions.values()].map((v) => ({
       modelVersion: v.modelVersion,
-      warmup: v.warmup.map(closedToJson),
+      warmup: v.warmup.map((w) => window(v.modelVersion, w)),
       reference: v.reference === null ? null : { ...v.reference, signals: signalsToJson(v.reference.signals) },
-      rolling: v.rolling.windows.map(closedToJson),
+      rolling: v.rolling.windows.map((w) => window(v.modelVersion, w)),
       rollingFront: v.rolling.frontCount,
       hysteresis: v.hysteresis,
       windowsClosed: v.windowsClosed,
     })),
   };
-  return utf8.encode(JSON.stringify(json));
 }
 
 /**
@@ -176,20 +169,8 @@ export function encodeColdPart(w: ClosedWindow): Uint8Array {
 
 /** Cold state in format 2: the record only; the windows it names are the parts of coldPartsOf(model). */
 export function encodeModelColdRecord(model: ModelState): Uint8Array {
-  const json: ColdRecordJson = {
-    v: COLD_BY_REFERENCE_FORMAT,
-    retrain: model.retrain,
-    versions: [...model.versions.values()].map((v) => ({
-      modelVersion: v.modelVersion,
-      warmup: v.warmup.map((w) => coldPartKey(v.modelVersion, w)),
-      reference: v.reference === null ? null : { ...v.reference, signals: signalsToJson(v.reference.signals) },
-      rolling: v.rolling.windows.map((w) => coldPartKey(v.modelVersion, w)),
-      rollingFront: v.rolling.frontCount,
-      hysteresis: v.hysteresis,
-      windowsClosed: v.windowsClosed,
-    })),
-  };
-  return utf8.encode(JSON.stringify(json));
+  const record: ColdRecordJson = coldJson(model, COLD_BY_REFERENCE_FORMAT, coldPartKey);
+  return utf8.encode(JSON.stringify(record));
 }
 
 /** What a cold write changes in the store, and the parts stored after it. */
