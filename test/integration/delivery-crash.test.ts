@@ -8,7 +8,7 @@
 // (by id: duplicates on the wire are allowed, a missing or extra id is not).
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { resolveConfig } from "../../src/config/load.ts";
+import type { ResolvedConfig } from "../../src/config/load.ts";
 import { engineContextFrom } from "../../src/detect/context.ts";
 import { applyPrediction, createPartitionState, type PartitionState } from "../../src/detect/engine.ts";
 import { decodePredictionMessage } from "../../src/events/codec.ts";
@@ -22,15 +22,15 @@ import { infra } from "../support/infra.ts";
 import {
   committedOffsets,
   freePort,
-  harnessKafka,
   produceRaw,
   readAllMessages,
-  serviceRawConfig,
   startServiceProcess,
   waitFor,
   type RawMessage,
   type ReadMessage,
-  type ServiceProcess, createServiceTopics } from "../support/service-harness.ts";
+  serviceProcessSetup,
+  startedResources,
+} from "../support/service-harness.ts";
 import { expectSameEncoding } from "../support/state-comparison.ts";
 
 const PARTITIONS = 2;
@@ -96,7 +96,7 @@ interface Uninterrupted {
 }
 
 /** The engine over the topic's messages, partition by partition in offset order, no crash. */
-function uninterruptedRun(messages: ReadMessage[], topic: string, config: ReturnType<typeof resolveConfig>): Uninterrupted {
+function uninterruptedRun(messages: ReadMessage[], topic: string, config: ResolvedConfig): Uninterrupted {
   const ctx = engineContextFrom(config, () => 0);
   const decodeContext = { schemaForId: () => undefined, maxMessageBytes: config.limits.maxMessageBytes };
   const run: Uninterrupted = { states: new Map(), lastOffsets: new Map(), driftIds: new Set(), retrainIds: new Set(), deadLetterIds: new Set(), valid: 0 };
@@ -133,20 +133,12 @@ function idsOf(messages: ReadMessage[], header: string): { ids: Set<string>; tot
 }
 
 describe("delivery: crash (SIGKILL) at any point", () => {
-  const children: ServiceProcess[] = [];
-  const clients: { close(): Promise<unknown> }[] = [];
-
-  afterAll(async () => {
-    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.kill("SIGKILL");
-    for (const c of clients) await c.close().catch(() => undefined);
-  });
+  const { children, clients, release } = startedResources();
+  afterAll(release);
 
   it("three SIGKILLs mid-stream and restarts end in the state and outputs of an uninterrupted run", async () => {
-    const raw = serviceRawConfig("delivery-crash", SETTINGS);
-    const config = resolveConfig(raw, {}, "delivery-crash");
+    const { raw, config, kafka } = await serviceProcessSetup("delivery-crash", SETTINGS, PARTITIONS);
     const { topics, groupId } = config.kafka;
-    const kafka = harnessKafka();
-    await createServiceTopics(kafka, config, PARTITIONS);
     await produceRaw(kafka, topics.predictions, input());
 
     // The oracle reads back exactly what the service will read.

@@ -7,7 +7,6 @@
 // encoded sketches byte for byte).
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { resolveConfig } from "../../src/config/load.ts";
 import { engineContextFrom } from "../../src/detect/context.ts";
 import { applyPrediction, createPartitionState, type PartitionState } from "../../src/detect/engine.ts";
 import { decodePredictionMessage } from "../../src/events/codec.ts";
@@ -20,14 +19,15 @@ import { infra } from "../support/infra.ts";
 import {
   committedOffsets,
   freePort,
-  harnessKafka,
   produceRaw,
   readAllMessages,
-  serviceRawConfig,
   startServiceProcess,
   waitFor,
   type RawMessage,
-  type ServiceProcess, createServiceTopics } from "../support/service-harness.ts";
+  type ServiceProcess,
+  serviceProcessSetup,
+  startedResources,
+} from "../support/service-harness.ts";
 import { expectSameEncoding } from "../support/state-comparison.ts";
 
 const PARTITIONS = 4;
@@ -70,20 +70,12 @@ function exactParts(s: SignalSketches) {
 }
 
 describe("delivery: rebalance", () => {
-  const children: ServiceProcess[] = [];
-  const clients: { close(): Promise<unknown> }[] = [];
-
-  afterAll(async () => {
-    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.kill("SIGKILL");
-    for (const c of clients) await c.close().catch(() => undefined);
-  });
+  const { children, clients, release } = startedResources();
+  afterAll(release);
 
   it("a member stopping mid-stream and another joining lose no event and count none twice", async () => {
-    const raw = serviceRawConfig("delivery-rebalance", SETTINGS);
-    const config = resolveConfig(raw, {}, "delivery-rebalance");
+    const { raw, config, kafka } = await serviceProcessSetup("delivery-rebalance", SETTINGS, PARTITIONS);
     const { topics, groupId } = config.kafka;
-    const kafka = harnessKafka();
-    await createServiceTopics(kafka, config, PARTITIONS);
     const { messages, valid } = input();
 
     const refs = [...Array(PARTITIONS).keys()].map((partition) => ({ group: groupId, topic: topics.predictions, partition }));

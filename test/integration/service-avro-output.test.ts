@@ -12,7 +12,7 @@ import {
   predictionMessages,
   produceRaw,
   readAllMessages,
-  serviceConfig,
+  driftingServiceConfig,
   startServiceInProcess,
   type InProcessService,
   createPredictionsTopic,
@@ -20,15 +20,7 @@ import {
 } from "../support/service-harness.ts";
 
 describe("service with Avro outputs", () => {
-  const config = serviceConfig("avro-out", {
-    kafka: { outputFormat: "avro" },
-    defaults: {
-      window: { maxEvents: 200, minEvents: 50 },
-      baseline: { warmupWindows: 3 },
-      detection: { consecutiveWindows: 2 },
-      retrain: { consecutiveWindows: 2 },
-    },
-  });
+  const config = driftingServiceConfig("avro-out", { outputFormat: "avro" });
   const topics = config.kafka.topics;
   let kafka: Kafka;
   let service: InProcessService;

@@ -14,7 +14,7 @@ import {
   registerPredictionSchema,
   SHIFTED,
   STATIONARY,
-  serviceConfig,
+  driftingServiceConfig,
   startServiceInProcess,
   type InProcessService,
   createPredictionsTopic,
@@ -22,14 +22,7 @@ import {
 } from "../support/service-harness.ts";
 
 describe("service end to end", () => {
-  const config = serviceConfig("e2e", {
-    defaults: {
-      window: { maxEvents: 200, minEvents: 50 },
-      baseline: { warmupWindows: 3 },
-      detection: { consecutiveWindows: 2 },
-      retrain: { consecutiveWindows: 2 },
-    },
-  });
+  const config = driftingServiceConfig("e2e");
   const topics = config.kafka.topics;
   let kafka: Kafka;
   let service: InProcessService;

@@ -355,6 +355,59 @@ export const SHIFTED = 1200; // 6 windows with `amount` shifted by one standard 
 const AMOUNT_MEAN = 100;
 export const AMOUNT_SD = 15;
 
+/**
+ * A service config sized for driftingStream(): windows of 200, a 3-window reference, 2 windows to raise
+ * drift and to request a retrain. `kafka` overrides merge into the kafka section.
+ */
+export function driftingServiceConfig(label: string, kafka: Record<string, unknown> = {}): ResolvedConfig {
+  return serviceConfig(label, {
+    ...(Object.keys(kafka).length > 0 ? { kafka } : {}),
+    defaults: {
+      window: { maxEvents: 200, minEvents: 50 },
+      baseline: { warmupWindows: 3 },
+      detection: { consecutiveWindows: 2 },
+      retrain: { consecutiveWindows: 2 },
+    },
+  });
+}
+
+/**
+ * Service processes and clients a test starts, stopped together in afterAll: processes still running are
+ * SIGKILLed (a test may already have killed or stopped them), clients closed, errors ignored.
+ */
+export function startedResources(): {
+  children: ServiceProcess[];
+  clients: { close(): Promise<unknown> }[];
+  release(): Promise<void>;
+} {
+  const children: ServiceProcess[] = [];
+  const clients: { close(): Promise<unknown> }[] = [];
+  return {
+    children,
+    clients,
+    async release() {
+      for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.kill("SIGKILL");
+      for (const c of clients) await c.close().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * A service started as processes by a test: its raw config (what the processes get), the resolved config,
+ * and the topics created with `partitions` partitions.
+ */
+export async function serviceProcessSetup(label: string, overrides: Record<string, unknown>, partitions: number): Promise<{
+  raw: Record<string, unknown>;
+  config: ResolvedConfig;
+  kafka: Kafka;
+}> {
+  const raw = serviceRawConfig(label, overrides);
+  const config = resolveConfig(raw, {}, label);
+  const kafka = harnessKafka();
+  await createServiceTopics(kafka, config, partitions);
+  return { raw, config, kafka };
+}
+
 export function driftingStream(): PredictionEvent[] {
   const rand = mulberry32(20261101);
   const countries = ["NL", "DE", "FR"];
