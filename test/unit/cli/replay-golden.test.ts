@@ -1,0 +1,68 @@
+// Replay output is pinned byte for byte on the bundled demo stream (captured before replay was moved onto
+// the partition processor), so reshaping the shell cannot change what users backtest.
+import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { resolveConfig, type ResolvedConfig } from "../../../src/config/load.ts";
+import { runReplay } from "../../../src/cli/replay.ts";
+
+const DEMO = new URL("../../fixtures/demo/predictions.jsonl", import.meta.url).pathname;
+const expected = (name: string) => readFileSync(new URL(`../../fixtures/replay/${name}.jsonl`, import.meta.url));
+
+async function replay(input: string, config: ResolvedConfig) {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on("data", (c: Buffer) => chunks.push(c));
+  const { elapsedMs: _elapsed, eventsPerSecond: _rate, ...summary } = await runReplay({ input, config, strict: false, stdin: new PassThrough(), stdout });
+  return { bytes: Buffer.concat(chunks), summary };
+}
+
+/** The demo stream with every 997th line garbled and every 1 009th event moved an hour back (late). */
+function perturbedDemo(): string {
+  const lines = readFileSync(DEMO, "utf8").split("\n");
+  const out = lines.map((line, i) => {
+    if (line === "") return line;
+    if (i % 997 === 996) return line.slice(0, 40);
+    if (i % 1009 === 1008) {
+      const event = JSON.parse(line) as { timestamp: number };
+      event.timestamp -= 3_600_000;
+      return JSON.stringify(event);
+    }
+    return line;
+  });
+  const path = join(mkdtempSync(join(tmpdir(), "replay-golden-")), "perturbed.jsonl");
+  writeFileSync(path, out.join("\n"));
+  return path;
+}
+
+describe("replay output on the demo stream is byte-identical to the committed capture", () => {
+  it("with the default config: 36 windows, 3 drift events, 1 retrain request", async () => {
+    const { bytes, summary } = await replay(DEMO, resolveConfig({}));
+    expect(summary).toEqual({ linesRead: 36000, accepted: 36000, rejected: {}, late: 0, windowsClosed: 36, driftEvents: 3, retrainRequests: 1 });
+    expect(bytes.equals(expected("demo-defaults"))).toBe(true);
+  });
+
+  it("with 200-event windows and 3 warmup windows: 180 windows, 19 drift events, 1 retrain request", async () => {
+    const config = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3 } } });
+    const { bytes, summary } = await replay(DEMO, config);
+    expect(summary).toEqual({ linesRead: 36000, accepted: 36000, rejected: {}, late: 0, windowsClosed: 180, driftEvents: 19, retrainRequests: 1 });
+    expect(bytes.equals(expected("demo-small-windows"))).toBe(true);
+  });
+
+  it("with garbled lines and late events: 36 rejected, 35 late, 18 drift events", async () => {
+    const config = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3 } } });
+    const { bytes, summary } = await replay(perturbedDemo(), config);
+    expect(summary).toEqual({
+      linesRead: 36000,
+      accepted: 35964,
+      rejected: { invalid_json: { count: 36, firstLines: [997, 1994, 2991, 3988, 4985] } },
+      late: 35,
+      windowsClosed: 180,
+      driftEvents: 18,
+      retrainRequests: 1,
+    });
+    expect(bytes.equals(expected("demo-perturbed"))).toBe(true);
+  });
+});
