@@ -74,7 +74,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       continue;
     }
     summary.accepted++;
-    emit(applyPrediction(state, result.event, String(line), ctx));
+    emit(applyPrediction(state, result.event, String(line), ctx).outputs);
     if (pending.length >= 256) await flush();
   }
   // End of input closes the open windows that have at least minEvents events.

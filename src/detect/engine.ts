@@ -147,15 +147,27 @@ function versionFor(state: PartitionState, event: PredictionEvent, ctx: EngineCo
   return { model, version };
 }
 
+/** Why the engine refused an event (the shell dead-letters it with this reason). */
+export type EngineRejection = "model_limit";
+
+/** What applying one event did: folded in on time or late, or refused; plus the outputs of closed windows. */
+export type PredictionResult =
+  | { outcome: "accepted" | "late"; outputs: EngineOutput[] }
+  | { outcome: EngineRejection; message: string; outputs: EngineOutput[] };
+
+export function isRejected(result: PredictionResult): result is Extract<PredictionResult, { message: string }> {
+  return result.outcome !== "accepted" && result.outcome !== "late";
+}
+
 /**
- * Apply one validated prediction event at input position `offset`. Returns the outputs of any window it
- * closed (in order). Events whose model exceeds the model limit are counted and ignored.
+ * Apply one validated prediction event at input position `offset`. Returns what happened to it and the
+ * outputs of any window it closed (in order). Events whose model exceeds the model limit are counted and refused.
  */
-export function applyPrediction(state: PartitionState, event: PredictionEvent, offset: string, ctx: EngineContext): EngineOutput[] {
+export function applyPrediction(state: PartitionState, event: PredictionEvent, offset: string, ctx: EngineContext): PredictionResult {
   const found = versionFor(state, event, ctx);
   if (found === null) {
     state.counters.modelLimit++;
-    return [];
+    return { outcome: "model_limit", message: `model ${event.modelId} is over the limit of ${ctx.limits.maxModels} models per partition`, outputs: [] };
   }
   const { model, version } = found;
   const settings = ctx.settingsFor(event.modelId);
@@ -183,7 +195,7 @@ export function applyPrediction(state: PartitionState, event: PredictionEvent, o
 
   // Windows of idle models close when the partition's event time passes their deadline (plus lateness).
   if (state.maxEventTime >= state.nextDeadline) outputs.push(...closeExpiredWindows(state, ctx));
-  return outputs;
+  return { outcome: late ? "late" : "accepted", outputs };
 }
 
 /** Close every open window whose deadline the partition's watermark (max event time − lateness) passed. */

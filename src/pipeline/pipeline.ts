@@ -28,7 +28,7 @@
 import { Kafka, logLevel, type Batch, type Consumer, type KafkaMessage, type Producer } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 import { engineContextFrom } from "../detect/context.ts";
-import { applyPrediction, type EngineContext, type WindowClosed } from "../detect/engine.ts";
+import { applyPrediction, isRejected, type EngineContext, type WindowClosed } from "../detect/engine.ts";
 import { decodePredictionMessage, encodeJson } from "../events/codec.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { PredictionEvent } from "../events/types.ts";
@@ -292,16 +292,15 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
         continue;
       }
       const event = result.event;
-      const { late, modelLimit } = state.counters;
-      const outputs = applyPrediction(state, event, message.offset, ctx);
-      if (state.counters.modelLimit > modelLimit) {
-        reject(message, "model_limit", `model ${event.modelId} is over the limit of ${config.limits.maxModels} models per partition`);
-        droppedModels.set(event.modelId, (droppedModels.get(event.modelId) ?? 0) + 1);
+      const applied = applyPrediction(state, event, message.offset, ctx);
+      if (isRejected(applied)) {
+        reject(message, applied.outcome, applied.message);
+        if (applied.outcome === "model_limit") droppedModels.set(event.modelId, (droppedModels.get(event.modelId) ?? 0) + 1);
         continue;
       }
       accepted++;
-      if (state.counters.late > late) lateByModel.set(event.modelId, (lateByModel.get(event.modelId) ?? 0) + 1);
-      for (const output of outputs) {
+      if (applied.outcome === "late") lateByModel.set(event.modelId, (lateByModel.get(event.modelId) ?? 0) + 1);
+      for (const output of applied.outputs) {
         if (output.kind === "window") windows.push(output);
         else if (output.kind === "drift") outbox.push({ id: output.event.eventId, topic: topics.drift, key: output.event.modelId, value: encodeJson(output.event) });
         else outbox.push({ id: output.request.requestId, topic: topics.retrain, key: output.request.modelId, value: encodeJson(output.request) });

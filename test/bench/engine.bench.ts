@@ -57,7 +57,7 @@ for (let round = 0; round < 2; round++) {
   const ctx = engineContextFrom(config, () => 0);
   let outputs = 0;
   const ns = time(() => {
-    for (let i = 0; i < events.length; i++) outputs += applyPrediction(state, events[i], String(i), ctx).length;
+    for (let i = 0; i < events.length; i++) outputs += applyPrediction(state, events[i], String(i), ctx).outputs.length;
   });
   report(`engine: pre-parsed events, 13 signals${round === 0 ? " (warm-up round)" : ""}`, N, ns, { windowsClosed: state.counters.windowsClosed, outputs });
 }

@@ -12,7 +12,7 @@ function setup(overrides: Record<string, unknown> = {}) {
   const outputs: EngineOutput[] = [];
   let offset = 0;
   const feed = (events: Iterable<PredictionEvent>) => {
-    for (const e of events) outputs.push(...applyPrediction(state, e, String(offset++), ctx));
+    for (const e of events) outputs.push(...applyPrediction(state, e, String(offset++), ctx).outputs);
   };
   const windows = () => outputs.filter((o): o is WindowClosed => o.kind === "window");
   return { state, ctx, outputs, feed, windows };
@@ -120,9 +120,18 @@ describe("windows", () => {
     const config = resolveConfig({ limits: { maxModels: 2 } });
     const state = createPartitionState(0);
     const ctx = engineContextFrom(config, () => 0);
-    for (const id of ["a", "b", "c", "c"]) applyPrediction(state, event(0, 0, { modelId: id }), "0", ctx);
+    const outcomes = ["a", "b", "c", "c"].map((id) => applyPrediction(state, event(0, 0, { modelId: id }), "0", ctx));
+    expect(outcomes.map((r) => r.outcome)).toEqual(["accepted", "accepted", "model_limit", "model_limit"]);
+    expect(outcomes[2]).toMatchObject({ message: "model c is over the limit of 2 models per partition", outputs: [] });
     expect([...state.models.keys()]).toEqual(["a", "b"]);
     expect(state.counters.modelLimit).toBe(2);
+  });
+
+  it("says which event was late: older than the partition's latest event time minus the allowed lateness", () => {
+    const s = setup({ window: { allowedLatenessMs: 1_000 } });
+    const results = [event(0, 10_000), event(1, 9_000), event(2, 8_999), event(3, 10_001)].map((e, i) => applyPrediction(s.state, e, String(i), s.ctx));
+    expect(results.map((r) => r.outcome)).toEqual(["accepted", "accepted", "late", "accepted"]);
+    expect(s.state.counters.late).toBe(1);
   });
 
   it("a numeric feature that receives a string counts a type mismatch and keeps its kind", () => {

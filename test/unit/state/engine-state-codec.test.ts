@@ -42,7 +42,7 @@ describe("engine state codec", () => {
   function uninterrupted() {
     const state = createPartitionState(0);
     const outputs: EngineOutput[] = [];
-    events.forEach((e, i) => outputs.push(...applyPrediction(state, e, String(i), ctx)));
+    events.forEach((e, i) => outputs.push(...applyPrediction(state, e, String(i), ctx).outputs));
     return { state, outputs };
   }
 
@@ -52,7 +52,7 @@ describe("engine state codec", () => {
     let state = createPartitionState(0);
     const outputs: EngineOutput[] = [];
     events.forEach((e, i) => {
-      outputs.push(...applyPrediction(state, e, String(i), ctx));
+      outputs.push(...applyPrediction(state, e, String(i), ctx).outputs);
       if (i % 997 === 996) {
         const s = snapshot(state);
         state = decodePartitionState(0, s.meta, s.models, config.limits);
@@ -97,7 +97,7 @@ describe("engine state codec", () => {
     let puts = 0;
     let deletes = 0;
     events.forEach((e, i) => {
-      outputs.push(...applyPrediction(state, e, String(i), ctx));
+      outputs.push(...applyPrediction(state, e, String(i), ctx).outputs);
       if (i % 997 === 996 || i === events.length - 1) {
         const written = persistByReference(state, store, stored);
         puts += written.puts;
@@ -127,7 +127,7 @@ describe("engine state codec", () => {
     const stored = new Map<string, ClosedWindow | null>(before.parts);
     const version = [...model.versions.values()][0];
     const next = events.filter((e) => e.modelId === "a").slice(0, 200).map((e, i) => ({ ...e, timestamp: version.lastEventTime + 1 + i }));
-    const closes = next.flatMap((e, i) => applyPrediction(state, e, String(100_000 + i), ctx)).filter((o) => o.kind === "window");
+    const closes = next.flatMap((e, i) => applyPrediction(state, e, String(100_000 + i), ctx).outputs).filter((o) => o.kind === "window");
     expect(closes).toHaveLength(1);
     const change = encodeColdChange(model, stored);
     expect([...change.putParts.keys()]).toEqual([`w20@100000/${version.modelVersion}`]);
