@@ -2,7 +2,9 @@
 // per-model settings resolved by deep-merging `models.<id>` over `defaults`.
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { configSchema, modelSettingsSchema, type DetectorConfig, type ModelSettings } from "./schema.ts";
+import type { ModelSettings } from "../detect/settings.ts";
+import { modelSettingsFrom } from "./model-settings.ts";
+import { configSchema, modelSettingsSchema, type DetectorConfig, type ModelSettingsConfig } from "./schema.ts";
 
 /** Invalid config: names the key and what was expected. */
 export class ConfigError extends Error {
@@ -92,7 +94,7 @@ export function resolveConfig(raw: unknown, env: Record<string, string | undefin
     throw new ConfigError(`${source}: invalid config: ${issues.join("; ")}`, { source, issues });
   }
   const config = parsed.data;
-  const perModel = new Map<string, ModelSettings>();
+  const perModel = new Map<string, ModelSettingsConfig>();
   for (const [modelId, override] of Object.entries(config.models)) {
     const rawDefaults = isPlainObject(raw) && isPlainObject((merged as Plain).defaults) ? (merged as Plain).defaults : {};
     const result = modelSettingsSchema.safeParse(deepMerge(rawDefaults, override));
@@ -108,8 +110,10 @@ export function resolveConfig(raw: unknown, env: Record<string, string | undefin
       throw new ConfigError(`${source}: invalid config: ${issue}`, { source, issues: [issue] });
     }
   }
+  const defaults = modelSettingsFrom(config.defaults);
+  const settings = new Map([...perModel].map(([modelId, c]) => [modelId, modelSettingsFrom(c)]));
   return {
     ...config,
-    settingsFor: (modelId: string) => perModel.get(modelId) ?? config.defaults,
+    settingsFor: (modelId: string) => settings.get(modelId) ?? defaults,
   };
 }

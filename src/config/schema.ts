@@ -61,7 +61,8 @@ export const modelSettingsSchema = z
   })
   .strict();
 
-export type ModelSettings = z.infer<typeof modelSettingsSchema>;
+/** One model's section as the file gives it; the engine gets it as detect/settings.ts' ModelSettings. */
+export type ModelSettingsConfig = z.infer<typeof modelSettingsSchema>;
 
 export const configSchema = z
   .object({

@@ -6,7 +6,7 @@
 // Determinism: every decision depends only on the sequence of events (event time, not wall-clock), so the
 // same input gives the same windows, statuses and output ids however it is batched, crashed or replayed.
 import type { DriftEvent, PredictionEvent, RetrainRequest, Status } from "../events/types.ts";
-import type { ModelSettings } from "../config/schema.ts";
+import type { ModelSettings } from "./settings.ts";
 import { baselineFromWindows, type Baseline } from "../baseline/baseline.ts";
 import { createRollingBaseline, pushRollingWindow, rollingBaselineOf, type RollingBaseline } from "../baseline/rolling.ts";
 import {

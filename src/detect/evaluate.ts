@@ -4,7 +4,7 @@
 // the warning floor for "warning", the critical floor for "critical". PSI and the other statistics are
 // reported but do not gate.
 import type { SignalKind, SignalResult, Status } from "../events/types.ts";
-import type { ModelSettings } from "../config/schema.ts";
+import type { ModelSettings } from "./settings.ts";
 import type { Baseline } from "../baseline/baseline.ts";
 import type { SignalSketches } from "../windows/signals.ts";
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";

@@ -2,7 +2,7 @@
 // `retrain.consecutiveWindows` windows on a configured signal, at most one per model per `cooldownMs`
 // of event time. The service adds a Redis lock on top so the cooldown also holds across replicas.
 import type { RetrainRequest, Status } from "../events/types.ts";
-import type { ModelSettings } from "../config/schema.ts";
+import type { ModelSettings } from "./settings.ts";
 import type { ClosedWindow } from "../windows/window.ts";
 import type { SignalEvaluation } from "./evaluate.ts";
 import { deterministicId } from "./ids.ts";

@@ -1,0 +1,25 @@
+// Maps one model's validated config section onto the engine's own settings type (detect/settings.ts).
+import type { ModelSettings } from "../detect/settings.ts";
+import type { ModelSettingsConfig } from "./schema.ts";
+
+export function modelSettingsFrom(c: ModelSettingsConfig): ModelSettings {
+  return {
+    window: {
+      maxEvents: c.window.maxEvents,
+      maxDurationMs: c.window.maxDurationMs,
+      minEvents: c.window.minEvents,
+      allowedLatenessMs: c.window.allowedLatenessMs,
+    },
+    baseline: { warmupWindows: c.baseline.warmupWindows, rollingWindows: c.baseline.rollingWindows },
+    detection: {
+      falseAlarmRate: c.detection.falseAlarmRate,
+      consecutiveWindows: c.detection.consecutiveWindows,
+      correction: c.detection.correction,
+      minSignalCount: c.detection.minSignalCount,
+      numericFloors: { ...c.detection.numericFloors },
+      categoricalFloors: { ...c.detection.categoricalFloors },
+      missingShareFloors: { ...c.detection.missingShareFloors },
+    },
+    retrain: { consecutiveWindows: c.retrain.consecutiveWindows, cooldownMs: c.retrain.cooldownMs, signals: [...c.retrain.signals] },
+  };
+}

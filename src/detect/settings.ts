@@ -1,0 +1,49 @@
+// What the engine needs to know about one model, defined by the core rather than by the config parser:
+// src/config/ maps the validated config file onto this (see config/model-settings.ts), so the engine's
+// types do not change when the file format does.
+import type { WindowSettings } from "../windows/window.ts";
+
+export interface EffectFloors {
+  warning: number;
+  critical: number;
+}
+
+export interface ModelWindowSettings extends WindowSettings {
+  /** events older than the partition's max event time minus this are "late" */
+  allowedLatenessMs: number;
+}
+
+export interface BaselineSettings {
+  /** closed windows that make up the captured reference */
+  warmupWindows: number;
+  /** closed windows merged into the rolling baseline */
+  rollingWindows: number;
+}
+
+export interface DetectionSettings {
+  falseAlarmRate: number;
+  consecutiveWindows: number;
+  correction: "bonferroni" | "benjamini-hochberg";
+  /** a signal needs this many non-missing values on both sides to be tested */
+  minSignalCount: number;
+  /** Wasserstein-1 / σ_ref for numbers */
+  numericFloors: EffectFloors;
+  /** L∞ of class shares for categories */
+  categoricalFloors: EffectFloors;
+  /** absolute change of a feature's missing share */
+  missingShareFloors: EffectFloors;
+}
+
+export interface RetrainSettings {
+  consecutiveWindows: number;
+  cooldownMs: number;
+  /** signals whose critical drift may trigger a retrain; empty = any signal */
+  signals: readonly string[];
+}
+
+export interface ModelSettings {
+  window: ModelWindowSettings;
+  baseline: BaselineSettings;
+  detection: DetectionSettings;
+  retrain: RetrainSettings;
+}
