@@ -7,7 +7,6 @@ import type { ResolvedConfig } from "../config/load.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
 import type { OutboxEntry, PartitionRef, StateStore } from "../state/port.ts";
-import { isDeadLetterEntry } from "./dead-letter.ts";
 import type { OutputEncoder } from "./producer.ts";
 
 export interface OutboxRelayDeps {
@@ -24,33 +23,16 @@ export interface RelayResult {
   suppressed: number;
 }
 
-interface OutputSummary {
-  modelId?: string;
-  modelVersion?: string;
-  status?: string;
-  reason?: string;
-}
-
-function summary(entry: OutboxEntry): OutputSummary {
-  try {
-    return JSON.parse(Buffer.from(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength).toString("utf8")) as OutputSummary;
-  } catch {
-    return {};
-  }
-}
-
 /** Publishes every pending entry of the partition, oldest first, in pages. */
 export async function drainOutbox(ref: PartitionRef, deps: OutboxRelayDeps, pageSize = 500): Promise<RelayResult> {
   const result: RelayResult = { published: 0, suppressed: 0 };
-  const topics = deps.config.kafka.topics;
   for (;;) {
     const entries = await deps.store.pendingOutbox(ref, pageSize);
     if (entries.length === 0) break;
     const toSend: OutboxEntry[] = [];
     for (const entry of entries) {
-      if (!isDeadLetterEntry(entry) && entry.topic === topics.retrain) {
-        const out = summary(entry);
-        const modelId = out.modelId ?? entry.key;
+      if (entry.kind === "retrain") {
+        const modelId = entry.headers["model-id"] ?? "";
         const cooldownMs = deps.config.settingsFor(modelId).retrain.cooldownMs;
         const lock = await deps.store.acquireRetrainLock(modelId, entry.id, cooldownMs);
         if (!lock.acquired) {
@@ -75,12 +57,10 @@ export async function drainOutbox(ref: PartitionRef, deps: OutboxRelayDeps, page
       ref,
       entries.map((e) => e.id),
     );
-    for (const entry of toSend) {
-      if (isDeadLetterEntry(entry)) continue;
-      const out = summary(entry);
-      const model = out.modelId ?? entry.key;
-      if (entry.topic === topics.retrain) deps.metrics.onRetrainRequestEmitted(model, out.modelVersion ?? "", out.reason ?? "");
-      else if (entry.topic === topics.drift) deps.metrics.onDriftEventEmitted(model, out.modelVersion ?? "", out.status ?? "");
+    for (const { kind, headers } of toSend) {
+      const model = headers["model-id"] ?? "";
+      if (kind === "retrain") deps.metrics.onRetrainRequestEmitted(model, headers["model-version"] ?? "", headers.reason ?? "");
+      else if (kind === "drift") deps.metrics.onDriftEventEmitted(model, headers["model-version"] ?? "", headers.status ?? "");
     }
     result.published += toSend.length;
     if (entries.length < pageSize) break;

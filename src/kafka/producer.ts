@@ -10,7 +10,6 @@ import { encodeDriftEventAvro, encodeRetrainRequestAvro } from "../events/codec.
 import { readAvroSchemaText } from "../events/schema-files.ts";
 import type { DriftEvent, RetrainRequest } from "../events/types.ts";
 import type { OutboxEntry } from "../state/port.ts";
-import { deadLetterMessage, isDeadLetterEntry } from "./dead-letter.ts";
 
 export function createOutputProducer(kafka: Kafka): Producer {
   // murmur2 partitioning like the Java client, so outputs keyed by modelId land where other clients expect
@@ -60,23 +59,26 @@ export async function registerOutputSchemas(config: ResolvedConfig): Promise<Avr
   };
 }
 
-export function createOutputEncoder(config: ResolvedConfig, avroIds?: AvroSchemaIds): OutputEncoder {
-  const topics = config.kafka.topics;
+export function createOutputEncoder(avroIds?: AvroSchemaIds): OutputEncoder {
   return {
     encode(entry) {
-      if (isDeadLetterEntry(entry)) return deadLetterMessage(entry);
-      const json = Buffer.from(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength);
-      const idHeader = entry.topic === topics.retrain ? "request-id" : "event-id";
-      const headers: Record<string, string> = { [idHeader]: entry.id };
-      if (avroIds === undefined) return { key: entry.key, value: json, headers: { ...headers, "content-type": "application/json" } };
+      const key = entry.key === null ? null : bufferOf(entry.key);
+      const value = bufferOf(entry.value);
+      const headers = { ...entry.headers };
+      if (entry.kind === "dead-letter") return { key, value, headers };
+      if (avroIds === undefined) return { key, value, headers: { ...headers, "content-type": "application/json" } };
       try {
-        const parsed = JSON.parse(json.toString("utf8")) as unknown;
-        const bytes =
-          entry.topic === topics.retrain ? encodeRetrainRequestAvro(parsed as RetrainRequest, avroIds.retrain) : encodeDriftEventAvro(parsed as DriftEvent, avroIds.drift);
-        return { key: entry.key, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), headers };
+        const parsed = JSON.parse(value.toString("utf8")) as unknown;
+        const bytes = entry.kind === "retrain" ? encodeRetrainRequestAvro(parsed as RetrainRequest, avroIds.retrain) : encodeDriftEventAvro(parsed as DriftEvent, avroIds.drift);
+        return { key, value: bufferOf(bytes), headers };
       } catch (cause) {
         throw new OutputEncodeError(`cannot encode outbox entry ${entry.id} for ${entry.topic} as Avro`, { id: entry.id, topic: entry.topic }, { cause });
       }
     },
   };
+}
+
+/** A Buffer over the same memory (kafkajs needs Buffers). */
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -29,11 +29,12 @@ import { Kafka, logLevel, type Batch, type Consumer, type KafkaMessage, type Pro
 import type { ResolvedConfig } from "../config/load.ts";
 import { engineContextFrom } from "../detect/context.ts";
 import { applyPrediction, isRejected, type EngineContext, type WindowClosed } from "../detect/engine.ts";
-import { decodePredictionMessage, encodeJson } from "../events/codec.ts";
+import { decodePredictionMessage } from "../events/codec.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { PredictionEvent } from "../events/types.ts";
 import { applyGroupJoin, chunksOf, createMembership, createServiceConsumer } from "../kafka/consumer.ts";
 import { deadLetterEntry } from "../kafka/dead-letter.ts";
+import { driftOutboxEntry, retrainOutboxEntry } from "../kafka/output-entries.ts";
 import { drainOutbox, type OutboxRelayDeps } from "../kafka/outbox-relay.ts";
 import { createOutputEncoder, createOutputProducer, registerOutputSchemas } from "../kafka/producer.ts";
 import { SchemaCache } from "../kafka/schema-cache.ts";
@@ -125,7 +126,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   const avroIds = config.kafka.outputFormat === "avro" ? await registerOutputSchemas(config) : undefined;
   const producer: Producer = createOutputProducer(kafka);
   await producer.connect();
-  const relay: OutboxRelayDeps = { store, producer, encoder: createOutputEncoder(config, avroIds), config, metrics, log };
+  const relay: OutboxRelayDeps = { store, producer, encoder: createOutputEncoder(avroIds), config, metrics, log };
   const consumer: Consumer = createServiceConsumer(kafka, config);
 
   let markReady: () => void = () => {};
@@ -302,8 +303,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       if (applied.outcome === "late") lateByModel.set(event.modelId, (lateByModel.get(event.modelId) ?? 0) + 1);
       for (const output of applied.outputs) {
         if (output.kind === "window") windows.push(output);
-        else if (output.kind === "drift") outbox.push({ id: output.event.eventId, topic: topics.drift, key: output.event.modelId, value: encodeJson(output.event) });
-        else outbox.push({ id: output.request.requestId, topic: topics.retrain, key: output.request.modelId, value: encodeJson(output.request) });
+        else if (output.kind === "drift") outbox.push(driftOutboxEntry(topics.drift, output.event));
+        else outbox.push(retrainOutboxEntry(topics.retrain, output.request));
       }
     }
     if (lastOffset === null) return null; // everything was applied before

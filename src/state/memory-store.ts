@@ -171,5 +171,5 @@ export class InMemoryStateStore implements StateStore {
 }
 
 function copyEntry(entry: OutboxEntry): OutboxEntry {
-  return { id: entry.id, topic: entry.topic, key: entry.key, value: copy(entry.value) };
+  return { id: entry.id, kind: entry.kind, topic: entry.topic, key: entry.key === null ? null : copy(entry.key), value: copy(entry.value), headers: { ...entry.headers } };
 }

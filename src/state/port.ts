@@ -41,13 +41,21 @@ export interface StoredPartition {
   models: Map<string, StoredModel>;
 }
 
+/** What an outbox entry is, so the relay never infers it from the id, the topic or the payload. */
+export type OutboxKind = "drift" | "retrain" | "dead-letter";
+
+/** A Kafka message to publish, written atomically with the state that produced it. */
 export interface OutboxEntry {
-  /** deterministic id (DriftEvent.eventId / RetrainRequest.requestId) — also the Kafka message key header */
+  /** deterministic id (DriftEvent.eventId / RetrainRequest.requestId / `dlq:<topic>:<partition>:<offset>`) */
   id: string;
+  kind: OutboxKind;
   topic: string;
-  key: string;
-  /** JSON bytes of the output event */
+  /** message key (modelId for outputs, the original key for a dead letter); null = no key */
+  key: Uint8Array | null;
+  /** JSON bytes of the output event, or the (possibly truncated) original bytes of a dead letter */
   value: Uint8Array;
+  /** Kafka headers as published: ids, model and status/reason of outputs, reason and source of dead letters */
+  headers: Readonly<Record<string, string>>;
 }
 
 export interface PartitionWrite {

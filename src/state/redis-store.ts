@@ -14,6 +14,7 @@
 
 import { Redis, type Cluster, type RedisOptions } from "ioredis";
 import { StateStoreCorruptError, StateStoreUnavailableError, type StateStoreErrorContext } from "./errors.ts";
+import { frameOutboxEntry, unframeOutboxEntry } from "./outbox-frame.ts";
 import { modelPartField, parseModelPartField, partitionKeys, referenceBaselineKey, retrainLockKey, validateKeyPrefix } from "./keys.ts";
 import {
   StaleStateError,
@@ -276,37 +277,4 @@ function bufferView(bytes: Uint8Array): Buffer {
 /** A plain Uint8Array copy, so callers never hold ioredis' (possibly pooled) reply memory. */
 function bytesOf(bytes: Buffer | undefined): Uint8Array {
   return bytes === undefined ? new Uint8Array(0) : new Uint8Array(bytes);
-}
-
-// Outbox entry frame: version byte 1, u32 topic length, topic, u32 key length, key, value (the rest).
-const OUTBOX_FRAME_VERSION = 1;
-
-function frameOutboxEntry(entry: OutboxEntry): Buffer {
-  const topic = Buffer.from(entry.topic, "utf8");
-  const key = Buffer.from(entry.key, "utf8");
-  const header = Buffer.alloc(1 + 4 + topic.length + 4 + key.length);
-  let at = header.writeUInt8(OUTBOX_FRAME_VERSION, 0);
-  at = header.writeUInt32BE(topic.length, at);
-  at += topic.copy(header, at);
-  at = header.writeUInt32BE(key.length, at);
-  key.copy(header, at);
-  return Buffer.concat([header, bufferView(entry.value)]);
-}
-
-function unframeOutboxEntry(id: string, frame: Buffer, ctx: StateStoreErrorContext): OutboxEntry {
-  const corrupt = (why: string) => new StateStoreCorruptError(`outbox entry ${id}: ${why}`, ctx);
-  if (frame.length < 9) throw corrupt(`frame of ${frame.length} bytes is too short`);
-  if (frame.readUInt8(0) !== OUTBOX_FRAME_VERSION) throw corrupt(`unknown frame version ${frame.readUInt8(0)}`);
-  const topicLength = frame.readUInt32BE(1);
-  const keyAt = 5 + topicLength;
-  if (keyAt + 4 > frame.length) throw corrupt("topic length runs past the frame");
-  const keyLength = frame.readUInt32BE(keyAt);
-  const valueAt = keyAt + 4 + keyLength;
-  if (valueAt > frame.length) throw corrupt("key length runs past the frame");
-  return {
-    id,
-    topic: frame.toString("utf8", 5, keyAt),
-    key: frame.toString("utf8", keyAt + 4, valueAt),
-    value: new Uint8Array(frame.subarray(valueAt)),
-  };
 }

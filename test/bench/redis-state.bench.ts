@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       offset: String(i * 1000),
       meta,
       models,
-      outbox: [{ id: `ev-${i}`, topic: "drift-events", key: "fraud", value: Buffer.from(`{"i":${i}}`) }],
+      outbox: [{ id: `ev-${i}`, kind: "drift", topic: "drift-events", key: Buffer.from("fraud"), value: Buffer.from(`{"i":${i}}`), headers: { "event-id": `ev-${i}` } }],
     };
     await store.commitPartition(p, w);
     offset = w.offset;

@@ -93,7 +93,7 @@ function fullWrite(expectedOffset: string | null, offset: string): PartitionWrit
       ["fraud", { hot: bytes(`fh@${offset}`), cold: bytes(`fc@${offset}`) }],
       ["churn", { hot: bytes(`ch@${offset}`), cold: bytes(`cc@${offset}`) }],
     ]),
-    outbox: [{ id: `ev-${offset}`, topic: "drift-events", key: "fraud", value: bytes(`{"o":${offset}}`) }],
+    outbox: [{ id: `ev-${offset}`, kind: "drift", topic: "drift-events", key: bytes("fraud"), value: bytes(`{"o":${offset}}`), headers: {} }],
   };
 }
 

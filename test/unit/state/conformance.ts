@@ -40,7 +40,8 @@ const allByteValues = (): Uint8Array => Uint8Array.from({ length: 256 }, (_, i) 
 const P0: PartitionRef = { group: "drift", topic: "predictions", partition: 0 };
 
 function entry(id: string, value = `{"id":"${id}"}`, topic = "drift-events"): OutboxEntry {
-  return { id, topic, key: `model-${id}`, value: text(value) };
+  const kind = topic === "retrain-requests" ? "retrain" : "drift";
+  return { id, kind, topic, key: text(`model-${id}`), value: text(value), headers: { [kind === "retrain" ? "request-id" : "event-id"]: id, "model-id": `model-${id}` } };
 }
 
 function write(expectedOffset: string | null, offset: string, extra: Partial<PartitionWrite> = {}): PartitionWrite {
@@ -52,8 +53,8 @@ function modelsOf(entries: Record<string, Partial<StoredModel>>): Map<string, Pa
 }
 
 /** Plain, comparable view of entries (Uint8Array vs Buffer subclasses compare unequal in toEqual). */
-function plainEntries(entries: OutboxEntry[]): Array<{ id: string; topic: string; key: string; value: number[] }> {
-  return entries.map((e) => ({ id: e.id, topic: e.topic, key: e.key, value: [...e.value] }));
+function plainEntries(entries: OutboxEntry[]) {
+  return entries.map((e) => ({ ...e, key: e.key === null ? null : [...e.key], value: [...e.value] }));
 }
 
 function expectBytes(actual: Uint8Array | null | undefined, expected: Uint8Array): void {
@@ -366,12 +367,18 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
         // a view into a larger buffer: only the viewed bytes may be stored
         const backing = seededBytes(9, 64);
         const view = backing.subarray(10, 42);
+        // every byte value in key and value, a null key, empty everything, a header with non-ASCII text
+        const binaryEntries: OutboxEntry[] = [
+          { id: "bin", kind: "dead-letter", topic: "t", key: all, value: all, headers: { reason: "invalid_json", error: "bad \u00e9 \u{1F600}" } },
+          { id: "empty", kind: "drift", topic: "", key: empty, value: empty, headers: {} },
+          { id: "no-key", kind: "retrain", topic: "r", key: null, value: view, headers: { "request-id": "no-key" } },
+        ];
         await store.commitPartition(P0, {
           expectedOffset: null,
           offset: "1",
           meta: all,
           models: modelsOf({ big: { hot: mib, cold: mib2 }, empty: { hot: empty, cold: empty }, all: { hot: all, cold: view } }),
-          outbox: [{ id: "bin", topic: "t", key: "k", value: all }, { id: "empty", topic: "", key: "", value: empty }],
+          outbox: binaryEntries,
         });
         const loaded = await store.loadPartition(P0);
         expectBytes(loaded.meta, all);
@@ -382,7 +389,7 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
         expectBytes(loaded.models.get("all")!.hot, all);
         expectBytes(loaded.models.get("all")!.cold, view);
         const pending = await store.pendingOutbox(P0, 10);
-        expect(plainEntries(pending)).toEqual(plainEntries([{ id: "bin", topic: "t", key: "k", value: all }, { id: "empty", topic: "", key: "", value: empty }]));
+        expect(plainEntries(pending)).toEqual(plainEntries(binaryEntries));
         await store.putReferenceBaseline("big", "v1", mib);
         await store.putReferenceBaseline("empty", "v1", empty);
         expectBytes(await store.getReferenceBaseline("big", "v1"), mib);
