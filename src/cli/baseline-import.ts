@@ -7,6 +7,7 @@ import type { ResolvedConfig } from "../config/load.ts";
 import { ReferenceBaselineBuilder } from "../baseline/import.ts";
 import { encodeBaseline } from "../state/engine-state-codec.ts";
 import type { StateStore } from "../state/port.ts";
+import type { Progress } from "./progress.ts";
 import { readEventLines, tallyRejection, type RejectionTally } from "./event-lines.ts";
 
 export interface BaselineImportOptions {
@@ -17,6 +18,8 @@ export interface BaselineImportOptions {
   modelId?: string;
   modelVersion?: string;
   stdin: Readable;
+  /** told of every line read (src/cli/progress.ts) */
+  progress?: Progress;
 }
 
 export interface BaselineImportSummary {
@@ -29,8 +32,9 @@ export interface BaselineImportSummary {
 export async function importBaselines(opts: BaselineImportOptions): Promise<BaselineImportSummary> {
   const builder = new ReferenceBaselineBuilder(opts.config.limits);
   const summary: BaselineImportSummary = { linesRead: 0, used: 0, rejected: {}, baselines: [] };
-  for await (const { line, result } of readEventLines(opts.input, opts.stdin, opts.config.limits.maxMessageBytes)) {
+  for await (const { line, bytes, result } of readEventLines(opts.input, opts.stdin, opts.config.limits.maxMessageBytes)) {
     summary.linesRead = line + 1;
+    opts.progress?.update(summary.linesRead, bytes);
     if (!result.ok) {
       tallyRejection(summary.rejected, result.reason, line);
       continue;

@@ -16,27 +16,7 @@ import { ensureTopics } from "../kafka/topic-admin.ts";
 import { DEMO_START_TIME, demoEvent, validateDrifts, type DemoDrift, type DemoStreamOptions } from "../demo/generator.ts";
 import { DEMO_MODELS } from "../demo/models.ts";
 import { loadConfig } from "./config-file.ts";
-import { parseArgs, stringOption, UsageError, type ParsedArgs } from "./args.ts";
-
-export const DEMO_USAGE = `usage: drift-detector demo <generate|produce|watch> [options]
-
-  generate [--out <file|->] [--events N] [--drift-at M|none] [--drift-until U] [--seed S] [--rate R] [drift options]
-      writes the demo stream as PredictionEvent JSON lines: 3 models interleaved, N events per model
-      (default 12000), event time from 2026-01-01T00:00:00Z at R events/s (default 30); drift from
-      per-model event M (default 8000) until U (default: the end)
-  produce  [--config <file>] [--rate R] [--events N] [--drift-after-windows W | --drift-at M|none]
-           [--drift-windows D] [--seed S] [--avro-models a,b] [drift options]
-      publishes to the predictions topic at R events/s in total (default 2000), event time = now;
-      fraud-scorer as Confluent-framed Avro (schema registered under <topic>-value), others as JSON;
-      drift starts after W windows of fraud-scorer (default 10, window = its window.maxEvents) or at
-      per-model event M, and lasts D windows (default: stays); runs until stopped, or until N events
-      per model
-  watch    [--config <file>] [--from-beginning]
-      prints each drift event and retrain request as one line
-
-  drift options: --drift-model fraud-scorer --drift-feature amount --drift-sigma 0.5
-                 --class-shift <model>:<class>:<share>   (also starts at the drift index)
-  KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DRIFT_DETECTOR__… apply as for \`run\`.`;
+import { stringOption, UsageError, type ParsedArgs } from "./args.ts";
 
 function intOption(args: ParsedArgs, name: string, fallback: number, min = 0): number {
   const raw = stringOption(args, name);
@@ -97,7 +77,7 @@ async function write(out: Writable, chunk: string): Promise<void> {
 
 // ---- generate ----------------------------------------------------------------------------------------
 
-async function generate(args: ParsedArgs, stdout: Writable): Promise<number> {
+export async function demoGenerate(args: ParsedArgs, stdout: Writable): Promise<number> {
   const perModel = intOption(args, "events", 12_000, 1);
   const driftAt = driftAtOption(args);
   const options: DemoStreamOptions = {
@@ -168,7 +148,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // ---- produce -----------------------------------------------------------------------------------------
 
-async function produce(args: ParsedArgs): Promise<number> {
+export async function demoProduce(args: ParsedArgs): Promise<number> {
   const config = loadConfig(stringOption(args, "config"));
   const rate = numberOption(args, "rate", 2000, true);
   const perModelLimit = args.options.has("events") ? intOption(args, "events", 0, 1) : Number.POSITIVE_INFINITY;
@@ -306,7 +286,7 @@ export function formatRetrainLine(r: RetrainRequest): string {
   );
 }
 
-async function watch(args: ParsedArgs, stdout: Writable): Promise<number> {
+export async function demoWatch(args: ParsedArgs, stdout: Writable): Promise<number> {
   const config = loadConfig(stringOption(args, "config"));
   const { drift, retrain } = config.kafka.topics;
   const registry = config.schemaRegistry.url === undefined ? undefined : registryFor(config.schemaRegistry.url);
@@ -348,23 +328,4 @@ async function watch(args: ParsedArgs, stdout: Writable): Promise<number> {
   process.stderr.write(`demo watch: ${signal}, stopping\n`);
   await consumer.disconnect();
   return 0;
-}
-
-export async function runDemo(argv: readonly string[], stdout: Writable = process.stdout): Promise<number> {
-  const [mode, ...rest] = argv;
-  switch (mode) {
-    case "generate":
-      return generate(parseArgs(rest), stdout);
-    case "produce":
-      return produce(parseArgs(rest));
-    case "watch":
-      return watch(parseArgs(rest, ["from-beginning"]), stdout);
-    case undefined:
-    case "help":
-    case "--help":
-      stdout.write(DEMO_USAGE + "\n");
-      return mode === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown demo mode "${mode}"\n\n${DEMO_USAGE}`);
-  }
 }

@@ -29,6 +29,8 @@ function openInput(input: string, stdin: Readable): Promise<Readable> {
 export interface EventLine {
   /** 0-based line number */
   line: number;
+  /** input bytes read up to and including this line */
+  bytes: number;
   result: DecodeResult<PredictionEvent>;
 }
 
@@ -38,11 +40,17 @@ export async function* readEventLines(input: string, stdin: Readable, maxMessage
   const encoder = new TextEncoder();
   const decodeContext = { schemaForId: () => undefined, maxMessageBytes };
   let line = -1;
+  let bytes = 0;
   try {
     for await (const text of lines) {
       line++;
-      if (text.trim() === "") continue;
-      yield { line, result: decodePredictionMessage(encoder.encode(text), decodeContext) };
+      if (text.trim() === "") {
+        bytes += text.length + 1;
+        continue;
+      }
+      const encoded = encoder.encode(text);
+      bytes += encoded.length + 1;
+      yield { line, bytes, result: decodePredictionMessage(encoded, decodeContext) };
     }
   } catch (err) {
     if (err instanceof InputFileError) throw err;

@@ -8,6 +8,7 @@ import type { Baseline } from "../baseline/baseline.ts";
 import { ReferenceBaselineBuilder } from "../baseline/import.ts";
 import { applyPrediction, createPartitionState, flushOpenWindows, type EngineOutput } from "../detect/engine.ts";
 import { engineContextFrom } from "../detect/context.ts";
+import type { Progress } from "./progress.ts";
 import { InputFileError, readEventLines, tallyRejection, type RejectionTally } from "./event-lines.ts";
 
 export interface ReplaySummary {
@@ -29,6 +30,8 @@ export interface ReplayOptions {
   /** imported reference baselines (model\u0000version → baseline); other versions warm up as usual */
   references?: ReadonlyMap<string, Baseline>;
   stdin: Readable;
+  /** told of every line read (src/cli/progress.ts) */
+  progress?: Progress;
   stdout: Writable;
 }
 
@@ -66,8 +69,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     if (!opts.stdout.write(chunk)) await new Promise((r) => opts.stdout.once("drain", r));
   };
 
-  for await (const { line, result } of readEventLines(opts.input, opts.stdin, opts.config.limits.maxMessageBytes)) {
+  for await (const { line, bytes, result } of readEventLines(opts.input, opts.stdin, opts.config.limits.maxMessageBytes)) {
     summary.linesRead = line + 1;
+    opts.progress?.update(summary.linesRead, bytes);
     if (!result.ok) {
       if (opts.strict) throw new InputFileError(`line ${line + 1}: ${result.reason}: ${result.message}`, { input: opts.input, line: line + 1, reason: result.reason });
       tallyRejection(summary.rejected, result.reason, line);

@@ -1,0 +1,190 @@
+// The CLI's command table: one entry per command, with its options (which give parsing, `--help` and
+// the usage text, src/cli/args.ts) and a handler that loads its implementation only when it runs.
+// Adding a command = adding an entry here.
+import type { CommandSpec, OptionSpec } from "./args.ts";
+import { stringOption, UsageError } from "./args.ts";
+import { loadConfig } from "./config-file.ts";
+import { createProgress } from "./progress.ts";
+
+const config: OptionSpec = { type: "string", value: "<file>", description: "config file (YAML or JSON); environment overrides apply" };
+const input: OptionSpec = { type: "string", value: "<file|->", description: "PredictionEvent JSON lines; - reads stdin", required: true };
+
+const driftOptions: Record<string, OptionSpec> = {
+  "drift-model": { type: "string", value: "<model>", description: "model whose feature shifts (default fraud-scorer)" },
+  "drift-feature": { type: "string", value: "<feature>", description: "feature that shifts (default amount)" },
+  "drift-sigma": { type: "string", value: "<sigma>", description: "shift in log-space standard deviations (default 0.5; 0 = none)" },
+  "class-shift": { type: "string", value: "<model>:<class>:<share>", description: "also raise a class's share, from the drift index" },
+};
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "run",
+    summary: "consume predictions from Kafka (the service)",
+    options: { config },
+    async run(args) {
+      const { runService } = await import("./run.ts");
+      return runService(loadConfig(stringOption(args, "config")));
+    },
+  },
+  {
+    name: "replay",
+    summary: "run the engine over PredictionEvent JSON lines; drift events and retrain requests go to stdout",
+    details: "The summary goes to stderr; on a terminal, stderr also shows progress.",
+    options: {
+      input,
+      config,
+      strict: { type: "boolean", description: "stop at the first line that is not a valid event (exit 2)" },
+      reference: { type: "string", value: "<file>", description: "events to build imported reference baselines from" },
+    },
+    async run(args, io) {
+      const { formatReplaySummary, referencesFromFile, runReplay } = await import("./replay.ts");
+      const cfg = loadConfig(stringOption(args, "config"));
+      const referenceFile = stringOption(args, "reference");
+      const references = referenceFile === undefined ? undefined : await referencesFromFile(referenceFile, cfg, io.stdin);
+      const source = stringOption(args, "input") ?? "-";
+      const progress = createProgress(io.stderr, "replay", source);
+      const summary = await runReplay({ input: source, config: cfg, strict: args.options.has("strict"), references, stdin: io.stdin, stdout: io.stdout, progress });
+      progress.done();
+      io.stderr.write(formatReplaySummary(summary) + "\n");
+      return 0;
+    },
+  },
+  {
+    name: "baseline import",
+    summary: "build reference baselines from events (training or validation data) and store them in Redis",
+    details: "One baseline per model version in the input. Exit 1 when no baseline was stored.",
+    options: {
+      input,
+      model: { type: "string", value: "<id>", description: "use only this model's events" },
+      version: { type: "string", value: "<v>", description: "use only this model version's events" },
+      config,
+    },
+    async run(args, io) {
+      const cfg = loadConfig(stringOption(args, "config"));
+      const { RedisStateStore } = await import("../state/redis-store.ts");
+      const { formatBaselineImportSummary, importBaselines } = await import("./baseline-import.ts");
+      const source = stringOption(args, "input") ?? "-";
+      const store = new RedisStateStore(cfg.redis.url, { keyPrefix: cfg.redis.keyPrefix });
+      const progress = createProgress(io.stderr, "baseline import", source);
+      try {
+        const summary = await importBaselines({
+          input: source,
+          config: cfg,
+          store,
+          modelId: stringOption(args, "model"),
+          modelVersion: stringOption(args, "version"),
+          stdin: io.stdin,
+          progress,
+        });
+        progress.done();
+        io.stderr.write(formatBaselineImportSummary(summary) + "\n");
+        return summary.baselines.length > 0 ? 0 : 1;
+      } finally {
+        await store.close();
+      }
+    },
+  },
+  {
+    name: "demo generate",
+    summary: "write the seeded demo stream as PredictionEvent JSON lines",
+    details:
+      "3 models interleaved, N events per model; event time from 2026-01-01T00:00:00Z at R events/s;\n" +
+      "drift from per-model event M until U.",
+    options: {
+      out: { type: "string", value: "<file|->", description: "where to write (default - = stdout)" },
+      events: { type: "string", value: "<N>", description: "events per model (default 12000)" },
+      "drift-at": { type: "string", value: "<M|none>", description: "per-model event where drift starts (default 8000)" },
+      "drift-until": { type: "string", value: "<U>", description: "per-model event where drift ends (default: the end)" },
+      seed: { type: "string", value: "<S>", description: "random seed (default 7)" },
+      rate: { type: "string", value: "<R>", description: "event-time rate, events/s (default 30)" },
+      ...driftOptions,
+    },
+    async run(args, io) {
+      const { demoGenerate } = await import("./demo.ts");
+      return demoGenerate(args, io.stdout);
+    },
+  },
+  {
+    name: "demo produce",
+    summary: "publish the demo stream to the predictions topic at a steady rate and inject drift",
+    details:
+      "fraud-scorer as Confluent-framed Avro (schema registered under <topic>-value), others as JSON; event\n" +
+      "time = now. Drift starts after W windows of the drift model (or at per-model event M) and lasts D\n" +
+      "windows (default: stays). Runs until stopped, or until N events per model.",
+    options: {
+      config,
+      rate: { type: "string", value: "<R>", description: "events/s in total (default 2000)" },
+      events: { type: "string", value: "<N>", description: "stop after N events per model" },
+      "drift-after-windows": { type: "string", value: "<W>", description: "windows before the drift starts (default 10)" },
+      "drift-at": { type: "string", value: "<M|none>", description: "per-model event where drift starts (instead of W)" },
+      "drift-windows": { type: "string", value: "<D>", description: "windows the drift lasts (default: stays)" },
+      seed: { type: "string", value: "<S>", description: "random seed (default: from the clock)" },
+      "avro-models": { type: "string", value: "<a,b>", description: 'models published as Avro (default fraud-scorer; "" = none)' },
+      ...driftOptions,
+    },
+    async run(args) {
+      const { demoProduce } = await import("./demo.ts");
+      return demoProduce(args);
+    },
+  },
+  {
+    name: "demo watch",
+    summary: "print each drift event and retrain request as one line",
+    options: { config, "from-beginning": { type: "boolean", description: "start at the beginning of the output topics" } },
+    async run(args, io) {
+      const { demoWatch } = await import("./demo.ts");
+      return demoWatch(args, io.stdout);
+    },
+  },
+];
+
+/** The command an argv starts with (the longest matching name), and the rest of the argv. */
+export function findCommand(argv: readonly string[]): { command: CommandSpec; rest: string[] } | undefined {
+  let best: CommandSpec | undefined;
+  for (const c of COMMANDS) {
+    const words = c.name.split(" ");
+    if (words.every((w, i) => argv[i] === w) && (best === undefined || words.length > best.name.split(" ").length)) best = c;
+  }
+  return best && { command: best, rest: argv.slice(best.name.split(" ").length) };
+}
+
+/** The commands under a group word ("baseline" → baseline import, …). */
+export function commandsInGroup(group: string): CommandSpec[] {
+  return COMMANDS.filter((c) => c.name.startsWith(group + " "));
+}
+
+export function groupUsage(group: string): string {
+  const cmds = commandsInGroup(group);
+  const width = Math.max(...cmds.map((c) => c.name.length));
+  return [
+    `usage: drift-detector ${group} <${cmds.map((c) => c.name.slice(group.length + 1)).join("|")}> [options]`,
+    "",
+    ...cmds.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    `drift-detector ${group} <command> --help shows a command's options.`,
+  ].join("\n");
+}
+
+export function topUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    "usage: drift-detector <command> [options]",
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    `  ${"help [command]".padEnd(width)}  this text, or a command's usage`,
+    "",
+    "drift-detector <command> --help shows a command's options.",
+    "environment: KAFKA_BROKERS, REDIS_URL, SCHEMA_REGISTRY_URL, METRICS_PORT override the config file;",
+    "DRIFT_DETECTOR__<key>__<key>=<json> overrides any config key.",
+  ].join("\n");
+}
+
+export function unknownCommand(argv: readonly string[]): UsageError {
+  const group = commandsInGroup(argv[0] ?? "");
+  if (group.length > 0) {
+    const sub = argv[1];
+    return new UsageError(sub === undefined ? `${argv[0]} needs a command` : `unknown ${argv[0]} command "${sub}"`, groupUsage(argv[0]));
+  }
+  return new UsageError(`unknown command "${argv[0] ?? ""}"`);
+}
