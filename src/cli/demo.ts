@@ -11,7 +11,8 @@ import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 import { encodeJson, encodePredictionAvro } from "../events/codec.ts";
 import { readAvroSchemaText } from "../events/schema-files.ts";
-import type { DriftEvent, RetrainRequest, SignalResult, Status } from "../events/types.ts";
+import type { DriftEvent, RetrainRequest, SignalResult } from "../events/types.ts";
+import { STATUS_RANK } from "../detect/evaluate.ts";
 import { ensureTopics } from "../kafka/topic-admin.ts";
 import { DEMO_START_TIME, demoEvent, validateDrifts, type DemoDrift, type DemoStreamOptions } from "../demo/generator.ts";
 import { DEMO_MODELS } from "../demo/models.ts";
@@ -242,7 +243,6 @@ export async function demoProduce(args: ParsedArgs): Promise<number> {
 
 // ---- watch -------------------------------------------------------------------------------------------
 
-const STATUS_RANK: Record<Status, number> = { ok: 0, warning: 1, critical: 2 };
 
 function fmt(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return "-";

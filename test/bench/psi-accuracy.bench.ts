@@ -6,10 +6,10 @@
 // Run: npx tsx test/bench/psi-accuracy.bench.ts   (PRINT_MISSES=1 also lists every case over 0.002)
 import { numericStatistics, populationStabilityIndex } from "../../src/stats/index.ts";
 import { sortFloat64 } from "../../src/sketch/float-sort.ts";
-import { numericSketchOf } from "../unit/stats/sketch-builders.ts";
+import { numericSketchOf } from "../support/sketch-builders.ts";
 import { exactPsi, psiSamplingSd } from "../support/exact-psi.ts";
-import { driftedPair } from "../unit/sketch/distributions.ts";
-import type { DistributionName } from "../unit/sketch/distributions.ts";
+import { driftedPair } from "../support/distributions.ts";
+import type { DistributionName } from "../support/distributions.ts";
 // @ts-expect-error tdigest 0.1.3 ships no types (baseline only)
 import tdigestNpm from "tdigest";
 

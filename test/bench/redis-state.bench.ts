@@ -1,9 +1,9 @@
 // Commit and load latency of RedisStateStore against plain SET/MSET/MGET of the same bytes, same Redis,
 // same run. Uses REDIS_URL, else starts a throwaway redis-server on a free loopback port.
 // Run: npx tsx test/bench/redis-state.bench.ts     Output: one JSON object per line.
+import { freePort } from "../support/ports.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import type { PartitionRef, PartitionWrite, StoredModel } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
@@ -14,16 +14,6 @@ const HOT_BYTES = 30 * 1024;
 const COLD_BYTES = 600 * 1024;
 const MODELS = ["fraud", "churn", "ranker"];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };

@@ -5,8 +5,8 @@ import { addValue, cdfAt, createTDigest, encodeTDigest, flushTDigest, mergeTDige
 import type { TDigest } from "../../src/sketch/tdigest.ts";
 import { addNumeric, createNumericSketch } from "../../src/sketch/numeric-sketch.ts";
 import { sortFloat64 } from "../../src/sketch/float-sort.ts";
-import { DISTRIBUTIONS, empiricalCdf, sample } from "../unit/sketch/distributions.ts";
-import type { DistributionName } from "../unit/sketch/distributions.ts";
+import { DISTRIBUTIONS, empiricalCdf, sample } from "../support/distributions.ts";
+import type { DistributionName } from "../support/distributions.ts";
 // @ts-expect-error tdigest 0.1.3 ships no types (baseline only)
 import tdigestNpm from "tdigest";
 

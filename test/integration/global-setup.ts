@@ -8,9 +8,9 @@
 // If none of them works the run FAILS with the reason; integration tests are never skipped.
 // Tests read the addresses with test/support/infra.ts (vitest inject); child processes get them
 // through process.env.
+import { freePort } from "../support/ports.ts";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import type { InfraSource } from "../support/infra.ts";
@@ -65,17 +65,6 @@ function dockerAvailable(): boolean {
   return result.status === 0;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startWithTestcontainers(): Promise<StartedInfra> {
   const { GenericContainer, Wait } = await import("testcontainers");

@@ -7,7 +7,7 @@ import { partitionHashTag, partitionKeys, retrainLockKey, referenceBaselineKey }
 import type { PartitionRef, PartitionWrite } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import { InfraNotProvidedError, uniqueName } from "../support/infra.ts";
-import { runStateStoreConformance } from "../unit/state/conformance.ts";
+import { runStateStoreConformance } from "../support/state-store-conformance.ts";
 
 function redisUrl(): string {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;

@@ -2,7 +2,7 @@
 // at 0-based rank ceil(q·m) − 1 (numpy's inverted_cdf), bins right-closed (−∞, e1], (e1, e2], …, floored
 // proportions as in PSI. For tests and benchmarks that go beyond the committed scipy fixtures.
 import { PSI_EPSILON, populationStabilityIndex } from "../../src/stats/index.ts";
-import { empiricalCdf } from "../unit/sketch/distributions.ts";
+import { empiricalCdf } from "../support/distributions.ts";
 
 /** Bin proportions of an ascending sample over right-closed bins at `edges`. */
 export function exactShares(sorted: Float64Array, edges: readonly number[]): number[] {

@@ -1,9 +1,10 @@
 // Running the streaming service in tests: in-process (startPipeline + metrics server, for assertions on
 // metrics and state) or as a child process (`node src/cli/bin.js run`, for SIGKILL/SIGTERM and rebalance
 // tests), producing prediction events (JSON or Confluent-framed Avro) and reading a topic back.
+import { freePort } from "./ports.ts";
+export { freePort };
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -204,18 +205,6 @@ export function startServiceProcess(rawConfig: Record<string, unknown>, opts: { 
   };
 }
 
-/** A TCP port that was free a moment ago (for METRICS_PORT of child processes). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function harnessKafka(): Kafka {
   return new Kafka({ clientId: uniqueName("harness"), brokers: infra().kafkaBrokers, logLevel: logLevel.ERROR });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sortFloat64 } from "../../../src/sketch/float-sort.ts";
-import { sample, seededRandom } from "./distributions.ts";
+import { sample, seededRandom } from "../../support/distributions.ts";
 
 /** Same order, bit for bit (Object.is tells −0 from +0), as the built-in typed-array sort. */
 function expectSortedLikeBuiltin(values: Float64Array): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addMissingToMoments, addToMoments, createMoments, mergeMoments, stdOf, varianceOf } from "../../../src/sketch/moments.ts";
 import type { Moments } from "../../../src/sketch/moments.ts";
-import { sample } from "./distributions.ts";
+import { sample } from "../../support/distributions.ts";
 
 function momentsOf(values: ArrayLike<number>): Moments {
   const m = createMoments();

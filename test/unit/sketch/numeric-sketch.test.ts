@@ -11,7 +11,7 @@ import {
 import { quantileAt } from "../../../src/sketch/tdigest.ts";
 import { varianceOf } from "../../../src/sketch/moments.ts";
 import { SketchDecodeError } from "../../../src/sketch/errors.ts";
-import { sample } from "./distributions.ts";
+import { sample } from "../../support/distributions.ts";
 
 describe("numeric sketch", () => {
   it("feeds digest and moments; missing values touch moments.missing only", () => {

@@ -12,7 +12,7 @@ import {
 } from "../../../src/sketch/tdigest.ts";
 import type { TDigest } from "../../../src/sketch/tdigest.ts";
 import { SketchDecodeError } from "../../../src/sketch/errors.ts";
-import { DISTRIBUTIONS, empiricalCdf, sample, seededRandom } from "./distributions.ts";
+import { DISTRIBUTIONS, empiricalCdf, sample, seededRandom } from "../../support/distributions.ts";
 // @ts-expect-error tdigest 0.1.3 ships no types (test oracle only)
 import tdigestNpm from "tdigest";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryStateBackend, InMemoryStateStore } from "../../../src/state/memory-store.ts";
-import { runStateStoreConformance } from "./conformance.ts";
+import { runStateStoreConformance } from "../../support/state-store-conformance.ts";
 
 runStateStoreConformance("InMemoryStateStore", async () => {
   let nowMs = 1_700_000_000_000;

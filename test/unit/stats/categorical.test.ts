@@ -3,7 +3,7 @@ import { categoricalStatistics } from "../../../src/stats/index.ts";
 import { createCategoryCounts, addCategory, addMissingCategory, OTHER_CATEGORY } from "../../../src/sketch/categories.ts";
 import type { CategoryCounts } from "../../../src/sketch/categories.ts";
 import { loadOracle } from "./oracle-fixtures.ts";
-import { categoryCountsOf } from "./sketch-builders.ts";
+import { categoryCountsOf } from "../../support/sketch-builders.ts";
 
 const oracle = loadOracle();
 

@@ -10,8 +10,8 @@ import {
 import { addNumeric, createNumericSketch } from "../../../src/sketch/numeric-sketch.ts";
 import type { NumericSketch } from "../../../src/sketch/numeric-sketch.ts";
 import { addCategory, createCategoryCounts } from "../../../src/sketch/categories.ts";
-import { seededRandom } from "./seeded-random.ts";
-import type { SeededRandom } from "./seeded-random.ts";
+import { seededRandom } from "../../support/random.ts";
+import type { Random } from "../../support/random.ts";
 
 // Stationary data: reference (m values) and window (n values) drawn from the same N(0, 1) each repetition,
 // sketched with the real API. The observed false-alarm rate at alpha = 0.01 must lie in [0.5α, 2α] for KS
@@ -20,7 +20,7 @@ import type { SeededRandom } from "./seeded-random.ts";
 // Binomial noise: 4 000 repetitions ⇒ σ ≈ 0.16α; 1 500 ⇒ σ ≈ 0.26α; 1 200 ⇒ σ ≈ 0.29α.
 const ALPHA = 0.01;
 
-function normalSketch(rng: SeededRandom, count: number): NumericSketch {
+function normalSketch(rng: Random, count: number): NumericSketch {
   const s = createNumericSketch();
   for (let i = 0; i < count; i++) addNumeric(s, rng.normal());
   return s;

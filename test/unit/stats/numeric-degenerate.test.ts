@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { numericStatistics, sigmaScale } from "../../../src/stats/index.ts";
 import type { NumericStatisticsDetail } from "../../../src/stats/index.ts";
 import { createNumericSketch } from "../../../src/sketch/numeric-sketch.ts";
-import { numericSketchOf } from "./sketch-builders.ts";
-import { seededRandom } from "./seeded-random.ts";
+import { numericSketchOf } from "../../support/sketch-builders.ts";
+import { seededRandom } from "../../support/random.ts";
 
 const NO_DRIFT = {
   psi: 0,

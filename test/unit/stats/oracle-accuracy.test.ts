@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { numericStatistics, PSI_EPSILON } from "../../../src/stats/index.ts";
 import { loadOracle, loadSample } from "./oracle-fixtures.ts";
 import type { NumericOracleCase } from "./oracle-fixtures.ts";
-import { numericSketchOf } from "./sketch-builders.ts";
+import { numericSketchOf } from "../../support/sketch-builders.ts";
 
 // Exact values come from test/fixtures/oracle/make_stats_fixtures.py (numpy/scipy on the raw samples).
 // Tolerances are the issue's: |KS − exact| ≤ 0.005, |PSI − exact| ≤ 0.002, |JS − exact| ≤ 0.005,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { numericStatistics } from "../../../src/stats/index.ts";
 import { sortFloat64 } from "../../../src/sketch/float-sort.ts";
-import { driftedPair } from "../sketch/distributions.ts";
-import type { DistributionName } from "../sketch/distributions.ts";
+import { driftedPair } from "../../support/distributions.ts";
+import type { DistributionName } from "../../support/distributions.ts";
 import { exactPsi, psiSamplingSd } from "../../support/exact-psi.ts";
-import { numericSketchOf } from "./sketch-builders.ts";
+import { numericSketchOf } from "../../support/sketch-builders.ts";
 
 // The configuration the detector runs by default: a 1 000-event window (held exactly by its digest)
 // against a large compressed reference. Exact PSI comes from sorting and counting the raw samples

@@ -1,6 +1,6 @@
 // Seeded test data for the sketch tests and benchmark (independent of the code under test).
 
-import { mulberry32 } from "../../support/random.ts";
+import { mulberry32 } from "./random.ts";
 
 /** mulberry32 uniforms in [0, 1) */
 export const seededRandom = mulberry32;

@@ -1,8 +1,8 @@
 // Builds sketches for the stats tests through the real sketch API.
-import { addNumeric, addNumericMissing, createNumericSketch } from "../../../src/sketch/numeric-sketch.ts";
-import type { NumericSketch } from "../../../src/sketch/numeric-sketch.ts";
-import { addCategory, createCategoryCounts, OTHER_CATEGORY } from "../../../src/sketch/categories.ts";
-import type { CategoryCounts } from "../../../src/sketch/categories.ts";
+import { addNumeric, addNumericMissing, createNumericSketch } from "../../src/sketch/numeric-sketch.ts";
+import type { NumericSketch } from "../../src/sketch/numeric-sketch.ts";
+import { addCategory, createCategoryCounts, OTHER_CATEGORY } from "../../src/sketch/categories.ts";
+import type { CategoryCounts } from "../../src/sketch/categories.ts";
 
 export function numericSketchOf(values: ArrayLike<number>, missing = 0, compression?: number): NumericSketch {
   const s = createNumericSketch(compression);

@@ -1,7 +1,7 @@
 // One behavioural suite for every StateStore adapter (the bullmq habit): memory-store.test.ts runs it
 // against InMemoryStateStore, test/integration/redis-state-store.test.ts against RedisStateStore.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StateStoreUnavailableError } from "../../../src/state/errors.ts";
+import { StateStoreUnavailableError } from "../../src/state/errors.ts";
 import {
   StaleStateError,
   type OutboxEntry,
@@ -9,7 +9,7 @@ import {
   type PartitionWrite,
   type StateStore,
   type StoredModel,
-} from "../../../src/state/port.ts";
+} from "../../src/state/port.ts";
 
 export interface StateStoreFixture {
   store: StateStore;
