@@ -21,5 +21,10 @@ export function modelSettingsFrom(c: ModelSettingsConfig): ModelSettings {
       missingShareFloors: { ...c.detection.missingShareFloors },
     },
     retrain: { consecutiveWindows: c.retrain.consecutiveWindows, cooldownMs: c.retrain.cooldownMs, signals: [...c.retrain.signals] },
+    performance: {
+      ...c.performance,
+      accuracyFloors: { ...c.performance.accuracyFloors },
+      maeFloors: { ...c.performance.maeFloors },
+    },
   };
 }

@@ -58,6 +58,33 @@ export const modelSettingsSchema = z
       })
       .strict()
       .default({}),
+    performance: z
+      .object({
+        /** how long (event time) a prediction waits for its outcome, and an early outcome for its prediction */
+        labelDelayMs: positiveInt.default(604_800_000),
+        /** bound on predictions waiting for an outcome per model; the oldest are expired beyond it */
+        maxPending: positiveInt.default(200_000),
+        /** bound on outcomes waiting for their prediction per model */
+        maxEarlyOutcomes: positiveInt.default(10_000),
+        /** a performance window closes at this many joined outcomes … */
+        maxOutcomes: positiveInt.default(1000),
+        /** … or after this much outcome event time (when it has minOutcomes) */
+        maxDurationMs: positiveInt.default(3_600_000),
+        minOutcomes: positiveInt.default(100),
+        /** performance reference = the first N performance windows of a version */
+        referenceWindows: positiveInt.default(5),
+        /** drop of accuracy against the reference's (absolute) */
+        accuracyFloors: floorsSchema.default({ warning: 0.02, critical: 0.05 }),
+        /** rise of MAE relative to the reference's MAE */
+        maeFloors: floorsSchema.default({ warning: 0.1, critical: 0.25 }),
+        /** absolute thresholds: a window below minAccuracy / above maxMae is critical */
+        minAccuracy: z.number().min(0).max(1).optional(),
+        maxMae: z.number().nonnegative().optional(),
+        /** equal-width confidence bins of the calibration (ECE and the label-free estimate) */
+        calibrationBins: z.number().int().min(2).max(100).default(10),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -41,9 +41,31 @@ export interface RetrainSettings {
   signals: readonly string[];
 }
 
+/** Outcomes joined to predictions and the `performance` signal (src/outcomes/). */
+export interface PerformanceSettings {
+  /** event time a prediction waits for its outcome, and an early outcome for its prediction */
+  labelDelayMs: number;
+  maxPending: number;
+  maxEarlyOutcomes: number;
+  /** a performance window closes at maxOutcomes joined outcomes or after maxDurationMs with minOutcomes */
+  maxOutcomes: number;
+  maxDurationMs: number;
+  minOutcomes: number;
+  /** performance windows that make up the version's performance reference */
+  referenceWindows: number;
+  /** accuracy drop against the reference (absolute) */
+  accuracyFloors: EffectFloors;
+  /** MAE rise relative to the reference MAE */
+  maeFloors: EffectFloors;
+  minAccuracy?: number;
+  maxMae?: number;
+  calibrationBins: number;
+}
+
 export interface ModelSettings {
   window: ModelWindowSettings;
   baseline: BaselineSettings;
   detection: DetectionSettings;
   retrain: RetrainSettings;
+  performance: PerformanceSettings;
 }

@@ -1,0 +1,211 @@
+// Join of outcome events (ground truth) to prediction events by eventId, per model (design §4 "Outcomes").
+// Pure and synchronous. A pending prediction keeps only what the performance metrics need, never the event.
+//
+// Expiry is by event time, and each side expires by the other side's watermark: a prediction expires once
+// an outcome later than its time + labelDelayMs has been seen (its label would have arrived by then), an
+// early outcome once a prediction that much later has been seen. So a consumer that reads the outcomes
+// topic behind the predictions topic does not expire predictions whose labels it simply has not read yet.
+// Entries are scanned oldest-inserted first and the scan stops at the first live entry: an entry inserted
+// out of event-time order can outlive its deadline by the stream's disorder (memory only — a join always
+// checks the label delay exactly).
+
+export interface PendingPrediction {
+  modelVersion: string;
+  /** the prediction window the event belonged to (evidence) */
+  windowId: string;
+  /** prediction event time */
+  timestamp: number;
+  predictedClass: string | null;
+  prediction: number | null;
+  confidence: number | null;
+}
+
+export interface EarlyOutcome {
+  timestamp: number;
+  actual: number | null;
+  actualClass: string | null;
+}
+
+export interface OutcomeInput extends EarlyOutcome {
+  eventId: string;
+}
+
+export interface JoinedOutcome extends PendingPrediction {
+  eventId: string;
+  outcomeTime: number;
+  actual: number | null;
+  actualClass: string | null;
+  /** outcome time − prediction time, clamped at 0 */
+  labelDelayMs: number;
+}
+
+export interface JoinCounters {
+  /** predictions registered to wait for an outcome */
+  predictions: number;
+  matched: number;
+  /** predictions whose outcome did not arrive within the label delay (or that the count bound pushed out) */
+  expired: number;
+  /** of `expired`: pushed out by maxPending before their time */
+  evicted: number;
+  /** outcomes whose eventId was already joined (or already waiting) */
+  duplicateOutcomes: number;
+  /** predictions whose eventId was already pending or joined */
+  duplicatePredictions: number;
+  /** outcomes that arrived before their prediction (buffered, joined when it comes) */
+  early: number;
+  /** outcomes whose prediction never came within the label delay (expired or evicted early outcomes) */
+  unknown: number;
+  /** outcomes that arrived more than labelDelayMs after their prediction: counted, not joined */
+  tooLate: number;
+}
+
+export type JoinCounter = keyof JoinCounters;
+
+export interface JoinState {
+  /** predictions waiting for an outcome, in insertion order */
+  pending: Map<string, PendingPrediction>;
+  /** eventId → prediction time of joined predictions, kept for the label delay to recognise duplicates */
+  joined: Map<string, number>;
+  /** outcomes waiting for their prediction, in insertion order */
+  early: Map<string, EarlyOutcome>;
+  /** largest prediction / outcome event time seen */
+  predictionWatermark: number;
+  outcomeWatermark: number;
+  counters: JoinCounters;
+}
+
+export interface JoinSettings {
+  labelDelayMs: number;
+  maxPending: number;
+  maxEarlyOutcomes: number;
+}
+
+export function createJoinCounters(): JoinCounters {
+  return {
+    predictions: 0,
+    matched: 0,
+    expired: 0,
+    evicted: 0,
+    duplicateOutcomes: 0,
+    duplicatePredictions: 0,
+    early: 0,
+    unknown: 0,
+    tooLate: 0,
+  };
+}
+
+export function createJoinState(): JoinState {
+  return { pending: new Map(), joined: new Map(), early: new Map(), predictionWatermark: 0, outcomeWatermark: 0, counters: createJoinCounters() };
+}
+
+function joinedOutcome(eventId: string, p: PendingPrediction, o: EarlyOutcome): JoinedOutcome {
+  return { ...p, eventId, outcomeTime: o.timestamp, actual: o.actual, actualClass: o.actualClass, labelDelayMs: Math.max(0, o.timestamp - p.timestamp) };
+}
+
+function firstKey<K, V>(m: Map<K, V>): K | undefined {
+  for (const k of m.keys()) return k;
+  return undefined;
+}
+
+function remember(state: JoinState, eventId: string, predictionTime: number, settings: JoinSettings): void {
+  state.joined.set(eventId, predictionTime);
+  if (state.joined.size > settings.maxPending) {
+    const oldest = firstKey(state.joined);
+    if (oldest !== undefined) state.joined.delete(oldest);
+  }
+}
+
+/** A prediction's outcome, if one is joined now (it had arrived early); otherwise the prediction waits. */
+export function registerPrediction(state: JoinState, eventId: string, p: PendingPrediction, settings: JoinSettings): JoinedOutcome | null {
+  if (p.timestamp > state.predictionWatermark) state.predictionWatermark = p.timestamp;
+  let result: JoinedOutcome | null = null;
+  if (state.pending.has(eventId) || state.joined.has(eventId)) state.counters.duplicatePredictions++;
+  else {
+    state.counters.predictions++;
+    const early = state.early.get(eventId);
+    if (early !== undefined) {
+      state.early.delete(eventId);
+      if (early.timestamp - p.timestamp > settings.labelDelayMs) state.counters.tooLate++;
+      else {
+        state.counters.matched++;
+        result = joinedOutcome(eventId, p, early);
+      }
+      remember(state, eventId, p.timestamp, settings);
+    } else {
+      state.pending.set(eventId, p);
+      if (state.pending.size > settings.maxPending) {
+        const oldest = firstKey(state.pending);
+        if (oldest !== undefined) {
+          state.pending.delete(oldest);
+          state.counters.expired++;
+          state.counters.evicted++;
+        }
+      }
+    }
+  }
+  expireEarlyOutcomes(state, settings);
+  return result;
+}
+
+/** An outcome's join with its waiting prediction, or null (buffered as early, duplicate or too late: counted). */
+export function applyOutcome(state: JoinState, outcome: OutcomeInput, settings: JoinSettings): JoinedOutcome | null {
+  if (outcome.timestamp > state.outcomeWatermark) state.outcomeWatermark = outcome.timestamp;
+  const { eventId } = outcome;
+  let result: JoinedOutcome | null = null;
+  const p = state.pending.get(eventId);
+  if (p !== undefined) {
+    state.pending.delete(eventId);
+    if (outcome.timestamp - p.timestamp > settings.labelDelayMs) {
+      state.counters.tooLate++;
+      state.counters.expired++;
+    } else {
+      state.counters.matched++;
+      result = joinedOutcome(eventId, p, outcome);
+    }
+    remember(state, eventId, p.timestamp, settings);
+  } else if (state.joined.has(eventId) || state.early.has(eventId)) {
+    state.counters.duplicateOutcomes++;
+  } else {
+    state.counters.early++;
+    state.early.set(eventId, { timestamp: outcome.timestamp, actual: outcome.actual, actualClass: outcome.actualClass });
+    if (state.early.size > settings.maxEarlyOutcomes) {
+      const oldest = firstKey(state.early);
+      if (oldest !== undefined) {
+        state.early.delete(oldest);
+        state.counters.unknown++;
+      }
+    }
+  }
+  expirePendingPredictions(state, settings);
+  return result;
+}
+
+/** Drop predictions whose label delay the outcome watermark passed. Returns how many expired. */
+export function expirePendingPredictions(state: JoinState, settings: JoinSettings): number {
+  const limit = state.outcomeWatermark - settings.labelDelayMs;
+  let n = 0;
+  for (const [id, p] of state.pending) {
+    if (p.timestamp >= limit) break;
+    state.pending.delete(id);
+    n++;
+  }
+  state.counters.expired += n;
+  for (const [id, t] of state.joined) {
+    if (t >= limit) break;
+    state.joined.delete(id);
+  }
+  return n;
+}
+
+/** Drop early outcomes whose label delay the prediction watermark passed: their prediction is unknown. */
+export function expireEarlyOutcomes(state: JoinState, settings: JoinSettings): number {
+  const limit = state.predictionWatermark - settings.labelDelayMs;
+  let n = 0;
+  for (const [id, o] of state.early) {
+    if (o.timestamp >= limit) break;
+    state.early.delete(id);
+    n++;
+  }
+  state.counters.unknown += n;
+  return n;
+}

@@ -1,0 +1,190 @@
+// Per model: the join of outcomes to predictions and, per model version, windows of joined outcomes
+// evaluated as the `performance` signal against the version's performance reference. Pure; the shell
+// (pipeline, replay) feeds it predictions and outcomes of one partition in order.
+//
+// A performance window closes at `maxOutcomes` joined outcomes, or when a joined outcome's event time
+// reaches the window's start + `maxDurationMs` with at least `minOutcomes` in it (fewer: the window stays
+// open for another maxDurationMs). A quiet window closes with the next joined outcome or at the end of a
+// replay. The first `referenceWindows` windows of a version form its performance reference and its
+// confidence calibration; they are not evaluated against anything but the absolute thresholds.
+import type { Status } from "../events/types.ts";
+import type { ModelSettings } from "../detect/settings.ts";
+import type { SignalEvaluation } from "../detect/evaluate.ts";
+import { createHysteresis, nextHysteresis, type HysteresisState } from "../detect/hysteresis.ts";
+import { addJoinedOutcome, createPerformanceAccumulator, summarizePerformance, type PerformanceAccumulator, type PerformanceSummary } from "./performance.ts";
+import { evaluatePerformance, performanceReferenceFrom, type PerformanceReference } from "./performance-signal.ts";
+import { confidenceCalibrationFrom, type ConfidenceCalibration } from "./estimated-performance.ts";
+import { applyOutcome, createJoinState, registerPrediction, type JoinedOutcome, type JoinState, type OutcomeInput, type PendingPrediction } from "./join.ts";
+
+export interface OutcomeLimits {
+  maxVersionsPerModel: number;
+  /** classes tracked for recall; the rest under __other__ */
+  maxCategories: number;
+}
+
+/** evidence: the distinct prediction windows a performance window's outcomes came from, newest kept */
+const MAX_PREDICTION_WINDOWS = 16;
+
+export interface PerformanceWindow {
+  seq: number;
+  /** outcome event time at which the window closes (start + maxDurationMs, extended when too small) */
+  deadline: number;
+  accumulator: PerformanceAccumulator;
+  predictionWindows: string[];
+}
+
+export interface VersionPerformanceState {
+  modelVersion: string;
+  window: PerformanceWindow;
+  /** closed windows collected for the reference; emptied once it exists */
+  warmup: PerformanceAccumulator[];
+  reference: PerformanceReference | null;
+  calibration: ConfidenceCalibration | null;
+  hysteresis: HysteresisState;
+  windowsClosed: number;
+  lastOutcomeTime: number;
+}
+
+export interface ModelOutcomeState {
+  modelId: string;
+  join: JoinState;
+  versions: Map<string, VersionPerformanceState>;
+}
+
+export interface PerformanceWindowClosed {
+  kind: "performance";
+  modelId: string;
+  modelVersion: string;
+  windowId: string;
+  start: number;
+  end: number;
+  predictionWindows: string[];
+  summary: PerformanceSummary;
+  /** null while the window holds no classifier or regressor pair */
+  evaluation: SignalEvaluation | null;
+  /** performance status after hysteresis */
+  status: Status;
+  previousStatus: Status;
+  reference: PerformanceReference | null;
+}
+
+export function createModelOutcomeState(modelId: string): ModelOutcomeState {
+  return { modelId, join: createJoinState(), versions: new Map() };
+}
+
+function createPerformanceWindow(seq: number, settings: ModelSettings): PerformanceWindow {
+  return { seq, deadline: 0, accumulator: createPerformanceAccumulator(settings.performance.calibrationBins), predictionWindows: [] };
+}
+
+export function performanceWindowId(modelId: string, modelVersion: string, seq: number): string {
+  return `${modelId}/${modelVersion}/performance/${seq}`;
+}
+
+function versionFor(state: ModelOutcomeState, modelVersion: string, settings: ModelSettings, limits: OutcomeLimits): VersionPerformanceState {
+  let v = state.versions.get(modelVersion);
+  if (v !== undefined) return v;
+  if (state.versions.size >= limits.maxVersionsPerModel) {
+    let oldest: VersionPerformanceState | undefined;
+    for (const x of state.versions.values()) if (oldest === undefined || x.lastOutcomeTime < oldest.lastOutcomeTime) oldest = x;
+    if (oldest !== undefined) state.versions.delete(oldest.modelVersion);
+  }
+  v = {
+    modelVersion,
+    window: createPerformanceWindow(0, settings),
+    warmup: [],
+    reference: null,
+    calibration: null,
+    hysteresis: createHysteresis(),
+    windowsClosed: 0,
+    lastOutcomeTime: 0,
+  };
+  state.versions.set(modelVersion, v);
+  return v;
+}
+
+function closePerformanceWindow(state: ModelOutcomeState, v: VersionPerformanceState, settings: ModelSettings, limits: OutcomeLimits): PerformanceWindowClosed {
+  const w = v.window;
+  const acc = w.accumulator;
+  const previousStatus = v.hysteresis.status;
+  const evaluation = evaluatePerformance(acc, v.reference, settings.performance, settings.detection.falseAlarmRate);
+  if (evaluation !== null) v.hysteresis = nextHysteresis(v.hysteresis, evaluation.status, settings.detection.consecutiveWindows);
+  const closed: PerformanceWindowClosed = {
+    kind: "performance",
+    modelId: state.modelId,
+    modelVersion: v.modelVersion,
+    windowId: performanceWindowId(state.modelId, v.modelVersion, w.seq),
+    start: acc.start,
+    end: acc.end,
+    predictionWindows: w.predictionWindows,
+    summary: summarizePerformance(acc),
+    evaluation,
+    status: v.hysteresis.status,
+    previousStatus,
+    reference: v.reference,
+  };
+  v.windowsClosed++;
+  v.window = createPerformanceWindow(w.seq + 1, settings);
+  // The reference moves after the evaluation, so a window is never compared with itself.
+  if (v.reference === null) {
+    v.warmup.push(acc);
+    if (v.warmup.length >= settings.performance.referenceWindows) {
+      const id = `${state.modelId}/${v.modelVersion}/performance-reference/${w.seq}`;
+      v.reference = performanceReferenceFrom(id, v.warmup, settings.performance.calibrationBins, limits.maxCategories);
+      v.calibration = confidenceCalibrationFrom(v.reference.total.calibration);
+      v.warmup = [];
+    }
+  }
+  return closed;
+}
+
+function addJoined(state: ModelOutcomeState, joined: JoinedOutcome, settings: ModelSettings, limits: OutcomeLimits): PerformanceWindowClosed[] {
+  const out: PerformanceWindowClosed[] = [];
+  const v = versionFor(state, joined.modelVersion, settings, limits);
+  const p = settings.performance;
+  let w = v.window;
+  if (w.accumulator.outcomes > 0 && joined.outcomeTime >= w.deadline) {
+    if (w.accumulator.outcomes >= p.minOutcomes) {
+      out.push(closePerformanceWindow(state, v, settings, limits));
+      w = v.window;
+    } else {
+      while (w.deadline <= joined.outcomeTime) w.deadline += p.maxDurationMs;
+    }
+  }
+  if (w.accumulator.outcomes === 0) w.deadline = joined.outcomeTime + p.maxDurationMs;
+  addJoinedOutcome(w.accumulator, joined, limits.maxCategories);
+  if (!w.predictionWindows.includes(joined.windowId)) {
+    w.predictionWindows.push(joined.windowId);
+    if (w.predictionWindows.length > MAX_PREDICTION_WINDOWS) w.predictionWindows.shift();
+  }
+  if (joined.outcomeTime > v.lastOutcomeTime) v.lastOutcomeTime = joined.outcomeTime;
+  if (w.accumulator.outcomes >= p.maxOutcomes) out.push(closePerformanceWindow(state, v, settings, limits));
+  return out;
+}
+
+/** A prediction of this model waits for its outcome (or joins an outcome that came first). */
+export function trackPrediction(
+  state: ModelOutcomeState,
+  eventId: string,
+  prediction: PendingPrediction,
+  settings: ModelSettings,
+  limits: OutcomeLimits,
+): PerformanceWindowClosed[] {
+  const joined = registerPrediction(state.join, eventId, prediction, settings.performance);
+  return joined === null ? [] : addJoined(state, joined, settings, limits);
+}
+
+/** An outcome of this model: joined to its prediction when that is waiting, else buffered or counted. */
+export function trackOutcome(state: ModelOutcomeState, outcome: OutcomeInput, settings: ModelSettings, limits: OutcomeLimits): PerformanceWindowClosed[] {
+  const joined = applyOutcome(state.join, outcome, settings.performance);
+  return joined === null ? [] : addJoined(state, joined, settings, limits);
+}
+
+/** End of input (replay): evaluate every open performance window with at least minOutcomes outcomes. */
+export function flushPerformanceWindows(state: ModelOutcomeState, settings: ModelSettings, limits: OutcomeLimits): PerformanceWindowClosed[] {
+  const out: PerformanceWindowClosed[] = [];
+  const versions = [...state.versions.values()].sort((a, b) => (a.modelVersion < b.modelVersion ? -1 : a.modelVersion > b.modelVersion ? 1 : 0));
+  for (const v of versions) {
+    if (v.window.accumulator.outcomes >= settings.performance.minOutcomes) out.push(closePerformanceWindow(state, v, settings, limits));
+  }
+  return out;
+}
