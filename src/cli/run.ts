@@ -1,8 +1,10 @@
 // `drift-detector run`: the streaming service. Wires config → logger, Redis state store, metrics server
 // and the pipeline (src/pipeline/pipeline.ts), and shuts down cleanly on SIGTERM/SIGINT: the running
 // chunk finishes (persist, commit), the consumer leaves the group, Redis/producer/HTTP close, exit 0.
-// A hard timer exits with 1 if that takes longer than SHUTDOWN_TIMEOUT_MS — state stays correct either
-// way (Redis is the source of truth and uncommitted work is simply redone).
+// A consumer crash kafkajs does not restart (e.g. a fetch it cannot decode) shuts down the same way with
+// exit code 1, so the process never idles as a zombie. A hard timer exits with 1 if shutting down takes
+// longer than SHUTDOWN_TIMEOUT_MS — state stays correct either way (Redis is the source of truth and
+// uncommitted work is simply redone).
 import type { ResolvedConfig } from "../config/load.ts";
 import { createLogger, redactUrl, type Logger } from "../logging/logger.ts";
 import { createDetectorMetrics } from "../metrics/detector-metrics.ts";
@@ -48,7 +50,8 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
   let resolveExit: (code: number) => void = () => {};
   const exit = new Promise<number>((resolve) => (resolveExit = resolve));
 
-  const shutdown = async (signal: string) => {
+  // a fatal consumer crash shuts down like a signal, but exits 1 so the orchestrator restarts the service
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info({ signal }, "shutting down");
@@ -57,7 +60,7 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     hard.unref();
-    let code = 0;
+    let code = exitCode;
     for (const [what, close] of [
       ["pipeline", () => pipeline?.stop()],
       ["state store", () => store.close()],
@@ -89,7 +92,7 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
       isHealthy: () => pipeline?.isHealthy() ?? true,
     });
     log.info({ port: server.port }, "metrics server listening");
-    pipeline = await startPipeline(config, { store, metrics, log });
+    pipeline = await startPipeline(config, { store, metrics, log, onFatalCrash: () => void shutdown("consumer crash", 1) });
   } catch (err) {
     log.error({ err }, "cannot start");
     process.removeListener("SIGTERM", onSignal);

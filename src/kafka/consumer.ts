@@ -3,8 +3,11 @@
 // partition state is loaded eagerly on assignment and forgotten on revocation; readiness reads it.
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
+import { registerCompressionCodecs } from "./compression-codecs.ts";
 
 export function createServiceConsumer(kafka: Kafka, config: ResolvedConfig): Consumer {
+  // producers in other languages send snappy, lz4 or zstd batches; kafkajs alone decodes only gzip
+  registerCompressionCodecs();
   return kafka.consumer({
     groupId: config.kafka.groupId,
     allowAutoTopicCreation: false,

@@ -28,6 +28,8 @@ export interface DetectorMetrics {
   setConsumerLag(topic: string, partition: number, lag: number): void;
   onRedisError(operation: string): void;
   onKafkaError(operation: string): void;
+  /** the Kafka consumer crashed; `restarted`: kafkajs restarts it (retriable error), else the service exits */
+  onConsumerCrash(restarted: boolean): void;
   /** also drops the lag series of partitions no longer assigned */
   setPartitionsAssigned(topic: string, partitions: number[]): void;
   observeBatch(seconds: number, events: number): void;
@@ -192,6 +194,13 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
   const consumerLag = gauge("drift_consumer_lag_messages", "Consumer lag: high watermark minus the next offset to apply (Kafka's committed offset may trail it by a batch)", ["topic", "partition"]);
   const redisErrors = counter("drift_redis_errors_total", "Redis operation failures", ["operation"]);
   const kafkaErrors = counter("drift_kafka_errors_total", "Kafka operation failures", ["operation"]);
+  const consumerCrashes = counter(
+    "drift_consumer_crashes_total",
+    "Kafka consumer crashes; restarted=\"true\": kafkajs restarted it, \"false\": the service exits non-zero",
+    ["restarted"],
+  );
+  // both series exist from the start, so rate() and increase() see the first crash
+  for (const restarted of ["true", "false"]) consumerCrashes.inc({ restarted }, 0);
   const partitionsAssigned = gauge("drift_partitions_assigned", "Partitions currently assigned to this replica", ["topic"]);
   const batchDuration = new Histogram({
     name: "drift_batch_duration_seconds",
@@ -380,6 +389,9 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     },
     onRedisError(operation) {
       redisErrors.inc({ operation: operations.value(operation) });
+    },
+    onConsumerCrash(restarted) {
+      consumerCrashes.inc({ restarted: String(restarted) });
     },
     onKafkaError(operation) {
       kafkaErrors.inc({ operation: operations.value(operation) });

@@ -65,6 +65,8 @@ export interface PipelineDeps {
   partitionsConsumedConcurrently?: number;
   /** DLQ values above this are truncated; default min(limits.maxMessageBytes, 512 KiB) */
   maxDeadLetterValueBytes?: number;
+  /** the consumer crashed and kafkajs does not restart it (`run` exits non-zero); default: only unhealthy */
+  onFatalCrash?: (error: Error) => void;
 }
 
 export interface RunningPipeline {
@@ -148,8 +150,17 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     checkReady();
   });
   consumer.on(consumer.events.CRASH, (event) => {
-    if (!event.payload.restart) crashed = true;
-    log.error({ err: event.payload.error, restart: event.payload.restart }, "consumer crashed");
+    const { error, restart } = event.payload;
+    metrics.onConsumerCrash(restart);
+    if (restart) {
+      log.warn({ err: error }, "consumer crashed on a retriable error; kafkajs restarts it");
+      return;
+    }
+    // Not retriable (a fetch the client cannot decode, a bug): an in-process restart would meet the same
+    // batch again. The consumer has left the group; the owner of the process exits so it is restarted.
+    crashed = true;
+    log.error({ err: error }, "consumer crashed and does not restart");
+    deps.onFatalCrash?.(error);
   });
 
   function forgetPartition(partition: number): void {
