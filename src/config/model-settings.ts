@@ -14,6 +14,7 @@ export function modelSettingsFrom(c: ModelSettingsConfig): ModelSettings {
     detection: {
       falseAlarmRate: c.detection.falseAlarmRate,
       consecutiveWindows: c.detection.consecutiveWindows,
+      reportEveryWindows: c.detection.reportEveryWindows,
       correction: c.detection.correction,
       minSignalCount: c.detection.minSignalCount,
       numericFloors: { ...c.detection.numericFloors },

@@ -37,6 +37,8 @@ export const modelSettingsSchema = z
       .object({
         falseAlarmRate: probability.default(0.001),
         consecutiveWindows: positiveInt.default(2),
+        /** while an incident goes on unchanged (same status, same drifting signals), a DriftEvent every this many windows */
+        reportEveryWindows: positiveInt.default(12),
         correction: z.enum(["bonferroni", "benjamini-hochberg"]).default("bonferroni"),
         /** a signal needs this many non-missing values on both sides to be tested */
         minSignalCount: positiveInt.default(30),

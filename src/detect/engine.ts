@@ -5,7 +5,7 @@
 //
 // Determinism: every decision depends only on the sequence of events (event time, not wall-clock), so the
 // same input gives the same windows, statuses and output ids however it is batched, crashed or replayed.
-import type { DriftEvent, PredictionEvent, RetrainRequest, Status } from "../events/types.ts";
+import type { DriftEvent, IncidentRef, PredictionEvent, RetrainRequest, Status } from "../events/types.ts";
 import type { ModelSettings } from "./settings.ts";
 import { baselineFromWindows, type Baseline } from "../baseline/baseline.ts";
 import { createRollingBaseline, pushRollingWindow, rollingBaselineOf, type RollingBaseline } from "../baseline/rolling.ts";
@@ -24,6 +24,7 @@ import { createFeatureRegistry, type FeatureRegistry, type SignalLimits } from "
 import { evaluateWindow, type WindowEvaluation } from "./evaluate.ts";
 import { createHysteresis, nextHysteresis, type HysteresisState } from "./hysteresis.ts";
 import { createRetrainState, decideRetrain, type RetrainState } from "./retrain.ts";
+import { nextIncident, type IncidentState } from "./incident.ts";
 import { deterministicId } from "./ids.ts";
 
 export interface EngineLimits extends SignalLimits {
@@ -49,6 +50,8 @@ export interface VersionState {
   reference: Baseline | null;
   rolling: RollingBaseline;
   hysteresis: HysteresisState;
+  /** the drift incident in progress (or the drifted windows that may raise one), null when all is ok */
+  incident: IncidentState | null;
   windowsClosed: number;
   lastEventTime: number;
 }
@@ -117,6 +120,7 @@ export function createVersionState(modelVersion: string): VersionState {
     reference: null,
     rolling: createRollingBaseline(),
     hysteresis: createHysteresis(),
+    incident: null,
     windowsClosed: 0,
     lastEventTime: 0,
   };
@@ -260,13 +264,16 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
   const status = version.hysteresis.status;
   outputs.push({ kind: "window", modelId: model.modelId, modelVersion: version.modelVersion, window: closed, evaluation, status, previousStatus, reference: version.reference });
 
-  if (evaluation !== null && (status !== "ok" || previousStatus !== "ok")) {
-    outputs.push({ kind: "drift", event: driftEventFor(model.modelId, version.modelVersion, closed, evaluation, status, previousStatus, ctx.clock()) });
-  }
   if (evaluation !== null) {
-    const decision = decideRetrain(model.retrain, model.modelId, version.modelVersion, status, closed, evaluation.signals, settings, ctx.clock());
+    const step = nextIncident(version.incident, model.modelId, version.modelVersion, closed, evaluation, status, previousStatus, settings.detection.reportEveryWindows);
+    if (step.report) {
+      outputs.push({ kind: "drift", event: driftEventFor(model.modelId, version.modelVersion, closed, evaluation, status, previousStatus, step.incident, ctx.clock()) });
+    }
+    const open = step.state !== null && step.state.open ? step.state : null;
+    const decision = decideRetrain(model.retrain, model.modelId, version.modelVersion, status, closed, evaluation.signals, settings, ctx.clock(), open);
     model.retrain = decision.state;
     if (decision.request !== null) outputs.push({ kind: "retrain", request: decision.request });
+    version.incident = step.state === null ? null : { ...step.state, retrain: decision.incidentRetrain };
   }
 
   compactClosedWindow(closed);
@@ -278,7 +285,9 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
       version.warmup = [];
     }
   }
-  pushRollingWindow(version.rolling, closed, settings.baseline.rollingWindows, ctx.limits);
+  // Windows evaluated as drifted never enter the rolling baseline, so a burst cannot become "recent
+  // behaviour" and keep the incident alive after it ended.
+  if (evaluation === null || evaluation.level === "ok") pushRollingWindow(version.rolling, closed, settings.baseline.rollingWindows, ctx.limits);
   return outputs;
 }
 
@@ -289,13 +298,14 @@ function driftEventFor(
   evaluation: WindowEvaluation,
   status: Status,
   previousStatus: Status,
+  incident: IncidentRef | null,
   emittedAt: number,
 ): DriftEvent {
   const baseline = evaluation.drivingBaseline;
   // Signals that moved; a recovery event (status ok) carries none.
   const signals = evaluation.signals
     .filter((s) => s.status !== "ok")
-    .map((s) => ({ signal: s.signal, kind: s.kind, status: s.status, statistics: s.statistics, threshold: s.threshold }));
+    .map((s) => ({ signal: s.signal, kind: s.kind, status: s.status, statistics: s.statistics, threshold: s.threshold, baseline: s.baseline }));
   return {
     type: "drift",
     eventId: deterministicId("drift", modelId, modelVersion, window.id, window.firstEventId, window.lastEventId, status),
@@ -315,5 +325,6 @@ function driftEventFor(
     baseline: { kind: baseline.kind, id: baseline.id, count: baseline.count },
     signals,
     emittedAt,
+    incident,
   };
 }

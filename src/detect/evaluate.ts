@@ -3,7 +3,10 @@
 // tests in this evaluation (Bonferroni or Benjamini–Hochberg) AND its effect size passes a practical floor:
 // the warning floor for "warning", the critical floor for "critical". PSI and the other statistics are
 // reported but do not gate.
-import type { SignalKind, SignalResult, Status } from "../events/types.ts";
+// The rolling comparison on its own raises at most "warning": it says the window differs from recent
+// behaviour, while only a difference from the pinned reference can make a signal critical (and so drive a
+// retrain request).
+import type { BaselineRef, SignalKind, SignalResult, Status } from "../events/types.ts";
 import type { ModelSettings } from "./settings.ts";
 import type { Baseline } from "../baseline/baseline.ts";
 import type { SignalSketches } from "../windows/signals.ts";
@@ -37,7 +40,9 @@ interface PendingSignal {
 }
 
 export interface SignalEvaluation extends SignalResult {
-  baselineKind: Baseline["kind"];
+  baseline: BaselineRef;
+  /** effect size of the test that set the status (0 when ok): compared across windows for "materially worse" */
+  effect: number;
 }
 
 export interface WindowEvaluation {
@@ -173,8 +178,17 @@ export function evaluateWindow(current: SignalSketches, baselines: readonly Base
         gate = t;
       }
     }
+    if (status === "critical" && p.baseline.kind === "rolling") status = "warning";
     const threshold = { statistic: gate.statistic, value: status === "critical" ? gate.floors.critical : gate.floors.warning };
-    const candidate: SignalEvaluation = { signal: p.signal, kind: p.kind, status, statistics: p.statistics, threshold, baselineKind: p.baseline.kind };
+    const candidate: SignalEvaluation = {
+      signal: p.signal,
+      kind: p.kind,
+      status,
+      statistics: p.statistics,
+      threshold,
+      baseline: { kind: p.baseline.kind, id: p.baseline.id, count: p.baseline.count },
+      effect: status === "ok" ? 0 : gate.effect,
+    };
     const existing = bySignal.get(p.signal);
     if (existing === undefined || STATUS_RANK[status] > STATUS_RANK[existing.status]) bySignal.set(p.signal, candidate);
     if (STATUS_RANK[status] > STATUS_RANK[level]) {

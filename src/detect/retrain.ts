@@ -1,10 +1,14 @@
 // Retrain policy (design §4 "Retrain requests"): a request when the model stays critical for
-// `retrain.consecutiveWindows` windows on a configured signal, at most one per model per `cooldownMs`
-// of event time. The service adds a Redis lock on top so the cooldown also holds across replicas.
+// `retrain.consecutiveWindows` windows on a configured signal — once per drift incident, plus a further
+// one only when the evidence became materially worse than at the incident's last request (a critical
+// signal not named before, or the driving effect size at least doubled). Never merely because time
+// passed: the cooldown (`cooldownMs` of event time per model) is an upper bound on the rate, not a
+// timer. The service adds a Redis lock on top so the cooldown also holds across replicas.
 import type { RetrainRequest, Status } from "../events/types.ts";
 import type { ModelSettings } from "./settings.ts";
 import type { ClosedWindow } from "../windows/window.ts";
 import type { SignalEvaluation } from "./evaluate.ts";
+import type { IncidentRetrainRecord } from "./incident.ts";
 import { deterministicId } from "./ids.ts";
 
 export interface RetrainState {
@@ -29,6 +33,19 @@ function triggeringSignals(signals: readonly SignalEvaluation[], settings: Model
 export interface RetrainDecision {
   state: RetrainState;
   request: RetrainRequest | null;
+  /** the incident's retrain record after this window */
+  incidentRetrain: IncidentRetrainRecord;
+}
+
+/** Whether triggers are materially worse than the evidence of the incident's earlier requests. */
+function materiallyWorse(record: IncidentRetrainRecord, triggers: readonly SignalEvaluation[]): boolean {
+  if (record.requests === 0) return true;
+  if (triggers.some((s) => !record.critical.includes(s.signal))) return true;
+  return drivingEffect(triggers) >= 2 * record.effect;
+}
+
+function drivingEffect(triggers: readonly SignalEvaluation[]): number {
+  return triggers.reduce((m, s) => Math.max(m, s.effect), 0);
 }
 
 export function decideRetrain(
@@ -40,13 +57,17 @@ export function decideRetrain(
   signals: readonly SignalEvaluation[],
   settings: ModelSettings,
   requestedAt: number,
+  incident: { id: string; retrain: IncidentRetrainRecord } | null,
 ): RetrainDecision {
-  const triggers = status === "critical" ? triggeringSignals(signals, settings) : [];
-  if (triggers.length === 0) return { state: { ...state, criticalStreak: 0, streakWindows: [] }, request: null };
+  const record = incident?.retrain ?? { requests: 0, critical: [], effect: 0 };
+  const triggers = status === "critical" && incident !== null ? triggeringSignals(signals, settings) : [];
+  if (triggers.length === 0) return { state: { ...state, criticalStreak: 0, streakWindows: [] }, request: null, incidentRetrain: record };
   const needed = settings.retrain.consecutiveWindows;
   const streakWindows = [...state.streakWindows, window.id].slice(-needed);
   const next: RetrainState = { ...state, criticalStreak: state.criticalStreak + 1, streakWindows };
-  if (next.criticalStreak < needed || window.end < state.cooldownUntil) return { state: next, request: null };
+  if (next.criticalStreak < needed || window.end < state.cooldownUntil || !materiallyWorse(record, triggers)) {
+    return { state: next, request: null, incidentRetrain: record };
+  }
   // the window's first/last eventIds make the id depend on the data, not only on window numbers
   const requestId = deterministicId("retrain", modelId, modelVersion, "drift", window.id, window.firstEventId, window.lastEventId);
   const statistics: Record<string, Record<string, number>> = {};
@@ -61,6 +82,12 @@ export function decideRetrain(
     evidence: { signals: triggers.map((s) => s.signal), windows: streakWindows, statistics },
     cooldownUntil: window.end + settings.retrain.cooldownMs,
     requestedAt,
+    incidentId: incident?.id ?? null,
   };
-  return { state: { ...next, cooldownUntil: request.cooldownUntil, lastRequestId: requestId }, request };
+  const incidentRetrain: IncidentRetrainRecord = {
+    requests: record.requests + 1,
+    critical: [...new Set([...record.critical, ...triggers.map((s) => s.signal)])].sort(),
+    effect: Math.max(record.effect, drivingEffect(triggers)),
+  };
+  return { state: { ...next, cooldownUntil: request.cooldownUntil, lastRequestId: requestId }, request, incidentRetrain };
 }

@@ -23,6 +23,8 @@ export interface BaselineSettings {
 export interface DetectionSettings {
   falseAlarmRate: number;
   consecutiveWindows: number;
+  /** while an incident goes on unchanged (same status, same drifting signals), a DriftEvent every this many windows */
+  reportEveryWindows: number;
   correction: "bonferroni" | "benjamini-hochberg";
   /** a signal needs this many non-missing values on both sides to be tested */
   minSignalCount: number;

@@ -90,6 +90,20 @@ export const signalResultSchema = z.object({
   status: statusSchema,
   statistics,
   threshold: z.object({ statistic: text(1, 64), value: finite }),
+  baseline: baselineRefSchema.nullish(),
+});
+
+export const incidentRefSchema = z.object({
+  id: text(1, 128),
+  start: safeInteger,
+  startWindow: text(1, 256),
+  windows: count,
+  durationMs: count,
+  peakStatus: statusSchema,
+  peakSignal: text(0, 256),
+  peakStatistic: text(0, 64),
+  peakValue: finite,
+  ended: z.boolean(),
 });
 
 export const driftEventSchema = z.object({
@@ -103,6 +117,7 @@ export const driftEventSchema = z.object({
   baseline: baselineRefSchema,
   signals: z.array(signalResultSchema),
   emittedAt: safeInteger,
+  incident: incidentRefSchema.nullish(),
 });
 
 export const retrainRequestSchema = z.object({
@@ -119,6 +134,7 @@ export const retrainRequestSchema = z.object({
   }),
   cooldownUntil: safeInteger,
   requestedAt: safeInteger,
+  incidentId: text(1, 128).nullish(),
 });
 
 // Compile-time agreement with types.ts: parsed output fits the types, and every value of the types is

@@ -52,6 +52,29 @@ export interface SignalResult {
   /** statistic name → value (numeric: psi, ks, ksPValue, wasserstein, jsDistance, hellinger, meanShiftSigma, …) */
   statistics: Record<string, number>;
   threshold: { statistic: string; value: number };
+  /** the baseline this signal's statistics were computed against (absent in events before incidents existed) */
+  baseline?: BaselineRef | null;
+}
+
+/** The drift incident a DriftEvent belongs to: from the status leaving ok to its return. */
+export interface IncidentRef {
+  /** deterministic: derived from the first drifted window of the incident */
+  id: string;
+  /** event time the incident started (start of its first drifted window) */
+  start: number;
+  startWindow: string;
+  /** evaluated windows since the start, this one included */
+  windows: number;
+  /** event time from the start to the end of this window */
+  durationMs: number;
+  /** worst model status so far */
+  peakStatus: Status;
+  /** the largest effect size among drifting signals so far, and what it was */
+  peakSignal: string;
+  peakStatistic: string;
+  peakValue: number;
+  /** true on the recovery event that ends the incident */
+  ended: boolean;
 }
 
 export interface DriftEvent {
@@ -65,6 +88,7 @@ export interface DriftEvent {
   baseline: BaselineRef;
   signals: SignalResult[];
   emittedAt: number;
+  incident?: IncidentRef | null;
 }
 
 export type RetrainReason = "drift" | "performance" | "manual" | "max_age";
@@ -86,4 +110,6 @@ export interface RetrainRequest {
   evidence: RetrainEvidence;
   cooldownUntil: number;
   requestedAt: number;
+  /** the drift incident that raised the request */
+  incidentId?: string | null;
 }

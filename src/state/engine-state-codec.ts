@@ -17,6 +17,7 @@ import type { SignalLimits, SignalSketches } from "../windows/signals.ts";
 import { restoreRollingBaseline } from "../baseline/rolling.ts";
 import type { HysteresisState } from "../detect/hysteresis.ts";
 import type { RetrainState } from "../detect/retrain.ts";
+import type { IncidentState } from "../detect/incident.ts";
 import { createVersionState, type ModelState, type PartitionState, type VersionState } from "../detect/engine.ts";
 import { createRetrainState } from "../detect/retrain.ts";
 import { decodeNumericSketch, encodeNumericSketch } from "../sketch/numeric-sketch.ts";
@@ -104,6 +105,8 @@ interface ColdJson<W = ClosedWindowJson> {
     /** split of the rolling windows into front and back stacks (see baseline/rolling.ts) */
     rollingFront: number;
     hysteresis: HysteresisState;
+    /** absent in records written before incidents existed */
+    incident?: IncidentState | null;
     windowsClosed: number;
   }[];
 }
@@ -138,6 +141,7 @@ function coldJson<W>(model: ModelState, format: number, window: (modelVersion: s
       rolling: v.rolling.windows.map((w) => window(v.modelVersion, w)),
       rollingFront: v.rolling.frontCount,
       hysteresis: v.hysteresis,
+      incident: v.incident,
       windowsClosed: v.windowsClosed,
     })),
   };
@@ -274,6 +278,7 @@ export function decodeModel(
       v.reference = cv.reference === null ? null : { ...cv.reference, signals: signalsFromJson(cv.reference.signals) };
       v.rolling = restoreRollingBaseline(windows(cv.rolling), cv.rollingFront, limits);
       v.hysteresis = cv.hysteresis;
+      v.incident = cv.incident ?? null;
       v.windowsClosed = cv.windowsClosed;
     }
   }

@@ -47,9 +47,11 @@ describe("replay", () => {
     expect(summary.retrainRequests).toBe(1);
     expect(retrain).toHaveLength(1);
     expect(drift[0].window).toMatchObject({ id: "m@v1/p0/w7", partition: 0, firstOffset: "1400", lastOffset: "1599", count: 200 });
-    // the retrain request follows the drift event of the window that triggered it
-    const retrainIndex = outputs.findIndex((o) => o.type === "retrain");
-    expect((outputs[retrainIndex - 1] as DriftEvent).window.id).toBe(retrain[0].evidence.windows[2]);
+    // one incident: the raise is reported, unchanged windows are not; the retrain request names the incident
+    expect(drift).toHaveLength(1);
+    expect(drift[0].incident).toMatchObject({ startWindow: "m@v1/p0/w6", windows: 2, peakStatus: "critical", ended: false });
+    expect(retrain[0].incidentId).toBe(drift[0].incident?.id);
+    expect(retrain[0].evidence.windows).toEqual(["m@v1/p0/w7", "m@v1/p0/w8", "m@v1/p0/w9"]);
   });
 
   it("a replay is reproducible byte for byte", async () => {

@@ -148,7 +148,8 @@ describe("output ids", () => {
     const cfg = { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 2 } };
     const ids = (seed: number) => {
       const s = setup(cfg);
-      s.feed(predictionStream(1600, { seed, shiftSigma: (i) => (i >= 800 ? 1 : 0) }));
+      // a shift from window 4 to 9, then normal again: raise, retrain request, recovery
+      s.feed(predictionStream(2400, { seed, shiftSigma: (i) => (i >= 800 && i < 1800 ? 1 : 0) }));
       return s.outputs.flatMap((o) => (o.kind === "drift" ? [o.event.eventId] : o.kind === "retrain" ? [o.request.requestId] : []));
     };
     const a = ids(41);

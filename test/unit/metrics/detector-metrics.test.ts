@@ -56,7 +56,8 @@ const amountResult: SignalEvaluation = {
   status: "critical",
   statistics: { psi: 0.31, ks: 0.21, ksPValue: 1e-9, wasserstein: 0.4, jsDistance: 0.2, hellinger: 0.15, meanShiftSigma: 0.9, meanSigmaScore: 0.5, missingShare: 0.1 },
   threshold: { statistic: "wasserstein", value: 0.2 },
-  baselineKind: "reference",
+  baseline: { kind: "reference", id: "m@v1/reference/w0-w4", count: 5000 },
+  effect: 0.4,
 };
 const classResult: SignalEvaluation = {
   signal: "predictedClass",
@@ -64,7 +65,8 @@ const classResult: SignalEvaluation = {
   status: "warning",
   statistics: { lInf: 0.06, chiSquare: 12.5, chiSquarePValue: 0.0004, degreesOfFreedom: 1 },
   threshold: { statistic: "lInf", value: 0.05 },
-  baselineKind: "rolling",
+  baseline: { kind: "rolling", id: "m@v1/rolling/w5-w28", count: 24000 },
+  effect: 0.06,
 };
 
 function windowClosed(overrides: Partial<WindowClosed> = {}, signals?: Partial<WindowClosed["window"]["signals"]>): WindowClosed {
