@@ -17,7 +17,7 @@ function runEngine(windows: number, opts: StreamOptions, defaults: Record<string
   const ctx = engineContextFrom(config, () => state.maxEventTime);
   const outputs: EngineOutput[] = [];
   let offset = 0;
-  for (const e of predictionStream(windows * WINDOW, opts)) outputs.push(...applyPrediction(state, e, String(offset++), ctx));
+  for (const e of predictionStream(windows * WINDOW, opts)) outputs.push(...applyPrediction(state, e, String(offset++), ctx).outputs);
   const drift = outputs.filter((o): o is { kind: "drift"; event: DriftEvent } => o.kind === "drift").map((o) => o.event);
   const retrain = outputs.filter((o): o is { kind: "retrain"; request: RetrainRequest } => o.kind === "retrain").map((o) => o.request);
   const closed = outputs.filter((o): o is WindowClosed => o.kind === "window");
