@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Toolchains of the producer examples (deploy/examples/), installed when missing. Each `ensure` prints the
+# one line the caller needs on stdout (progress on stderr):
+#   deploy/local/examples.sh ensure kcat     # apt kcat                         → path of kcat
+#   deploy/local/examples.sh ensure python   # venv + confluent-kafka from PyPI → path of the venv's python
+#   deploy/local/examples.sh ensure java     # JDK (apt) + the Kafka jars from Maven Central (the same
+#                                            #   deploy/local/.cache as stack.sh) → the classpath
+#   deploy/local/examples.sh ensure go       # go + franz-go from the module proxy (go.sum pinned) → path of go
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CACHE_DIR="$REPO_ROOT/deploy/local/.cache"
+VENV="$CACHE_DIR/venv"
+# confluent-kafka with its schema-registry and Avro extras (AvroSerializer needs fastavro, httpx, …)
+PYTHON_REQUIREMENT="confluent-kafka[avro,schemaregistry]==2.16.1"
+
+log() { printf '[examples] %s\n' "$*" >&2; }
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2 \
+    || { $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2; }
+}
+
+ensure_kcat() {
+  command -v kcat >/dev/null || command -v kafkacat >/dev/null || apt_install kcat
+  command -v kcat || command -v kafkacat
+}
+
+ensure_python() {
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro' 2>/dev/null; then
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    log "python venv $VENV with $PYTHON_REQUIREMENT"
+    mkdir -p "$CACHE_DIR"
+    python3 -m venv "$VENV" >&2 || { apt_install python3-venv && python3 -m venv "$VENV" >&2; }
+    "$VENV/bin/pip" install -q --disable-pip-version-check "$PYTHON_REQUIREMENT" >&2
+  fi
+  echo "$VENV/bin/python"
+}
+
+ensure_java() {
+  command -v javac >/dev/null || apt_install openjdk-17-jdk-headless
+  command -v mvn >/dev/null || apt_install maven
+  # the jars deploy/local/stack.sh runs the broker with (kafka-clients, lz4-java, snappy-java, zstd-jni,
+  # slf4j); fetched from Maven Central the same way when the stack has not done it yet
+  local version="${KAFKA_VERSION:-4.3.1}" libs
+  libs="$CACHE_DIR/kafka-$version/libs"
+  if [ ! -f "$libs/.complete" ]; then
+    log "downloading Apache Kafka $version jars from Maven Central into ${libs#"$REPO_ROOT"/}"
+    local profile="kafka4"
+    case "$version" in 3.*) profile="kafka3" ;; esac
+    rm -rf "$libs.tmp.$$"
+    mvn -q -B -Dstyle.color=never -f "$REPO_ROOT/deploy/local/kafka/pom.xml" -P "$profile" -Dkafka.version="$version" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs.tmp.$$" >&2
+    rm -rf "$libs" && mv "$libs.tmp.$$" "$libs" && touch "$libs/.complete"
+  fi
+  echo "$libs/*"
+}
+
+ensure_go() {
+  command -v go >/dev/null || apt_install golang-go
+  (cd "$REPO_ROOT/deploy/examples/go" && GOFLAGS=-mod=mod go mod download >&2)
+  command -v go
+}
+
+case "${1:-}:${2:-}" in
+  ensure:kcat) ensure_kcat ;;
+  ensure:python) ensure_python ;;
+  ensure:java) ensure_java ;;
+  ensure:go) ensure_go ;;
+  *) echo "usage: $0 ensure kcat|python|java|go" >&2; exit 2 ;;
+esac

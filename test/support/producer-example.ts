@@ -1,0 +1,95 @@
+// Producer examples (deploy/examples/) run against the test stack: the tool is installed when missing
+// (deploy/local/examples.sh), the example publishes a stationary stream then a 1σ-shifted one, and the
+// service in process must count every event and emit the drift.
+import { spawn, spawnSync } from "node:child_process";
+import { expect } from "vitest";
+import { driftEventSchema } from "../../src/events/schemas.ts";
+import type { DriftEvent } from "../../src/events/types.ts";
+import { infra } from "./infra.ts";
+import {
+  createPredictionsTopic,
+  driftingServiceConfig,
+  harnessKafka,
+  readAllMessages,
+  startServiceInProcess,
+  waitForCommittedEnd,
+} from "./service-harness.ts";
+
+export const REPO_ROOT = new URL("../..", import.meta.url).pathname;
+// the same window settings as driftingServiceConfig(): 5 stationary windows of 200, 6 shifted ones
+export const EXAMPLE_STATIONARY = 1000;
+export const EXAMPLE_SHIFTED = 1200;
+export const EXAMPLE_MODEL = "fraud-scorer";
+
+/** deploy/local/examples.sh ensure <tool>: installs the toolchain when missing, returns its one stdout line. */
+export function ensureExampleTool(tool: "kcat" | "python" | "java" | "go"): string {
+  const res = spawnSync("bash", [`${REPO_ROOT}deploy/local/examples.sh`, "ensure", tool], { encoding: "utf8", timeout: 600_000 });
+  if (res.status !== 0) throw new Error(`deploy/local/examples.sh ensure ${tool} failed (${res.status}):\n${res.stderr}`);
+  return res.stdout.trim();
+}
+
+export interface ExampleCommand {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+function run(cmd: ExampleCommand, env: Record<string, string>, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd.command, cmd.args, { cwd: cmd.cwd ?? REPO_ROOT, env: { ...process.env, ...env, ...cmd.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString("utf8")));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString("utf8")));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`${cmd.command} ${cmd.args.join(" ")} exited ${code ?? signal}:\n${output}`));
+    });
+  });
+}
+
+/**
+ * Runs one producer example (once per entry of `runs`, each on its own topic and service) and checks the
+ * outcome: every event counted, none dead-lettered, nothing drifting on the stationary part, and the
+ * shifted `amount` feature critical.
+ */
+export async function expectExampleDrift(label: string, cmd: ExampleCommand, timeoutMs = 120_000): Promise<{ drift: DriftEvent[]; output: string }> {
+  const config = driftingServiceConfig(label);
+  const topic = config.kafka.topics.predictions;
+  const kafka = harnessKafka();
+  await createPredictionsTopic(kafka, config);
+  const service = await startServiceInProcess(config);
+  try {
+    await service.pipeline.ready;
+    const env = infra();
+    const output = await run(
+      cmd,
+      {
+        KAFKA_BROKERS: env.kafkaBrokers.join(","),
+        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+        TOPIC: topic,
+        MODEL_ID: EXAMPLE_MODEL,
+        STATIONARY: String(EXAMPLE_STATIONARY),
+        SHIFTED: String(EXAMPLE_SHIFTED),
+      },
+      timeoutMs,
+    );
+    const total = EXAMPLE_STATIONARY + EXAMPLE_SHIFTED;
+    await waitForCommittedEnd(kafka, config.kafka.groupId, topic, total);
+    const text = await service.metricsText();
+    const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
+    expect(consumed?.endsWith(` ${total}`), consumed).toBe(true);
+    expect(await readAllMessages(kafka, config.kafka.topics.deadLetter)).toHaveLength(0);
+    const drift = (await readAllMessages(kafka, config.kafka.topics.drift)).map((m) => driftEventSchema.parse(JSON.parse(m.value?.toString("utf8") ?? "")));
+    for (const e of drift) expect(Number(e.window.firstOffset)).toBeGreaterThanOrEqual(EXAMPLE_STATIONARY);
+    const critical = drift.find((e) => e.status === "critical");
+    expect(critical?.modelId).toBe(EXAMPLE_MODEL);
+    expect(critical?.signals.find((s) => s.signal === "feature:amount")?.status).toBe("critical");
+    return { drift, output };
+  } finally {
+    await service.stop();
+  }
+}
