@@ -1,0 +1,56 @@
+// Publishes prediction events as JSON with the Java client (kafka-clients), lz4-compressed: a stationary
+// stream, then one where the feature `amount` is shifted by one standard deviation. Keyed by modelId.
+// Single-file source launch (Java 11+), with the Kafka jars on the classpath:
+//   java -cp "deploy/local/.cache/kafka-4.3.1/libs/*" deploy/examples/java/PredictionProducer.java
+// Environment: KAFKA_BROKERS, TOPIC (ml.predictions), MODEL_ID (fraud-scorer), MODEL_VERSION (v1),
+// STATIONARY (1000), SHIFTED (1200), COMPRESSION (lz4), SEED (42).
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+public class PredictionProducer {
+  static String env(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isEmpty() ? fallback : value;
+  }
+
+  public static void main(String[] args) throws Exception {
+    String brokers = env("KAFKA_BROKERS", "127.0.0.1:19092");
+    String topic = env("TOPIC", "ml.predictions");
+    String modelId = env("MODEL_ID", "fraud-scorer");
+    String version = env("MODEL_VERSION", "v1");
+    int stationary = Integer.parseInt(env("STATIONARY", "1000"));
+    int shifted = Integer.parseInt(env("SHIFTED", "1200"));
+    Random random = new Random(Long.parseLong(env("SEED", "42")));
+    String[] countries = {"NL", "DE", "FR"};
+
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, env("COMPRESSION", "lz4"));
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      for (int i = 0; i < stationary + shifted; i++) {
+        double amount = 100 + (i >= stationary ? 15 : 0) + 15 * random.nextGaussian();
+        // the contract is plain JSON: any JSON library does; String.format keeps the example dependency-free
+        String json = String.format(Locale.ROOT,
+            "{\"eventId\":\"java-%d\",\"modelId\":\"%s\",\"modelVersion\":\"%s\",\"timestamp\":%d,"
+                + "\"prediction\":%.4f,\"confidence\":%.4f,\"latencyMs\":%.2f,"
+                + "\"features\":{\"amount\":%.3f,\"country\":\"%s\"}}",
+            i, modelId, version, 1763769600000L + i * 10L, random.nextDouble(), 0.6 + 0.4 * random.nextDouble(),
+            10 + 5 * random.nextDouble(), amount, countries[random.nextInt(countries.length)]);
+        producer.send(new ProducerRecord<>(topic, modelId, json));
+      }
+      producer.flush();
+    }
+    System.err.printf("published %d events to %s%n", stationary + shifted, topic);
+  }
+}

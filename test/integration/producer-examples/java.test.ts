@@ -1,0 +1,21 @@
+// deploy/examples/java/PredictionProducer.java: kafka-clients from Maven Central, JSON, lz4 (and snappy).
+import { beforeAll, describe, it } from "vitest";
+import { ensureExampleTool, expectExampleDrift, REPO_ROOT } from "../../support/producer-example.ts";
+
+describe("Java producer example", () => {
+  let classpath = "";
+  beforeAll(() => {
+    classpath = ensureExampleTool("java");
+  });
+
+  // snappy too: the Java client frames snappy the xerial way (snappy-java), unlike librdkafka and franz-go
+  for (const compression of ["lz4", "snappy"]) {
+    it(`kafka-clients JSON with ${compression}: every event counted and the shift detected`, async () => {
+      await expectExampleDrift(`java-${compression}`, {
+        command: "java",
+        args: ["-cp", classpath, `${REPO_ROOT}deploy/examples/java/PredictionProducer.java`],
+        env: { COMPRESSION: compression },
+      });
+    });
+  }
+});
