@@ -185,6 +185,8 @@ export function evaluatePerformance(
     status: gate.status,
     statistics,
     threshold: { statistic: gate.statistic, value: gate.value },
-    baselineKind: "reference",
+    baseline: { kind: "reference", id: reference?.id ?? "none", count: reference?.summary.outcomes ?? 0 },
+    // the relative drop / rise that crossed its floor (absolute thresholds have no effect size: 0)
+    effect: gate.status === "ok" ? 0 : Math.abs(statistics[gate.statistic] ?? 0),
   };
 }
