@@ -5,7 +5,8 @@
 #   deploy/local/examples.sh ensure python   # venv + confluent-kafka from PyPI → path of the venv's python
 #   deploy/local/examples.sh ensure java     # JDK (apt) + the Kafka jars from Maven Central (the same
 #                                            #   deploy/local/.cache as stack.sh) → the classpath
-#   deploy/local/examples.sh ensure go       # go + franz-go from the module proxy (go.sum pinned) → path of go
+#   deploy/local/examples.sh ensure go       # go + franz-go from the module proxy (go.sum pinned), built
+#                                            #   → path of the example's binary
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE_DIR="$REPO_ROOT/deploy/local/.cache"
@@ -60,8 +61,11 @@ ensure_java() {
 
 ensure_go() {
   command -v go >/dev/null || apt_install golang-go
-  (cd "$REPO_ROOT/deploy/examples/go" && GOFLAGS=-mod=mod go mod download >&2)
-  command -v go
+  # built once into the cache (go's build cache makes a rebuild after a change quick)
+  local bin="$CACHE_DIR/go-example/produce"
+  log "go build deploy/examples/go (franz-go from the module proxy, pinned by go.sum)"
+  (cd "$REPO_ROOT/deploy/examples/go" && GOFLAGS=-mod=mod go build -o "$bin" . >&2)
+  echo "$bin"
 }
 
 case "${1:-}:${2:-}" in

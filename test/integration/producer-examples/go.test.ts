@@ -1,0 +1,15 @@
+// deploy/examples/go: franz-go from the Go module proxy, JSON, snappy (raw blocks, unlike the Java client).
+import { beforeAll, describe, it } from "vitest";
+import { ensureExampleTool, expectExampleDrift } from "../../support/producer-example.ts";
+
+describe("Go producer example", () => {
+  let binary = "";
+  // a first build of franz-go on a fresh machine takes minutes; later ones come from go's build cache
+  beforeAll(() => {
+    binary = ensureExampleTool("go");
+  }, 600_000);
+
+  it("franz-go JSON with snappy: every event counted and the shift detected", async () => {
+    await expectExampleDrift("go-snappy", { command: binary, args: [] });
+  });
+});
