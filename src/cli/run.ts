@@ -9,6 +9,7 @@ import type { ResolvedConfig } from "../config/load.ts";
 import { createLogger, redactUrl, type Logger } from "../logging/logger.ts";
 import { createDetectorMetrics } from "../metrics/detector-metrics.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
+import { connectServiceClients } from "../kafka/clients.ts";
 import { startPipeline, type RunningPipeline } from "../pipeline/pipeline.ts";
 import { RedisStateStore } from "../state/redis-store.ts";
 
@@ -92,7 +93,9 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
       isHealthy: () => pipeline?.isHealthy() ?? true,
     });
     log.info({ port: server.port }, "metrics server listening");
-    pipeline = await startPipeline(config, { store, metrics, log, onFatalCrash: () => void shutdown("consumer crash", 1) });
+    // Kafka client, topics, output schemas, producer and consumer; then the consumer group and data path
+    const clients = await connectServiceClients(config, log);
+    pipeline = await startPipeline(config, { store, metrics, log, clients, onFatalCrash: () => void shutdown("consumer crash", 1) });
   } catch (err) {
     log.error({ err }, "cannot start");
     process.removeListener("SIGTERM", onSignal);

@@ -1,0 +1,35 @@
+// Kafka setup of the service: the client, its topics (created when missing), the output schemas (Avro
+// output), the idempotent producer and the group consumer. `drift-detector run` calls this once at start.
+import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
+import type { ResolvedConfig } from "../config/load.ts";
+import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
+import type { Logger } from "../logging/logger.ts";
+import { createServiceConsumer } from "./consumer.ts";
+import { createOutputEncoder, createOutputProducer, registerOutputSchemas, type OutputEncoder } from "./producer.ts";
+import { ensureTopics } from "./topic-admin.ts";
+
+export interface ServiceClients {
+  consumer: Consumer;
+  /** connected */
+  producer: Producer;
+  encoder: OutputEncoder;
+}
+
+export function createKafkaClient(config: ResolvedConfig, log: Logger): Kafka {
+  return new Kafka({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(log) });
+}
+
+export async function connectServiceClients(config: ResolvedConfig, log: Logger, kafka: Kafka = createKafkaClient(config, log)): Promise<ServiceClients> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const created = await ensureTopics(admin, config);
+    if (created.length > 0) log.info({ topics: created }, "created topics");
+  } finally {
+    await admin.disconnect();
+  }
+  const avroIds = config.kafka.outputFormat === "avro" ? await registerOutputSchemas(config) : undefined;
+  const producer = createOutputProducer(kafka);
+  await producer.connect();
+  return { consumer: createServiceConsumer(kafka, config), producer, encoder: createOutputEncoder(avroIds) };
+}

@@ -1,0 +1,175 @@
+// The partition processor: the pure step of the data path, shared by the service and `replay`.
+// Decoded messages of one partition in offset order go in; out come the write set (state of the models
+// that changed + the new offset + the outbox: outputs and dead letters, to be persisted in ONE atomic
+// write), the closed windows and the metric deltas. No I/O: the runtime (partition-runtime.ts) feeds it
+// from Kafka and persists what it returns; replay feeds it from a file over the in-memory store.
+//
+// The processor mutates the slot's engine state in place (for speed). After a successful write the
+// runtime calls `settle`; after any failure it drops the slot and reloads it from the store.
+import { applyPrediction, flushOpenWindows, isRejected, type EngineContext, type EngineOutput, type WindowClosed } from "../detect/engine.ts";
+import type { DecodeResult } from "../events/decode-result.ts";
+import type { PredictionEvent } from "../events/types.ts";
+import { deadLetterEntry } from "../kafka/dead-letter.ts";
+import { driftOutboxEntry, retrainOutboxEntry } from "../kafka/output-entries.ts";
+import { encodeColdChange, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
+import { StaleStateError, type ModelWrite, type OutboxEntry, type PartitionWrite } from "../state/port.ts";
+import type { ClosedWindow } from "../windows/window.ts";
+import type { PartitionSlot } from "./partition-states.ts";
+
+/** One input message as the processor needs it (a kafkajs KafkaMessage fits). */
+export interface SourceMessage {
+  offset: string;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  /** producer timestamp, ms as a decimal string */
+  timestamp?: string;
+}
+
+export interface DecodedMessage {
+  message: SourceMessage;
+  result: DecodeResult<PredictionEvent>;
+}
+
+export interface ProcessorSettings {
+  /** the input topic (dead letters name it as their source) */
+  sourceTopic: string;
+  topics: { drift: string; retrain: string; deadLetter: string };
+  /** dead-letter values above this are truncated */
+  maxDeadLetterValueBytes: number;
+  engine: EngineContext;
+}
+
+/** What the metrics count for one chunk; applied by the runtime once the chunk is committed. */
+export interface MetricsDelta {
+  accepted: number;
+  /** dead letters by reason */
+  rejected: Map<string, number>;
+  lateByModel: Map<string, number>;
+  /** events refused because the partition is at its model cap, by model */
+  droppedModels: Map<string, number>;
+  windows: WindowClosed[];
+}
+
+/** A message that became a dead letter, in input order (replay reports these by line). */
+export interface Rejection {
+  offset: string;
+  reason: string;
+  message: string;
+}
+
+export interface ProcessedChunk {
+  /** offset of the last message of the chunk that was not applied before */
+  lastOffset: string;
+  /** state, offset and outbox (outputs and dead letters in input order), fenced by the slot's stored offset */
+  write: PartitionWrite;
+  /** per model written cold, its stored parts once the write landed */
+  storedParts: Map<string, Map<string, ClosedWindow>>;
+  rejections: Rejection[];
+  metrics: MetricsDelta;
+}
+
+const emptyDelta = (): MetricsDelta => ({ accepted: 0, rejected: new Map(), lateByModel: new Map(), droppedModels: new Map(), windows: [] });
+const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+
+/**
+ * Applies one chunk to the slot's state. Messages at or below the slot's stored offset were applied
+ * before (a crash or rebalance redelivered them) and are skipped; null when nothing is left to apply.
+ * `endOfInput` (replay) also closes the open windows that have at least minEvents events.
+ */
+export function processChunk(
+  slot: PartitionSlot,
+  messages: readonly DecodedMessage[],
+  settings: ProcessorSettings,
+  options: { endOfInput?: boolean } = {},
+): ProcessedChunk | null {
+  const state = slot.state;
+  const stored = slot.storedOffset === null ? -1n : BigInt(slot.storedOffset);
+  const outbox: OutboxEntry[] = [];
+  const rejections: Rejection[] = [];
+  const metrics = emptyDelta();
+  let lastOffset: string | null = null;
+
+  const reject = (message: SourceMessage, reason: string, text: string, field?: string, schemaId?: number) => {
+    const source = { topic: settings.sourceTopic, partition: state.partition, ...message };
+    outbox.push(deadLetterEntry(settings.topics.deadLetter, source, { reason, message: text, field, schemaId }, settings.maxDeadLetterValueBytes));
+    rejections.push({ offset: message.offset, reason, message: text });
+    increment(metrics.rejected, reason);
+  };
+  const emit = (outputs: readonly EngineOutput[]) => {
+    for (const output of outputs) {
+      if (output.kind === "window") metrics.windows.push(output);
+      else if (output.kind === "drift") outbox.push(driftOutboxEntry(settings.topics.drift, output.event));
+      else outbox.push(retrainOutboxEntry(settings.topics.retrain, output.request));
+    }
+  };
+
+  for (const { message, result } of messages) {
+    if (BigInt(message.offset) <= stored) continue;
+    lastOffset = message.offset;
+    if (!result.ok) {
+      reject(message, result.reason, result.message, result.field, result.schemaId);
+      continue;
+    }
+    const event = result.event;
+    const applied = applyPrediction(state, event, message.offset, settings.engine);
+    if (isRejected(applied)) {
+      reject(message, applied.outcome, applied.message);
+      if (applied.outcome === "model_limit") increment(metrics.droppedModels, event.modelId);
+      continue;
+    }
+    metrics.accepted++;
+    if (applied.outcome === "late") increment(metrics.lateByModel, event.modelId);
+    emit(applied.outputs);
+  }
+  if (options.endOfInput === true) {
+    emit(flushOpenWindows(state, settings.engine));
+    lastOffset ??= slot.storedOffset;
+  }
+  if (lastOffset === null) return null; // everything was applied before
+
+  const { models, storedParts } = changedModels(slot);
+  const write: PartitionWrite = { expectedOffset: slot.storedOffset, offset: lastOffset, meta: encodePartitionMeta(state), models, outbox };
+  return { lastOffset, write, storedParts, rejections, metrics };
+}
+
+/** The encoded state of every model the engine marked dirty since the last write. */
+function changedModels(slot: PartitionSlot): { models: Map<string, ModelWrite>; storedParts: Map<string, Map<string, ClosedWindow>> } {
+  const state = slot.state;
+  const models = new Map<string, ModelWrite>();
+  const storedParts = new Map<string, Map<string, ClosedWindow>>();
+  for (const id of new Set([...state.dirtyHot, ...state.dirtyCold])) {
+    const model = state.models.get(id);
+    if (model === undefined) continue;
+    const change: ModelWrite = {};
+    if (state.dirtyHot.has(id)) change.hot = encodeModelHot(model);
+    if (state.dirtyCold.has(id)) {
+      // only the windows closed since the last write; the record refers to the others by key
+      const cold = encodeColdChange(model, slot.storedParts.get(id));
+      change.cold = cold.cold;
+      change.putParts = cold.putParts;
+      change.deleteParts = cold.deleteParts;
+      storedParts.set(id, cold.parts);
+    }
+    models.set(id, change);
+  }
+  return { models, storedParts };
+}
+
+/**
+ * How a commitPartition that failed after `attempts` tries ended:
+ * - "committed": a retry met its own offset stored — the first attempt landed and only its reply was lost;
+ * - "stale": the fence failed — another replica wrote the partition since this one loaded it;
+ * - "failed": anything else (not a fence error), to be handled as an error.
+ */
+export function commitFailureOutcome(error: unknown, attempts: number, write: PartitionWrite): "committed" | "stale" | "failed" {
+  if (!(error instanceof StaleStateError)) return "failed";
+  return attempts > 1 && error.context.storedOffset === write.offset ? "committed" : "stale";
+}
+
+/** Records a landed write in the slot: its offset is the new fence, its models are clean. */
+export function settle(slot: PartitionSlot, chunk: ProcessedChunk): void {
+  slot.storedOffset = chunk.lastOffset;
+  for (const [id, parts] of chunk.storedParts) slot.storedParts.set(id, parts);
+  slot.state.dirtyHot.clear();
+  slot.state.dirtyCold.clear();
+}

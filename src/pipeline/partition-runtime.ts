@@ -1,0 +1,252 @@
+// The data path of the service for one batch of one partition, in order:
+//
+//   load the partition's state from the store (once per assignment) and drain an outbox left over
+//   for each chunk of `chunkSize` messages:
+//     → decode: Confluent Avro (writer schema from the registry, fetched on unknown ids) or JSON; validate
+//     → prefetch imported reference baselines of model versions the engine has not seen yet
+//     → processChunk (pure, partition-processor.ts): apply to the engine, skipping offsets ≤ the stored
+//       offset; out comes the write set: state + offset + outbox (outputs and dead letters)
+//     → persist it in ONE atomic commitPartition, fenced by the offset loaded or last written
+//     → metrics of what was committed
+//     → drain the outbox to Kafka and ack it
+//   commit the Kafka offset of the batch's last persisted chunk
+//
+// Delivery guarantees (design §4 "Delivery"):
+// - A replica that lost the partition finds the fence moved (StaleStateError) and drops its copy instead of
+//   overwriting the new owner's state; a retry that finds its own offset stored had only lost the reply.
+// - The Kafka offset is committed only after Redis has the state. Kafka's committed offset may lag Redis'
+//   (crash in between): the redelivered events are at or below the stored offset and are skipped, so no
+//   event is counted twice and none is lost.
+// - Outputs and dead letters are published from the outbox by an idempotent producer: at-least-once on
+//   the wire, exactly-once as identified by their deterministic ids (headers `event-id`, `request-id`,
+//   `dlq-id`).
+// - Outages (Redis, broker, registry) pause the partition and retry with exponential backoff while
+//   heartbeating; nothing is committed that was not applied. An exception after the engine mutated the
+//   in-memory state drops that state; it is reloaded from the store, the only source of truth.
+//
+// Nothing here imports kafkajs: the consumer is an interface, so unit tests drive this with a fake one.
+import type { Baseline } from "../baseline/baseline.ts";
+import type { DecodeResult } from "../events/decode-result.ts";
+import type { PredictionEvent } from "../events/types.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
+import { decodeBaseline } from "../state/engine-state-codec.ts";
+import type { PartitionRef, StateStore } from "../state/port.ts";
+import { ProcessingAbortedError, retryWithBackoff, type BackoffPolicy, type RetryControl } from "./backoff.ts";
+import { isOutage, outageOperation } from "./outage.ts";
+import { commitFailureOutcome, processChunk, settle, type DecodedMessage, type ProcessedChunk, type ProcessorSettings, type SourceMessage } from "./partition-processor.ts";
+import type { PartitionSlot, PartitionStates } from "./partition-states.ts";
+
+/** One fetched batch of one partition (a kafkajs Batch fits). */
+export interface SourceBatch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: SourceMessage[];
+}
+
+/** What the consumer offers while a batch runs (kafkajs eachBatch arguments fit). */
+export interface BatchControls {
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  isStale(): boolean;
+}
+
+/** Decoding with a schema registry behind it: decoding is synchronous, fetching an unknown writer schema is not. */
+export interface MessageDecoder {
+  decode(value: Uint8Array | null): DecodeResult<PredictionEvent>;
+  /** false when the registry is known not to have this id (it is not asked again for a while) */
+  canFetch(schemaId: number): boolean;
+  fetch(schemaId: number): Promise<unknown>;
+}
+
+/** Imported reference baselines, fetched before a chunk is applied so the engine's lookup stays synchronous. */
+export class ReferenceBaselines {
+  /** null = none imported for that model version */
+  private readonly cache = new Map<string, Baseline | null>();
+
+  constructor(private readonly store: Pick<StateStore, "getReferenceBaseline">) {}
+
+  readonly lookup = (modelId: string, modelVersion: string): Baseline | undefined => this.cache.get(`${modelId}\u0000${modelVersion}`) ?? undefined;
+
+  async prefetch(slot: PartitionSlot, decoded: readonly DecodedMessage[], control: RetryControl): Promise<void> {
+    for (const { result } of decoded) {
+      if (!result.ok) continue;
+      const { modelId, modelVersion } = result.event;
+      const key = `${modelId}\u0000${modelVersion}`;
+      if (this.cache.has(key) || slot.state.models.get(modelId)?.versions.has(modelVersion)) continue;
+      const bytes = await retryWithBackoff("getReferenceBaseline", () => this.store.getReferenceBaseline(modelId, modelVersion), control);
+      this.cache.set(key, bytes === null ? null : decodeBaseline(bytes).baseline);
+    }
+  }
+}
+
+export interface PartitionRuntimeDeps {
+  store: StateStore;
+  states: PartitionStates;
+  settings: ProcessorSettings;
+  decoder: MessageDecoder;
+  references: ReferenceBaselines;
+  /** publishes the partition's pending outbox entries and acks them */
+  drainOutbox(ref: PartitionRef): Promise<{ published: number; suppressed: number }>;
+  commitOffset(topic: string, partition: number, offset: string): Promise<void>;
+  metrics: DetectorMetrics;
+  log: Logger;
+  /** messages applied and persisted per atomic write */
+  chunkSize: number;
+  backoff?: BackoffPolicy;
+  isStopping(): boolean;
+  /** the slot of a partition was dropped (stale or failed batch) or revoked */
+  onForget(partition: number, slot: PartitionSlot): void;
+  /** a partition's state finished loading (readiness) */
+  onLoaded(): void;
+}
+
+export interface PartitionRuntime {
+  runBatch(batch: SourceBatch, controls: BatchControls): Promise<void>;
+  forget(partition: number): void;
+  /** outbox entries persisted and not yet drained, over all partitions */
+  pendingOutbox(): number;
+}
+
+export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRuntime {
+  const { store, states, metrics, log } = deps;
+  const pendingOutbox = new Map<number, number>();
+  const sumPending = () => [...pendingOutbox.values()].reduce((a, b) => a + b, 0);
+
+  function forget(partition: number): void {
+    const slot = states.forget(partition);
+    pendingOutbox.delete(partition);
+    if (slot !== undefined) deps.onForget(partition, slot);
+  }
+
+  async function runBatch(batch: SourceBatch, controls: BatchControls): Promise<void> {
+    const plog = log.child({ topic: batch.topic, partition: batch.partition });
+    const control: RetryControl = {
+      shouldContinue: () => controls.isRunning() && !controls.isStale() && !deps.isStopping(),
+      heartbeat: controls.heartbeat,
+      isRetryable: isOutage,
+      onRetry: (operation, attempt, delayMs, err) => {
+        const kind = outageOperation(err);
+        if (kind === "redis") metrics.onRedisError(operation);
+        else if (kind === "kafka") metrics.onKafkaError(operation);
+        plog.warn({ operation, attempt, delayMs, err }, "outage: pausing partition and retrying");
+      },
+      policy: deps.backoff,
+    };
+
+    let mutated = false;
+    try {
+      const slot = await retryWithBackoff("loadPartition", () => states.load(batch.partition), control);
+      deps.onLoaded();
+      if (!slot.outboxDrained) await drain(slot, control);
+
+      // last offset Redis has the state of and Kafka not yet: committed once per batch, not per chunk
+      let uncommitted: string | null = null;
+      for (let at = 0; at < batch.messages.length; at += deps.chunkSize) {
+        if (!control.shouldContinue()) break;
+        const started = performance.now();
+        const messages = batch.messages.slice(at, at + deps.chunkSize);
+        const lastInChunk = messages[messages.length - 1].offset;
+
+        const decoded = await decodeChunk(messages, slot.storedOffset, control);
+        await deps.references.prefetch(slot, decoded, control);
+        mutated = true;
+        const chunk = processChunk(slot, decoded, deps.settings);
+        if (chunk !== null) {
+          if ((await persist(slot, chunk, control)) === "stale") {
+            plog.warn({ storedOffset: slot.storedOffset }, "partition state changed under us (another replica owns it now): dropping it");
+            forget(batch.partition);
+            return;
+          }
+          // counted once the chunk is committed, whatever happens to the outbox drain afterwards
+          recordMetrics(batch.topic, batch.partition, chunk);
+        }
+        mutated = false;
+        uncommitted = lastInChunk;
+        controls.resolveOffset(lastInChunk);
+        if (chunk !== null && chunk.write.outbox.length > 0) await drain(slot, control);
+        metrics.observeBatch((performance.now() - started) / 1000, messages.length);
+        metrics.setConsumerLag(batch.topic, batch.partition, Number(BigInt(batch.highWatermark) - BigInt(lastInChunk) - 1n));
+        await controls.heartbeat();
+      }
+      // Kafka offset only after Redis has the state. Once per batch saves a broker round trip per chunk;
+      // a failure or crash before this line is harmless: redelivered events are at or below the stored
+      // offset and are skipped.
+      if (uncommitted !== null) {
+        const offset = (BigInt(uncommitted) + 1n).toString();
+        await retryWithBackoff("commitOffsets", () => deps.commitOffset(batch.topic, batch.partition, offset), control);
+      }
+    } catch (err) {
+      if (mutated) forget(batch.partition);
+      if (err instanceof ProcessingAbortedError) {
+        plog.info({ operation: err.context.operation }, "stopped processing the batch (consumer stopping or partition revoked); nothing uncommitted was kept");
+        return;
+      }
+      throw err;
+    }
+  }
+
+  // offsets at or below the stored one were applied before a crash or rebalance and are not decoded
+  async function decodeChunk(messages: readonly SourceMessage[], storedOffset: string | null, control: RetryControl): Promise<DecodedMessage[]> {
+    const stored = storedOffset === null ? -1n : BigInt(storedOffset);
+    const out: DecodedMessage[] = [];
+    for (const message of messages) {
+      if (BigInt(message.offset) <= stored) continue;
+      let result = deps.decoder.decode(message.value);
+      if (!result.ok && result.reason === "unknown_schema_id" && result.schemaId !== undefined && deps.decoder.canFetch(result.schemaId)) {
+        const id = result.schemaId;
+        await retryWithBackoff("schemaRegistry", () => deps.decoder.fetch(id), control);
+        result = deps.decoder.decode(message.value);
+      }
+      out.push({ message, result });
+    }
+    return out;
+  }
+
+  async function persist(slot: PartitionSlot, chunk: ProcessedChunk, control: RetryControl): Promise<"ok" | "stale"> {
+    let attempts = 0;
+    try {
+      await retryWithBackoff(
+        "commitPartition",
+        () => {
+          attempts++;
+          return store.commitPartition(slot.ref, chunk.write);
+        },
+        control,
+      );
+    } catch (err) {
+      const outcome = commitFailureOutcome(err, attempts, chunk.write);
+      if (outcome === "stale") return "stale";
+      if (outcome === "failed") throw err;
+    }
+    settle(slot, chunk);
+    if (chunk.write.outbox.length > 0) {
+      pendingOutbox.set(slot.ref.partition, (pendingOutbox.get(slot.ref.partition) ?? 0) + chunk.write.outbox.length);
+      metrics.setOutboxPending(sumPending());
+    }
+    return "ok";
+  }
+
+  async function drain(slot: PartitionSlot, control: RetryControl): Promise<void> {
+    const result = await retryWithBackoff("outboxRelay", () => deps.drainOutbox(slot.ref), control);
+    slot.outboxDrained = true;
+    pendingOutbox.set(slot.ref.partition, 0);
+    metrics.setOutboxPending(sumPending());
+    if (result.published + result.suppressed > 0) {
+      log.debug({ partition: slot.ref.partition, published: result.published, suppressed: result.suppressed }, "outbox drained");
+    }
+  }
+
+  function recordMetrics(topic: string, partition: number, chunk: ProcessedChunk): void {
+    const m = chunk.metrics;
+    for (const w of m.windows) metrics.onWindowClosed(w);
+    if (m.accepted > 0) metrics.onConsumed(topic, partition, m.accepted);
+    for (const [reason, count] of m.rejected) metrics.onRejected(reason, topic, count);
+    for (const [model, count] of m.lateByModel) metrics.onLate(model, count);
+    for (const [model, count] of m.droppedModels) metrics.onCardinalityDropped("model", model, count);
+  }
+
+  return { runBatch, forget, pendingOutbox: sumPending };
+}
