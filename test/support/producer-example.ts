@@ -56,7 +56,11 @@ function run(cmd: ExampleCommand, env: Record<string, string>, timeoutMs: number
  * outcome: every event counted, none dead-lettered, nothing drifting on the stationary part, and the
  * shifted `amount` feature critical.
  */
-export async function expectExampleDrift(label: string, cmd: ExampleCommand, timeoutMs = 120_000): Promise<{ drift: DriftEvent[]; output: string }> {
+export async function expectExampleDrift(
+  label: string,
+  cmd: ExampleCommand,
+  opts: { format: "json" | "avro"; timeoutMs?: number },
+): Promise<{ drift: DriftEvent[]; output: string }> {
   const config = driftingServiceConfig(label);
   const topic = config.kafka.topics.predictions;
   const kafka = harnessKafka();
@@ -75,10 +79,17 @@ export async function expectExampleDrift(label: string, cmd: ExampleCommand, tim
         STATIONARY: String(EXAMPLE_STATIONARY),
         SHIFTED: String(EXAMPLE_SHIFTED),
       },
-      timeoutMs,
+      opts.timeoutMs ?? 120_000,
     );
     const total = EXAMPLE_STATIONARY + EXAMPLE_SHIFTED;
     await waitForCommittedEnd(kafka, config.kafka.groupId, topic, total);
+    // what the example wrote: keyed by modelId, JSON or Confluent-framed Avro (magic byte 0)
+    const produced = await readAllMessages(kafka, topic);
+    expect(produced).toHaveLength(total);
+    for (const m of [produced[0], produced[total - 1]]) {
+      expect(m.key?.toString("utf8")).toBe(EXAMPLE_MODEL);
+      expect(m.value?.[0]).toBe(opts.format === "avro" ? 0 : "{".charCodeAt(0));
+    }
     const text = await service.metricsText();
     const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
     expect(consumed?.endsWith(` ${total}`), consumed).toBe(true);

@@ -10,6 +10,6 @@ describe("Go producer example", () => {
   }, 600_000);
 
   it("franz-go JSON with snappy: every event counted and the shift detected", async () => {
-    await expectExampleDrift("go-snappy", { command: binary, args: [] });
+    await expectExampleDrift("go-snappy", { command: binary, args: [] }, { format: "json" });
   });
 });

@@ -15,7 +15,7 @@ describe("Java producer example", () => {
         command: "java",
         args: ["-cp", classpath, `${REPO_ROOT}deploy/examples/java/PredictionProducer.java`],
         env: { COMPRESSION: compression },
-      });
+      }, { format: "json" });
     });
   }
 });

@@ -1,0 +1,15 @@
+// deploy/examples/python/produce.py: confluent-kafka from PyPI (in a venv made by deploy/local/examples.sh),
+// Avro through its AvroSerializer and the schema registry (the stand-in here), zstd.
+import { beforeAll, describe, it } from "vitest";
+import { ensureExampleTool, expectExampleDrift, REPO_ROOT } from "../../support/producer-example.ts";
+
+describe("Python producer example", () => {
+  let python = "";
+  beforeAll(() => {
+    python = ensureExampleTool("python");
+  }, 600_000);
+
+  it("confluent-kafka Avro (AvroSerializer + registry) with zstd: every event counted and the shift detected", async () => {
+    await expectExampleDrift("python-zstd", { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`] }, { format: "avro" });
+  });
+});
