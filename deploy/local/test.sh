@@ -35,8 +35,9 @@ if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${REDIS_URL:-}" ] || [ -z "${SCHEMA_REGI
   fi
 fi
 
-# promtool (Debian's prometheus package) runs the alert-rule unit tests, whatever provides Kafka.
-if ! command -v promtool >/dev/null; then
+# Debian's prometheus package: promtool runs the alert-rule unit tests, and the prometheus server the
+# end-to-end alerting test (test/integration/prometheus-e2e.test.ts), whatever provides Kafka.
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   log "apt-get install prometheus (for promtool)"

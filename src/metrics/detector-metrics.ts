@@ -7,9 +7,14 @@
 // of its model version: a signal or class absent from the new window disappears instead of showing a stale
 // value. Per-event work never reaches prom-client — the pipeline batches counts and calls the counters once
 // per batch.
+//
+// Counters whose label values are known in advance start at 0 (Prometheus's "initialise your labels"
+// advice): an alert or panel on rate() then sees the first error instead of a series appearing at 1, and a
+// dashboard shows 0 rather than "no data".
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { WindowClosed } from "../detect/engine.ts";
 import type { Status } from "../events/types.ts";
+import { REJECTION_REASONS } from "../events/decode-result.ts";
 import { quantileAt } from "../sketch/tdigest.ts";
 import { OTHER_CATEGORY, type CategoryCounts } from "../sketch/categories.ts";
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
@@ -86,6 +91,10 @@ export const PREDICTION_QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
 const CORE_SIGNALS = ["prediction", "predictedClass", "confidence", "latency"];
 const FEATURE_PREFIX = "feature:";
 const OTHER_LABEL_VALUE = "other";
+/** operations the pipeline retries on an outage (src/pipeline/pipeline.ts), by the system that fails them */
+export const REDIS_OPERATIONS = ["loadPartition", "getReferenceBaseline", "outboxRelay"] as const;
+export const KAFKA_OPERATIONS = ["commitOffsets", "outboxRelay"] as const;
+export const CARDINALITY_DROP_KINDS = ["model", "feature", "category", "model_series", "signal_series"] as const;
 
 type Labels = Record<string, string>;
 interface SeriesRef {
@@ -221,11 +230,22 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     ["kind"],
   );
 
+  for (const operation of REDIS_OPERATIONS) redisErrors.inc({ operation }, 0);
+  for (const operation of KAFKA_OPERATIONS) kafkaErrors.inc({ operation }, 0);
+  for (const kind of CARDINALITY_DROP_KINDS) cardinalityDropped.inc({ kind }, 0);
+
   const models = new Map<string, ModelEntry>();
   const reasons = new LabelBudget(maxLabelValues);
   const topics = new LabelBudget(maxLabelValues);
   const operations = new LabelBudget(maxLabelValues);
   const assigned = new Map<string, Set<number>>();
+  const topicsSeen = new Set<string>();
+  /** every rejection reason of a topic starts at 0 once the topic is consumed */
+  function seeTopic(label: string): void {
+    if (topicsSeen.has(label)) return;
+    topicsSeen.add(label);
+    for (const reason of REJECTION_REASONS) eventsRejected.inc({ reason: reasons.value(reason), topic: label }, 0);
+  }
   let touch = 0;
 
   function modelEntry(model: string): ModelEntry | null {
@@ -237,6 +257,10 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     }
     entry = { signals: new Set(), versions: new Map(), counterSeries: new Map() };
     models.set(model, entry);
+    for (const metric of [eventsLate, retrainSuppressed]) {
+      metric.inc({ model }, 0);
+      entry.counterSeries.set(seriesKey(metric, { model }), { metric, labels: { model } });
+    }
     return entry;
   }
 
@@ -363,6 +387,7 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     registry,
     onWindowClosed,
     onConsumed(topic, partition, count) {
+      seeTopic(topics.value(topic));
       if (count > 0) eventsConsumed.inc({ topic: topics.value(topic), partition: String(partition) }, count);
     },
     onRejected(reason, topic, count = 1) {
@@ -398,6 +423,7 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     },
     setPartitionsAssigned(topic, partitions) {
       const label = topics.value(topic);
+      seeTopic(label);
       partitionsAssigned.set({ topic: label }, partitions.length);
       const now = new Set(partitions);
       for (const p of assigned.get(label) ?? []) if (!now.has(p)) consumerLag.remove({ topic: label, partition: String(p) });

@@ -324,7 +324,28 @@ describe("counters and shell gauges", () => {
     m.onWindowClosed(windowClosed({ modelId: "churn" }));
     e = await scrape(m);
     expect(e.get(seriesId("drift_model_status", { model: "churn", version: "v1" }))).toBe(2);
-    expect(e.has(seriesId("drift_cardinality_dropped_total", { kind: "model_series" }))).toBe(false);
+    expect(e.get(seriesId("drift_cardinality_dropped_total", { kind: "model_series" }))).toBe(0);
+  });
+
+  it("counters with label values known in advance start at 0, so rate() sees their first increment", async () => {
+    const m = createDetectorMetrics({ defaultMetrics: false });
+    let e = await scrape(m);
+    for (const operation of ["loadPartition", "getReferenceBaseline", "outboxRelay"]) expect(e.get(seriesId("drift_redis_errors_total", { operation }))).toBe(0);
+    for (const operation of ["commitOffsets", "outboxRelay"]) expect(e.get(seriesId("drift_kafka_errors_total", { operation }))).toBe(0);
+    for (const kind of ["model", "feature", "category", "model_series", "signal_series"]) expect(e.get(seriesId("drift_cardinality_dropped_total", { kind }))).toBe(0);
+    expect([...e.keys()].filter((k) => k.startsWith("drift_events_rejected_total"))).toEqual([]);
+    // a consumed topic: every rejection reason at 0; a model seen: its late and suppressed counters at 0
+    m.setPartitionsAssigned("ml.predictions", [0]);
+    m.onWindowClosed(windowClosed());
+    e = await scrape(m);
+    const reasons = [...e.keys()].filter((k) => k.startsWith("drift_events_rejected_total"));
+    expect(reasons).toHaveLength(9);
+    expect(e.get(seriesId("drift_events_rejected_total", { reason: "invalid_json", topic: "ml.predictions" }))).toBe(0);
+    expect(e.get(seriesId("drift_events_late_total", { model: "fraud-scorer" }))).toBe(0);
+    expect(e.get(seriesId("drift_retrain_requests_suppressed_total", { model: "fraud-scorer" }))).toBe(0);
+    m.removeModel("fraud-scorer");
+    e = await scrape(m);
+    expect(e.has(seriesId("drift_events_late_total", { model: "fraud-scorer" }))).toBe(false);
   });
 
   it("default process metrics are registered unless disabled", async () => {

@@ -1,0 +1,136 @@
+// The real Prometheus scraping the running service every second with deploy/prometheus/alerts.yml loaded:
+// after a drifting stream the critical-drift alert fires (with the drifting signal in its description), and
+// every PromQL expression of the Grafana dashboard — dashboard variables substituted — returns data from
+// the live service. Proves the names, labels and aggregations of the dashboard and rules match what the
+// service really exports, not only what the code mentions.
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Kafka } from "kafkajs";
+import {
+  createPredictionsTopic,
+  driftingServiceConfig,
+  driftingStream,
+  DRIFTING_MODEL as MODEL,
+  DRIFTING_VERSION as VERSION,
+  harnessKafka,
+  predictionMessages,
+  produceRaw,
+  startServiceInProcess,
+  waitFor,
+  waitForCommittedEnd,
+  type InProcessService,
+} from "../support/service-harness.ts";
+import { startPrometheus, type PrometheusServer } from "../support/prometheus.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const ALERTS = `${ROOT}deploy/prometheus/alerts.yml`;
+const DASHBOARD = `${ROOT}deploy/grafana/drift-detector-dashboard.json`;
+const BAD_MESSAGES = 3;
+
+interface Panel {
+  title: string;
+  targets?: { expr?: string }[];
+  panels?: Panel[];
+}
+
+function dashboardExpressions(): { panel: string; expr: string }[] {
+  const doc = JSON.parse(readFileSync(DASHBOARD, "utf8")) as { panels: Panel[] };
+  const out: { panel: string; expr: string }[] = [];
+  const visit = (panels: Panel[]) => {
+    for (const p of panels) {
+      for (const t of p.targets ?? []) if (t.expr) out.push({ panel: p.title, expr: t.expr });
+      visit(p.panels ?? []);
+    }
+  };
+  visit(doc.panels);
+  return out;
+}
+
+/** What Grafana does before sending a query: the dashboard's variables and $__rate_interval replaced. */
+function substituteVariables(expr: string): string {
+  return expr.replaceAll("$__rate_interval", "1m").replaceAll("$model", MODEL).replaceAll("$version", VERSION);
+}
+
+describe("real Prometheus against the running service", () => {
+  const config = driftingServiceConfig("prom-e2e");
+  const topics = config.kafka.topics;
+  let kafka: Kafka;
+  let service: InProcessService;
+  let prometheus: PrometheusServer;
+
+  beforeAll(async () => {
+    kafka = harnessKafka();
+    await createPredictionsTopic(kafka, config);
+    // the drifting stream plus what the dashboard's other panels show: a predicted class, a feature that
+    // is missing in 10 % of the events, and a few messages that are not events (dead-lettered)
+    const events = driftingStream().map((e, i) => ({
+      ...e,
+      predictedClass: (e.prediction ?? 0) > 0.8 ? "fraud" : "legit",
+      features: { ...e.features, tenure: i % 10 === 0 ? null : (e.features?.tenure ?? null) },
+    }));
+    const bad = Array.from({ length: BAD_MESSAGES }, (_, i) => ({ key: MODEL, value: `{not json ${i}` }));
+    await produceRaw(kafka, topics.predictions, [...predictionMessages(events), ...bad]);
+    service = await startServiceInProcess(config);
+    prometheus = await startPrometheus({ job: "drift-detector", targets: [`127.0.0.1:${service.server.port}`], ruleFiles: [ALERTS] });
+    await service.pipeline.ready;
+    await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, events.length + BAD_MESSAGES);
+  });
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    await service?.stop();
+  });
+
+  it("scrapes the service: up is 1 for the job the DriftDetectorDown alert selects", async () => {
+    const up = await waitFor("a scrape of the service", async () => {
+      const r = await prometheus.query('up{job="drift-detector"}');
+      return r.length > 0 ? r : undefined;
+    }, 30_000);
+    expect(up.map((s) => s.value[1])).toEqual(["1"]);
+  });
+
+  it("the critical drift alert goes to firing for the drifting model, naming the drifting signal", async () => {
+    const alert = await waitFor("DriftDetectorModelDriftCritical to fire", async () => {
+      const alerts = await prometheus.alerts();
+      return alerts.find((a) => a.labels.alertname === "DriftDetectorModelDriftCritical" && a.state === "firing");
+    }, 60_000, 500);
+    expect(alert.labels).toMatchObject({ model: MODEL, version: VERSION, severity: "critical" });
+    expect(alert.annotations.description).toMatch(/Signals at critical in the last window: .*feature:amount/);
+    expect(alert.annotations.dashboard).toBe(`/d/drift-detector/drift-detector?var-model=${MODEL}&var-version=${VERSION}`);
+    // no alert about the service itself: it is up, consuming, and rejects 3 of 2 203 messages (< 1 %)
+    const others = (await prometheus.alerts()).filter((a) => a.labels.alertname.startsWith("DriftDetector") && !a.labels.alertname.startsWith("DriftDetectorModelDrift"));
+    expect(others.filter((a) => a.state === "firing")).toEqual([]);
+  });
+
+  it("the dashboard's variables resolve: label_values(drift_model_status, model) and version", async () => {
+    const get = async (label: string, match: string) => {
+      const res = await fetch(`${prometheus.url}/api/v1/label/${label}/values?match[]=${encodeURIComponent(match)}`);
+      return ((await res.json()) as { data: string[] }).data;
+    };
+    await waitFor("drift_model_status in Prometheus", async () => ((await get("model", "drift_model_status")).length > 0 ? true : undefined), 30_000);
+    expect(await get("model", "drift_model_status")).toEqual([MODEL]);
+    expect(await get("version", `drift_model_status{model=~"${MODEL}"}`)).toEqual([VERSION]);
+  });
+
+  it("every PromQL expression of the Grafana dashboard returns data from the live service", async () => {
+    const expressions = dashboardExpressions();
+    expect(expressions.length).toBeGreaterThan(20);
+    // rate()/increase() need two samples inside their range: wait for the scrapes to accumulate
+    const empty = await waitFor("every dashboard expression to return data", async () => {
+      const results = await Promise.all(expressions.map(async (e) => ({ ...e, samples: await prometheus.query(substituteVariables(e.expr)) })));
+      const missing = results.filter((r) => r.samples.length === 0).map((r) => `${r.panel}: ${r.expr}`);
+      return missing.length === 0 ? missing : undefined;
+    }, 45_000, 1_000).catch(async (err: Error) => {
+      const results = await Promise.all(expressions.map(async (e) => ({ ...e, samples: await prometheus.query(substituteVariables(e.expr)) })));
+      throw new Error(`${err.message}; no data for:\n${results.filter((r) => r.samples.length === 0).map((r) => `  ${r.panel}: ${r.expr}`).join("\n")}`);
+    });
+    expect(empty).toEqual([]);
+    // and the numbers are the service's: the drifting signal is critical, the bad messages are counted
+    const status = await prometheus.query(substituteVariables(`max by (model, version, signal) (drift_signal_status{model=~"$model",version=~"$version"})`));
+    expect(status.find((s) => s.metric.signal === "feature:amount")?.value[1]).toBe("2");
+    const rejected = await prometheus.query(`sum(drift_events_rejected_total{topic="${topics.predictions}",reason="invalid_json"})`);
+    expect(rejected[0]?.value[1]).toBe(String(BAD_MESSAGES));
+    const missing = await prometheus.query(`drift_feature_missing_ratio{model="${MODEL}",feature="tenure"}`);
+    expect(Number(missing[0]?.value[1])).toBeGreaterThan(0.05);
+  });
+});

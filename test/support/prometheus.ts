@@ -1,0 +1,93 @@
+// The real Prometheus server (Debian's `prometheus` package, installed by deploy/local/test.sh) for tests:
+// started on a free port with a temporary TSDB, scraping given targets every second and evaluating the
+// project's alert rules every second. Fails loudly when the binary is missing or the server does not start.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify as stringifyYaml } from "yaml";
+import { freePort, waitFor } from "./service-harness.ts";
+
+export interface PrometheusServer {
+  url: string;
+  /** instant query; the result vector or matrix as Prometheus returns it */
+  query(expr: string): Promise<PromSample[]>;
+  alerts(): Promise<PromAlert[]>;
+  output: string[];
+  stop(): Promise<void>;
+}
+
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+export interface PromAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: "pending" | "firing" | "inactive";
+  value: string;
+}
+
+interface ApiResponse<T> {
+  status: "success" | "error";
+  data: T;
+  error?: string;
+}
+
+async function api<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  const body = (await res.json()) as ApiResponse<T>;
+  if (body.status !== "success") throw new Error(`prometheus ${url}: ${body.error ?? res.status}`);
+  return body.data;
+}
+
+export async function startPrometheus(opts: { job: string; targets: string[]; ruleFiles: string[] }): Promise<PrometheusServer> {
+  const version = spawnSync("prometheus", ["--version"], { encoding: "utf8" });
+  if (version.error !== undefined || version.status !== 0) {
+    throw new Error(`prometheus is not installed (apt-get install prometheus; deploy/local/test.sh does it): ${version.error?.message ?? version.stderr}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "prometheus-test-"));
+  const config = {
+    global: { scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "900ms" },
+    rule_files: opts.ruleFiles,
+    scrape_configs: [{ job_name: opts.job, metrics_path: "/metrics", static_configs: [{ targets: opts.targets }] }],
+  };
+  writeFileSync(join(dir, "prometheus.yml"), stringifyYaml(config));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(
+    "prometheus",
+    [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const output: string[] = [];
+  child.stdout?.on("data", (c: Buffer) => output.push(c.toString("utf8")));
+  child.stderr?.on("data", (c: Buffer) => output.push(c.toString("utf8")));
+  let exited = false;
+  child.once("exit", () => (exited = true));
+  const stop = async () => {
+    if (!exited) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor("prometheus to be ready", async () => {
+      if (exited) throw new Error(`prometheus exited: ${output.join("")}`);
+      const res = await fetch(`${url}/-/ready`);
+      return res.ok ? true : undefined;
+    }, 30_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url,
+    output,
+    stop,
+    query: async (expr) => (await api<{ result: PromSample[] }>(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).result,
+    alerts: async () => (await api<{ alerts: PromAlert[] }>(`${url}/api/v1/alerts`)).alerts,
+  };
+}
