@@ -1,4 +1,5 @@
-// The real Prometheus scraping the running service every second with deploy/prometheus/alerts.yml loaded:
+// The real Prometheus, with deploy/prometheus/prometheus.yml and its alerts.yml, scraping the running service
+// every second:
 // after a drifting stream the critical-drift alert fires (with the drifting signal in its description), and
 // every PromQL expression of the Grafana dashboard — dashboard variables substituted — returns data from
 // the live service. Proves the names, labels and aggregations of the dashboard and rules match what the
@@ -23,7 +24,7 @@ import {
 import { startPrometheus, type PrometheusServer } from "../support/prometheus.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const ALERTS = `${ROOT}deploy/prometheus/alerts.yml`;
+const PROMETHEUS_CONFIG = `${ROOT}deploy/prometheus/prometheus.yml`; // its rule file: alerts.yml
 const DASHBOARD = `${ROOT}deploy/grafana/drift-detector-dashboard.json`;
 const BAD_MESSAGES = 3;
 
@@ -71,7 +72,7 @@ describe("real Prometheus against the running service", () => {
     const bad = Array.from({ length: BAD_MESSAGES }, (_, i) => ({ key: MODEL, value: `{not json ${i}` }));
     await produceRaw(kafka, topics.predictions, [...predictionMessages(events), ...bad]);
     service = await startServiceInProcess(config);
-    prometheus = await startPrometheus({ job: "drift-detector", targets: [`127.0.0.1:${service.server.port}`], ruleFiles: [ALERTS] });
+    prometheus = await startPrometheus({ configFile: PROMETHEUS_CONFIG, targets: [`127.0.0.1:${service.server.port}`] });
     await service.pipeline.ready;
     await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, events.length + BAD_MESSAGES);
   });

@@ -1,11 +1,12 @@
 // The real Prometheus server (Debian's `prometheus` package, installed by deploy/local/test.sh) for tests:
-// started on a free port with a temporary TSDB, scraping given targets every second and evaluating the
-// project's alert rules every second. Fails loudly when the binary is missing or the server does not start.
+// started on a free port with a temporary TSDB and the project's Prometheus config file (the one
+// docker-compose.yml mounts) with its rule files, scrape targets replaced by the test's, scrape and rule
+// evaluation every second and no Alertmanager. Fails loudly when the binary is missing or does not start.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { stringify as stringifyYaml } from "yaml";
+import { dirname, join, resolve } from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { freePort, waitFor } from "./service-harness.ts";
 
 export interface PrometheusServer {
@@ -42,18 +43,30 @@ async function api<T>(url: string): Promise<T> {
   return body.data;
 }
 
-export async function startPrometheus(opts: { job: string; targets: string[]; ruleFiles: string[] }): Promise<PrometheusServer> {
+interface PrometheusConfigFile {
+  global?: Record<string, unknown>;
+  rule_files?: string[];
+  alerting?: unknown;
+  scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+}
+
+/** The config file with every job's targets replaced, rule files made absolute, 1 s intervals, no Alertmanager. */
+export function testPrometheusConfig(configFile: string, targets: string[]): PrometheusConfigFile {
+  const config = parseYaml(readFileSync(configFile, "utf8")) as PrometheusConfigFile;
+  return {
+    global: { ...config.global, scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "900ms" },
+    rule_files: (config.rule_files ?? []).map((f) => resolve(dirname(configFile), f)),
+    scrape_configs: config.scrape_configs.map((job) => ({ ...job, static_configs: [{ targets }] })),
+  };
+}
+
+export async function startPrometheus(opts: { configFile: string; targets: string[] }): Promise<PrometheusServer> {
   const version = spawnSync("prometheus", ["--version"], { encoding: "utf8" });
   if (version.error !== undefined || version.status !== 0) {
     throw new Error(`prometheus is not installed (apt-get install prometheus; deploy/local/test.sh does it): ${version.error?.message ?? version.stderr}`);
   }
   const dir = mkdtempSync(join(tmpdir(), "prometheus-test-"));
-  const config = {
-    global: { scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "900ms" },
-    rule_files: opts.ruleFiles,
-    scrape_configs: [{ job_name: opts.job, metrics_path: "/metrics", static_configs: [{ targets: opts.targets }] }],
-  };
-  writeFileSync(join(dir, "prometheus.yml"), stringifyYaml(config));
+  writeFileSync(join(dir, "prometheus.yml"), stringifyYaml(testPrometheusConfig(opts.configFile, opts.targets)));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
