@@ -13,7 +13,7 @@ import type { SignalSketches } from "../windows/signals.ts";
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
 import type { CategoryCounts } from "../sketch/categories.ts";
 import { OTHER_CATEGORY } from "../sketch/categories.ts";
-import { cdfAt } from "../sketch/tdigest.ts";
+import { cdfAt } from "../sketch/cdf-model.ts";
 import { benjaminiHochberg, categoricalStatistics, numericStatistics } from "../stats/index.ts";
 import { twoProportionPValue } from "./proportion-test.ts";
 

@@ -15,7 +15,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { WindowClosed } from "../detect/engine.ts";
 import type { Status } from "../events/types.ts";
 import { REJECTION_REASONS } from "../events/decode-result.ts";
-import { quantileAt } from "../sketch/tdigest.ts";
+import { quantileAt } from "../sketch/cdf-model.ts";
 import { OTHER_CATEGORY, type CategoryCounts } from "../sketch/categories.ts";
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
 

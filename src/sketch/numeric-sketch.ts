@@ -2,7 +2,8 @@
 import { ByteReader, ByteWriter } from "./bytes.ts";
 import { addMissingToMoments, addToMoments, createMoments, mergeMoments, readMoments, writeMoments } from "./moments.ts";
 import type { Moments } from "./moments.ts";
-import { addValue, createTDigest, decodeTDigest, encodeTDigest, mergeTDigests } from "./tdigest.ts";
+import { addValue, createTDigest, mergeTDigests } from "./tdigest.ts";
+import { decodeTDigest, encodeTDigest } from "./tdigest-format.ts";
 import type { TDigest } from "./tdigest.ts";
 
 export interface NumericSketch {

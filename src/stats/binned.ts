@@ -1,5 +1,5 @@
 // Divergences over the 10 reference-decile bins: PSI, Jensen–Shannon distance, Hellinger distance.
-import { cdfAt, quantileAt } from "../sketch/tdigest.ts";
+import { cdfModelOf, modelCdf, modelQuantile, type CdfModel } from "../sketch/cdf-model.ts";
 import type { TDigest } from "../sketch/tdigest.ts";
 
 export const PSI_BIN_COUNT = 10;
@@ -21,19 +21,20 @@ export interface DecileBins {
  * Both digests must be non-empty (callers check counts).
  */
 export function referenceDecileBins(reference: TDigest, current: TDigest): DecileBins {
+  const ref = cdfModelOf(reference);
   const edges: number[] = [];
   for (let k = 1; k < PSI_BIN_COUNT; k++) {
-    const e = quantileAt(reference, k / PSI_BIN_COUNT);
+    const e = modelQuantile(ref, k / PSI_BIN_COUNT);
     if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
   }
-  return { edges, reference: binProportions(reference, edges), current: binProportions(current, edges) };
+  return { edges, reference: binProportions(ref, edges), current: binProportions(cdfModelOf(current), edges) };
 }
 
-function binProportions(d: TDigest, edges: readonly number[]): number[] {
+function binProportions(d: CdfModel, edges: readonly number[]): number[] {
   const out: number[] = [];
   let below = 0;
   for (const e of edges) {
-    const f = cdfAt(d, e);
+    const f = modelCdf(d, e);
     out.push(Math.max(f - below, 0));
     below = Math.max(f, below);
   }

@@ -1,6 +1,6 @@
 // Distances between the two piecewise CDFs of two t-digests: sup |F_ref − F_cur| (KS) and
-// ∫ |F_ref − F_cur| dx (Wasserstein-1), read through the digest's own cdfAt (KS with a resolution correction).
-import { cdfKnots, spreadWeightAt, type CdfKnots } from "../sketch/tdigest.ts";
+// ∫ |F_ref − F_cur| dx (Wasserstein-1), read from the digests' CDF models (KS with a resolution correction).
+import { cdfModelOf, modelSpreadWeight, type CdfModel } from "../sketch/cdf-model.ts";
 import type { TDigest } from "../sketch/tdigest.ts";
 
 export interface CdfDistances {
@@ -17,8 +17,8 @@ export interface CdfDistances {
 export const BRIDGE_MEAN_SUP = Math.sqrt(Math.PI / 8);
 
 /**
- * cdfAt is right-continuous and affine between consecutive breakpoints (centroid means, min, max) of its
- * digest, so D = F_ref − F_cur is affine on every open interval between consecutive points of the union
+ * A digest's CDF (cdf-model.ts) is right-continuous and affine between consecutive knots (centroid means,
+ * min, max), so D = F_ref − F_cur is affine on every open interval between consecutive points of the union
  * of both digests' breakpoints. D is evaluated at each point (the right limit) and at each interval's
  * midpoint, which fixes the line on the interval and with it the left limit at the next point (where a
  * jump — a point mass — may sit). W1 is the exact integral of |line| over every interval.
@@ -30,7 +30,7 @@ export const BRIDGE_MEAN_SUP = Math.sqrt(Math.PI / 8);
  * exceeds the sup of the interpolated one by about the expected bridge maximum there. So, at the
  * location x* of the interpolated sup,
  *   KS = |D(x*)| + √(π/8)·√(g_ref(x*)/m² + g_cur(x*)/n²)
- * (g from spreadWeightAt: 0 in exact mode, so exact digests give the exact ECDF statistic; the two
+ * (g from modelSpreadWeight: 0 in exact mode, so exact digests give the exact ECDF statistic; the two
  * digests' deviations are independent, so their variances add). The constant is derived, not fitted;
  * verified by simulation against the exact two-sample D on the raw data (N(0,1), 600–3 000 repetitions):
  * mean bias of the uncorrected D −0.0028 / −0.0023 / −0.0022 / −0.0010 at (n, m) = (1 000, 1 000),
@@ -39,14 +39,14 @@ export const BRIDGE_MEAN_SUP = Math.sqrt(Math.PI / 8);
  * test/unit/stats/false-alarm-rate.test.ts). With one side exact (n ≤ compression) the sup sits at that
  * side's jumps and the correction over-reads by ≈ 0.002 (n = 100, m = 500), still within the oracle
  * tolerance. D ≡ 0 (identical inputs) stays 0. Both digests empty-checked by the caller; empty digests
- * give 0. Flushes the digests' buffers (via cdfAt); their contents are otherwise unchanged.
+ * give 0. Flushes the digests' buffers; their contents are otherwise unchanged.
  */
 export function cdfDistances(reference: TDigest, current: TDigest): CdfDistances {
   if (reference.count === 0 || current.count === 0) return { ks: 0, wasserstein1: 0 };
-  // One linear sweep over both digests' CDF knots (see cdfKnots): at every knot of either side, the left
-  // limit and the value of D = F_ref − F_cur; D is affine between consecutive points.
-  const a = cdfKnots(reference);
-  const b = cdfKnots(current);
+  // One linear sweep over both digests' CDF knots: at every knot of either side, the left limit and the
+  // value of D = F_ref − F_cur; D is affine between consecutive points.
+  const a = cdfModelOf(reference);
+  const b = cdfModelOf(current);
   let ia = 0;
   let ib = 0;
   let sup = 0;
@@ -81,8 +81,8 @@ export function cdfDistances(reference: TDigest, current: TDigest): CdfDistances
   if (sup === 0) return { ks: 0, wasserstein1: area };
   const m = reference.count;
   const n = current.count;
-  const gRef = spreadWeightAt(reference, supAt);
-  const gCur = spreadWeightAt(current, supAt);
+  const gRef = modelSpreadWeight(a, supAt);
+  const gCur = modelSpreadWeight(b, supAt);
   const resolution = BRIDGE_MEAN_SUP * Math.sqrt(gRef / (m * m) + gCur / (n * n));
   return { ks: Math.min(sup + resolution, 1), wasserstein1: area };
 }
@@ -96,20 +96,25 @@ const sideA: SideValue = { left: 0, value: 0 };
 const sideB: SideValue = { left: 0, value: 0 };
 
 /** F(x−) and F(x) of one side at x into `out`, where `i` is its next unconsumed knot (x ≤ x[i] when i < length). */
-function sideAt(k: CdfKnots, i: number, x: number, out: SideValue): SideValue {
+function sideAt(k: CdfModel, i: number, x: number, out: SideValue): SideValue {
   if (i < k.length && k.x[i] === x) {
-    out.left = k.left[i];
-    out.value = k.value[i];
+    out.left = clamp01(k.below[i] / k.total);
+    out.value = i === k.length - 1 ? 1 : clamp01(k.atOrBelow[i] / k.total);
   } else if (i === 0) {
     out.left = out.value = 0;
   } else if (i >= k.length) {
     out.left = out.value = 1;
   } else {
-    // strictly inside the segment (x[i−1], x[i]): linear from value[i−1] to left[i]
+    // strictly inside the segment (x[i−1], x[i]): linear from atOrBelow[i−1] to below[i]
     const x0 = k.x[i - 1];
-    out.left = out.value = k.value[i - 1] + ((k.left[i] - k.value[i - 1]) * (x - x0)) / (k.x[i] - x0);
+    const w = k.atOrBelow[i - 1] + ((k.below[i] - k.atOrBelow[i - 1]) * (x - x0)) / (k.x[i] - x0);
+    out.left = out.value = clamp01(w / k.total);
   }
   return out;
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
 /** Mean of |y| over a segment where y runs linearly from y0 to y1. */

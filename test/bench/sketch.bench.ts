@@ -1,7 +1,9 @@
 // Sketch benchmark: ingest speed (vs the tdigest npm package measured in the same run), per-event cost
 // of 13 numeric sketches, serialised size and accuracy at 10^6 values. One JSON object per line.
 // Run: npx tsx test/bench/sketch.bench.ts
-import { addValue, cdfAt, createTDigest, encodeTDigest, flushTDigest, mergeTDigests, quantileAt } from "../../src/sketch/tdigest.ts";
+import { addValue, createTDigest, flushTDigest, mergeTDigests } from "../../src/sketch/tdigest.ts";
+import { cdfAt, quantileAt } from "../../src/sketch/cdf-model.ts";
+import { encodeTDigest } from "../../src/sketch/tdigest-format.ts";
 import type { TDigest } from "../../src/sketch/tdigest.ts";
 import { addNumeric, createNumericSketch } from "../../src/sketch/numeric-sketch.ts";
 import { sortFloat64 } from "../../src/sketch/float-sort.ts";

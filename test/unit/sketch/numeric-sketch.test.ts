@@ -8,7 +8,7 @@ import {
   encodeNumericSketch,
   mergeNumericSketches,
 } from "../../../src/sketch/numeric-sketch.ts";
-import { quantileAt } from "../../../src/sketch/tdigest.ts";
+import { quantileAt } from "../../../src/sketch/cdf-model.ts";
 import { varianceOf } from "../../../src/sketch/moments.ts";
 import { SketchDecodeError } from "../../../src/sketch/errors.ts";
 import { sample } from "../../support/distributions.ts";

@@ -1,17 +1,20 @@
 // The linear sweep over CDF knots (cdfDistances) against the straightforward definition: D = F_ref − F_cur
 // read through cdfAt at every breakpoint, just left of it and in between.
 import { describe, expect, it } from "vitest";
-import { addValue, cdfAt, cdfKnots, createTDigest, flushTDigest, type TDigest } from "../../../src/sketch/tdigest.ts";
+import { addValue, createTDigest, flushTDigest, type TDigest } from "../../../src/sketch/tdigest.ts";
+import { cdfAt, cdfModelOf, modelCdf } from "../../../src/sketch/cdf-model.ts";
 import { cdfDistances } from "../../../src/stats/cdf-distance.ts";
 import { mulberry32 } from "../../support/random.ts";
 
-/** sup |D| over points, left limits (approached from just below) and midpoints; ∫|D| by dense midpoint rule. */
+/** sup |D| over points, left limits (approached from just below) and midpoints; ∫|D| by dense midpoint rule (D read pointwise). */
 function bruteForce(a: TDigest, b: TDigest): { sup: number; area: number } {
   flushTDigest(a);
   flushTDigest(b);
   const pts = [...a.means.subarray(0, a.size), ...b.means.subarray(0, b.size), a.min, a.max, b.min, b.max].sort((x, y) => x - y);
   const uniq = pts.filter((x, i) => i === 0 || x !== pts[i - 1]);
-  const D = (x: number) => cdfAt(a, x) - cdfAt(b, x);
+  const fa = cdfModelOf(a);
+  const fb = cdfModelOf(b);
+  const D = (x: number) => modelCdf(fa, x) - modelCdf(fb, x);
   let sup = 0;
   let area = 0;
   for (let i = 0; i < uniq.length; i++) {
@@ -60,14 +63,14 @@ describe("cdfDistances sweep", () => {
     }
   }
 
-  it("knots reproduce cdfAt at every knot and just below it", () => {
+  it("the model's knots reproduce cdfAt at every knot and just below it", () => {
     for (const [, make] of cases) {
       const d = digest(make());
-      const k = cdfKnots(d);
+      const k = cdfModelOf(d);
       for (let i = 0; i < k.length; i++) {
-        expect(k.value[i]).toBeCloseTo(cdfAt(d, k.x[i]), 12);
+        expect(k.atOrBelow[i] / k.total).toBeCloseTo(cdfAt(d, k.x[i]), 12);
         const below = k.x[i] - Math.max(1e-9, Math.abs(k.x[i]) * 1e-12);
-        if (i > 0 && below > k.x[i - 1]) expect(Math.abs(k.left[i] - cdfAt(d, below))).toBeLessThan(1e-6);
+        if (i > 0 && below > k.x[i - 1]) expect(Math.abs(k.below[i] / k.total - cdfAt(d, below))).toBeLessThan(1e-6);
       }
     }
   });

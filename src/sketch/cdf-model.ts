@@ -1,0 +1,177 @@
+// The distribution a t-digest stands for, as one piecewise-linear CDF with jumps, and every query of it:
+// cdfAt, quantileAt, spreadWeightAt and the knots the CDF distances sweep all read the same CdfModel.
+//
+// The model of a flushed digest:
+//  - exact mode: every centroid is a point mass (all its weight at its mean): the empirical CDF;
+//  - otherwise a centroid is a point mass when its weight is 1, or when its mean equals min (first) or max
+//    (last) — then every value in it equals that extreme; any other centroid has half its weight on each
+//    side of its mean, spread uniformly up to the neighbouring centroid's mean; at the ends one sample sits
+//    exactly at min (max) and the rest of the outer half is spread over (min, mean₀) ((meanₗₐₛₜ, max)),
+//    as in the reference MergingDigest.
+// As knots: at each knot x the weight strictly below it and the weight at or below it (the jump between
+// them is a point mass); between consecutive knots the weight runs linearly from the one to the other.
+import { flushTDigest } from "./tdigest.ts";
+import type { TDigest } from "./tdigest.ts";
+
+export interface CdfModel {
+  /** knot positions, strictly ascending, valid in [0, length) */
+  x: Float64Array;
+  /** weight strictly below x[k] (the left limit of the CDF, unnormalised) */
+  below: Float64Array;
+  /** weight at or below x[k] */
+  atOrBelow: Float64Array;
+  length: number;
+  /** total weight: F(x) = weight / total */
+  total: number;
+  /** the digest's exact min and max (quantiles 0 and 1) */
+  min: number;
+  max: number;
+}
+
+/** The CDF model of `d` (flushes its buffer first). O(size); read many points from one model. */
+export function cdfModelOf(d: TDigest): CdfModel {
+  flushTDigest(d);
+  const n = d.size;
+  const total = d.count;
+  const cap = n + 2;
+  const model: CdfModel = {
+    x: new Float64Array(cap),
+    below: new Float64Array(cap),
+    atOrBelow: new Float64Array(cap),
+    length: 0,
+    total,
+    min: d.min,
+    max: d.max,
+  };
+  if (total === 0 || n === 0) return model;
+  const push = (at: number, below: number, atOrBelow: number) => {
+    const k = model.length++;
+    model.x[k] = at;
+    model.below[k] = below;
+    model.atOrBelow[k] = atOrBelow;
+  };
+  const means = d.means;
+  const weights = d.weights;
+  if (d.exact === true) {
+    let below = 0;
+    for (let i = 0; i < n; i++) {
+      const next = below + weights[i];
+      push(means[i], below, i === n - 1 ? total : next);
+      below = next;
+    }
+    return model;
+  }
+  const isPoint = (i: number) => isPointMass(d, i);
+  const halfSpread = (i: number) => (isPoint(i) ? 0 : weights[i] / 2);
+  // atMean: weight at or below the current centroid's mean
+  let atMean = isPoint(0) ? weights[0] : weights[0] / 2;
+  const last = n - 1;
+  const lastIsPoint = isPoint(last);
+  if (means[0] > d.min) push(d.min, 0, 1); // one sample at min, the rest of centroid 0 spread up to m₀
+  push(means[0], means[0] > d.min ? atMean : 0, n === 1 && lastIsPoint ? total : atMean);
+  for (let i = 0; i < last; i++) {
+    const leftLimit = atMean + halfSpread(i) + halfSpread(i + 1);
+    atMean = leftLimit + (isPoint(i + 1) ? weights[i + 1] : 0);
+    // from the last mean on: all of it for a point mass, else w/2 − 1 spread up to the one sample at max
+    if (i + 1 === last) push(means[last], leftLimit, lastIsPoint ? total : total - weights[last] / 2);
+    else push(means[i + 1], leftLimit, atMean);
+  }
+  if (!lastIsPoint && d.max > means[last]) push(d.max, total - 1, total);
+  return model;
+}
+
+function isPointMass(d: TDigest, i: number): boolean {
+  const w = d.weights[i];
+  if (w === 1 || d.exact === true) return true;
+  return (i === 0 && d.means[0] <= d.min) || (i === d.size - 1 && d.means[i] >= d.max);
+}
+
+/** Largest k with x[k] ≤ x, or −1. */
+function floorKnot(m: CdfModel, x: number): number {
+  let lo = -1;
+  let hi = m.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (m.x[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Weight at or below x (unnormalised, in [0, total]); linear between knots. */
+function weightAtOrBelow(m: CdfModel, x: number): number {
+  const k = floorKnot(m, x);
+  if (k < 0) return 0;
+  if (k === m.length - 1) return m.total;
+  const x0 = m.x[k];
+  return m.atOrBelow[k] + ((m.below[k + 1] - m.atOrBelow[k]) * (x - x0)) / (m.x[k + 1] - x0);
+}
+
+/** P(X ≤ x) in [0, 1]: 0 below the first knot (and for an empty model), 1 from the last; right-continuous. */
+export function modelCdf(m: CdfModel, x: number): number {
+  if (m.length === 0 || Number.isNaN(x)) return 0;
+  return clamp01(weightAtOrBelow(m, x) / m.total);
+}
+
+/** P(X < x): the left limit of modelCdf at x. */
+export function modelCdfBelow(m: CdfModel, x: number): number {
+  if (m.length === 0 || Number.isNaN(x)) return 0;
+  const k = floorKnot(m, x);
+  if (k >= 0 && m.x[k] === x) return clamp01(m.below[k] / m.total);
+  return modelCdf(m, x);
+}
+
+/**
+ * The smallest x with F(x) ≥ q (q clamped to [0, 1], NaN read as 0): min for q = 0, max for q = 1, a knot
+ * where F jumps across q (in exact mode an actual data value), else the linear interpolation; 0 when empty.
+ */
+export function modelQuantile(m: CdfModel, q: number): number {
+  if (m.length === 0) return 0;
+  const qc = Number.isNaN(q) ? 0 : q < 0 ? 0 : q > 1 ? 1 : q;
+  if (qc === 0) return m.min;
+  if (qc === 1) return m.max;
+  const target = qc * m.total;
+  // smallest k with atOrBelow[k] ≥ target
+  let lo = -1;
+  let hi = m.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (m.atOrBelow[mid] >= target) hi = mid;
+    else lo = mid;
+  }
+  const k = hi;
+  if (k === 0 || target > m.below[k]) return m.x[k];
+  // inside the segment (x[k−1], x[k]), where the weight runs from atOrBelow[k−1] < target up to below[k]
+  const from = m.atOrBelow[k - 1];
+  return m.x[k - 1] + ((target - from) / (m.below[k] - from)) * (m.x[k] - m.x[k - 1]);
+}
+
+/**
+ * Weight spread uniformly over the segment containing x: the resolution of the CDF at x (the true empirical
+ * CDF wanders around the straight line by ~√(that)/total inside it). 0 in exact mode, outside the knots,
+ * and on segments between point masses.
+ */
+export function modelSpreadWeight(m: CdfModel, x: number): number {
+  const k = floorKnot(m, x);
+  if (k < 0 || k >= m.length - 1) return 0;
+  return Math.max(m.below[k + 1] - m.atOrBelow[k], 0);
+}
+
+/** Estimated P(X ≤ x) of a digest (see modelCdf). Flushes the buffer first. */
+export function cdfAt(d: TDigest, x: number): number {
+  return modelCdf(cdfModelOf(d), x);
+}
+
+/** Estimated q-quantile of a digest (see modelQuantile). Flushes the buffer first. */
+export function quantileAt(d: TDigest, q: number): number {
+  return modelQuantile(cdfModelOf(d), q);
+}
+
+/** Samples spread over the segment of the digest's CDF containing x (see modelSpreadWeight). */
+export function spreadWeightAt(d: TDigest, x: number): number {
+  return modelSpreadWeight(cdfModelOf(d), x);
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
