@@ -11,7 +11,7 @@
 // regions shows as a lower estimate). It does not hold under concept drift — the same inputs with other
 // labels leave confidence, and so the estimate, unchanged; only the realised performance sees that.
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
-import { cdfAt } from "../sketch/tdigest.ts";
+import { cdfAt } from "../sketch/cdf-model.ts";
 import type { CalibrationBins } from "./performance.ts";
 
 export interface ConfidenceCalibration {

@@ -4,7 +4,7 @@
 // recall and, with a confidence, calibration; regressor pairs (prediction and actual) give MAE and RMSE.
 import { OTHER_CATEGORY } from "../sketch/categories.ts";
 import { addNumeric, createNumericSketch, mergeNumericSketches, type NumericSketch } from "../sketch/numeric-sketch.ts";
-import { quantileAt } from "../sketch/tdigest.ts";
+import { quantileAt } from "../sketch/cdf-model.ts";
 import type { JoinedOutcome } from "./join.ts";
 
 export interface ClassRecall {
