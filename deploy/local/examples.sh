@@ -61,6 +61,13 @@ ensure_java() {
 
 ensure_go() {
   command -v go >/dev/null || apt_install golang-go
+  # franz-go needs Go 1.26; go >= 1.21 switches to the toolchain go.mod names by itself (GOTOOLCHAIN=auto)
+  local minor
+  minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+  if [ "${minor:-0}" -lt 21 ]; then
+    echo "go $(go env GOVERSION) is too old for deploy/examples/go (needs >= 1.21 to fetch go 1.26): install Go from go.dev" >&2
+    exit 1
+  fi
   # built once into the cache (go's build cache makes a rebuild after a change quick)
   local bin="$CACHE_DIR/go-example/produce"
   log "go build deploy/examples/go (franz-go from the module proxy, pinned by go.sum)"
