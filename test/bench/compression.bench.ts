@@ -1,9 +1,11 @@
 // Decompression cost of a consumed record batch per codec, against uncompressed and gzip (kafkajs' own
 // codec) in the same run, and against decoding the batch's events (decodePredictionMessage) for proportion.
 // A batch is 500 typical JSON events, as one producer linger would send them; the compressed inputs are
-// made by the libraries' compressors (zstd by the zstd CLI: fzstd only decodes).
+// made by the libraries' compressors; zstd by the zstd CLI (fzstd only decodes), committed as
+// test/fixtures/compression/bench-batch.zst so the bench needs no CLI (regenerate: --write-zstd-fixture).
 // Run: npx tsx test/bench/compression.bench.ts   — prints one JSON object per line.
 import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { compressFrameSync } from "lz4-napi";
 import { compressSync as snappyCompress } from "snappy";
@@ -31,8 +33,13 @@ function event(i: number): string {
 // Kafka's records inside a batch are length-prefixed; newline-joined events have the same entropy.
 const texts = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => event(i));
 const plain = Buffer.from(texts.join("\n"));
-const zstdCli = spawnSync("zstd", ["-q", "-c", "-3"], { input: plain });
-if (zstdCli.status !== 0) throw new Error(`the zstd CLI is needed to make the zstd input (apt-get install zstd): ${zstdCli.stderr}`);
+const ZSTD_FIXTURE = new URL("../fixtures/compression/bench-batch.zst", import.meta.url);
+if (process.argv.includes("--write-zstd-fixture")) {
+  const cli = spawnSync("zstd", ["-q", "-c", "-3"], { input: plain });
+  if (cli.status !== 0) throw new Error(`zstd CLI failed (apt-get install zstd): ${cli.stderr}`);
+  writeFileSync(ZSTD_FIXTURE, cli.stdout);
+}
+const zstdBatch = readFileSync(ZSTD_FIXTURE);
 const gzipCodec = (kafkajs.CompressionCodecs[kafkajs.CompressionTypes.GZIP] as () => KafkaCodec)();
 
 const inputs: { codec: string; bytes: Buffer; decode: (b: Buffer) => Promise<Buffer> }[] = [
@@ -40,7 +47,7 @@ const inputs: { codec: string; bytes: Buffer; decode: (b: Buffer) => Promise<Buf
   { codec: "gzip", bytes: gzipSync(plain), decode: (b) => gzipCodec.decompress(b) },
   { codec: "snappy", bytes: snappyCompress(plain), decode: (b) => snappyCodec.decompress(b) },
   { codec: "lz4", bytes: compressFrameSync(plain), decode: (b) => lz4Codec.decompress(b) },
-  { codec: "zstd", bytes: zstdCli.stdout, decode: (b) => zstdCodec.decompress(b) },
+  { codec: "zstd", bytes: zstdBatch, decode: (b) => zstdCodec.decompress(b) },
 ];
 
 async function medianSeconds(fn: () => Promise<void>): Promise<number> {
