@@ -118,7 +118,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       log.warn({ err: error }, "consumer crashed on a retriable error; kafkajs restarts it");
       return;
     }
-    // Not retriable (a fetch the client cannot decode, a bug): an in-process restart would meet the same
+    // Not retriable (e.g. a fetch the client cannot decode): an in-process restart would meet the same
     // batch again. The consumer has left the group; the owner of the process exits so it is restarted.
     crashed = true;
     log.error({ err: error }, "consumer crashed and does not restart");
