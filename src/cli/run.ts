@@ -91,6 +91,7 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
       isReady: () => pipeline?.isReady() ?? false,
       notReadyReason: () => pipeline?.notReadyReason() ?? "starting",
       isHealthy: () => pipeline?.isHealthy() ?? true,
+      degradedReason: () => pipeline?.degradedReason(),
     });
     log.info({ port: server.port }, "metrics server listening");
     // Kafka client, topics, output schemas, producer and consumer; then the consumer group and data path

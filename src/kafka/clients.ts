@@ -6,13 +6,15 @@ import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createServiceConsumer } from "./consumer.ts";
 import { createOutputEncoder, createOutputProducer, registerOutputSchemas, type OutputEncoder } from "./producer.ts";
-import { ensureTopics } from "./topic-admin.ts";
+import { clusterMessageSizeLimits, ensureTopics, type MessageSizeLimits } from "./topic-admin.ts";
 
 export interface ServiceClients {
   consumer: Consumer;
   /** connected */
   producer: Producer;
   encoder: OutputEncoder;
+  /** the output topics' max.message.bytes, which the relay sizes its sends to */
+  limits: MessageSizeLimits;
 }
 
 export function createKafkaClient(config: ResolvedConfig, log: Logger): Kafka {
@@ -28,8 +30,14 @@ export async function connectServiceClients(config: ResolvedConfig, log: Logger,
   } finally {
     await admin.disconnect();
   }
+  const t = config.kafka.topics;
+  const limits = await clusterMessageSizeLimits(kafka, [t.drift, t.retrain, t.deadLetter], (read) => {
+    const detail = { limits: Object.fromEntries(read.limits), sources: Object.fromEntries(read.sources) };
+    if (read.problems.length > 0) log.warn({ ...detail, problems: read.problems }, "cannot read every output topic's max.message.bytes; using the broker's or Kafka's default");
+    else log.info(detail, "output topic message size limits");
+  });
   const avroIds = config.kafka.outputFormat === "avro" ? await registerOutputSchemas(config) : undefined;
   const producer = createOutputProducer(kafka);
   await producer.connect();
-  return { consumer: createServiceConsumer(kafka, config), producer, encoder: createOutputEncoder(avroIds) };
+  return { consumer: createServiceConsumer(kafka, config), producer, encoder: createOutputEncoder(avroIds), limits };
 }

@@ -2,9 +2,12 @@
 // `dlq:<topic>:<partition>:<offset>`), written to Redis in the same atomic step as the partition's offset,
 // then relayed to the DLQ topic with the original key and value bytes and headers `reason`, `source-topic`,
 // `source-partition`, `source-offset`, `error`, `dlq-id` (plus `schema-id`, `field`, `source-timestamp`
-// when known). Values over `maxValueBytes` are truncated (headers `value-truncated: true`, `original-size`),
-// so an oversize message can never make the DLQ write itself fail and stall the partition.
+// when known). Values over `maxValueBytes` are truncated (headers `value-truncated: true`, `original-size`).
+// At publish time the value is cut again to whatever the DLQ topic's `max.message.bytes` leaves, and a dead
+// letter that cannot be delivered at all becomes a fallback record naming its source (see the relay), so
+// an oversize message can never make the DLQ write itself fail and stall the partition.
 import type { OutboxEntry } from "../state/port.ts";
+import { recordBytes, type SizedMessage } from "./record-size.ts";
 
 /** the `error` header is a human hint, not a payload */
 const MAX_ERROR_CHARS = 1_000;
@@ -50,4 +53,87 @@ export function deadLetterEntry(dlqTopic: string, source: DeadLetterSource, why:
     headers["original-size"] = String(value.length);
   }
   return { id, kind: "dead-letter", topic: dlqTopic, key: source.key, value: truncated ? value.subarray(0, maxValueBytes) : value, headers };
+}
+
+export interface DeadLetterMessage {
+  key: Buffer | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * The Kafka message of a dead-letter entry within `maxRecordBytes` (the topic's record budget, see
+ * record-size.ts): whole when it fits, else with its value cut to fit (value-truncated, original-size);
+ * null when not even an empty value fits (the relay then sends deadLetterFallback).
+ */
+export function fitDeadLetter(entry: OutboxEntry, maxRecordBytes = Number.POSITIVE_INFINITY): DeadLetterMessage | null {
+  const key = entry.key === null ? null : bufferOf(entry.key);
+  const value = bufferOf(entry.value);
+  const whole: DeadLetterMessage = { key, value, headers: { ...entry.headers } };
+  if (recordBytes(whole) <= maxRecordBytes) return whole;
+  const headers = { ...entry.headers, "value-truncated": "true", "original-size": entry.headers["original-size"] ?? String(value.length) };
+  const room = maxRecordBytes - recordBytes({ key, value: null, headers } satisfies SizedMessage);
+  if (room < 0) return null;
+  return { key, value: value.subarray(0, room), headers };
+}
+
+export interface FallbackCause {
+  /** why the original record could not be delivered, e.g. MESSAGE_TOO_LARGE or too_large_for_topic */
+  cause: string;
+  detail: string;
+}
+
+/** the broker's own limit can be tiny; a fallback record keeps only what names the message */
+const MAX_FALLBACK_DETAIL_CHARS = 200;
+const SOURCE_HEADERS = ["reason", "source-topic", "source-partition", "source-offset", "dlq-id"] as const;
+
+/**
+ * The small record sent to the DLQ topic when a dead letter cannot be delivered even truncated: no key or
+ * value, only what names the source message (topic, partition, offset, reason) and why it fell back.
+ */
+export function deadLetterFallback(entry: OutboxEntry, why: FallbackCause): DeadLetterMessage {
+  const named: Record<string, string> = {};
+  for (const h of SOURCE_HEADERS) {
+    const v = entry.headers[h];
+    if (v !== undefined) named[h] = v;
+  }
+  return {
+    key: null,
+    value: Buffer.alloc(0),
+    headers: {
+      ...named,
+      "dlq-id": entry.id,
+      "original-size": entry.headers["original-size"] ?? String(entry.value.byteLength),
+      "value-truncated": "true",
+      "delivery-fallback": why.cause,
+      error: why.detail.slice(0, MAX_FALLBACK_DETAIL_CHARS),
+    },
+  };
+}
+
+/**
+ * The record sent to the DLQ topic in place of a drift event or retrain request that its topic rejects
+ * (or that cannot be encoded): it names the output by id and topic, the partition it came from, and why.
+ */
+export function outputFallback(entry: OutboxEntry, source: { topic: string; partition: number }, why: FallbackCause): DeadLetterMessage {
+  return {
+    key: entry.key === null ? null : bufferOf(entry.key).subarray(0, 256),
+    value: Buffer.alloc(0),
+    headers: {
+      reason: "output_undeliverable",
+      "source-topic": source.topic,
+      "source-partition": String(source.partition),
+      "output-topic": entry.topic,
+      "output-id": entry.id,
+      "output-kind": entry.kind,
+      "original-size": String(entry.value.byteLength),
+      "dlq-id": `undeliverable:${entry.id}`,
+      "delivery-fallback": why.cause,
+      error: why.detail.slice(0, MAX_FALLBACK_DETAIL_CHARS),
+    },
+  };
 }

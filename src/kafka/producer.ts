@@ -10,6 +10,8 @@ import { encodeDriftEventAvro, encodeRetrainRequestAvro } from "../events/codec.
 import { readAvroSchemaText } from "../events/schema-files.ts";
 import type { DriftEvent, RetrainRequest } from "../events/types.ts";
 import type { OutboxEntry } from "../state/port.ts";
+import { fitDeadLetter } from "./dead-letter.ts";
+import { recordBytes } from "./record-size.ts";
 
 export function createOutputProducer(kafka: Kafka): Producer {
   // murmur2 partitioning like the Java client, so outputs keyed by modelId land where other clients expect
@@ -33,8 +35,15 @@ export class OutputEncodeError extends Error {
   }
 }
 
+/** An entry ready to send, or why it cannot be sent as itself (the relay then sends a fallback record). */
+export type EncodedOutput = { ok: true; message: OutputMessage } | { ok: false; cause: "too_large_for_topic" | "encode_error"; detail: string };
+
 export interface OutputEncoder {
-  encode(entry: OutboxEntry): OutputMessage;
+  /**
+   * `maxRecordBytes`: what one record may take under the topic's limit (record-size.ts recordBudget). A dead
+   * letter is cut further to fit; an output that does not fit is not sent as itself.
+   */
+  encode(entry: OutboxEntry, maxRecordBytes?: number): EncodedOutput;
 }
 
 interface AvroSchemaIds {
@@ -60,20 +69,39 @@ export async function registerOutputSchemas(config: ResolvedConfig): Promise<Avr
 }
 
 export function createOutputEncoder(avroIds?: AvroSchemaIds): OutputEncoder {
+  const encodeOutput = (entry: OutboxEntry): OutputMessage => {
+    const key = entry.key === null ? null : bufferOf(entry.key);
+    const value = bufferOf(entry.value);
+    const headers = { ...entry.headers };
+    if (avroIds === undefined) return { key, value, headers: { ...headers, "content-type": "application/json" } };
+    try {
+      const parsed = JSON.parse(value.toString("utf8")) as unknown;
+      const bytes = entry.kind === "retrain" ? encodeRetrainRequestAvro(parsed as RetrainRequest, avroIds.retrain) : encodeDriftEventAvro(parsed as DriftEvent, avroIds.drift);
+      return { key, value: bufferOf(bytes), headers };
+    } catch (cause) {
+      throw new OutputEncodeError(`cannot encode outbox entry ${entry.id} for ${entry.topic} as Avro`, { id: entry.id, topic: entry.topic }, { cause });
+    }
+  };
   return {
-    encode(entry) {
-      const key = entry.key === null ? null : bufferOf(entry.key);
-      const value = bufferOf(entry.value);
-      const headers = { ...entry.headers };
-      if (entry.kind === "dead-letter") return { key, value, headers };
-      if (avroIds === undefined) return { key, value, headers: { ...headers, "content-type": "application/json" } };
-      try {
-        const parsed = JSON.parse(value.toString("utf8")) as unknown;
-        const bytes = entry.kind === "retrain" ? encodeRetrainRequestAvro(parsed as RetrainRequest, avroIds.retrain) : encodeDriftEventAvro(parsed as DriftEvent, avroIds.drift);
-        return { key, value: bufferOf(bytes), headers };
-      } catch (cause) {
-        throw new OutputEncodeError(`cannot encode outbox entry ${entry.id} for ${entry.topic} as Avro`, { id: entry.id, topic: entry.topic }, { cause });
+    encode(entry, maxRecordBytes = Number.POSITIVE_INFINITY) {
+      const tooLarge = (size: number): EncodedOutput => ({
+        ok: false,
+        cause: "too_large_for_topic",
+        detail: `${size} bytes; ${entry.topic} takes records of at most ${maxRecordBytes} bytes`,
+      });
+      if (entry.kind === "dead-letter") {
+        const message = fitDeadLetter(entry, maxRecordBytes);
+        return message === null ? tooLarge(entry.value.byteLength) : { ok: true, message };
       }
+      let message: OutputMessage;
+      try {
+        message = encodeOutput(entry);
+      } catch (err) {
+        const detail = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ""}` : String(err);
+        return { ok: false, cause: "encode_error", detail };
+      }
+      const size = recordBytes(message);
+      return size <= maxRecordBytes ? { ok: true, message } : tooLarge(size);
     },
   };
 }

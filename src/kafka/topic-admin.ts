@@ -1,6 +1,7 @@
 // Topics the service reads and writes are created at start when missing (configured partitions and
-// replication), or the service refuses to start with an error naming the topics it needs.
-import type { Admin } from "kafkajs";
+// replication), or the service refuses to start with an error naming the topics it needs. The output
+// topics' real message size limits are read here too, so the relay sizes its sends to them.
+import { ConfigResourceTypes, type Admin, type Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 
 export class TopicSetupError extends Error {
@@ -42,4 +43,123 @@ export async function ensureTopics(admin: Admin, config: ResolvedConfig): Promis
   const stillMissing = missing.filter((t) => !after.has(t));
   if (stillMissing.length > 0) throw new TopicSetupError(`Kafka topics ${stillMissing.join(", ")} do not exist after creating them`, { topics: stillMissing });
   return missing;
+}
+
+/** Kafka's default `message.max.bytes` (1 MiB + 12), used when neither topic nor broker config can be read. */
+export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+/** re-reading after a MESSAGE_TOO_LARGE is throttled: a burst of rejections asks the broker once */
+const REFRESH_INTERVAL_MS = 5_000;
+
+/** The largest record batch (bytes) each output topic accepts. */
+export interface MessageSizeLimits {
+  limitFor(topic: string): number;
+  /** re-read the limits (a rejection says the topic's config may have changed); never throws */
+  refresh(): Promise<void>;
+}
+
+/** Fixed limits (tests, and topics whose limits cannot be read). */
+export function fixedMessageSizeLimits(limits: Record<string, number>, fallback = KAFKA_DEFAULT_MAX_MESSAGE_BYTES): MessageSizeLimits {
+  return { limitFor: (topic) => limits[topic] ?? fallback, refresh: async () => {} };
+}
+
+export interface LimitReadResult {
+  limits: Map<string, number>;
+  /** where each topic's limit came from */
+  sources: Map<string, "topic" | "broker" | "default">;
+  /** why a topic config could not be read (missing DESCRIBE_CONFIGS permission, …) */
+  problems: string[];
+}
+
+function parseBytes(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * Each topic's `max.message.bytes`; where it cannot be read, the broker's `message.max.bytes` (what the
+ * topic inherits unless overridden); where that fails too, Kafka's default.
+ */
+export async function readMessageSizeLimits(admin: Admin, topics: readonly string[]): Promise<LimitReadResult> {
+  const limits = new Map<string, number>();
+  const sources = new Map<string, "topic" | "broker" | "default">();
+  const problems: string[] = [];
+  try {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ["max.message.bytes"] })),
+    });
+    for (const resource of described.resources) {
+      if (resource.errorCode !== 0) {
+        problems.push(`topic ${resource.resourceName}: ${resource.errorMessage || `error code ${resource.errorCode}`}`);
+        continue;
+      }
+      const bytes = parseBytes(resource.configEntries.find((e) => e.configName === "max.message.bytes")?.configValue);
+      if (bytes !== undefined) {
+        limits.set(resource.resourceName, bytes);
+        sources.set(resource.resourceName, "topic");
+      }
+    }
+  } catch (err) {
+    problems.push(`topic configs: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const missing = topics.filter((t) => !limits.has(t));
+  if (missing.length === 0) return { limits, sources, problems };
+  let broker: number | undefined;
+  try {
+    const cluster = await admin.describeCluster();
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: cluster.brokers.map((b) => ({ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: ["message.max.bytes"] })),
+    });
+    for (const resource of described.resources) {
+      const bytes = parseBytes(resource.configEntries.find((e) => e.configName === "message.max.bytes")?.configValue);
+      // brokers may differ; the smallest is the one every send must fit
+      if (bytes !== undefined) broker = broker === undefined ? bytes : Math.min(broker, bytes);
+    }
+  } catch (err) {
+    problems.push(`broker config: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  for (const t of missing) {
+    limits.set(t, broker ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+    sources.set(t, broker === undefined ? "default" : "broker");
+  }
+  return { limits, sources, problems };
+}
+
+/**
+ * Limits read from the cluster at start and re-read (throttled) on refresh(). `onRead` reports every read,
+ * so a limit that could not be read is logged rather than silently replaced by the default.
+ */
+export async function clusterMessageSizeLimits(
+  kafka: Kafka,
+  topics: readonly string[],
+  onRead: (result: LimitReadResult) => void,
+  now: () => number = Date.now,
+): Promise<MessageSizeLimits> {
+  const read = async (): Promise<LimitReadResult> => {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      return await readMessageSizeLimits(admin, topics);
+    } catch (err) {
+      return { limits: new Map(), sources: new Map(), problems: [`admin: ${err instanceof Error ? err.message : String(err)}`] };
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  };
+  let current = await read();
+  onRead(current);
+  let lastRead = now();
+  return {
+    limitFor: (topic) => current.limits.get(topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+    async refresh() {
+      if (now() - lastRead < REFRESH_INTERVAL_MS) return;
+      lastRead = now();
+      const next = await read();
+      onRead(next);
+      // keep what we knew for topics that could not be read this time
+      current = { ...next, limits: new Map([...current.limits, ...next.limits]) };
+    },
+  };
 }

@@ -1,6 +1,6 @@
-// Prometheus metrics of the detector (design §5). Names: prefix `drift_`, base units (seconds, ratios 0..1),
-// `_total` for counters. Labels come only from bounded sets; model, version and signal values are capped
-// (design §4 "Cardinality is bounded"): beyond the caps no series is created and
+// The detector's metrics as the service reports them. The metrics themselves are defined in catalogue.ts,
+// the per-window values computed by window-gauges.ts, and the caps on models, versions and signals kept by
+// bounded-series.ts: beyond the caps no series is created and
 // drift_cardinality_dropped_total{kind="model_series"|"signal_series"} counts what was left out.
 //
 // Per-window gauges are written only in onWindowClosed, and each closed window *replaces* the per-window series
@@ -11,13 +11,28 @@
 // Counters whose label values are known in advance start at 0 (Prometheus's "initialise your labels"
 // advice): an alert or panel on rate() then sees the first error instead of a series appearing at 1, and a
 // dashboard shows 0 rather than "no data".
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import type { WindowClosed } from "../detect/engine.ts";
-import type { Status } from "../events/types.ts";
 import { REJECTION_REASONS } from "../events/decode-result.ts";
-import { quantileAt } from "../sketch/cdf-model.ts";
-import { OTHER_CATEGORY, type CategoryCounts } from "../sketch/categories.ts";
-import type { NumericSketch } from "../sketch/numeric-sketch.ts";
+import { BoundedModelSeries, incOwnedCounter, LabelBudget, replaceWindowSeries, seriesKey, type SeriesRef } from "./bounded-series.ts";
+import { createMetricCatalogue, type OutboxReading } from "./catalogue.ts";
+import { windowGauges } from "./window-gauges.ts";
+
+export { CONFIDENCE_QUANTILES, EXPORTED_STATISTICS, LATENCY_QUANTILES, PREDICTION_QUANTILES, STATUS_VALUE } from "./window-gauges.ts";
+
+export type OutputKindLabel = "drift" | "retrain" | "dead-letter";
+export type DependencyName = "redis" | "kafka" | "registry";
+
+/** operations the pipeline retries on an outage (src/pipeline/partition-runtime.ts), by the system that fails them */
+export const REDIS_OPERATIONS = ["loadPartition", "getReferenceBaseline", "outboxRelay"] as const;
+export const KAFKA_OPERATIONS = ["commitOffsets", "outboxRelay"] as const;
+export const CARDINALITY_DROP_KINDS = ["model", "feature", "category", "model_series", "signal_series"] as const;
+const DEPENDENCIES: readonly DependencyName[] = ["redis", "kafka", "registry"];
+const DEPENDENCY_ERROR_REASONS = ["auth", "timeout", "connection", "other"] as const;
+const OUTPUT_KINDS: readonly OutputKindLabel[] = ["drift", "retrain", "dead-letter"];
+
+/** What the outbox gauges read at scrape time (OutboxBacklog.snapshot()). */
+export type OutboxBacklogReading = OutboxReading;
 
 export interface DetectorMetrics {
   registry: Registry;
@@ -39,6 +54,17 @@ export interface DetectorMetrics {
   setPartitionsAssigned(topic: string, partitions: number[]): void;
   observeBatch(seconds: number, events: number): void;
   setOutboxPending(count: number): void;
+  /** drift_outbox_pending, drift_outbox_oldest_age_seconds and drift_outbox_consecutive_failures read this at scrape time */
+  trackOutbox(read: () => OutboxBacklogReading): void;
+  /** a send of outputs or dead letters failed (reason: Kafka error type) */
+  onOutputFailure(reason: string): void;
+  /** an output or dead letter went to the DLQ topic as a fallback record */
+  onOutputFallback(kind: OutputKindLabel, cause: string): void;
+  /** an output or dead letter was dropped: even its fallback record was rejected */
+  onOutputDropped(kind: OutputKindLabel): void;
+  /** reason: auth | timeout | connection | other (dependency-health.ts) */
+  onDependencyError(dependency: DependencyName, reason: string): void;
+  setDependencyUp(dependency: DependencyName, up: boolean): void;
   /** the engine dropped data at one of its caps (counted by kind; the model is not a label: it is unbounded) */
   onCardinalityDropped(kind: "model" | "feature" | "category", model: string, count: number): void;
   /**
@@ -64,177 +90,26 @@ export interface DetectorMetricsOptions {
   now?: () => number;
 }
 
-/** statistics keys of SignalResult.statistics → `statistic` label values; other keys are not exported */
-export const EXPORTED_STATISTICS: Readonly<Record<string, string>> = {
-  psi: "psi",
-  ks: "ks",
-  ksPValue: "ks_p_value",
-  wasserstein: "wasserstein",
-  jsDistance: "js_distance",
-  hellinger: "hellinger",
-  meanShiftSigma: "mean_shift_sigma",
-  meanSigmaScore: "mean_sigma_score",
-  lInf: "l_inf",
-  chiSquare: "chi_square",
-  chiSquarePValue: "chi_square_p_value",
-  missingShare: "missing_share",
-  referenceMissingShare: "reference_missing_share",
-  outOfRangeShare: "out_of_range_share",
-  unseenShare: "unseen_share",
-};
-
-export const STATUS_VALUE: Record<Status, number> = { ok: 0, warning: 1, critical: 2 };
-export const CONFIDENCE_QUANTILES = [0.05, 0.25, 0.5] as const;
-export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
-export const PREDICTION_QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
-/** signals that get their slots before features, so a model with too many features keeps its core series */
-const CORE_SIGNALS = ["prediction", "predictedClass", "confidence", "latency"];
-const FEATURE_PREFIX = "feature:";
-const OTHER_LABEL_VALUE = "other";
-/** operations the pipeline retries on an outage (src/pipeline/pipeline.ts), by the system that fails them */
-export const REDIS_OPERATIONS = ["loadPartition", "getReferenceBaseline", "outboxRelay"] as const;
-export const KAFKA_OPERATIONS = ["commitOffsets", "outboxRelay"] as const;
-export const CARDINALITY_DROP_KINDS = ["model", "feature", "category", "model_series", "signal_series"] as const;
-
-type Labels = Record<string, string>;
-interface SeriesRef {
-  metric: Gauge<string> | Counter<string>;
-  labels: Labels;
-}
-interface VersionEntry {
-  /** per-window series of the last closed window (replaced by the next one) */
-  windowSeries: Map<string, SeriesRef>;
-  /** counter series with this version's label, removed when the version is evicted */
-  counterSeries: Map<string, SeriesRef>;
-  lastTouched: number;
-}
-interface ModelEntry {
-  signals: Set<string>;
-  versions: Map<string, VersionEntry>;
-  /** counter series with only the model label */
-  counterSeries: Map<string, SeriesRef>;
-}
-
-const metricIds = new WeakMap<object, number>();
-let nextMetricId = 0;
-function seriesKey(metric: Gauge<string> | Counter<string>, labels: Labels): string {
-  let id = metricIds.get(metric);
-  if (id === undefined) {
-    id = nextMetricId++;
-    metricIds.set(metric, id);
-  }
-  return `${id}\u0000${Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join("\u0000")}`;
-}
-
-/** Caps a free-text label: the first `max` distinct values pass, later ones become "other". */
-class LabelBudget {
-  private readonly seen = new Set<string>();
-  constructor(private readonly max: number) {}
-  value(v: string): string {
-    if (this.seen.has(v)) return v;
-    if (this.seen.size >= this.max) return OTHER_LABEL_VALUE;
-    this.seen.add(v);
-    return v;
-  }
-}
-
-function quantileLabel(q: number): string {
-  return String(q);
-}
-
-function missingRatioOfNumeric(s: NumericSketch): number {
-  const total = s.moments.missing + s.moments.count;
-  return total > 0 ? s.moments.missing / total : 0;
-}
-
-function missingRatioOfCategories(c: CategoryCounts): number {
-  const total = c.missing + c.total;
-  return total > 0 ? c.missing / total : 0;
-}
-
-/** class → share of the non-missing values; values folded at the category cap appear as OTHER_CATEGORY */
-function classShares(c: CategoryCounts): Map<string, number> {
-  const shares = new Map<string, number>();
-  if (c.total <= 0) return shares;
-  for (const [name, n] of c.counts) shares.set(name, n / c.total);
-  if (!c.counts.has(OTHER_CATEGORY) && c.other > 0) shares.set(OTHER_CATEGORY, c.other / c.total);
-  return shares;
-}
-
 export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): DetectorMetrics {
   const registry = opts.registry ?? new Registry();
-  const maxModels = opts.maxModels ?? 1000;
-  const maxSignalsPerModel = opts.maxSignalsPerModel ?? 104;
-  const maxVersionsPerModel = opts.maxVersionsPerModel ?? 5;
   const maxLabelValues = opts.maxLabelValues ?? 50;
   const now = opts.now ?? Date.now;
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
-  const registers = [registry];
-  const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers });
-  const counter = (name: string, help: string, labelNames: string[]) => new Counter({ name, help, labelNames, registers });
-
-  // per window, per model version
-  const signalStatistic = gauge("drift_signal_statistic", "Drift statistic of a signal in the last closed window against its driving baseline", ["model", "version", "signal", "statistic"]);
-  const signalStatus = gauge("drift_signal_status", "Signal status in the last closed window before hysteresis (0 ok, 1 warning, 2 critical)", ["model", "version", "signal"]);
-  const modelStatus = gauge("drift_model_status", "Model status after hysteresis (0 ok, 1 warning, 2 critical)", ["model", "version"]);
-  const confidenceMean = gauge("drift_confidence_mean", "Mean confidence in the last closed window", ["model", "version"]);
-  const confidenceQuantile = gauge("drift_confidence_quantile", "Confidence quantiles in the last closed window", ["model", "version", "quantile"]);
-  const latencySeconds = gauge("drift_latency_seconds", "Inference latency quantiles in the last closed window", ["model", "version", "quantile"]);
-  const predictionQuantile = gauge("drift_prediction_quantile", "Numeric prediction quantiles in the last closed window", ["model", "version", "quantile"]);
-  const predictionClassShare = gauge("drift_prediction_class_share", "Share of each predicted class in the last closed window (ratio)", ["model", "version", "class"]);
-  const featureMissingRatio = gauge("drift_feature_missing_ratio", "Share of events with the feature missing or null in the last closed window (ratio)", ["model", "version", "feature"]);
-  const windowEvents = gauge("drift_window_events", "Events in the last closed window", ["model", "version"]);
-  const windowCloseTimestamp = gauge("drift_window_close_timestamp_seconds", "Wall-clock time the last window was closed (unix seconds)", ["model", "version"]);
-  const windowEndTimestamp = gauge("drift_window_end_timestamp_seconds", "Event time of the last event in the last closed window (unix seconds)", ["model", "version"]);
-  const baselineAge = gauge("drift_baseline_age_seconds", "Event-time age of the reference baseline: last window end minus reference end", ["model", "version"]);
-  const baselineEvents = gauge("drift_baseline_events", "Events the reference baseline was built from", ["model", "version"]);
-
-  // counters and shell gauges
-  const eventsConsumed = counter("drift_events_consumed_total", "Prediction events consumed and accepted (rejected messages count in drift_events_rejected_total)", ["topic", "partition"]);
-  const eventsRejected = counter("drift_events_rejected_total", "Messages sent to the dead-letter topic, by reason", ["reason", "topic"]);
-  const eventsLate = counter("drift_events_late_total", "Events older than the watermark minus the allowed lateness", ["model"]);
-  const driftEventsEmitted = counter("drift_drift_events_emitted_total", "Drift events emitted, by status", ["model", "version", "status"]);
-  const retrainEmitted = counter("drift_retrain_requests_emitted_total", "Retrain requests emitted, by reason", ["model", "version", "reason"]);
-  const retrainSuppressed = counter("drift_retrain_requests_suppressed_total", "Retrain requests not emitted because the cooldown lock was held", ["model"]);
-  const consumerLag = gauge("drift_consumer_lag_messages", "Consumer lag: high watermark minus the next offset to apply (Kafka's committed offset may trail it by a batch)", ["topic", "partition"]);
-  const redisErrors = counter("drift_redis_errors_total", "Redis operation failures", ["operation"]);
-  const kafkaErrors = counter("drift_kafka_errors_total", "Kafka operation failures", ["operation"]);
-  const consumerCrashes = counter(
-    "drift_consumer_crashes_total",
-    "Kafka consumer crashes; restarted=\"true\": kafkajs restarted it, \"false\": the service exits non-zero",
-    ["restarted"],
+  let outbox: (() => OutboxBacklogReading) | undefined;
+  const m = createMetricCatalogue(registry, () => outbox?.());
+  const series = new BoundedModelSeries(
+    { maxModels: opts.maxModels ?? 1000, maxSignalsPerModel: opts.maxSignalsPerModel ?? 104, maxVersionsPerModel: opts.maxVersionsPerModel ?? 5 },
+    (kind) => m.cardinalityDropped.inc({ kind }),
+    (model, entry) => {
+      for (const metric of [m.eventsLate, m.retrainSuppressed]) incOwnedCounter(metric, { model }, 0, entry.counterSeries);
+    },
   );
-  // both series exist from the start, so rate() and increase() see the first crash
-  for (const restarted of ["true", "false"]) consumerCrashes.inc({ restarted }, 0);
-  const partitionsAssigned = gauge("drift_partitions_assigned", "Partitions currently assigned to this replica", ["topic"]);
-  const batchDuration = new Histogram({
-    name: "drift_batch_duration_seconds",
-    help: "Time to process one consumed batch (decode, apply, persist, publish)",
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
-  const batchEvents = new Histogram({
-    name: "drift_batch_events",
-    help: "Messages in one consumed batch",
-    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
-    registers,
-  });
-  const outboxPending = new Gauge({ name: "drift_outbox_pending", help: "Output events waiting in the Redis outbox", registers });
-  const cardinalityDropped = counter(
-    "drift_cardinality_dropped_total",
-    "Data or series left out at a cardinality cap (kind: model|feature|category from the engine, model_series|signal_series from the exporter)",
-    ["kind"],
-  );
-
-  for (const operation of REDIS_OPERATIONS) redisErrors.inc({ operation }, 0);
-  for (const operation of KAFKA_OPERATIONS) kafkaErrors.inc({ operation }, 0);
-  for (const kind of CARDINALITY_DROP_KINDS) cardinalityDropped.inc({ kind }, 0);
-
-  const models = new Map<string, ModelEntry>();
+  for (const operation of REDIS_OPERATIONS) m.redisErrors.inc({ operation }, 0);
+  for (const operation of KAFKA_OPERATIONS) m.kafkaErrors.inc({ operation }, 0);
+  for (const kind of CARDINALITY_DROP_KINDS) m.cardinalityDropped.inc({ kind }, 0);
+  for (const dependency of DEPENDENCIES) for (const reason of DEPENDENCY_ERROR_REASONS) m.dependencyErrors.inc({ dependency, reason }, 0);
+  for (const kind of OUTPUT_KINDS) m.outputDropped.inc({ kind }, 0);
   const reasons = new LabelBudget(maxLabelValues);
   const topics = new LabelBudget(maxLabelValues);
   const operations = new LabelBudget(maxLabelValues);
@@ -244,143 +119,23 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
   function seeTopic(label: string): void {
     if (topicsSeen.has(label)) return;
     topicsSeen.add(label);
-    for (const reason of REJECTION_REASONS) eventsRejected.inc({ reason: reasons.value(reason), topic: label }, 0);
-  }
-  let touch = 0;
-
-  function modelEntry(model: string): ModelEntry | null {
-    let entry = models.get(model);
-    if (entry !== undefined) return entry;
-    if (models.size >= maxModels) {
-      cardinalityDropped.inc({ kind: "model_series" });
-      return null;
-    }
-    entry = { signals: new Set(), versions: new Map(), counterSeries: new Map() };
-    models.set(model, entry);
-    for (const metric of [eventsLate, retrainSuppressed]) {
-      metric.inc({ model }, 0);
-      entry.counterSeries.set(seriesKey(metric, { model }), { metric, labels: { model } });
-    }
-    return entry;
-  }
-
-  function removeSeries(series: Map<string, SeriesRef>): void {
-    for (const { metric, labels } of series.values()) metric.remove(labels);
-    series.clear();
-  }
-
-  function versionEntry(entry: ModelEntry, version: string): VersionEntry {
-    let v = entry.versions.get(version);
-    if (v === undefined) {
-      if (entry.versions.size >= maxVersionsPerModel) {
-        // Mirror the engine, which evicts the version silent longest.
-        let oldestName: string | undefined;
-        let oldest: VersionEntry | undefined;
-        for (const [name, candidate] of entry.versions) {
-          if (oldest === undefined || candidate.lastTouched < oldest.lastTouched) {
-            oldest = candidate;
-            oldestName = name;
-          }
-        }
-        if (oldest !== undefined && oldestName !== undefined) {
-          removeSeries(oldest.windowSeries);
-          removeSeries(oldest.counterSeries);
-          entry.versions.delete(oldestName);
-        }
-      }
-      v = { windowSeries: new Map(), counterSeries: new Map(), lastTouched: 0 };
-      entry.versions.set(version, v);
-    }
-    v.lastTouched = ++touch;
-    return v;
-  }
-
-  function admitSignal(entry: ModelEntry, signal: string): boolean {
-    if (entry.signals.has(signal)) return true;
-    if (entry.signals.size >= maxSignalsPerModel) {
-      cardinalityDropped.inc({ kind: "signal_series" });
-      return false;
-    }
-    entry.signals.add(signal);
-    return true;
-  }
-
-  function incCounter(metric: Counter<string>, labels: Labels, count: number, owner: Map<string, SeriesRef>): void {
-    if (!(count > 0)) return;
-    metric.inc(labels, count);
-    const key = seriesKey(metric, labels);
-    if (!owner.has(key)) owner.set(key, { metric, labels });
+    for (const reason of REJECTION_REASONS) m.eventsRejected.inc({ reason: reasons.value(reason), topic: label }, 0);
   }
 
   function onWindowClosed(out: WindowClosed): void {
-    const model = out.modelId;
-    const version = out.modelVersion;
-    const entry = modelEntry(model);
+    const entry = series.model(out.modelId);
     if (entry === null) return;
-    const v = versionEntry(entry, version);
-    const base = { model, version };
+    const v = series.version(entry, out.modelVersion);
+    const gauges = windowGauges(out, now());
+    const exported = new Set(gauges.signals.filter((s) => series.admitSignal(entry, s)));
     const next = new Map<string, SeriesRef>();
-    const set = (metric: Gauge<string>, labels: Labels, value: number) => {
-      if (!Number.isFinite(value)) return;
-      metric.set(labels, value);
-      next.set(seriesKey(metric, labels), { metric, labels });
-    };
-
-    const { numeric, categorical } = out.window.signals;
-    const signalNames = new Set<string>([...numeric.keys(), ...categorical.keys(), ...(out.evaluation?.signals.map((s) => s.signal) ?? [])]);
-    const ordered = [...CORE_SIGNALS.filter((s) => signalNames.has(s)), ...[...signalNames].filter((s) => !CORE_SIGNALS.includes(s)).sort()];
-    const exported = new Set(ordered.filter((s) => admitSignal(entry, s)));
-
-    set(modelStatus, base, STATUS_VALUE[out.status]);
-    set(windowEvents, base, out.window.count);
-    set(windowCloseTimestamp, base, now() / 1000);
-    set(windowEndTimestamp, base, out.window.end / 1000);
-    if (out.reference !== null) {
-      set(baselineAge, base, Math.max(0, out.window.end - out.reference.end) / 1000);
-      set(baselineEvents, base, out.reference.count);
+    for (const value of gauges.values) {
+      if (value.signal !== undefined && !exported.has(value.signal)) continue;
+      const metric = m.window[value.gauge];
+      metric.set(value.labels, value.value);
+      next.set(seriesKey(metric, value.labels), { metric, labels: value.labels });
     }
-
-    const confidence = numeric.get("confidence");
-    if (confidence !== undefined && exported.has("confidence") && confidence.moments.count > 0) {
-      set(confidenceMean, base, confidence.moments.mean);
-      for (const q of CONFIDENCE_QUANTILES) set(confidenceQuantile, { ...base, quantile: quantileLabel(q) }, quantileAt(confidence.digest, q));
-    }
-    const latency = numeric.get("latency");
-    if (latency !== undefined && exported.has("latency") && latency.moments.count > 0) {
-      for (const q of LATENCY_QUANTILES) set(latencySeconds, { ...base, quantile: quantileLabel(q) }, quantileAt(latency.digest, q) / 1000);
-    }
-    const prediction = numeric.get("prediction");
-    if (prediction !== undefined && exported.has("prediction") && prediction.moments.count > 0) {
-      for (const q of PREDICTION_QUANTILES) set(predictionQuantile, { ...base, quantile: quantileLabel(q) }, quantileAt(prediction.digest, q));
-    }
-    const classes = categorical.get("predictedClass");
-    if (classes !== undefined && exported.has("predictedClass")) {
-      // bounded: the engine caps categories per signal (top-k + OTHER_CATEGORY)
-      for (const [name, share] of classShares(classes)) set(predictionClassShare, { ...base, class: name }, share);
-    }
-    for (const [signal, sketch] of numeric) {
-      if (signal.startsWith(FEATURE_PREFIX) && exported.has(signal)) {
-        set(featureMissingRatio, { ...base, feature: signal.slice(FEATURE_PREFIX.length) }, missingRatioOfNumeric(sketch));
-      }
-    }
-    for (const [signal, counts] of categorical) {
-      if (signal.startsWith(FEATURE_PREFIX) && exported.has(signal)) {
-        set(featureMissingRatio, { ...base, feature: signal.slice(FEATURE_PREFIX.length) }, missingRatioOfCategories(counts));
-      }
-    }
-
-    for (const result of out.evaluation?.signals ?? []) {
-      if (!exported.has(result.signal)) continue;
-      const labels = { ...base, signal: result.signal };
-      set(signalStatus, labels, STATUS_VALUE[result.status]);
-      for (const [key, value] of Object.entries(result.statistics)) {
-        const statistic = EXPORTED_STATISTICS[key];
-        if (statistic !== undefined) set(signalStatistic, { ...labels, statistic }, value);
-      }
-    }
-
-    for (const [key, ref] of v.windowSeries) if (!next.has(key)) ref.metric.remove(ref.labels);
-    v.windowSeries = next;
+    replaceWindowSeries(v, next);
   }
 
   return {
@@ -388,66 +143,77 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     onWindowClosed,
     onConsumed(topic, partition, count) {
       seeTopic(topics.value(topic));
-      if (count > 0) eventsConsumed.inc({ topic: topics.value(topic), partition: String(partition) }, count);
+      if (count > 0) m.eventsConsumed.inc({ topic: topics.value(topic), partition: String(partition) }, count);
     },
     onRejected(reason, topic, count = 1) {
-      if (count > 0) eventsRejected.inc({ reason: reasons.value(reason), topic: topics.value(topic) }, count);
+      if (count > 0) m.eventsRejected.inc({ reason: reasons.value(reason), topic: topics.value(topic) }, count);
     },
     onLate(model, count) {
-      const entry = modelEntry(model);
-      if (entry !== null) incCounter(eventsLate, { model }, count, entry.counterSeries);
+      const entry = series.model(model);
+      if (entry !== null) incOwnedCounter(m.eventsLate, { model }, count, entry.counterSeries);
     },
     onDriftEventEmitted(model, version, status) {
-      const entry = modelEntry(model);
-      if (entry !== null) incCounter(driftEventsEmitted, { model, version, status }, 1, versionEntry(entry, version).counterSeries);
+      const entry = series.model(model);
+      if (entry !== null) incOwnedCounter(m.driftEventsEmitted, { model, version, status }, 1, series.version(entry, version).counterSeries);
     },
     onRetrainRequestEmitted(model, version, reason) {
-      const entry = modelEntry(model);
-      if (entry !== null) incCounter(retrainEmitted, { model, version, reason: reasons.value(reason) }, 1, versionEntry(entry, version).counterSeries);
+      const entry = series.model(model);
+      if (entry !== null) incOwnedCounter(m.retrainEmitted, { model, version, reason: reasons.value(reason) }, 1, series.version(entry, version).counterSeries);
     },
     onRetrainSuppressed(model) {
-      const entry = modelEntry(model);
-      if (entry !== null) incCounter(retrainSuppressed, { model }, 1, entry.counterSeries);
+      const entry = series.model(model);
+      if (entry !== null) incOwnedCounter(m.retrainSuppressed, { model }, 1, entry.counterSeries);
     },
     setConsumerLag(topic, partition, lag) {
-      if (Number.isFinite(lag)) consumerLag.set({ topic: topics.value(topic), partition: String(partition) }, Math.max(0, lag));
+      if (Number.isFinite(lag)) m.consumerLag.set({ topic: topics.value(topic), partition: String(partition) }, Math.max(0, lag));
     },
     onRedisError(operation) {
-      redisErrors.inc({ operation: operations.value(operation) });
+      m.redisErrors.inc({ operation: operations.value(operation) });
     },
     onConsumerCrash(restarted) {
-      consumerCrashes.inc({ restarted: String(restarted) });
+      m.consumerCrashes.inc({ restarted: String(restarted) });
     },
     onKafkaError(operation) {
-      kafkaErrors.inc({ operation: operations.value(operation) });
+      m.kafkaErrors.inc({ operation: operations.value(operation) });
     },
     setPartitionsAssigned(topic, partitions) {
       const label = topics.value(topic);
       seeTopic(label);
-      partitionsAssigned.set({ topic: label }, partitions.length);
-      const now = new Set(partitions);
-      for (const p of assigned.get(label) ?? []) if (!now.has(p)) consumerLag.remove({ topic: label, partition: String(p) });
-      assigned.set(label, now);
+      m.partitionsAssigned.set({ topic: label }, partitions.length);
+      const current = new Set(partitions);
+      for (const p of assigned.get(label) ?? []) if (!current.has(p)) m.consumerLag.remove({ topic: label, partition: String(p) });
+      assigned.set(label, current);
     },
     observeBatch(seconds, events) {
-      if (Number.isFinite(seconds) && seconds >= 0) batchDuration.observe(seconds);
-      if (Number.isFinite(events) && events >= 0) batchEvents.observe(events);
+      if (Number.isFinite(seconds) && seconds >= 0) m.batchDuration.observe(seconds);
+      if (Number.isFinite(events) && events >= 0) m.batchEvents.observe(events);
     },
     setOutboxPending(count) {
-      outboxPending.set(count);
+      m.outboxPending.set(count);
+    },
+    trackOutbox(read) {
+      outbox = read;
+    },
+    onOutputFailure(reason) {
+      m.outputFailures.inc({ reason: reasons.value(reason) });
+    },
+    onOutputFallback(kind, cause) {
+      m.outputFallbacks.inc({ kind, cause: reasons.value(cause) });
+    },
+    onOutputDropped(kind) {
+      m.outputDropped.inc({ kind });
+    },
+    onDependencyError(dependency, reason) {
+      m.dependencyErrors.inc({ dependency, reason: reasons.value(reason) });
+    },
+    setDependencyUp(dependency, up) {
+      m.dependencyUp.set({ dependency }, up ? 1 : 0);
     },
     onCardinalityDropped(kind, _model, count) {
-      if (count > 0) cardinalityDropped.inc({ kind }, count);
+      if (count > 0) m.cardinalityDropped.inc({ kind }, count);
     },
     removeModel(model) {
-      const entry = models.get(model);
-      if (entry === undefined) return;
-      for (const v of entry.versions.values()) {
-        removeSeries(v.windowSeries);
-        removeSeries(v.counterSeries);
-      }
-      removeSeries(entry.counterSeries);
-      models.delete(model);
+      series.remove(model);
     },
   };
 }

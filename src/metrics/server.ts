@@ -1,5 +1,5 @@
 // The metrics/health HTTP endpoint (node:http, no framework): GET /metrics (Prometheus text format),
-// GET /healthz (liveness: the process can make progress), GET /readyz (readiness: partitions loaded and
+// GET /healthz (liveness: the process can make progress; its body names what is degraded), GET /readyz (readiness: partitions loaded and
 // dependencies reachable — Kubernetes stops routing/scraping-for-SLO while not ready).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +18,8 @@ export interface MetricsServerOptions {
   isHealthy(): boolean;
   /** why the service is not ready, for the /readyz body (optional) */
   notReadyReason?(): string;
+  /** what is degraded while still live (e.g. a stuck outbox), for the /healthz body (optional) */
+  degradedReason?(): string | undefined;
 }
 
 function send(res: ServerResponse, status: number, body: string, contentType = "text/plain; charset=utf-8"): void {
@@ -38,10 +40,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsSe
       send(res, 200, body, opts.registry.contentType);
       return;
     }
-    case "/healthz":
-      if (opts.isHealthy()) send(res, 200, "ok\n");
-      else send(res, 503, "unhealthy\n");
+    case "/healthz": {
+      // a degraded replica stays live: restarting it would not drain a topic that rejects its records
+      const degraded = opts.degradedReason?.();
+      if (!opts.isHealthy()) send(res, 503, "unhealthy\n");
+      else send(res, 200, degraded === undefined ? "ok\n" : `ok (degraded: ${degraded})\n`);
       return;
+    }
     case "/readyz":
       if (opts.isReady()) send(res, 200, "ready\n");
       else send(res, 503, `not ready: ${opts.notReadyReason?.() ?? "starting or partitions not loaded"}\n`);

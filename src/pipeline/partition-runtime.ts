@@ -28,6 +28,7 @@
 import type { Baseline } from "../baseline/baseline.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { PredictionEvent } from "../events/types.ts";
+import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
 import { decodeBaseline } from "../state/engine-state-codec.ts";
@@ -89,7 +90,7 @@ export interface PartitionRuntimeDeps {
   decoder: MessageDecoder;
   references: ReferenceBaselines;
   /** publishes the partition's pending outbox entries and acks them */
-  drainOutbox(ref: PartitionRef): Promise<{ published: number; suppressed: number }>;
+  drainOutbox(ref: PartitionRef): Promise<{ published: number; suppressed: number; fallbacks?: number; dropped?: number }>;
   commitOffset(topic: string, partition: number, offset: string): Promise<void>;
   metrics: DetectorMetrics;
   log: Logger;
@@ -101,6 +102,8 @@ export interface PartitionRuntimeDeps {
   onForget(partition: number, slot: PartitionSlot): void;
   /** a partition's state finished loading (readiness) */
   onLoaded(): void;
+  /** how far behind the outboxes are (readiness, metrics); default: one of its own */
+  backlog?: OutboxBacklog;
 }
 
 export interface PartitionRuntime {
@@ -112,12 +115,12 @@ export interface PartitionRuntime {
 
 export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRuntime {
   const { store, states, metrics, log } = deps;
-  const pendingOutbox = new Map<number, number>();
-  const sumPending = () => [...pendingOutbox.values()].reduce((a, b) => a + b, 0);
+  const backlog = deps.backlog ?? new OutboxBacklog();
+  const sumPending = () => backlog.snapshot().pending;
 
   function forget(partition: number): void {
     const slot = states.forget(partition);
-    pendingOutbox.delete(partition);
+    backlog.forget(partition);
     if (slot !== undefined) deps.onForget(partition, slot);
   }
 
@@ -131,6 +134,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         const kind = outageOperation(err);
         if (kind === "redis") metrics.onRedisError(operation);
         else if (kind === "kafka") metrics.onKafkaError(operation);
+        if (operation === "outboxRelay") backlog.failed(batch.partition, err instanceof Error ? err.message : String(err));
         plog.warn({ operation, attempt, delayMs, err }, "outage: pausing partition and retrying");
       },
       policy: deps.backoff,
@@ -140,7 +144,10 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     try {
       const slot = await retryWithBackoff("loadPartition", () => states.load(batch.partition), control);
       deps.onLoaded();
-      if (!slot.outboxDrained) await drain(slot, control);
+      if (!slot.outboxDrained) {
+        backlog.loadedUnknown(batch.partition);
+        await drain(slot, control);
+      }
 
       // last offset Redis has the state of and Kafka not yet: committed once per batch, not per chunk
       let uncommitted: string | null = null;
@@ -222,21 +229,16 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
       if (outcome === "failed") throw err;
     }
     settle(slot, chunk);
-    if (chunk.write.outbox.length > 0) {
-      pendingOutbox.set(slot.ref.partition, (pendingOutbox.get(slot.ref.partition) ?? 0) + chunk.write.outbox.length);
-      metrics.setOutboxPending(sumPending());
-    }
+    backlog.appended(slot.ref.partition, chunk.write.outbox.length);
     return "ok";
   }
 
   async function drain(slot: PartitionSlot, control: RetryControl): Promise<void> {
     const result = await retryWithBackoff("outboxRelay", () => deps.drainOutbox(slot.ref), control);
     slot.outboxDrained = true;
-    pendingOutbox.set(slot.ref.partition, 0);
-    metrics.setOutboxPending(sumPending());
-    if (result.published + result.suppressed > 0) {
-      log.debug({ partition: slot.ref.partition, published: result.published, suppressed: result.suppressed }, "outbox drained");
-    }
+    backlog.drained(slot.ref.partition);
+    if ((result.fallbacks ?? 0) + (result.dropped ?? 0) > 0) log.warn({ partition: slot.ref.partition, ...result }, "outbox drained with fallback records");
+    else if (result.published + result.suppressed > 0) log.debug({ partition: slot.ref.partition, ...result }, "outbox drained");
   }
 
   function recordMetrics(topic: string, partition: number, chunk: ProcessedChunk): void {

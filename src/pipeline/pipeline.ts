@@ -7,6 +7,7 @@ import { engineContextFrom } from "../detect/context.ts";
 import { decodePredictionMessage } from "../events/codec.ts";
 import { connectServiceClients, type ServiceClients } from "../kafka/clients.ts";
 import { applyGroupJoin, createMembership } from "../kafka/consumer.ts";
+import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
 import { drainOutbox, type OutboxRelayDeps } from "../kafka/outbox-relay.ts";
 import { SchemaCache } from "../kafka/schema-cache.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   maxDeadLetterValueBytes?: number;
   /** the consumer crashed and kafkajs does not restart it (`run` exits non-zero); default: only unhealthy */
   onFatalCrash?: (error: Error) => void;
+  /** an outbox write not published for longer makes the replica not ready; default 60 s */
+  outboxStuckAfterMs?: number;
 }
 
 export interface RunningPipeline {
@@ -44,6 +47,8 @@ export interface RunningPipeline {
   /** for /readyz */
   notReadyReason(): string;
   isHealthy(): boolean;
+  /** what is degraded while still healthy (a stuck outbox), for /healthz's body; undefined when nothing is */
+  degradedReason(): string | undefined;
   /** finish the current chunk (persist, commit), leave the group, disconnect; idempotent */
   stop(): Promise<void>;
 }
@@ -51,7 +56,7 @@ export interface RunningPipeline {
 export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps): Promise<RunningPipeline> {
   const { store, metrics, log } = deps;
   const topic = config.kafka.topics.predictions;
-  const { consumer, producer, encoder } = deps.clients ?? (await connectServiceClients(config, log, deps.kafka));
+  const { consumer, producer, encoder, limits } = deps.clients ?? (await connectServiceClients(config, log, deps.kafka));
   const schemas = new SchemaCache({ url: config.schemaRegistry.url });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
   const decoder: MessageDecoder = {
@@ -68,13 +73,17 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   };
   const states = new PartitionStates(store, config.kafka.groupId, topic, config.limits);
   const membership = createMembership();
-  const relay: OutboxRelayDeps = { store, producer, encoder, config, metrics, log };
+  const relay: OutboxRelayDeps = { store, producer, encoder, config, metrics, log, limits };
+  const backlog = new OutboxBacklog();
+  const outboxStuckAfterMs = deps.outboxStuckAfterMs ?? 60_000;
+  metrics.trackOutbox(() => backlog.snapshot());
   let stopping = false;
   let crashed = false;
 
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const isReady = () => membership.joined && !stopping && membership.assigned.every((p) => states.has(p));
+  const isReady = () =>
+    membership.joined && !stopping && membership.assigned.every((p) => states.has(p)) && backlog.stuckReason(outboxStuckAfterMs) === undefined;
   const checkReady = () => {
     if (isReady()) markReady();
   };
@@ -92,6 +101,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     chunkSize: deps.chunkSize ?? 500,
     backoff: deps.backoff,
     isStopping: () => stopping,
+    backlog,
     onLoaded: checkReady,
     onForget: (_partition, slot) => {
       // Another replica exports these models now (unless one of our other partitions also has them).
@@ -143,9 +153,11 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       if (stopping) return "stopping";
       if (!membership.joined) return "not yet joined the consumer group";
       const loading = membership.assigned.filter((p) => !states.has(p));
-      return loading.length > 0 ? `loading state of partitions ${loading.join(", ")}` : "ready";
+      if (loading.length > 0) return `loading state of partitions ${loading.join(", ")}`;
+      return backlog.stuckReason(outboxStuckAfterMs) ?? "ready";
     },
     isHealthy: () => !crashed,
+    degradedReason: () => backlog.stuckReason(outboxStuckAfterMs),
     stop() {
       stopped ??= (async () => {
         stopping = true;

@@ -97,7 +97,7 @@ export async function startServiceInProcess(
   const store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix });
   const { wrapStore, ...rest } = deps;
   const pipeline = await startPipeline(config, { metrics, log, ...rest, store: wrapStore ? wrapStore(store) : store });
-  const server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: metrics.registry, isReady: pipeline.isReady, isHealthy: pipeline.isHealthy, notReadyReason: pipeline.notReadyReason });
+  const server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: metrics.registry, isReady: pipeline.isReady, isHealthy: pipeline.isHealthy, notReadyReason: pipeline.notReadyReason, degradedReason: pipeline.degradedReason });
   return {
     config,
     pipeline,
@@ -222,9 +222,20 @@ export async function produceRaw(kafka: Kafka, topic: string, messages: RawMessa
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    for (let i = 0; i < messages.length; i += 500) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) });
+    // at most 500 messages and ~512 KB per send, under the broker's default 1 MiB batch limit
+    let batch: RawMessage[] = [];
+    let bytes = 0;
+    for (const m of messages) {
+      const size = (m.value?.length ?? 0) + (m.key?.length ?? 0);
+      if (batch.length > 0 && (batch.length >= 500 || bytes + size > 512 * 1024)) {
+        await producer.send({ topic, acks: -1, messages: batch });
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(m);
+      bytes += size;
     }
+    if (batch.length > 0) await producer.send({ topic, acks: -1, messages: batch });
   } finally {
     await producer.disconnect();
   }

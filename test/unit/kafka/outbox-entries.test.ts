@@ -61,10 +61,14 @@ describe("typed outbox entries", () => {
 
   it("the JSON encoder publishes entries as they are, adding the content type to outputs only", () => {
     const encoder = createOutputEncoder();
-    const out = encoder.encode(driftOutboxEntry("drift", drift));
+    const encoded = encoder.encode(driftOutboxEntry("drift", drift));
+    if (!encoded.ok) throw new Error(encoded.detail);
+    const out = encoded.message;
     expect(out.key?.toString()).toBe("fraud");
     expect(out.headers).toEqual({ "event-id": "d-1", "model-id": "fraud", "model-version": "v2", status: "critical", "content-type": "application/json" });
-    const dead = encoder.encode(deadLetterEntry("dlq", { topic: "p", partition: 0, offset: "7", key: null, value: Uint8Array.from([9]) }, { reason: "r", message: "m" }, 4));
+    const encodedDead = encoder.encode(deadLetterEntry("dlq", { topic: "p", partition: 0, offset: "7", key: null, value: Uint8Array.from([9]) }, { reason: "r", message: "m" }, 4));
+    if (!encodedDead.ok) throw new Error(encodedDead.detail);
+    const dead = encodedDead.message;
     expect(dead.key).toBeNull();
     expect([...dead.value]).toEqual([9]);
     expect(dead.headers["content-type"]).toBeUndefined();

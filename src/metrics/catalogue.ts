@@ -1,0 +1,134 @@
+// Every metric the detector exports (design §5), in one place: name, help, labels, buckets. Names: prefix
+// `drift_`, base units (seconds, ratios 0..1), `_total` for counters. Label values are bounded by the
+// exporter (detector-metrics.ts, bounded-series.ts), never here.
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { WindowGaugeName } from "./window-gauges.ts";
+
+/** what the outbox gauges show at scrape time; undefined: not tracked, keep the last value set */
+export interface OutboxReading {
+  pending: number;
+  oldestAgeMs: number;
+  consecutiveFailures: number;
+}
+
+export type MetricCatalogue = ReturnType<typeof createMetricCatalogue>;
+
+export function createMetricCatalogue(registry: Registry, readOutbox: () => OutboxReading | undefined = () => undefined) {
+  const registers = [registry];
+  const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers });
+  const counter = (name: string, help: string, labelNames: string[]) => new Counter({ name, help, labelNames, registers });
+
+  // per window, per model version (values from window-gauges.ts)
+  const window: Record<WindowGaugeName, Gauge<string>> = {
+    signalStatistic: gauge("drift_signal_statistic", "Drift statistic of a signal in the last closed window against its driving baseline", [
+      "model",
+      "version",
+      "signal",
+      "statistic",
+    ]),
+    signalStatus: gauge("drift_signal_status", "Signal status in the last closed window before hysteresis (0 ok, 1 warning, 2 critical)", ["model", "version", "signal"]),
+    modelStatus: gauge("drift_model_status", "Model status after hysteresis (0 ok, 1 warning, 2 critical)", ["model", "version"]),
+    confidenceMean: gauge("drift_confidence_mean", "Mean confidence in the last closed window", ["model", "version"]),
+    confidenceQuantile: gauge("drift_confidence_quantile", "Confidence quantiles in the last closed window", ["model", "version", "quantile"]),
+    latencySeconds: gauge("drift_latency_seconds", "Inference latency quantiles in the last closed window", ["model", "version", "quantile"]),
+    predictionQuantile: gauge("drift_prediction_quantile", "Numeric prediction quantiles in the last closed window", ["model", "version", "quantile"]),
+    predictionClassShare: gauge("drift_prediction_class_share", "Share of each predicted class in the last closed window (ratio)", ["model", "version", "class"]),
+    featureMissingRatio: gauge("drift_feature_missing_ratio", "Share of events with the feature missing or null in the last closed window (ratio)", [
+      "model",
+      "version",
+      "feature",
+    ]),
+    windowEvents: gauge("drift_window_events", "Events in the last closed window", ["model", "version"]),
+    windowCloseTimestamp: gauge("drift_window_close_timestamp_seconds", "Wall-clock time the last window was closed (unix seconds)", ["model", "version"]),
+    windowEndTimestamp: gauge("drift_window_end_timestamp_seconds", "Event time of the last event in the last closed window (unix seconds)", ["model", "version"]),
+    baselineAge: gauge("drift_baseline_age_seconds", "Event-time age of the reference baseline: last window end minus reference end", ["model", "version"]),
+    baselineEvents: gauge("drift_baseline_events", "Events the reference baseline was built from", ["model", "version"]),
+  };
+
+  const consumerCrashes = () => {
+    const c = counter("drift_consumer_crashes_total", 'Kafka consumer crashes; restarted="true": kafkajs restarted it, "false": the service exits non-zero', [
+      "restarted",
+    ]);
+    // both series exist from the start, so rate() and increase() see the first crash
+    for (const restarted of ["true", "false"]) c.inc({ restarted }, 0);
+    return c;
+  };
+
+  return {
+    window,
+    eventsConsumed: counter("drift_events_consumed_total", "Prediction events consumed and accepted (rejected messages count in drift_events_rejected_total)", [
+      "topic",
+      "partition",
+    ]),
+    eventsRejected: counter("drift_events_rejected_total", "Messages sent to the dead-letter topic, by reason", ["reason", "topic"]),
+    eventsLate: counter("drift_events_late_total", "Events older than the watermark minus the allowed lateness", ["model"]),
+    driftEventsEmitted: counter("drift_drift_events_emitted_total", "Drift events emitted, by status", ["model", "version", "status"]),
+    retrainEmitted: counter("drift_retrain_requests_emitted_total", "Retrain requests emitted, by reason", ["model", "version", "reason"]),
+    retrainSuppressed: counter("drift_retrain_requests_suppressed_total", "Retrain requests not emitted because the cooldown lock was held", ["model"]),
+    consumerLag: gauge(
+      "drift_consumer_lag_messages",
+      "Consumer lag: high watermark minus the next offset to apply (Kafka's committed offset may trail it by a batch)",
+      ["topic", "partition"],
+    ),
+    redisErrors: counter("drift_redis_errors_total", "Redis operation failures", ["operation"]),
+    kafkaErrors: counter("drift_kafka_errors_total", "Kafka operation failures", ["operation"]),
+    consumerCrashes: consumerCrashes(),
+    partitionsAssigned: gauge("drift_partitions_assigned", "Partitions currently assigned to this replica", ["topic"]),
+    batchDuration: new Histogram({
+      name: "drift_batch_duration_seconds",
+      help: "Time to process one consumed batch (decode, apply, persist, publish)",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    batchEvents: new Histogram({
+      name: "drift_batch_events",
+      help: "Messages in one consumed batch",
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      registers,
+    }),
+    outboxPending: new Gauge({
+      name: "drift_outbox_pending",
+      help: "Output events waiting in the Redis outbox",
+      registers,
+      collect() {
+        const r = readOutbox();
+        if (r !== undefined) this.set(r.pending);
+      },
+    }),
+    outboxOldestAge: new Gauge({
+      name: "drift_outbox_oldest_age_seconds",
+      help: "How long the oldest outbox write not yet published has waited (0 when drained); the partition waits with it",
+      registers,
+      collect() {
+        const r = readOutbox();
+        if (r !== undefined) this.set(r.oldestAgeMs / 1000);
+      },
+    }),
+    outboxConsecutiveFailures: new Gauge({
+      name: "drift_outbox_consecutive_failures",
+      help: "Failed outbox drain attempts in a row (the worst partition); 0 after a drain succeeds",
+      registers,
+      collect() {
+        const r = readOutbox();
+        if (r !== undefined) this.set(r.consecutiveFailures);
+      },
+    }),
+    outputFailures: counter("drift_output_failures_total", "Failed sends of outputs and dead letters, by Kafka error type", ["reason"]),
+    outputFallbacks: counter(
+      "drift_output_fallbacks_total",
+      "Outputs or dead letters delivered as a small fallback record on the dead-letter topic instead of themselves, by cause",
+      ["kind", "cause"],
+    ),
+    outputDropped: counter("drift_output_dropped_total", "Outputs or dead letters dropped because even their fallback record was rejected (logged)", ["kind"]),
+    dependencyUp: gauge("drift_dependency_up", "Whether the last operation on a dependency succeeded (1) or failed (0)", ["dependency"]),
+    dependencyErrors: counter("drift_dependency_errors_total", "Failed operations on a dependency, by cause (auth, timeout, connection, other)", [
+      "dependency",
+      "reason",
+    ]),
+    cardinalityDropped: counter(
+      "drift_cardinality_dropped_total",
+      "Data or series left out at a cardinality cap (kind: model|feature|category from the engine, model_series|signal_series from the exporter)",
+      ["kind"],
+    ),
+  };
+}
