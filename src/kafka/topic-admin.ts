@@ -1,7 +1,7 @@
 // Topics the service reads and writes are created at start when missing (configured partitions and
 // replication), or the service refuses to start with an error naming the topics it needs. The output
 // topics' real message size limits are read here too, so the relay sizes its sends to them.
-import { ConfigResourceTypes, type Admin, type Kafka } from "kafkajs";
+import type { Admin, ConfigResourceTypes, Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 
 export class TopicSetupError extends Error {
@@ -45,6 +45,11 @@ export async function ensureTopics(admin: Admin, config: ResolvedConfig): Promis
   return missing;
 }
 
+// kafkajs' CommonJS exports after `logLevel` are invisible to Node's ESM named imports: the enum's values
+// (Kafka's DescribeConfigs resource types) are spelled out.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+const BROKER_RESOURCE = 4 as ConfigResourceTypes;
+
 /** Kafka's default `message.max.bytes` (1 MiB + 12), used when neither topic nor broker config can be read. */
 export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 /** re-reading after a MESSAGE_TOO_LARGE is throttled: a burst of rejections asks the broker once */
@@ -87,7 +92,7 @@ export async function readMessageSizeLimits(admin: Admin, topics: readonly strin
   try {
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ["max.message.bytes"] })),
+      resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ["max.message.bytes"] })),
     });
     for (const resource of described.resources) {
       if (resource.errorCode !== 0) {
@@ -110,7 +115,7 @@ export async function readMessageSizeLimits(admin: Admin, topics: readonly strin
     const cluster = await admin.describeCluster();
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: cluster.brokers.map((b) => ({ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: ["message.max.bytes"] })),
+      resources: cluster.brokers.map((b) => ({ type: BROKER_RESOURCE, name: String(b.nodeId), configNames: ["message.max.bytes"] })),
     });
     for (const resource of described.resources) {
       const bytes = parseBytes(resource.configEntries.find((e) => e.configName === "message.max.bytes")?.configValue);

@@ -5,7 +5,7 @@
 // dead-lettered (whole, cut to fit, or as a fallback record naming its source), offsets advance, and the
 // valid events after them are applied. Then the topic's limit is lowered under the running service: the
 // broker's rejection makes the relay re-read it and cut further instead of retrying forever.
-import { ConfigResourceTypes, type Kafka } from "kafkajs";
+import type { ConfigResourceTypes, Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PredictionEvent } from "../../src/events/types.ts";
 import { decodePartitionState } from "../../src/state/engine-state-codec.ts";
@@ -53,7 +53,7 @@ async function setTopicLimit(kafka: Kafka, topic: string, bytes: number): Promis
   try {
     await admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: "max.message.bytes", value: String(bytes) }] }],
+      resources: [{ type: 2 as ConfigResourceTypes /* TOPIC */, name: topic, configEntries: [{ name: "max.message.bytes", value: String(bytes) }] }],
     });
   } finally {
     await admin.disconnect();
