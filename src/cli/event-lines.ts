@@ -1,7 +1,6 @@
 // Reading PredictionEvent JSON lines from a file or stdin (shell side), decoded with the same decoder the
 // service uses. Blank lines are skipped; every other line yields a decode result with its 0-based number.
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { decodePredictionMessage } from "../events/codec.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
@@ -20,7 +19,7 @@ export class InputFileError extends Error {
 function openInput(input: string, stdin: Readable): Promise<Readable> {
   if (input === "-") return Promise.resolve(stdin);
   return new Promise((resolve, reject) => {
-    const stream = createReadStream(input);
+    const stream = createReadStream(input, { highWaterMark: 1 << 20 });
     stream.once("open", () => resolve(stream));
     stream.once("error", (err: NodeJS.ErrnoException) => reject(new InputFileError(`cannot read input ${input}: ${err.code ?? err.message}`, { input })));
   });
@@ -34,27 +33,69 @@ export interface EventLine {
   result: DecodeResult<PredictionEvent>;
 }
 
-export async function* readEventLines(input: string, stdin: Readable, maxMessageBytes: number): AsyncGenerator<EventLine> {
+/** One non-blank input line: its bytes as read (no decode/encode round trip), without the line break. */
+export interface RawLine {
+  /** 0-based line number */
+  line: number;
+  value: Uint8Array;
+}
+
+export interface RawLineBatch {
+  lines: RawLine[];
+  /** 0-based number of the last line read (blank or not), -1 before the first */
+  lastLine: number;
+  /** input bytes read up to the end of this batch */
+  bytes: number;
+}
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const isBlank = (b: Uint8Array): boolean => {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0x20 && b[i] !== 0x09 && b[i] !== CR) return false;
+  return true;
+};
+
+/**
+ * The non-blank lines of the input in batches, as they arrive from the stream (one batch per read chunk):
+ * bytes are split at "\n" (a trailing "\r" is dropped), never decoded here — the decoder does that once.
+ */
+export async function* readLineBatches(input: string, stdin: Readable): AsyncGenerator<RawLineBatch> {
   const stream = await openInput(input, stdin);
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  const encoder = new TextEncoder();
-  const decodeContext = { schemaForId: () => undefined, maxMessageBytes };
+  let carry: Buffer | null = null;
   let line = -1;
   let bytes = 0;
+  const cut = (buf: Buffer, from: number, to: number): Uint8Array => buf.subarray(from, to > from && buf[to - 1] === CR ? to - 1 : to);
   try {
-    for await (const text of lines) {
-      line++;
-      if (text.trim() === "") {
-        bytes += text.length + 1;
-        continue;
+    for await (const piece of stream as AsyncIterable<Buffer | string>) {
+      const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
+      bytes += chunk.length;
+      const buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
+      const lines: RawLine[] = [];
+      let start = 0;
+      for (let nl = buf.indexOf(NEWLINE, start); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
+        line++;
+        const value = cut(buf, start, nl);
+        if (!isBlank(value)) lines.push({ line, value });
+        start = nl + 1;
       }
-      const encoded = encoder.encode(text);
-      bytes += encoded.length + 1;
-      yield { line, bytes, result: decodePredictionMessage(encoded, decodeContext) };
+      carry = start < buf.length ? buf.subarray(start) : null;
+      yield { lines, lastLine: line, bytes };
+    }
+    if (carry !== null) {
+      line++;
+      const value = cut(carry, 0, carry.length);
+      yield { lines: isBlank(value) ? [] : [{ line, value }], lastLine: line, bytes };
     }
   } catch (err) {
     if (err instanceof InputFileError) throw err;
     throw new InputFileError(`cannot read input ${input}: ${(err as Error).message}`, { input });
+  }
+}
+
+export async function* readEventLines(input: string, stdin: Readable, maxMessageBytes: number): AsyncGenerator<EventLine> {
+  const decodeContext = { schemaForId: () => undefined, maxMessageBytes };
+  for await (const batch of readLineBatches(input, stdin)) {
+    for (const { line, value } of batch.lines) yield { line, bytes: batch.bytes, result: decodePredictionMessage(value, decodeContext) };
   }
 }
 

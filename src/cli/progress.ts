@@ -5,7 +5,7 @@ import { statSync } from "node:fs";
 export const PROGRESS_INTERVAL_MS = 250;
 
 export interface Progress {
-  /** lines read so far and the input bytes they took */
+  /** lines read so far and the input bytes they took (called per line or per read chunk) */
   update(lines: number, bytes: number): void;
   /** clears the progress line (before the summary is written) */
   done(): void;
@@ -44,8 +44,6 @@ export function createProgress(
   let shown = false;
   return {
     update(lines, bytes) {
-      // the clock is read every 256 lines only: update runs once per input line
-      if ((lines & 255) !== 0) return;
       const t = now();
       if (t - last < PROGRESS_INTERVAL_MS) return;
       last = t;

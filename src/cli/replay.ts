@@ -1,15 +1,21 @@
-// `drift-detector replay`: runs the detection engine over PredictionEvent JSON lines (a file or stdin) with
-// in-memory state and writes every DriftEvent and RetrainRequest as one JSON line to stdout, in emission
+// `drift-detector replay`: runs the service's partition processor (src/pipeline/partition-processor.ts) over
+// PredictionEvent JSON lines (a file or stdin) with the in-memory state store, so replay and the service
+// cannot diverge, and writes every DriftEvent and RetrainRequest as one JSON line to stdout, in emission
 // order. Partition is 0; offsets are 0-based input line numbers; emittedAt/requestedAt are event time
 // (the largest event time read so far), so a replay is reproducible byte for byte.
 import type { Readable, Writable } from "node:stream";
 import type { ResolvedConfig } from "../config/load.ts";
 import type { Baseline } from "../baseline/baseline.ts";
 import { ReferenceBaselineBuilder } from "../baseline/import.ts";
-import { applyPrediction, createPartitionState, flushOpenWindows, type EngineOutput } from "../detect/engine.ts";
 import { engineContextFrom } from "../detect/context.ts";
+import { decodePredictionMessage } from "../events/codec.ts";
+import { processChunk, settle, type DecodedMessage, type ProcessorSettings } from "../pipeline/partition-processor.ts";
+import { PartitionStates } from "../pipeline/partition-states.ts";
+import { InMemoryStateStore } from "../state/memory-store.ts";
 import type { Progress } from "./progress.ts";
-import { InputFileError, readEventLines, tallyRejection, type RejectionTally } from "./event-lines.ts";
+import { InputFileError, readEventLines, readLineBatches, tallyRejection, type RejectionTally } from "./event-lines.ts";
+
+const NEWLINE = Uint8Array.of(0x0a);
 
 export interface ReplaySummary {
   linesRead: number;
@@ -42,49 +48,65 @@ export async function referencesFromFile(path: string, config: ResolvedConfig, s
   return new Map(builder.build(path.split("/").pop() ?? path).map((r) => [`${r.modelId}\u0000${r.modelVersion}`, r.baseline]));
 }
 
+/** Lines applied per processor step (and per write to the in-memory store). */
+const REPLAY_CHUNK_LINES = 4096;
+
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const started = process.hrtime.bigint();
-  const state = createPartitionState(0);
   const references = opts.references;
-  const ctx = engineContextFrom(opts.config, () => state.maxEventTime, references && ((m, v) => references.get(`${m}\u0000${v}`)));
+  // The service's processor over the in-memory store: partition 0 of a one-off group and topic.
+  const store = new InMemoryStateStore();
+  const states = new PartitionStates(store, "replay", "replay", opts.config.limits);
+  const slot = await states.load(0);
+  const settings: ProcessorSettings = {
+    sourceTopic: opts.input,
+    topics: opts.config.kafka.topics,
+    maxDeadLetterValueBytes: 1024,
+    engine: engineContextFrom(opts.config, () => slot.state.maxEventTime, references && ((m, v) => references.get(`${m}\u0000${v}`))),
+  };
+  const decodeContext = { schemaForId: () => undefined, maxMessageBytes: opts.config.limits.maxMessageBytes };
   const summary: ReplaySummary = { linesRead: 0, accepted: 0, rejected: {}, late: 0, windowsClosed: 0, driftEvents: 0, retrainRequests: 0, elapsedMs: 0, eventsPerSecond: 0 };
-  let pending: string[] = [];
 
-  const emit = (outputs: EngineOutput[]) => {
-    for (const o of outputs) {
-      if (o.kind === "window") summary.windowsClosed++;
-      else if (o.kind === "drift") {
-        summary.driftEvents++;
-        pending.push(JSON.stringify(o.event));
-      } else {
-        summary.retrainRequests++;
-        pending.push(JSON.stringify(o.request));
+  const step = async (messages: DecodedMessage[], endOfInput: boolean) => {
+    const chunk = processChunk(slot, messages, settings, { endOfInput });
+    if (chunk === null) return;
+    if (opts.strict && chunk.rejections.length > 0) {
+      const first = chunk.rejections[0];
+      const line = Number(first.offset) + 1;
+      throw new InputFileError(`line ${line}: ${first.reason}: ${first.message}`, { input: opts.input, line, reason: first.reason });
+    }
+    await store.commitPartition(slot.ref, chunk.write);
+    settle(slot, chunk);
+    summary.accepted += chunk.metrics.accepted;
+    summary.windowsClosed += chunk.metrics.windows.length;
+    for (const r of chunk.rejections) tallyRejection(summary.rejected, r.reason, Number(r.offset));
+    // drift events and retrain requests, in emission order, as the JSON the service publishes
+    const out: Uint8Array[] = [];
+    for (const entry of chunk.write.outbox) {
+      if (entry.kind === "dead-letter") continue;
+      if (entry.kind === "drift") summary.driftEvents++;
+      else summary.retrainRequests++;
+      out.push(entry.value, NEWLINE);
+    }
+    await store.ackOutbox(slot.ref, chunk.write.outbox.map((e) => e.id));
+    if (out.length > 0 && !opts.stdout.write(Buffer.concat(out))) await new Promise((r) => opts.stdout.once("drain", r));
+  };
+
+  let pending: DecodedMessage[] = [];
+  for await (const batch of readLineBatches(opts.input, opts.stdin)) {
+    for (const { line, value } of batch.lines) {
+      pending.push({ message: { offset: String(line), key: null, value }, result: decodePredictionMessage(value, decodeContext) });
+      if (pending.length >= REPLAY_CHUNK_LINES) {
+        await step(pending, false);
+        pending = [];
       }
     }
-  };
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const chunk = pending.join("\n") + "\n";
-    pending = [];
-    if (!opts.stdout.write(chunk)) await new Promise((r) => opts.stdout.once("drain", r));
-  };
-
-  for await (const { line, bytes, result } of readEventLines(opts.input, opts.stdin, opts.config.limits.maxMessageBytes)) {
-    summary.linesRead = line + 1;
-    opts.progress?.update(summary.linesRead, bytes);
-    if (!result.ok) {
-      if (opts.strict) throw new InputFileError(`line ${line + 1}: ${result.reason}: ${result.message}`, { input: opts.input, line: line + 1, reason: result.reason });
-      tallyRejection(summary.rejected, result.reason, line);
-      continue;
-    }
-    summary.accepted++;
-    emit(applyPrediction(state, result.event, String(line), ctx).outputs);
-    if (pending.length >= 256) await flush();
+    summary.linesRead = batch.lastLine + 1;
+    opts.progress?.update(summary.linesRead, batch.bytes);
   }
   // End of input closes the open windows that have at least minEvents events.
-  emit(flushOpenWindows(state, ctx));
-  await flush();
-  summary.late = state.counters.late;
+  await step(pending, true);
+  summary.late = slot.state.counters.late;
   summary.elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   summary.eventsPerSecond = summary.elapsedMs > 0 ? Math.round((summary.accepted / summary.elapsedMs) * 1000) : 0;
   return summary;

@@ -31,7 +31,6 @@ describe("CLI progress", () => {
   it("on a terminal: one line rewritten in place with lines, share of the file and MB; cleared at the end", () => {
     const stream = fakeStream(true);
     const progress = createProgress(stream, "replay", "events.jsonl", { now: steppingClock(PROGRESS_INTERVAL_MS), totalBytes: 2_000_000 });
-    progress.update(255, 1000); // not a multiple of 256 lines: the clock is not even read
     progress.update(256, 500_000);
     progress.update(512, 1_000_000);
     progress.done();
@@ -59,7 +58,7 @@ describe("CLI progress", () => {
     expect(stream.writes).toEqual([]);
   });
 
-  it("replay reports every line and its byte position to the progress", async () => {
+  it("replay reports the lines and bytes read after every read of the input, ending at the whole file", async () => {
     const lines = [...predictionStream(600, { seed: 3 })].map((e) => JSON.stringify(e));
     const path = join(dir, "p.jsonl");
     writeFileSync(path, lines.join("\n") + "\n");
@@ -72,7 +71,8 @@ describe("CLI progress", () => {
       stdout: new PassThrough(),
       progress: { update: (l, b) => seen.push([l, b]), done() {} },
     });
-    expect(seen).toHaveLength(600);
+    expect(seen.length).toBeGreaterThan(0);
+    for (let i = 1; i < seen.length; i++) expect(seen[i][0]).toBeGreaterThanOrEqual(seen[i - 1][0]);
     expect(seen.at(-1)).toEqual([600, Buffer.byteLength(lines.join("\n") + "\n")]);
   });
 

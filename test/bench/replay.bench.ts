@@ -1,0 +1,106 @@
+// Replay throughput on the bundled demo stream (36 000 events, 15 signals) against a plain
+// read-lines-and-JSON.parse loop over the same file in the same run: in process (runReplay) and as the
+// CLI a user runs (`drift-detector replay`, a child process, against a child `node` running the loop).
+// Wall time and CPU time (user + system) both: on a shared machine CPU time is the stable one.
+// Run: npx tsx test/bench/replay.bench.ts [file]   — prints one JSON object per line.
+import { execFileSync, spawnSync } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
+import { PassThrough } from "node:stream";
+import { resolveConfig } from "../../src/config/load.ts";
+import { runReplay } from "../../src/cli/replay.ts";
+
+const FILE = process.argv[2] ?? new URL("../fixtures/demo/predictions.jsonl", import.meta.url).pathname;
+const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
+const ROUNDS = 5;
+
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const used = process.cpuUsage(cpu);
+  return { wallMs: performance.now() - t0, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function parseLoop(): Promise<number> {
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(FILE), crlfDelay: Number.POSITIVE_INFINITY })) {
+    if (line !== "" && (JSON.parse(line) as { eventId?: string }).eventId !== undefined) n++;
+  }
+  return n;
+}
+
+const sink = () => new Writable({ write: (_chunk, _enc, done) => done() });
+const config = resolveConfig({});
+const replay = () => runReplay({ input: FILE, config, strict: false, stdin: new PassThrough(), stdout: sink() });
+
+async function inProcess(): Promise<void> {
+  await parseLoop();
+  await replay(); // warm-up
+  const loop: Timing[] = [];
+  const rep: Timing[] = [];
+  let events = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    loop.push(await timed(async () => (events = await parseLoop())));
+    rep.push(await timed(replay));
+  }
+  const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
+  console.log(
+    JSON.stringify({
+      bench: "replay",
+      name: "in process: runReplay vs readline + JSON.parse",
+      events,
+      rounds: ROUNDS,
+      replayWallMs: Math.round(m(rep, "wallMs")),
+      replayCpuMs: Math.round(m(rep, "cpuMs")),
+      parseLoopWallMs: Math.round(m(loop, "wallMs")),
+      parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
+      replayEventsPerSecond: Math.round(events / (m(rep, "wallMs") / 1000)),
+      cpuRatio: Number((m(rep, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
+    }),
+  );
+}
+
+/** CPU ms (user + system) and wall ms of a child process. */
+function child(args: string[]): Timing {
+  const t0 = performance.now();
+  const out = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; { time node ${args.map((a) => `'${a}'`).join(" ")} >/dev/null 2>&1; } 2>&1`], { encoding: "utf8" });
+  const wallMs = performance.now() - t0;
+  const [user, sys] = out.stdout.trim().split(/\s+/).map(Number);
+  return { wallMs, cpuMs: (user + sys) * 1000 };
+}
+
+function cli(): void {
+  const loopScript = `const rl=require("node:readline").createInterface({input:require("node:fs").createReadStream(${JSON.stringify(FILE)}),crlfDelay:Infinity});let n=0;rl.on("line",(l)=>{if(l!==""&&JSON.parse(l).eventId!==undefined)n++});rl.on("close",()=>console.log(n));`;
+  execFileSync("node", [BIN, "replay", "--input", FILE], { stdio: "ignore" }); // warm the tsx cache
+  const loop: Timing[] = [];
+  const rep: Timing[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    loop.push(child(["-e", loopScript]));
+    rep.push(child([BIN, "replay", "--input", FILE]));
+  }
+  const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
+  console.log(
+    JSON.stringify({
+      bench: "replay",
+      name: "CLI: drift-detector replay vs node readline + JSON.parse (child processes)",
+      rounds: ROUNDS,
+      replayWallMs: Math.round(m(rep, "wallMs")),
+      replayCpuMs: Math.round(m(rep, "cpuMs")),
+      parseLoopWallMs: Math.round(m(loop, "wallMs")),
+      parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
+      cpuRatio: Number((m(rep, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
+    }),
+  );
+}
+
+await inProcess();
+cli();
