@@ -1,0 +1,254 @@
+// The delivery rules of the data path, without a broker: the partition runtime is driven by a fake
+// consumer (batches from the last committed offset, like a group after a restart) over InMemoryStateStore.
+// A "crash" is an exception thrown by a wrapped store, relay or offset commit before or after the step
+// takes effect; the crashed replica's memory is dropped and a fresh one continues from what Kafka and the
+// store hold. Every run must end in the state, committed offset and published ids of an uninterrupted run.
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../../../src/config/load.ts";
+import { engineContextFrom } from "../../../src/detect/context.ts";
+import { decodePredictionMessage } from "../../../src/events/codec.ts";
+import { createLogger } from "../../../src/logging/logger.ts";
+import { createDetectorMetrics } from "../../../src/metrics/detector-metrics.ts";
+import { commitFailureOutcome, type ProcessorSettings, type SourceMessage } from "../../../src/pipeline/partition-processor.ts";
+import { createPartitionRuntime, ReferenceBaselines, type PartitionRuntime } from "../../../src/pipeline/partition-runtime.ts";
+import { PartitionStates } from "../../../src/pipeline/partition-states.ts";
+import { decodePartitionState, encodeModelCold, encodeModelHot } from "../../../src/state/engine-state-codec.ts";
+import { StateStoreUnavailableError } from "../../../src/state/errors.ts";
+import { InMemoryStateBackend, InMemoryStateStore } from "../../../src/state/memory-store.ts";
+import { StaleStateError, type OutboxEntry, type PartitionRef, type PartitionWrite, type StateStore } from "../../../src/state/port.ts";
+import { predictionStream } from "../../support/engine-streams.ts";
+
+const config = resolveConfig({
+  defaults: { window: { maxEvents: 60, minEvents: 10 }, baseline: { warmupWindows: 2 }, detection: { consecutiveWindows: 1 } },
+});
+const TOPIC = config.kafka.topics.predictions;
+const REF: PartitionRef = { group: config.kafka.groupId, topic: TOPIC, partition: 0 };
+const BATCH = 50;
+const CHUNK = 20;
+const log = createLogger({ level: "silent" });
+
+/** 400 events drifting from event 200 on, with an undecodable message every 37th offset. */
+const INPUT: SourceMessage[] = (() => {
+  const events = [...predictionStream(400, { seed: 7, shiftSigma: (i) => (i >= 200 ? 1.5 : 0) })];
+  const out: SourceMessage[] = [];
+  for (const e of events) {
+    const offset = String(out.length);
+    if (out.length % 37 === 36) out.push({ offset, key: Buffer.from("bad"), value: Buffer.from("{not json") });
+    else out.push({ offset, key: Buffer.from(e.modelId), value: Buffer.from(JSON.stringify(e)) });
+  }
+  return out;
+})();
+const DEAD = INPUT.filter((m) => Number(m.offset) % 37 === 36).map((m) => m.offset);
+
+class SimulatedCrash extends Error {
+  override readonly name = "SimulatedCrash";
+}
+
+/** What stays when a replica dies: the store's backend, the published messages and Kafka's committed offset. */
+interface World {
+  backend: InMemoryStateBackend;
+  published: OutboxEntry[];
+  committed: number;
+}
+
+/** Each effectful step the runtime takes, numbered in order; `crashAt` kills the replica before or after one. */
+interface CrashPlan {
+  step: number;
+  when: "before" | "after";
+}
+
+function replica(world: World, plan?: CrashPlan, wrap?: (store: StateStore) => StateStore) {
+  let steps = 0;
+  const effect = async <T>(run: () => Promise<T>): Promise<T> => {
+    const n = steps++;
+    if (plan?.step === n && plan.when === "before") throw new SimulatedCrash(`before step ${n}`);
+    const result = await run();
+    if (plan?.step === n && plan.when === "after") throw new SimulatedCrash(`after step ${n}`);
+    return result;
+  };
+  const memory = new InMemoryStateStore({ backend: world.backend });
+  const base: StateStore = wrap ? wrap(memory) : memory;
+  const store: StateStore = {
+    ...base,
+    loadPartition: (p) => effect(() => base.loadPartition(p)),
+    commitPartition: (p, w) => effect(() => base.commitPartition(p, w)),
+    pendingOutbox: (p, limit) => base.pendingOutbox(p, limit),
+    ackOutbox: (p, ids) => effect(() => base.ackOutbox(p, ids)),
+    acquireRetrainLock: (m, r, ttl) => base.acquireRetrainLock(m, r, ttl),
+    getReferenceBaseline: (m, v) => base.getReferenceBaseline(m, v),
+    putReferenceBaseline: (m, v, b) => base.putReferenceBaseline(m, v, b),
+    close: () => base.close(),
+  };
+  const states = new PartitionStates(store, REF.group, TOPIC, config.limits);
+  const references = new ReferenceBaselines(store);
+  const settings: ProcessorSettings = {
+    sourceTopic: TOPIC,
+    topics: config.kafka.topics,
+    maxDeadLetterValueBytes: 1024,
+    engine: engineContextFrom(config, () => 0, references.lookup),
+  };
+  const forgotten: number[] = [];
+  const runtime: PartitionRuntime = createPartitionRuntime({
+    store,
+    states,
+    settings,
+    decoder: { decode: (v) => decodePredictionMessage(v, { schemaForId: () => undefined, maxMessageBytes: 1 << 20 }), canFetch: () => false, fetch: async () => {} },
+    references,
+    // the relay: publish every pending entry (a step: a crash after it leaves them unacked), then ack
+    drainOutbox: async (ref) => {
+      const pending = await store.pendingOutbox(ref, 1000);
+      await effect(async () => world.published.push(...pending));
+      await store.ackOutbox(ref, pending.map((e) => e.id));
+      return { published: pending.length, suppressed: 0 };
+    },
+    commitOffset: (_topic, _partition, offset) => effect(async () => void (world.committed = Number(offset))),
+    metrics: createDetectorMetrics({ defaultMetrics: false }),
+    log,
+    chunkSize: CHUNK,
+    backoff: { initialMs: 1, maxMs: 1, jitter: 0 },
+    isStopping: () => false,
+    onForget: (p) => forgotten.push(p),
+    onLoaded: () => {},
+  });
+  return { runtime, states, forgotten, steps: () => steps };
+}
+
+const controls = { resolveOffset: () => {}, heartbeat: async () => {}, isRunning: () => true, isStale: () => false };
+
+/** The fake consumer: batches of BATCH messages from Kafka's committed offset until the end. */
+async function consume(world: World, runtime: PartitionRuntime): Promise<void> {
+  while (world.committed < INPUT.length) {
+    const messages = INPUT.slice(world.committed, world.committed + BATCH);
+    await runtime.runBatch({ topic: TOPIC, partition: 0, highWatermark: String(INPUT.length), messages }, controls);
+  }
+}
+
+const newWorld = (): World => ({ backend: new InMemoryStateBackend(), published: [], committed: 0 });
+
+async function uninterrupted() {
+  const world = newWorld();
+  const r = replica(world);
+  await consume(world, r.runtime);
+  return { world, steps: r.steps() };
+}
+
+async function expectSameOutcome(got: World, expected: World): Promise<void> {
+  const load = (w: World) => new InMemoryStateStore({ backend: w.backend }).loadPartition(REF);
+  const [a, b] = [await load(got), await load(expected)];
+  expect(a.offset).toBe(b.offset);
+  const sa = decodePartitionState(0, a.meta, a.models, config.limits);
+  const sb = decodePartitionState(0, b.meta, b.models, config.limits);
+  expect(sa.counters).toEqual(sb.counters);
+  expect([...sa.models.keys()]).toEqual([...sb.models.keys()]);
+  for (const [id, model] of sb.models) {
+    const other = sa.models.get(id)!;
+    expect(Buffer.from(encodeModelHot(other)).equals(Buffer.from(encodeModelHot(model)))).toBe(true);
+    expect(Buffer.from(encodeModelCold(other)).equals(Buffer.from(encodeModelCold(model)))).toBe(true);
+  }
+  expect(got.committed).toBe(expected.committed);
+  // at-least-once on the wire, exactly-once by id
+  expect([...new Set(got.published.map((e) => e.id))].sort()).toEqual([...new Set(expected.published.map((e) => e.id))].sort());
+  expect(await new InMemoryStateStore({ backend: got.backend }).pendingOutbox(REF, 10)).toEqual([]);
+}
+
+describe("partition runtime over the in-memory store", () => {
+  it("an uninterrupted run applies every message once, dead-letters the bad ones and commits the end", async () => {
+    const { world } = await uninterrupted();
+    expect(world.committed).toBe(400);
+    const stored = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
+    expect(stored.offset).toBe("399");
+    const state = decodePartitionState(0, stored.meta, stored.models, config.limits);
+    expect(state.counters.accepted).toBe(400 - DEAD.length);
+    const dead = world.published.filter((e) => e.kind === "dead-letter");
+    expect(dead.map((e) => e.headers["source-offset"])).toEqual(DEAD);
+    expect(dead.every((e) => e.headers.reason === "invalid_json" && e.topic === config.kafka.topics.deadLetter)).toBe(true);
+    expect(Buffer.from(dead[0].value).toString()).toBe("{not json");
+    const kinds = new Set(world.published.map((e) => e.kind));
+    expect(kinds).toEqual(new Set(["dead-letter", "drift", "retrain"]));
+  });
+
+  it("a crash before or after any step, followed by a restart from Kafka's committed offset, ends like an uninterrupted run", async () => {
+    const { world: expected, steps } = await uninterrupted();
+    expect(steps).toBeGreaterThan(40); // loads, commits, publishes, acks and offset commits of 8 batches
+    for (let step = 0; step < steps; step++) {
+      for (const when of ["before", "after"] as const) {
+        const world = newWorld();
+        const crashing = replica(world, { step, when });
+        await expect(consume(world, crashing.runtime), `crash ${when} step ${step}`).rejects.toThrow(SimulatedCrash);
+        await consume(world, replica(world).runtime);
+        await expectSameOutcome(world, expected);
+      }
+    }
+  });
+
+  it("a write whose reply was lost is recognised on retry by its own offset and not redone", async () => {
+    const { world: expected } = await uninterrupted();
+    const world = newWorld();
+    let lost = 0;
+    const r = replica(world, undefined, (store) => ({
+      ...store,
+      loadPartition: (p) => store.loadPartition(p),
+      pendingOutbox: (p, l) => store.pendingOutbox(p, l),
+      ackOutbox: (p, ids) => store.ackOutbox(p, ids),
+      acquireRetrainLock: (m, q, t) => store.acquireRetrainLock(m, q, t),
+      getReferenceBaseline: (m, v) => store.getReferenceBaseline(m, v),
+      putReferenceBaseline: (m, v, b) => store.putReferenceBaseline(m, v, b),
+      close: () => store.close(),
+      commitPartition: async (p, w) => {
+        await store.commitPartition(p, w);
+        // every third write lands but its reply is lost: the runtime retries the same write
+        if (++lost % 3 === 0) throw new StateStoreUnavailableError("connection reset", { operation: "commitPartition" });
+      },
+    }));
+    await consume(world, r.runtime);
+    expect(lost).toBeGreaterThan(10);
+    expect(r.forgotten).toEqual([]);
+    await expectSameOutcome(world, expected);
+  });
+
+  it("the offset fence: a replica whose partition another one wrote since it loaded drops its copy and writes nothing", async () => {
+    const { world: expected } = await uninterrupted();
+    const world = newWorld();
+    const a = replica(world);
+    // A takes the first batch, then the partition moves to B, which consumes to the end
+    await a.runtime.runBatch({ topic: TOPIC, partition: 0, highWatermark: "400", messages: INPUT.slice(0, BATCH) }, controls);
+    await consume(world, replica(world).runtime);
+    const before = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
+    // A still believes it owns the partition (a zombie) and gets a late batch
+    await a.runtime.runBatch({ topic: TOPIC, partition: 0, highWatermark: "400", messages: INPUT.slice(BATCH, 2 * BATCH) }, controls);
+    expect(a.forgotten).toEqual([0]);
+    expect(a.states.has(0)).toBe(false);
+    const after = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
+    expect(after.offset).toBe(before.offset);
+    expect(Buffer.from(after.meta!).equals(Buffer.from(before.meta!))).toBe(true);
+    await expectSameOutcome(world, expected);
+  });
+
+  it("redelivered messages at or below the stored offset are skipped, not applied twice", async () => {
+    const { world: expected } = await uninterrupted();
+    const world = newWorld();
+    const r = replica(world);
+    await consume(world, r.runtime);
+    // Kafka forgets the commit (e.g. it was lost) and redelivers everything to the same replica
+    world.committed = 0;
+    await consume(world, r.runtime);
+    await expectSameOutcome(world, expected);
+  });
+});
+
+describe("commitFailureOutcome (the fence and lost-reply decision)", () => {
+  const write: PartitionWrite = { expectedOffset: "9", offset: "19", meta: new Uint8Array(0), models: new Map(), outbox: [] };
+  const stale = (storedOffset: string | null) => new StaleStateError("stale", { partition: REF, expectedOffset: "9", storedOffset });
+
+  it("a retry that finds its own offset stored means the first attempt landed", () => {
+    expect(commitFailureOutcome(stale("19"), 2, write)).toBe("committed");
+  });
+  it("a first attempt that meets another offset, or its own on the first try, is stale", () => {
+    expect(commitFailureOutcome(stale("29"), 2, write)).toBe("stale");
+    expect(commitFailureOutcome(stale("19"), 1, write)).toBe("stale");
+    expect(commitFailureOutcome(stale(null), 3, write)).toBe("stale");
+  });
+  it("anything but a fence error is a failure", () => {
+    expect(commitFailureOutcome(new Error("boom"), 2, write)).toBe("failed");
+  });
+});
