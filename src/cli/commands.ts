@@ -3,6 +3,7 @@
 // Adding a command = adding an entry here.
 import type { CommandSpec, OptionSpec } from "./args.ts";
 import { stringOption, UsageError } from "./args.ts";
+import { parseIsoTimestamp } from "../events/timestamp.ts";
 import { loadConfig } from "./config-file.ts";
 import { createProgress } from "./progress.ts";
 
@@ -15,6 +16,14 @@ const driftOptions: Record<string, OptionSpec> = {
   "drift-sigma": { type: "string", value: "<sigma>", description: "shift in log-space standard deviations (default 0.5; 0 = none)" },
   "class-shift": { type: "string", value: "<model>:<class>:<share>", description: "also raise a class's share, from the drift index" },
 };
+
+/** `replay --now`: epoch millis or an ISO-8601 date-time with offset. */
+function wallClockOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = /^-?\d+$/.test(text) ? Number(text) : parseIsoTimestamp(text);
+  if (ms === undefined || !Number.isSafeInteger(ms)) throw new UsageError(`replay: --now: expected epoch millis or an ISO-8601 date-time with offset, got "${text}"`);
+  return ms;
+}
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -35,6 +44,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       config,
       strict: { type: "boolean", description: "stop at the first line that is not a valid event (exit 2)" },
       reference: { type: "string", value: "<file>", description: "events to build imported reference baselines from" },
+      now: {
+        type: "string",
+        value: "<ms|ISO-8601>",
+        description: "wall clock the event-time bound (eventTime.maxFutureSkewMs) is measured against (default: when the replay starts)",
+      },
     },
     async run(args, io) {
       const { formatReplaySummary, referencesFromFile, runReplay } = await import("./replay.ts");
@@ -43,7 +57,17 @@ export const COMMANDS: readonly CommandSpec[] = [
       const references = referenceFile === undefined ? undefined : await referencesFromFile(referenceFile, cfg, io.stdin);
       const source = stringOption(args, "input") ?? "-";
       const progress = createProgress(io.stderr, "replay", source);
-      const summary = await runReplay({ input: source, config: cfg, strict: args.options.has("strict"), references, stdin: io.stdin, stdout: io.stdout, progress });
+      const wallClockMs = wallClockOption(stringOption(args, "now"));
+      const summary = await runReplay({
+        input: source,
+        config: cfg,
+        strict: args.options.has("strict"),
+        references,
+        stdin: io.stdin,
+        stdout: io.stdout,
+        progress,
+        wallClockMs,
+      });
       progress.done();
       io.stderr.write(formatReplaySummary(summary) + "\n");
       return 0;

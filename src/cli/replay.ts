@@ -3,6 +3,9 @@
 // cannot diverge, and writes every DriftEvent and RetrainRequest as one JSON line to stdout, in emission
 // order. Partition is 0; offsets are 0-based input line numbers; emittedAt/requestedAt are event time
 // (the largest event time read so far), so a replay is reproducible byte for byte.
+// The future bound on event time (config eventTime.maxFutureSkewMs) is measured against one wall clock
+// value for the whole replay: --now, or the time the replay started. Only events later than that plus the
+// skew depend on it, so the output is the same whenever history is replayed; pass --now to pin it.
 import type { Readable, Writable } from "node:stream";
 import type { ResolvedConfig } from "../config/load.ts";
 import type { Baseline } from "../baseline/baseline.ts";
@@ -27,6 +30,8 @@ export interface ReplaySummary {
   retrainRequests: number;
   elapsedMs: number;
   eventsPerSecond: number;
+  /** the wall clock the event-time bound was measured against */
+  wallClockMs: number;
 }
 
 export interface ReplayOptions {
@@ -39,6 +44,8 @@ export interface ReplayOptions {
   /** told of every line read (src/cli/progress.ts) */
   progress?: Progress;
   stdout: Writable;
+  /** wall clock for the future bound on event time; default: when the replay started */
+  wallClockMs?: number;
 }
 
 /** Reference baselines built from a file of events (`replay --reference`), keyed by model and version. */
@@ -65,10 +72,22 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     engine: engineContextFrom(opts.config, () => slot.state.maxEventTime, references && ((m, v) => references.get(`${m}\u0000${v}`))),
   };
   const decodeContext = { schemaForId: () => undefined, maxMessageBytes: opts.config.limits.maxMessageBytes };
-  const summary: ReplaySummary = { linesRead: 0, accepted: 0, rejected: {}, late: 0, windowsClosed: 0, driftEvents: 0, retrainRequests: 0, elapsedMs: 0, eventsPerSecond: 0 };
+  const wallClockMs = opts.wallClockMs ?? Date.now();
+  const summary: ReplaySummary = {
+    linesRead: 0,
+    accepted: 0,
+    rejected: {},
+    late: 0,
+    windowsClosed: 0,
+    driftEvents: 0,
+    retrainRequests: 0,
+    elapsedMs: 0,
+    eventsPerSecond: 0,
+    wallClockMs,
+  };
 
   const step = async (messages: DecodedMessage[], endOfInput: boolean) => {
-    const chunk = processChunk(slot, messages, settings, { endOfInput });
+    const chunk = processChunk(slot, messages, settings, { endOfInput, wallClockMs });
     if (chunk === null) return;
     if (opts.strict && chunk.rejections.length > 0) {
       const first = chunk.rejections[0];
@@ -119,6 +138,9 @@ export function formatReplaySummary(s: ReplaySummary): string {
   return [
     `replay: ${s.linesRead} lines read, ${s.accepted} events accepted, ${Object.values(s.rejected).reduce((n, r) => n + r.count, 0)} rejected, ${s.late} late`,
     rejected,
+    s.rejected.timestamp_out_of_range === undefined
+      ? ""
+      : `  (event times were bounded against the wall clock ${new Date(s.wallClockMs).toISOString()}; pin it with --now)`,
     `replay: ${s.windowsClosed} windows closed, ${s.driftEvents} drift events, ${s.retrainRequests} retrain requests`,
     `replay: ${(s.elapsedMs / 1000).toFixed(2)} s, ${s.eventsPerSecond} events/s`,
   ]

@@ -139,6 +139,16 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** bounds on event time (windows/event-time.ts); out-of-range events are dead-lettered */
+    eventTime: z
+      .object({
+        /** later than the wall clock plus this: refused (as Kafka's log.message.timestamp.after.max.ms, 1 h) */
+        maxFutureSkewMs: z.number().int().min(0).max(2 ** 52).default(3_600_000),
+        /** older than the partition's watermark minus this: refused (7 days) */
+        maxPastSkewMs: z.number().int().min(0).max(2 ** 52).default(604_800_000),
+      })
+      .strict()
+      .default({}),
     defaults: modelSettingsSchema.default({}),
     /** per-model overrides of `defaults`; validated after merging */
     models: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "model ids match [A-Za-z0-9._-]{1,64}"), z.unknown()).default({}),

@@ -5,6 +5,8 @@
 //
 // Determinism: every decision depends only on the sequence of events (event time, not wall-clock), so the
 // same input gives the same windows, statuses and output ids however it is batched, crashed or replayed.
+// The one exception is the future bound on event time (windows/event-time.ts), checked against a wall
+// clock value the shell passes in; its verdict is persisted with the offset, so it is still decided once.
 import type { DriftEvent, IncidentRef, PredictionEvent, RetrainRequest, Status } from "../events/types.ts";
 import type { ModelSettings } from "./settings.ts";
 import { baselineFromWindows, type Baseline } from "../baseline/baseline.ts";
@@ -20,6 +22,7 @@ import {
   type ClosedWindow,
   type OpenWindow,
 } from "../windows/window.ts";
+import { acceptedEventTimes, describeEventTimeRefusal, isEventTimeAccepted, type EventTimeBounds } from "../windows/event-time.ts";
 import { createFeatureRegistry, type FeatureRegistry, type SignalLimits } from "../windows/signals.ts";
 import { evaluateWindow, type WindowEvaluation } from "./evaluate.ts";
 import { createHysteresis, nextHysteresis, type HysteresisState } from "./hysteresis.ts";
@@ -35,6 +38,7 @@ export interface EngineLimits extends SignalLimits {
 export interface EngineContext {
   settingsFor(modelId: string): ModelSettings;
   limits: EngineLimits;
+  eventTime: EventTimeBounds;
   /** wall-clock for `emittedAt`/`requestedAt` only; never used in decisions */
   clock(): number;
   /** an imported reference baseline for a model version, when one exists */
@@ -53,6 +57,7 @@ export interface VersionState {
   /** the drift incident in progress (or the drifted windows that may raise one), null when all is ok */
   incident: IncidentState | null;
   windowsClosed: number;
+  /** largest event time of the version (-Infinity before its first event) */
   lastEventTime: number;
 }
 
@@ -67,13 +72,15 @@ export interface PartitionCounters {
   late: number;
   /** events dropped because the partition already tracks maxModels models */
   modelLimit: number;
+  /** events refused because their event time was outside the accepted range (windows/event-time.ts) */
+  timestampOutOfRange: number;
   windowsClosed: number;
   windowsMergedForward: number;
 }
 
 export interface PartitionState {
   partition: number;
-  /** largest event time seen in the partition */
+  /** largest event time accepted in the partition: its watermark (-Infinity before the first event) */
   maxEventTime: number;
   /** smallest deadline among open windows (Infinity when none) — avoids scanning models per event */
   nextDeadline: number;
@@ -99,13 +106,17 @@ export interface WindowClosed {
 
 export type EngineOutput = WindowClosed | { kind: "drift"; event: DriftEvent } | { kind: "retrain"; request: RetrainRequest };
 
+export function createPartitionCounters(): PartitionCounters {
+  return { accepted: 0, late: 0, modelLimit: 0, timestampOutOfRange: 0, windowsClosed: 0, windowsMergedForward: 0 };
+}
+
 export function createPartitionState(partition: number): PartitionState {
   return {
     partition,
-    maxEventTime: 0,
+    maxEventTime: Number.NEGATIVE_INFINITY,
     nextDeadline: Number.POSITIVE_INFINITY,
     models: new Map(),
-    counters: { accepted: 0, late: 0, modelLimit: 0, windowsClosed: 0, windowsMergedForward: 0 },
+    counters: createPartitionCounters(),
     dirtyHot: new Set(),
     dirtyCold: new Set(),
   };
@@ -122,7 +133,7 @@ export function createVersionState(modelVersion: string): VersionState {
     hysteresis: createHysteresis(),
     incident: null,
     windowsClosed: 0,
-    lastEventTime: 0,
+    lastEventTime: Number.NEGATIVE_INFINITY,
   };
 }
 
@@ -152,7 +163,7 @@ function versionFor(state: PartitionState, event: PredictionEvent, ctx: EngineCo
 }
 
 /** Why the engine refused an event (the shell dead-letters it with this reason). */
-export type EngineRejection = "model_limit";
+export type EngineRejection = "model_limit" | "timestamp_out_of_range";
 
 /** What applying one event did: folded in on time or late, or refused; plus the outputs of closed windows. */
 export type PredictionResult =
@@ -164,10 +175,17 @@ export function isRejected(result: PredictionResult): result is Extract<Predicti
 }
 
 /**
- * Apply one validated prediction event at input position `offset`. Returns what happened to it and the
- * outputs of any window it closed (in order). Events whose model exceeds the model limit are counted and refused.
+ * Apply one validated prediction event at input position `offset`; `wallClockMs` is the shell's wall clock
+ * for the batch (replay: one fixed value), used only to bound event time. Returns what happened to it and
+ * the outputs of any window it closed (in order). Events outside the accepted event times or whose model
+ * exceeds the model limit are counted and refused.
  */
-export function applyPrediction(state: PartitionState, event: PredictionEvent, offset: string, ctx: EngineContext): PredictionResult {
+export function applyPrediction(state: PartitionState, event: PredictionEvent, offset: string, ctx: EngineContext, wallClockMs: number): PredictionResult {
+  const accepted = acceptedEventTimes(state.maxEventTime, wallClockMs, ctx.eventTime);
+  if (!isEventTimeAccepted(event.timestamp, accepted)) {
+    state.counters.timestampOutOfRange++;
+    return { outcome: "timestamp_out_of_range", message: describeEventTimeRefusal(event.timestamp, accepted), outputs: [] };
+  }
   const found = versionFor(state, event, ctx);
   if (found === null) {
     state.counters.modelLimit++;

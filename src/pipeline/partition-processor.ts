@@ -74,13 +74,15 @@ const increment = (counts: Map<string, number>, key: string) => counts.set(key, 
 /**
  * Applies one chunk to the slot's state. Messages at or below the slot's stored offset were applied
  * before (a crash or rebalance redelivered them) and are skipped; null when nothing is left to apply.
- * `endOfInput` (replay) also closes the open windows that have at least minEvents events.
+ * `wallClockMs` is the wall clock for this chunk: the future bound on event time (windows/event-time.ts) is
+ * measured against it, and its verdicts are persisted with the chunk. `endOfInput` (replay) also closes
+ * the open windows that have at least minEvents events.
  */
 export function processChunk(
   slot: PartitionSlot,
   messages: readonly DecodedMessage[],
   settings: ProcessorSettings,
-  options: { endOfInput?: boolean } = {},
+  options: { wallClockMs: number; endOfInput?: boolean },
 ): ProcessedChunk | null {
   const state = slot.state;
   const stored = slot.storedOffset === null ? -1n : BigInt(slot.storedOffset);
@@ -111,7 +113,7 @@ export function processChunk(
       continue;
     }
     const event = result.event;
-    const applied = applyPrediction(state, event, message.offset, settings.engine);
+    const applied = applyPrediction(state, event, message.offset, settings.engine, options.wallClockMs);
     if (isRejected(applied)) {
       reject(message, applied.outcome, applied.message);
       if (applied.outcome === "model_limit") increment(metrics.droppedModels, event.modelId);

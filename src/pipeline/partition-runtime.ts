@@ -96,6 +96,8 @@ export interface PartitionRuntimeDeps {
   log: Logger;
   /** messages applied and persisted per atomic write */
   chunkSize: number;
+  /** wall clock, read once per chunk to bound event time (windows/event-time.ts) */
+  clock(): number;
   backoff?: BackoffPolicy;
   isStopping(): boolean;
   /** the slot of a partition was dropped (stale or failed batch) or revoked */
@@ -160,7 +162,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         const decoded = await decodeChunk(messages, slot.storedOffset, control);
         await deps.references.prefetch(slot, decoded, control);
         mutated = true;
-        const chunk = processChunk(slot, decoded, deps.settings);
+        const chunk = processChunk(slot, decoded, deps.settings, { wallClockMs: deps.clock() });
         if (chunk !== null) {
           if ((await persist(slot, chunk, control)) === "stale") {
             plog.warn({ storedOffset: slot.storedOffset }, "partition state changed under us (another replica owns it now): dropping it");

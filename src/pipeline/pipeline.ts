@@ -25,7 +25,7 @@ export interface PipelineDeps {
   /** connected clients (cli/run.ts); default: connected here from config.kafka (or `kafka`) */
   clients?: ServiceClients;
   kafka?: Kafka;
-  /** wall clock for emittedAt/requestedAt (never used in decisions); default Date.now */
+  /** wall clock for emittedAt/requestedAt and, read once per chunk, the future bound on event time; default Date.now */
   clock?: () => number;
   /** messages applied and persisted per atomic write; default 500 */
   chunkSize?: number;
@@ -99,6 +99,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     metrics,
     log,
     chunkSize: deps.chunkSize ?? 500,
+    clock: deps.clock ?? Date.now,
     backoff: deps.backoff,
     isStopping: () => stopping,
     backlog,

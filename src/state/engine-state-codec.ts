@@ -18,7 +18,7 @@ import { restoreRollingBaseline } from "../baseline/rolling.ts";
 import type { HysteresisState } from "../detect/hysteresis.ts";
 import type { RetrainState } from "../detect/retrain.ts";
 import type { IncidentState } from "../detect/incident.ts";
-import { createVersionState, type ModelState, type PartitionState, type VersionState } from "../detect/engine.ts";
+import { createPartitionCounters, createVersionState, type ModelState, type PartitionState, type VersionState } from "../detect/engine.ts";
 import { createRetrainState } from "../detect/retrain.ts";
 import { decodeNumericSketch, encodeNumericSketch } from "../sketch/numeric-sketch.ts";
 import { decodeCategoryCounts, encodeCategoryCounts } from "../sketch/categories.ts";
@@ -90,7 +90,8 @@ interface HotJson {
     window: OpenWindowJson;
     kinds: [string, "numeric" | "categorical"][];
     droppedValues: number;
-    lastEventTime: number;
+    /** null before the version's first event */
+    lastEventTime: number | null;
   }[];
 }
 
@@ -119,7 +120,7 @@ export function encodeModelHot(model: ModelState): Uint8Array {
       window: { ...v.window, signals: signalsToJson(v.window.signals) },
       kinds: [...v.registry.kinds],
       droppedValues: v.registry.droppedValues,
-      lastEventTime: v.lastEventTime,
+      lastEventTime: Number.isFinite(v.lastEventTime) ? v.lastEventTime : null,
     })),
   };
   return utf8.encode(JSON.stringify(json));
@@ -288,7 +289,7 @@ export function decodeModel(
       const v = versionFor(hv.modelVersion);
       v.window = { ...hv.window, signals: signalsFromJson(hv.window.signals) };
       v.registry = { kinds: new Map(hv.kinds), droppedValues: hv.droppedValues };
-      v.lastEventTime = hv.lastEventTime;
+      v.lastEventTime = hv.lastEventTime ?? Number.NEGATIVE_INFINITY;
     }
   }
   return { modelId, versions, retrain };
@@ -297,7 +298,8 @@ export function decodeModel(
 interface MetaJson {
   v: number;
   partition: number;
-  maxEventTime: number;
+  /** null before the partition's first event */
+  maxEventTime: number | null;
   nextDeadline: number | null;
   counters: PartitionState["counters"];
 }
@@ -306,7 +308,7 @@ export function encodePartitionMeta(state: PartitionState): Uint8Array {
   const json: MetaJson = {
     v: ENGINE_STATE_FORMAT,
     partition: state.partition,
-    maxEventTime: state.maxEventTime,
+    maxEventTime: Number.isFinite(state.maxEventTime) ? state.maxEventTime : null,
     nextDeadline: Number.isFinite(state.nextDeadline) ? state.nextDeadline : null,
     counters: state.counters,
   };
@@ -323,10 +325,11 @@ export function decodePartitionState(
   const m = meta === null ? null : parseEnvelope<MetaJson>(meta, "meta");
   const state: PartitionState = {
     partition,
-    maxEventTime: m?.maxEventTime ?? 0,
+    maxEventTime: m?.maxEventTime ?? Number.NEGATIVE_INFINITY,
     nextDeadline: m?.nextDeadline ?? Number.POSITIVE_INFINITY,
     models: new Map(),
-    counters: m?.counters ?? { accepted: 0, late: 0, modelLimit: 0, windowsClosed: 0, windowsMergedForward: 0 },
+    // counters added later (timestampOutOfRange) start at 0 for records written before them
+    counters: { ...createPartitionCounters(), ...m?.counters },
     dirtyHot: new Set(),
     dirtyCold: new Set(),
   };

@@ -110,13 +110,15 @@ export function isFull(w: OpenWindow, settings: WindowSettings): boolean {
 
 /**
  * Decide what happens to a window that reached its time deadline: evaluate it, or (under minEvents)
- * merge it forward by extending the deadline until `eventTime` falls inside it.
+ * merge it forward by extending the deadline in whole maxDurationMs steps until `eventTime` falls inside it.
  */
 export function closeOrMergeForward(w: OpenWindow, eventTime: number, settings: WindowSettings): "close" | "merged" {
   if (w.count >= settings.minEvents) return "close";
-  while (w.deadline <= eventTime) {
-    w.deadline += settings.maxDurationMs;
-    w.mergedForward++;
+  // Arithmetic, never a loop: the gap to eventTime may be years of event time (or 2^52 ms).
+  if (w.deadline <= eventTime) {
+    const steps = Math.floor((eventTime - w.deadline) / settings.maxDurationMs) + 1;
+    w.deadline += steps * settings.maxDurationMs;
+    w.mergedForward += steps;
   }
   return "merged";
 }

@@ -6,6 +6,7 @@ import { engineContextFrom } from "../../src/detect/context.ts";
 import { applyPrediction, createPartitionState } from "../../src/detect/engine.ts";
 import { decodePredictionMessage } from "../../src/events/codec.ts";
 import type { PredictionEvent } from "../../src/events/types.ts";
+import { STREAM_WALL_CLOCK_MS } from "../support/engine-streams.ts";
 import { seededRandom } from "../support/random.ts";
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -57,7 +58,7 @@ for (let round = 0; round < 2; round++) {
   const ctx = engineContextFrom(config, () => 0);
   let outputs = 0;
   const ns = time(() => {
-    for (let i = 0; i < events.length; i++) outputs += applyPrediction(state, events[i], String(i), ctx).outputs.length;
+    for (let i = 0; i < events.length; i++) outputs += applyPrediction(state, events[i], String(i), ctx, STREAM_WALL_CLOCK_MS).outputs.length;
   });
   report(`engine: pre-parsed events, 13 signals${round === 0 ? " (warm-up round)" : ""}`, N, ns, { windowsClosed: state.counters.windowsClosed, outputs });
 }
@@ -70,7 +71,7 @@ for (let round = 0; round < 2; round++) {
   const ns = time(() => {
     for (let i = 0; i < lines.length; i++) {
       const d = decodePredictionMessage(lines[i], decodeContext);
-      if (d.ok) applyPrediction(state, d.event, String(i), ctx);
+      if (d.ok) applyPrediction(state, d.event, String(i), ctx, STREAM_WALL_CLOCK_MS);
       else rejected++;
     }
   });

@@ -113,7 +113,7 @@ function uninterruptedRun(messages: ReadMessage[], topic: string, config: Resolv
       continue;
     }
     run.valid++;
-    for (const o of applyPrediction(state, decoded.event, m.offset, ctx).outputs) {
+    for (const o of applyPrediction(state, decoded.event, m.offset, ctx, Date.now()).outputs) {
       if (o.kind === "drift") run.driftIds.add(o.event.eventId);
       else if (o.kind === "retrain") run.retrainIds.add(o.request.requestId);
     }

@@ -158,7 +158,7 @@ describe("delivery: rebalance", () => {
     for (const m of onTopic) {
       const decoded = decodePredictionMessage(m.value, decodeContext);
       const state = oracle.get(m.partition);
-      if (decoded.ok && state !== undefined) applyPrediction(state, decoded.event, m.offset, ctx);
+      if (decoded.ok && state !== undefined) applyPrediction(state, decoded.event, m.offset, ctx, Date.now());
     }
     for (const [partition, expected] of oracle) {
       const got = states.get(partition);

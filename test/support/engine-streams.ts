@@ -53,3 +53,6 @@ export function* predictionStream(count: number, opts: StreamOptions): Generator
     };
   }
 }
+
+/** Wall clock handed to the engine in tests of these streams: later than any of their events. */
+export const STREAM_WALL_CLOCK_MS = Date.UTC(2100, 0, 1);

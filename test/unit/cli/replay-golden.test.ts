@@ -16,7 +16,7 @@ async function replay(input: string, config: ResolvedConfig) {
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on("data", (c: Buffer) => chunks.push(c));
-  const { elapsedMs: _elapsed, eventsPerSecond: _rate, ...summary } = await runReplay({ input, config, strict: false, stdin: new PassThrough(), stdout });
+  const { elapsedMs: _elapsed, eventsPerSecond: _rate, wallClockMs: _now, ...summary } = await runReplay({ input, config, strict: false, stdin: new PassThrough(), stdout });
   return { bytes: Buffer.concat(chunks), summary };
 }
 

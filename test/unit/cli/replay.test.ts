@@ -114,4 +114,32 @@ describe("replay", () => {
     expect(stderr).toMatch(/replay: 12 windows closed, \d+ drift events, 1 retrain requests/);
     expect(stderr).toMatch(/events\/s/);
   }, 60_000);
+
+  it("an event stamped 2^52 ms is refused as timestamp_out_of_range and the rest replays as without it", async () => {
+    const withOdd = [...shifted];
+    const odd = JSON.parse(shifted[700]) as Record<string, unknown>;
+    withOdd.splice(700, 0, JSON.stringify({ ...odd, eventId: "odd", timestamp: 2 ** 52 }));
+    const clean = await replay(writeLines("clean-2.jsonl", shifted));
+    const poisoned = await replay(writeLines("odd.jsonl", withOdd));
+    expect(poisoned.summary).toMatchObject({ linesRead: 2401, accepted: 2400, rejected: { timestamp_out_of_range: { count: 1, firstLines: [701] } } });
+    // outputs name offsets (line numbers), which the extra line shifts: compare what was decided
+    const decided = (outputs: (DriftEvent | RetrainRequest)[]) => outputs.map((o) => (o.type === "drift" ? `${o.window.count}:${o.status}` : o.reason));
+    expect(decided(poisoned.outputs)).toEqual(decided(clean.outputs));
+    expect(poisoned.summary.windowsClosed).toBe(clean.summary.windowsClosed);
+  });
+
+  it("--now pins the wall clock the event-time bound is measured against", async () => {
+    const last = JSON.parse(shifted[shifted.length - 1]) as { timestamp: number };
+    const input = writeLines("now.jsonl", shifted);
+    const pinned = (now: number) => run("node", [BIN, "replay", "--input", input, "--now", String(now)]);
+    // the last event is 2 h after --now: outside the default 1 h future skew
+    const early = await pinned(last.timestamp - 7_200_000);
+    expect(early.stderr).toMatch(/rejected timestamp_out_of_range: \d+ \(first lines: /);
+    expect(early.stderr).toContain(`bounded against the wall clock ${new Date(last.timestamp - 7_200_000).toISOString()}; pin it with --now`);
+    const late = await pinned(last.timestamp);
+    expect(late.stderr).toMatch(/2400 events accepted, 0 rejected/);
+    const bad = await run("node", [BIN, "replay", "--input", input, "--now", "yesterday"]).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toMatch(/--now: expected epoch millis or an ISO-8601 date-time with offset, got "yesterday"/);
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import { resolveConfig } from "../../../src/config/load.ts";
 import { engineContextFrom } from "../../../src/detect/context.ts";
 import { applyPrediction, createPartitionState, type EngineOutput, type PartitionState, type WindowClosed } from "../../../src/detect/engine.ts";
 import type { PredictionEvent } from "../../../src/events/types.ts";
-import { predictionStream } from "../../support/engine-streams.ts";
+import { predictionStream, STREAM_WALL_CLOCK_MS } from "../../support/engine-streams.ts";
 
 function setup(overrides: Record<string, unknown> = {}) {
   const config = resolveConfig({ defaults: overrides });
@@ -12,7 +12,7 @@ function setup(overrides: Record<string, unknown> = {}) {
   const outputs: EngineOutput[] = [];
   let offset = 0;
   const feed = (events: Iterable<PredictionEvent>) => {
-    for (const e of events) outputs.push(...applyPrediction(state, e, String(offset++), ctx).outputs);
+    for (const e of events) outputs.push(...applyPrediction(state, e, String(offset++), ctx, STREAM_WALL_CLOCK_MS).outputs);
   };
   const windows = () => outputs.filter((o): o is WindowClosed => o.kind === "window");
   return { state, ctx, outputs, feed, windows };
@@ -110,7 +110,7 @@ describe("windows", () => {
     const config = resolveConfig({ limits: { maxFeaturesPerModel: 3 } });
     const state: PartitionState = createPartitionState(0);
     const ctx = engineContextFrom(config, () => 0);
-    applyPrediction(state, event(0, 0, { features: { a: 1, b: 2, c: 3, d: 4, e: "x" } }), "0", ctx);
+    applyPrediction(state, event(0, 0, { features: { a: 1, b: 2, c: 3, d: 4, e: "x" } }), "0", ctx, STREAM_WALL_CLOCK_MS);
     const v = state.models.get("m")?.versions.get("v1");
     expect([...(v?.registry.kinds.keys() ?? [])]).toEqual(["a", "b", "c"]);
     expect(v?.registry.droppedValues).toBe(2);
@@ -120,7 +120,7 @@ describe("windows", () => {
     const config = resolveConfig({ limits: { maxModels: 2 } });
     const state = createPartitionState(0);
     const ctx = engineContextFrom(config, () => 0);
-    const outcomes = ["a", "b", "c", "c"].map((id) => applyPrediction(state, event(0, 0, { modelId: id }), "0", ctx));
+    const outcomes = ["a", "b", "c", "c"].map((id) => applyPrediction(state, event(0, 0, { modelId: id }), "0", ctx, STREAM_WALL_CLOCK_MS));
     expect(outcomes.map((r) => r.outcome)).toEqual(["accepted", "accepted", "model_limit", "model_limit"]);
     expect(outcomes[2]).toMatchObject({ message: "model c is over the limit of 2 models per partition", outputs: [] });
     expect([...state.models.keys()]).toEqual(["a", "b"]);
@@ -129,7 +129,7 @@ describe("windows", () => {
 
   it("says which event was late: older than the partition's latest event time minus the allowed lateness", () => {
     const s = setup({ window: { allowedLatenessMs: 1_000 } });
-    const results = [event(0, 10_000), event(1, 9_000), event(2, 8_999), event(3, 10_001)].map((e, i) => applyPrediction(s.state, e, String(i), s.ctx));
+    const results = [event(0, 10_000), event(1, 9_000), event(2, 8_999), event(3, 10_001)].map((e, i) => applyPrediction(s.state, e, String(i), s.ctx, STREAM_WALL_CLOCK_MS));
     expect(results.map((r) => r.outcome)).toEqual(["accepted", "accepted", "late", "accepted"]);
     expect(s.state.counters.late).toBe(1);
   });

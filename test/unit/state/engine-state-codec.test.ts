@@ -18,7 +18,7 @@ import {
 } from "../../../src/state/engine-state-codec.ts";
 import type { ClosedWindow } from "../../../src/windows/window.ts";
 import type { PredictionEvent } from "../../../src/events/types.ts";
-import { predictionStream } from "../../support/engine-streams.ts";
+import { predictionStream, STREAM_WALL_CLOCK_MS } from "../../support/engine-streams.ts";
 
 const config = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3, rollingWindows: 6 } } });
 const ctx = engineContextFrom(config, () => 0);
@@ -42,7 +42,7 @@ describe("engine state codec", () => {
   function uninterrupted() {
     const state = createPartitionState(0);
     const outputs: EngineOutput[] = [];
-    events.forEach((e, i) => outputs.push(...applyPrediction(state, e, String(i), ctx).outputs));
+    events.forEach((e, i) => outputs.push(...applyPrediction(state, e, String(i), ctx, STREAM_WALL_CLOCK_MS).outputs));
     return { state, outputs };
   }
 
@@ -52,7 +52,7 @@ describe("engine state codec", () => {
     let state = createPartitionState(0);
     const outputs: EngineOutput[] = [];
     events.forEach((e, i) => {
-      outputs.push(...applyPrediction(state, e, String(i), ctx).outputs);
+      outputs.push(...applyPrediction(state, e, String(i), ctx, STREAM_WALL_CLOCK_MS).outputs);
       if (i % 997 === 996) {
         const s = snapshot(state);
         state = decodePartitionState(0, s.meta, s.models, config.limits);
@@ -97,7 +97,7 @@ describe("engine state codec", () => {
     let puts = 0;
     let deletes = 0;
     events.forEach((e, i) => {
-      outputs.push(...applyPrediction(state, e, String(i), ctx).outputs);
+      outputs.push(...applyPrediction(state, e, String(i), ctx, STREAM_WALL_CLOCK_MS).outputs);
       if (i % 997 === 996 || i === events.length - 1) {
         const written = persistByReference(state, store, stored);
         puts += written.puts;
@@ -130,7 +130,7 @@ describe("engine state codec", () => {
     const stored = new Map<string, ClosedWindow | null>(before.parts);
     const version = [...model.versions.values()][0];
     const next = events.filter((e) => e.modelId === "a").slice(0, 200).map((e, i) => ({ ...e, timestamp: version.lastEventTime + 1 + i }));
-    const closes = next.flatMap((e, i) => applyPrediction(state, e, String(100_000 + i), ctx).outputs).filter((o) => o.kind === "window");
+    const closes = next.flatMap((e, i) => applyPrediction(state, e, String(100_000 + i), ctx, STREAM_WALL_CLOCK_MS).outputs).filter((o) => o.kind === "window");
     expect(closes).toHaveLength(1);
     const change = encodeColdChange(model, stored);
     expect([...change.putParts.keys()]).toEqual([`w20@100000/${version.modelVersion}`]);
