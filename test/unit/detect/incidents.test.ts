@@ -7,7 +7,7 @@ import { resolveConfig } from "../../../src/config/load.ts";
 import { engineContextFrom } from "../../../src/detect/context.ts";
 import { applyPrediction, createPartitionState, type EngineOutput, type WindowClosed } from "../../../src/detect/engine.ts";
 import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
-import { predictionStream, type StreamOptions } from "../../support/engine-streams.ts";
+import { predictionStream, STREAM_WALL_CLOCK_MS, type StreamOptions } from "../../support/engine-streams.ts";
 
 const WINDOW = 1000;
 
@@ -17,7 +17,7 @@ function runEngine(windows: number, opts: StreamOptions, defaults: Record<string
   const ctx = engineContextFrom(config, () => state.maxEventTime);
   const outputs: EngineOutput[] = [];
   let offset = 0;
-  for (const e of predictionStream(windows * WINDOW, opts)) outputs.push(...applyPrediction(state, e, String(offset++), ctx).outputs);
+  for (const e of predictionStream(windows * WINDOW, opts)) outputs.push(...applyPrediction(state, e, String(offset++), ctx, STREAM_WALL_CLOCK_MS).outputs);
   const drift = outputs.filter((o): o is { kind: "drift"; event: DriftEvent } => o.kind === "drift").map((o) => o.event);
   const retrain = outputs.filter((o): o is { kind: "retrain"; request: RetrainRequest } => o.kind === "retrain").map((o) => o.request);
   const closed = outputs.filter((o): o is WindowClosed => o.kind === "window");
