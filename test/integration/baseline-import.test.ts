@@ -68,10 +68,11 @@ describe("baseline import", () => {
     await service.pipeline.ready;
     const drift = await waitFor("drift events from the shifted windows", async () => {
       const messages = await readAllMessages(kafka, config.kafka.topics.drift, 5_000).catch(() => []);
-      return messages.length >= SHIFTED / 200 - 1 ? messages : undefined;
+      return messages.length >= 1 ? messages : undefined;
     });
     const events = drift.map((m) => JSON.parse(m.value!.toString("utf8")) as DriftEvent);
-    // 6 windows of shifted data, no warmup: windows 1..5 are drifting after the 2-window hysteresis
+    // 6 windows of shifted data, no warmup: the incident opens at w1 after the 2-window hysteresis (drift
+    // events are emitted on changes, so one event opens it)
     expect(events[0].window.id).toBe(`${MODEL}@${VERSION}/p0/w1`);
     expect(events[0].baseline).toMatchObject({ kind: "reference", id: `${MODEL}@${VERSION}/reference/import:training.jsonl`, count: STATIONARY });
     expect(events[0].signals.map((s) => s.signal)).toContain("feature:amount");
