@@ -96,8 +96,8 @@ export interface PartitionRuntimeDeps {
   log: Logger;
   /** messages applied and persisted per atomic write */
   chunkSize: number;
-  /** wall clock, read once per chunk to bound event time (windows/event-time.ts) */
-  clock(): number;
+  /** wall clock, read once per chunk to bound event time (windows/event-time.ts); default Date.now */
+  clock?: () => number;
   backoff?: BackoffPolicy;
   isStopping(): boolean;
   /** the slot of a partition was dropped (stale or failed batch) or revoked */
@@ -162,7 +162,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         const decoded = await decodeChunk(messages, slot.storedOffset, control);
         await deps.references.prefetch(slot, decoded, control);
         mutated = true;
-        const chunk = processChunk(slot, decoded, deps.settings, { wallClockMs: deps.clock() });
+        const chunk = processChunk(slot, decoded, deps.settings, { wallClockMs: (deps.clock ?? Date.now)() });
         if (chunk !== null) {
           if ((await persist(slot, chunk, control)) === "stale") {
             plog.warn({ storedOffset: slot.storedOffset }, "partition state changed under us (another replica owns it now): dropping it");
