@@ -125,28 +125,18 @@ export class RedisStateStore implements StateStore {
   async commitPartition(p: PartitionRef, w: PartitionWrite): Promise<void> {
     const ctx = { operation: "commitPartition", partition: { ...p } };
     const keys = partitionKeys(this.keyPrefix, p);
-    const args: ScriptArg[] = [
-      w.expectedOffset === null ? "0" : "1",
-      w.expectedOffset ?? "",
-      w.offset,
-      bufferView(w.meta),
-      String(w.models.size),
-    ];
-    for (const [modelId, change] of w.models) {
-      args.push(
-        modelId,
-        change.hot === undefined ? "0" : "1",
-        change.hot === undefined ? "" : bufferView(change.hot),
-        change.cold === undefined ? "0" : "1",
-        change.cold === undefined ? "" : bufferView(change.cold),
-        String(change.putParts?.size ?? 0),
-      );
-      for (const [partKey, bytes] of change.putParts ?? []) args.push(modelPartField(modelId, partKey), bufferView(bytes));
-      args.push(String(change.deleteParts?.length ?? 0));
-      for (const partKey of change.deleteParts ?? []) args.push(modelPartField(modelId, partKey));
-    }
-    args.push(String(w.outbox.length));
-    for (const entry of w.outbox) args.push(entry.id, frameOutboxEntry(entry));
+    // one JSON description of the write (lua/commitPartition-8.lua); byte values follow it, referred to by ARGV index
+    const blobs: Buffer[] = [];
+    const blob = (bytes: Uint8Array): number => blobs.push(bufferView(bytes)) + 1; // ARGV[1] is the JSON
+    const models = [...w.models].map(([modelId, change]) => ({
+      id: modelId,
+      ...(change.hot === undefined ? {} : { hot: blob(change.hot) }),
+      ...(change.cold === undefined ? {} : { cold: blob(change.cold) }),
+      put: [...(change.putParts ?? [])].map(([partKey, bytes]) => [modelPartField(modelId, partKey), blob(bytes)]),
+      del: (change.deleteParts ?? []).map((partKey) => modelPartField(modelId, partKey)),
+    }));
+    const plan = { expected: w.expectedOffset, offset: w.offset, meta: blob(w.meta), models, outbox: w.outbox.map((e) => [e.id, blob(frameOutboxEntry(e))]) };
+    const args: ScriptArg[] = [JSON.stringify(plan), ...blobs];
     await this.runScript(
       commitPartitionScript,
       ctx,

@@ -1,0 +1,56 @@
+--[[
+  Atomically writes a partition's state, its last applied offset and new outbox entries, fenced by the
+  offset the writer loaded or last wrote.
+
+  KEYS[1] offset         string
+  KEYS[2] meta           string
+  KEYS[3] hot            hash   modelId -> hot bytes
+  KEYS[4] cold           hash   modelId -> cold bytes
+  KEYS[5] outboxOrder    zset   outbox id scored by append sequence
+  KEYS[6] outboxEntries  hash   outbox id -> framed entry
+  KEYS[7] outboxSeq      string append sequence counter
+  KEYS[8] parts          hash   <modelId>|<partKey> -> immutable part of a model's cold state
+
+  ARGV[1] the write as JSON; byte values are not in it but referred to by their ARGV index:
+    {"expected": "<offset>" | null, "offset": "<offset>", "meta": <argv>,
+     "models": [{"id": "<modelId>", "hot": <argv>?, "cold": <argv>?,
+                 "put": [["<part field>", <argv>], ...], "del": ["<part field>", ...]}, ...],
+    "outbox": [["<id>", <argv of the framed entry>], ...]}
+  ARGV[2..] the byte values
+
+  Returns {"OK", appendedCount}
+        | {"STALE", hasStored (0|1), storedOffset}   the fence failed, nothing was written
+        | {"WRONGTYPE", key, type}                    a key holds something else, nothing was written
+]]
+-- @include wrongType
+local bad = wrong_type({'string', 'string', 'hash', 'hash', 'zset', 'hash', 'string', 'hash'})
+if bad then return bad end
+local seq = redis.call('GET', KEYS[7])
+if seq and not string.match(seq, '^%d+$') then return {'WRONGTYPE', KEYS[7], 'non-integer string'} end
+
+local w = cjson.decode(ARGV[1])
+local stored = redis.call('GET', KEYS[1])
+if w.expected == cjson.null then
+  if stored then return {'STALE', 1, stored} end
+elseif stored ~= w.expected then
+  if stored then return {'STALE', 1, stored} end
+  return {'STALE', 0, ''}
+end
+
+redis.call('SET', KEYS[1], w.offset)
+redis.call('SET', KEYS[2], ARGV[w.meta])
+for _, m in ipairs(w.models) do
+  if m.hot then redis.call('HSET', KEYS[3], m.id, ARGV[m.hot]) end
+  if m.cold then redis.call('HSET', KEYS[4], m.id, ARGV[m.cold]) end
+  for _, put in ipairs(m.put) do redis.call('HSET', KEYS[8], put[1], ARGV[put[2]]) end
+  for _, field in ipairs(m.del) do redis.call('HDEL', KEYS[8], field) end
+end
+local appended = 0
+for _, entry in ipairs(w.outbox) do
+  -- idempotent by id: an id still pending keeps its place and its first value
+  if redis.call('HSETNX', KEYS[6], entry[1], ARGV[entry[2]]) == 1 then
+    redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[7]), entry[1])
+    appended = appended + 1
+  end
+end
+return {'OK', appended}
