@@ -105,6 +105,8 @@ function replica(world: World, plan?: CrashPlan, wrap?: (store: StateStore) => S
     metrics: createDetectorMetrics({ defaultMetrics: false }),
     log,
     chunkSize: CHUNK,
+    // a fixed wall clock a little after the stream, so event-time bounds never depend on when the test runs
+    clock: () => 1_764_000_000_000,
     backoff: { initialMs: 1, maxMs: 1, jitter: 0 },
     isStopping: () => false,
     onForget: (p) => forgotten.push(p),
