@@ -36,6 +36,8 @@ export interface RetryControl {
   /** error is retryable (an outage); anything else is rethrown at once */
   isRetryable(error: unknown): boolean;
   onRetry(operation: string, attempt: number, delayMs: number, error: unknown): void;
+  /** the operation succeeded after `attempts` tries (the dependency answers again) */
+  onRecovered?(operation: string, attempts: number): void;
   policy?: BackoffPolicy;
 }
 
@@ -57,7 +59,9 @@ export async function retryWithBackoff<T>(operation: string, attempt: () => Prom
   const policy = control.policy ?? DEFAULT_BACKOFF;
   for (let n = 1; ; n++) {
     try {
-      return await attempt();
+      const value = await attempt();
+      if (n > 1) control.onRecovered?.(operation, n);
+      return value;
     } catch (error) {
       if (!control.isRetryable(error)) throw error;
       if (!control.shouldContinue()) {

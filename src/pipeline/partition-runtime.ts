@@ -29,6 +29,8 @@ import type { Baseline } from "../baseline/baseline.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { PredictionEvent } from "../events/types.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
+import type { DependencyName } from "../metrics/detector-metrics.ts";
+import type { DependencyHealth } from "./dependency-health.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
 import { decodeBaseline } from "../state/engine-state-codec.ts";
@@ -106,6 +108,8 @@ export interface PartitionRuntimeDeps {
   onLoaded(): void;
   /** how far behind the outboxes are (readiness, metrics); default: one of its own */
   backlog?: OutboxBacklog;
+  /** which dependencies answer (readiness, metrics) */
+  health?: DependencyHealth;
 }
 
 export interface PartitionRuntime {
@@ -128,6 +132,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
 
   async function runBatch(batch: SourceBatch, controls: BatchControls): Promise<void> {
     const plog = log.child({ topic: batch.topic, partition: batch.partition });
+    const failing = new Map<string, DependencyName>();
     const control: RetryControl = {
       shouldContinue: () => controls.isRunning() && !controls.isStale() && !deps.isStopping(),
       heartbeat: controls.heartbeat,
@@ -137,7 +142,16 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         if (kind === "redis") metrics.onRedisError(operation);
         else if (kind === "kafka") metrics.onKafkaError(operation);
         if (operation === "outboxRelay") backlog.failed(batch.partition, err instanceof Error ? err.message : String(err));
+        if (kind !== undefined) {
+          failing.set(operation, kind);
+          deps.health?.failed(kind, operation, err);
+        }
         plog.warn({ operation, attempt, delayMs, err }, "outage: pausing partition and retrying");
+      },
+      onRecovered: (operation) => {
+        const kind = failing.get(operation);
+        failing.delete(operation);
+        if (kind !== undefined) deps.health?.succeeded(kind);
       },
       policy: deps.backoff,
     };

@@ -8,6 +8,8 @@ import { decodePredictionMessage } from "../events/codec.ts";
 import { connectServiceClients, type ServiceClients } from "../kafka/clients.ts";
 import { applyGroupJoin, createMembership } from "../kafka/consumer.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
+import { DependencyHealth } from "./dependency-health.ts";
+import { outageOperation } from "./outage.ts";
 import { drainOutbox, type OutboxRelayDeps } from "../kafka/outbox-relay.ts";
 import { SchemaCache } from "../kafka/schema-cache.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -38,6 +40,14 @@ export interface PipelineDeps {
   onFatalCrash?: (error: Error) => void;
   /** an outbox write not published for longer makes the replica not ready; default 60 s */
   outboxStuckAfterMs?: number;
+  /**
+   * One round trip to the state store (RedisStateStore.ping), run every `probeIntervalMs`: a hung or
+   * unreachable Redis shows in readiness even while no batch is running, and partitions whose state could
+   * not be loaded are loaded again once it answers. Default: no probe.
+   */
+  probeStateStore?: () => Promise<void>;
+  /** default 2 s */
+  probeIntervalMs?: number;
 }
 
 export interface RunningPipeline {
@@ -75,6 +85,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   const membership = createMembership();
   const relay: OutboxRelayDeps = { store, producer, encoder, config, metrics, log, limits };
   const backlog = new OutboxBacklog();
+  const health = new DependencyHealth(metrics, log);
   const outboxStuckAfterMs = deps.outboxStuckAfterMs ?? 60_000;
   metrics.trackOutbox(() => backlog.snapshot());
   let stopping = false;
@@ -83,7 +94,11 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const isReady = () =>
-    membership.joined && !stopping && membership.assigned.every((p) => states.has(p)) && backlog.stuckReason(outboxStuckAfterMs) === undefined;
+    membership.joined &&
+    !stopping &&
+    membership.assigned.every((p) => states.has(p)) &&
+    health.downReason() === undefined &&
+    backlog.stuckReason(outboxStuckAfterMs) === undefined;
   const checkReady = () => {
     if (isReady()) markReady();
   };
@@ -103,6 +118,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     backoff: deps.backoff,
     isStopping: () => stopping,
     backlog,
+    health,
     onLoaded: checkReady,
     onForget: (_partition, slot) => {
       // Another replica exports these models now (unless one of our other partitions also has them).
@@ -111,15 +127,48 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     },
   });
 
+  function loadEagerly(partition: number): void {
+    states.load(partition).then(
+      () => {
+        health.succeeded("redis");
+        checkReady();
+      },
+      (err: unknown) => {
+        const kind = outageOperation(err);
+        if (kind !== undefined) health.failed(kind, "loadPartition", err);
+        log.warn({ partition, err }, "loading partition state failed; will retry on the first batch or when the state store answers");
+      },
+    );
+  }
+
+  // The probe: readiness follows a hung Redis while idle, and loads that failed are retried once it answers.
+  let probing = false;
+  const probeTimer =
+    deps.probeStateStore === undefined
+      ? undefined
+      : setInterval(() => {
+          const probe = deps.probeStateStore;
+          if (probing || stopping || probe === undefined) return;
+          probing = true;
+          probe()
+            .then(
+              () => {
+                health.succeeded("redis");
+                for (const p of membership.assigned) if (!states.has(p)) loadEagerly(p);
+              },
+              (err: unknown) => health.failed("redis", "ping", err),
+            )
+            .finally(() => (probing = false));
+        }, deps.probeIntervalMs ?? 2_000);
+  probeTimer?.unref();
+
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     const { revoked, assigned } = applyGroupJoin(membership, topic, event.payload.memberAssignment);
     for (const p of revoked) runtime.forget(p);
     metrics.setPartitionsAssigned(topic, assigned);
     log.info({ generation: membership.generation, assigned, revoked }, "joined consumer group");
     // Load eagerly; runBatch awaits the same load (and retries it with backoff if this one fails).
-    for (const p of assigned) {
-      states.load(p).then(checkReady, (err: unknown) => log.warn({ partition: p, err }, "loading partition state failed; will retry on first batch"));
-    }
+    for (const p of assigned) loadEagerly(p);
     checkReady();
   });
   consumer.on(consumer.events.CRASH, (event) => {
@@ -152,6 +201,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     isReady,
     notReadyReason: () => {
       if (stopping) return "stopping";
+      const down = health.downReason();
+      if (down !== undefined) return down;
       if (!membership.joined) return "not yet joined the consumer group";
       const loading = membership.assigned.filter((p) => !states.has(p));
       if (loading.length > 0) return `loading state of partitions ${loading.join(", ")}`;
@@ -162,6 +213,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        if (probeTimer !== undefined) clearInterval(probeTimer);
         // disconnect waits for the running batch: it finishes its chunk (persist, commit) and returns
         await consumer.disconnect();
         await producer.disconnect();

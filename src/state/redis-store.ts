@@ -52,21 +52,38 @@ type ScriptArg = string | Buffer;
 type ScriptCall = (...args: ScriptArg[]) => Promise<unknown>;
 
 // Fail a command after a couple of reconnect attempts instead of ioredis' default 20, so the pipeline
-// learns quickly that Redis is gone and pauses.
-const DEFAULT_REDIS_OPTIONS: RedisOptions = { maxRetriesPerRequest: 2, connectTimeout: 5_000 };
+// learns quickly that Redis is gone and pauses. A hung Redis (process stopped, network black hole) keeps
+// the connection open and never answers: commandTimeout fails each command instead of waiting forever, so
+// the pipeline's retry loop runs (and heartbeats). Wrong credentials: ioredis authenticates only on
+// connect, so a NOAUTH/WRONGPASS reply reconnects (and re-authenticates) once the password is fixed.
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+const DEFAULT_REDIS_OPTIONS: RedisOptions = {
+  maxRetriesPerRequest: 2,
+  connectTimeout: 5_000,
+  commandTimeout: DEFAULT_COMMAND_TIMEOUT_MS,
+  reconnectOnError: (err) => /^(NOAUTH|WRONGPASS)/.test(err.message),
+};
+/** a command failure within this long of a connection error names that error (the likely cause) */
+const CONNECTION_ERROR_RELEVANCE_MS = 30_000;
 
 export class RedisStateStore implements StateStore {
   readonly keyPrefix: string;
   private readonly client: RedisClient;
   private readonly ownsClient: boolean;
   private closed = false;
+  private lastConnectionError: { message: string; atMs: number } | undefined;
 
   /** A URL makes the store create and own its client (closed by close()); a client passed in stays the caller's. */
   constructor(clientOrUrl: RedisClient | string, options: RedisStateStoreOptions = {}) {
     this.keyPrefix = validateKeyPrefix(options.keyPrefix ?? "dd");
     if (typeof clientOrUrl === "string") {
       this.client = new Redis(clientOrUrl, { ...DEFAULT_REDIS_OPTIONS, ...options.redisOptions });
-      this.client.on("error", options.onConnectionError ?? (() => {}));
+      const onError = options.onConnectionError ?? (() => {});
+      this.client.on("error", (err: Error) => {
+        this.lastConnectionError = { message: err.message, atMs: Date.now() };
+        onError(err);
+      });
+      this.client.on("ready", () => (this.lastConnectionError = undefined));
       this.ownsClient = true;
     } else {
       this.client = clientOrUrl;
@@ -192,6 +209,11 @@ export class RedisStateStore implements StateStore {
     return bytes === null ? null : bytesOf(bytes);
   }
 
+  /** One round trip (readiness probe): resolves when Redis answers, StateStoreUnavailableError otherwise. */
+  async ping(): Promise<void> {
+    await this.runCommand({ operation: "ping" }, () => this.client.ping());
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -246,7 +268,9 @@ export class RedisStateStore implements StateStore {
       if (message.startsWith("WRONGTYPE")) {
         throw new StateStoreCorruptError(`${ctx.operation}: ${message}`, ctx, { cause });
       }
-      throw new StateStoreUnavailableError(`${ctx.operation}: Redis failed: ${message}`, ctx, { cause });
+      const last = this.lastConnectionError;
+      const because = last !== undefined && Date.now() - last.atMs < CONNECTION_ERROR_RELEVANCE_MS && last.message !== message ? ` (connection: ${last.message})` : "";
+      throw new StateStoreUnavailableError(`${ctx.operation}: Redis failed: ${message}${because}`, ctx, { cause });
     }
   }
 

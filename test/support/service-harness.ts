@@ -20,6 +20,7 @@ import { startMetricsServer, type MetricsServer } from "../../src/metrics/server
 import { startPipeline, type PipelineDeps, type RunningPipeline } from "../../src/pipeline/pipeline.ts";
 import type { StateStore } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
+import type { RedisOptions } from "ioredis";
 import { createTopics, infra, uniqueName, uniqueTopic } from "./infra.ts";
 import { mulberry32 } from "./random.ts";
 
@@ -90,13 +91,19 @@ export interface InProcessService {
 /** startPipeline with a RedisStateStore and a metrics server on an ephemeral port. */
 export async function startServiceInProcess(
   config: ResolvedConfig,
-  deps: Partial<PipelineDeps> & { wrapStore?: (store: StateStore) => StateStore } = {},
+  deps: Partial<PipelineDeps> & { wrapStore?: (store: StateStore) => StateStore; redisOptions?: RedisOptions } = {},
 ): Promise<InProcessService> {
   const { log, lines } = testLogger();
   const metrics = deps.metrics ?? createDetectorMetrics({ defaultMetrics: false });
-  const store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix });
-  const { wrapStore, ...rest } = deps;
-  const pipeline = await startPipeline(config, { metrics, log, ...rest, store: wrapStore ? wrapStore(store) : store });
+  const { wrapStore, redisOptions, ...rest } = deps;
+  const store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix, ...(redisOptions === undefined ? {} : { redisOptions }) });
+  const pipeline = await startPipeline(config, {
+    metrics,
+    log,
+    probeStateStore: () => store.ping(),
+    ...rest,
+    store: wrapStore ? wrapStore(store) : store,
+  });
   const server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: metrics.registry, isReady: pipeline.isReady, isHealthy: pipeline.isHealthy, notReadyReason: pipeline.notReadyReason, degradedReason: pipeline.degradedReason });
   return {
     config,
