@@ -20,6 +20,9 @@ export function modelSettingsFrom(c: ModelSettingsConfig): ModelSettings {
       numericFloors: { ...c.detection.numericFloors },
       categoricalFloors: { ...c.detection.categoricalFloors },
       missingShareFloors: { ...c.detection.missingShareFloors },
+      outOfRangeFloors: { ...c.detection.outOfRangeFloors },
+      unseenShareFloors: { ...c.detection.unseenShareFloors },
+      typeChangeFloors: { ...c.detection.typeChangeFloors },
     },
     retrain: { consecutiveWindows: c.retrain.consecutiveWindows, cooldownMs: c.retrain.cooldownMs, signals: [...c.retrain.signals] },
     performance: {

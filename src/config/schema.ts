@@ -48,6 +48,12 @@ export const modelSettingsSchema = z
         categoricalFloors: floorsSchema.default({ warning: 0.05, critical: 0.08 }),
         /** effect-size floors: absolute change of a feature's missing share */
         missingShareFloors: floorsSchema.default({ warning: 0.05, critical: 0.1 }),
+        /** effect-size floors: share of numeric values outside the reference range */
+        outOfRangeFloors: floorsSchema.default({ warning: 0.05, critical: 0.1 }),
+        /** effect-size floors: share of categories unseen in the reference */
+        unseenShareFloors: floorsSchema.default({ warning: 0.05, critical: 0.1 }),
+        /** effect-size floors: rise of the share of values of the wrong type */
+        typeChangeFloors: floorsSchema.default({ warning: 0.01, critical: 0.05 }),
       })
       .strict()
       .default({}),

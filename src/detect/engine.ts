@@ -102,6 +102,8 @@ export interface WindowClosed {
   status: Status;
   previousStatus: Status;
   reference: Baseline | null;
+  /** feature values this version has left out at maxFeaturesPerModel so far (cumulative) */
+  featureValuesDropped: number;
 }
 
 export type EngineOutput = WindowClosed | { kind: "drift"; event: DriftEvent } | { kind: "retrain"; request: RetrainRequest };
@@ -280,7 +282,8 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
     version.hysteresis = nextHysteresis(version.hysteresis, evaluation.level, settings.detection.consecutiveWindows);
   }
   const status = version.hysteresis.status;
-  outputs.push({ kind: "window", modelId: model.modelId, modelVersion: version.modelVersion, window: closed, evaluation, status, previousStatus, reference: version.reference });
+  outputs.push({ kind: "window", modelId: model.modelId, modelVersion: version.modelVersion, window: closed, evaluation, status, previousStatus,
+    reference: version.reference, featureValuesDropped: version.registry.droppedValues });
 
   if (evaluation !== null) {
     const step = nextIncident(version.incident, model.modelId, version.modelVersion, closed, evaluation, status, previousStatus, settings.detection.reportEveryWindows);

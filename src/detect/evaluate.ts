@@ -16,6 +16,8 @@ import { OTHER_CATEGORY } from "../sketch/categories.ts";
 import { cdfAt } from "../sketch/cdf-model.ts";
 import { benjaminiHochberg, categoricalStatistics, numericStatistics } from "../stats/index.ts";
 import { twoProportionPValue } from "./proportion-test.ts";
+import { excessShareP, outOfRangeNullShare, unseenNullShare } from "./data-quality.ts";
+import { featureSignal } from "../windows/signals.ts";
 
 export const STATUS_RANK: Record<Status, number> = { ok: 0, warning: 1, critical: 2 };
 
@@ -29,6 +31,8 @@ interface PendingTest {
   effect: number;
   floors: { warning: number; critical: number };
   statistic: string;
+  /** a data-quality test (missing, out-of-range, unseen, type change): feeds the model's data_quality status */
+  dataQuality?: true;
 }
 
 interface PendingSignal {
@@ -56,6 +60,8 @@ export interface WindowEvaluation {
   tests: number;
   /** per-test significance level after correction (Bonferroni), or the BH step-up level */
   alphaPerTest: number;
+  /** worst data-quality test of the window (missing, out-of-range, unseen categories, type changes) */
+  dataQuality: Status;
 }
 
 function missingShare(missing: number, present: number): number {
@@ -80,6 +86,15 @@ function numericSignal(signal: string, ref: NumericSketch, cur: NumericSketch, b
     const above = cur.moments.max > ref.moments.max ? 1 - cdfAt(cur.digest, ref.moments.max) : 0;
     statistics.outOfRangeShare = below + above;
     tests.push({ pValue: s.ksPValue, effect: s.wasserstein, floors: settings.detection.numericFloors, statistic: "wasserstein" });
+    if (statistics.outOfRangeShare > 0) {
+      tests.push({
+        pValue: excessShareP(Math.round(statistics.outOfRangeShare * curN), curN, outOfRangeNullShare(refN)),
+        effect: statistics.outOfRangeShare,
+        floors: settings.detection.outOfRangeFloors,
+        statistic: "outOfRangeShare",
+        dataQuality: true,
+      });
+    }
   }
   const refMissing = ref.moments.missing;
   const curMissing = cur.moments.missing;
@@ -91,6 +106,7 @@ function numericSignal(signal: string, ref: NumericSketch, cur: NumericSketch, b
       effect: Math.abs(statistics.missingShare - statistics.referenceMissingShare),
       floors: settings.detection.missingShareFloors,
       statistic: "missingShare",
+      dataQuality: true,
     });
   }
   if (tests.length === 0) return null;
@@ -108,6 +124,15 @@ function categoricalSignal(signal: string, ref: CategoryCounts, cur: CategoryCou
     for (const [category, n] of cur.counts) if (category !== OTHER_CATEGORY && !ref.counts.has(category)) unseen += n;
     statistics.unseenShare = cur.total > 0 ? unseen / cur.total : 0;
     tests.push({ pValue: s.chiSquarePValue, effect: s.lInf, floors: settings.detection.categoricalFloors, statistic: "lInf" });
+    if (unseen > 0) {
+      tests.push({
+        pValue: excessShareP(unseen, cur.total, unseenNullShare(ref)),
+        effect: statistics.unseenShare,
+        floors: settings.detection.unseenShareFloors,
+        statistic: "unseenShare",
+        dataQuality: true,
+      });
+    }
   }
   statistics.missingShare = missingShare(cur.missing, cur.total);
   statistics.referenceMissingShare = missingShare(ref.missing, ref.total);
@@ -117,10 +142,47 @@ function categoricalSignal(signal: string, ref: CategoryCounts, cur: CategoryCou
       effect: Math.abs(statistics.missingShare - statistics.referenceMissingShare),
       floors: settings.detection.missingShareFloors,
       statistic: "missingShare",
+      dataQuality: true,
     });
   }
   if (tests.length === 0) return null;
   return { signal, kind: "categorical", baseline, statistics, tests };
+}
+
+/** Share of values of the wrong type (a string for a numeric feature, a number for a categorical one). */
+function valuesOf(sketches: SignalSketches, signal: string): number {
+  const n = sketches.numeric.get(signal);
+  if (n !== undefined) return n.moments.count + n.moments.missing;
+  const c = sketches.categorical.get(signal);
+  return c !== undefined ? c.total + c.missing : 0;
+}
+
+function addTypeChangeTests(pending: PendingSignal[], current: SignalSketches, baseline: Baseline, settings: ModelSettings): void {
+  for (const [feature, wrong] of current.typeMismatches) {
+    if (wrong <= 0) continue;
+    const signal = featureSignal(feature);
+    const kind: SignalKind | null = baseline.signals.numeric.has(signal) ? "numeric" : baseline.signals.categorical.has(signal) ? "categorical" : null;
+    if (kind === null) continue;
+    const n = wrong + valuesOf(current, signal);
+    const refWrong = baseline.signals.typeMismatches.get(feature) ?? 0;
+    const refN = refWrong + valuesOf(baseline.signals, signal);
+    const share = wrong / n;
+    const refShare = refN > 0 ? refWrong / refN : 0;
+    let p = pending.find((x) => x.signal === signal && x.baseline === baseline);
+    if (p === undefined) {
+      p = { signal, kind, baseline, statistics: {}, tests: [] };
+      pending.push(p);
+    }
+    p.statistics.typeChangeShare = share;
+    p.statistics.referenceTypeChangeShare = refShare;
+    p.tests.push({
+      pValue: share > refShare ? twoProportionPValue(wrong, n, refWrong, refN) : 1,
+      effect: share - refShare,
+      floors: settings.detection.typeChangeFloors,
+      statistic: "typeChangeShare",
+      dataQuality: true,
+    });
+  }
 }
 
 function levelOf(test: PendingTest, significant: boolean): Status {
@@ -148,6 +210,7 @@ export function evaluateWindow(current: SignalSketches, baselines: readonly Base
       if (p !== null) pending.push(p);
     }
   }
+  for (const baseline of baselines) addTypeChangeTests(pending, current, baseline, settings);
   const allTests = pending.flatMap((p) => p.tests);
   const alpha = settings.detection.falseAlarmRate;
   let significant: (t: PendingTest) => boolean;
@@ -167,12 +230,14 @@ export function evaluateWindow(current: SignalSketches, baselines: readonly Base
 
   const bySignal = new Map<string, SignalEvaluation>();
   let level: Status = "ok";
+  let dataQuality: Status = "ok";
   let drivingBaseline = baselines[0];
   for (const p of pending) {
     let status: Status = "ok";
     let gate = p.tests[0];
     for (const t of p.tests) {
       const l = levelOf(t, significant(t));
+      if (t.dataQuality === true && STATUS_RANK[l] > STATUS_RANK[dataQuality]) dataQuality = l;
       if (STATUS_RANK[l] > STATUS_RANK[status]) {
         status = l;
         gate = t;
@@ -197,5 +262,5 @@ export function evaluateWindow(current: SignalSketches, baselines: readonly Base
     }
   }
   const signals = [...bySignal.values()].sort((a, b) => (a.signal < b.signal ? -1 : a.signal > b.signal ? 1 : 0));
-  return { level, signals, drivingBaseline, tests: allTests.length, alphaPerTest };
+  return { level, signals, drivingBaseline, tests: allTests.length, alphaPerTest, dataQuality };
 }

@@ -34,6 +34,12 @@ export interface DetectionSettings {
   categoricalFloors: EffectFloors;
   /** absolute change of a feature's missing share */
   missingShareFloors: EffectFloors;
+  /** share of numeric values outside the reference's [min, max] */
+  outOfRangeFloors: EffectFloors;
+  /** share of category values the reference never saw */
+  unseenShareFloors: EffectFloors;
+  /** rise of the share of values whose type disagrees with the feature's kind */
+  typeChangeFloors: EffectFloors;
 }
 
 export interface RetrainSettings {

@@ -19,6 +19,8 @@ export interface VersionSeries {
   /** counter series with this version's label, removed when the version is evicted */
   counterSeries: Map<string, SeriesRef>;
   lastTouched: number;
+  /** the engine's cumulative count of dropped feature values at the last window (for the counter's delta) */
+  featureValuesDropped?: number;
 }
 
 export interface ModelSeriesEntry {

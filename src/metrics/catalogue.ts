@@ -28,6 +28,11 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
     ]),
     signalStatus: gauge("drift_signal_status", "Signal status in the last closed window before hysteresis (0 ok, 1 warning, 2 critical)", ["model", "version", "signal"]),
     modelStatus: gauge("drift_model_status", "Model status after hysteresis (0 ok, 1 warning, 2 critical)", ["model", "version"]),
+    dataQualityStatus: gauge(
+      "drift_data_quality_status",
+      "Worst data-quality test in the last closed window: missing, out-of-range, unseen categories, type changes (0 ok, 1 warning, 2 critical)",
+      ["model", "version"],
+    ),
     confidenceMean: gauge("drift_confidence_mean", "Mean confidence in the last closed window", ["model", "version"]),
     confidenceQuantile: gauge("drift_confidence_quantile", "Confidence quantiles in the last closed window", ["model", "version", "quantile"]),
     latencySeconds: gauge("drift_latency_seconds", "Inference latency quantiles in the last closed window", ["model", "version", "quantile"]),

@@ -123,9 +123,17 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
   }
 
   function onWindowClosed(out: WindowClosed): void {
+    // values folded into __other__ at the category cap, counted whether or not the model has series
+    let folded = 0;
+    for (const counts of out.window.signals.categorical.values()) folded += counts.other;
+    if (folded > 0) m.cardinalityDropped.inc({ kind: "category" }, folded);
     const entry = series.model(out.modelId);
     if (entry === null) return;
     const v = series.version(entry, out.modelVersion);
+    // the engine's count is cumulative per version: export the increase (all of it for a version's first window)
+    const droppedBefore = v.featureValuesDropped ?? (out.window.seq === 0 ? 0 : out.featureValuesDropped);
+    if (out.featureValuesDropped > droppedBefore) m.cardinalityDropped.inc({ kind: "feature" }, out.featureValuesDropped - droppedBefore);
+    v.featureValuesDropped = out.featureValuesDropped;
     const gauges = windowGauges(out, now());
     const exported = new Set(gauges.signals.filter((s) => series.admitSignal(entry, s)));
     const next = new Map<string, SeriesRef>();

@@ -11,6 +11,7 @@ export type WindowGaugeName =
   | "signalStatistic"
   | "signalStatus"
   | "modelStatus"
+  | "dataQualityStatus"
   | "confidenceMean"
   | "confidenceQuantile"
   | "latencySeconds"
@@ -55,6 +56,7 @@ export const EXPORTED_STATISTICS: Readonly<Record<string, string>> = {
   referenceMissingShare: "reference_missing_share",
   outOfRangeShare: "out_of_range_share",
   unseenShare: "unseen_share",
+  typeChangeShare: "type_change_share",
 };
 
 export const STATUS_VALUE: Record<Status, number> = { ok: 0, warning: 1, critical: 2 };
@@ -98,6 +100,7 @@ export function windowGauges(out: WindowClosed, closedAtMs: number): WindowGauge
   const signals = [...CORE_SIGNALS.filter((s) => names.has(s)), ...[...names].filter((s) => !CORE_SIGNALS.includes(s)).sort()];
 
   put("modelStatus", base, STATUS_VALUE[out.status]);
+  if (out.evaluation !== null) put("dataQualityStatus", base, STATUS_VALUE[out.evaluation.dataQuality]);
   put("windowEvents", base, out.window.count);
   put("windowCloseTimestamp", base, closedAtMs / 1000);
   put("windowEndTimestamp", base, out.window.end / 1000);

@@ -105,10 +105,11 @@ function windowClosed(overrides: Partial<WindowClosed> = {}, signals?: Partial<W
         ...signals,
       },
     },
-    evaluation: { level: "critical", signals: [amountResult, classResult], drivingBaseline: ref, tests: 3, alphaPerTest: 0.001 / 3 },
+    evaluation: { level: "critical", signals: [amountResult, classResult], drivingBaseline: ref, tests: 3, alphaPerTest: 0.001 / 3, dataQuality: "warning" },
     status: "critical",
     previousStatus: "warning",
     reference: ref,
+    featureValuesDropped: 0,
     ...overrides,
   };
 }
@@ -194,7 +195,7 @@ describe("onWindowClosed", () => {
     m.onWindowClosed(windowClosed());
     m.onWindowClosed(
       windowClosed(
-        { status: "ok", evaluation: { level: "ok", signals: [{ ...amountResult, status: "ok" }], drivingBaseline: reference(0), tests: 1, alphaPerTest: 0.001 } },
+        { status: "ok", evaluation: { level: "ok", signals: [{ ...amountResult, status: "ok" }], drivingBaseline: reference(0), tests: 1, alphaPerTest: 0.001, dataQuality: "ok" } },
         { categorical: new Map([["predictedClass", categories({ legit: 1000 })]]) },
       ),
     );
@@ -214,6 +215,21 @@ describe("onWindowClosed", () => {
     const e = await scrape(m);
     expect(e.get(seriesId("drift_model_status", v1))).toBe(2);
     expect(e.get(seriesId("drift_model_status", { ...v1, version: "v2" }))).toBe(0);
+  });
+});
+
+describe("data quality and the engine's cardinality drops", () => {
+  it("exports the window's data-quality status and counts dropped feature values and folded categories", async () => {
+    const m = createDetectorMetrics({ now: () => NOW, defaultMetrics: false });
+    const folded = categories({ NL: 10 });
+    folded.other = 7;
+    // seq 7 is not the version's first window: its cumulative 5 is the starting point, not an increase
+    m.onWindowClosed(windowClosed({ featureValuesDropped: 5 }, { categorical: new Map([["feature:country", folded]]) }));
+    m.onWindowClosed(windowClosed({ featureValuesDropped: 9 }));
+    const e = await scrape(m);
+    expect(e.get(seriesId("drift_data_quality_status", v1))).toBe(1);
+    expect(e.get(seriesId("drift_cardinality_dropped_total", { kind: "feature" }))).toBe(4);
+    expect(e.get(seriesId("drift_cardinality_dropped_total", { kind: "category" }))).toBe(7);
   });
 });
 
