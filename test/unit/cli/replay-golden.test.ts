@@ -45,14 +45,14 @@ describe("replay output on the demo stream is byte-identical to the committed ca
     expect(bytes.equals(expected("demo-defaults"))).toBe(true);
   });
 
-  it("with 200-event windows and 3 warmup windows: 180 windows, 8 drift events, 1 retrain request", async () => {
+  it("with 200-event windows and 3 warmup windows: 180 windows, 9 drift events, 1 retrain request", async () => {
     const config = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3 } } });
     const { bytes, summary } = await replay(DEMO, config);
-    expect(summary).toEqual({ linesRead: 36000, accepted: 36000, rejected: {}, late: 0, windowsClosed: 180, driftEvents: 8, retrainRequests: 1 });
+    expect(summary).toEqual({ linesRead: 36000, accepted: 36000, rejected: {}, late: 0, windowsClosed: 180, driftEvents: 9, retrainRequests: 1 });
     expect(bytes.equals(expected("demo-small-windows"))).toBe(true);
   });
 
-  it("with garbled lines and late events: 36 rejected, 35 late, 15 drift events", async () => {
+  it("with garbled lines and late events: 36 rejected, 35 late, 14 drift events", async () => {
     const config = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3 } } });
     const { bytes, summary } = await replay(perturbedDemo(), config);
     expect(summary).toEqual({
@@ -61,7 +61,7 @@ describe("replay output on the demo stream is byte-identical to the committed ca
       rejected: { invalid_json: { count: 36, firstLines: [997, 1994, 2991, 3988, 4985] } },
       late: 35,
       windowsClosed: 180,
-      driftEvents: 15,
+      driftEvents: 14,
       retrainRequests: 1,
     });
     expect(bytes.equals(expected("demo-perturbed"))).toBe(true);
