@@ -34,6 +34,14 @@ describe("metrics server", () => {
     expect(res.body).toContain('drift_events_consumed_total{topic="t",partition="0"} 5');
   });
 
+  it("/healthz stays 200 while degraded and names what is degraded in its body", async () => {
+    let degraded: string | undefined = "outbox of partition 0 not drained for 75 s (3 entries pending)";
+    server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: new Registry(), isReady: () => false, isHealthy: () => true, degradedReason: () => degraded });
+    expect(await get(server.port, "/healthz")).toMatchObject({ status: 200, body: "ok (degraded: outbox of partition 0 not drained for 75 s (3 entries pending))\n" });
+    degraded = undefined;
+    expect(await get(server.port, "/healthz")).toMatchObject({ status: 200, body: "ok\n" });
+  });
+
   it("/healthz and /readyz follow the callbacks: 200 when true, 503 with a reason when false", async () => {
     let ready = false;
     let healthy = true;
