@@ -351,6 +351,9 @@ cmd_status() {
   printf 'schema-registry  %-5s 127.0.0.1:%s  pid %s\n' "$state" "$SCHEMA_REGISTRY_PORT" "$(cat "$REGISTRY_DIR/registry.pid" 2>/dev/null || echo -)"
 }
 
+# Sourced (deploy/local/secure-stack.sh reuses the functions above): define, do not run.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
 case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;

@@ -86,9 +86,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     async run(args, io) {
       const cfg = loadConfig(stringOption(args, "config"));
       const { RedisStateStore } = await import("../state/redis-store.ts");
+      const { redisConnectionOptions } = await import("../state/redis-connection.ts");
       const { formatBaselineImportSummary, importBaselines } = await import("./baseline-import.ts");
       const source = stringOption(args, "input") ?? "-";
-      const store = new RedisStateStore(cfg.redis.url, { keyPrefix: cfg.redis.keyPrefix });
+      const store = new RedisStateStore(cfg.redis.url, { keyPrefix: cfg.redis.keyPrefix, redisOptions: redisConnectionOptions(cfg) });
       const progress = createProgress(io.stderr, "baseline import", source);
       try {
         const summary = await importBaselines({

@@ -13,6 +13,8 @@ import { encodeJson, encodePredictionAvro } from "../events/codec.ts";
 import { readAvroSchemaText } from "../events/schema-files.ts";
 import type { DriftEvent, RetrainRequest, SignalResult } from "../events/types.ts";
 import { STATUS_RANK } from "../detect/evaluate.ts";
+import { kafkaConnectionOptions } from "../kafka/clients.ts";
+import { registryUrlWithCredentials } from "../kafka/schema-cache.ts";
 import { ensureTopics } from "../kafka/topic-admin.ts";
 import { DEMO_START_TIME, demoEvent, validateDrifts, type DemoDrift, type DemoStreamOptions } from "../demo/generator.ts";
 import { DEMO_MODELS } from "../demo/models.ts";
@@ -120,7 +122,7 @@ function describeDrift(d: DemoDrift): string {
 // ---- Kafka / registry plumbing -----------------------------------------------------------------------
 
 function kafkaFor(config: ResolvedConfig, clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+  return new Kafka({ clientId, ...kafkaConnectionOptions(config), logLevel: logLevel.ERROR });
 }
 
 function registryFor(url: string): SchemaRegistry {
@@ -172,7 +174,7 @@ export async function demoProduce(args: ParsedArgs): Promise<number> {
 
   let schemaId: number | undefined;
   if (avroModels.size > 0) {
-    const url = config.schemaRegistry.url;
+    const url = registryUrlWithCredentials(config);
     if (url === undefined) throw new UsageError(`--avro-models ${[...avroModels].join(",")} needs a schema registry: set SCHEMA_REGISTRY_URL (or --avro-models "")`);
     const registered = await registryFor(url).register({ type: SchemaType.AVRO, schema: readAvroSchemaText("prediction-event") }, { subject: `${topic}-value` });
     schemaId = registered.id;
@@ -289,7 +291,7 @@ export function formatRetrainLine(r: RetrainRequest): string {
 export async function demoWatch(args: ParsedArgs, stdout: Writable): Promise<number> {
   const config = loadConfig(stringOption(args, "config"));
   const { drift, retrain } = config.kafka.topics;
-  const registry = config.schemaRegistry.url === undefined ? undefined : registryFor(config.schemaRegistry.url);
+  const registry = config.schemaRegistry.url === undefined ? undefined : registryFor(registryUrlWithCredentials(config) ?? config.schemaRegistry.url);
   const kafka = kafkaFor(config, "drift-detector-demo-watch");
   const admin = kafka.admin();
   await admin.connect();

@@ -1,6 +1,7 @@
 // drift-detector CLI: dispatches argv to the command table (src/cli/commands.ts). `--help` on any command
 // or group prints its usage (exit 0); a usage mistake prints what is wrong and that usage (exit 2).
 import { ConfigError } from "../config/load.ts";
+import { SecretError } from "../config/secrets.ts";
 import { commandUsage, parseCommandArgs, UsageError, type CommandIo } from "./args.ts";
 import { commandsInGroup, findCommand, groupUsage, topUsage, unknownCommand } from "./commands.ts";
 import { InputFileError } from "./event-lines.ts";
@@ -56,6 +57,7 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, st
   },
   (err: unknown) => {
     if (err instanceof UsageError) process.stderr.write(`drift-detector: ${err.message}\n\n${err.usage ?? topUsage()}\n`);
+    else if (err instanceof SecretError) process.stderr.write(`drift-detector: ${err.message}\n`);
     else if (err instanceof ConfigError || err instanceof InputFileError) process.stderr.write(`drift-detector: ${err.message}\n`);
     else process.stderr.write(`drift-detector: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 2;

@@ -11,6 +11,7 @@ import { createDetectorMetrics } from "../metrics/detector-metrics.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { connectServiceClients } from "../kafka/clients.ts";
 import { startPipeline, type RunningPipeline } from "../pipeline/pipeline.ts";
+import { redisConnectionOptions } from "../state/redis-connection.ts";
 import { RedisStateStore } from "../state/redis-store.ts";
 
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -39,6 +40,7 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
   let redisDown = false;
   const store = new RedisStateStore(config.redis.url, {
     keyPrefix: config.redis.keyPrefix,
+    redisOptions: redisConnectionOptions(config),
     onConnectionError: (err) => {
       if (!redisDown) log.warn({ err: { message: err.message } }, "redis connection error");
       redisDown = true;

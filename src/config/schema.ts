@@ -1,6 +1,7 @@
 // Config file schema (YAML or JSON) validated by zod. Every key has a default, so an empty file is valid.
 // `models.<modelId>` overrides any part of `defaults` for one model (deep merge).
 import { z } from "zod";
+import { redisSecurityShape, registrySecurityShape, saslSchema, tlsSchema } from "./security.ts";
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -123,6 +124,10 @@ export const configSchema = z
         outputFormat: z.enum(["json", "avro"]).default("json"),
         /** how long the group waits for a silent (crashed) member before moving its partitions */
         sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000),
+        /** TLS to the brokers (present = on; certFile + keyFile = mutual TLS) */
+        ssl: tlsSchema.optional(),
+        /** SASL authentication (SASL_SSL with ssl, SASL_PLAINTEXT without) */
+        sasl: saslSchema.optional(),
       })
       .strict()
       .default({}),
@@ -130,10 +135,11 @@ export const configSchema = z
       .object({
         url: z.string().min(1).default("redis://127.0.0.1:16379"),
         keyPrefix: z.string().min(1).default("dd"),
+        ...redisSecurityShape,
       })
       .strict()
       .default({}),
-    schemaRegistry: z.object({ url: z.string().url().optional() }).strict().default({}),
+    schemaRegistry: z.object({ url: z.string().url().optional(), ...registrySecurityShape }).strict().default({}),
     metrics: z.object({ port: z.number().int().min(0).max(65535).default(9464) }).strict().default({}),
     limits: z
       .object({

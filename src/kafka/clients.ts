@@ -1,7 +1,10 @@
 // Kafka setup of the service: the client, its topics (created when missing), the output schemas (Avro
 // output), the idempotent producer and the group consumer. `drift-detector run` calls this once at start.
-import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
+// Brokers, TLS and SASL come from the config; secrets are read from the environment or files only here,
+// when the client is created (src/config/secrets.ts).
+import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
+import { readSecret, tlsOptions, type Env } from "../config/secrets.ts";
 import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createServiceConsumer } from "./consumer.ts";
@@ -17,8 +20,21 @@ export interface ServiceClients {
   limits: MessageSizeLimits;
 }
 
+/** brokers, ssl and sasl of every Kafka client (service, demo, tests) */
+export function kafkaConnectionOptions(config: ResolvedConfig, env: Env = process.env): Pick<KafkaConfig, "brokers" | "ssl" | "sasl"> {
+  const { ssl, sasl } = config.kafka;
+  const out: Pick<KafkaConfig, "brokers" | "ssl" | "sasl"> = { brokers: config.kafka.brokers };
+  if (ssl !== undefined) out.ssl = tlsOptions(ssl, "kafka.ssl", env);
+  if (sasl !== undefined) {
+    const password = readSecret(sasl.password, "kafka.sasl.password", env);
+    // kafkajs types SASL options per mechanism; ours are one of its three
+    out.sasl = { mechanism: sasl.mechanism, username: sasl.username, password } as SASLOptions;
+  }
+  return out;
+}
+
 export function createKafkaClient(config: ResolvedConfig, log: Logger): Kafka {
-  return new Kafka({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(log) });
+  return new Kafka({ clientId: config.kafka.clientId, ...kafkaConnectionOptions(config), logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(log) });
 }
 
 export async function connectServiceClients(config: ResolvedConfig, log: Logger, kafka: Kafka = createKafkaClient(config, log)): Promise<ServiceClients> {

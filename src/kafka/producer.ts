@@ -12,6 +12,7 @@ import type { DriftEvent, RetrainRequest } from "../events/types.ts";
 import type { OutboxEntry } from "../state/port.ts";
 import { fitDeadLetter } from "./dead-letter.ts";
 import { recordBytes } from "./record-size.ts";
+import { registryUrlWithCredentials } from "./schema-cache.ts";
 
 export function createOutputProducer(kafka: Kafka): Producer {
   // murmur2 partitioning like the Java client, so outputs keyed by modelId land where other clients expect
@@ -53,7 +54,7 @@ interface AvroSchemaIds {
 
 /** Registers the output schemas under `<topic>-value` (idempotent in the registry) and returns their ids. */
 export async function registerOutputSchemas(config: ResolvedConfig): Promise<AvroSchemaIds> {
-  const url = config.schemaRegistry.url;
+  const url = registryUrlWithCredentials(config);
   if (url === undefined) throw new OutputEncodeError("kafka.outputFormat is avro but schemaRegistry.url is not set", { id: "", topic: config.kafka.topics.drift });
   const parsed = new URL(url);
   const auth = parsed.username !== "" ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined;

@@ -5,6 +5,8 @@
 // that does not answer is an outage (SchemaRegistryUnavailableError: pause and retry).
 import avro from "avsc";
 import type { Type } from "avsc";
+import type { ResolvedConfig } from "../config/load.ts";
+import { readSecret, type Env } from "../config/secrets.ts";
 
 export class SchemaRegistryUnavailableError extends Error {
   override readonly name = "SchemaRegistryUnavailableError";
@@ -27,6 +29,19 @@ export interface SchemaCacheOptions {
   fetchImpl?: typeof fetch;
   now?: () => number;
   timeoutMs?: number;
+}
+
+/**
+ * The registry URL with the configured basic-auth credentials as its userinfo (what registryRequest and
+ * the Confluent client take); only built when a client is created, never stored in the config.
+ */
+export function registryUrlWithCredentials(config: ResolvedConfig, env: Env = process.env): string | undefined {
+  const { url, username, password } = config.schemaRegistry;
+  if (url === undefined || username === undefined) return url;
+  const parsed = new URL(url);
+  parsed.username = encodeURIComponent(username);
+  parsed.password = password === undefined ? "" : encodeURIComponent(readSecret(password, "schemaRegistry.password", env));
+  return parsed.toString();
 }
 
 /** fetch() refuses URLs with credentials: move them into a Basic Authorization header. */

@@ -11,7 +11,7 @@ import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
 import { DependencyHealth } from "./dependency-health.ts";
 import { outageOperation } from "./outage.ts";
 import { drainOutbox, type OutboxRelayDeps } from "../kafka/outbox-relay.ts";
-import { SchemaCache } from "../kafka/schema-cache.ts";
+import { registryUrlWithCredentials, SchemaCache } from "../kafka/schema-cache.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
 import type { StateStore } from "../state/port.ts";
@@ -67,7 +67,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   const { store, metrics, log } = deps;
   const topic = config.kafka.topics.predictions;
   const { consumer, producer, encoder, limits } = deps.clients ?? (await connectServiceClients(config, log, deps.kafka));
-  const schemas = new SchemaCache({ url: config.schemaRegistry.url });
+  const schemas = new SchemaCache({ url: registryUrlWithCredentials(config) });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
   const decoder: MessageDecoder = {
     decode: (value) => decodePredictionMessage(value, decodeContext),
