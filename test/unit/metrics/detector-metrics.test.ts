@@ -7,6 +7,7 @@ import type { CategoryCounts } from "../../../src/sketch/categories.ts";
 import type { Moments } from "../../../src/sketch/moments.ts";
 import { addValue, createTDigest } from "../../../src/sketch/tdigest.ts";
 import { createDetectorMetrics, type DetectorMetrics } from "../../../src/metrics/detector-metrics.ts";
+import { windowGauges } from "../../../src/metrics/window-gauges.ts";
 import { parseExposition, seriesId, seriesOf, type Exposition } from "./exposition.ts";
 
 // Fixtures are built from runs of repeated values, so every quantile falls strictly inside one run and the
@@ -369,5 +370,24 @@ describe("counters and shell gauges", () => {
     const text = await m.registry.metrics();
     expect(text).toContain("process_cpu_seconds_total");
     expect(text).toContain("nodejs_eventloop_lag_seconds");
+  });
+});
+
+describe("windowGauges (pure)", () => {
+  it("lists the window's values with the signal each belongs to, core signals first, and no series state", () => {
+    const out = windowClosed();
+    const first = windowGauges(out, NOW);
+    expect(windowGauges(out, NOW)).toEqual(first); // same input, same output: nothing is remembered
+    expect(first.signals).toEqual(["prediction", "predictedClass", "confidence", "latency", "feature:amount", "feature:country"]);
+    const find = (gauge: string, labels: Record<string, string>) => first.values.find((v) => v.gauge === gauge && Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+    expect(find("modelStatus", {})).toEqual({ gauge: "modelStatus", labels: { model: "fraud-scorer", version: "v1" }, value: 2 });
+    expect(find("windowCloseTimestamp", {})?.value).toBe(NOW / 1000);
+    expect(find("latencySeconds", { quantile: "0.95" })).toMatchObject({ value: 0.05, signal: "latency" });
+    expect(find("featureMissingRatio", { feature: "amount" })).toMatchObject({ value: 0.1, signal: "feature:amount" });
+    expect(find("signalStatistic", { signal: "feature:amount", statistic: "wasserstein" })).toMatchObject({ value: 0.4, signal: "feature:amount" });
+    expect(first.values.every((v) => Number.isFinite(v.value))).toBe(true);
+    expect(first.values.filter((v) => v.signal === undefined).map((v) => v.gauge).sort()).toEqual(
+      ["baselineAge", "baselineEvents", "dataQualityStatus", "modelStatus", "windowCloseTimestamp", "windowEndTimestamp", "windowEvents"],
+    );
   });
 });
