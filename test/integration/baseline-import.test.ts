@@ -18,7 +18,6 @@ import {
   produceRaw,
   readAllMessages,
   serviceConfig,
-  SHIFTED,
   STATIONARY,
   startServiceInProcess,
   waitFor,

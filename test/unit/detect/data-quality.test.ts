@@ -24,7 +24,10 @@ function runEngine(windows: number, mutate: (e: PredictionEvent, i: number) => P
   const outputs: EngineOutput[] = [];
   let i = 0;
   for (const e of predictionStream(windows * 1000, { seed: 5 })) {
-    outputs.push(...applyPrediction(state, mutate(e, i), String(i), ctx).outputs);
+    {
+      const event = mutate(e, i);
+      outputs.push(...applyPrediction(state, event, String(i), ctx, event.timestamp).outputs);
+    }
     i++;
   }
   return outputs.filter((o): o is WindowClosed => o.kind === "window");
