@@ -8,9 +8,12 @@
 //    side of its mean, spread uniformly up to the neighbouring centroid's mean; at the ends one sample sits
 //    exactly at min (max) and the rest of the outer half is spread over (min, mean₀) ((meanₗₐₛₜ, max)),
 //    as in the reference MergingDigest.
+//  - atoms (tdigest.ts) are point masses added on top: with atoms, the centroids' own extremes (the first
+//    and last centroid, which compression never merges) bound the spread part instead of the digest's min
+//    and max, and the CDF steps by each atom's weight at its value.
 // As knots: at each knot x the weight strictly below it and the weight at or below it (the jump between
 // them is a point mass); between consecutive knots the weight runs linearly from the one to the other.
-import { flushTDigest } from "./tdigest.ts";
+import { atomWeight, flushTDigest } from "./tdigest.ts";
 import type { TDigest } from "./tdigest.ts";
 
 export interface CdfModel {
@@ -28,22 +31,28 @@ export interface CdfModel {
   max: number;
 }
 
-/** The CDF model of `d` (flushes its buffer first). O(size); read many points from one model. */
+/** The CDF model of `d` (flushes its buffer first). O(size + atoms); read many points from one model. */
 export function cdfModelOf(d: TDigest): CdfModel {
   flushTDigest(d);
-  const n = d.size;
   const total = d.count;
+  const centroids = centroidKnots(d, total - atomWeight(d));
+  if (d.atomCount === 0) return { ...centroids, total, min: d.min, max: d.max };
+  return withAtoms(centroids, d, total);
+}
+
+interface Knots {
+  x: Float64Array;
+  below: Float64Array;
+  atOrBelow: Float64Array;
+  length: number;
+}
+
+/** Knots of the centroids alone, whose weights sum to `total`. */
+function centroidKnots(d: TDigest, total: number): Knots {
+  const n = d.size;
   const cap = n + 2;
-  const model: CdfModel = {
-    x: new Float64Array(cap),
-    below: new Float64Array(cap),
-    atOrBelow: new Float64Array(cap),
-    length: 0,
-    total,
-    min: d.min,
-    max: d.max,
-  };
-  if (total === 0 || n === 0) return model;
+  const model: Knots = { x: new Float64Array(cap), below: new Float64Array(cap), atOrBelow: new Float64Array(cap), length: 0 };
+  if (total <= 0 || n === 0) return model;
   const push = (at: number, below: number, atOrBelow: number) => {
     const k = model.length++;
     model.x[k] = at;
@@ -61,14 +70,17 @@ export function cdfModelOf(d: TDigest): CdfModel {
     }
     return model;
   }
-  const isPoint = (i: number) => isPointMass(d, i);
+  // the spread part's bounds: the digest's min and max, or with atoms the centroids' own extremes
+  const lo = d.atomCount > 0 ? means[0] : d.min;
+  const hi = d.atomCount > 0 ? means[n - 1] : d.max;
+  const isPoint = (i: number) => weights[i] === 1 || (i === 0 && means[0] <= lo) || (i === n - 1 && means[i] >= hi);
   const halfSpread = (i: number) => (isPoint(i) ? 0 : weights[i] / 2);
   // atMean: weight at or below the current centroid's mean
   let atMean = isPoint(0) ? weights[0] : weights[0] / 2;
   const last = n - 1;
   const lastIsPoint = isPoint(last);
-  if (means[0] > d.min) push(d.min, 0, 1); // one sample at min, the rest of centroid 0 spread up to m₀
-  push(means[0], means[0] > d.min ? atMean : 0, n === 1 && lastIsPoint ? total : atMean);
+  if (means[0] > lo) push(lo, 0, 1); // one sample at min, the rest of centroid 0 spread up to m₀
+  push(means[0], means[0] > lo ? atMean : 0, n === 1 && lastIsPoint ? total : atMean);
   for (let i = 0; i < last; i++) {
     const leftLimit = atMean + halfSpread(i) + halfSpread(i + 1);
     atMean = leftLimit + (isPoint(i + 1) ? weights[i + 1] : 0);
@@ -76,14 +88,54 @@ export function cdfModelOf(d: TDigest): CdfModel {
     if (i + 1 === last) push(means[last], leftLimit, lastIsPoint ? total : total - weights[last] / 2);
     else push(means[i + 1], leftLimit, atMean);
   }
-  if (!lastIsPoint && d.max > means[last]) push(d.max, total - 1, total);
+  if (!lastIsPoint && hi > means[last]) push(hi, total - 1, total);
   return model;
 }
 
-function isPointMass(d: TDigest, i: number): boolean {
-  const w = d.weights[i];
-  if (w === 1 || d.exact === true) return true;
-  return (i === 0 && d.means[0] <= d.min) || (i === d.size - 1 && d.means[i] >= d.max);
+/** The centroids' knots with every atom's step added (a knot at each atom value). */
+function withAtoms(c: Knots, d: TDigest, total: number): CdfModel {
+  const cap = c.length + d.atomCount;
+  const m: CdfModel = {
+    x: new Float64Array(cap),
+    below: new Float64Array(cap),
+    atOrBelow: new Float64Array(cap),
+    length: 0,
+    total,
+    min: d.min,
+    max: d.max,
+  };
+  const continuous = c.length > 0 ? c.atOrBelow[c.length - 1] : 0;
+  let i = 0;
+  let j = 0;
+  let atoms = 0; // atom weight strictly below the current position
+  while (i < c.length || j < d.atomCount) {
+    const cx = i < c.length ? c.x[i] : Infinity;
+    const ax = j < d.atomCount ? d.atomValues[j] : Infinity;
+    const x = cx < ax ? cx : ax;
+    let below: number;
+    let atOrBelow: number;
+    if (cx === x) {
+      below = c.below[i];
+      atOrBelow = c.atOrBelow[i];
+      i++;
+    } else if (i === 0) {
+      below = atOrBelow = 0;
+    } else if (i >= c.length) {
+      below = atOrBelow = continuous;
+    } else {
+      // inside the centroids' segment (x[i−1], x[i])
+      const x0 = c.x[i - 1];
+      below = atOrBelow = c.atOrBelow[i - 1] + ((c.below[i] - c.atOrBelow[i - 1]) * (x - x0)) / (c.x[i] - x0);
+    }
+    const step = ax === x ? d.atomWeights[j++] : 0;
+    const k = m.length++;
+    m.x[k] = x;
+    m.below[k] = below + atoms;
+    m.atOrBelow[k] = atOrBelow + atoms + step;
+    atoms += step;
+  }
+  m.atOrBelow[m.length - 1] = total;
+  return m;
 }
 
 /** Largest k with x[k] ≤ x, or −1. */

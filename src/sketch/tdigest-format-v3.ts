@@ -17,14 +17,9 @@ const MEAN_FLOAT64 = 0;
 const MEAN_FLOAT32_STEP = 1;
 const MEAN_SHORT_STEP = 2;
 
-/** Everything after the version byte. */
-export function writeTDigestV3(out: ByteWriter, d: TDigest): void {
+/** Everything after the version byte, in format 3 (format 4 appends the atoms; see tdigest-format-v4.ts). */
+export function writeTDigestV3(out: ByteWriter, d: TDigest, integerWeights: boolean): void {
   const n = d.size;
-  let integerWeights = true;
-  for (let i = 0; i < n; i++) {
-    const w = d.weights[i];
-    if (!Number.isSafeInteger(w) || w < 1) integerWeights = false;
-  }
   out.u8((d.exact === true ? FLAG_EXACT : 0) | (integerWeights ? 0 : FLAG_FLOAT_WEIGHTS));
   out.f64(d.compression);
   out.f64(d.min);
@@ -64,6 +59,18 @@ function meanTag(prev: number, mean: number): number {
 
 /** Reads everything after the version byte (the caller checks the end). Fails with SketchDecodeError. */
 export function readTDigestV3(r: ByteReader): TDigest {
+  const d = readTDigestV3Layout(r).digest;
+  checkEmptyBounds(r, d);
+  return d;
+}
+
+/** An empty digest must have min = max = 0. */
+export function checkEmptyBounds(r: ByteReader, d: TDigest): void {
+  if (d.count === 0 && (d.min !== 0 || d.max !== 0)) r.fail("empty digest must have min = max = 0");
+}
+
+/** The format-3 layout; returns the digest and whether weights were f64 (format 4 reads its atoms alike). */
+export function readTDigestV3Layout(r: ByteReader): { digest: TDigest; floatWeights: boolean } {
   const flags = r.u8();
   if ((flags & ~(FLAG_EXACT | FLAG_FLOAT_WEIGHTS)) !== 0) r.fail(`unknown flags ${flags}`);
   const compression = r.f64();
@@ -118,8 +125,7 @@ export function readTDigestV3(r: ByteReader): TDigest {
       d.buffer[i] = x;
     }
   }
-  if (n === 0 && buffered === 0 && (min !== 0 || max !== 0)) r.fail("empty digest must have min = max = 0");
   d.buffered = buffered;
   d.count = count + buffered;
-  return d;
+  return { digest: d, floatWeights };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addValue, cloneTDigest, createTDigest, flushTDigest, mergeTDigests } from "../../../src/sketch/tdigest.ts";
 import { cdfAt, cdfModelOf, modelCdf, modelCdfBelow, modelQuantile, quantileAt } from "../../../src/sketch/cdf-model.ts";
-import { decodeTDigest, encodeTDigest } from "../../../src/sketch/tdigest-format.ts";
+import { decodeTDigest, encodeTDigest, TDIGEST_FORMAT_VERSION } from "../../../src/sketch/tdigest-format.ts";
 import type { TDigest } from "../../../src/sketch/tdigest.ts";
 import { SketchDecodeError } from "../../../src/sketch/errors.ts";
 import { DISTRIBUTIONS, empiricalCdf, sample, seededRandom } from "../../support/distributions.ts";
@@ -233,7 +233,7 @@ describe("t-digest serialisation", () => {
     const bytes1 = encodeTDigest(digestOf(data));
     const bytes2 = encodeTDigest(digestOf(data));
     expect(bytes1).toEqual(bytes2);
-    expect(bytes1[0]).toBe(3);
+    expect(bytes1[0]).toBe(TDIGEST_FORMAT_VERSION);
     const original = digestOf(data);
     const decoded = decodeTDigest(bytes1);
     expect(decoded.count).toBe(data.length);
@@ -276,10 +276,11 @@ describe("t-digest serialisation", () => {
     const d = digestOf(sample("normal", 1_000_000, 44));
     flushTDigest(d);
     const bytes = encodeTDigest(d);
-    // header 26 + varint size (2) + 2-bit tags + 8 (first mean) + 3 per mean + 8 (last) + weights (varints) + 1 (empty buffer)
+    // header 26 + varint size (2) + 2-bit tags + 8 (first mean) + 3 per mean + 8 (last) + weights (varints) + 1 (empty
+    // buffer) + 1 (no atoms)
     let weightBytes = 0;
     for (let i = 0; i < d.size; i++) weightBytes += d.weights[i] < 128 ? 1 : d.weights[i] < 16_384 ? 2 : 3;
-    const meansBytes = bytes.length - 26 - 2 - Math.ceil((d.size - 1) / 4) - weightBytes - 1;
+    const meansBytes = bytes.length - 26 - 2 - Math.ceil((d.size - 1) / 4) - weightBytes - 2;
     expect(meansBytes).toBeLessThanOrEqual(8 + 3 * (d.size - 2) + 8);
     expect(bytes.length).toBeLessThanOrEqual(2048);
   });
@@ -292,7 +293,7 @@ describe("t-digest serialisation", () => {
       decodeTDigest(truncated);
     } catch (e) {
       expect(e).toBeInstanceOf(SketchDecodeError);
-      expect((e as SketchDecodeError).context).toEqual({ kind: "tdigest", version: 3, byteLength: truncated.length });
+      expect((e as SketchDecodeError).context).toEqual({ kind: "tdigest", version: TDIGEST_FORMAT_VERSION, byteLength: truncated.length });
     }
     const unknown = good.slice();
     unknown[0] = 9;
@@ -306,7 +307,7 @@ describe("t-digest serialisation", () => {
     const rand = seededRandom(52);
     for (let t = 0; t < 200; t++) {
       const garbage = Uint8Array.from({ length: 1 + Math.floor(rand() * 64) }, () => Math.floor(rand() * 256));
-      garbage[0] = 3;
+      garbage[0] = 3 + (t % 2);
       expect(() => decodeTDigest(garbage)).toThrow(SketchDecodeError);
     }
     expect(() => decodeTDigest(Uint8Array.from([...good, 0]))).toThrow(/trailing/);

@@ -61,3 +61,12 @@ export function loadSample(file: string): Float64Array {
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);
   return out;
 }
+
+export interface PointMassOracleFile {
+  numeric: NumericOracleCase[];
+}
+
+/** The outputs of test/fixtures/oracle/make_point_mass_fixtures.py (sample paths relative to test/fixtures/stats/). */
+export function loadPointMassOracle(): PointMassOracleFile {
+  return JSON.parse(readFileSync(new URL("point-mass/expected.json", ROOT), "utf8")) as PointMassOracleFile;
+}
