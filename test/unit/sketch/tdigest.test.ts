@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addValue, cloneTDigest, createTDigest, flushTDigest, mergeTDigests } from "../../../src/sketch/tdigest.ts";
+import { addValue, cloneTDigest, compactTDigest, createTDigest, flushTDigest, MAX_ATOMS, mergeTDigests } from "../../../src/sketch/tdigest.ts";
 import { cdfAt, cdfModelOf, modelCdf, modelCdfBelow, modelQuantile, quantileAt } from "../../../src/sketch/cdf-model.ts";
 import { decodeTDigest, encodeTDigest, TDIGEST_FORMAT_VERSION } from "../../../src/sketch/tdigest-format.ts";
 import type { TDigest } from "../../../src/sketch/tdigest.ts";
@@ -175,6 +175,41 @@ describe("t-digest edge semantics", () => {
     const d = digestOf(data);
     expect(d.exact).toBe(false);
     expect(Math.abs(cdfAt(d, 0) - empiricalCdf(data.slice().sort(), 0))).toBeLessThan(1e-12);
+  });
+});
+
+describe("t-digest atoms (point masses kept exactly)", () => {
+  it("keeps a 28 % fill value inside the range as an exact step through compaction, merge and the stored format", () => {
+    const rand = seededRandom(12);
+    const windows: TDigest[] = [];
+    let fills = 0;
+    for (let w = 0; w < 20; w++) {
+      const d = createTDigest(100);
+      for (let i = 0; i < 1000; i++) {
+        const fill = rand() < 0.28;
+        fills += fill ? 1 : 0;
+        addValue(d, fill ? 50 : 50 + 10 * Math.tan(Math.PI * (rand() - 0.5)));
+      }
+      compactTDigest(d);
+      expect(d.exact).toBe(false);
+      windows.push(d);
+    }
+    const merged = decodeTDigest(encodeTDigest(mergeTDigests(windows)));
+    expect(Array.from(merged.atomValues.subarray(0, merged.atomCount))).toEqual([50]);
+    expect(merged.atomWeights[0]).toBe(fills);
+    const model = cdfModelOf(merged);
+    expect((modelCdf(model, 50) - modelCdfBelow(model, 50)) * merged.count).toBeCloseTo(fills, 6);
+  });
+
+  it("holds at most MAX_ATOMS atoms, the heaviest, when merges bring more", () => {
+    const parts = [0, 1].map((offset) => {
+      const d = createTDigest(100);
+      for (let i = 0; i < 20_000; i++) addValue(d, i % 2 === 0 ? offset + 2 * (i % 100) : Math.sin(i) * 1000);
+      return d;
+    });
+    const merged = mergeTDigests(parts);
+    expect(merged.atomCount).toBeLessThanOrEqual(MAX_ATOMS);
+    expect(merged.count).toBe(40_000);
   });
 });
 
