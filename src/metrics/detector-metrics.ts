@@ -14,6 +14,7 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { WindowClosed } from "../detect/engine.ts";
 import { REJECTION_REASONS } from "../events/decode-result.ts";
+import { RECORD_REJECTED_TYPES } from "../kafka/send-errors.ts";
 import { BoundedModelSeries, incOwnedCounter, LabelBudget, replaceWindowSeries, seriesKey, type SeriesRef } from "./bounded-series.ts";
 import { createMetricCatalogue, type OutboxReading } from "./catalogue.ts";
 import { windowGauges } from "./window-gauges.ts";
@@ -111,6 +112,11 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
   for (const dependency of DEPENDENCIES) for (const reason of DEPENDENCY_ERROR_REASONS) m.dependencyErrors.inc({ dependency, reason }, 0);
   for (const kind of OUTPUT_KINDS) m.outputDropped.inc({ kind }, 0);
   const reasons = new LabelBudget(maxLabelValues);
+  // the broker's record rejections and the encoder's refusals (known, so outside the label budget)
+  for (const reason of RECORD_REJECTED_TYPES) m.outputFailures.inc({ reason }, 0);
+  for (const kind of OUTPUT_KINDS) {
+    for (const cause of ["too_large_for_topic", "encode_error", ...RECORD_REJECTED_TYPES]) m.outputFallbacks.inc({ kind, cause }, 0);
+  }
   const topics = new LabelBudget(maxLabelValues);
   const operations = new LabelBudget(maxLabelValues);
   const assigned = new Map<string, Set<number>>();
