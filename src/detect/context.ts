@@ -16,6 +16,7 @@ export function engineContextFrom(
       maxFeaturesPerModel: config.limits.maxFeaturesPerModel,
       maxCategories: config.limits.maxCategories,
     },
+    configuredModels: new Set(Object.keys(config.models)),
     eventTime: { maxFutureSkewMs: config.eventTime.maxFutureSkewMs, maxPastSkewMs: config.eventTime.maxPastSkewMs },
     clock,
     importedReference,

@@ -31,6 +31,7 @@ import { nextIncident, type IncidentState } from "./incident.ts";
 import { deterministicId } from "./ids.ts";
 
 export interface EngineLimits extends SignalLimits {
+  /** models not configured under `models.*` tracked per partition; beyond it the longest idle is evicted */
   maxModels: number;
   maxVersionsPerModel: number;
 }
@@ -38,6 +39,8 @@ export interface EngineLimits extends SignalLimits {
 export interface EngineContext {
   settingsFor(modelId: string): ModelSettings;
   limits: EngineLimits;
+  /** models configured under `models.*`: always admitted, never evicted, not counted against maxModels */
+  configuredModels: ReadonlySet<string>;
   eventTime: EventTimeBounds;
   /** wall-clock for `emittedAt`/`requestedAt` only; never used in decisions */
   clock(): number;
@@ -74,6 +77,8 @@ export interface PartitionCounters {
   modelLimit: number;
   /** events refused because their event time was outside the accepted range (windows/event-time.ts) */
   timestampOutOfRange: number;
+  /** unconfigured models evicted (longest idle by event time) to admit a new one over maxModels */
+  modelsEvicted: number;
   windowsClosed: number;
   windowsMergedForward: number;
 }
@@ -89,6 +94,8 @@ export interface PartitionState {
   /** models whose open window changed / whose baselines or statuses changed since the last persist */
   dirtyHot: Set<string>;
   dirtyCold: Set<string>;
+  /** models evicted since the last persist: their stored records are deleted with the next write */
+  evicted: Set<string>;
 }
 
 /** What a closed window produced — the metrics read this, outputs are derived from it. */
@@ -109,7 +116,7 @@ export interface WindowClosed {
 export type EngineOutput = WindowClosed | { kind: "drift"; event: DriftEvent } | { kind: "retrain"; request: RetrainRequest };
 
 export function createPartitionCounters(): PartitionCounters {
-  return { accepted: 0, late: 0, modelLimit: 0, timestampOutOfRange: 0, windowsClosed: 0, windowsMergedForward: 0 };
+  return { accepted: 0, late: 0, modelLimit: 0, timestampOutOfRange: 0, modelsEvicted: 0, windowsClosed: 0, windowsMergedForward: 0 };
 }
 
 export function createPartitionState(partition: number): PartitionState {
@@ -121,6 +128,7 @@ export function createPartitionState(partition: number): PartitionState {
     counters: createPartitionCounters(),
     dirtyHot: new Set(),
     dirtyCold: new Set(),
+    evicted: new Set(),
   };
 }
 
@@ -139,10 +147,49 @@ export function createVersionState(modelVersion: string): VersionState {
   };
 }
 
-function versionFor(state: PartitionState, event: PredictionEvent, ctx: EngineContext): { model: ModelState; version: VersionState } | null {
+/** Largest event time of any version of the model (-Infinity when it has none). */
+function modelLastEventTime(model: ModelState): number {
+  let last = Number.NEGATIVE_INFINITY;
+  for (const v of model.versions.values()) if (v.lastEventTime > last) last = v.lastEventTime;
+  return last;
+}
+
+/**
+ * Makes room for a new unconfigured model: when maxModels unconfigured models are tracked, the one silent
+ * longest by event time (ties: the smallest id) is evicted. Depends only on the state, so replay and a
+ * restarted replica evict the same model. Returns the evicted id.
+ */
+function admitUnconfigured(state: PartitionState, ctx: EngineContext): string | undefined {
+  let count = 0;
+  let idle: ModelState | undefined;
+  let idleTime = Number.POSITIVE_INFINITY;
+  for (const m of state.models.values()) {
+    if (ctx.configuredModels.has(m.modelId)) continue;
+    count++;
+    const t = modelLastEventTime(m);
+    if (idle === undefined || t < idleTime || (t === idleTime && m.modelId < idle.modelId)) {
+      idle = m;
+      idleTime = t;
+    }
+  }
+  if (count < ctx.limits.maxModels || idle === undefined) return undefined;
+  state.models.delete(idle.modelId);
+  state.dirtyHot.delete(idle.modelId);
+  state.dirtyCold.delete(idle.modelId);
+  state.evicted.add(idle.modelId);
+  state.counters.modelsEvicted++;
+  return idle.modelId;
+}
+
+function versionFor(
+  state: PartitionState,
+  event: PredictionEvent,
+  ctx: EngineContext,
+): { model: ModelState; version: VersionState; evicted?: string } {
   let model = state.models.get(event.modelId);
+  let evicted: string | undefined;
   if (model === undefined) {
-    if (state.models.size >= ctx.limits.maxModels) return null;
+    if (!ctx.configuredModels.has(event.modelId)) evicted = admitUnconfigured(state, ctx);
     model = { modelId: event.modelId, versions: new Map(), retrain: createRetrainState() };
     state.models.set(event.modelId, model);
     state.dirtyCold.add(event.modelId);
@@ -161,15 +208,15 @@ function versionFor(state: PartitionState, event: PredictionEvent, ctx: EngineCo
     model.versions.set(event.modelVersion, version);
     state.dirtyCold.add(event.modelId);
   }
-  return { model, version };
+  return evicted === undefined ? { model, version } : { model, version, evicted };
 }
 
 /** Why the engine refused an event (the shell dead-letters it with this reason). */
-export type EngineRejection = "model_limit" | "timestamp_out_of_range";
+export type EngineRejection = "timestamp_out_of_range";
 
 /** What applying one event did: folded in on time or late, or refused; plus the outputs of closed windows. */
 export type PredictionResult =
-  | { outcome: "accepted" | "late"; outputs: EngineOutput[] }
+  | { outcome: "accepted" | "late"; outputs: EngineOutput[]; /** a model evicted to admit this one */ evicted?: string }
   | { outcome: EngineRejection; message: string; outputs: EngineOutput[] };
 
 export function isRejected(result: PredictionResult): result is Extract<PredictionResult, { message: string }> {
@@ -188,12 +235,7 @@ export function applyPrediction(state: PartitionState, event: PredictionEvent, o
     state.counters.timestampOutOfRange++;
     return { outcome: "timestamp_out_of_range", message: describeEventTimeRefusal(event.timestamp, accepted), outputs: [] };
   }
-  const found = versionFor(state, event, ctx);
-  if (found === null) {
-    state.counters.modelLimit++;
-    return { outcome: "model_limit", message: `model ${event.modelId} is over the limit of ${ctx.limits.maxModels} models per partition`, outputs: [] };
-  }
-  const { model, version } = found;
+  const { model, version, evicted } = versionFor(state, event, ctx);
   const settings = ctx.settingsFor(event.modelId);
   const outputs: EngineOutput[] = [];
   const late = event.timestamp < state.maxEventTime - settings.window.allowedLatenessMs;
@@ -219,7 +261,8 @@ export function applyPrediction(state: PartitionState, event: PredictionEvent, o
 
   // Windows of idle models close when the partition's event time passes their deadline (plus lateness).
   if (state.maxEventTime >= state.nextDeadline) outputs.push(...closeExpiredWindows(state, ctx));
-  return { outcome: late ? "late" : "accepted", outputs };
+  const outcome = late ? "late" : "accepted";
+  return evicted === undefined ? { outcome, outputs } : { outcome, outputs, evicted };
 }
 
 /** Close every open window whose deadline the partition's watermark (max event time − lateness) passed. */

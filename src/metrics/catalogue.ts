@@ -130,6 +130,7 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       "dependency",
       "reason",
     ]),
+    modelsEvicted: counter("drift_models_evicted_total", "Unconfigured models evicted (longest idle by event time) to admit a new one over limits.maxModels", []),
     cardinalityDropped: counter(
       "drift_cardinality_dropped_total",
       "Data or series left out at a cardinality cap (kind: model|feature|category from the engine, model_series|signal_series from the exporter)",

@@ -68,6 +68,8 @@ export interface DetectorMetrics {
   setDependencyUp(dependency: DependencyName, up: boolean): void;
   /** the engine dropped data at one of its caps (counted by kind; the model is not a label: it is unbounded) */
   onCardinalityDropped(kind: "model" | "feature" | "category", model: string, count: number): void;
+  /** the engine evicted these unconfigured models to admit new ones; their series are removed */
+  onModelsEvicted(models: readonly string[]): void;
   /**
    * Remove every series of a model (e.g. when its partition is revoked and another replica owns it now), so a
    * replica does not keep exporting a stale status. Frees the model's slot under the maxModels cap.
@@ -109,6 +111,7 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
   for (const operation of REDIS_OPERATIONS) m.redisErrors.inc({ operation }, 0);
   for (const operation of KAFKA_OPERATIONS) m.kafkaErrors.inc({ operation }, 0);
   for (const kind of CARDINALITY_DROP_KINDS) m.cardinalityDropped.inc({ kind }, 0);
+  m.modelsEvicted.inc(0);
   for (const dependency of DEPENDENCIES) for (const reason of DEPENDENCY_ERROR_REASONS) m.dependencyErrors.inc({ dependency, reason }, 0);
   for (const kind of OUTPUT_KINDS) m.outputDropped.inc({ kind }, 0);
   const reasons = new LabelBudget(maxLabelValues);
@@ -228,6 +231,10 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     },
     removeModel(model) {
       series.remove(model);
+    },
+    onModelsEvicted(models) {
+      m.modelsEvicted.inc(models.length);
+      for (const model of models) series.remove(model);
     },
   };
 }

@@ -45,8 +45,8 @@ export interface MetricsDelta {
   /** dead letters by reason */
   rejected: Map<string, number>;
   lateByModel: Map<string, number>;
-  /** events refused because the partition is at its model cap, by model */
-  droppedModels: Map<string, number>;
+  /** unconfigured models evicted (longest idle) to admit new ones over limits.maxModels, in order */
+  evictedModels: string[];
   windows: WindowClosed[];
 }
 
@@ -68,7 +68,7 @@ export interface ProcessedChunk {
   metrics: MetricsDelta;
 }
 
-const emptyDelta = (): MetricsDelta => ({ accepted: 0, rejected: new Map(), lateByModel: new Map(), droppedModels: new Map(), windows: [] });
+const emptyDelta = (): MetricsDelta => ({ accepted: 0, rejected: new Map(), lateByModel: new Map(), evictedModels: [], windows: [] });
 const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 
 /**
@@ -116,10 +116,10 @@ export function processChunk(
     const applied = applyPrediction(state, event, message.offset, settings.engine, options.wallClockMs);
     if (isRejected(applied)) {
       reject(message, applied.outcome, applied.message);
-      if (applied.outcome === "model_limit") increment(metrics.droppedModels, event.modelId);
       continue;
     }
     metrics.accepted++;
+    if (applied.evicted !== undefined) metrics.evictedModels.push(applied.evicted);
     if (applied.outcome === "late") increment(metrics.lateByModel, event.modelId);
     emit(applied.outputs);
   }
@@ -139,17 +139,25 @@ function changedModels(slot: PartitionSlot): { models: Map<string, ModelWrite>; 
   const state = slot.state;
   const models = new Map<string, ModelWrite>();
   const storedParts = new Map<string, Map<string, ClosedWindow>>();
+  for (const id of state.evicted) {
+    if (state.models.has(id)) continue; // evicted and admitted again: written afresh below
+    // everything the store holds of an evicted model goes, so junk model ids cannot fill Redis
+    models.set(id, { remove: true, deleteParts: [...(slot.storedParts.get(id)?.keys() ?? [])] });
+  }
   for (const id of new Set([...state.dirtyHot, ...state.dirtyCold])) {
     const model = state.models.get(id);
     if (model === undefined) continue;
     const change: ModelWrite = {};
+    const readmitted = state.evicted.has(id);
     if (state.dirtyHot.has(id)) change.hot = encodeModelHot(model);
     if (state.dirtyCold.has(id)) {
       // only the windows closed since the last write; the record refers to the others by key
-      const cold = encodeColdChange(model, slot.storedParts.get(id));
+      const stored = slot.storedParts.get(id);
+      const cold = encodeColdChange(model, readmitted ? undefined : stored);
       change.cold = cold.cold;
       change.putParts = cold.putParts;
-      change.deleteParts = cold.deleteParts;
+      // a re-admitted model starts afresh: the evicted one's parts go unless a new part took the key
+      change.deleteParts = readmitted ? [...(stored?.keys() ?? [])].filter((k) => !cold.putParts.has(k)) : cold.deleteParts;
       storedParts.set(id, cold.parts);
     }
     models.set(id, change);
@@ -171,7 +179,9 @@ export function commitFailureOutcome(error: unknown, attempts: number, write: Pa
 /** Records a landed write in the slot: its offset is the new fence, its models are clean. */
 export function settle(slot: PartitionSlot, chunk: ProcessedChunk): void {
   slot.storedOffset = chunk.lastOffset;
+  for (const id of slot.state.evicted) slot.storedParts.delete(id);
   for (const [id, parts] of chunk.storedParts) slot.storedParts.set(id, parts);
   slot.state.dirtyHot.clear();
   slot.state.dirtyCold.clear();
+  slot.state.evicted.clear();
 }

@@ -263,7 +263,11 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     if (m.accepted > 0) metrics.onConsumed(topic, partition, m.accepted);
     for (const [reason, count] of m.rejected) metrics.onRejected(reason, topic, count);
     for (const [model, count] of m.lateByModel) metrics.onLate(model, count);
-    for (const [model, count] of m.droppedModels) metrics.onCardinalityDropped("model", model, count);
+    if (m.evictedModels.length > 0) {
+      // configured models are never evicted; these were the longest idle of the unconfigured ones
+      metrics.onModelsEvicted(m.evictedModels);
+      log.info({ partition, evicted: m.evictedModels.length, models: m.evictedModels.slice(0, 10) }, "evicted idle models over limits.maxModels");
+    }
   }
 
   return { runBatch, forget, pendingOutbox: sumPending };

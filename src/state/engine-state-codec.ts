@@ -332,6 +332,7 @@ export function decodePartitionState(
     counters: { ...createPartitionCounters(), ...m?.counters },
     dirtyHot: new Set(),
     dirtyCold: new Set(),
+    evicted: new Set(),
   };
   for (const id of [...models.keys()].sort()) {
     const stored = models.get(id);

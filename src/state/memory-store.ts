@@ -100,6 +100,12 @@ export class InMemoryStateStore implements StateStore {
     record.offset = w.offset;
     record.meta = copy(w.meta);
     for (const [modelId, change] of w.models) {
+      if (change.remove === true) {
+        record.hot.delete(modelId);
+        record.cold.delete(modelId);
+        record.parts.delete(modelId);
+        continue;
+      }
       if (change.hot !== undefined) record.hot.set(modelId, copy(change.hot));
       if (change.cold !== undefined) record.cold.set(modelId, copy(change.cold));
       let parts = record.parts.get(modelId);

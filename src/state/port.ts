@@ -31,6 +31,8 @@ export interface ModelWrite {
   putParts?: ReadonlyMap<string, Uint8Array>;
   /** keys of parts the new cold record no longer refers to */
   deleteParts?: readonly string[];
+  /** the model was evicted: delete its hot and cold records (its parts are listed in deleteParts) */
+  remove?: boolean;
 }
 
 export interface StoredPartition {

@@ -149,6 +149,7 @@ export class RedisStateStore implements StateStore {
       id: modelId,
       ...(change.hot === undefined ? {} : { hot: blob(change.hot) }),
       ...(change.cold === undefined ? {} : { cold: blob(change.cold) }),
+      ...(change.remove === true ? { remove: true } : {}),
       put: [...(change.putParts ?? [])].map(([partKey, bytes]) => [modelPartField(modelId, partKey), blob(bytes)]),
       del: (change.deleteParts ?? []).map((partKey) => modelPartField(modelId, partKey)),
     }));

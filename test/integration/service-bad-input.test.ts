@@ -40,7 +40,9 @@ const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
 describe("service with bad input", () => {
   const config = serviceConfig("bad-input", {
-    limits: { maxMessageBytes: MAX_MESSAGE_BYTES, maxModels: 2 },
+    limits: { maxMessageBytes: MAX_MESSAGE_BYTES, maxModels: 1 },
+    // configured models are always admitted; scorer-c is the one unconfigured model under the cap of 1
+    models: { "scorer-a": {}, "scorer-b": {} },
     defaults: { window: { maxEvents: 100, minEvents: 20 } },
   });
   const topics = config.kafka.topics;
@@ -69,13 +71,13 @@ describe("service with bad input", () => {
       { reason: "empty", message: { key: "scorer-a", value: null } },
       { reason: "empty", message: { key: null, value: Buffer.alloc(0) } },
     ];
-    // 300 valid events of two models, a third model over the model limit (2), and the invalid ones spread out
+    // 300 valid events of two models, a third (unconfigured) model's events, and the invalid ones spread out
     let next = 0;
     for (let i = 0; i < 300; i++) {
       const modelId = i % 3 === 0 ? "scorer-b" : "scorer-a";
       stream.push({ message: { key: modelId, value: json(valid(i, modelId)) } });
       if (i % 25 === 10 && next < invalid.length) stream.push(invalid[next++]);
-      if (i % 50 === 20) stream.push({ message: { key: "scorer-c", value: json(valid(i, "scorer-c")) }, reason: "model_limit" });
+      if (i % 50 === 20) stream.push({ message: { key: "scorer-c", value: json(valid(i, "scorer-c")) } });
     }
     while (next < invalid.length) stream.push(invalid[next++]);
     expect(stream.filter((s) => s.message.value !== null && s.reason === "non_finite_number")[0].message.value?.toString()).toContain("1e400");
@@ -122,9 +124,9 @@ describe("service with bad input", () => {
     const stored = await service.store.loadPartition({ group: config.kafka.groupId, topic: topics.predictions, partition: 0 });
     expect(stored.offset).toBe(String(total - 1));
     const state = decodePartitionState(0, stored.meta, stored.models);
-    expect(state.counters.accepted).toBe(300);
-    expect(state.counters.modelLimit).toBe(expectedDead.filter((d) => d.reason === "model_limit").length);
-    expect([...state.models.keys()].sort()).toEqual(["scorer-a", "scorer-b"]);
+    expect(state.counters.accepted).toBe(306);
+    expect(state.counters.modelsEvicted).toBe(0);
+    expect([...state.models.keys()].sort()).toEqual(["scorer-a", "scorer-b", "scorer-c"]);
 
     // rejected counter by reason
     const text = await service.metricsText();

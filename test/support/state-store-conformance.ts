@@ -201,6 +201,22 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
         expect([...loaded.models.get("a|b:{c}")!.parts!.keys()]).toEqual(["k|with|bars"]);
       });
 
+      it("an evicted model's hot and cold records and parts are deleted; other models stay", async () => {
+        await store.commitPartition(
+          P0,
+          write(null, "1", {
+            models: new Map([
+              ["gone", { hot: text("h"), cold: text("c"), putParts: new Map([["w0@1/v", text("w0")]]) }],
+              ["kept", { hot: text("hk"), cold: text("ck") }],
+            ]),
+          }),
+        );
+        await store.commitPartition(P0, write("1", "2", { models: new Map([["gone", { remove: true, deleteParts: ["w0@1/v"] }]]) }));
+        const loaded = await store.loadPartition(P0);
+        expect([...loaded.models.keys()]).toEqual(["kept"]);
+        expectBytes(loaded.models.get("kept")!.cold, text("ck"));
+      });
+
       it("a stale write changes no parts", async () => {
         await store.commitPartition(P0, write(null, "1", { models: new Map([["m", { cold: text("c1"), putParts: new Map([["w0@1/v", text("w0")]]) }]]) }));
         const error = await store

@@ -13,8 +13,9 @@
 
   ARGV[1] the write as JSON; byte values are not in it but referred to by their ARGV index:
     {"expected": "<offset>" | null, "offset": "<offset>", "meta": <argv>,
-     "models": [{"id": "<modelId>", "hot": <argv>?, "cold": <argv>?,
+     "models": [{"id": "<modelId>", "hot": <argv>?, "cold": <argv>?, "remove": true?,
                  "put": [["<part field>", <argv>], ...], "del": ["<part field>", ...]}, ...],
+    "remove": the model was evicted: its hot and cold fields are deleted (its parts are listed in "del")
     "outbox": [["<id>", <argv of the framed entry>], ...]}
   ARGV[2..] the byte values
 
@@ -40,6 +41,10 @@ end
 redis.call('SET', KEYS[1], w.offset)
 redis.call('SET', KEYS[2], ARGV[w.meta])
 for _, m in ipairs(w.models) do
+  if m.remove then
+    redis.call('HDEL', KEYS[3], m.id)
+    redis.call('HDEL', KEYS[4], m.id)
+  end
   if m.hot then redis.call('HSET', KEYS[3], m.id, ARGV[m.hot]) end
   if m.cold then redis.call('HSET', KEYS[4], m.id, ARGV[m.cold]) end
   for _, put in ipairs(m.put) do redis.call('HSET', KEYS[8], put[1], ARGV[put[2]]) end

@@ -116,15 +116,20 @@ describe("windows", () => {
     expect(v?.registry.droppedValues).toBe(2);
   });
 
-  it("events of models beyond maxModels are counted and ignored", () => {
-    const config = resolveConfig({ limits: { maxModels: 2 } });
+  it("over maxModels the longest-idle unconfigured model is evicted (ties: smallest id); configured models are never", () => {
+    const config = resolveConfig({ limits: { maxModels: 2 }, models: { keep: {} } });
     const state = createPartitionState(0);
     const ctx = engineContextFrom(config, () => 0);
-    const outcomes = ["a", "b", "c", "c"].map((id) => applyPrediction(state, event(0, 0, { modelId: id }), "0", ctx, STREAM_WALL_CLOCK_MS));
-    expect(outcomes.map((r) => r.outcome)).toEqual(["accepted", "accepted", "model_limit", "model_limit"]);
-    expect(outcomes[2]).toMatchObject({ message: "model c is over the limit of 2 models per partition", outputs: [] });
-    expect([...state.models.keys()]).toEqual(["a", "b"]);
-    expect(state.counters.modelLimit).toBe(2);
+    const apply = (id: string, t: number) => applyPrediction(state, event(t, t, { modelId: id }), String(t), ctx, STREAM_WALL_CLOCK_MS);
+    apply("keep", 0);
+    apply("a", 1);
+    apply("b", 2);
+    apply("a", 3);
+    expect(apply("c", 4)).toMatchObject({ outcome: "accepted", evicted: "b" });
+    expect(apply("d", 5)).toMatchObject({ outcome: "accepted", evicted: "a" });
+    expect([...state.models.keys()].sort()).toEqual(["c", "d", "keep"]);
+    expect([...state.evicted].sort()).toEqual(["a", "b"]);
+    expect(state.counters.modelsEvicted).toBe(2);
   });
 
   it("says which event was late: older than the partition's latest event time minus the allowed lateness", () => {
