@@ -28,6 +28,7 @@ import { evaluateWindow, type WindowEvaluation } from "./evaluate.ts";
 import { createHysteresis, nextHysteresis, type HysteresisState } from "./hysteresis.ts";
 import { createRetrainState, decideRetrain, type RetrainState } from "./retrain.ts";
 import { nextIncident, type IncidentState } from "./incident.ts";
+import { dependenceFactors, dispersionScores } from "./dependence.ts";
 import { deterministicId } from "./ids.ts";
 
 export interface EngineLimits extends SignalLimits {
@@ -315,12 +316,14 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
   const outputs: EngineOutput[] = [];
   const previousStatus = version.hysteresis.status;
   let evaluation: WindowEvaluation | null = null;
+  const rolling = rollingBaselineOf(version.rolling, model.modelId, version.modelVersion, ctx.limits);
   if (version.reference !== null) {
     const baselines: Baseline[] = [version.reference];
-    const rolling = rollingBaselineOf(version.rolling, model.modelId, version.modelVersion, ctx.limits);
     if (rolling !== null) baselines.push(rolling);
-    evaluation = evaluateWindow(closed.signals, baselines, settings);
+    evaluation = evaluateWindow(closed.signals, baselines, settings, dependenceFactors(version.rolling.windows));
   }
+  // how far this window is from the windows before it: calibrates significance under dependence
+  if (rolling !== null) closed.dispersion = dispersionScores(closed.signals, rolling.signals, settings.detection.minSignalCount);
   if (evaluation !== null) {
     version.hysteresis = nextHysteresis(version.hysteresis, evaluation.level, settings.detection.consecutiveWindows);
   }

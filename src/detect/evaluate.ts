@@ -14,7 +14,7 @@ import type { NumericSketch } from "../sketch/numeric-sketch.ts";
 import type { CategoryCounts } from "../sketch/categories.ts";
 import { OTHER_CATEGORY } from "../sketch/categories.ts";
 import { cdfAt } from "../sketch/cdf-model.ts";
-import { benjaminiHochberg, categoricalStatistics, numericStatistics } from "../stats/index.ts";
+import { benjaminiHochberg, categoricalStatistics, chiSquarePValue, ksPValue, numericStatistics } from "../stats/index.ts";
 import { twoProportionPValue } from "./proportion-test.ts";
 import { excessShareP, outOfRangeNullShare, unseenNullShare } from "./data-quality.ts";
 import { featureSignal } from "../windows/signals.ts";
@@ -73,7 +73,14 @@ function nextBelow(x: number): number {
   return x - Math.max(Math.abs(x) * Number.EPSILON, Number.MIN_VALUE);
 }
 
-function numericSignal(signal: string, ref: NumericSketch, cur: NumericSketch, baseline: Baseline, settings: ModelSettings): PendingSignal | null {
+function numericSignal(
+  signal: string,
+  ref: NumericSketch,
+  cur: NumericSketch,
+  baseline: Baseline,
+  settings: ModelSettings,
+  dependence: number,
+): PendingSignal | null {
   const minCount = settings.detection.minSignalCount;
   const refN = ref.moments.count;
   const curN = cur.moments.count;
@@ -85,7 +92,11 @@ function numericSignal(signal: string, ref: NumericSketch, cur: NumericSketch, b
     const below = cur.moments.min < ref.moments.min ? cdfAt(cur.digest, nextBelow(ref.moments.min)) : 0;
     const above = cur.moments.max > ref.moments.max ? 1 - cdfAt(cur.digest, ref.moments.max) : 0;
     statistics.outOfRangeShare = below + above;
-    tests.push({ pValue: s.ksPValue, effect: s.wasserstein, floors: settings.detection.numericFloors, statistic: "wasserstein" });
+    // dependent events: both sample sizes shrink to their effective sizes (detect/dependence.ts)
+    const pValue = dependence > 1 ? ksPValue(s.ks, s.currentCount / dependence, s.referenceCount / dependence) : s.ksPValue;
+    statistics.dependence = dependence;
+    statistics.pValue = pValue;
+    tests.push({ pValue, effect: s.wasserstein, floors: settings.detection.numericFloors, statistic: "wasserstein" });
     if (statistics.outOfRangeShare > 0) {
       tests.push({
         pValue: excessShareP(Math.round(statistics.outOfRangeShare * curN), curN, outOfRangeNullShare(refN)),
@@ -113,7 +124,14 @@ function numericSignal(signal: string, ref: NumericSketch, cur: NumericSketch, b
   return { signal, kind: "numeric", baseline, statistics, tests };
 }
 
-function categoricalSignal(signal: string, ref: CategoryCounts, cur: CategoryCounts, baseline: Baseline, settings: ModelSettings): PendingSignal | null {
+function categoricalSignal(
+  signal: string,
+  ref: CategoryCounts,
+  cur: CategoryCounts,
+  baseline: Baseline,
+  settings: ModelSettings,
+  dependence: number,
+): PendingSignal | null {
   const minCount = settings.detection.minSignalCount;
   const tests: PendingTest[] = [];
   const statistics: Record<string, number> = {};
@@ -123,7 +141,10 @@ function categoricalSignal(signal: string, ref: CategoryCounts, cur: CategoryCou
     let unseen = 0;
     for (const [category, n] of cur.counts) if (category !== OTHER_CATEGORY && !ref.counts.has(category)) unseen += n;
     statistics.unseenShare = cur.total > 0 ? unseen / cur.total : 0;
-    tests.push({ pValue: s.chiSquarePValue, effect: s.lInf, floors: settings.detection.categoricalFloors, statistic: "lInf" });
+    const pValue = dependence > 1 && s.degreesOfFreedom > 0 ? chiSquarePValue(s.chiSquare / dependence, s.degreesOfFreedom) : s.chiSquarePValue;
+    statistics.dependence = dependence;
+    statistics.pValue = pValue;
+    tests.push({ pValue, effect: s.lInf, floors: settings.detection.categoricalFloors, statistic: "lInf" });
     if (unseen > 0) {
       tests.push({
         pValue: excessShareP(unseen, cur.total, unseenNullShare(ref)),
@@ -192,21 +213,29 @@ function levelOf(test: PendingTest, significant: boolean): Status {
   return "ok";
 }
 
-/** Evaluate a window's sketches against the given baselines (reference first). Pure. */
-export function evaluateWindow(current: SignalSketches, baselines: readonly Baseline[], settings: ModelSettings): WindowEvaluation | null {
+/**
+ * Evaluate a window's sketches against the given baselines (reference first). `dependence` holds each
+ * signal's dependence factor D ≥ 1 (absent = 1, independent events). Pure.
+ */
+export function evaluateWindow(
+  current: SignalSketches,
+  baselines: readonly Baseline[],
+  settings: ModelSettings,
+  dependence: ReadonlyMap<string, number> = new Map(),
+): WindowEvaluation | null {
   if (baselines.length === 0) return null;
   const pending: PendingSignal[] = [];
   for (const baseline of baselines) {
     for (const [signal, cur] of current.numeric) {
       const ref = baseline.signals.numeric.get(signal);
       if (ref === undefined) continue;
-      const p = numericSignal(signal, ref, cur, baseline, settings);
+      const p = numericSignal(signal, ref, cur, baseline, settings, dependence.get(signal) ?? 1);
       if (p !== null) pending.push(p);
     }
     for (const [signal, cur] of current.categorical) {
       const ref = baseline.signals.categorical.get(signal);
       if (ref === undefined) continue;
-      const p = categoricalSignal(signal, ref, cur, baseline, settings);
+      const p = categoricalSignal(signal, ref, cur, baseline, settings, dependence.get(signal) ?? 1);
       if (p !== null) pending.push(p);
     }
   }

@@ -56,6 +56,8 @@ export interface ClosedWindow {
   lastEventId: string;
   late: number;
   signals: SignalSketches;
+  /** per signal, how far this window was from the windows before it (detect/dependence.ts); set at close */
+  dispersion?: Record<string, number[]>;
 }
 
 export function createOpenWindow(seq: number): OpenWindow {
