@@ -8,6 +8,7 @@ import { engineContextFrom } from "../../../src/detect/context.ts";
 import { applyPrediction, createPartitionState, type EngineOutput, type WindowClosed } from "../../../src/detect/engine.ts";
 import type { DriftEvent, PredictionEvent, RetrainRequest } from "../../../src/events/types.ts";
 import { seededRandom } from "../../support/random.ts";
+import { STREAM_WALL_CLOCK_MS } from "../../support/engine-streams.ts";
 
 const START = 1_763_769_600_000;
 const DAY = 86_400_000;
@@ -18,7 +19,7 @@ function run(events: Iterable<PredictionEvent>, defaults: Record<string, unknown
   const ctx = engineContextFrom(config, () => state.maxEventTime);
   const outputs: EngineOutput[] = [];
   let offset = 0;
-  for (const e of events) outputs.push(...applyPrediction(state, e, String(offset++), ctx).outputs);
+  for (const e of events) outputs.push(...applyPrediction(state, e, String(offset++), ctx, STREAM_WALL_CLOCK_MS).outputs);
   const drift = outputs.filter((o): o is { kind: "drift"; event: DriftEvent } => o.kind === "drift").map((o) => o.event);
   const retrain = outputs.filter((o): o is { kind: "retrain"; request: RetrainRequest } => o.kind === "retrain").map((o) => o.request);
   const closed = outputs.filter((o): o is WindowClosed => o.kind === "window");
