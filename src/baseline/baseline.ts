@@ -14,6 +14,8 @@ export interface Baseline {
   end: number;
   source: "warmup" | "import" | "rolling";
   signals: SignalSketches;
+  /** per signal, the dependence factor measured while a captured reference was built (detect/dependence.ts) */
+  dependence?: Record<string, number>;
 }
 
 export function baselineFromWindows(

@@ -320,7 +320,7 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
   if (version.reference !== null) {
     const baselines: Baseline[] = [version.reference];
     if (rolling !== null) baselines.push(rolling);
-    evaluation = evaluateWindow(closed.signals, baselines, settings, dependenceFactors(version.rolling.windows));
+    evaluation = evaluateWindow(closed.signals, baselines, settings, new Map(Object.entries(version.reference.dependence ?? {})));
   }
   // how far this window is from the windows before it: calibrates significance under dependence
   if (rolling !== null) closed.dispersion = dispersionScores(closed.signals, rolling.signals, settings.detection.minSignalCount);
@@ -348,7 +348,9 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
   if (version.reference === null) {
     version.warmup.push(closed);
     if (version.warmup.length >= settings.baseline.warmupWindows) {
-      version.reference = baselineFromWindows("reference", model.modelId, version.modelVersion, version.warmup, ctx.limits);
+      // the dependence factors are pinned with the reference, so a later slow drift cannot raise them
+      const reference = baselineFromWindows("reference", model.modelId, version.modelVersion, version.warmup, ctx.limits);
+      version.reference = { ...reference, dependence: Object.fromEntries(dependenceFactors(version.warmup)) };
       version.warmup = [];
     }
   }
