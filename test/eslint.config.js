@@ -7,7 +7,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 const CORE = ["src/events/**", "src/sketch/**", "src/stats/**", "src/windows/**", "src/detect/**", "src/baseline/**", "src/outcomes/**"];
-const SHELL_FOLDERS = ["kafka", "state", "pipeline", "metrics", "cli", "logging", "demo"];
+const SHELL_FOLDERS = ["kafka", "state", "pipeline", "metrics", "cli", "logging", "demo", "config"];
 const IO_MODULES = ["kafkajs", "ioredis", "pino", "prom-client", "@kafkajs/confluent-schema-registry"];
 const NODE_IO = ["fs", "fs/promises", "net", "http", "https", "child_process", "tls", "dgram", "readline"];
 
@@ -24,7 +24,7 @@ const coreImportRule = (extraNodeAllowed = []) => [
     patterns: [
       {
         group: SHELL_FOLDERS.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `**/src/${f}/*`]),
-        message: "the core may not depend on the shell (kafka, state, pipeline, metrics, cli, logging, demo)",
+        message: "the core may not depend on the shell (kafka, state, pipeline, metrics, cli, logging, demo, config)",
       },
     ],
   },

@@ -10,7 +10,7 @@ import type { Readable, Writable } from "node:stream";
 import type { ResolvedConfig } from "../config/load.ts";
 import type { Baseline } from "../baseline/baseline.ts";
 import { ReferenceBaselineBuilder } from "../baseline/import.ts";
-import { engineContextFrom } from "../detect/context.ts";
+import { engineContextFrom } from "../config/engine-context.ts";
 import { decodePredictionMessage } from "../events/codec.ts";
 import { processChunk, settle, type DecodedMessage, type ProcessorSettings } from "../pipeline/partition-processor.ts";
 import { PartitionStates } from "../pipeline/partition-states.ts";

@@ -3,7 +3,7 @@
 // and partition-processor.ts (the pure step).
 import type { Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
-import { engineContextFrom } from "../detect/context.ts";
+import { engineContextFrom } from "../config/engine-context.ts";
 import { decodePredictionMessage } from "../events/codec.ts";
 import { connectServiceClients, type ServiceClients } from "../kafka/clients.ts";
 import { applyGroupJoin, createMembership } from "../kafka/consumer.ts";

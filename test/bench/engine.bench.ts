@@ -2,7 +2,7 @@
 // against baselines measured in the same run (a loop that only touches each event; JSON.parse alone).
 // Run: npx tsx test/bench/engine.bench.ts   — prints one JSON object per line.
 import { resolveConfig } from "../../src/config/load.ts";
-import { engineContextFrom } from "../../src/detect/context.ts";
+import { engineContextFrom } from "../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState } from "../../src/detect/engine.ts";
 import { decodePredictionMessage } from "../../src/events/codec.ts";
 import type { PredictionEvent } from "../../src/events/types.ts";

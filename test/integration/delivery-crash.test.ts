@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import type { ResolvedConfig } from "../../src/config/load.ts";
-import { engineContextFrom } from "../../src/detect/context.ts";
+import { engineContextFrom } from "../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState, type PartitionState } from "../../src/detect/engine.ts";
 import { decodePredictionMessage } from "../../src/events/codec.ts";
 import { deadLetterId } from "../../src/kafka/dead-letter.ts";

@@ -7,7 +7,7 @@
 // encoded sketches byte for byte).
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { engineContextFrom } from "../../src/detect/context.ts";
+import { engineContextFrom } from "../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState, type PartitionState } from "../../src/detect/engine.ts";
 import { decodePredictionMessage } from "../../src/events/codec.ts";
 import { demoEvents, DEMO_START_TIME } from "../../src/demo/generator.ts";

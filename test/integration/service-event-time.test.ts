@@ -3,7 +3,7 @@
 // are exactly those of the same stream without it (same ids, computed by the engine directly).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kafka } from "kafkajs";
-import { engineContextFrom } from "../../src/detect/context.ts";
+import { engineContextFrom } from "../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState } from "../../src/detect/engine.ts";
 import type { PredictionEvent } from "../../src/events/types.ts";
 import { decodePartitionState } from "../../src/state/engine-state-codec.ts";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { engineContextFrom } from "../../src/detect/context.ts";
+import { engineContextFrom } from "../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState } from "../../src/detect/engine.ts";
 import type { PredictionEvent } from "../../src/events/types.ts";
 import { decodePartitionState } from "../../src/state/engine-state-codec.ts";

@@ -19,8 +19,9 @@ describe("core import rules", () => {
     ["node:fs", 'import { readFileSync } from "node:fs";\nexport const f = readFileSync;\n'],
     ["node:net", 'import { createServer } from "node:net";\nexport const s = createServer;\n'],
     ["a shell folder", 'import { chunksOf } from "../kafka/consumer.ts";\nexport const c = chunksOf;\n'],
+    ["the config parser", 'import { loadConfig } from "../config/load.ts";\nexport const c = loadConfig;\n'],
   ])("a core module importing %s fails lint", async (_what, code) => {
-    for (const dir of ["events", "sketch", "stats", "windows", "detect", "baseline"]) {
+    for (const dir of ["events", "sketch", "stats", "windows", "detect", "baseline", "outcomes"]) {
       expect(await restrictedImports(`src/${dir}/probe.ts`, code)).toHaveLength(1);
     }
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
-import { engineContextFrom } from "../../../src/detect/context.ts";
+import { engineContextFrom } from "../../../src/config/engine-context.ts";
 import { excessShareP, outOfRangeNullShare, poissonUpperTail, unseenNullShare } from "../../../src/detect/data-quality.ts";
 import { applyPrediction, createPartitionState, type EngineOutput, type WindowClosed } from "../../../src/detect/engine.ts";
 import { evaluateWindow } from "../../../src/detect/evaluate.ts";

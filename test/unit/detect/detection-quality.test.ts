@@ -4,7 +4,7 @@
 // window spans 100 s of event time.
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
-import { engineContextFrom } from "../../../src/detect/context.ts";
+import { engineContextFrom } from "../../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState, type EngineOutput } from "../../../src/detect/engine.ts";
 import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
 import { predictionStream, STREAM_WALL_CLOCK_MS, type StreamOptions } from "../../support/engine-streams.ts";

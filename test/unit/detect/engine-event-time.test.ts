@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
-import { engineContextFrom } from "../../../src/detect/context.ts";
+import { engineContextFrom } from "../../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState, type EngineOutput, type PredictionResult } from "../../../src/detect/engine.ts";
 import type { PredictionEvent } from "../../../src/events/types.ts";
 import { decodePartitionState, encodePartitionMeta } from "../../../src/state/engine-state-codec.ts";

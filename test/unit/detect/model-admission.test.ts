@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
-import { engineContextFrom } from "../../../src/detect/context.ts";
+import { engineContextFrom } from "../../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState, type EngineOutput } from "../../../src/detect/engine.ts";
 import type { PredictionEvent } from "../../../src/events/types.ts";
 import { predictionStream, STREAM_WALL_CLOCK_MS } from "../../support/engine-streams.ts";

@@ -5,7 +5,7 @@
 // store hold. Every run must end in the state, committed offset and published ids of an uninterrupted run.
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
-import { engineContextFrom } from "../../../src/detect/context.ts";
+import { engineContextFrom } from "../../../src/config/engine-context.ts";
 import { decodePredictionMessage } from "../../../src/events/codec.ts";
 import { createLogger } from "../../../src/logging/logger.ts";
 import { createDetectorMetrics } from "../../../src/metrics/detector-metrics.ts";

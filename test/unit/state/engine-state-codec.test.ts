@@ -2,7 +2,7 @@
 // and restoring it at any point gives the same outputs and the same final bytes as an uninterrupted run.
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
-import { engineContextFrom } from "../../../src/detect/context.ts";
+import { engineContextFrom } from "../../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState, type EngineOutput, type PartitionState } from "../../../src/detect/engine.ts";
 import {
   coldPartsOf,

@@ -1,7 +1,7 @@
 // Builds the engine's context from the resolved config (the shell supplies the clock).
-import type { ResolvedConfig } from "../config/load.ts";
+import type { ResolvedConfig } from "./load.ts";
 import type { Baseline } from "../baseline/baseline.ts";
-import type { EngineContext } from "./engine.ts";
+import type { EngineContext } from "../detect/engine.ts";
 
 export function engineContextFrom(
   config: ResolvedConfig,
