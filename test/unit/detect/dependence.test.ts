@@ -4,7 +4,7 @@
 // 1 000 windows. (The iid guarantees — 0.25σ shift within 2 windows — stay in detection-quality.test.ts.)
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
-import { engineContextFrom } from "../../../src/detect/context.ts";
+import { engineContextFrom } from "../../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState, type EngineOutput, type WindowClosed } from "../../../src/detect/engine.ts";
 import type { DriftEvent, PredictionEvent, RetrainRequest } from "../../../src/events/types.ts";
 import { seededRandom } from "../../support/random.ts";
