@@ -54,8 +54,11 @@ export function dispersionScores(current: SignalSketches, before: SignalSketches
     const ref = before.categorical.get(signal);
     if (ref === undefined || cur.total < minCount || ref.total < minCount) continue;
     const ne = effectiveSampleSize(cur.total, ref.total);
-    // one point per category of the baseline, keyed by name (the set can change between windows)
-    for (const [category, count] of ref.counts) {
+    // one point per category of the baseline, keyed by name (the set can change between windows); in
+    // sorted order, so the stored scores do not depend on the order categories were first seen in (a
+    // restored sketch lists them in another order than the live one, and state must be byte-equal)
+    for (const category of [...ref.counts.keys()].sort()) {
+      const count = ref.counts.get(category) ?? 0;
       const p = count / ref.total;
       if (!(p > 0 && p < 1)) continue;
       const d = (cur.counts.get(category) ?? 0) / cur.total - p;
