@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: install what is missing, then typecheck, lint, check for circular imports, and run the unit and integration
+# `npm test`: install what is missing, then typecheck, lint, check formatting and circular imports, and run the unit and integration
 # suites (the integration suite starts real Kafka/Redis via test/integration/global-setup.ts).
 # Any failure fails the command; the vitest JSON report lands in test-results/vitest.json.
 set -euo pipefail
@@ -53,6 +53,8 @@ log "typecheck"
 npm run --silent typecheck
 log "lint"
 npm run --silent lint
+log "format (prettier --check)"
+npm run --silent format:check
 log "circular imports (madge)"
 npm run --silent check:circular
 log "vitest (unit + integration)"

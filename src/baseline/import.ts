@@ -1,7 +1,14 @@
 // Reference baselines imported from training or validation data (`drift-detector baseline import`):
 // the same sketches a window builds, over a file of PredictionEvents, one baseline per model version.
 import type { PredictionEvent } from "../events/types.ts";
-import { addEventToSignals, createFeatureRegistry, createSignalSketches, type FeatureRegistry, type SignalLimits, type SignalSketches } from "../windows/signals.ts";
+import {
+  addEventToSignals,
+  createFeatureRegistry,
+  createSignalSketches,
+  type FeatureRegistry,
+  type SignalLimits,
+  type SignalSketches,
+} from "../windows/signals.ts";
 import type { Baseline } from "./baseline.ts";
 
 export interface BaselineBuilder {
@@ -24,7 +31,15 @@ export class ReferenceBaselineBuilder {
     const key = `${event.modelId}\u0000${event.modelVersion}`;
     let b = this.builders.get(key);
     if (b === undefined) {
-      b = { modelId: event.modelId, modelVersion: event.modelVersion, signals: createSignalSketches(), registry: createFeatureRegistry(), count: 0, start: event.timestamp, end: event.timestamp };
+      b = {
+        modelId: event.modelId,
+        modelVersion: event.modelVersion,
+        signals: createSignalSketches(),
+        registry: createFeatureRegistry(),
+        count: 0,
+        start: event.timestamp,
+        end: event.timestamp,
+      };
       this.builders.set(key, b);
     }
     addEventToSignals(b.signals, b.registry, event, this.limits);

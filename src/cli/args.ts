@@ -59,7 +59,8 @@ export function commandUsage(cmd: CommandSpec): string {
   if (cmd.details !== undefined) lines.push(...cmd.details.split("\n").map((l) => (l === "" ? "" : `  ${l}`)));
   const width = Math.max(12, ...entries.map(([n, s]) => optionSynopsis(n, { ...s, required: true }).length));
   lines.push("", "options:");
-  for (const [name, spec] of entries) lines.push(`  ${optionSynopsis(name, { ...spec, required: true }).padEnd(width)}  ${spec.description}`);
+  for (const [name, spec] of entries)
+    lines.push(`  ${optionSynopsis(name, { ...spec, required: true }).padEnd(width)}  ${spec.description}`);
   lines.push(`  ${"--help, -h".padEnd(width)}  this text`);
   return lines.join("\n");
 }
@@ -89,7 +90,8 @@ export function parseCommandArgs(cmd: CommandSpec, argv: readonly string[]): Par
     } else {
       // "-" alone is a value (stdin); anything else starting with "-" is the next option, not a value
       const value = token.value;
-      if (value === undefined || (!token.inlineValue && value.length > 1 && value.startsWith("-"))) fail(`${token.rawName} needs a value${spec.value === undefined ? "" : ` (${spec.value})`}`);
+      if (value === undefined || (!token.inlineValue && value.length > 1 && value.startsWith("-")))
+        fail(`${token.rawName} needs a value${spec.value === undefined ? "" : ` (${spec.value})`}`);
       else if (value === "") fail(`${token.rawName} needs a non-empty value`);
       else parsed.options.set(token.name, value);
     }

@@ -60,7 +60,8 @@ export async function importBaselines(opts: BaselineImportOptions): Promise<Base
 
 export function formatBaselineImportSummary(s: BaselineImportSummary): string {
   const lines = [`baseline import: ${s.linesRead} lines read, ${s.used} events used`];
-  for (const [reason, r] of Object.entries(s.rejected)) lines.push(`  rejected ${reason}: ${r.count} (first lines: ${r.firstLines.join(", ")})`);
+  for (const [reason, r] of Object.entries(s.rejected))
+    lines.push(`  rejected ${reason}: ${r.count} (first lines: ${r.firstLines.join(", ")})`);
   for (const b of s.baselines) lines.push(`  stored ${b.id}: ${b.count} events, ${b.signals} signals`);
   if (s.baselines.length === 0) lines.push("  no baseline stored (no matching events)");
   return lines.join("\n");

@@ -21,7 +21,8 @@ const driftOptions: Record<string, OptionSpec> = {
 function wallClockOption(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = /^-?\d+$/.test(text) ? Number(text) : parseIsoTimestamp(text);
-  if (ms === undefined || !Number.isSafeInteger(ms)) throw new UsageError(`replay: --now: expected epoch millis or an ISO-8601 date-time with offset, got "${text}"`);
+  if (ms === undefined || !Number.isSafeInteger(ms))
+    throw new UsageError(`replay: --now: expected epoch millis or an ISO-8601 date-time with offset, got "${text}"`);
   return ms;
 }
 

@@ -8,7 +8,10 @@ export function loadConfig(path: string | undefined, env: Record<string, string 
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { source: path, issues: [] });
+    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      source: path,
+      issues: [],
+    });
   }
   return resolveConfig(parseConfigText(text, path), env, path);
 }

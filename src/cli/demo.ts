@@ -33,7 +33,8 @@ function numberOption(args: ParsedArgs, name: string, fallback: number, positive
   const raw = stringOption(args, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || (positive && n <= 0)) throw new UsageError(`--${name} must be a ${positive ? "positive " : ""}number, got "${raw}"`);
+  if (!Number.isFinite(n) || (positive && n <= 0))
+    throw new UsageError(`--${name} must be a ${positive ? "positive " : ""}number, got "${raw}"`);
   return n;
 }
 
@@ -56,7 +57,8 @@ function driftsFromArgs(args: ParsedArgs, fromIndex: number | undefined, untilIn
   if (classShift !== undefined) {
     const [modelId, category, shareText] = classShift.split(":");
     const share = Number(shareText);
-    if (!modelId || !category || !Number.isFinite(share)) throw new UsageError(`--class-shift wants <model>:<class>:<share>, got "${classShift}"`);
+    if (!modelId || !category || !Number.isFinite(share))
+      throw new UsageError(`--class-shift wants <model>:<class>:<share>, got "${classShift}"`);
     drifts.push({ kind: "class-share", modelId, category, fromIndex, ...(untilIndex === undefined ? {} : { untilIndex }), share });
   }
   try {
@@ -87,7 +89,11 @@ export async function demoGenerate(args: ParsedArgs, stdout: Writable): Promise<
     seed: intOption(args, "seed", 7),
     startTime: DEMO_START_TIME,
     eventsPerSecond: numberOption(args, "rate", 30, true),
-    drifts: driftsFromArgs(args, driftAt === "unset" ? 8000 : driftAt, args.options.has("drift-until") ? intOption(args, "drift-until", 0, 1) : undefined),
+    drifts: driftsFromArgs(
+      args,
+      driftAt === "unset" ? 8000 : driftAt,
+      args.options.has("drift-until") ? intOption(args, "drift-until", 0, 1) : undefined,
+    ),
   };
   const outPath = stringOption(args, "out") ?? "-";
   const out = outPath === "-" ? stdout : createWriteStream(outPath);
@@ -127,7 +133,8 @@ function kafkaFor(config: ResolvedConfig, clientId: string): Kafka {
 
 function registryFor(url: string): SchemaRegistry {
   const parsed = new URL(url);
-  const auth = parsed.username !== "" ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined;
+  const auth =
+    parsed.username !== "" ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined;
   parsed.username = "";
   parsed.password = "";
   return new SchemaRegistry({ host: parsed.toString().replace(/\/+$/, ""), ...(auth === undefined ? {} : { auth }) });
@@ -160,7 +167,10 @@ export async function demoProduce(args: ParsedArgs): Promise<number> {
   const windowEvents = config.settingsFor(driftModel).window.maxEvents;
   const driftAt = driftAtArg === "unset" ? intOption(args, "drift-after-windows", 10) * windowEvents : driftAtArg;
   // --drift-windows W: the drift lasts W windows, then the stream returns to normal (default: it stays).
-  const driftUntil = driftAt !== undefined && args.options.has("drift-windows") ? driftAt + intOption(args, "drift-windows", 1, 1) * windowEvents : undefined;
+  const driftUntil =
+    driftAt !== undefined && args.options.has("drift-windows")
+      ? driftAt + intOption(args, "drift-windows", 1, 1) * windowEvents
+      : undefined;
   const startTime = Date.now();
   const options: DemoStreamOptions = {
     // Default seed from the start time: event ids differ between demo runs.
@@ -169,14 +179,25 @@ export async function demoProduce(args: ParsedArgs): Promise<number> {
     eventsPerSecond: rate,
     drifts: driftsFromArgs(args, driftAt, driftUntil),
   };
-  const avroModels = new Set((stringOption(args, "avro-models") ?? "fraud-scorer").split(",").map((s) => s.trim()).filter(Boolean));
+  const avroModels = new Set(
+    (stringOption(args, "avro-models") ?? "fraud-scorer")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const topic = config.kafka.topics.predictions;
 
   let schemaId: number | undefined;
   if (avroModels.size > 0) {
     const url = registryUrlWithCredentials(config);
-    if (url === undefined) throw new UsageError(`--avro-models ${[...avroModels].join(",")} needs a schema registry: set SCHEMA_REGISTRY_URL (or --avro-models "")`);
-    const registered = await registryFor(url).register({ type: SchemaType.AVRO, schema: readAvroSchemaText("prediction-event") }, { subject: `${topic}-value` });
+    if (url === undefined)
+      throw new UsageError(
+        `--avro-models ${[...avroModels].join(",")} needs a schema registry: set SCHEMA_REGISTRY_URL (or --avro-models "")`,
+      );
+    const registered = await registryFor(url).register(
+      { type: SchemaType.AVRO, schema: readAvroSchemaText("prediction-event") },
+      { subject: `${topic}-value` },
+    );
     schemaId = registered.id;
   }
 
@@ -224,7 +245,9 @@ export async function demoProduce(args: ParsedArgs): Promise<number> {
       sent = upTo;
       if (!driftAnnounced && sent > driftIndex) {
         driftAnnounced = true;
-        process.stderr.write(`demo produce: drift injected now (per-model event ${driftAt}): ${(options.drifts ?? []).map(describeDrift).join(", ")}\n`);
+        process.stderr.write(
+          `demo produce: drift injected now (per-model event ${driftAt}): ${(options.drifts ?? []).map(describeDrift).join(", ")}\n`,
+        );
       }
       if (!driftEndAnnounced && sent > driftEndIndex) {
         driftEndAnnounced = true;
@@ -245,7 +268,6 @@ export async function demoProduce(args: ParsedArgs): Promise<number> {
 
 // ---- watch -------------------------------------------------------------------------------------------
 
-
 function fmt(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return "-";
   const a = Math.abs(x);
@@ -260,11 +282,20 @@ function signalLine(s: SignalResult): string {
   const st = s.statistics;
   const shown: [string, string][] =
     s.kind === "numeric"
-      ? [["wasserstein", "W1/σ"], ["psi", "psi"], ["ks", "ks"]]
-      : [["lInf", "L∞"], ["psi", "psi"], ["jsDistance", "js"]];
+      ? [
+          ["wasserstein", "W1/σ"],
+          ["psi", "psi"],
+          ["ks", "ks"],
+        ]
+      : [
+          ["lInf", "L∞"],
+          ["psi", "psi"],
+          ["jsDistance", "js"],
+        ];
   const parts = shown.filter(([k]) => st[k] !== undefined).map(([k, label]) => `${label}=${fmt(st[k])}`);
   // The statistic that decided the status (e.g. missingShare) is shown when it is not among the usual ones.
-  if (!shown.some(([k]) => k === s.threshold.statistic) && st[s.threshold.statistic] !== undefined) parts.push(`${s.threshold.statistic}=${fmt(st[s.threshold.statistic])}`);
+  if (!shown.some(([k]) => k === s.threshold.statistic) && st[s.threshold.statistic] !== undefined)
+    parts.push(`${s.threshold.statistic}=${fmt(st[s.threshold.statistic])}`);
   return `${s.signal} [${s.status}] ${parts.join(" ")}`;
 }
 
@@ -291,7 +322,8 @@ export function formatRetrainLine(r: RetrainRequest): string {
 export async function demoWatch(args: ParsedArgs, stdout: Writable): Promise<number> {
   const config = loadConfig(stringOption(args, "config"));
   const { drift, retrain } = config.kafka.topics;
-  const registry = config.schemaRegistry.url === undefined ? undefined : registryFor(registryUrlWithCredentials(config) ?? config.schemaRegistry.url);
+  const registry =
+    config.schemaRegistry.url === undefined ? undefined : registryFor(registryUrlWithCredentials(config) ?? config.schemaRegistry.url);
   const kafka = kafkaFor(config, "drift-detector-demo-watch");
   const admin = kafka.admin();
   await admin.connect();
@@ -307,7 +339,10 @@ export async function demoWatch(args: ParsedArgs, stdout: Writable): Promise<num
       if (message.value === null) return;
       let value: unknown;
       try {
-        value = message.value[0] === 0 && registry !== undefined ? await registry.decode(message.value) : JSON.parse(message.value.toString("utf8"));
+        value =
+          message.value[0] === 0 && registry !== undefined
+            ? await registry.decode(message.value)
+            : JSON.parse(message.value.toString("utf8"));
       } catch (err) {
         await write(stdout, `(undecodable message on ${topic} offset ${message.offset}: ${(err as Error).message})\n`);
         return;

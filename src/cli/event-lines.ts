@@ -21,7 +21,9 @@ function openInput(input: string, stdin: Readable): Promise<Readable> {
   return new Promise((resolve, reject) => {
     const stream = createReadStream(input, { highWaterMark: 1 << 20 });
     stream.once("open", () => resolve(stream));
-    stream.once("error", (err: NodeJS.ErrnoException) => reject(new InputFileError(`cannot read input ${input}: ${err.code ?? err.message}`, { input })));
+    stream.once("error", (err: NodeJS.ErrnoException) =>
+      reject(new InputFileError(`cannot read input ${input}: ${err.code ?? err.message}`, { input })),
+    );
   });
 }
 

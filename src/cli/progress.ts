@@ -47,7 +47,10 @@ export function createProgress(
       const t = now();
       if (t - last < PROGRESS_INTERVAL_MS) return;
       last = t;
-      const share = total !== undefined && total > 0 ? ` ${Math.min(100, Math.floor((bytes / total) * 100))} % (${megabytes(bytes)} of ${megabytes(total)})` : ` ${megabytes(bytes)}`;
+      const share =
+        total !== undefined && total > 0
+          ? ` ${Math.min(100, Math.floor((bytes / total) * 100))} % (${megabytes(bytes)} of ${megabytes(total)})`
+          : ` ${megabytes(bytes)}`;
       stream.write(`\r${label}: ${lines} lines,${share}\x1b[K`);
       shown = true;
     },

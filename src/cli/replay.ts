@@ -107,7 +107,10 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       else summary.retrainRequests++;
       out.push(entry.value, NEWLINE);
     }
-    await store.ackOutbox(slot.ref, chunk.write.outbox.map((e) => e.id));
+    await store.ackOutbox(
+      slot.ref,
+      chunk.write.outbox.map((e) => e.id),
+    );
     if (out.length > 0 && !opts.stdout.write(Buffer.concat(out))) await new Promise((r) => opts.stdout.once("drain", r));
   };
 

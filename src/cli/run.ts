@@ -98,7 +98,14 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
     log.info({ port: server.port }, "metrics server listening");
     // Kafka client, topics, output schemas, producer and consumer; then the consumer group and data path
     const clients = await connectServiceClients(config, log);
-    pipeline = await startPipeline(config, { store, metrics, log, clients, probeStateStore: () => store.ping(), onFatalCrash: () => void shutdown("consumer crash", 1) });
+    pipeline = await startPipeline(config, {
+      store,
+      metrics,
+      log,
+      clients,
+      probeStateStore: () => store.ping(),
+      onFatalCrash: () => void shutdown("consumer crash", 1),
+    });
   } catch (err) {
     log.error({ err }, "cannot start");
     process.removeListener("SIGTERM", onSignal);

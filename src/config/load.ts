@@ -62,7 +62,13 @@ export function environmentOverrides(env: Record<string, string | undefined>): P
     }
     node[path[path.length - 1]] = value;
   };
-  if (env.KAFKA_BROKERS) set(["kafka", "brokers"], env.KAFKA_BROKERS.split(",").map((s) => s.trim()).filter(Boolean));
+  if (env.KAFKA_BROKERS)
+    set(
+      ["kafka", "brokers"],
+      env.KAFKA_BROKERS.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   if (env.REDIS_URL) set(["redis", "url"], env.REDIS_URL);
   if (env.SCHEMA_REGISTRY_URL) set(["schemaRegistry", "url"], env.SCHEMA_REGISTRY_URL);
   if (env.METRICS_PORT) set(["metrics", "port"], Number(env.METRICS_PORT));

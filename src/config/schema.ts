@@ -139,8 +139,14 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    schemaRegistry: z.object({ url: z.string().url().optional(), ...registrySecurityShape }).strict().default({}),
-    metrics: z.object({ port: z.number().int().min(0).max(65535).default(9464) }).strict().default({}),
+    schemaRegistry: z
+      .object({ url: z.string().url().optional(), ...registrySecurityShape })
+      .strict()
+      .default({}),
+    metrics: z
+      .object({ port: z.number().int().min(0).max(65535).default(9464) })
+      .strict()
+      .default({}),
     limits: z
       .object({
         maxModels: positiveInt.default(1000),
@@ -155,9 +161,19 @@ export const configSchema = z
     eventTime: z
       .object({
         /** later than the wall clock plus this: refused (as Kafka's log.message.timestamp.after.max.ms, 1 h) */
-        maxFutureSkewMs: z.number().int().min(0).max(2 ** 52).default(3_600_000),
+        maxFutureSkewMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 52)
+          .default(3_600_000),
         /** older than the partition's watermark minus this: refused (7 days) */
-        maxPastSkewMs: z.number().int().min(0).max(2 ** 52).default(604_800_000),
+        maxPastSkewMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 52)
+          .default(604_800_000),
       })
       .strict()
       .default({}),

@@ -18,14 +18,18 @@ export type Env = Record<string, string | undefined>;
 export function readSecret(ref: SecretRef, key: string, env: Env = process.env): string {
   if ("env" in ref) {
     const value = env[ref.env];
-    if (value === undefined || value === "") throw new SecretError(`${key}: environment variable ${ref.env} is not set`, { key, env: ref.env });
+    if (value === undefined || value === "")
+      throw new SecretError(`${key}: environment variable ${ref.env} is not set`, { key, env: ref.env });
     return value;
   }
   try {
     // a trailing newline (echo pw > file, Kubernetes secrets written by editors) is not part of the secret
     return readFileSync(ref.file, "utf8").replace(/\r?\n$/, "");
   } catch (err) {
-    throw new SecretError(`${key}: cannot read secret file ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`, { key, file: ref.file });
+    throw new SecretError(`${key}: cannot read secret file ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`, {
+      key,
+      file: ref.file,
+    });
   }
 }
 

@@ -66,25 +66,39 @@ export function defaultFeatureDrift(fromIndex: number, shiftSigma = 0.5): Featur
 export function validateDrifts(drifts: readonly DemoDrift[], models: readonly DemoModelSpec[] = DEMO_MODELS): void {
   for (const d of drifts) {
     const model = models.find((m) => m.modelId === d.modelId);
-    if (!model) throw new DemoConfigError(`drift names unknown model "${d.modelId}" (known: ${models.map((m) => m.modelId).join(", ")})`, { modelId: d.modelId });
-    if (!Number.isInteger(d.fromIndex) || d.fromIndex < 0) throw new DemoConfigError(`drift fromIndex must be a non-negative integer, got ${d.fromIndex}`, { modelId: d.modelId });
+    if (!model)
+      throw new DemoConfigError(`drift names unknown model "${d.modelId}" (known: ${models.map((m) => m.modelId).join(", ")})`, {
+        modelId: d.modelId,
+      });
+    if (!Number.isInteger(d.fromIndex) || d.fromIndex < 0)
+      throw new DemoConfigError(`drift fromIndex must be a non-negative integer, got ${d.fromIndex}`, { modelId: d.modelId });
     if (d.untilIndex !== undefined && !(Number.isInteger(d.untilIndex) && d.untilIndex > d.fromIndex))
-      throw new DemoConfigError(`drift untilIndex must be an integer > fromIndex (${d.fromIndex}), got ${d.untilIndex}`, { modelId: d.modelId });
+      throw new DemoConfigError(`drift untilIndex must be an integer > fromIndex (${d.fromIndex}), got ${d.untilIndex}`, {
+        modelId: d.modelId,
+      });
     if (d.kind === "feature-shift") {
       const f = model.features.find((s) => s.name === d.feature);
       if (!f) throw new DemoConfigError(`model ${d.modelId} has no feature "${d.feature}"`, { modelId: d.modelId, feature: d.feature });
       if (f.kind !== "normal" && f.kind !== "lognormal" && f.kind !== "poisson")
-        throw new DemoConfigError(`feature ${d.modelId}/${d.feature} is ${f.kind}; a σ shift needs a normal, lognormal or poisson feature`, { modelId: d.modelId, feature: d.feature });
-      if (!Number.isFinite(d.shiftSigma)) throw new DemoConfigError(`shiftSigma must be finite`, { modelId: d.modelId, feature: d.feature });
+        throw new DemoConfigError(
+          `feature ${d.modelId}/${d.feature} is ${f.kind}; a σ shift needs a normal, lognormal or poisson feature`,
+          { modelId: d.modelId, feature: d.feature },
+        );
+      if (!Number.isFinite(d.shiftSigma))
+        throw new DemoConfigError(`shiftSigma must be finite`, { modelId: d.modelId, feature: d.feature });
     } else {
-      if (!(d.share >= 0 && d.share <= 1)) throw new DemoConfigError(`class-share drift share must be in [0, 1], got ${d.share}`, { modelId: d.modelId });
+      if (!(d.share >= 0 && d.share <= 1))
+        throw new DemoConfigError(`class-share drift share must be in [0, 1], got ${d.share}`, { modelId: d.modelId });
       if (d.feature === undefined) {
         if (model.kind !== "classifier" || !model.classes?.includes(d.category))
           throw new DemoConfigError(`model ${d.modelId} has no class "${d.category}"`, { modelId: d.modelId });
       } else {
         const f = model.features.find((s) => s.name === d.feature);
         if (!f || f.kind !== "categorical" || !f.values.includes(d.category))
-          throw new DemoConfigError(`model ${d.modelId} has no categorical feature "${d.feature}" with category "${d.category}"`, { modelId: d.modelId, feature: d.feature });
+          throw new DemoConfigError(`model ${d.modelId} has no categorical feature "${d.feature}" with category "${d.category}"`, {
+            modelId: d.modelId,
+            feature: d.feature,
+          });
       }
     }
   }
@@ -136,7 +150,9 @@ export function demoEvent(index: number, options: DemoStreamOptions): Prediction
   const model = models[index % models.length];
   const modelIndex = Math.floor(index / models.length);
   const missingRate = options.missingRate ?? DEFAULT_MISSING_RATE;
-  const active = (options.drifts ?? []).filter((d) => d.modelId === model.modelId && modelIndex >= d.fromIndex && (d.untilIndex === undefined || modelIndex < d.untilIndex));
+  const active = (options.drifts ?? []).filter(
+    (d) => d.modelId === model.modelId && modelIndex >= d.fromIndex && (d.untilIndex === undefined || modelIndex < d.untilIndex),
+  );
   const rng = createRng(hashInts(options.seed, index));
   // Class-share drifts draw from their own generator: with or without them, every other value is the same.
   const driftRng = createRng(hashInts(options.seed, index, 3));

@@ -230,7 +230,13 @@ export function isRejected(result: PredictionResult): result is Extract<Predicti
  * the outputs of any window it closed (in order). Events outside the accepted event times or whose model
  * exceeds the model limit are counted and refused.
  */
-export function applyPrediction(state: PartitionState, event: PredictionEvent, offset: string, ctx: EngineContext, wallClockMs: number): PredictionResult {
+export function applyPrediction(
+  state: PartitionState,
+  event: PredictionEvent,
+  offset: string,
+  ctx: EngineContext,
+  wallClockMs: number,
+): PredictionResult {
   const accepted = acceptedEventTimes(state.maxEventTime, wallClockMs, ctx.eventTime);
   if (!isEventTimeAccepted(event.timestamp, accepted)) {
     state.counters.timestampOutOfRange++;
@@ -278,7 +284,8 @@ export function closeExpiredWindows(state: PartitionState, ctx: EngineContext): 
     for (const version of model.versions.values()) {
       const w = version.window;
       if (w.count > 0 && w.deadline <= watermark) {
-        if (closeOrMergeForward(w, watermark, settings.window) === "close") outputs.push(...finishWindow(state, model, version, settings, ctx));
+        if (closeOrMergeForward(w, watermark, settings.window) === "close")
+          outputs.push(...finishWindow(state, model, version, settings, ctx));
         else {
           state.counters.windowsMergedForward++;
           state.dirtyHot.add(model.modelId);
@@ -305,7 +312,13 @@ export function flushOpenWindows(state: PartitionState, ctx: EngineContext): Eng
   return outputs;
 }
 
-function finishWindow(state: PartitionState, model: ModelState, version: VersionState, settings: ModelSettings, ctx: EngineContext): EngineOutput[] {
+function finishWindow(
+  state: PartitionState,
+  model: ModelState,
+  version: VersionState,
+  settings: ModelSettings,
+  ctx: EngineContext,
+): EngineOutput[] {
   const closed = closeWindow(version.window, model.modelId, version.modelVersion, state.partition);
   version.window = createOpenWindow(closed.seq + 1);
   version.windowsClosed++;
@@ -328,16 +341,47 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
     version.hysteresis = nextHysteresis(version.hysteresis, evaluation.level, settings.detection.consecutiveWindows);
   }
   const status = version.hysteresis.status;
-  outputs.push({ kind: "window", modelId: model.modelId, modelVersion: version.modelVersion, window: closed, evaluation, status, previousStatus,
-    reference: version.reference, featureValuesDropped: version.registry.droppedValues });
+  outputs.push({
+    kind: "window",
+    modelId: model.modelId,
+    modelVersion: version.modelVersion,
+    window: closed,
+    evaluation,
+    status,
+    previousStatus,
+    reference: version.reference,
+    featureValuesDropped: version.registry.droppedValues,
+  });
 
   if (evaluation !== null) {
-    const step = nextIncident(version.incident, model.modelId, version.modelVersion, closed, evaluation, status, previousStatus, settings.detection.reportEveryWindows);
+    const step = nextIncident(
+      version.incident,
+      model.modelId,
+      version.modelVersion,
+      closed,
+      evaluation,
+      status,
+      previousStatus,
+      settings.detection.reportEveryWindows,
+    );
     if (step.report) {
-      outputs.push({ kind: "drift", event: driftEventFor(model.modelId, version.modelVersion, closed, evaluation, status, previousStatus, step.incident, ctx.clock()) });
+      outputs.push({
+        kind: "drift",
+        event: driftEventFor(model.modelId, version.modelVersion, closed, evaluation, status, previousStatus, step.incident, ctx.clock()),
+      });
     }
     const open = step.state !== null && step.state.open ? step.state : null;
-    const decision = decideRetrain(model.retrain, model.modelId, version.modelVersion, status, closed, evaluation.signals, settings, ctx.clock(), open);
+    const decision = decideRetrain(
+      model.retrain,
+      model.modelId,
+      version.modelVersion,
+      status,
+      closed,
+      evaluation.signals,
+      settings,
+      ctx.clock(),
+      open,
+    );
     model.retrain = decision.state;
     if (decision.request !== null) outputs.push({ kind: "retrain", request: decision.request });
     version.incident = step.state === null ? null : { ...step.state, retrain: decision.incidentRetrain };
@@ -356,7 +400,8 @@ function finishWindow(state: PartitionState, model: ModelState, version: Version
   }
   // Windows evaluated as drifted never enter the rolling baseline, so a burst cannot become "recent
   // behaviour" and keep the incident alive after it ended.
-  if (evaluation === null || evaluation.level === "ok") pushRollingWindow(version.rolling, closed, settings.baseline.rollingWindows, ctx.limits);
+  if (evaluation === null || evaluation.level === "ok")
+    pushRollingWindow(version.rolling, closed, settings.baseline.rollingWindows, ctx.limits);
   return outputs;
 }
 
@@ -374,7 +419,14 @@ function driftEventFor(
   // Signals that moved; a recovery event (status ok) carries none.
   const signals = evaluation.signals
     .filter((s) => s.status !== "ok")
-    .map((s) => ({ signal: s.signal, kind: s.kind, status: s.status, statistics: s.statistics, threshold: s.threshold, baseline: s.baseline }));
+    .map((s) => ({
+      signal: s.signal,
+      kind: s.kind,
+      status: s.status,
+      statistics: s.statistics,
+      threshold: s.threshold,
+      baseline: s.baseline,
+    }));
   return {
     type: "drift",
     eventId: deterministicId("drift", modelId, modelVersion, window.id, window.firstEventId, window.lastEventId, status),

@@ -141,7 +141,8 @@ function categoricalSignal(
     let unseen = 0;
     for (const [category, n] of cur.counts) if (category !== OTHER_CATEGORY && !ref.counts.has(category)) unseen += n;
     statistics.unseenShare = cur.total > 0 ? unseen / cur.total : 0;
-    const pValue = dependence > 1 && s.degreesOfFreedom > 0 ? chiSquarePValue(s.chiSquare / dependence, s.degreesOfFreedom) : s.chiSquarePValue;
+    const pValue =
+      dependence > 1 && s.degreesOfFreedom > 0 ? chiSquarePValue(s.chiSquare / dependence, s.degreesOfFreedom) : s.chiSquarePValue;
     statistics.dependence = dependence;
     statistics.pValue = pValue;
     tests.push({ pValue, effect: s.lInf, floors: settings.detection.categoricalFloors, statistic: "lInf" });
@@ -182,7 +183,11 @@ function addTypeChangeTests(pending: PendingSignal[], current: SignalSketches, b
   for (const [feature, wrong] of current.typeMismatches) {
     if (wrong <= 0) continue;
     const signal = featureSignal(feature);
-    const kind: SignalKind | null = baseline.signals.numeric.has(signal) ? "numeric" : baseline.signals.categorical.has(signal) ? "categorical" : null;
+    const kind: SignalKind | null = baseline.signals.numeric.has(signal)
+      ? "numeric"
+      : baseline.signals.categorical.has(signal)
+        ? "categorical"
+        : null;
     if (kind === null) continue;
     const n = wrong + valuesOf(current, signal);
     const refWrong = baseline.signals.typeMismatches.get(feature) ?? 0;

@@ -26,8 +26,12 @@ export function nextHysteresis(state: HysteresisState, level: Status, consecutiv
   if (continuing) {
     bound =
       direction === "up"
-        ? STATUS_RANK[level] < STATUS_RANK[state.bound] ? level : state.bound
-        : STATUS_RANK[level] > STATUS_RANK[state.bound] ? level : state.bound;
+        ? STATUS_RANK[level] < STATUS_RANK[state.bound]
+          ? level
+          : state.bound
+        : STATUS_RANK[level] > STATUS_RANK[state.bound]
+          ? level
+          : state.bound;
   }
   if (streak >= consecutiveWindows) return { status: bound, direction: "none", streak: 0, bound };
   return { status: state.status, direction, streak, bound };

@@ -125,7 +125,10 @@ function numberCheck(schema: JsonObject, primitive: "int" | "long" | "float" | "
     if (typeof v !== "number") return fail("schema_violation", `expected ${primitive}, got ${describeValue(v)}`);
     if (!Number.isFinite(v)) return fail("non_finite_number", `expected a finite ${primitive}, got ${describeValue(v)}`);
     if (integral && (!Number.isInteger(v) || v < lo || v > hi)) {
-      return fail("schema_violation", `expected ${primitive === "int" ? "a 32-bit integer" : "an integer within ±2^52"}, got ${describeValue(v)}`);
+      return fail(
+        "schema_violation",
+        `expected ${primitive === "int" ? "a 32-bit integer" : "an integer within ±2^52"}, got ${describeValue(v)}`,
+      );
     }
     if (min !== undefined && v < min) return fail("schema_violation", `must be >= ${min}, got ${describeValue(v)}`);
     if (max !== undefined && v > max) return fail("schema_violation", `must be <= ${max}, got ${describeValue(v)}`);
@@ -174,7 +177,11 @@ class Compiler {
   private compilePrimitive(name: string, schema: JsonObject): CompiledType {
     switch (name) {
       case "null":
-        return { kind: "null", label: "null", check: (v) => (v === null ? undefined : fail("schema_violation", `expected null, got ${describeValue(v)}`)) };
+        return {
+          kind: "null",
+          label: "null",
+          check: (v) => (v === null ? undefined : fail("schema_violation", `expected null, got ${describeValue(v)}`)),
+        };
       case "boolean":
         return {
           kind: "boolean",
@@ -247,7 +254,8 @@ class Compiler {
     const compiled: CompiledType = {
       kind: "string",
       label: String(schema["name"]),
-      check: (v) => (allowed.has(v) ? undefined : fail("schema_violation", `expected one of ${symbols.join(" | ")}, got ${describeValue(v)}`)),
+      check: (v) =>
+        allowed.has(v) ? undefined : fail("schema_violation", `expected one of ${symbols.join(" | ")}, got ${describeValue(v)}`),
     };
     this.register(schema, namespace, compiled);
     return compiled;
@@ -259,7 +267,9 @@ class Compiler {
       kind: "bytes",
       label: String(schema["name"]),
       check: (v) =>
-        v instanceof Uint8Array && v.length === size ? undefined : fail("schema_violation", `expected ${size} bytes, got ${describeValue(v)}`),
+        v instanceof Uint8Array && v.length === size
+          ? undefined
+          : fail("schema_violation", `expected ${size} bytes, got ${describeValue(v)}`),
     };
     this.register(schema, namespace, compiled);
     return compiled;
@@ -325,7 +335,8 @@ class Compiler {
     const onArray = branchOf("array");
     const onBytes = branchOf("bytes");
     const onRecordOrMap = branchOf("object");
-    const onObject = (v: unknown): Violation | undefined => (Array.isArray(v) ? onArray(v) : v instanceof Uint8Array ? onBytes(v) : onRecordOrMap(v));
+    const onObject = (v: unknown): Violation | undefined =>
+      Array.isArray(v) ? onArray(v) : v instanceof Uint8Array ? onBytes(v) : onRecordOrMap(v);
     return {
       kind: "object",
       label,

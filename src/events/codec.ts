@@ -184,7 +184,10 @@ function decodeMessage<E>(bytes: Uint8Array | null, ctx: DecodeContext, contract
     const start = jsonStart(bytes);
     if (start === bytes.length) return reject("empty", "message is only whitespace");
     if (bytes[start] === OPEN_BRACE) return decodeJson(bytes, start, contract);
-    return reject("unknown_format", `message is neither Confluent-framed Avro (0x00) nor a JSON object (first byte 0x${bytes[0].toString(16).padStart(2, "0")})`);
+    return reject(
+      "unknown_format",
+      `message is neither Confluent-framed Avro (0x00) nor a JSON object (first byte 0x${bytes[0].toString(16).padStart(2, "0")})`,
+    );
   } catch (e) {
     // unreachable by design; the stream must keep moving even so
     return reject("unknown_format", `unexpected failure decoding message: ${errorMessage(e)}`);

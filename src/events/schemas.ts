@@ -141,7 +141,11 @@ export const retrainRequestSchema = z.object({
 // an acceptable input shape.
 type Holds<T extends true> = T;
 export type _PredictionAgrees = Holds<
-  z.infer<typeof predictionEventSchema> extends PredictionEvent ? (PredictionEvent extends z.input<typeof predictionEventSchema> ? true : false) : false
+  z.infer<typeof predictionEventSchema> extends PredictionEvent
+    ? PredictionEvent extends z.input<typeof predictionEventSchema>
+      ? true
+      : false
+    : false
 >;
 export type _OutcomeAgrees = Holds<
   z.infer<typeof outcomeEventSchema> extends OutcomeEvent ? (OutcomeEvent extends z.input<typeof outcomeEventSchema> ? true : false) : false
@@ -150,5 +154,9 @@ export type _DriftAgrees = Holds<
   z.infer<typeof driftEventSchema> extends DriftEvent ? (DriftEvent extends z.input<typeof driftEventSchema> ? true : false) : false
 >;
 export type _RetrainAgrees = Holds<
-  z.infer<typeof retrainRequestSchema> extends RetrainRequest ? (RetrainRequest extends z.input<typeof retrainRequestSchema> ? true : false) : false
+  z.infer<typeof retrainRequestSchema> extends RetrainRequest
+    ? RetrainRequest extends z.input<typeof retrainRequestSchema>
+      ? true
+      : false
+    : false
 >;

@@ -34,10 +34,19 @@ export function kafkaConnectionOptions(config: ResolvedConfig, env: Env = proces
 }
 
 export function createKafkaClient(config: ResolvedConfig, log: Logger): Kafka {
-  return new Kafka({ clientId: config.kafka.clientId, ...kafkaConnectionOptions(config), logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(log) });
+  return new Kafka({
+    clientId: config.kafka.clientId,
+    ...kafkaConnectionOptions(config),
+    logLevel: logLevel.WARN,
+    logCreator: kafkajsLogCreator(log),
+  });
 }
 
-export async function connectServiceClients(config: ResolvedConfig, log: Logger, kafka: Kafka = createKafkaClient(config, log)): Promise<ServiceClients> {
+export async function connectServiceClients(
+  config: ResolvedConfig,
+  log: Logger,
+  kafka: Kafka = createKafkaClient(config, log),
+): Promise<ServiceClients> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -49,7 +58,11 @@ export async function connectServiceClients(config: ResolvedConfig, log: Logger,
   const t = config.kafka.topics;
   const limits = await clusterMessageSizeLimits(kafka, [t.drift, t.retrain, t.deadLetter], (read) => {
     const detail = { limits: Object.fromEntries(read.limits), sources: Object.fromEntries(read.sources) };
-    if (read.problems.length > 0) log.warn({ ...detail, problems: read.problems }, "cannot read every output topic's max.message.bytes; using the broker's or Kafka's default");
+    if (read.problems.length > 0)
+      log.warn(
+        { ...detail, problems: read.problems },
+        "cannot read every output topic's max.message.bytes; using the broker's or Kafka's default",
+      );
     else log.info(detail, "output topic message size limits");
   });
   const avroIds = config.kafka.outputFormat === "avro" ? await registerOutputSchemas(config) : undefined;

@@ -24,14 +24,20 @@ export interface KafkaCodec {
  */
 export class CompressedBatchDecodeError extends Error {
   readonly retriable = false;
-  constructor(readonly codec: string, cause: unknown) {
+  constructor(
+    readonly codec: string,
+    cause: unknown,
+  ) {
     super(`cannot decode a ${codec}-compressed record batch: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = "CompressedBatchDecodeError";
   }
 }
 
 export class UnsupportedCompressionError extends Error {
-  constructor(readonly codec: string, readonly operation: "compress") {
+  constructor(
+    readonly codec: string,
+    readonly operation: "compress",
+  ) {
     super(`${codec} ${operation}ion is not supported by the detector (it only decodes ${codec} input)`);
     this.name = "UnsupportedCompressionError";
   }

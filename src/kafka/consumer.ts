@@ -33,7 +33,11 @@ export function createMembership(): GroupMembership {
 }
 
 /** Records a GROUP_JOIN and returns the partitions revoked by it. */
-export function applyGroupJoin(membership: GroupMembership, topic: string, assignment: Record<string, number[]>): { revoked: number[]; assigned: number[] } {
+export function applyGroupJoin(
+  membership: GroupMembership,
+  topic: string,
+  assignment: Record<string, number[]>,
+): { revoked: number[]; assigned: number[] } {
   const assigned = [...(assignment[topic] ?? [])].sort((a, b) => a - b);
   const revoked = membership.assigned.filter((p) => !assigned.includes(p));
   membership.joined = true;

@@ -52,7 +52,14 @@ export function deadLetterEntry(dlqTopic: string, source: DeadLetterSource, why:
     headers["value-truncated"] = "true";
     headers["original-size"] = String(value.length);
   }
-  return { id, kind: "dead-letter", topic: dlqTopic, key: source.key, value: truncated ? value.subarray(0, maxValueBytes) : value, headers };
+  return {
+    id,
+    kind: "dead-letter",
+    topic: dlqTopic,
+    key: source.key,
+    value: truncated ? value.subarray(0, maxValueBytes) : value,
+    headers,
+  };
 }
 
 export interface DeadLetterMessage {

@@ -78,7 +78,8 @@ export class OutboxBacklog {
   stuckReason(stuckAfterMs: number): string | undefined {
     const s = this.snapshot();
     if (s.oldestPartition === undefined || s.oldestAgeMs <= stuckAfterMs) return undefined;
-    const failures = s.consecutiveFailures > 0 ? `, ${s.consecutiveFailures} failed attempts in a row, last: ${s.lastError ?? "unknown"}` : "";
+    const failures =
+      s.consecutiveFailures > 0 ? `, ${s.consecutiveFailures} failed attempts in a row, last: ${s.lastError ?? "unknown"}` : "";
     return `outbox of partition ${s.oldestPartition} not drained for ${Math.round(s.oldestAgeMs / 1000)} s (${s.pending} entries pending${failures})`;
   }
 }

@@ -41,7 +41,6 @@ export interface RelayResult {
   dropped: number;
 }
 
-
 /** One record to send: the entry itself, or the fallback record that stands in for it. */
 interface Outgoing {
   entry: OutboxEntry;
@@ -130,7 +129,10 @@ class PageSender {
       return;
     }
     for (const item of group) {
-      this.deliveries.set(item.entry.id, item.fallback ? { delivery: "fallback", cause: item.message.headers["delivery-fallback"] } : { delivery: "delivered" });
+      this.deliveries.set(
+        item.entry.id,
+        item.fallback ? { delivery: "fallback", cause: item.message.headers["delivery-fallback"] } : { delivery: "delivered" },
+      );
     }
   }
 }
@@ -151,7 +153,10 @@ export async function drainOutbox(ref: PartitionRef, deps: OutboxRelayDeps, page
         if (!lock.acquired) {
           result.suppressed++;
           deps.metrics.onRetrainSuppressed(modelId);
-          deps.log.info({ modelId, requestId: entry.id, holder: lock.holder }, "retrain request suppressed: another request holds the cooldown lock");
+          deps.log.info(
+            { modelId, requestId: entry.id, holder: lock.holder },
+            "retrain request suppressed: another request holds the cooldown lock",
+          );
           continue;
         }
       }

@@ -25,6 +25,11 @@ export function retrainOutboxEntry(topic: string, request: RetrainRequest): Outb
     topic,
     key: utf8.encode(request.modelId),
     value: encodeJson(request),
-    headers: { "request-id": request.requestId, "model-id": request.modelId, "model-version": request.modelVersion, reason: request.reason },
+    headers: {
+      "request-id": request.requestId,
+      "model-id": request.modelId,
+      "model-version": request.modelVersion,
+      reason: request.reason,
+    },
   };
 }

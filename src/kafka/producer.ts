@@ -16,7 +16,12 @@ import { registryUrlWithCredentials } from "./schema-cache.ts";
 
 export function createOutputProducer(kafka: Kafka): Producer {
   // murmur2 partitioning like the Java client, so outputs keyed by modelId land where other clients expect
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }
 
 export interface OutputMessage {
@@ -37,7 +42,8 @@ export class OutputEncodeError extends Error {
 }
 
 /** An entry ready to send, or why it cannot be sent as itself (the relay then sends a fallback record). */
-export type EncodedOutput = { ok: true; message: OutputMessage } | { ok: false; cause: "too_large_for_topic" | "encode_error"; detail: string };
+export type EncodedOutput =
+  { ok: true; message: OutputMessage } | { ok: false; cause: "too_large_for_topic" | "encode_error"; detail: string };
 
 export interface OutputEncoder {
   /**
@@ -55,9 +61,14 @@ interface AvroSchemaIds {
 /** Registers the output schemas under `<topic>-value` (idempotent in the registry) and returns their ids. */
 export async function registerOutputSchemas(config: ResolvedConfig): Promise<AvroSchemaIds> {
   const url = registryUrlWithCredentials(config);
-  if (url === undefined) throw new OutputEncodeError("kafka.outputFormat is avro but schemaRegistry.url is not set", { id: "", topic: config.kafka.topics.drift });
+  if (url === undefined)
+    throw new OutputEncodeError("kafka.outputFormat is avro but schemaRegistry.url is not set", {
+      id: "",
+      topic: config.kafka.topics.drift,
+    });
   const parsed = new URL(url);
-  const auth = parsed.username !== "" ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined;
+  const auth =
+    parsed.username !== "" ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined;
   parsed.username = "";
   parsed.password = "";
   const registry = new SchemaRegistry({ host: parsed.toString().replace(/\/+$/, ""), ...(auth === undefined ? {} : { auth }) });
@@ -77,10 +88,17 @@ export function createOutputEncoder(avroIds?: AvroSchemaIds): OutputEncoder {
     if (avroIds === undefined) return { key, value, headers: { ...headers, "content-type": "application/json" } };
     try {
       const parsed = JSON.parse(value.toString("utf8")) as unknown;
-      const bytes = entry.kind === "retrain" ? encodeRetrainRequestAvro(parsed as RetrainRequest, avroIds.retrain) : encodeDriftEventAvro(parsed as DriftEvent, avroIds.drift);
+      const bytes =
+        entry.kind === "retrain"
+          ? encodeRetrainRequestAvro(parsed as RetrainRequest, avroIds.retrain)
+          : encodeDriftEventAvro(parsed as DriftEvent, avroIds.drift);
       return { key, value: bufferOf(bytes), headers };
     } catch (cause) {
-      throw new OutputEncodeError(`cannot encode outbox entry ${entry.id} for ${entry.topic} as Avro`, { id: entry.id, topic: entry.topic }, { cause });
+      throw new OutputEncodeError(
+        `cannot encode outbox entry ${entry.id} for ${entry.topic} as Avro`,
+        { id: entry.id, topic: entry.topic },
+        { cause },
+      );
     }
   };
   return {

@@ -107,7 +107,10 @@ export class SchemaCache {
     }
     if (response.status === 404) return this.markMissing(id);
     if (!response.ok) {
-      throw new SchemaRegistryUnavailableError(`schema registry answered ${response.status} for schema id ${id}`, { schemaId: id, status: response.status });
+      throw new SchemaRegistryUnavailableError(`schema registry answered ${response.status} for schema id ${id}`, {
+        schemaId: id,
+        status: response.status,
+      });
     }
     const body = (await response.json()) as { schema?: unknown; schemaType?: unknown };
     // Only Avro is decodable here; a JSON/Protobuf schema id in a framed message is as good as unknown.

@@ -27,21 +27,32 @@ export async function ensureTopics(admin: Admin, config: ResolvedConfig): Promis
   const missing = wanted.filter((t) => !existing.has(t));
   if (missing.length === 0) return [];
   if (!config.kafka.createTopics) {
-    throw new TopicSetupError(`missing Kafka topics ${missing.join(", ")} (kafka.createTopics is false: create them, or enable it)`, { topics: missing });
+    throw new TopicSetupError(`missing Kafka topics ${missing.join(", ")} (kafka.createTopics is false: create them, or enable it)`, {
+      topics: missing,
+    });
   }
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor })),
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: config.kafka.partitions,
+        replicationFactor: config.kafka.replicationFactor,
+      })),
     });
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new TopicSetupError(`cannot create Kafka topics ${missing.join(", ")}: ${detail} — create them beforehand or grant CREATE on them`, { topics: missing }, { cause });
+    throw new TopicSetupError(
+      `cannot create Kafka topics ${missing.join(", ")}: ${detail} — create them beforehand or grant CREATE on them`,
+      { topics: missing },
+      { cause },
+    );
   }
   // Another replica may have won the race (createTopics answers false then): check they exist now.
   const after = new Set(await admin.listTopics());
   const stillMissing = missing.filter((t) => !after.has(t));
-  if (stillMissing.length > 0) throw new TopicSetupError(`Kafka topics ${stillMissing.join(", ")} do not exist after creating them`, { topics: stillMissing });
+  if (stillMissing.length > 0)
+    throw new TopicSetupError(`Kafka topics ${stillMissing.join(", ")} do not exist after creating them`, { topics: stillMissing });
   return missing;
 }
 

@@ -26,7 +26,11 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       "signal",
       "statistic",
     ]),
-    signalStatus: gauge("drift_signal_status", "Signal status in the last closed window before hysteresis (0 ok, 1 warning, 2 critical)", ["model", "version", "signal"]),
+    signalStatus: gauge("drift_signal_status", "Signal status in the last closed window before hysteresis (0 ok, 1 warning, 2 critical)", [
+      "model",
+      "version",
+      "signal",
+    ]),
     modelStatus: gauge("drift_model_status", "Model status after hysteresis (0 ok, 1 warning, 2 critical)", ["model", "version"]),
     dataQualityStatus: gauge(
       "drift_data_quality_status",
@@ -34,26 +38,54 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       ["model", "version"],
     ),
     confidenceMean: gauge("drift_confidence_mean", "Mean confidence in the last closed window", ["model", "version"]),
-    confidenceQuantile: gauge("drift_confidence_quantile", "Confidence quantiles in the last closed window", ["model", "version", "quantile"]),
-    latencySeconds: gauge("drift_latency_seconds", "Inference latency quantiles in the last closed window", ["model", "version", "quantile"]),
-    predictionQuantile: gauge("drift_prediction_quantile", "Numeric prediction quantiles in the last closed window", ["model", "version", "quantile"]),
-    predictionClassShare: gauge("drift_prediction_class_share", "Share of each predicted class in the last closed window (ratio)", ["model", "version", "class"]),
-    featureMissingRatio: gauge("drift_feature_missing_ratio", "Share of events with the feature missing or null in the last closed window (ratio)", [
+    confidenceQuantile: gauge("drift_confidence_quantile", "Confidence quantiles in the last closed window", [
       "model",
       "version",
-      "feature",
+      "quantile",
     ]),
+    latencySeconds: gauge("drift_latency_seconds", "Inference latency quantiles in the last closed window", [
+      "model",
+      "version",
+      "quantile",
+    ]),
+    predictionQuantile: gauge("drift_prediction_quantile", "Numeric prediction quantiles in the last closed window", [
+      "model",
+      "version",
+      "quantile",
+    ]),
+    predictionClassShare: gauge("drift_prediction_class_share", "Share of each predicted class in the last closed window (ratio)", [
+      "model",
+      "version",
+      "class",
+    ]),
+    featureMissingRatio: gauge(
+      "drift_feature_missing_ratio",
+      "Share of events with the feature missing or null in the last closed window (ratio)",
+      ["model", "version", "feature"],
+    ),
     windowEvents: gauge("drift_window_events", "Events in the last closed window", ["model", "version"]),
-    windowCloseTimestamp: gauge("drift_window_close_timestamp_seconds", "Wall-clock time the last window was closed (unix seconds)", ["model", "version"]),
-    windowEndTimestamp: gauge("drift_window_end_timestamp_seconds", "Event time of the last event in the last closed window (unix seconds)", ["model", "version"]),
-    baselineAge: gauge("drift_baseline_age_seconds", "Event-time age of the reference baseline: last window end minus reference end", ["model", "version"]),
+    windowCloseTimestamp: gauge("drift_window_close_timestamp_seconds", "Wall-clock time the last window was closed (unix seconds)", [
+      "model",
+      "version",
+    ]),
+    windowEndTimestamp: gauge(
+      "drift_window_end_timestamp_seconds",
+      "Event time of the last event in the last closed window (unix seconds)",
+      ["model", "version"],
+    ),
+    baselineAge: gauge("drift_baseline_age_seconds", "Event-time age of the reference baseline: last window end minus reference end", [
+      "model",
+      "version",
+    ]),
     baselineEvents: gauge("drift_baseline_events", "Events the reference baseline was built from", ["model", "version"]),
   };
 
   const consumerCrashes = () => {
-    const c = counter("drift_consumer_crashes_total", 'Kafka consumer crashes; restarted="true": kafkajs restarted it, "false": the service exits non-zero', [
-      "restarted",
-    ]);
+    const c = counter(
+      "drift_consumer_crashes_total",
+      'Kafka consumer crashes; restarted="true": kafkajs restarted it, "false": the service exits non-zero',
+      ["restarted"],
+    );
     // both series exist from the start, so rate() and increase() see the first crash
     for (const restarted of ["true", "false"]) c.inc({ restarted }, 0);
     return c;
@@ -61,15 +93,20 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
 
   return {
     window,
-    eventsConsumed: counter("drift_events_consumed_total", "Prediction events consumed and accepted (rejected messages count in drift_events_rejected_total)", [
-      "topic",
-      "partition",
-    ]),
+    eventsConsumed: counter(
+      "drift_events_consumed_total",
+      "Prediction events consumed and accepted (rejected messages count in drift_events_rejected_total)",
+      ["topic", "partition"],
+    ),
     eventsRejected: counter("drift_events_rejected_total", "Messages sent to the dead-letter topic, by reason", ["reason", "topic"]),
     eventsLate: counter("drift_events_late_total", "Events older than the watermark minus the allowed lateness", ["model"]),
     driftEventsEmitted: counter("drift_drift_events_emitted_total", "Drift events emitted, by status", ["model", "version", "status"]),
     retrainEmitted: counter("drift_retrain_requests_emitted_total", "Retrain requests emitted, by reason", ["model", "version", "reason"]),
-    retrainSuppressed: counter("drift_retrain_requests_suppressed_total", "Retrain requests not emitted because the cooldown lock was held", ["model"]),
+    retrainSuppressed: counter(
+      "drift_retrain_requests_suppressed_total",
+      "Retrain requests not emitted because the cooldown lock was held",
+      ["model"],
+    ),
     consumerLag: gauge(
       "drift_consumer_lag_messages",
       "Consumer lag: high watermark minus the next offset to apply (Kafka's committed offset may trail it by a batch)",
@@ -124,13 +161,22 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       "Outputs or dead letters delivered as a small fallback record on the dead-letter topic instead of themselves, by cause",
       ["kind", "cause"],
     ),
-    outputDropped: counter("drift_output_dropped_total", "Outputs or dead letters dropped because even their fallback record was rejected (logged)", ["kind"]),
+    outputDropped: counter(
+      "drift_output_dropped_total",
+      "Outputs or dead letters dropped because even their fallback record was rejected (logged)",
+      ["kind"],
+    ),
     dependencyUp: gauge("drift_dependency_up", "Whether the last operation on a dependency succeeded (1) or failed (0)", ["dependency"]),
-    dependencyErrors: counter("drift_dependency_errors_total", "Failed operations on a dependency, by cause (auth, timeout, connection, other)", [
-      "dependency",
-      "reason",
-    ]),
-    modelsEvicted: counter("drift_models_evicted_total", "Unconfigured models evicted (longest idle by event time) to admit a new one over limits.maxModels", []),
+    dependencyErrors: counter(
+      "drift_dependency_errors_total",
+      "Failed operations on a dependency, by cause (auth, timeout, connection, other)",
+      ["dependency", "reason"],
+    ),
+    modelsEvicted: counter(
+      "drift_models_evicted_total",
+      "Unconfigured models evicted (longest idle by event time) to admit a new one over limits.maxModels",
+      [],
+    ),
     cardinalityDropped: counter(
       "drift_cardinality_dropped_total",
       "Data or series left out at a cardinality cap (kind: model|feature|category from the engine, model_series|signal_series from the exporter)",

@@ -102,7 +102,11 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
   let outbox: (() => OutboxBacklogReading) | undefined;
   const m = createMetricCatalogue(registry, () => outbox?.());
   const series = new BoundedModelSeries(
-    { maxModels: opts.maxModels ?? 1000, maxSignalsPerModel: opts.maxSignalsPerModel ?? 104, maxVersionsPerModel: opts.maxVersionsPerModel ?? 5 },
+    {
+      maxModels: opts.maxModels ?? 1000,
+      maxSignalsPerModel: opts.maxSignalsPerModel ?? 104,
+      maxVersionsPerModel: opts.maxVersionsPerModel ?? 5,
+    },
     (kind) => m.cardinalityDropped.inc({ kind }),
     (model, entry) => {
       for (const metric of [m.eventsLate, m.retrainSuppressed]) incOwnedCounter(metric, { model }, 0, entry.counterSeries);
@@ -171,11 +175,18 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     },
     onDriftEventEmitted(model, version, status) {
       const entry = series.model(model);
-      if (entry !== null) incOwnedCounter(m.driftEventsEmitted, { model, version, status }, 1, series.version(entry, version).counterSeries);
+      if (entry !== null)
+        incOwnedCounter(m.driftEventsEmitted, { model, version, status }, 1, series.version(entry, version).counterSeries);
     },
     onRetrainRequestEmitted(model, version, reason) {
       const entry = series.model(model);
-      if (entry !== null) incOwnedCounter(m.retrainEmitted, { model, version, reason: reasons.value(reason) }, 1, series.version(entry, version).counterSeries);
+      if (entry !== null)
+        incOwnedCounter(
+          m.retrainEmitted,
+          { model, version, reason: reasons.value(reason) },
+          1,
+          series.version(entry, version).counterSeries,
+        );
     },
     onRetrainSuppressed(model) {
       const entry = series.model(model);

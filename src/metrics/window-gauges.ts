@@ -112,15 +112,18 @@ export function windowGauges(out: WindowClosed, closedAtMs: number): WindowGauge
   const confidence = numeric.get("confidence");
   if (confidence !== undefined && confidence.moments.count > 0) {
     put("confidenceMean", base, confidence.moments.mean, "confidence");
-    for (const q of CONFIDENCE_QUANTILES) put("confidenceQuantile", { ...base, quantile: String(q) }, quantileAt(confidence.digest, q), "confidence");
+    for (const q of CONFIDENCE_QUANTILES)
+      put("confidenceQuantile", { ...base, quantile: String(q) }, quantileAt(confidence.digest, q), "confidence");
   }
   const latency = numeric.get("latency");
   if (latency !== undefined && latency.moments.count > 0) {
-    for (const q of LATENCY_QUANTILES) put("latencySeconds", { ...base, quantile: String(q) }, quantileAt(latency.digest, q) / 1000, "latency");
+    for (const q of LATENCY_QUANTILES)
+      put("latencySeconds", { ...base, quantile: String(q) }, quantileAt(latency.digest, q) / 1000, "latency");
   }
   const prediction = numeric.get("prediction");
   if (prediction !== undefined && prediction.moments.count > 0) {
-    for (const q of PREDICTION_QUANTILES) put("predictionQuantile", { ...base, quantile: String(q) }, quantileAt(prediction.digest, q), "prediction");
+    for (const q of PREDICTION_QUANTILES)
+      put("predictionQuantile", { ...base, quantile: String(q) }, quantileAt(prediction.digest, q), "prediction");
   }
   const classes = categorical.get("predictedClass");
   if (classes !== undefined) {
@@ -128,7 +131,8 @@ export function windowGauges(out: WindowClosed, closedAtMs: number): WindowGauge
     for (const [name, share] of classShares(classes)) put("predictionClassShare", { ...base, class: name }, share, "predictedClass");
   }
   for (const [signal, sketch] of numeric) {
-    if (signal.startsWith(FEATURE_PREFIX)) put("featureMissingRatio", { ...base, feature: signal.slice(FEATURE_PREFIX.length) }, missingRatioOfNumeric(sketch), signal);
+    if (signal.startsWith(FEATURE_PREFIX))
+      put("featureMissingRatio", { ...base, feature: signal.slice(FEATURE_PREFIX.length) }, missingRatioOfNumeric(sketch), signal);
   }
   for (const [signal, counts] of categorical) {
     if (signal.startsWith(FEATURE_PREFIX)) {

@@ -95,11 +95,25 @@ export function createJoinCounters(): JoinCounters {
 }
 
 export function createJoinState(): JoinState {
-  return { pending: new Map(), joined: new Map(), early: new Map(), predictionWatermark: 0, outcomeWatermark: 0, counters: createJoinCounters() };
+  return {
+    pending: new Map(),
+    joined: new Map(),
+    early: new Map(),
+    predictionWatermark: 0,
+    outcomeWatermark: 0,
+    counters: createJoinCounters(),
+  };
 }
 
 function joinedOutcome(eventId: string, p: PendingPrediction, o: EarlyOutcome): JoinedOutcome {
-  return { ...p, eventId, outcomeTime: o.timestamp, actual: o.actual, actualClass: o.actualClass, labelDelayMs: Math.max(0, o.timestamp - p.timestamp) };
+  return {
+    ...p,
+    eventId,
+    outcomeTime: o.timestamp,
+    actual: o.actual,
+    actualClass: o.actualClass,
+    labelDelayMs: Math.max(0, o.timestamp - p.timestamp),
+  };
 }
 
 function firstKey<K, V>(m: Map<K, V>): K | undefined {

@@ -74,7 +74,12 @@ export function performanceReferenceFrom(
     id,
     total,
     summary,
-    windows: windows.map((w) => ({ classified: w.classified, correct: w.correct, regressed: w.regressed, absoluteErrorSum: w.absoluteErrorSum })),
+    windows: windows.map((w) => ({
+      classified: w.classified,
+      correct: w.correct,
+      regressed: w.regressed,
+      absoluteErrorSum: w.absoluteErrorSum,
+    })),
     accuracyDispersion,
     maeDispersion,
   };
@@ -133,7 +138,8 @@ export function evaluatePerformance(
   const gates: Gate[] = [];
   const ref = reference?.summary;
   // Bonferroni over the tests this window runs (accuracy and/or MAE).
-  const testsRun = (s.accuracy !== undefined && ref?.accuracy !== undefined ? 1 : 0) + (s.mae !== undefined && ref?.mae !== undefined ? 1 : 0);
+  const testsRun =
+    (s.accuracy !== undefined && ref?.accuracy !== undefined ? 1 : 0) + (s.mae !== undefined && ref?.mae !== undefined ? 1 : 0);
   const alphaPerTest = alpha / Math.max(1, testsRun);
 
   if (s.accuracy !== undefined) {
@@ -142,13 +148,23 @@ export function evaluatePerformance(
     if (s.ece !== undefined) statistics.ece = s.ece;
     if (reference !== null && ref?.accuracy !== undefined) {
       const drop = ref.accuracy - s.accuracy;
-      const p = accuracyDropPValue(window.correct, window.classified, reference.total.correct, reference.total.classified, reference.accuracyDispersion);
+      const p = accuracyDropPValue(
+        window.correct,
+        window.classified,
+        reference.total.correct,
+        reference.total.classified,
+        reference.accuracyDispersion,
+      );
       statistics.referenceAccuracy = ref.accuracy;
       statistics.accuracyDrop = drop;
       statistics.accuracyPValue = p;
       statistics.accuracyDispersion = reference.accuracyDispersion;
       const status = p < alphaPerTest ? floorLevel(drop, settings.accuracyFloors) : "ok";
-      gates.push({ status, statistic: "accuracyDrop", value: status === "critical" ? settings.accuracyFloors.critical : settings.accuracyFloors.warning });
+      gates.push({
+        status,
+        statistic: "accuracyDrop",
+        value: status === "critical" ? settings.accuracyFloors.critical : settings.accuracyFloors.warning,
+      });
     }
     if (settings.minAccuracy !== undefined) {
       gates.push({ status: s.accuracy < settings.minAccuracy ? "critical" : "ok", statistic: "minAccuracy", value: settings.minAccuracy });

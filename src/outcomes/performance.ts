@@ -54,7 +54,11 @@ export interface PerformanceSummary {
 }
 
 export function createCalibrationBins(bins: number): CalibrationBins {
-  return { count: new Array<number>(bins).fill(0), confidenceSum: new Array<number>(bins).fill(0), correct: new Array<number>(bins).fill(0) };
+  return {
+    count: new Array<number>(bins).fill(0),
+    confidenceSum: new Array<number>(bins).fill(0),
+    correct: new Array<number>(bins).fill(0),
+  };
 }
 
 export function createPerformanceAccumulator(calibrationBins: number): PerformanceAccumulator {
@@ -122,7 +126,11 @@ export function addJoinedOutcome(acc: PerformanceAccumulator, o: JoinedOutcome, 
 }
 
 /** Union of accumulators with the same number of calibration bins; inputs are not modified. */
-export function mergePerformanceAccumulators(list: readonly PerformanceAccumulator[], calibrationBins: number, maxClasses: number): PerformanceAccumulator {
+export function mergePerformanceAccumulators(
+  list: readonly PerformanceAccumulator[],
+  calibrationBins: number,
+  maxClasses: number,
+): PerformanceAccumulator {
   const out = createPerformanceAccumulator(calibrationBins);
   for (const a of list) {
     if (a.outcomes === 0) continue;

@@ -11,10 +11,24 @@ import type { Status } from "../events/types.ts";
 import type { ModelSettings } from "../detect/settings.ts";
 import type { SignalEvaluation } from "../detect/evaluate.ts";
 import { createHysteresis, nextHysteresis, type HysteresisState } from "../detect/hysteresis.ts";
-import { addJoinedOutcome, createPerformanceAccumulator, summarizePerformance, type PerformanceAccumulator, type PerformanceSummary } from "./performance.ts";
+import {
+  addJoinedOutcome,
+  createPerformanceAccumulator,
+  summarizePerformance,
+  type PerformanceAccumulator,
+  type PerformanceSummary,
+} from "./performance.ts";
 import { evaluatePerformance, performanceReferenceFrom, type PerformanceReference } from "./performance-signal.ts";
 import { confidenceCalibrationFrom, type ConfidenceCalibration } from "./estimated-performance.ts";
-import { applyOutcome, createJoinState, registerPrediction, type JoinedOutcome, type JoinState, type OutcomeInput, type PendingPrediction } from "./join.ts";
+import {
+  applyOutcome,
+  createJoinState,
+  registerPrediction,
+  type JoinedOutcome,
+  type JoinState,
+  type OutcomeInput,
+  type PendingPrediction,
+} from "./join.ts";
 
 export interface OutcomeLimits {
   maxVersionsPerModel: number;
@@ -80,7 +94,12 @@ export function performanceWindowId(modelId: string, modelVersion: string, seq: 
   return `${modelId}/${modelVersion}/performance/${seq}`;
 }
 
-function versionFor(state: ModelOutcomeState, modelVersion: string, settings: ModelSettings, limits: OutcomeLimits): VersionPerformanceState {
+function versionFor(
+  state: ModelOutcomeState,
+  modelVersion: string,
+  settings: ModelSettings,
+  limits: OutcomeLimits,
+): VersionPerformanceState {
   let v = state.versions.get(modelVersion);
   if (v !== undefined) return v;
   if (state.versions.size >= limits.maxVersionsPerModel) {
@@ -102,7 +121,12 @@ function versionFor(state: ModelOutcomeState, modelVersion: string, settings: Mo
   return v;
 }
 
-function closePerformanceWindow(state: ModelOutcomeState, v: VersionPerformanceState, settings: ModelSettings, limits: OutcomeLimits): PerformanceWindowClosed {
+function closePerformanceWindow(
+  state: ModelOutcomeState,
+  v: VersionPerformanceState,
+  settings: ModelSettings,
+  limits: OutcomeLimits,
+): PerformanceWindowClosed {
   const w = v.window;
   const acc = w.accumulator;
   const previousStatus = v.hysteresis.status;
@@ -137,7 +161,12 @@ function closePerformanceWindow(state: ModelOutcomeState, v: VersionPerformanceS
   return closed;
 }
 
-function addJoined(state: ModelOutcomeState, joined: JoinedOutcome, settings: ModelSettings, limits: OutcomeLimits): PerformanceWindowClosed[] {
+function addJoined(
+  state: ModelOutcomeState,
+  joined: JoinedOutcome,
+  settings: ModelSettings,
+  limits: OutcomeLimits,
+): PerformanceWindowClosed[] {
   const out: PerformanceWindowClosed[] = [];
   const v = versionFor(state, joined.modelVersion, settings, limits);
   const p = settings.performance;
@@ -174,15 +203,26 @@ export function trackPrediction(
 }
 
 /** An outcome of this model: joined to its prediction when that is waiting, else buffered or counted. */
-export function trackOutcome(state: ModelOutcomeState, outcome: OutcomeInput, settings: ModelSettings, limits: OutcomeLimits): PerformanceWindowClosed[] {
+export function trackOutcome(
+  state: ModelOutcomeState,
+  outcome: OutcomeInput,
+  settings: ModelSettings,
+  limits: OutcomeLimits,
+): PerformanceWindowClosed[] {
   const joined = applyOutcome(state.join, outcome, settings.performance);
   return joined === null ? [] : addJoined(state, joined, settings, limits);
 }
 
 /** End of input (replay): evaluate every open performance window with at least minOutcomes outcomes. */
-export function flushPerformanceWindows(state: ModelOutcomeState, settings: ModelSettings, limits: OutcomeLimits): PerformanceWindowClosed[] {
+export function flushPerformanceWindows(
+  state: ModelOutcomeState,
+  settings: ModelSettings,
+  limits: OutcomeLimits,
+): PerformanceWindowClosed[] {
   const out: PerformanceWindowClosed[] = [];
-  const versions = [...state.versions.values()].sort((a, b) => (a.modelVersion < b.modelVersion ? -1 : a.modelVersion > b.modelVersion ? 1 : 0));
+  const versions = [...state.versions.values()].sort((a, b) =>
+    a.modelVersion < b.modelVersion ? -1 : a.modelVersion > b.modelVersion ? 1 : 0,
+  );
   for (const v of versions) {
     if (v.window.accumulator.outcomes >= settings.performance.minOutcomes) out.push(closePerformanceWindow(state, v, settings, limits));
   }

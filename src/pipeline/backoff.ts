@@ -65,13 +65,21 @@ export async function retryWithBackoff<T>(operation: string, attempt: () => Prom
     } catch (error) {
       if (!control.isRetryable(error)) throw error;
       if (!control.shouldContinue()) {
-        throw new ProcessingAbortedError(`${operation}: gave up after ${n} attempts (consumer stopping or partition revoked)`, { operation, attempts: n }, { cause: error });
+        throw new ProcessingAbortedError(
+          `${operation}: gave up after ${n} attempts (consumer stopping or partition revoked)`,
+          { operation, attempts: n },
+          { cause: error },
+        );
       }
       const delay = backoffDelayMs(n, policy);
       control.onRetry(operation, n, delay, error);
       await waitWithHeartbeats(delay, control);
       if (!control.shouldContinue()) {
-        throw new ProcessingAbortedError(`${operation}: gave up after ${n} attempts (consumer stopping or partition revoked)`, { operation, attempts: n }, { cause: error });
+        throw new ProcessingAbortedError(
+          `${operation}: gave up after ${n} attempts (consumer stopping or partition revoked)`,
+          { operation, attempts: n },
+          { cause: error },
+        );
       }
     }
   }

@@ -8,9 +8,11 @@ import type { DependencyName, DetectorMetrics } from "../metrics/detector-metric
 
 export type DependencyErrorReason = "auth" | "timeout" | "connection" | "other";
 
-const AUTH = /WRONGPASS|NOAUTH|invalid password|invalid username|authentication failed|SASL|AUTHORIZATION_FAILED|not authorized|ILLEGAL_SASL_STATE/i;
+const AUTH =
+  /WRONGPASS|NOAUTH|invalid password|invalid username|authentication failed|SASL|AUTHORIZATION_FAILED|not authorized|ILLEGAL_SASL_STATE/i;
 const TIMEOUT = /timed? ?out|timeout/i;
-const CONNECTION = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE|Connection is closed|connection (?:error|closed|lost)|max retries per request|socket/i;
+const CONNECTION =
+  /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE|Connection is closed|connection (?:error|closed|lost)|max retries per request|socket/i;
 
 /** Every message in the error's cause chain, outermost first. */
 function messages(error: unknown): string {
@@ -66,14 +68,20 @@ export class DependencyHealth {
       current.operation = operation;
       current.message = message;
       if (current.reason !== reason) {
-        this.log.error({ dependency, operation, reason, previous: current.reason, error: message }, "dependency still unavailable, for another reason");
+        this.log.error(
+          { dependency, operation, reason, previous: current.reason, error: message },
+          "dependency still unavailable, for another reason",
+        );
         current.reason = reason;
       }
       return;
     }
     this.down.set(dependency, { sinceMs: this.now(), operation, reason, message, failures: 1 });
     this.metrics.setDependencyUp(dependency, false);
-    this.log.error({ dependency, operation, reason, error: message }, `${dependency} unavailable (${reason}): pausing and retrying; not ready until it answers`);
+    this.log.error(
+      { dependency, operation, reason, error: message },
+      `${dependency} unavailable (${reason}): pausing and retrying; not ready until it answers`,
+    );
   }
 
   succeeded(dependency: DependencyName): void {
@@ -93,7 +101,10 @@ export class DependencyHealth {
     if (this.down.size === 0) return undefined;
     const now = this.now();
     return [...this.down]
-      .map(([d, s]) => `${d} unavailable for ${Math.round((now - s.sinceMs) / 1000)} s (${s.reason}, ${s.failures} failures, last in ${s.operation}: ${s.message})`)
+      .map(
+        ([d, s]) =>
+          `${d} unavailable for ${Math.round((now - s.sinceMs) / 1000)} s (${s.reason}, ${s.failures} failures, last in ${s.operation}: ${s.message})`,
+      )
       .join("; ");
   }
 }

@@ -6,7 +6,14 @@
 //
 // The processor mutates the slot's engine state in place (for speed). After a successful write the
 // runtime calls `settle`; after any failure it drops the slot and reloads it from the store.
-import { applyPrediction, flushOpenWindows, isRejected, type EngineContext, type EngineOutput, type WindowClosed } from "../detect/engine.ts";
+import {
+  applyPrediction,
+  flushOpenWindows,
+  isRejected,
+  type EngineContext,
+  type EngineOutput,
+  type WindowClosed,
+} from "../detect/engine.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { PredictionEvent } from "../events/types.ts";
 import { deadLetterEntry } from "../kafka/dead-letter.ts";
@@ -93,7 +100,9 @@ export function processChunk(
 
   const reject = (message: SourceMessage, reason: string, text: string, field?: string, schemaId?: number) => {
     const source = { topic: settings.sourceTopic, partition: state.partition, ...message };
-    outbox.push(deadLetterEntry(settings.topics.deadLetter, source, { reason, message: text, field, schemaId }, settings.maxDeadLetterValueBytes));
+    outbox.push(
+      deadLetterEntry(settings.topics.deadLetter, source, { reason, message: text, field, schemaId }, settings.maxDeadLetterValueBytes),
+    );
     rejections.push({ offset: message.offset, reason, message: text });
     increment(metrics.rejected, reason);
   };

@@ -37,7 +37,15 @@ import { decodeBaseline } from "../state/engine-state-codec.ts";
 import type { PartitionRef, StateStore } from "../state/port.ts";
 import { ProcessingAbortedError, retryWithBackoff, type BackoffPolicy, type RetryControl } from "./backoff.ts";
 import { isOutage, outageOperation } from "./outage.ts";
-import { commitFailureOutcome, processChunk, settle, type DecodedMessage, type ProcessedChunk, type ProcessorSettings, type SourceMessage } from "./partition-processor.ts";
+import {
+  commitFailureOutcome,
+  processChunk,
+  settle,
+  type DecodedMessage,
+  type ProcessedChunk,
+  type ProcessorSettings,
+  type SourceMessage,
+} from "./partition-processor.ts";
 import type { PartitionSlot, PartitionStates } from "./partition-states.ts";
 
 /** One fetched batch of one partition (a kafkajs Batch fits). */
@@ -71,7 +79,8 @@ export class ReferenceBaselines {
 
   constructor(private readonly store: Pick<StateStore, "getReferenceBaseline">) {}
 
-  readonly lookup = (modelId: string, modelVersion: string): Baseline | undefined => this.cache.get(`${modelId}\u0000${modelVersion}`) ?? undefined;
+  readonly lookup = (modelId: string, modelVersion: string): Baseline | undefined =>
+    this.cache.get(`${modelId}\u0000${modelVersion}`) ?? undefined;
 
   async prefetch(slot: PartitionSlot, decoded: readonly DecodedMessage[], control: RetryControl): Promise<void> {
     for (const { result } of decoded) {
@@ -204,7 +213,10 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     } catch (err) {
       if (mutated) forget(batch.partition);
       if (err instanceof ProcessingAbortedError) {
-        plog.info({ operation: err.context.operation }, "stopped processing the batch (consumer stopping or partition revoked); nothing uncommitted was kept");
+        plog.info(
+          { operation: err.context.operation },
+          "stopped processing the batch (consumer stopping or partition revoked); nothing uncommitted was kept",
+        );
         return;
       }
       throw err;
@@ -212,7 +224,11 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
   }
 
   // offsets at or below the stored one were applied before a crash or rebalance and are not decoded
-  async function decodeChunk(messages: readonly SourceMessage[], storedOffset: string | null, control: RetryControl): Promise<DecodedMessage[]> {
+  async function decodeChunk(
+    messages: readonly SourceMessage[],
+    storedOffset: string | null,
+    control: RetryControl,
+  ): Promise<DecodedMessage[]> {
     const stored = storedOffset === null ? -1n : BigInt(storedOffset);
     const out: DecodedMessage[] = [];
     for (const message of messages) {
@@ -253,7 +269,8 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     const result = await retryWithBackoff("outboxRelay", () => deps.drainOutbox(slot.ref), control);
     slot.outboxDrained = true;
     backlog.drained(slot.ref.partition);
-    if ((result.fallbacks ?? 0) + (result.dropped ?? 0) > 0) log.warn({ partition: slot.ref.partition, ...result }, "outbox drained with fallback records");
+    if ((result.fallbacks ?? 0) + (result.dropped ?? 0) > 0)
+      log.warn({ partition: slot.ref.partition, ...result }, "outbox drained with fallback records");
     else if (result.published + result.suppressed > 0) log.debug({ partition: slot.ref.partition, ...result }, "outbox drained");
   }
 
@@ -266,7 +283,10 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     if (m.evictedModels.length > 0) {
       // configured models are never evicted; these were the longest idle of the unconfigured ones
       metrics.onModelsEvicted(m.evictedModels);
-      log.info({ partition, evicted: m.evictedModels.length, models: m.evictedModels.slice(0, 10) }, "evicted idle models over limits.maxModels");
+      log.info(
+        { partition, evicted: m.evictedModels.length, models: m.evictedModels.slice(0, 10) },
+        "evicted idle models over limits.maxModels",
+      );
     }
   }
 

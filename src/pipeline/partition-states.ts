@@ -65,7 +65,10 @@ export class PartitionStates {
   private async read(partition: number): Promise<PartitionSlot> {
     const ref: PartitionRef = { group: this.group, topic: this.topic, partition };
     const stored = await this.store.loadPartition(ref);
-    const state = stored.meta === null && stored.models.size === 0 ? createPartitionState(partition) : decodePartitionState(partition, stored.meta, stored.models, this.limits);
+    const state =
+      stored.meta === null && stored.models.size === 0
+        ? createPartitionState(partition)
+        : decodePartitionState(partition, stored.meta, stored.models, this.limits);
     const storedParts = new Map<string, Map<string, ClosedWindow | null>>();
     for (const [modelId, model] of state.models) {
       const keys = stored.models.get(modelId)?.parts?.keys();

@@ -191,7 +191,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently ?? Math.min(config.kafka.partitions, 4),
-    eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => runtime.runBatch(batch, { resolveOffset, heartbeat, isRunning, isStale }),
+    eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
+      runtime.runBatch(batch, { resolveOffset, heartbeat, isRunning, isStale }),
   });
   log.info({ topic, groupId: config.kafka.groupId }, "consuming");
 

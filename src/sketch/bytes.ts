@@ -1,7 +1,6 @@
 // Little-endian byte writer/reader shared by the sketch codecs (versioned binary formats).
 import { SketchDecodeError } from "./errors.ts";
 
-
 /** Growable little-endian byte writer. */
 export class ByteWriter {
   private buf: Uint8Array;

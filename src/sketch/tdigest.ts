@@ -265,7 +265,7 @@ function routeToAtoms(d: TDigest, means: Float64Array, weights: Float64Array, n:
   // pass 1: candidates for new atoms (start index, weight)
   const candidates: number[] = [];
   let ai = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const v = means[i];
     let w = 0;
     let j = i;
@@ -289,7 +289,7 @@ function routeToAtoms(d: TDigest, means: Float64Array, weights: Float64Array, n:
   const promotedWeights: number[] = [];
   let out = 0;
   ai = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const v = means[i];
     let w = 0;
     let j = i;
@@ -378,7 +378,13 @@ function compressScratch(n: number, delta: number): number {
     const w = weights[i];
     const proposed = weights[out] + w;
     // the TAIL_SINGLETONS most extreme values on each side stay singletons
-    if (i !== 1 && i !== n - 1 && wSoFar + proposed <= wLimit && wSoFar >= TAIL_SINGLETONS && wSoFar + proposed <= total - TAIL_SINGLETONS) {
+    if (
+      i !== 1 &&
+      i !== n - 1 &&
+      wSoFar + proposed <= wLimit &&
+      wSoFar >= TAIL_SINGLETONS &&
+      wSoFar + proposed <= total - TAIL_SINGLETONS
+    ) {
       // incremental mean: exact when the means are equal, and stays inside [mean, means[i]]
       weights[out] = proposed;
       means[out] += ((means[i] - means[out]) * w) / proposed;

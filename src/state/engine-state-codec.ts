@@ -236,7 +236,11 @@ function partResolver(modelId: string, parts: ReadonlyMap<string, Uint8Array> | 
     if (w === undefined) {
       const bytes = parts?.get(key);
       if (bytes === undefined) {
-        throw new EngineStateDecodeError(`stored cold state of model ${modelId} refers to window ${key}, which is not stored`, { part: "coldPart", modelId, partKey: key });
+        throw new EngineStateDecodeError(`stored cold state of model ${modelId} refers to window ${key}, which is not stored`, {
+          part: "coldPart",
+          modelId,
+          partKey: key,
+        });
       }
       w = closedFromJson(parseEnvelope<ColdPartJson>(bytes, "coldPart", modelId).window);
       decoded.set(key, w);
@@ -341,7 +345,6 @@ export function decodePartitionState(
   return state;
 }
 
-
 interface BaselineEnvelope {
   v: number;
   modelId: string;
@@ -351,11 +354,20 @@ interface BaselineEnvelope {
 
 /** An imported reference baseline, as stored by `baseline import` (StateStore.putReferenceBaseline). */
 export function encodeBaseline(modelId: string, modelVersion: string, baseline: Baseline): Uint8Array {
-  const json: BaselineEnvelope = { v: ENGINE_STATE_FORMAT, modelId, modelVersion, baseline: { ...baseline, signals: signalsToJson(baseline.signals) } };
+  const json: BaselineEnvelope = {
+    v: ENGINE_STATE_FORMAT,
+    modelId,
+    modelVersion,
+    baseline: { ...baseline, signals: signalsToJson(baseline.signals) },
+  };
   return utf8.encode(JSON.stringify(json));
 }
 
 export function decodeBaseline(bytes: Uint8Array): { modelId: string; modelVersion: string; baseline: Baseline } {
   const json = parseEnvelope<BaselineEnvelope>(bytes, "cold");
-  return { modelId: json.modelId, modelVersion: json.modelVersion, baseline: { ...json.baseline, signals: signalsFromJson(json.baseline.signals) } };
+  return {
+    modelId: json.modelId,
+    modelVersion: json.modelVersion,
+    baseline: { ...json.baseline, signals: signalsFromJson(json.baseline.signals) },
+  };
 }

@@ -177,5 +177,12 @@ export class InMemoryStateStore implements StateStore {
 }
 
 function copyEntry(entry: OutboxEntry): OutboxEntry {
-  return { id: entry.id, kind: entry.kind, topic: entry.topic, key: entry.key === null ? null : copy(entry.key), value: copy(entry.value), headers: { ...entry.headers } };
+  return {
+    id: entry.id,
+    kind: entry.kind,
+    topic: entry.topic,
+    key: entry.key === null ? null : copy(entry.key),
+    value: copy(entry.value),
+    headers: { ...entry.headers },
+  };
 }

@@ -129,7 +129,11 @@ export class RedisStateStore implements StateStore {
     }
     for (const [field, bytes] of Object.entries(parts)) {
       const parsed = parseModelPartField(field);
-      if (parsed === null) throw new StateStoreCorruptError(`loadPartition: ${keys.parts}: field ${JSON.stringify(field)} is not <modelId>|<partKey>`, { ...ctx, key: keys.parts });
+      if (parsed === null)
+        throw new StateStoreCorruptError(`loadPartition: ${keys.parts}: field ${JSON.stringify(field)} is not <modelId>|<partKey>`, {
+          ...ctx,
+          key: keys.parts,
+        });
       // parts of a model without hot or cold state are unreachable: they are not loaded
       const model = models.get(parsed.modelId);
       if (model === undefined) continue;
@@ -153,7 +157,13 @@ export class RedisStateStore implements StateStore {
       put: [...(change.putParts ?? [])].map(([partKey, bytes]) => [modelPartField(modelId, partKey), blob(bytes)]),
       del: (change.deleteParts ?? []).map((partKey) => modelPartField(modelId, partKey)),
     }));
-    const plan = { expected: w.expectedOffset, offset: w.offset, meta: blob(w.meta), models, outbox: w.outbox.map((e) => [e.id, blob(frameOutboxEntry(e))]) };
+    const plan = {
+      expected: w.expectedOffset,
+      offset: w.offset,
+      meta: blob(w.meta),
+      models,
+      outbox: w.outbox.map((e) => [e.id, blob(frameOutboxEntry(e))]),
+    };
     const args: ScriptArg[] = [JSON.stringify(plan), ...blobs];
     await this.runScript(
       commitPartitionScript,
@@ -270,7 +280,10 @@ export class RedisStateStore implements StateStore {
         throw new StateStoreCorruptError(`${ctx.operation}: ${message}`, ctx, { cause });
       }
       const last = this.lastConnectionError;
-      const because = last !== undefined && Date.now() - last.atMs < CONNECTION_ERROR_RELEVANCE_MS && last.message !== message ? ` (connection: ${last.message})` : "";
+      const because =
+        last !== undefined && Date.now() - last.atMs < CONNECTION_ERROR_RELEVANCE_MS && last.message !== message
+          ? ` (connection: ${last.message})`
+          : "";
       throw new StateStoreUnavailableError(`${ctx.operation}: Redis failed: ${message}${because}`, ctx, { cause });
     }
   }

@@ -2,13 +2,7 @@
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
 import { stdOf } from "../sketch/moments.ts";
 import { cdfDistances } from "./cdf-distance.ts";
-import {
-  hellingerDistance,
-  jensenShannonDistance,
-  occupiedBins,
-  populationStabilityIndex,
-  referenceDecileBins,
-} from "./binned.ts";
+import { hellingerDistance, jensenShannonDistance, occupiedBins, populationStabilityIndex, referenceDecileBins } from "./binned.ts";
 import { ksPValue } from "./kolmogorov.ts";
 
 export interface NumericStatistics {

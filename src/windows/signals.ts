@@ -1,20 +1,8 @@
 // The per-window sketches of one model version: one NumericSketch or CategoryCounts per signal.
 // Signal names (design §2): "prediction", "predictedClass", "confidence", "latency", "feature:<name>".
 import type { PredictionEvent } from "../events/types.ts";
-import {
-  addNumeric,
-  addNumericMissing,
-  createNumericSketch,
-  mergeNumericSketches,
-  type NumericSketch,
-} from "../sketch/numeric-sketch.ts";
-import {
-  addCategory,
-  addMissingCategory,
-  createCategoryCounts,
-  mergeCategoryCounts,
-  type CategoryCounts,
-} from "../sketch/categories.ts";
+import { addNumeric, addNumericMissing, createNumericSketch, mergeNumericSketches, type NumericSketch } from "../sketch/numeric-sketch.ts";
+import { addCategory, addMissingCategory, createCategoryCounts, mergeCategoryCounts, type CategoryCounts } from "../sketch/categories.ts";
 
 export interface SignalSketches {
   numeric: Map<string, NumericSketch>;
@@ -77,12 +65,7 @@ function addOptionalNumber(s: SignalSketches, signal: string, value: number | nu
 }
 
 /** Feed one (already validated) event into the window's sketches. */
-export function addEventToSignals(
-  s: SignalSketches,
-  registry: FeatureRegistry,
-  event: PredictionEvent,
-  limits: SignalLimits,
-): void {
+export function addEventToSignals(s: SignalSketches, registry: FeatureRegistry, event: PredictionEvent, limits: SignalLimits): void {
   addOptionalNumber(s, "prediction", event.prediction);
   addOptionalNumber(s, "confidence", event.confidence);
   addOptionalNumber(s, "latency", event.latencyMs);

@@ -26,7 +26,12 @@ function event(i: number): string {
     prediction: Math.round(((i * 7919) % 1000) * 1.3) / 1000,
     confidence: 0.5 + ((i * 104729) % 500) / 1000,
     latencyMs: 5 + ((i * 31) % 400) / 7,
-    features: { amount: 10 + ((i * 7) % 997) * 1.37, country: ["NL", "DE", "FR", "US"][i % 4], age: 18 + (i % 60), device: i % 2 === 0 ? "ios" : "android" },
+    features: {
+      amount: 10 + ((i * 7) % 997) * 1.37,
+      country: ["NL", "DE", "FR", "US"][i % 4],
+      age: 18 + (i % 60),
+      device: i % 2 === 0 ? "ios" : "android",
+    },
   });
 }
 
@@ -69,7 +74,9 @@ const decodeSeconds = await medianSeconds(async () => {
 });
 const events = BATCHES * EVENTS_PER_BATCH;
 const decodeNs = (decodeSeconds * 1e9) / events;
-console.log(JSON.stringify({ bench: "compression", name: "baseline: decodePredictionMessage json", events, nsPerEvent: Math.round(decodeNs) }));
+console.log(
+  JSON.stringify({ bench: "compression", name: "baseline: decodePredictionMessage json", events, nsPerEvent: Math.round(decodeNs) }),
+);
 
 for (const { codec, bytes, decode } of inputs) {
   const out = await decode(bytes);

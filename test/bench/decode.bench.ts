@@ -21,9 +21,16 @@ function event(i: number) {
     confidence: 0.5 + (i % 500) / 1000,
     latencyMs: 5 + (i % 40) / 3,
     features: {
-      amount: 10 + (i % 997) * 1.37, country: ["NL", "DE", "FR", "US"][i % 4], age: i % 13 === 0 ? null : 18 + (i % 60),
-      is_new_customer: i % 3 === 0, n_txn_24h: i % 17, merchant_category: `mcc-${i % 50}`, hour: i % 24,
-      device: i % 2 === 0 ? "ios" : "android", score_prev: Math.sin(i), distance_km: (i % 300) / 7,
+      amount: 10 + (i % 997) * 1.37,
+      country: ["NL", "DE", "FR", "US"][i % 4],
+      age: i % 13 === 0 ? null : 18 + (i % 60),
+      is_new_customer: i % 3 === 0,
+      n_txn_24h: i % 17,
+      merchant_category: `mcc-${i % 50}`,
+      hour: i % 24,
+      device: i % 2 === 0 ? "ios" : "android",
+      score_prev: Math.sin(i),
+      distance_km: (i % 300) / 7,
     },
     attributes: { region: "eu", channel: "web" },
   };
@@ -49,7 +56,18 @@ function measure(name: string, n: number, fn: (i: number) => unknown): void {
   }
   rates.sort((a, b) => a - b);
   const median = rates[Math.floor(rates.length / 2)];
-  console.log(JSON.stringify({ bench: "decode", name, events: n, rounds: ROUNDS, eventsPerSecond: Math.round(median), nsPerEvent: Math.round(1e9 / median), bytesPerEvent: jsonBytes[0].length, sink: sink > 0 }));
+  console.log(
+    JSON.stringify({
+      bench: "decode",
+      name,
+      events: n,
+      rounds: ROUNDS,
+      eventsPerSecond: Math.round(median),
+      nsPerEvent: Math.round(1e9 / median),
+      bytesPerEvent: jsonBytes[0].length,
+      sink: sink > 0,
+    }),
+  );
   results.set(name, median);
 }
 
@@ -62,10 +80,13 @@ measure("avsc fromBuffer alone (no validation)", N, (i) => predictionType.fromBu
 measure("zod safeParse after JSON.parse (reference)", N / 4, (i) => predictionEventSchema.safeParse(JSON.parse(texts[i & 1023])).success);
 
 const json = results.get("decodePredictionMessage json")!;
-console.log(JSON.stringify({
-  bench: "decode", summary: true,
-  jsonDecodeEventsPerSecond: Math.round(json),
-  targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
-  meetsTarget: json >= TARGET_EVENTS_PER_SECOND,
-  costRelativeToJsonParse: Number((results.get("baseline: TextDecoder + JSON.parse(bytes)")! / json).toFixed(2)),
-}));
+console.log(
+  JSON.stringify({
+    bench: "decode",
+    summary: true,
+    jsonDecodeEventsPerSecond: Math.round(json),
+    targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
+    meetsTarget: json >= TARGET_EVENTS_PER_SECOND,
+    costRelativeToJsonParse: Number((results.get("baseline: TextDecoder + JSON.parse(bytes)")! / json).toFixed(2)),
+  }),
+);

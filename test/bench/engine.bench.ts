@@ -31,7 +31,16 @@ const lines = events.slice(0, Math.min(N, 300_000)).map((e) => encoder.encode(JS
 
 function report(bench: string, count: number, ns: bigint, extra: Record<string, unknown> = {}) {
   const seconds = Number(ns) / 1e9;
-  console.log(JSON.stringify({ bench, events: count, seconds: +seconds.toFixed(3), eventsPerSec: Math.round(count / seconds), nsPerEvent: +((seconds * 1e9) / count).toFixed(1), ...extra }));
+  console.log(
+    JSON.stringify({
+      bench,
+      events: count,
+      seconds: +seconds.toFixed(3),
+      eventsPerSec: Math.round(count / seconds),
+      nsPerEvent: +((seconds * 1e9) / count).toFixed(1),
+      ...extra,
+    }),
+  );
 }
 
 function time(fn: () => void): bigint {
@@ -42,15 +51,23 @@ function time(fn: () => void): bigint {
 
 // baseline 1: touching every event (the floor any per-event work sits on)
 let sink = 0;
-report("baseline: loop over pre-parsed events", N, time(() => {
-  for (const e of events) sink += e.timestamp & 1;
-}));
+report(
+  "baseline: loop over pre-parsed events",
+  N,
+  time(() => {
+    for (const e of events) sink += e.timestamp & 1;
+  }),
+);
 
 // baseline 2: JSON.parse of the same events
-report("baseline: JSON.parse", lines.length, time(() => {
-  const dec = new TextDecoder();
-  for (const b of lines) sink += (JSON.parse(dec.decode(b)) as PredictionEvent).timestamp & 1;
-}));
+report(
+  "baseline: JSON.parse",
+  lines.length,
+  time(() => {
+    const dec = new TextDecoder();
+    for (const b of lines) sink += (JSON.parse(dec.decode(b)) as PredictionEvent).timestamp & 1;
+  }),
+);
 
 const config = resolveConfig({});
 for (let round = 0; round < 2; round++) {
@@ -58,9 +75,13 @@ for (let round = 0; round < 2; round++) {
   const ctx = engineContextFrom(config, () => 0);
   let outputs = 0;
   const ns = time(() => {
-    for (let i = 0; i < events.length; i++) outputs += applyPrediction(state, events[i], String(i), ctx, STREAM_WALL_CLOCK_MS).outputs.length;
+    for (let i = 0; i < events.length; i++)
+      outputs += applyPrediction(state, events[i], String(i), ctx, STREAM_WALL_CLOCK_MS).outputs.length;
   });
-  report(`engine: pre-parsed events, 13 signals${round === 0 ? " (warm-up round)" : ""}`, N, ns, { windowsClosed: state.counters.windowsClosed, outputs });
+  report(`engine: pre-parsed events, 13 signals${round === 0 ? " (warm-up round)" : ""}`, N, ns, {
+    windowsClosed: state.counters.windowsClosed,
+    outputs,
+  });
 }
 
 {

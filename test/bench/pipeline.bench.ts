@@ -19,11 +19,23 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 150_000);
 const PARTITIONS = 3;
 
 function infrastructure(): { brokers: string; redisUrl: string; stop: () => void } {
-  if (process.env.KAFKA_BROKERS && process.env.REDIS_URL) return { brokers: process.env.KAFKA_BROKERS, redisUrl: process.env.REDIS_URL, stop: () => {} };
-  const env = { ...process.env, STACK_DIR: resolve(".stack/bench"), KAFKA_PORT: "39092", KAFKA_CONTROLLER_PORT: "39093", REDIS_PORT: "36379", SCHEMA_REGISTRY_PORT: "38081" };
+  if (process.env.KAFKA_BROKERS && process.env.REDIS_URL)
+    return { brokers: process.env.KAFKA_BROKERS, redisUrl: process.env.REDIS_URL, stop: () => {} };
+  const env = {
+    ...process.env,
+    STACK_DIR: resolve(".stack/bench"),
+    KAFKA_PORT: "39092",
+    KAFKA_CONTROLLER_PORT: "39093",
+    REDIS_PORT: "36379",
+    SCHEMA_REGISTRY_PORT: "38081",
+  };
   const out = execFileSync("bash", ["deploy/local/stack.sh", "start"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const value = (name: string) => new RegExp(`export ${name}=(\\S+)`).exec(out)?.[1] ?? "";
-  return { brokers: value("KAFKA_BROKERS"), redisUrl: value("REDIS_URL"), stop: () => execFileSync("bash", ["deploy/local/stack.sh", "stop"], { env, stdio: "inherit" }) };
+  return {
+    brokers: value("KAFKA_BROKERS"),
+    redisUrl: value("REDIS_URL"),
+    stop: () => execFileSync("bash", ["deploy/local/stack.sh", "stop"], { env, stdio: "inherit" }),
+  };
 }
 
 async function main(): Promise<void> {
@@ -74,7 +86,14 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - t0) / 1000;
     await consumer.disconnect();
-    console.log(JSON.stringify({ bench: "baseline: raw kafkajs consumer (eachBatch, count only)", events: produced, seconds: +seconds.toFixed(2), eventsPerSec: Math.round(produced / seconds) }));
+    console.log(
+      JSON.stringify({
+        bench: "baseline: raw kafkajs consumer (eachBatch, count only)",
+        events: produced,
+        seconds: +seconds.toFixed(2),
+        eventsPerSec: Math.round(produced / seconds),
+      }),
+    );
   }
 
   // the service pipeline
@@ -84,7 +103,13 @@ async function main(): Promise<void> {
         brokers: infra.brokers.split(","),
         groupId: `bench-service-${run}`,
         partitions: PARTITIONS,
-        topics: { predictions: topic, outcomes: `${topic}.outcomes`, drift: `${topic}.drift`, retrain: `${topic}.retrain`, deadLetter: `${topic}.dlq` },
+        topics: {
+          predictions: topic,
+          outcomes: `${topic}.outcomes`,
+          drift: `${topic}.drift`,
+          retrain: `${topic}.retrain`,
+          deadLetter: `${topic}.dlq`,
+        },
       },
       redis: { url: infra.redisUrl, keyPrefix: `bench-${run}` },
     });
@@ -121,7 +146,17 @@ async function main(): Promise<void> {
     await store.close();
     const registry = await metrics.registry.getMetricsAsJSON();
     const consumed = registry.find((m) => m.name === "drift_events_consumed_total")?.values.reduce((n, v) => n + v.value, 0);
-    console.log(JSON.stringify({ bench: "service pipeline (decode + engine + Redis commit + offsets + outbox)", events: produced, consumed, seconds: +seconds.toFixed(2), eventsPerSec: Math.round(produced / seconds), eventsPerSecAfterGroupJoin: Math.round(produced / afterReady), vsBaseline: "same topic, same run" }));
+    console.log(
+      JSON.stringify({
+        bench: "service pipeline (decode + engine + Redis commit + offsets + outbox)",
+        events: produced,
+        consumed,
+        seconds: +seconds.toFixed(2),
+        eventsPerSec: Math.round(produced / seconds),
+        eventsPerSecAfterGroupJoin: Math.round(produced / afterReady),
+        vsBaseline: "same topic, same run",
+      }),
+    );
     const perThousand = (x: number) => +((x * 1000) / produced).toFixed(2);
     console.log(
       JSON.stringify({

@@ -71,9 +71,14 @@ function quantile(sortedErrors: number[], q: number): number {
 function summary(errors: number[]): Record<string, number> {
   const s = [...errors].sort((a, b) => a - b);
   const f = (x: number) => Number(x.toExponential(2));
-  return { p50: f(quantile(s, 0.5)), p90: f(quantile(s, 0.9)), p99: f(quantile(s, 0.99)), max: f(s[s.length - 1]), withinTolerance: s.filter((e) => e <= TOLERANCE).length };
+  return {
+    p50: f(quantile(s, 0.5)),
+    p90: f(quantile(s, 0.9)),
+    p99: f(quantile(s, 0.99)),
+    max: f(s[s.length - 1]),
+    withinTolerance: s.filter((e) => e <= TOLERANCE).length,
+  };
 }
-
 
 // every case over the tolerance, one line each, with PRINT_MISSES=1
 const PRINT_MISSES = process.env.PRINT_MISSES === "1";
@@ -102,17 +107,49 @@ for (const { n, m, seeds } of SIZES) {
         band.relative.push(error / Math.max(exact, 1e-12));
         band.inSd.push(error / psiSamplingSd(sortedRef, sortedCur));
         npm.push(Math.abs(npmPsi(ref, cur) - exact));
-        if (error > TOLERANCE) misses.push({ shape, drift: drift.name, seed, exact: Number(exact.toFixed(5)), error: Number(error.toExponential(2)), resolution: Number(resolution.toExponential(2)) });
+        if (error > TOLERANCE)
+          misses.push({
+            shape,
+            drift: drift.name,
+            seed,
+            exact: Number(exact.toFixed(5)),
+            error: Number(error.toExponential(2)),
+            resolution: Number(resolution.toExponential(2)),
+          });
       }
     }
   }
   const cases = ours.length;
-  console.log(JSON.stringify({ bench: "psi accuracy", sketch: "tdigest npm 0.1.3, compression 100 (baseline)", n, m, cases, ...summary(npm) }));
-  console.log(JSON.stringify({ bench: "psi accuracy", sketch: "ours, compression 100", n, m, cases, ...summary(ours), exactPsiMovesOverToleranceByOneReferenceValue: illDefined, target: `|PSI - exact| <= ${TOLERANCE}` }));
+  console.log(
+    JSON.stringify({ bench: "psi accuracy", sketch: "tdigest npm 0.1.3, compression 100 (baseline)", n, m, cases, ...summary(npm) }),
+  );
+  console.log(
+    JSON.stringify({
+      bench: "psi accuracy",
+      sketch: "ours, compression 100",
+      n,
+      m,
+      cases,
+      ...summary(ours),
+      exactPsiMovesOverToleranceByOneReferenceValue: illDefined,
+      target: `|PSI - exact| <= ${TOLERANCE}`,
+    }),
+  );
   PSI_BANDS.forEach((b, i) => {
     if (bands[i].ours.length === 0) return;
     const worst = (xs: number[]) => Number(Math.max(...xs).toExponential(2));
-    console.log(JSON.stringify({ bench: "psi accuracy by exact psi", n, m, exactPsi: b.name, cases: bands[i].ours.length, ...summary(bands[i].ours), maxRelativeError: worst(bands[i].relative), maxErrorInSamplingSd: worst(bands[i].inSd) }));
+    console.log(
+      JSON.stringify({
+        bench: "psi accuracy by exact psi",
+        n,
+        m,
+        exactPsi: b.name,
+        cases: bands[i].ours.length,
+        ...summary(bands[i].ours),
+        maxRelativeError: worst(bands[i].relative),
+        maxErrorInSamplingSd: worst(bands[i].inSd),
+      }),
+    );
   });
   if (PRINT_MISSES) for (const miss of misses) console.log(JSON.stringify({ bench: "psi accuracy miss", n, m, ...miss }));
 }

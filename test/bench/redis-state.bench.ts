@@ -14,7 +14,6 @@ const HOT_BYTES = 30 * 1024;
 const COLD_BYTES = 600 * 1024;
 const MODELS = ["fraud", "churn", "ranker"];
 
-
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
   const port = await freePort();
@@ -92,7 +91,16 @@ async function main(): Promise<void> {
       offset: String(i * 1000),
       meta,
       models,
-      outbox: [{ id: `ev-${i}`, kind: "drift", topic: "drift-events", key: Buffer.from("fraud"), value: Buffer.from(`{"i":${i}}`), headers: { "event-id": `ev-${i}` } }],
+      outbox: [
+        {
+          id: `ev-${i}`,
+          kind: "drift",
+          topic: "drift-events",
+          key: Buffer.from("fraud"),
+          value: Buffer.from(`{"i":${i}}`),
+          headers: { "event-id": `ev-${i}` },
+        },
+      ],
     };
     await store.commitPartition(p, w);
     offset = w.offset;

@@ -72,7 +72,9 @@ async function inProcess(): Promise<void> {
 /** CPU ms (user + system) and wall ms of a child process. */
 function child(args: string[]): Timing {
   const t0 = performance.now();
-  const out = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; { time node ${args.map((a) => `'${a}'`).join(" ")} >/dev/null 2>&1; } 2>&1`], { encoding: "utf8" });
+  const out = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; { time node ${args.map((a) => `'${a}'`).join(" ")} >/dev/null 2>&1; } 2>&1`], {
+    encoding: "utf8",
+  });
   const wallMs = performance.now() - t0;
   const [user, sys] = out.stdout.trim().split(/\s+/).map(Number);
   return { wallMs, cpuMs: (user + sys) * 1000 };

@@ -57,7 +57,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const machine =
     `Run ${new Date().toISOString()} on ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ` +
-    `load average after the run ${loadavg().map((l) => l.toFixed(2)).join(" ")}.`;
+    `load average after the run ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}.`;
   writeFileSync(output, renderBenchmarks(readFileSync(input, "utf8").split("\n"), machine));
   console.error(`[bench] wrote ${output}`);
 }

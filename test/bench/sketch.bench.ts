@@ -44,7 +44,15 @@ const ours = timeRuns(7, values.length, () => {
   for (let i = 0; i < values.length; i++) addValue(d, values[i]);
   flushTDigest(d);
 });
-emit({ bench: "tdigest.add", compression: 100, values: values.length, nsPerValue: round(ours.best), nsPerValueMedian: round(ours.median), valuesPerSec: Math.round(1e9 / ours.best), target: "<= 150 ns" });
+emit({
+  bench: "tdigest.add",
+  compression: 100,
+  values: values.length,
+  nsPerValue: round(ours.best),
+  nsPerValueMedian: round(ours.median),
+  valuesPerSec: Math.round(1e9 / ours.best),
+  target: "<= 150 ns",
+});
 
 // the buffer sort inside a flush: radix (used) vs the built-in typed-array sort, same 2 000-value buffers
 {
@@ -68,12 +76,21 @@ const npm = timeRuns(3, npmValues.length, () => {
   for (let i = 0; i < npmValues.length; i++) d.push(npmValues[i]);
   d.compress();
 });
-emit({ bench: "tdigest-npm.push (baseline)", values: npmValues.length, nsPerValue: round(npm.best), nsPerValueMedian: round(npm.median), valuesPerSec: Math.round(1e9 / npm.best), speedup: round(npm.best / ours.best, 2) });
+emit({
+  bench: "tdigest-npm.push (baseline)",
+  values: npmValues.length,
+  nsPerValue: round(npm.best),
+  nsPerValueMedian: round(npm.median),
+  valuesPerSec: Math.round(1e9 / npm.best),
+  speedup: round(npm.best / ours.best, 2),
+});
 
 // --- 13 numeric sketches per event (e.g. prediction, confidence, latency + 10 numeric features) --------
 const SIGNALS = 13;
 const events = 1 << 17;
-const eventValues = Array.from({ length: SIGNALS }, (_, k) => sample(DISTRIBUTIONS[k % DISTRIBUTIONS.length] === "sorted" ? "normal" : DISTRIBUTIONS[k % DISTRIBUTIONS.length], events, 100 + k));
+const eventValues = Array.from({ length: SIGNALS }, (_, k) =>
+  sample(DISTRIBUTIONS[k % DISTRIBUTIONS.length] === "sorted" ? "normal" : DISTRIBUTIONS[k % DISTRIBUTIONS.length], events, 100 + k),
+);
 const perEvent = timeRuns(5, events, () => {
   const sketches = Array.from({ length: SIGNALS }, () => createNumericSketch(100));
   for (let e = 0; e < events; e++) {
@@ -81,7 +98,13 @@ const perEvent = timeRuns(5, events, () => {
   }
   for (const s of sketches) flushTDigest(s.digest);
 });
-emit({ bench: "13 numeric sketches per event", events, nsPerEvent: round(perEvent.best), nsPerEventMedian: round(perEvent.median), target: "<= 2000 ns" });
+emit({
+  bench: "13 numeric sketches per event",
+  events,
+  nsPerEvent: round(perEvent.best),
+  nsPerEventMedian: round(perEvent.median),
+  target: "<= 2000 ns",
+});
 
 // --- accuracy and size at 10^6 ---------------------------------------------------------------------
 function accuracy(name: DistributionName, d: TDigest, sorted: Float64Array): Record<string, unknown> {
@@ -113,9 +136,20 @@ for (const name of [...DISTRIBUTIONS, "bimodal-separated" as const]) {
   if (name !== "bimodal-separated") maxBytes = Math.max(maxBytes, row.bytes as number);
   rows.push(row);
 }
-emit({ bench: "serialised size", bytes: maxBytes, compression: 100, n: 1_000_000, note: "largest over the asserted distributions", target: "<= 2048" });
+emit({
+  bench: "serialised size",
+  bytes: maxBytes,
+  compression: 100,
+  n: 1_000_000,
+  note: "largest over the asserted distributions",
+  target: "<= 2048",
+});
 for (const row of rows) {
-  emit({ bench: "accuracy", ...row, targets: row.distribution === "bimodal-separated" ? "known hard case, not asserted" : "cdf <= 3e-3, rank <= 3e-4" });
+  emit({
+    bench: "accuracy",
+    ...row,
+    targets: row.distribution === "bimodal-separated" ? "known hard case, not asserted" : "cdf <= 3e-3, rank <= 3e-4",
+  });
 }
 
 // merged from 10 parts of 10^5: what a rolling baseline sees

@@ -45,13 +45,21 @@ describe("baseline import", () => {
   it("stores one reference per model version, built from the file's events", async () => {
     const dir = mkdtempSync(join(tmpdir(), "baseline-import-"));
     const file = join(dir, "training.jsonl");
-    writeFileSync(file, stream.slice(0, STATIONARY).map((e) => JSON.stringify(e)).join("\n") + "\n{not json\n");
+    writeFileSync(
+      file,
+      stream
+        .slice(0, STATIONARY)
+        .map((e) => JSON.stringify(e))
+        .join("\n") + "\n{not json\n",
+    );
     const store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix });
     try {
       const summary = await importBaselines({ input: file, config, store, stdin: process.stdin });
       expect(summary.used).toBe(STATIONARY);
       expect(summary.rejected).toEqual({ invalid_json: { count: 1, firstLines: [STATIONARY + 1] } });
-      expect(summary.baselines).toEqual([{ modelId: MODEL, modelVersion: VERSION, id: `${MODEL}@${VERSION}/reference/import:training.jsonl`, count: STATIONARY, signals: 6 }]);
+      expect(summary.baselines).toEqual([
+        { modelId: MODEL, modelVersion: VERSION, id: `${MODEL}@${VERSION}/reference/import:training.jsonl`, count: STATIONARY, signals: 6 },
+      ]);
       const bytes = await store.getReferenceBaseline(MODEL, VERSION);
       expect(bytes).not.toBeNull();
       const stored = decodeBaseline(bytes!);
@@ -73,7 +81,11 @@ describe("baseline import", () => {
     // 6 windows of shifted data, no warmup: the incident opens at w1 after the 2-window hysteresis (drift
     // events are emitted on changes, so one event opens it)
     expect(events[0].window.id).toBe(`${MODEL}@${VERSION}/p0/w1`);
-    expect(events[0].baseline).toMatchObject({ kind: "reference", id: `${MODEL}@${VERSION}/reference/import:training.jsonl`, count: STATIONARY });
+    expect(events[0].baseline).toMatchObject({
+      kind: "reference",
+      id: `${MODEL}@${VERSION}/reference/import:training.jsonl`,
+      count: STATIONARY,
+    });
     expect(events[0].signals.map((s) => s.signal)).toContain("feature:amount");
   });
 });

@@ -99,7 +99,14 @@ interface Uninterrupted {
 function uninterruptedRun(messages: ReadMessage[], topic: string, config: ResolvedConfig): Uninterrupted {
   const ctx = engineContextFrom(config, () => 0);
   const decodeContext = { schemaForId: () => undefined, maxMessageBytes: config.limits.maxMessageBytes };
-  const run: Uninterrupted = { states: new Map(), lastOffsets: new Map(), driftIds: new Set(), retrainIds: new Set(), deadLetterIds: new Set(), valid: 0 };
+  const run: Uninterrupted = {
+    states: new Map(),
+    lastOffsets: new Map(),
+    driftIds: new Set(),
+    retrainIds: new Set(),
+    deadLetterIds: new Set(),
+    valid: 0,
+  };
   for (const m of messages) {
     let state = run.states.get(m.partition);
     if (state === undefined) {
@@ -120,7 +127,6 @@ function uninterruptedRun(messages: ReadMessage[], topic: string, config: Resolv
   }
   return run;
 }
-
 
 function idsOf(messages: ReadMessage[], header: string): { ids: Set<string>; total: number } {
   const ids = new Set<string>();
@@ -167,7 +173,12 @@ describe("delivery: crash (SIGKILL) at any point", () => {
       const service = startServiceProcess(raw, { metricsPort: await freePort() });
       children.push(service);
       // Kill once this run applied something and the threshold is passed.
-      await waitFor(`${after} messages applied`, async () => ((await applied()) >= Math.max(after, before + 1) ? true : undefined), 150_000, 2).catch((err: Error) => {
+      await waitFor(
+        `${after} messages applied`,
+        async () => ((await applied()) >= Math.max(after, before + 1) ? true : undefined),
+        150_000,
+        2,
+      ).catch((err: Error) => {
         throw new Error(`${err.message}; applied ${before} before this run; service output:\n${service.output.slice(-40).join("\n")}`);
       });
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
@@ -183,9 +194,11 @@ describe("delivery: crash (SIGKILL) at any point", () => {
     clients.push(store);
     const last = startServiceProcess(raw, { metricsPort: await freePort() });
     children.push(last);
-    await waitFor("every message applied", async () => ((await applied()) === total ? true : undefined), 150_000, 50).catch((err: Error) => {
-      throw new Error(`${err.message}; service output:\n${last.output.slice(-40).join("\n")}`);
-    });
+    await waitFor("every message applied", async () => ((await applied()) === total ? true : undefined), 150_000, 50).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}; service output:\n${last.output.slice(-40).join("\n")}`);
+      },
+    );
     await waitFor(
       "outboxes drained",
       async () => {

@@ -48,7 +48,15 @@ const SETTINGS = {
 function input(): { messages: RawMessage[]; valid: number } {
   const messages: RawMessage[] = [];
   let i = 0;
-  for (const event of demoEvents({ seed: 4242, startTime: DEMO_START_TIME, eventsPerSecond: 30, drifts: [{ kind: "feature-shift", modelId: "fraud-scorer", feature: "amount", fromIndex: 1500, shiftSigma: 1 }] }, EVENTS)) {
+  for (const event of demoEvents(
+    {
+      seed: 4242,
+      startTime: DEMO_START_TIME,
+      eventsPerSecond: 30,
+      drifts: [{ kind: "feature-shift", modelId: "fraud-scorer", feature: "amount", fromIndex: 1500, shiftSigma: 1 }],
+    },
+    EVENTS,
+  )) {
     const partition = Math.floor(i / 3) % PARTITIONS;
     messages.push({ key: event.modelId, value: JSON.stringify(event), partition });
     if (i % 1000 === 999) messages.push({ key: event.modelId, value: "not json", partition });
@@ -58,7 +66,6 @@ function input(): { messages: RawMessage[]; valid: number } {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 /** What a window's sketches hold apart from the t-digest centroids: exact moments, category counts. */
 function exactParts(s: SignalSketches) {
@@ -109,7 +116,10 @@ describe("delivery: rebalance", () => {
     // Mid-stream, member A leaves (SIGTERM: finishes its chunk, commits, leaves the group).
     await waitFor("a third of the stream applied", async () => ((await applied()) >= messages.length / 3 ? true : undefined), 60_000, 20);
     const atStop = await storedOffsets();
-    expect(atStop.every((o) => o >= 0), `every partition had progress before the stop: ${atStop.join(",")}`).toBe(true);
+    expect(
+      atStop.every((o) => o >= 0),
+      `every partition had progress before the stop: ${atStop.join(",")}`,
+    ).toBe(true);
     a.kill("SIGTERM");
     expect(await a.exited).toBe(0);
     await joinedWith(b, 4);
@@ -117,7 +127,12 @@ describe("delivery: rebalance", () => {
     expect(producedAtStop).toBeLessThan(messages.length);
 
     // Later a replacement joins: B gives up two partitions while it is busy with them.
-    await waitFor("two thirds of the stream applied", async () => ((await applied()) >= (2 * messages.length) / 3 ? true : undefined), 60_000, 20);
+    await waitFor(
+      "two thirds of the stream applied",
+      async () => ((await applied()) >= (2 * messages.length) / 3 ? true : undefined),
+      60_000,
+      20,
+    );
     const c = startServiceProcess(raw, { metricsPort: await freePort() });
     children.push(c);
     await joinedWith(c, 2);
@@ -179,9 +194,13 @@ describe("delivery: rebalance", () => {
           expect(gv.window.firstOffset, `p${partition} ${modelId}@${version} open window first offset`).toBe(v.window.firstOffset);
           expect(gv.hysteresis, `p${partition} ${modelId}@${version} hysteresis`).toEqual(v.hysteresis);
           expect(gv.reference?.count, `p${partition} ${modelId}@${version} reference size`).toBe(v.reference?.count);
-          expect(exactParts(gv.window.signals), `p${partition} ${modelId}@${version} open window moments and counts`).toEqual(exactParts(v.window.signals));
+          expect(exactParts(gv.window.signals), `p${partition} ${modelId}@${version} open window moments and counts`).toEqual(
+            exactParts(v.window.signals),
+          );
           if (v.reference !== null && gv.reference !== null) {
-            expect(exactParts(gv.reference.signals), `p${partition} ${modelId}@${version} reference moments and counts`).toEqual(exactParts(v.reference.signals));
+            expect(exactParts(gv.reference.signals), `p${partition} ${modelId}@${version} reference moments and counts`).toEqual(
+              exactParts(v.reference.signals),
+            );
           }
           expect(
             gv.rolling.windows.map((w) => [w.id, w.count]),
@@ -196,6 +215,14 @@ describe("delivery: rebalance", () => {
     for (const s of [b, c]) s.kill("SIGTERM");
     expect(await b.exited).toBe(0);
     expect(await c.exited).toBe(0);
-    console.info(JSON.stringify({ test: "delivery-rebalance", messages: messages.length, valid, producedWhenAStopped: producedAtStop, storedOffsetsWhenAStopped: atStop }));
+    console.info(
+      JSON.stringify({
+        test: "delivery-rebalance",
+        messages: messages.length,
+        valid,
+        producedWhenAStopped: producedAtStop,
+        storedOffsetsWhenAStopped: atStop,
+      }),
+    );
   }, 300_000);
 });

@@ -65,7 +65,6 @@ function dockerAvailable(): boolean {
   return result.status === 0;
 }
 
-
 async function startWithTestcontainers(): Promise<StartedInfra> {
   const { GenericContainer, Wait } = await import("testcontainers");
   // Kafka advertises the address clients must use, so listen inside the container on the same

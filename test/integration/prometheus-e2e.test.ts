@@ -83,23 +83,34 @@ describe("real Prometheus against the running service", () => {
   });
 
   it("scrapes the service: up is 1 for the job the DriftDetectorDown alert selects", async () => {
-    const up = await waitFor("a scrape of the service", async () => {
-      const r = await prometheus.query('up{job="drift-detector"}');
-      return r.length > 0 ? r : undefined;
-    }, 30_000);
+    const up = await waitFor(
+      "a scrape of the service",
+      async () => {
+        const r = await prometheus.query('up{job="drift-detector"}');
+        return r.length > 0 ? r : undefined;
+      },
+      30_000,
+    );
     expect(up.map((s) => s.value[1])).toEqual(["1"]);
   });
 
   it("the critical drift alert goes to firing for the drifting model, naming the drifting signal", async () => {
-    const alert = await waitFor("DriftDetectorModelDriftCritical to fire", async () => {
-      const alerts = await prometheus.alerts();
-      return alerts.find((a) => a.labels.alertname === "DriftDetectorModelDriftCritical" && a.state === "firing");
-    }, 60_000, 500);
+    const alert = await waitFor(
+      "DriftDetectorModelDriftCritical to fire",
+      async () => {
+        const alerts = await prometheus.alerts();
+        return alerts.find((a) => a.labels.alertname === "DriftDetectorModelDriftCritical" && a.state === "firing");
+      },
+      60_000,
+      500,
+    );
     expect(alert.labels).toMatchObject({ model: MODEL, version: VERSION, severity: "critical" });
     expect(alert.annotations.description).toMatch(/Signals at critical in the last window: .*feature:amount/);
     expect(alert.annotations.dashboard).toBe(`/d/drift-detector/drift-detector?var-model=${MODEL}&var-version=${VERSION}`);
     // no alert about the service itself: it is up, consuming, and rejects 3 of 2 203 messages (< 1 %)
-    const others = (await prometheus.alerts()).filter((a) => a.labels.alertname.startsWith("DriftDetector") && !a.labels.alertname.startsWith("DriftDetectorModelDrift"));
+    const others = (await prometheus.alerts()).filter(
+      (a) => a.labels.alertname.startsWith("DriftDetector") && !a.labels.alertname.startsWith("DriftDetectorModelDrift"),
+    );
     expect(others.filter((a) => a.state === "firing")).toEqual([]);
   });
 
@@ -108,7 +119,11 @@ describe("real Prometheus against the running service", () => {
       const res = await fetch(`${prometheus.url}/api/v1/label/${label}/values?match[]=${encodeURIComponent(match)}`);
       return ((await res.json()) as { data: string[] }).data;
     };
-    await waitFor("drift_model_status in Prometheus", async () => ((await get("model", "drift_model_status")).length > 0 ? true : undefined), 30_000);
+    await waitFor(
+      "drift_model_status in Prometheus",
+      async () => ((await get("model", "drift_model_status")).length > 0 ? true : undefined),
+      30_000,
+    );
     expect(await get("model", "drift_model_status")).toEqual([MODEL]);
     expect(await get("version", `drift_model_status{model=~"${MODEL}"}`)).toEqual([VERSION]);
   });
@@ -117,17 +132,33 @@ describe("real Prometheus against the running service", () => {
     const expressions = dashboardExpressions();
     expect(expressions.length).toBeGreaterThan(20);
     // rate()/increase() need two samples inside their range: wait for the scrapes to accumulate
-    const empty = await waitFor("every dashboard expression to return data", async () => {
-      const results = await Promise.all(expressions.map(async (e) => ({ ...e, samples: await prometheus.query(substituteVariables(e.expr)) })));
-      const missing = results.filter((r) => r.samples.length === 0).map((r) => `${r.panel}: ${r.expr}`);
-      return missing.length === 0 ? missing : undefined;
-    }, 45_000, 1_000).catch(async (err: Error) => {
-      const results = await Promise.all(expressions.map(async (e) => ({ ...e, samples: await prometheus.query(substituteVariables(e.expr)) })));
-      throw new Error(`${err.message}; no data for:\n${results.filter((r) => r.samples.length === 0).map((r) => `  ${r.panel}: ${r.expr}`).join("\n")}`);
+    const empty = await waitFor(
+      "every dashboard expression to return data",
+      async () => {
+        const results = await Promise.all(
+          expressions.map(async (e) => ({ ...e, samples: await prometheus.query(substituteVariables(e.expr)) })),
+        );
+        const missing = results.filter((r) => r.samples.length === 0).map((r) => `${r.panel}: ${r.expr}`);
+        return missing.length === 0 ? missing : undefined;
+      },
+      45_000,
+      1_000,
+    ).catch(async (err: Error) => {
+      const results = await Promise.all(
+        expressions.map(async (e) => ({ ...e, samples: await prometheus.query(substituteVariables(e.expr)) })),
+      );
+      throw new Error(
+        `${err.message}; no data for:\n${results
+          .filter((r) => r.samples.length === 0)
+          .map((r) => `  ${r.panel}: ${r.expr}`)
+          .join("\n")}`,
+      );
     });
     expect(empty).toEqual([]);
     // and the numbers are the service's: the drifting signal is critical, the bad messages are counted
-    const status = await prometheus.query(substituteVariables(`max by (model, version, signal) (drift_signal_status{model=~"$model",version=~"$version"})`));
+    const status = await prometheus.query(
+      substituteVariables(`max by (model, version, signal) (drift_signal_status{model=~"$model",version=~"$version"})`),
+    );
     expect(status.find((s) => s.metric.signal === "feature:amount")?.value[1]).toBe("2");
     const rejected = await prometheus.query(`sum(drift_events_rejected_total{topic="${topics.predictions}",reason="invalid_json"})`);
     expect(rejected[0]?.value[1]).toBe(String(BAD_MESSAGES));

@@ -93,7 +93,9 @@ function fullWrite(expectedOffset: string | null, offset: string): PartitionWrit
       ["fraud", { hot: bytes(`fh@${offset}`), cold: bytes(`fc@${offset}`) }],
       ["churn", { hot: bytes(`ch@${offset}`), cold: bytes(`cc@${offset}`) }],
     ]),
-    outbox: [{ id: `ev-${offset}`, kind: "drift", topic: "drift-events", key: bytes("fraud"), value: bytes(`{"o":${offset}}`), headers: {} }],
+    outbox: [
+      { id: `ev-${offset}`, kind: "drift", topic: "drift-events", key: bytes("fraud"), value: bytes(`{"o":${offset}}`), headers: {} },
+    ],
   };
 }
 
@@ -176,7 +178,9 @@ describe("RedisStateStore on a real Redis", () => {
     const a = `${prefix}:{t}:a`;
     const b = `${prefix}:{t}:b`;
     await admin.rpush(b, "list");
-    await expect(admin.eval("redis.call('SET', KEYS[1], 'x'); redis.call('HSET', KEYS[2], 'f', 'v'); return 1", 2, a, b)).rejects.toThrow(/WRONGTYPE/);
+    await expect(admin.eval("redis.call('SET', KEYS[1], 'x'); redis.call('HSET', KEYS[2], 'f', 'v'); return 1", 2, a, b)).rejects.toThrow(
+      /WRONGTYPE/,
+    );
     expect(await admin.get(a)).toBe("x");
     await deleteKeys(admin, prefix);
   });

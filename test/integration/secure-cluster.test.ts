@@ -64,7 +64,12 @@ describe("a secured cluster: Kafka SASL_SSL (SCRAM-SHA-512 + mutual TLS), Redis 
         ssl: { caFile: join(tls, "ca.pem"), certFile: join(tls, "client.pem"), keyFile: join(tls, "client.key") },
         sasl: { mechanism: "scram-sha-512", username: stack.SECURE_KAFKA_USER, password: { env: passwordEnv } },
       },
-      redis: { url: stack.SECURE_REDIS_URL, username: stack.SECURE_REDIS_USER, password: { file: join(dir, "redis-password") }, tls: { caFile: join(tls, "ca.pem") } },
+      redis: {
+        url: stack.SECURE_REDIS_URL,
+        username: stack.SECURE_REDIS_USER,
+        password: { file: join(dir, "redis-password") },
+        tls: { caFile: join(tls, "ca.pem") },
+      },
       defaults: {
         window: { maxEvents: 200, minEvents: 50 },
         baseline: { warmupWindows: 3 },
@@ -73,7 +78,11 @@ describe("a secured cluster: Kafka SASL_SSL (SCRAM-SHA-512 + mutual TLS), Redis 
       },
     });
     const config = resolveConfig(raw, {}, "secure");
-    kafka = new Kafka({ clientId: uniqueName("secure-harness"), ...kafkaConnectionOptions(config, { [passwordEnv]: secrets.kafka }), logLevel: logLevel.NOTHING });
+    kafka = new Kafka({
+      clientId: uniqueName("secure-harness"),
+      ...kafkaConnectionOptions(config, { [passwordEnv]: secrets.kafka }),
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     await createTopics(admin, [config.kafka.topics.predictions]);
@@ -89,7 +98,10 @@ describe("a secured cluster: Kafka SASL_SSL (SCRAM-SHA-512 + mutual TLS), Redis 
   function service(env: Record<string, string>, metricsPort: number): ServiceProcess {
     const cfg = raw as { kafka: { brokers: string[] }; redis: { url: string } };
     // the well-known variables must point at the secured cluster too (the harness sets the plain one)
-    const child = startServiceProcess(raw, { metricsPort, env: { KAFKA_BROKERS: cfg.kafka.brokers.join(","), REDIS_URL: cfg.redis.url, ...env } });
+    const child = startServiceProcess(raw, {
+      metricsPort,
+      env: { KAFKA_BROKERS: cfg.kafka.brokers.join(","), REDIS_URL: cfg.redis.url, ...env },
+    });
     children.push(child);
     return child;
   }
@@ -98,10 +110,15 @@ describe("a secured cluster: Kafka SASL_SSL (SCRAM-SHA-512 + mutual TLS), Redis 
     const metricsPort = await freePort();
     const svc = service({ [passwordEnv]: secrets.kafka }, metricsPort);
     const topics = (raw as { kafka: { topics: { retrain: string; drift: string } } }).kafka.topics;
-    const retrain = await waitFor("the retrain request on the secured cluster", async () => {
-      const messages = await readAllMessages(kafka, topics.retrain).catch(() => []);
-      return messages.length > 0 ? messages : undefined;
-    }, 120_000, 1_000);
+    const retrain = await waitFor(
+      "the retrain request on the secured cluster",
+      async () => {
+        const messages = await readAllMessages(kafka, topics.retrain).catch(() => []);
+        return messages.length > 0 ? messages : undefined;
+      },
+      120_000,
+      1_000,
+    );
     expect(retrain).toHaveLength(1);
     const request = retrainRequestSchema.parse(JSON.parse(retrain[0].value?.toString("utf8") ?? ""));
     expect(request).toMatchObject({ modelId: MODEL, reason: "drift" });

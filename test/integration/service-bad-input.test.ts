@@ -60,13 +60,25 @@ describe("service with bad input", () => {
     const invalid: { message: RawMessage; reason: string }[] = [
       { reason: "unknown_format", message: { key: "scorer-a", value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) } },
       { reason: "invalid_json", message: { key: "scorer-a", value: Buffer.from('{"eventId": "x", "modelId": ') } },
-      { reason: "unknown_schema_id", message: { key: "scorer-a", value: Buffer.from(frameConfluent(UNREGISTERED_SCHEMA_ID, avro.toBuffer(valid(0)))) } },
+      {
+        reason: "unknown_schema_id",
+        message: { key: "scorer-a", value: Buffer.from(frameConfluent(UNREGISTERED_SCHEMA_ID, avro.toBuffer(valid(0)))) },
+      },
       { reason: "schema_violation", message: { key: "scorer-a", value: json({ ...valid(1), modelId: undefined }) } },
       { reason: "schema_violation", message: { key: "scorer-a", value: json({ ...valid(2), confidence: 1.5 }) } },
       { reason: "schema_violation", message: { key: "scorer-a", value: json({ ...valid(3), latencyMs: -3 }) } },
-      { reason: "non_finite_number", message: { key: "scorer-a", value: Buffer.from(json(valid(4)).toString().replace('"prediction":0.4', '"prediction":1e400')) } },
-      { reason: "non_finite_number", message: { key: "scorer-a", value: Buffer.from(frameConfluent(schemaId, avro.toBuffer({ ...valid(5), prediction: Number.NaN }))) } },
-      { reason: "avro_decode_error", message: { key: "scorer-a", value: Buffer.from(frameConfluent(schemaId, avro.toBuffer(valid(6)).subarray(0, 12))) } },
+      {
+        reason: "non_finite_number",
+        message: { key: "scorer-a", value: Buffer.from(json(valid(4)).toString().replace('"prediction":0.4', '"prediction":1e400')) },
+      },
+      {
+        reason: "non_finite_number",
+        message: { key: "scorer-a", value: Buffer.from(frameConfluent(schemaId, avro.toBuffer({ ...valid(5), prediction: Number.NaN }))) },
+      },
+      {
+        reason: "avro_decode_error",
+        message: { key: "scorer-a", value: Buffer.from(frameConfluent(schemaId, avro.toBuffer(valid(6)).subarray(0, 12))) },
+      },
       { reason: "oversize", message: { key: "scorer-a", value: json({ ...valid(7), predictedClass: "x".repeat(MAX_MESSAGE_BYTES) }) } },
       { reason: "empty", message: { key: "scorer-a", value: null } },
       { reason: "empty", message: { key: null, value: Buffer.alloc(0) } },
@@ -80,7 +92,9 @@ describe("service with bad input", () => {
       if (i % 50 === 20) stream.push({ message: { key: "scorer-c", value: json(valid(i, "scorer-c")) } });
     }
     while (next < invalid.length) stream.push(invalid[next++]);
-    expect(stream.filter((s) => s.message.value !== null && s.reason === "non_finite_number")[0].message.value?.toString()).toContain("1e400");
+    expect(stream.filter((s) => s.message.value !== null && s.reason === "non_finite_number")[0].message.value?.toString()).toContain(
+      "1e400",
+    );
 
     await produceRaw(
       kafka,

@@ -76,7 +76,12 @@ describe("service input compression", () => {
     const config = driftingServiceConfig("codec-missing");
     const kafka = harnessKafka();
     await createPredictionsTopic(kafka, config);
-    await produceCompressed(kafka, config.kafka.topics.predictions, predictionMessages(driftingStream().slice(0, 50)), CompressionTypes.LZ4);
+    await produceCompressed(
+      kafka,
+      config.kafka.topics.predictions,
+      predictionMessages(driftingStream().slice(0, 50)),
+      CompressionTypes.LZ4,
+    );
     // pinned like test/support/without-lz4-codec.mjs does in a process: the service's registration is ignored
     const table = CompressionCodecs as unknown as Record<number, () => unknown>;
     const lz4 = table[CompressionTypes.LZ4];
@@ -103,7 +108,10 @@ describe("service input compression", () => {
     const topic = config.kafka.topics.predictions;
     const events = driftingStream().slice(0, 400);
     await produceCompressed(kafka, topic, predictionMessages(events.slice(0, 300)), CompressionTypes.None);
-    const withoutLz4 = startServiceProcess(raw, { metricsPort: await freePort(), env: { NODE_OPTIONS: `--import ${PRELOAD_WITHOUT_LZ4}` } });
+    const withoutLz4 = startServiceProcess(raw, {
+      metricsPort: await freePort(),
+      env: { NODE_OPTIONS: `--import ${PRELOAD_WITHOUT_LZ4}` },
+    });
     resources.children.push(withoutLz4);
     await waitForCommittedEnd(kafka, config.kafka.groupId, topic, 300).catch((err: Error) => {
       throw new Error(`${err.message}; service output:\n${withoutLz4.output.slice(-20).join("\n")}`);

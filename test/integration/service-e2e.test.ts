@@ -75,7 +75,9 @@ describe("service end to end", () => {
     expect(dlq).toHaveLength(0);
 
     const text = await service.metricsText();
-    const line = text.split("\n").find((l) => l.startsWith("drift_signal_status{") && l.includes('signal="feature:amount"') && l.includes(`model="${MODEL}"`));
+    const line = text
+      .split("\n")
+      .find((l) => l.startsWith("drift_signal_status{") && l.includes('signal="feature:amount"') && l.includes(`model="${MODEL}"`));
     expect(line).toBeDefined();
     expect(line?.endsWith(" 2")).toBe(true);
     const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));

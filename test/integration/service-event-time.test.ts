@@ -62,7 +62,8 @@ describe("service with an event stamped 2^52 ms", () => {
     const ctx = engineContextFrom(config, () => 0);
     const expected: string[] = [];
     clean.forEach((e, i) => {
-      for (const o of applyPrediction(oracle, e, String(i), ctx, Date.now()).outputs) if (o.kind === "drift") expected.push(o.event.eventId);
+      for (const o of applyPrediction(oracle, e, String(i), ctx, Date.now()).outputs)
+        if (o.kind === "drift") expected.push(o.event.eventId);
     });
     expect(expected.length).toBeGreaterThan(0);
     const drift = await readAllMessages(kafka, topics.drift);

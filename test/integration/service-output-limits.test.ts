@@ -53,7 +53,9 @@ async function setTopicLimit(kafka: Kafka, topic: string, bytes: number): Promis
   try {
     await admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: 2 as ConfigResourceTypes /* TOPIC */, name: topic, configEntries: [{ name: "max.message.bytes", value: String(bytes) }] }],
+      resources: [
+        { type: 2 as ConfigResourceTypes /* TOPIC */, name: topic, configEntries: [{ name: "max.message.bytes", value: String(bytes) }] },
+      ],
     });
   } finally {
     await admin.disconnect();
@@ -70,7 +72,9 @@ function recordSize(m: { key: Buffer | null; value: Buffer | null; headers: Reco
 function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
   const line = text
     .split("\n")
-    .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+    .find(
+      (l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)),
+    );
   return line === undefined ? 0 : Number(line.split(" ").pop());
 }
 
@@ -91,7 +95,14 @@ describe("service with dead letters larger than the dead-letter topic takes", ()
     await admin.connect();
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: topics.deadLetter, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: "max.message.bytes", value: String(DLQ_LIMIT) }] }],
+      topics: [
+        {
+          topic: topics.deadLetter,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [{ name: "max.message.bytes", value: String(DLQ_LIMIT) }],
+        },
+      ],
     });
     await admin.disconnect();
     for (let i = 0; i < INVALID; i++) phase1.push(invalid(i));
@@ -161,9 +172,9 @@ describe("service with dead letters larger than the dead-letter topic takes", ()
       expect(m.value).toEqual(original.subarray(0, m.value?.length));
       expect(recordSize(m)).toBeLessThanOrEqual(LOWERED_LIMIT);
     }
-    expect(fallbacks.map((m) => [m.headers.reason, m.headers["source-topic"], m.headers["source-partition"], m.headers["delivery-fallback"]])).toEqual(
-      Array.from({ length: 5 }, () => ["schema_violation", topics.predictions, "0", "too_large_for_topic"]),
-    );
+    expect(
+      fallbacks.map((m) => [m.headers.reason, m.headers["source-topic"], m.headers["source-partition"], m.headers["delivery-fallback"]]),
+    ).toEqual(Array.from({ length: 5 }, () => ["schema_violation", topics.predictions, "0", "too_large_for_topic"]));
     expect(fallbacks.every((m) => m.key === null && (m.value?.length ?? 0) === 0)).toBe(true);
 
     const stored = await service.store.loadPartition({ group: config.kafka.groupId, topic: topics.predictions, partition: 0 });

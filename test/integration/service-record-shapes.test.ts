@@ -21,7 +21,14 @@ import {
 const MODEL = "shapes-model";
 
 function event(i: number): PredictionEvent {
-  return { eventId: `shape-${i}`, modelId: MODEL, modelVersion: "v1", timestamp: 1_763_769_600_000 + i, prediction: (i % 10) / 10, features: { amount: 10 + (i % 7) } };
+  return {
+    eventId: `shape-${i}`,
+    modelId: MODEL,
+    modelVersion: "v1",
+    timestamp: 1_763_769_600_000 + i,
+    prediction: (i % 10) / 10,
+    features: { amount: 10 + (i % 7) },
+  };
 }
 
 describe("record shapes", () => {

@@ -41,9 +41,13 @@ interface OwnRedis {
 async function startOwnRedis(extra: string[] = []): Promise<OwnRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "dd-redis-"));
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra], {
-    stdio: "ignore",
-  });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra],
+    {
+      stdio: "ignore",
+    },
+  );
   const spawned = new Promise<void>((resolve, reject) => {
     child.once("spawn", resolve);
     child.once("error", (err) => reject(new Error(`cannot start redis-server (apt-get install redis-server): ${err.message}`)));
@@ -51,7 +55,11 @@ async function startOwnRedis(extra: string[] = []): Promise<OwnRedis> {
   await spawned;
   const password = extra.includes("--requirepass") ? extra[extra.indexOf("--requirepass") + 1] : undefined;
   const cli = (...args: string[]) => {
-    const res = spawnSync("redis-cli", ["-p", String(port), ...(password === undefined ? [] : ["--no-auth-warning", "-a", password]), ...args], { encoding: "utf8" });
+    const res = spawnSync(
+      "redis-cli",
+      ["-p", String(port), ...(password === undefined ? [] : ["--no-auth-warning", "-a", password]), ...args],
+      { encoding: "utf8" },
+    );
     if (res.error !== undefined) throw new Error(`redis-cli: ${res.error.message}`);
     return res.stdout.trim();
   };
@@ -71,7 +79,9 @@ async function startOwnRedis(extra: string[] = []): Promise<OwnRedis> {
 function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
   const line = text
     .split("\n")
-    .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+    .find(
+      (l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)),
+    );
   return line === undefined ? Number.NaN : Number(line.split(" ").pop());
 }
 
@@ -119,10 +129,15 @@ describe("service while Redis hangs (SIGSTOP)", () => {
     redis.child.kill("SIGSTOP");
     const pausedAt = Date.now();
     await produceRaw(kafka, topics.predictions, predictionMessages(secondHalf));
-    const during = await waitFor("readiness to report the hung Redis", async () => {
-      const r = await readyz(service);
-      return r.status === 503 && r.body.includes("redis unavailable") ? r : undefined;
-    }, 8_000, 200);
+    const during = await waitFor(
+      "readiness to report the hung Redis",
+      async () => {
+        const r = await readyz(service);
+        return r.status === 503 && r.body.includes("redis unavailable") ? r : undefined;
+      },
+      8_000,
+      200,
+    );
     expect(during.body).toContain("timeout");
     const text = await service.metricsText();
     expect(metricValue(text, "drift_dependency_up", { dependency: "redis" })).toBe(0);
@@ -149,7 +164,8 @@ describe("service while Redis hangs (SIGSTOP)", () => {
     const ctx = engineContextFrom(config, Date.now);
     const expected: string[] = [];
     events.forEach((e: PredictionEvent, i) => {
-      for (const out of applyPrediction(reference, e, String(i), ctx, Date.now()).outputs) if (out.kind === "drift") expected.push(out.event.eventId);
+      for (const out of applyPrediction(reference, e, String(i), ctx, Date.now()).outputs)
+        if (out.kind === "drift") expected.push(out.event.eventId);
     });
     expect(expected.length).toBeGreaterThan(0);
     const published = await readAllMessages(kafka, topics.drift);
@@ -180,10 +196,15 @@ describe("service with a wrong Redis password", () => {
   });
 
   it("says why in /readyz, the metrics and the log, and recovers once the server takes the password", async () => {
-    const down = await waitFor("readiness to name the auth failure", async () => {
-      const r = await readyz(service);
-      return r.status === 503 && r.body.includes("redis unavailable") ? r : undefined;
-    }, 15_000, 200);
+    const down = await waitFor(
+      "readiness to name the auth failure",
+      async () => {
+        const r = await readyz(service);
+        return r.status === 503 && r.body.includes("redis unavailable") ? r : undefined;
+      },
+      15_000,
+      200,
+    );
     expect(down.body).toContain("auth");
     expect(down.body).toMatch(/WRONGPASS|NOAUTH/);
     expect(down.body).not.toContain("wrong-password");
@@ -196,7 +217,12 @@ describe("service with a wrong Redis password", () => {
     // the operator fixes the secret on the server side; the service reconnects and authenticates
     redis.cli("CONFIG", "SET", "requirepass", "wrong-password");
     await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, events.length);
-    await waitFor("readiness after the password is accepted", async () => ((await readyz(service)).status === 200 ? true : undefined), 15_000, 200);
+    await waitFor(
+      "readiness after the password is accepted",
+      async () => ((await readyz(service)).status === 200 ? true : undefined),
+      15_000,
+      200,
+    );
     expect(metricValue(await service.metricsText(), "drift_dependency_up", { dependency: "redis" })).toBe(1);
   });
 });

@@ -82,7 +82,9 @@ describe("service during a Redis outage", () => {
     expect(state.counters.windowsClosed).toBe(Math.floor(events.length / 200));
 
     const text = await service.metricsText();
-    const redisErrors = text.split("\n").find((l) => l.startsWith("drift_redis_errors_total{") && l.includes('operation="commitPartition"'));
+    const redisErrors = text
+      .split("\n")
+      .find((l) => l.startsWith("drift_redis_errors_total{") && l.includes('operation="commitPartition"'));
     expect(Number(redisErrors?.split(" ").pop())).toBe(3);
   });
 });

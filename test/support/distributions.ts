@@ -13,14 +13,7 @@ function normalFrom(rand: () => number): () => number {
   };
 }
 
-export type DistributionName =
-  | "normal"
-  | "lognormal"
-  | "uniform"
-  | "bimodal"
-  | "exponential"
-  | "sorted"
-  | "bimodal-separated";
+export type DistributionName = "normal" | "lognormal" | "uniform" | "bimodal" | "exponential" | "sorted" | "bimodal-separated";
 /** The shapes the accuracy targets are asserted on. */
 export const DISTRIBUTIONS: readonly DistributionName[] = ["normal", "lognormal", "uniform", "bimodal", "exponential", "sorted"];
 
@@ -76,7 +69,14 @@ export function empiricalCdf(sortedValues: Float64Array, x: number): number {
  * A reference of m values and a current window of n values of the same shape (independent seeds), the
  * current shifted by `shift` reference σ and scaled about the reference mean by `scale`.
  */
-export function driftedPair(name: DistributionName, m: number, n: number, seed: number, shift: number, scale: number): { reference: Float64Array; current: Float64Array } {
+export function driftedPair(
+  name: DistributionName,
+  m: number,
+  n: number,
+  seed: number,
+  shift: number,
+  scale: number,
+): { reference: Float64Array; current: Float64Array } {
   const reference = sample(name, m, 1000 * seed + 1);
   let mean = 0;
   for (const x of reference) mean += x / m;

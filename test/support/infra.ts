@@ -39,7 +39,10 @@ export function infra(): Infra {
   const schemaRegistryUrl = inject("schemaRegistryUrl");
   if (!kafkaBrokers || !redisUrl || !schemaRegistryUrl) throw new InfraNotProvidedError();
   return {
-    kafkaBrokers: kafkaBrokers.split(",").map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers: kafkaBrokers
+      .split(",")
+      .map((b) => b.trim())
+      .filter(Boolean),
     redisUrl,
     schemaRegistryUrl,
     source: inject("infraSource"),

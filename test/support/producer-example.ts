@@ -37,7 +37,11 @@ export interface ExampleCommand {
 
 function run(cmd: ExampleCommand, env: Record<string, string>, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd.command, cmd.args, { cwd: cmd.cwd ?? REPO_ROOT, env: { ...process.env, ...env, ...cmd.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd.command, cmd.args, {
+      cwd: cmd.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...env, ...cmd.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (c: Buffer) => (output += c.toString("utf8")));
     child.stderr.on("data", (c: Buffer) => (output += c.toString("utf8")));
@@ -94,7 +98,9 @@ export async function expectExampleDrift(
     const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
     expect(consumed?.endsWith(` ${total}`), consumed).toBe(true);
     expect(await readAllMessages(kafka, config.kafka.topics.deadLetter)).toHaveLength(0);
-    const drift = (await readAllMessages(kafka, config.kafka.topics.drift)).map((m) => driftEventSchema.parse(JSON.parse(m.value?.toString("utf8") ?? "")));
+    const drift = (await readAllMessages(kafka, config.kafka.topics.drift)).map((m) =>
+      driftEventSchema.parse(JSON.parse(m.value?.toString("utf8") ?? "")),
+    );
     for (const e of drift) expect(Number(e.window.firstOffset)).toBeGreaterThanOrEqual(EXAMPLE_STATIONARY);
     const critical = drift.find((e) => e.status === "critical");
     expect(critical?.modelId).toBe(EXAMPLE_MODEL);

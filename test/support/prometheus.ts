@@ -63,7 +63,9 @@ export function testPrometheusConfig(configFile: string, targets: string[]): Pro
 export async function startPrometheus(opts: { configFile: string; targets: string[] }): Promise<PrometheusServer> {
   const version = spawnSync("prometheus", ["--version"], { encoding: "utf8" });
   if (version.error !== undefined || version.status !== 0) {
-    throw new Error(`prometheus is not installed (apt-get install prometheus; deploy/local/test.sh does it): ${version.error?.message ?? version.stderr}`);
+    throw new Error(
+      `prometheus is not installed (apt-get install prometheus; deploy/local/test.sh does it): ${version.error?.message ?? version.stderr}`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), "prometheus-test-"));
   writeFileSync(join(dir, "prometheus.yml"), stringifyYaml(testPrometheusConfig(opts.configFile, opts.targets)));
@@ -71,7 +73,12 @@ export async function startPrometheus(opts: { configFile: string; targets: strin
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     "prometheus",
-    [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const output: string[] = [];
@@ -87,11 +94,15 @@ export async function startPrometheus(opts: { configFile: string; targets: strin
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor("prometheus to be ready", async () => {
-      if (exited) throw new Error(`prometheus exited: ${output.join("")}`);
-      const res = await fetch(`${url}/-/ready`);
-      return res.ok ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      "prometheus to be ready",
+      async () => {
+        if (exited) throw new Error(`prometheus exited: ${output.join("")}`);
+        const res = await fetch(`${url}/-/ready`);
+        return res.ok ? true : undefined;
+      },
+      30_000,
+    );
   } catch (err) {
     await stop();
     throw err;

@@ -107,7 +107,7 @@ function parseSchemaType(value: unknown): SchemaType {
 
 function readSchemaBody(body: unknown): { schemaType: SchemaType; schema: string; key: string } {
   if (typeof body !== "object" || body === null || typeof (body as { schema?: unknown }).schema !== "string") {
-    throw new RegistryError(422, 42201, "Invalid schema: body must be {\"schema\": \"<schema text>\"}");
+    throw new RegistryError(422, 42201, 'Invalid schema: body must be {"schema": "<schema text>"}');
   }
   const { schema, schemaType: rawType } = body as { schema: string; schemaType?: unknown };
   const schemaType = parseSchemaType(rawType);
@@ -164,7 +164,10 @@ class Registry {
     return this.requireSubject(subject).map((v) => v.version);
   }
 
-  version(subject: string, versionParam: string): { subject: string; version: number; id: number; schema: string; schemaType?: SchemaType } {
+  version(
+    subject: string,
+    versionParam: string,
+  ): { subject: string; version: number; id: number; schema: string; schemaType?: SchemaType } {
     const versions = this.requireSubject(subject);
     let found: SubjectVersion | undefined;
     if (versionParam === "latest" || versionParam === "-1") {
@@ -172,7 +175,11 @@ class Registry {
     } else {
       const wanted = Number(versionParam);
       if (!Number.isInteger(wanted) || wanted < 1) {
-        throw new RegistryError(422, 42202, `The specified version '${versionParam}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`);
+        throw new RegistryError(
+          422,
+          42202,
+          `The specified version '${versionParam}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`,
+        );
       }
       found = versions.find((v) => v.version === wanted);
     }
@@ -230,7 +237,12 @@ const routes: Route[] = [
   { method: "GET", pattern: /^\/subjects$/, mutates: false, handle: (r) => r.subjects() },
   { method: "GET", pattern: /^\/subjects\/([^/]+)\/versions$/, mutates: false, handle: (r, [s]) => r.versions(s) },
   { method: "GET", pattern: /^\/subjects\/([^/]+)\/versions\/([^/]+)$/, mutates: false, handle: (r, [s, v]) => r.version(s, v) },
-  { method: "GET", pattern: /^\/subjects\/([^/]+)\/versions\/([^/]+)\/schema$/, mutates: false, handle: (r, [s, v]) => r.version(s, v).schema },
+  {
+    method: "GET",
+    pattern: /^\/subjects\/([^/]+)\/versions\/([^/]+)\/schema$/,
+    mutates: false,
+    handle: (r, [s, v]) => r.version(s, v).schema,
+  },
   { method: "DELETE", pattern: /^\/subjects\/([^/]+)$/, mutates: true, handle: (r, [s]) => r.deleteSubject(s) },
   { method: "GET", pattern: /^\/schemas\/ids\/(\d+)$/, mutates: false, handle: (r, [id]) => r.schemaById(Number(id)) },
   { method: "GET", pattern: /^\/config$/, mutates: false, handle: (r) => r.globalConfig() },

@@ -96,7 +96,10 @@ export async function startServiceInProcess(
   const { log, lines } = testLogger();
   const metrics = deps.metrics ?? createDetectorMetrics({ defaultMetrics: false });
   const { wrapStore, redisOptions, ...rest } = deps;
-  const store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix, ...(redisOptions === undefined ? {} : { redisOptions }) });
+  const store = new RedisStateStore(config.redis.url, {
+    keyPrefix: config.redis.keyPrefix,
+    ...(redisOptions === undefined ? {} : { redisOptions }),
+  });
   const pipeline = await startPipeline(config, {
     metrics,
     log,
@@ -104,7 +107,15 @@ export async function startServiceInProcess(
     ...rest,
     store: wrapStore ? wrapStore(store) : store,
   });
-  const server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: metrics.registry, isReady: pipeline.isReady, isHealthy: pipeline.isHealthy, notReadyReason: pipeline.notReadyReason, degradedReason: pipeline.degradedReason });
+  const server = await startMetricsServer({
+    port: 0,
+    host: "127.0.0.1",
+    registry: metrics.registry,
+    isReady: pipeline.isReady,
+    isHealthy: pipeline.isHealthy,
+    notReadyReason: pipeline.notReadyReason,
+    degradedReason: pipeline.degradedReason,
+  });
   return {
     config,
     pipeline,
@@ -138,7 +149,10 @@ export interface ServiceProcess {
  * Runs `node src/cli/bin.js run --config <tmp file>` with the well-known environment variables
  * (KAFKA_BROKERS, REDIS_URL, SCHEMA_REGISTRY_URL, METRICS_PORT) and any extra DRIFT_DETECTOR__… overrides.
  */
-export function startServiceProcess(rawConfig: Record<string, unknown>, opts: { metricsPort: number; env?: Record<string, string> }): ServiceProcess {
+export function startServiceProcess(
+  rawConfig: Record<string, unknown>,
+  opts: { metricsPort: number; env?: Record<string, string> },
+): ServiceProcess {
   const env = infra();
   const dir = mkdtempSync(join(tmpdir(), "dd-service-"));
   const file = join(dir, "config.json");
@@ -212,7 +226,6 @@ export function startServiceProcess(rawConfig: Record<string, unknown>, opts: { 
   };
 }
 
-
 export function harnessKafka(): Kafka {
   return new Kafka({ clientId: uniqueName("harness"), brokers: infra().kafkaBrokers, logLevel: logLevel.ERROR });
 }
@@ -251,7 +264,10 @@ export async function produceRaw(kafka: Kafka, topic: string, messages: RawMessa
 /** Registers prediction-event.avsc under `<topic>-value` in the test registry; returns its schema id. */
 export async function registerPredictionSchema(topic: string): Promise<number> {
   const registry = new SchemaRegistry({ host: infra().schemaRegistryUrl });
-  const { id } = await registry.register({ type: SchemaType.AVRO, schema: readAvroSchemaText("prediction-event") }, { subject: `${topic}-value` });
+  const { id } = await registry.register(
+    { type: SchemaType.AVRO, schema: readAvroSchemaText("prediction-event") },
+    { subject: `${topic}-value` },
+  );
   return id;
 }
 
@@ -295,7 +311,15 @@ export async function readAllMessages(kafka: Kafka, topic: string, timeoutMs = 3
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topic}: ${out.length} messages after ${timeoutMs} ms, partitions left: ${[...remaining.keys()].join(",")}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `reading ${topic}: ${out.length} messages after ${timeoutMs} ms, partitions left: ${[...remaining.keys()].join(",")}`,
+            ),
+          ),
+        timeoutMs,
+      );
       void consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
@@ -329,7 +353,12 @@ export async function committedOffsets(kafka: Kafka, groupId: string, topic: str
 }
 
 /** Polls `check` until it returns a value other than undefined. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -403,7 +432,11 @@ export function startedResources(): {
  * A service started as processes by a test: its raw config (what the processes get), the resolved config,
  * and the topics created with `partitions` partitions.
  */
-export async function serviceProcessSetup(label: string, overrides: Record<string, unknown>, partitions: number): Promise<{
+export async function serviceProcessSetup(
+  label: string,
+  overrides: Record<string, unknown>,
+  partitions: number,
+): Promise<{
   raw: Record<string, unknown>;
   config: ResolvedConfig;
   kafka: Kafka;

@@ -3,8 +3,10 @@ import { expect } from "vitest";
 
 /** The first path where two JSON values differ (for a readable failure), or undefined when equal. */
 export function firstDifference(a: unknown, b: unknown, path = "$"): string | undefined {
-  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || (a === null) !== (b === null)) return `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
-  if (typeof a !== "object" || a === null) return a === b ? undefined : `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
+  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || (a === null) !== (b === null))
+    return `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
+  if (typeof a !== "object" || a === null)
+    return a === b ? undefined : `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
   for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) {

@@ -41,7 +41,14 @@ const P0: PartitionRef = { group: "drift", topic: "predictions", partition: 0 };
 
 function entry(id: string, value = `{"id":"${id}"}`, topic = "drift-events"): OutboxEntry {
   const kind = topic === "retrain-requests" ? "retrain" : "drift";
-  return { id, kind, topic, key: text(`model-${id}`), value: text(value), headers: { [kind === "retrain" ? "request-id" : "event-id"]: id, "model-id": `model-${id}` } };
+  return {
+    id,
+    kind,
+    topic,
+    key: text(`model-${id}`),
+    value: text(value),
+    headers: { [kind === "retrain" ? "request-id" : "event-id"]: id, "model-id": `model-${id}` },
+  };
 }
 
 function write(expectedOffset: string | null, offset: string, extra: Partial<PartitionWrite> = {}): PartitionWrite {
@@ -87,7 +94,10 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
         await store.commitPartition(
           P0,
           write(null, "41", {
-            models: modelsOf({ fraud: { hot: text("fraud-hot"), cold: text("fraud-cold") }, churn: { hot: text("churn-hot"), cold: text("c") } }),
+            models: modelsOf({
+              fraud: { hot: text("fraud-hot"), cold: text("fraud-cold") },
+              churn: { hot: text("churn-hot"), cold: text("c") },
+            }),
           }),
         );
         const loaded = await store.loadPartition(P0);
@@ -152,7 +162,10 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
       });
 
       it("a write of only the hot part keeps the stored cold part, and the reverse", async () => {
-        await store.commitPartition(P0, write(null, "1", { models: modelsOf({ m: { hot: text("h1"), cold: text("c1") }, n: { hot: text("nh"), cold: text("nc") } }) }));
+        await store.commitPartition(
+          P0,
+          write(null, "1", { models: modelsOf({ m: { hot: text("h1"), cold: text("c1") }, n: { hot: text("nh"), cold: text("nc") } }) }),
+        );
         await store.commitPartition(P0, write("1", "2", { models: modelsOf({ m: { hot: text("h2") } }) }));
         let loaded = await store.loadPartition(P0);
         expectBytes(loaded.models.get("m")!.hot, text("h2"));
@@ -179,7 +192,17 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
           P0,
           write(null, "1", {
             models: new Map([
-              ["m", { hot: text("h1"), cold: text("c1"), putParts: new Map([["w0@5/v1", window1], ["w1@9/v1", text("w1")]]) }],
+              [
+                "m",
+                {
+                  hot: text("h1"),
+                  cold: text("c1"),
+                  putParts: new Map([
+                    ["w0@5/v1", window1],
+                    ["w1@9/v1", text("w1")],
+                  ]),
+                },
+              ],
               ["a|b:{c}", { cold: text("c"), putParts: new Map([["k|with|bars", allByteValues()]]) }],
             ]),
           }),
@@ -192,7 +215,12 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
         expectBytes(loaded.models.get("a|b:{c}")!.parts!.get("k|with|bars"), allByteValues());
 
         // one write adds a part and deletes another; a write without part changes keeps them
-        await store.commitPartition(P0, write("1", "2", { models: new Map([["m", { cold: text("c2"), putParts: new Map([["w2@12/v1", text("w2")]]), deleteParts: ["w0@5/v1"] }]]) }));
+        await store.commitPartition(
+          P0,
+          write("1", "2", {
+            models: new Map([["m", { cold: text("c2"), putParts: new Map([["w2@12/v1", text("w2")]]), deleteParts: ["w0@5/v1"] }]]),
+          }),
+        );
         await store.commitPartition(P0, write("2", "3", { models: new Map([["m", { hot: text("h3") }]]) }));
         loaded = await store.loadPartition(P0);
         expect([...loaded.models.get("m")!.parts!.keys()].sort()).toEqual(["w1@9/v1", "w2@12/v1"]);
@@ -218,10 +246,21 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
       });
 
       it("a stale write changes no parts", async () => {
-        await store.commitPartition(P0, write(null, "1", { models: new Map([["m", { cold: text("c1"), putParts: new Map([["w0@1/v", text("w0")]]) }]]) }));
+        await store.commitPartition(
+          P0,
+          write(null, "1", { models: new Map([["m", { cold: text("c1"), putParts: new Map([["w0@1/v", text("w0")]]) }]]) }),
+        );
         const error = await store
-          .commitPartition(P0, write("0", "2", { models: new Map([["m", { cold: text("c2"), putParts: new Map([["w1@2/v", text("w1")]]), deleteParts: ["w0@1/v"] }]]) }))
-          .then(() => null, (e: unknown) => e);
+          .commitPartition(
+            P0,
+            write("0", "2", {
+              models: new Map([["m", { cold: text("c2"), putParts: new Map([["w1@2/v", text("w1")]]), deleteParts: ["w0@1/v"] }]]),
+            }),
+          )
+          .then(
+            () => null,
+            (e: unknown) => e,
+          );
         expect(error).toBeInstanceOf(StaleStateError);
         const loaded = await store.loadPartition(P0);
         expect([...loaded.models.get("m")!.parts!.keys()]).toEqual(["w0@1/v"]);
@@ -286,14 +325,15 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
 
     describe("isolation", () => {
       it("partitions, topics and groups keep separate offsets, models and outboxes", async () => {
-        const refs: PartitionRef[] = [
-          P0,
-          { ...P0, partition: 1 },
-          { ...P0, topic: "outcomes" },
-          { ...P0, group: "drift-shadow" },
-        ];
+        const refs: PartitionRef[] = [P0, { ...P0, partition: 1 }, { ...P0, topic: "outcomes" }, { ...P0, group: "drift-shadow" }];
         for (const [i, ref] of refs.entries()) {
-          await store.commitPartition(ref, write(null, String(100 + i), { models: modelsOf({ m: { hot: text(`h${i}`), cold: text(`c${i}`) } }), outbox: [entry(`e${i}`)] }));
+          await store.commitPartition(
+            ref,
+            write(null, String(100 + i), {
+              models: modelsOf({ m: { hot: text(`h${i}`), cold: text(`c${i}`) } }),
+              outbox: [entry(`e${i}`)],
+            }),
+          );
         }
         for (const [i, ref] of refs.entries()) {
           const loaded = await store.loadPartition(ref);
@@ -315,7 +355,10 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
           { group: "グループ", topic: "🚀", partition: 0 },
         ];
         for (const [i, ref] of tricky.entries()) {
-          await store.commitPartition(ref, write(null, String(i), { models: modelsOf({ [`model:{${i}}|x`]: { hot: text(`h${i}`), cold: text(`c${i}`) } }) }));
+          await store.commitPartition(
+            ref,
+            write(null, String(i), { models: modelsOf({ [`model:{${i}}|x`]: { hot: text(`h${i}`), cold: text(`c${i}`) } }) }),
+          );
         }
         for (const [i, ref] of tricky.entries()) {
           const loaded = await store.loadPartition(ref);
@@ -385,7 +428,14 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
         const view = backing.subarray(10, 42);
         // every byte value in key and value, a null key, empty everything, a header with non-ASCII text
         const binaryEntries: OutboxEntry[] = [
-          { id: "bin", kind: "dead-letter", topic: "t", key: all, value: all, headers: { reason: "invalid_json", error: "bad \u00e9 \u{1F600}" } },
+          {
+            id: "bin",
+            kind: "dead-letter",
+            topic: "t",
+            key: all,
+            value: all,
+            headers: { reason: "invalid_json", error: "bad \u00e9 \u{1F600}" },
+          },
           { id: "empty", kind: "drift", topic: "", key: empty, value: empty, headers: {} },
           { id: "no-key", kind: "retrain", topic: "r", key: null, value: view, headers: { "request-id": "no-key" } },
         ];

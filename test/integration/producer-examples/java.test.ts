@@ -11,11 +11,15 @@ describe("Java producer example", () => {
   // snappy too: the Java client frames snappy the xerial way (snappy-java), unlike librdkafka and franz-go
   for (const compression of ["lz4", "snappy"]) {
     it(`kafka-clients JSON with ${compression}: every event counted and the shift detected`, async () => {
-      await expectExampleDrift(`java-${compression}`, {
-        command: "java",
-        args: ["-cp", classpath, `${REPO_ROOT}deploy/examples/java/PredictionProducer.java`],
-        env: { COMPRESSION: compression },
-      }, { format: "json" });
+      await expectExampleDrift(
+        `java-${compression}`,
+        {
+          command: "java",
+          args: ["-cp", classpath, `${REPO_ROOT}deploy/examples/java/PredictionProducer.java`],
+          env: { COMPRESSION: compression },
+        },
+        { format: "json" },
+      );
     });
   }
 });

@@ -10,7 +10,11 @@ describe("kcat producer example", () => {
 
   for (const compression of ["gzip", "lz4", "snappy", "zstd"]) {
     it(`JSON lines with ${compression}: every event counted and the shift detected`, async () => {
-      await expectExampleDrift(`kcat-${compression}`, { command: "bash", args: [`${REPO_ROOT}deploy/examples/kcat/produce.sh`], env: { COMPRESSION: compression } }, { format: "json" });
+      await expectExampleDrift(
+        `kcat-${compression}`,
+        { command: "bash", args: [`${REPO_ROOT}deploy/examples/kcat/produce.sh`], env: { COMPRESSION: compression } },
+        { format: "json" },
+      );
     });
   }
 });

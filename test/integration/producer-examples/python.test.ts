@@ -10,6 +10,10 @@ describe("Python producer example", () => {
   }, 600_000);
 
   it("confluent-kafka Avro (AvroSerializer + registry) with zstd: every event counted and the shift detected", async () => {
-    await expectExampleDrift("python-zstd", { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`] }, { format: "avro" });
+    await expectExampleDrift(
+      "python-zstd",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`] },
+      { format: "avro" },
+    );
   });
 });

@@ -13,7 +13,9 @@ describe("benchmark report", () => {
       "machine line",
     );
     expect(md).toContain("machine line");
-    expect(md).toContain("## decode\n\n| name | eventsPerSecond | nsPerEvent |\n|---|---|---|\n| json | 123,456 | 8.1 |\n| avro | 234,567 |  |");
+    expect(md).toContain(
+      "## decode\n\n| name | eventsPerSecond | nsPerEvent |\n|---|---|---|\n| json | 123,456 | 8.1 |\n| avro | 234,567 |  |",
+    );
     expect(md).toContain("## sketch\n\n| bytes |\n|---|\n| 1,941 |");
     expect(md).not.toContain("progress line");
   });

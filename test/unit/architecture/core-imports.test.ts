@@ -27,7 +27,8 @@ describe("core import rules", () => {
   });
 
   it("a shell module may import kafkajs and the core", async () => {
-    const code = 'import { Kafka } from "kafkajs";\nimport { ksStatistic } from "../stats/index.ts";\nexport const k = [Kafka, ksStatistic];\n';
+    const code =
+      'import { Kafka } from "kafkajs";\nimport { ksStatistic } from "../stats/index.ts";\nexport const k = [Kafka, ksStatistic];\n';
     expect(await restrictedImports("src/kafka/probe.ts", code)).toEqual([]);
   });
 

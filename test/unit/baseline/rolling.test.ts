@@ -12,12 +12,30 @@ function window(seq: number, values: number[]): ClosedWindow {
   const s = createNumericSketch();
   for (const v of values) addNumeric(s, v);
   signals.numeric.set("x", s);
-  return { id: `m@v/p0/w${seq}`, seq, start: seq * 100, end: seq * 100 + 99, count: values.length, partition: 0, firstOffset: "0", lastOffset: "0", firstEventId: `e${seq}-0`, lastEventId: `e${seq}-last`, late: 0, signals };
+  return {
+    id: `m@v/p0/w${seq}`,
+    seq,
+    start: seq * 100,
+    end: seq * 100 + 99,
+    count: values.length,
+    partition: 0,
+    firstOffset: "0",
+    lastOffset: "0",
+    firstEventId: `e${seq}-0`,
+    lastEventId: `e${seq}-last`,
+    late: 0,
+    signals,
+  };
 }
 
 describe("rolling baseline (two-stack sliding aggregate)", () => {
   const r = seededRandom(3);
-  const windows = Array.from({ length: 60 }, (_, seq) => window(seq, Array.from({ length: 300 }, () => r.normal(seq, 1))));
+  const windows = Array.from({ length: 60 }, (_, seq) =>
+    window(
+      seq,
+      Array.from({ length: 300 }, () => r.normal(seq, 1)),
+    ),
+  );
 
   it("always covers exactly the last `size` windows", () => {
     const rolling = createRollingBaseline();
@@ -29,7 +47,8 @@ describe("rolling baseline (two-stack sliding aggregate)", () => {
       expect(b.count).toBe((w.seq - first + 1) * 300);
       expect(b.signals.numeric.get("x")?.moments.count).toBe((w.seq - first + 1) * 300);
       // the mean of the merged moments is the mean of the covered windows' data
-      const expected = windows.slice(first, w.seq + 1).reduce((sum, x) => sum + (x.signals.numeric.get("x")?.moments.mean ?? 0), 0) / (w.seq - first + 1);
+      const expected =
+        windows.slice(first, w.seq + 1).reduce((sum, x) => sum + (x.signals.numeric.get("x")?.moments.mean ?? 0), 0) / (w.seq - first + 1);
       expect(b.signals.numeric.get("x")?.moments.mean).toBeCloseTo(expected, 9);
     }
   });

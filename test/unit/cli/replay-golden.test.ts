@@ -17,7 +17,12 @@ async function replay(input: string, config: ResolvedConfig) {
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on("data", (c: Buffer) => chunks.push(c));
-  const { elapsedMs: _elapsed, eventsPerSecond: _rate, wallClockMs: _now, ...summary } = await runReplay({ input, config, strict: false, stdin: new PassThrough(), stdout });
+  const {
+    elapsedMs: _elapsed,
+    eventsPerSecond: _rate,
+    wallClockMs: _now,
+    ...summary
+  } = await runReplay({ input, config, strict: false, stdin: new PassThrough(), stdout });
   return { bytes: Buffer.concat(chunks), summary };
 }
 
@@ -42,14 +47,30 @@ function perturbedDemo(): string {
 describe("replay output on the demo stream is byte-identical to the committed capture", () => {
   it("with the default config: 36 windows, 1 drift event, 1 retrain request", async () => {
     const { bytes, summary } = await replay(DEMO, resolveConfig({}));
-    expect(summary).toEqual({ linesRead: 36000, accepted: 36000, rejected: {}, late: 0, windowsClosed: 36, driftEvents: 1, retrainRequests: 1 });
+    expect(summary).toEqual({
+      linesRead: 36000,
+      accepted: 36000,
+      rejected: {},
+      late: 0,
+      windowsClosed: 36,
+      driftEvents: 1,
+      retrainRequests: 1,
+    });
     expect(bytes.equals(expected("demo-defaults"))).toBe(true);
   });
 
   it("with 200-event windows and 3 warmup windows: 180 windows, 9 drift events, 1 retrain request", async () => {
     const config = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3 } } });
     const { bytes, summary } = await replay(DEMO, config);
-    expect(summary).toEqual({ linesRead: 36000, accepted: 36000, rejected: {}, late: 0, windowsClosed: 180, driftEvents: 9, retrainRequests: 1 });
+    expect(summary).toEqual({
+      linesRead: 36000,
+      accepted: 36000,
+      rejected: {},
+      late: 0,
+      windowsClosed: 180,
+      driftEvents: 9,
+      retrainRequests: 1,
+    });
     expect(bytes.equals(expected("demo-small-windows"))).toBe(true);
   });
 

@@ -28,7 +28,14 @@ async function replay(input: string, opts: { strict?: boolean; references?: Awai
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on("data", (c: Buffer) => chunks.push(c));
-  const summary = await runReplay({ input, config, strict: opts.strict ?? false, references: opts.references, stdin: new PassThrough(), stdout });
+  const summary = await runReplay({
+    input,
+    config,
+    strict: opts.strict ?? false,
+    references: opts.references,
+    stdin: new PassThrough(),
+    stdout,
+  });
   const outputs = Buffer.concat(chunks)
     .toString("utf8")
     .split("\n")
@@ -96,11 +103,15 @@ describe("replay", () => {
   });
 
   it("the CLI exits 2 with one clear message for a missing input or an invalid config", async () => {
-    const missing = await run("node", [BIN, "replay", "--input", join(dir, "nope.jsonl")]).catch((e: { code: number; stderr: string }) => e);
+    const missing = await run("node", [BIN, "replay", "--input", join(dir, "nope.jsonl")]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(missing).toMatchObject({ code: 2 });
     expect((missing as { stderr: string }).stderr.trim()).toMatch(/^drift-detector: cannot read input .*nope\.jsonl: ENOENT$/);
     const badConfig = writeLines("bad-config.yaml", ["defaults:", "  window:", "    maxEvents: zero"]);
-    const invalid = await run("node", [BIN, "replay", "--input", join(dir, "shifted.jsonl"), "--config", badConfig]).catch((e: { code: number; stderr: string }) => e);
+    const invalid = await run("node", [BIN, "replay", "--input", join(dir, "shifted.jsonl"), "--config", badConfig]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(invalid).toMatchObject({ code: 2 });
     expect((invalid as { stderr: string }).stderr).toMatch(/defaults\.window\.maxEvents: Expected number, received string/);
   }, 60_000);
@@ -108,7 +119,10 @@ describe("replay", () => {
   it("the CLI replays a file: outputs on stdout, the summary on stderr", async () => {
     const cfg = writeLines("small.yaml", ["defaults:", "  window: {maxEvents: 200, minEvents: 50}", "  baseline: {warmupWindows: 3}"]);
     const { stdout, stderr } = await run("node", [BIN, "replay", "--input", join(dir, "shifted.jsonl"), "--config", cfg]);
-    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string });
     expect(lines.filter((l) => l.type === "retrain")).toHaveLength(1);
     expect(stderr).toMatch(/replay: 2400 lines read, 2400 events accepted, 0 rejected, 0 late/);
     expect(stderr).toMatch(/replay: 12 windows closed, \d+ drift events, 1 retrain requests/);
@@ -121,9 +135,14 @@ describe("replay", () => {
     withOdd.splice(700, 0, JSON.stringify({ ...odd, eventId: "odd", timestamp: 2 ** 52 }));
     const clean = await replay(writeLines("clean-2.jsonl", shifted));
     const poisoned = await replay(writeLines("odd.jsonl", withOdd));
-    expect(poisoned.summary).toMatchObject({ linesRead: 2401, accepted: 2400, rejected: { timestamp_out_of_range: { count: 1, firstLines: [701] } } });
+    expect(poisoned.summary).toMatchObject({
+      linesRead: 2401,
+      accepted: 2400,
+      rejected: { timestamp_out_of_range: { count: 1, firstLines: [701] } },
+    });
     // outputs name offsets (line numbers), which the extra line shifts: compare what was decided
-    const decided = (outputs: (DriftEvent | RetrainRequest)[]) => outputs.map((o) => (o.type === "drift" ? `${o.window.count}:${o.status}` : o.reason));
+    const decided = (outputs: (DriftEvent | RetrainRequest)[]) =>
+      outputs.map((o) => (o.type === "drift" ? `${o.window.count}:${o.status}` : o.reason));
     expect(decided(poisoned.outputs)).toEqual(decided(clean.outputs));
     expect(poisoned.summary.windowsClosed).toBe(clean.summary.windowsClosed);
   });
@@ -135,11 +154,17 @@ describe("replay", () => {
     // the last event is 2 h after --now: outside the default 1 h future skew
     const early = await pinned(last.timestamp - 7_200_000);
     expect(early.stderr).toMatch(/rejected timestamp_out_of_range: \d+ \(first lines: /);
-    expect(early.stderr).toContain(`bounded against the wall clock ${new Date(last.timestamp - 7_200_000).toISOString()}; pin it with --now`);
+    expect(early.stderr).toContain(
+      `bounded against the wall clock ${new Date(last.timestamp - 7_200_000).toISOString()}; pin it with --now`,
+    );
     const late = await pinned(last.timestamp);
     expect(late.stderr).toMatch(/2400 events accepted, 0 rejected/);
-    const bad = await run("node", [BIN, "replay", "--input", input, "--now", "yesterday"]).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run("node", [BIN, "replay", "--input", input, "--now", "yesterday"]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(bad).toMatchObject({ code: 2 });
-    expect((bad as { stderr: string }).stderr).toMatch(/--now: expected epoch millis or an ISO-8601 date-time with offset, got "yesterday"/);
+    expect((bad as { stderr: string }).stderr).toMatch(
+      /--now: expected epoch millis or an ISO-8601 date-time with offset, got "yesterday"/,
+    );
   }, 60_000);
 });

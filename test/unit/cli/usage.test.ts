@@ -69,7 +69,9 @@ describe("CLI argument parsing (util.parseArgs)", () => {
 
   it("a command's usage lists every option it accepts, marks required ones and mentions --help", () => {
     const usage = commandUsage(replay);
-    expect(usage.split("\n")[0]).toBe("usage: drift-detector replay --input <file|-> [--config <file>] [--strict] [--reference <file>] [--now <ms|ISO-8601>]");
+    expect(usage.split("\n")[0]).toBe(
+      "usage: drift-detector replay --input <file|-> [--config <file>] [--strict] [--reference <file>] [--now <ms|ISO-8601>]",
+    );
     for (const name of Object.keys(replay.options)) expect(usage).toMatch(new RegExp(`^  --${name}\\b`, "m"));
     expect(usage).toMatch(/^ {2}--help, -h +this text$/m);
   });
@@ -85,14 +87,22 @@ describe("the drift-detector CLI", () => {
   });
 
   it("groups and the top level answer --help and help: baseline, demo, help <command>", async () => {
-    const [baseline, demo, top, helpFor] = await Promise.all([cli("baseline", "--help"), cli("demo", "help"), cli("--help"), cli("help", "baseline", "import")]);
+    const [baseline, demo, top, helpFor] = await Promise.all([
+      cli("baseline", "--help"),
+      cli("demo", "help"),
+      cli("--help"),
+      cli("help", "baseline", "import"),
+    ]);
     expect(baseline.code).toBe(0);
     expect(baseline.stdout).toMatch(/^usage: drift-detector baseline <.*import.*> \[options\]$/m);
     expect(demo.code).toBe(0);
     expect(demo.stdout).toMatch(/^ {2}demo generate +write the seeded demo stream/m);
     expect(top.code).toBe(0);
     for (const c of COMMANDS) expect(top.stdout).toContain(`  ${c.name} `);
-    expect(helpFor).toMatchObject({ code: 0, stdout: commandUsage(COMMANDS.find((c) => c.name === "baseline import") as CommandSpec) + "\n" });
+    expect(helpFor).toMatchObject({
+      code: 0,
+      stdout: commandUsage(COMMANDS.find((c) => c.name === "baseline import") as CommandSpec) + "\n",
+    });
   });
 
   it("a bad flag, a missing value or an unknown sub-command exits 2 with what is wrong and that command's usage on stderr", async () => {
@@ -103,13 +113,17 @@ describe("the drift-detector CLI", () => {
       cli("demo", "generate", "--events", "many"),
     ]);
     expect(unknown).toMatchObject({ code: 2, stdout: "" });
-    expect(unknown.stderr).toMatch(/^drift-detector: baseline import: unknown option --modle\n\nusage: drift-detector baseline import --input/);
+    expect(unknown.stderr).toMatch(
+      /^drift-detector: baseline import: unknown option --modle\n\nusage: drift-detector baseline import --input/,
+    );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^drift-detector: replay: --input needs a value \(<file\|->\)\n\nusage: drift-detector replay /);
     expect(sub.code).toBe(2);
     expect(sub.stderr).toMatch(/^drift-detector: unknown baseline command "frobnicate"\n\nusage: drift-detector baseline </);
     expect(badValue.code).toBe(2);
-    expect(badValue.stderr).toMatch(/^drift-detector: --events must be an integer >= 1, got "many"\n\nusage: drift-detector demo generate /);
+    expect(badValue.stderr).toMatch(
+      /^drift-detector: --events must be an integer >= 1, got "many"\n\nusage: drift-detector demo generate /,
+    );
   }, 60_000);
 
   it("no command at all prints the command list on stderr and exits 2", async () => {

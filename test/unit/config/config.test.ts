@@ -24,7 +24,12 @@ describe("config", () => {
     const c = resolveConfig(
       parseConfigText("defaults:\n  window:\n    maxEvents: 2000\nmodels:\n  fraud-scorer:\n    window:\n      minEvents: 50\n", "c.yaml"),
     );
-    expect(c.settingsFor("fraud-scorer").window).toEqual({ maxEvents: 2000, maxDurationMs: 300000, minEvents: 50, allowedLatenessMs: 60000 });
+    expect(c.settingsFor("fraud-scorer").window).toEqual({
+      maxEvents: 2000,
+      maxDurationMs: 300000,
+      minEvents: 50,
+      allowedLatenessMs: 60000,
+    });
     expect(c.settingsFor("other").window.minEvents).toBe(100);
     expect(c.settingsFor("other").window.maxEvents).toBe(2000);
   });
@@ -33,19 +38,27 @@ describe("config", () => {
     expect(() => resolveConfig(parseConfigText("defaults:\n  window:\n    maxEvents: -5\n", "bad.yaml"), {}, "bad.yaml")).toThrowError(
       /bad\.yaml: invalid config: defaults\.window\.maxEvents: Number must be greater than 0/,
     );
-    expect(() => resolveConfig({ defaults: { detection: { falseAlarmRate: 2 } } }, {}, "x")).toThrowError(/defaults\.detection\.falseAlarmRate/);
+    expect(() => resolveConfig({ defaults: { detection: { falseAlarmRate: 2 } } }, {}, "x")).toThrowError(
+      /defaults\.detection\.falseAlarmRate/,
+    );
   });
 
   it("an unknown key is rejected with its path", () => {
-    expect(() => resolveConfig({ defaults: { window: { maxEvent: 5 } } }, {}, "typo.yaml")).toThrowError(/defaults\.window: Unrecognized key\(s\) in object: 'maxEvent'/);
+    expect(() => resolveConfig({ defaults: { window: { maxEvent: 5 } } }, {}, "typo.yaml")).toThrowError(
+      /defaults\.window: Unrecognized key\(s\) in object: 'maxEvent'/,
+    );
   });
 
   it("a bad per-model override names models.<id>.<key>", () => {
-    expect(() => resolveConfig({ models: { "m-1": { retrain: { cooldownMs: "soon" } } } }, {}, "c")).toThrowError(/models\.m-1\.retrain\.cooldownMs: Expected number, received string/);
+    expect(() => resolveConfig({ models: { "m-1": { retrain: { cooldownMs: "soon" } } } }, {}, "c")).toThrowError(
+      /models\.m-1\.retrain\.cooldownMs: Expected number, received string/,
+    );
   });
 
   it("minEvents above maxEvents is rejected", () => {
-    expect(() => resolveConfig({ defaults: { window: { maxEvents: 50 } } }, {}, "c")).toThrowError(/defaults\.window\.minEvents: must be <= window\.maxEvents \(50\)/);
+    expect(() => resolveConfig({ defaults: { window: { maxEvents: 50 } } }, {}, "c")).toThrowError(
+      /defaults\.window\.minEvents: must be <= window\.maxEvents \(50\)/,
+    );
   });
 
   it("environment variables override the file", () => {

@@ -39,7 +39,11 @@ describe("deploy/config.example.yaml", () => {
     const { models: _models, ...rest } = parseYaml(text) as Record<string, unknown>;
     const { models: _none, ...defaults } = JSON.parse(JSON.stringify(resolveConfig({}))) as Record<string, unknown>;
     // schemaRegistry.url has no default; the example shows it in a comment
-    expect(leafPaths(rest).sort()).toEqual(leafPaths({ ...defaults, schemaRegistry: {} }).sort().filter((p) => p !== ""));
+    expect(leafPaths(rest).sort()).toEqual(
+      leafPaths({ ...defaults, schemaRegistry: {} })
+        .sort()
+        .filter((p) => p !== ""),
+    );
   });
 
   it("the fraud-scorer override changes only what it names", () => {

@@ -24,7 +24,12 @@ const secured = () =>
       ssl: { caFile: pem("ca.pem", "CA PEM"), certFile: pem("client.pem", "CERT PEM"), keyFile: pem("client.key", "KEY PEM") },
       sasl: { mechanism: "scram-sha-512", username: "detector", password: { env: "KAFKA_PASSWORD" } },
     },
-    redis: { url: "rediss://redis:6380", username: "detector", password: { file: pem("redis-password", `${SECRET}\n`) }, tls: { caFile: join(dir, "ca.pem") } },
+    redis: {
+      url: "rediss://redis:6380",
+      username: "detector",
+      password: { file: pem("redis-password", `${SECRET}\n`) },
+      tls: { caFile: join(dir, "ca.pem") },
+    },
     schemaRegistry: { url: "https://registry:8081", username: "sr-user", password: { env: "SR_PASSWORD" } },
   });
 
@@ -38,7 +43,11 @@ describe("connection security config", () => {
   });
 
   it("Redis gets the ACL user, the password from a file (trailing newline dropped) and the CA", () => {
-    expect(redisConnectionOptions(secured(), {})).toEqual({ username: "detector", password: SECRET, tls: { ca: ["CA PEM"], rejectUnauthorized: true } });
+    expect(redisConnectionOptions(secured(), {})).toEqual({
+      username: "detector",
+      password: SECRET,
+      tls: { ca: ["CA PEM"], rejectUnauthorized: true },
+    });
   });
 
   it("the schema registry URL carries the basic-auth credentials only when a client is built; redactUrl masks the password", () => {
@@ -76,6 +85,8 @@ describe("connection security config", () => {
     const config = secured();
     expect(() => kafkaConnectionOptions(config, {})).toThrow(SecretError);
     expect(() => kafkaConnectionOptions(config, {})).toThrow("kafka.sasl.password: environment variable KAFKA_PASSWORD is not set");
-    expect(() => readSecret({ file: join(dir, "nope") }, "redis.password")).toThrow(`redis.password: cannot read secret file ${join(dir, "nope")}: ENOENT`);
+    expect(() => readSecret({ file: join(dir, "nope") }, "redis.password")).toThrow(
+      `redis.password: cannot read secret file ${join(dir, "nope")}: ENOENT`,
+    );
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { decodePredictionMessage } from "../../../src/events/codec.ts";
 import { predictionEventSchema } from "../../../src/events/schemas.ts";
 import type { PredictionEvent } from "../../../src/events/types.ts";
-import { DemoConfigError, defaultFeatureDrift, DEMO_START_TIME, demoEvent, demoEvents, type DemoStreamOptions } from "../../../src/demo/generator.ts";
+import {
+  DemoConfigError,
+  defaultFeatureDrift,
+  DEMO_START_TIME,
+  demoEvent,
+  demoEvents,
+  type DemoStreamOptions,
+} from "../../../src/demo/generator.ts";
 import { FRAUD_AMOUNT_LOG_SIGMA } from "../../../src/demo/models.ts";
 
 const base: DemoStreamOptions = { seed: 7, startTime: DEMO_START_TIME, eventsPerSecond: 30 };
@@ -17,10 +24,12 @@ function sd(xs: number[]): number {
 }
 
 function numericFeature(events: PredictionEvent[], modelId: string, feature: string): number[] {
-  return events.filter((e) => e.modelId === modelId).flatMap((e) => {
-    const v = e.features?.[feature];
-    return typeof v === "number" ? [v] : [];
-  });
+  return events
+    .filter((e) => e.modelId === modelId)
+    .flatMap((e) => {
+      const v = e.features?.[feature];
+      return typeof v === "number" ? [v] : [];
+    });
 }
 
 describe("demo generator", () => {
@@ -42,7 +51,14 @@ describe("demo generator", () => {
 
   it("interleaves the three models round-robin with unique ids and event time at the configured rate", () => {
     const events = [...demoEvents(base, 3000)];
-    expect(events.slice(0, 6).map((e) => e.modelId)).toEqual(["fraud-scorer", "churn-model", "eta-regressor", "fraud-scorer", "churn-model", "eta-regressor"]);
+    expect(events.slice(0, 6).map((e) => e.modelId)).toEqual([
+      "fraud-scorer",
+      "churn-model",
+      "eta-regressor",
+      "fraud-scorer",
+      "churn-model",
+      "eta-regressor",
+    ]);
     expect(new Set(events.map((e) => e.eventId)).size).toBe(3000);
     expect(events[0].timestamp).toBe(DEMO_START_TIME);
     // 30 events/s: event 2999 is at 99.966 s
@@ -51,10 +67,19 @@ describe("demo generator", () => {
 
   it("every event passes the zod PredictionEvent schema and the service's JSON decoder", () => {
     const encoder = new TextEncoder();
-    for (const e of demoEvents({ ...base, drifts: [defaultFeatureDrift(100), { kind: "class-share", modelId: "churn-model", category: "churn", fromIndex: 100, share: 0.2 }] }, 1500)) {
+    for (const e of demoEvents(
+      {
+        ...base,
+        drifts: [defaultFeatureDrift(100), { kind: "class-share", modelId: "churn-model", category: "churn", fromIndex: 100, share: 0.2 }],
+      },
+      1500,
+    )) {
       const parsed = predictionEventSchema.safeParse(e);
       expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
-      const decoded = decodePredictionMessage(encoder.encode(JSON.stringify(e)), { schemaForId: () => undefined, maxMessageBytes: 1 << 20 });
+      const decoded = decodePredictionMessage(encoder.encode(JSON.stringify(e)), {
+        schemaForId: () => undefined,
+        maxMessageBytes: 1 << 20,
+      });
       expect(decoded.ok).toBe(true);
     }
   });
@@ -122,7 +147,15 @@ describe("demo generator", () => {
   });
 
   it("a normal feature shifts by k standard deviations: churn-model monthly_charges +1σ", () => {
-    const events = [...demoEvents({ ...base, drifts: [{ kind: "feature-shift", modelId: "churn-model", feature: "monthly_charges", fromIndex: 5000, shiftSigma: 1 }] }, 30_000)];
+    const events = [
+      ...demoEvents(
+        {
+          ...base,
+          drifts: [{ kind: "feature-shift", modelId: "churn-model", feature: "monthly_charges", fromIndex: 5000, shiftSigma: 1 }],
+        },
+        30_000,
+      ),
+    ];
     const before = numericFeature(events.slice(0, 15_000), "churn-model", "monthly_charges");
     const after = numericFeature(events.slice(15_000), "churn-model", "monthly_charges");
     // clamping to [18, 130] trims the tails a little, so the shift is slightly under 1σ (24)
@@ -131,7 +164,12 @@ describe("demo generator", () => {
   });
 
   it("a class-share drift raises the share of the predicted class by about share·(1 − old share)", () => {
-    const events = [...demoEvents({ ...base, drifts: [{ kind: "class-share", modelId: "churn-model", category: "churn", fromIndex: 5000, share: 0.2 }] }, 30_000)];
+    const events = [
+      ...demoEvents(
+        { ...base, drifts: [{ kind: "class-share", modelId: "churn-model", category: "churn", fromIndex: 5000, share: 0.2 }] },
+        30_000,
+      ),
+    ];
     const churnShare = (xs: PredictionEvent[]) => {
       const c = xs.filter((e) => e.modelId === "churn-model");
       return c.filter((e) => e.predictedClass === "churn").length / c.length;
@@ -145,7 +183,15 @@ describe("demo generator", () => {
   });
 
   it("a categorical feature share drift: fraud-scorer channel web +30%", () => {
-    const events = [...demoEvents({ ...base, drifts: [{ kind: "class-share", modelId: "fraud-scorer", feature: "channel", category: "web", fromIndex: 3000, share: 0.3 }] }, 18_000)];
+    const events = [
+      ...demoEvents(
+        {
+          ...base,
+          drifts: [{ kind: "class-share", modelId: "fraud-scorer", feature: "channel", category: "web", fromIndex: 3000, share: 0.3 }],
+        },
+        18_000,
+      ),
+    ];
     const webShare = (xs: PredictionEvent[]) => {
       const c = xs.filter((e) => e.modelId === "fraud-scorer" && e.features?.channel !== null);
       return c.filter((e) => e.features?.channel === "web").length / c.length;
@@ -156,9 +202,23 @@ describe("demo generator", () => {
   });
 
   it("rejects drifts on unknown models or features and σ shifts of categorical features", () => {
-    expect(() => [...demoEvents({ ...base, drifts: [{ kind: "feature-shift", modelId: "nope", feature: "amount", fromIndex: 0, shiftSigma: 1 }] }, 1)]).toThrow(DemoConfigError);
-    expect(() => [...demoEvents({ ...base, drifts: [{ kind: "feature-shift", modelId: "fraud-scorer", feature: "nope", fromIndex: 0, shiftSigma: 1 }] }, 1)]).toThrow(/no feature "nope"/);
-    expect(() => [...demoEvents({ ...base, drifts: [{ kind: "feature-shift", modelId: "fraud-scorer", feature: "country", fromIndex: 0, shiftSigma: 1 }] }, 1)]).toThrow(/categorical/);
-    expect(() => [...demoEvents({ ...base, drifts: [{ kind: "class-share", modelId: "eta-regressor", category: "x", fromIndex: 0, share: 0.1 }] }, 1)]).toThrow(/no class/);
+    expect(() => [
+      ...demoEvents({ ...base, drifts: [{ kind: "feature-shift", modelId: "nope", feature: "amount", fromIndex: 0, shiftSigma: 1 }] }, 1),
+    ]).toThrow(DemoConfigError);
+    expect(() => [
+      ...demoEvents(
+        { ...base, drifts: [{ kind: "feature-shift", modelId: "fraud-scorer", feature: "nope", fromIndex: 0, shiftSigma: 1 }] },
+        1,
+      ),
+    ]).toThrow(/no feature "nope"/);
+    expect(() => [
+      ...demoEvents(
+        { ...base, drifts: [{ kind: "feature-shift", modelId: "fraud-scorer", feature: "country", fromIndex: 0, shiftSigma: 1 }] },
+        1,
+      ),
+    ]).toThrow(/categorical/);
+    expect(() => [
+      ...demoEvents({ ...base, drifts: [{ kind: "class-share", modelId: "eta-regressor", category: "x", fromIndex: 0, share: 0.1 }] }, 1),
+    ]).toThrow(/no class/);
   });
 });

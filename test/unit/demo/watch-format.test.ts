@@ -12,11 +12,41 @@ const drift: DriftEvent = {
   window: { id: "fraud-scorer@2026-01-15/p0/w9", start: 0, end: 1, count: 500, partition: 2, firstOffset: "0", lastOffset: "499" },
   baseline: { kind: "reference", id: "ref", count: 1500 },
   signals: [
-    { signal: "latency", kind: "numeric", status: "ok", statistics: { wasserstein: 0.01, psi: 0.01, ks: 0.02 }, threshold: { statistic: "wasserstein", value: 0.1 } },
-    { signal: "prediction", kind: "numeric", status: "warning", statistics: { wasserstein: 0.15, psi: 0.05, ks: 0.08 }, threshold: { statistic: "wasserstein", value: 0.1 } },
-    { signal: "feature:amount", kind: "numeric", status: "critical", statistics: { wasserstein: 0.5146, psi: 0.248, ks: 0.2123 }, threshold: { statistic: "wasserstein", value: 0.2 } },
-    { signal: "feature:country", kind: "categorical", status: "critical", statistics: { lInf: 0.12, psi: 0.3, jsDistance: 0.2 }, threshold: { statistic: "lInf", value: 0.08 } },
-    { signal: "feature:age", kind: "numeric", status: "warning", statistics: { wasserstein: 0.01, psi: 0.0, ks: 0.01, missingShare: 0.2 }, threshold: { statistic: "missingShare", value: 0.05 } },
+    {
+      signal: "latency",
+      kind: "numeric",
+      status: "ok",
+      statistics: { wasserstein: 0.01, psi: 0.01, ks: 0.02 },
+      threshold: { statistic: "wasserstein", value: 0.1 },
+    },
+    {
+      signal: "prediction",
+      kind: "numeric",
+      status: "warning",
+      statistics: { wasserstein: 0.15, psi: 0.05, ks: 0.08 },
+      threshold: { statistic: "wasserstein", value: 0.1 },
+    },
+    {
+      signal: "feature:amount",
+      kind: "numeric",
+      status: "critical",
+      statistics: { wasserstein: 0.5146, psi: 0.248, ks: 0.2123 },
+      threshold: { statistic: "wasserstein", value: 0.2 },
+    },
+    {
+      signal: "feature:country",
+      kind: "categorical",
+      status: "critical",
+      statistics: { lInf: 0.12, psi: 0.3, jsDistance: 0.2 },
+      threshold: { statistic: "lInf", value: 0.08 },
+    },
+    {
+      signal: "feature:age",
+      kind: "numeric",
+      status: "warning",
+      statistics: { wasserstein: 0.01, psi: 0.0, ks: 0.01, missingShare: 0.2 },
+      threshold: { statistic: "missingShare", value: 0.05 },
+    },
   ],
   emittedAt: Date.UTC(2026, 0, 1, 12, 34, 56),
 };
@@ -39,7 +69,9 @@ describe("demo watch lines", () => {
   });
 
   it("a recovery says so", () => {
-    expect(formatDriftLine({ ...drift, status: "ok", previousStatus: "critical", signals: [drift.signals[0]] })).toContain("critical → ok  all signals back within bounds");
+    expect(formatDriftLine({ ...drift, status: "ok", previousStatus: "critical", signals: [drift.signals[0]] })).toContain(
+      "critical → ok  all signals back within bounds",
+    );
   });
 
   it("a retrain line shows reason, severity, signals and the deterministic id", () => {

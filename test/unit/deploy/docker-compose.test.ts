@@ -19,7 +19,10 @@ interface Service {
   depends_on?: string[] | Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
 }
-const compose = parseYaml(readFileSync(join(root, "docker-compose.yml"), "utf8")) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = parseYaml(readFileSync(join(root, "docker-compose.yml"), "utf8")) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 const services = compose.services;
 
 function yamlFile<T>(path: string): T {
@@ -51,9 +54,21 @@ function testSources(dir: string): string {
 
 describe("docker-compose.yml", () => {
   it("brings up Kafka (KRaft), the Confluent Schema Registry, Redis, the detector, Prometheus, Alertmanager and Grafana", () => {
-    expect(Object.keys(services).sort()).toEqual(["alertmanager", "detector", "grafana", "kafka", "kafka-init", "prometheus", "redis", "schema-registry"]);
+    expect(Object.keys(services).sort()).toEqual([
+      "alertmanager",
+      "detector",
+      "grafana",
+      "kafka",
+      "kafka-init",
+      "prometheus",
+      "redis",
+      "schema-registry",
+    ]);
     expect(services.kafka.image).toMatch(/^apache\/kafka:/);
-    expect(services.kafka.environment).toMatchObject({ KAFKA_PROCESS_ROLES: "broker,controller", KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER" });
+    expect(services.kafka.environment).toMatchObject({
+      KAFKA_PROCESS_ROLES: "broker,controller",
+      KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
+    });
     expect(Object.keys(services.kafka.environment ?? {}).some((k) => k.includes("ZOOKEEPER"))).toBe(false);
     expect(services["schema-registry"].image).toMatch(/^confluentinc\/cp-schema-registry:/);
     expect(services.prometheus.image).toMatch(/^prom\/prometheus:/);
@@ -76,7 +91,8 @@ describe("docker-compose.yml", () => {
       for (const d of deps) expect(services, `${name} depends on ${d}`).toHaveProperty(d);
       for (const v of s.volumes ?? []) {
         const source = v.split(":")[0];
-        if (!source.startsWith("./") && !source.startsWith("/")) expect(compose.volumes, `${name}: volume ${source}`).toHaveProperty(source);
+        if (!source.startsWith("./") && !source.startsWith("/"))
+          expect(compose.volumes, `${name}: volume ${source}`).toHaveProperty(source);
       }
     }
     const hostPorts = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => p.split(":")[0]));
@@ -134,7 +150,11 @@ describe("docker-compose.yml", () => {
 
   it("the detector reaches Kafka, Redis and the registry by their compose names and waits for them", () => {
     const env = services.detector.environment ?? {};
-    expect(env).toMatchObject({ KAFKA_BROKERS: "kafka:9092", REDIS_URL: "redis://redis:6379", SCHEMA_REGISTRY_URL: "http://schema-registry:8081" });
+    expect(env).toMatchObject({
+      KAFKA_BROKERS: "kafka:9092",
+      REDIS_URL: "redis://redis:6379",
+      SCHEMA_REGISTRY_URL: "http://schema-registry:8081",
+    });
     expect(String(services.kafka.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain("INTERNAL://kafka:9092");
     expect(services.detector.depends_on).toMatchObject({
       "kafka-init": { condition: "service_completed_successfully" },

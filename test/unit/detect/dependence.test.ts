@@ -73,16 +73,23 @@ describe("significance under dependence", () => {
     const noise = r.closed[500].evaluation!.signals.find((s) => s.signal === "feature:noise")!;
     expect(noise.statistics.dependence).toBeLessThan(1.5);
     // without the correction, the iid p-value calls most windows significant
-    const iidSignificant = r.closed.filter((w) => (w.evaluation?.signals.find((s) => s.signal === "feature:x")?.statistics.ksPValue ?? 1) < 1e-4);
+    const iidSignificant = r.closed.filter(
+      (w) => (w.evaluation?.signals.find((s) => s.signal === "feature:x")?.statistics.ksPValue ?? 1) < 1e-4,
+    );
     expect(iidSignificant.length).toBeGreaterThan(300);
     expect(r.drift.length).toBeLessThanOrEqual(1);
     expect(r.retrain).toHaveLength(0);
   }, 300_000);
 
   it("a stationary daily cycle with hourly windows and a reference of whole days: at most 1 false drift event in 1 000 windows", () => {
-    const r = run(dailyCycleStream(1000 * 1000, 202), { window: { maxDurationMs: 3_600_000 }, baseline: { warmupWindows: 48, rollingWindows: 48 } });
+    const r = run(dailyCycleStream(1000 * 1000, 202), {
+      window: { maxDurationMs: 3_600_000 },
+      baseline: { warmupWindows: 48, rollingWindows: 48 },
+    });
     expect(r.closed.length).toBeGreaterThanOrEqual(999);
-    const hourly = r.closed.filter((w) => w.evaluation !== null).flatMap((w) => w.evaluation!.signals.filter((s) => s.signal === "feature:x"));
+    const hourly = r.closed
+      .filter((w) => w.evaluation !== null)
+      .flatMap((w) => w.evaluation!.signals.filter((s) => s.signal === "feature:x"));
     // each hour really differs from the whole day (the cycle), and the iid test says so
     expect(hourly.filter((s) => s.statistics.wasserstein > 0.2 && s.statistics.ksPValue < 1e-6).length).toBeGreaterThan(500);
     expect(r.drift.length).toBeLessThanOrEqual(1);

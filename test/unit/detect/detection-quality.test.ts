@@ -17,7 +17,8 @@ function runEngine(windows: number, opts: StreamOptions) {
   const ctx = engineContextFrom(config, () => state.maxEventTime);
   const outputs: EngineOutput[] = [];
   let offset = 0;
-  for (const e of predictionStream(windows * WINDOW, opts)) outputs.push(...applyPrediction(state, e, String(offset++), ctx, STREAM_WALL_CLOCK_MS).outputs);
+  for (const e of predictionStream(windows * WINDOW, opts))
+    outputs.push(...applyPrediction(state, e, String(offset++), ctx, STREAM_WALL_CLOCK_MS).outputs);
   const drift = outputs.filter((o): o is { kind: "drift"; event: DriftEvent } => o.kind === "drift").map((o) => o.event);
   const retrain = outputs.filter((o): o is { kind: "retrain"; request: RetrainRequest } => o.kind === "retrain").map((o) => o.request);
   const windowsClosed = outputs.filter((o) => o.kind === "window").length;

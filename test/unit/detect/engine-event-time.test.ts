@@ -28,14 +28,19 @@ function run(items: Iterable<{ event: PredictionEvent; offset: string }>, wallCl
 
 /** 2 400 events, 100 ms apart; feature x0 shifts by 1σ from the 1 200th */
 const stream = (startTime = START) =>
-  [...predictionStream(2400, { seed: 8, startTime, shiftSigma: (i) => (i >= 1200 ? 1 : 0) })].map((event, i) => ({ event, offset: String(i) }));
+  [...predictionStream(2400, { seed: 8, startTime, shiftSigma: (i) => (i >= 1200 ? 1 : 0) })].map((event, i) => ({
+    event,
+    offset: String(i),
+  }));
 const withEventAt = (index: number, timestamp: number) => {
   const s = stream();
   const odd = { event: { ...s[index].event, eventId: "odd", timestamp }, offset: "odd" };
   return [...s.slice(0, index), odd, ...s.slice(index)];
 };
-const driftIds = (outputs: EngineOutput[]) => outputs.flatMap((o) => (o.kind === "drift" ? [o.event.eventId] : o.kind === "retrain" ? [o.request.requestId] : []));
-const windows = (outputs: EngineOutput[]) => outputs.flatMap((o) => (o.kind === "window" ? [`${o.window.id}:${o.window.count}:${o.status}`] : []));
+const driftIds = (outputs: EngineOutput[]) =>
+  outputs.flatMap((o) => (o.kind === "drift" ? [o.event.eventId] : o.kind === "retrain" ? [o.request.requestId] : []));
+const windows = (outputs: EngineOutput[]) =>
+  outputs.flatMap((o) => (o.kind === "window" ? [`${o.window.id}:${o.window.count}:${o.status}`] : []));
 
 describe("event-time bounds in the engine", () => {
   it("an event stamped 2^52 ms among a normal stream is refused and changes nothing: same windows, same drift events", () => {
@@ -59,8 +64,11 @@ describe("event-time bounds in the engine", () => {
 
   it("an event older than the watermark minus maxPastSkewMs is refused; a late one within it is folded in", () => {
     const s = stream().slice(0, 100); // watermark: START + 9 900
-    const r = run([...s, { event: { ...s[0].event, eventId: "late", timestamp: START + 9_900 - 600_000 }, offset: "late" },
-      { event: { ...s[0].event, eventId: "old", timestamp: START + 9_900 - 600_001 }, offset: "old" }]);
+    const r = run([
+      ...s,
+      { event: { ...s[0].event, eventId: "late", timestamp: START + 9_900 - 600_000 }, offset: "late" },
+      { event: { ...s[0].event, eventId: "old", timestamp: START + 9_900 - 600_001 }, offset: "old" },
+    ]);
     expect(r.results.get("late")?.outcome).toBe("late");
     expect(r.results.get("old")).toMatchObject({ outcome: "timestamp_out_of_range" });
     expect((r.results.get("old") as { message: string }).message).toMatch(/older than the partition's watermark minus maxPastSkewMs/);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
 import { engineContextFrom } from "../../../src/config/engine-context.ts";
-import { applyPrediction, createPartitionState, type EngineOutput, type PartitionState, type WindowClosed } from "../../../src/detect/engine.ts";
+import {
+  applyPrediction,
+  createPartitionState,
+  type EngineOutput,
+  type PartitionState,
+  type WindowClosed,
+} from "../../../src/detect/engine.ts";
 import type { PredictionEvent } from "../../../src/events/types.ts";
 import { predictionStream, STREAM_WALL_CLOCK_MS } from "../../support/engine-streams.ts";
 
@@ -134,7 +140,9 @@ describe("windows", () => {
 
   it("says which event was late: older than the partition's latest event time minus the allowed lateness", () => {
     const s = setup({ window: { allowedLatenessMs: 1_000 } });
-    const results = [event(0, 10_000), event(1, 9_000), event(2, 8_999), event(3, 10_001)].map((e, i) => applyPrediction(s.state, e, String(i), s.ctx, STREAM_WALL_CLOCK_MS));
+    const results = [event(0, 10_000), event(1, 9_000), event(2, 8_999), event(3, 10_001)].map((e, i) =>
+      applyPrediction(s.state, e, String(i), s.ctx, STREAM_WALL_CLOCK_MS),
+    );
     expect(results.map((r) => r.outcome)).toEqual(["accepted", "accepted", "late", "accepted"]);
     expect(s.state.counters.late).toBe(1);
   });

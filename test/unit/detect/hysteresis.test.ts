@@ -19,7 +19,14 @@ describe("hysteresis", () => {
     expect(run(["warning", "critical", "critical", "critical"], 2)).toEqual(["ok", "warning", "warning", "critical"]);
   });
   it("clearing needs as many consecutive windows below the status", () => {
-    expect(run(["critical", "critical", "ok", "critical", "ok", "ok"], 2)).toEqual(["ok", "critical", "critical", "critical", "critical", "ok"]);
+    expect(run(["critical", "critical", "ok", "critical", "ok", "ok"], 2)).toEqual([
+      "ok",
+      "critical",
+      "critical",
+      "critical",
+      "critical",
+      "ok",
+    ]);
   });
   it("consecutiveWindows 1 follows the level directly", () => {
     expect(run(["warning", "ok", "critical"], 1)).toEqual(["warning", "ok", "critical"]);

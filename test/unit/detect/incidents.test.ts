@@ -17,7 +17,8 @@ function runEngine(windows: number, opts: StreamOptions, defaults: Record<string
   const ctx = engineContextFrom(config, () => state.maxEventTime);
   const outputs: EngineOutput[] = [];
   let offset = 0;
-  for (const e of predictionStream(windows * WINDOW, opts)) outputs.push(...applyPrediction(state, e, String(offset++), ctx, STREAM_WALL_CLOCK_MS).outputs);
+  for (const e of predictionStream(windows * WINDOW, opts))
+    outputs.push(...applyPrediction(state, e, String(offset++), ctx, STREAM_WALL_CLOCK_MS).outputs);
   const drift = outputs.filter((o): o is { kind: "drift"; event: DriftEvent } => o.kind === "drift").map((o) => o.event);
   const retrain = outputs.filter((o): o is { kind: "retrain"; request: RetrainRequest } => o.kind === "retrain").map((o) => o.request);
   const closed = outputs.filter((o): o is WindowClosed => o.kind === "window");
@@ -45,7 +46,10 @@ describe("the rolling baseline does not keep an incident alive", () => {
 
   it("windows evaluated as drifted are not in the rolling baseline", () => {
     const r = runEngine(45, { seed: 102, shiftSigma: (i) => (i >= 30 * WINDOW && i < 35 * WINDOW ? 1 : 0) });
-    const rolling = r.state.models.get("m")!.versions.get("v1")!.rolling.windows.map((w) => w.seq);
+    const rolling = r.state.models
+      .get("m")!
+      .versions.get("v1")!
+      .rolling.windows.map((w) => w.seq);
     const drifted = r.closed.filter((w) => w.evaluation !== null && w.evaluation.level !== "ok").map((w) => w.window.seq);
     expect(drifted).toEqual(expect.arrayContaining([30, 31, 32, 33, 34]));
     for (const seq of drifted) expect(rolling).not.toContain(seq);
@@ -65,7 +69,13 @@ describe("incidents, not timers", () => {
     expect(r.retrain[0].incidentId).toBe(r.drift[0].incident?.id);
     const first = r.drift[0];
     expect(first).toMatchObject({ status: "critical", previousStatus: "ok" });
-    expect(first.incident).toMatchObject({ startWindow: "m@v1/p0/w30", windows: 2, peakStatus: "critical", peakSignal: "feature:x0", ended: false });
+    expect(first.incident).toMatchObject({
+      startWindow: "m@v1/p0/w30",
+      windows: 2,
+      peakStatus: "critical",
+      peakSignal: "feature:x0",
+      ended: false,
+    });
     expect(first.incident?.start).toBe(r.closed[30].window.start);
     // unchanged drift: one event per 12 windows (the drifting set is x0 throughout)
     const seqs = r.drift.map((e) => seqOf(e.window.id));
@@ -90,7 +100,9 @@ describe("incidents, not timers", () => {
     expect(seqOf(r.retrain[1].evidence.windows[2])).toBeGreaterThanOrEqual(90);
     expect(r.retrain[1].incidentId).toBe(r.retrain[0].incidentId);
     // the drifting set changed, so that was reported when it happened
-    expect(r.drift.some((e) => seqOf(e.window.id) >= 90 && seqOf(e.window.id) <= 92 && e.signals.some((s) => s.signal === "feature:segment"))).toBe(true);
+    expect(
+      r.drift.some((e) => seqOf(e.window.id) >= 90 && seqOf(e.window.id) <= 92 && e.signals.some((s) => s.signal === "feature:segment")),
+    ).toBe(true);
   }, 120_000);
 
   it("a second retrain request when the driving effect size doubles", () => {
@@ -119,7 +131,11 @@ describe("incidents, not timers", () => {
 
 describe("truthful evidence", () => {
   it("every signal result names the baseline it was computed against; the event's baseline drove the status", () => {
-    const r = runEngine(60, { seed: 107, shiftSigma: (i) => (i >= 30 * WINDOW ? 0.5 : 0), classShift: (i) => (i >= 30 * WINDOW ? 0.15 : 0) });
+    const r = runEngine(60, {
+      seed: 107,
+      shiftSigma: (i) => (i >= 30 * WINDOW ? 0.5 : 0),
+      classShift: (i) => (i >= 30 * WINDOW ? 0.15 : 0),
+    });
     const signals = r.drift.flatMap((e) => e.signals);
     expect(signals.length).toBeGreaterThan(0);
     expect(signals.some((s) => s.kind === "categorical")).toBe(true);

@@ -6,7 +6,13 @@ import type { PredictionEvent } from "../../../src/events/types.ts";
 import { predictionStream, STREAM_WALL_CLOCK_MS } from "../../support/engine-streams.ts";
 
 const START = 1_763_769_600_000;
-const junk = (i: number): PredictionEvent => ({ eventId: `j${i}`, modelId: `junk-${i}`, modelVersion: "v", timestamp: START + i, prediction: 1 });
+const junk = (i: number): PredictionEvent => ({
+  eventId: `j${i}`,
+  modelId: `junk-${i}`,
+  modelVersion: "v",
+  timestamp: START + i,
+  prediction: 1,
+});
 
 describe("model admission", () => {
   it("after 100 000 junk model ids, a new configured model and a new unconfigured one are both monitored", () => {
@@ -23,7 +29,12 @@ describe("model admission", () => {
     expect(state.counters.modelsEvicted).toBe(99_900);
     const outputs: EngineOutput[] = [];
     for (const [k, modelId] of ["legit-configured", "legit-new"].entries()) {
-      for (const e of predictionStream(1000, { seed: 3, modelId, startTime: START + 100_000 * (k + 1), shiftSigma: (i) => (i >= 600 ? 2 : 0) })) {
+      for (const e of predictionStream(1000, {
+        seed: 3,
+        modelId,
+        startTime: START + 100_000 * (k + 1),
+        shiftSigma: (i) => (i >= 600 ? 2 : 0),
+      })) {
         const r = applyPrediction(state, e, String(offset++), ctx, STREAM_WALL_CLOCK_MS);
         expect(r.outcome).toBe("accepted");
         outputs.push(...r.outputs);

@@ -1,16 +1,37 @@
 import { describe, expect, it } from "vitest";
-import { decodeJsonPrediction, decodeOutcomeMessage, decodePredictionMessage, encodeAvroEvent, encodeDriftEventAvro, encodeJson, encodeRetrainRequestAvro, EventEncodeError } from "../../../src/events/codec.ts";
+import {
+  decodeJsonPrediction,
+  decodeOutcomeMessage,
+  decodePredictionMessage,
+  encodeAvroEvent,
+  encodeDriftEventAvro,
+  encodeJson,
+  encodeRetrainRequestAvro,
+  EventEncodeError,
+} from "../../../src/events/codec.ts";
 import type { DecodeContext } from "../../../src/events/codec.ts";
 import { ConfluentFrameError, frameConfluent, parseConfluentFrame } from "../../../src/events/confluent-framing.ts";
 import { REJECTION_REASONS } from "../../../src/events/decode-result.ts";
 import { loadAvroType } from "../../../src/events/schema-files.ts";
 import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
-import { ajvErrorPaths, avroErrorPaths, readCodecFixture, validFixtures, withIsoTimestampNormalised, zodErrorPaths } from "./contract-validators.ts";
+import {
+  ajvErrorPaths,
+  avroErrorPaths,
+  readCodecFixture,
+  validFixtures,
+  withIsoTimestampNormalised,
+  zodErrorPaths,
+} from "./contract-validators.ts";
 import { mulberry32 } from "../../support/random.ts";
 
 const predictionType = loadAvroType("prediction-event");
 const outcomeType = loadAvroType("outcome-event");
-const known = new Map([[42, predictionType], [7, predictionType], [4294967295, predictionType], [9, outcomeType]]);
+const known = new Map([
+  [42, predictionType],
+  [7, predictionType],
+  [4294967295, predictionType],
+  [9, outcomeType],
+]);
 const ctx: DecodeContext = { schemaForId: (id) => known.get(id), maxMessageBytes: 1024 * 1024 };
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
@@ -68,11 +89,36 @@ describe("telling formats apart and rejecting with a reason", () => {
     { name: "an unknown schema id", bytes: Uint8Array.of(0, 0, 0, 0x30, 0x39, 2, 0x65), reason: "unknown_schema_id", schemaId: 12345 },
     { name: "truncated JSON", bytes: utf8('{"eventId":"e",'), reason: "invalid_json" },
     { name: "invalid UTF-8 in JSON", bytes: Uint8Array.of(0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d), reason: "invalid_utf8" },
-    { name: "a 1e999 latency (Infinity after JSON.parse)", bytes: utf8('{"eventId":"e","modelId":"m","modelVersion":"1","timestamp":1,"latencyMs":1e999}'), reason: "non_finite_number", field: "latencyMs" },
-    { name: "negative latency", bytes: utf8('{"eventId":"e","modelId":"m","modelVersion":"1","timestamp":1,"latencyMs":-1}'), reason: "schema_violation", field: "latencyMs" },
-    { name: "an oversize message", bytes: utf8(JSON.stringify({ ...minimal, predictedClass: "x".repeat(1024 * 1024) })), reason: "oversize" },
-    { name: "trailing bytes after an Avro body", bytes: Uint8Array.from([...encodeAvroEvent("prediction-event", 7, minimal), 0]), reason: "avro_decode_error", schemaId: 7 },
-    { name: "an outcome schema id on the predictions topic", bytes: encodeAvroEvent("outcome-event", 9, { eventId: "e", modelId: "m", timestamp: 1 }), reason: "schema_violation", field: "modelVersion", schemaId: 9 },
+    {
+      name: "a 1e999 latency (Infinity after JSON.parse)",
+      bytes: utf8('{"eventId":"e","modelId":"m","modelVersion":"1","timestamp":1,"latencyMs":1e999}'),
+      reason: "non_finite_number",
+      field: "latencyMs",
+    },
+    {
+      name: "negative latency",
+      bytes: utf8('{"eventId":"e","modelId":"m","modelVersion":"1","timestamp":1,"latencyMs":-1}'),
+      reason: "schema_violation",
+      field: "latencyMs",
+    },
+    {
+      name: "an oversize message",
+      bytes: utf8(JSON.stringify({ ...minimal, predictedClass: "x".repeat(1024 * 1024) })),
+      reason: "oversize",
+    },
+    {
+      name: "trailing bytes after an Avro body",
+      bytes: Uint8Array.from([...encodeAvroEvent("prediction-event", 7, minimal), 0]),
+      reason: "avro_decode_error",
+      schemaId: 7,
+    },
+    {
+      name: "an outcome schema id on the predictions topic",
+      bytes: encodeAvroEvent("outcome-event", 9, { eventId: "e", modelId: "m", timestamp: 1 }),
+      reason: "schema_violation",
+      field: "modelVersion",
+      schemaId: 9,
+    },
   ];
   for (const c of cases) {
     it(`${c.name} is rejected as ${c.reason}`, () => {
@@ -102,8 +148,16 @@ describe("telling formats apart and rejecting with a reason", () => {
   it("outcomes decode from JSON and Avro", () => {
     const outcome = { eventId: "e", modelId: "m", timestamp: 3, actual: 1.5 };
     expect(decodeOutcomeMessage(utf8(JSON.stringify(outcome)), ctx)).toEqual({ ok: true, format: "json", event: outcome });
-    expect(decodeOutcomeMessage(encodeAvroEvent("outcome-event", 9, outcome), ctx)).toEqual({ ok: true, format: "avro", schemaId: 9, event: outcome });
-    expect(decodeOutcomeMessage(utf8('{"eventId":"e","modelId":"m","timestamp":3,"actual":"x"}'), ctx)).toMatchObject({ ok: false, field: "actual" });
+    expect(decodeOutcomeMessage(encodeAvroEvent("outcome-event", 9, outcome), ctx)).toEqual({
+      ok: true,
+      format: "avro",
+      schemaId: 9,
+      event: outcome,
+    });
+    expect(decodeOutcomeMessage(utf8('{"eventId":"e","modelId":"m","timestamp":3,"actual":"x"}'), ctx)).toMatchObject({
+      ok: false,
+      field: "actual",
+    });
   });
 
   it("an unknown schema id costs no decoding and is answered again after the schema arrives", () => {
@@ -116,8 +170,17 @@ describe("telling formats apart and rejecting with a reason", () => {
   });
 
   it("a schema lookup that throws is an unknown schema id, not an exception", () => {
-    const throwing: DecodeContext = { schemaForId: () => { throw new Error("registry down"); }, maxMessageBytes: 1024 };
-    expect(decodePredictionMessage(encodeAvroEvent("prediction-event", 1, minimal), throwing)).toMatchObject({ ok: false, reason: "unknown_schema_id", schemaId: 1 });
+    const throwing: DecodeContext = {
+      schemaForId: () => {
+        throw new Error("registry down");
+      },
+      maxMessageBytes: 1024,
+    };
+    expect(decodePredictionMessage(encodeAvroEvent("prediction-event", 1, minimal), throwing)).toMatchObject({
+      ok: false,
+      reason: "unknown_schema_id",
+      schemaId: 1,
+    });
   });
 });
 
@@ -132,15 +195,37 @@ describe("hostile Avro bodies are rejected without allocating or looping on thei
     expect(performance.now() - started).toBeLessThan(50);
   });
   it("a string claiming more bytes than the message has", () => {
-    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.of(0xfe, 0xff, 0x7f, 0x61)), ctx)).toMatchObject({ ok: false, reason: "avro_decode_error", field: "eventId" });
+    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.of(0xfe, 0xff, 0x7f, 0x61)), ctx)).toMatchObject({
+      ok: false,
+      reason: "avro_decode_error",
+      field: "eventId",
+    });
   });
   it("a negative string length, an out-of-range union index and invalid UTF-8", () => {
-    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.of(0x01)), ctx)).toMatchObject({ reason: "avro_decode_error", field: "eventId" });
-    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.from([...prefix.slice(0, 7), 0x08])), ctx)).toMatchObject({ reason: "avro_decode_error", field: "prediction" });
-    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.of(0x02, 0xff)), ctx)).toMatchObject({ reason: "invalid_utf8", field: "eventId" });
+    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.of(0x01)), ctx)).toMatchObject({
+      reason: "avro_decode_error",
+      field: "eventId",
+    });
+    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.from([...prefix.slice(0, 7), 0x08])), ctx)).toMatchObject({
+      reason: "avro_decode_error",
+      field: "prediction",
+    });
+    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.of(0x02, 0xff)), ctx)).toMatchObject({
+      reason: "invalid_utf8",
+      field: "eventId",
+    });
   });
   it("a map key __proto__ stays an entry and does not replace the prototype", () => {
-    const result = decodePredictionMessage(encodeAvroEvent("prediction-event", 7, { eventId: "e", modelId: "m", modelVersion: "1", timestamp: 1, features: JSON.parse('{"__proto__": 1}') }), ctx);
+    const result = decodePredictionMessage(
+      encodeAvroEvent("prediction-event", 7, {
+        eventId: "e",
+        modelId: "m",
+        modelVersion: "1",
+        timestamp: 1,
+        features: JSON.parse('{"__proto__": 1}'),
+      }),
+      ctx,
+    );
     expect(result.ok).toBe(true);
     if (result.ok) {
       expect(Object.getPrototypeOf(result.event.features)).toBe(Object.prototype);
@@ -150,7 +235,12 @@ describe("hostile Avro bodies are rejected without allocating or looping on thei
 });
 
 describe("decoding never throws", () => {
-  const valid = [...framedCases.map((c) => hex(c.hex)), ...validFixtures().filter((f) => f.contract === "prediction-event").map((f) => utf8(JSON.stringify(f.value)))];
+  const valid = [
+    ...framedCases.map((c) => hex(c.hex)),
+    ...validFixtures()
+      .filter((f) => f.contract === "prediction-event")
+      .map((f) => utf8(JSON.stringify(f.value))),
+  ];
   const reasons = new Set<string>(REJECTION_REASONS);
   function assertWellFormed(bytes: Uint8Array | null) {
     const result = decodePredictionMessage(bytes, ctx);
@@ -187,14 +277,59 @@ describe("decoding never throws", () => {
 
 describe("the hot-path check, zod, JSON Schema and Avro agree on mutated events", () => {
   const pool: unknown[] = [
-    null, true, false, 0, -1, 0.5, 1, 1.5, 1e20, 4503599627370497, -0.01, 1763769600000, "", "a", "a b", "x".repeat(64), "x".repeat(65),
-    "x".repeat(128), "x".repeat(129), "😀".repeat(128), "😀".repeat(129), "y".repeat(256), "y".repeat(257), "z".repeat(1025),
-    "2025-11-22T00:00:00Z", "2025-02-29T00:00:00Z", [], [1], {}, { a: 1 }, { a: "b" }, { a: { b: 1 } }, { "": 1 }, { a: null, b: true },
+    null,
+    true,
+    false,
+    0,
+    -1,
+    0.5,
+    1,
+    1.5,
+    1e20,
+    4503599627370497,
+    -0.01,
+    1763769600000,
+    "",
+    "a",
+    "a b",
+    "x".repeat(64),
+    "x".repeat(65),
+    "x".repeat(128),
+    "x".repeat(129),
+    "😀".repeat(128),
+    "😀".repeat(129),
+    "y".repeat(256),
+    "y".repeat(257),
+    "z".repeat(1025),
+    "2025-11-22T00:00:00Z",
+    "2025-02-29T00:00:00Z",
+    [],
+    [1],
+    {},
+    { a: 1 },
+    { a: "b" },
+    { a: { b: 1 } },
+    { "": 1 },
+    { a: null, b: true },
   ];
-  const fields = ["eventId", "modelId", "modelVersion", "timestamp", "prediction", "predictedClass", "confidence", "latencyMs", "features", "attributes", "extra"];
+  const fields = [
+    "eventId",
+    "modelId",
+    "modelVersion",
+    "timestamp",
+    "prediction",
+    "predictedClass",
+    "confidence",
+    "latencyMs",
+    "features",
+    "attributes",
+    "extra",
+  ];
   it("on 3 000 random single- and double-field mutations of valid predictions", () => {
     const rnd = prng(3);
-    const bases = validFixtures().filter((f) => f.contract === "prediction-event").map((f) => f.value);
+    const bases = validFixtures()
+      .filter((f) => f.contract === "prediction-event")
+      .map((f) => f.value);
     let accepted = 0;
     for (let i = 0; i < 3_000; i++) {
       const event: Record<string, unknown> = structuredClone(bases[Math.floor(rnd() * bases.length)]);
@@ -212,7 +347,12 @@ describe("the hot-path check, zod, JSON Schema and Avro agree on mutated events"
         avro: avroErrorPaths("prediction-event", withIsoTimestampNormalised(event)).length === 0,
         decoder: decodeJsonPrediction(utf8(JSON.stringify(event))).ok,
       };
-      expect(verdicts, JSON.stringify(event).slice(0, 300)).toEqual({ zod: verdicts.decoder, jsonSchema: verdicts.decoder, avro: verdicts.decoder, decoder: verdicts.decoder });
+      expect(verdicts, JSON.stringify(event).slice(0, 300)).toEqual({
+        zod: verdicts.decoder,
+        jsonSchema: verdicts.decoder,
+        avro: verdicts.decoder,
+        decoder: verdicts.decoder,
+      });
       if (verdicts.decoder) accepted++;
     }
     // the mutations exercise both outcomes

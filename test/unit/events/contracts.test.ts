@@ -21,7 +21,8 @@ import {
 
 const SCHEMA_ID = 11;
 const ctx: DecodeContext = {
-  schemaForId: (id) => (id === SCHEMA_ID ? loadAvroType("prediction-event") : id === SCHEMA_ID + 1 ? loadAvroType("outcome-event") : undefined),
+  schemaForId: (id) =>
+    id === SCHEMA_ID ? loadAvroType("prediction-event") : id === SCHEMA_ID + 1 ? loadAvroType("outcome-event") : undefined,
   maxMessageBytes: 4 * 1024 * 1024,
 };
 
@@ -123,14 +124,62 @@ describe("values JSON files cannot hold are rejected by every validator", () => 
   const base = { eventId: "e", modelId: "m", modelVersion: "1", timestamp: 1763769600000 };
   const twoMegabytes = "x".repeat(2 * 1024 * 1024);
   const cases: { name: string; contract: ContractName; field: string; value: unknown; reason: string }[] = [
-    { name: "NaN confidence", contract: "prediction-event", field: "confidence", value: { ...base, confidence: NaN }, reason: "non_finite_number" },
-    { name: "Infinity prediction", contract: "prediction-event", field: "prediction", value: { ...base, prediction: Infinity }, reason: "non_finite_number" },
-    { name: "-Infinity latency", contract: "prediction-event", field: "latencyMs", value: { ...base, latencyMs: -Infinity }, reason: "non_finite_number" },
-    { name: "NaN feature value", contract: "prediction-event", field: "features.amount", value: { ...base, features: { amount: NaN } }, reason: "non_finite_number" },
-    { name: "NaN timestamp", contract: "prediction-event", field: "timestamp", value: { ...base, timestamp: NaN }, reason: "non_finite_number" },
-    { name: "2 MB predictedClass", contract: "prediction-event", field: "predictedClass", value: { ...base, predictedClass: twoMegabytes }, reason: "schema_violation" },
-    { name: "2 MB feature value", contract: "prediction-event", field: "features.text", value: { ...base, features: { text: twoMegabytes } }, reason: "schema_violation" },
-    { name: "NaN actual", contract: "outcome-event", field: "actual", value: { eventId: "e", modelId: "m", timestamp: 1, actual: NaN }, reason: "non_finite_number" },
+    {
+      name: "NaN confidence",
+      contract: "prediction-event",
+      field: "confidence",
+      value: { ...base, confidence: NaN },
+      reason: "non_finite_number",
+    },
+    {
+      name: "Infinity prediction",
+      contract: "prediction-event",
+      field: "prediction",
+      value: { ...base, prediction: Infinity },
+      reason: "non_finite_number",
+    },
+    {
+      name: "-Infinity latency",
+      contract: "prediction-event",
+      field: "latencyMs",
+      value: { ...base, latencyMs: -Infinity },
+      reason: "non_finite_number",
+    },
+    {
+      name: "NaN feature value",
+      contract: "prediction-event",
+      field: "features.amount",
+      value: { ...base, features: { amount: NaN } },
+      reason: "non_finite_number",
+    },
+    {
+      name: "NaN timestamp",
+      contract: "prediction-event",
+      field: "timestamp",
+      value: { ...base, timestamp: NaN },
+      reason: "non_finite_number",
+    },
+    {
+      name: "2 MB predictedClass",
+      contract: "prediction-event",
+      field: "predictedClass",
+      value: { ...base, predictedClass: twoMegabytes },
+      reason: "schema_violation",
+    },
+    {
+      name: "2 MB feature value",
+      contract: "prediction-event",
+      field: "features.text",
+      value: { ...base, features: { text: twoMegabytes } },
+      reason: "schema_violation",
+    },
+    {
+      name: "NaN actual",
+      contract: "outcome-event",
+      field: "actual",
+      value: { eventId: "e", modelId: "m", timestamp: 1, actual: NaN },
+      reason: "non_finite_number",
+    },
   ];
   for (const c of cases) {
     it(`${c.name} is rejected at ${c.field} with ${c.reason}`, () => {
@@ -170,7 +219,10 @@ function avroFieldNames(schema: unknown, prefix = "", named = new Map<string, un
   if (s.type === "array") return avroFieldNames(s.items, prefix, named);
   if (s.type === "map") return avroFieldNames(s.values, prefix, named);
   if (s.type !== "record") return [];
-  return (s.fields as Json[]).flatMap((f) => [`${prefix}${f.name as string}`, ...avroFieldNames(f.type, `${prefix}${f.name as string}.`, named)]);
+  return (s.fields as Json[]).flatMap((f) => [
+    `${prefix}${f.name as string}`,
+    ...avroFieldNames(f.type, `${prefix}${f.name as string}.`, named),
+  ]);
 }
 
 function jsonSchemaFieldNames(schema: unknown, prefix = ""): string[] {
@@ -178,7 +230,10 @@ function jsonSchemaFieldNames(schema: unknown, prefix = ""): string[] {
   const s = schema as Json;
   if (s.items !== undefined) return jsonSchemaFieldNames(s.items, prefix);
   if (s.properties === undefined) return [];
-  return Object.entries(s.properties as Json).flatMap(([name, sub]) => [`${prefix}${name}`, ...jsonSchemaFieldNames(sub, `${prefix}${name}.`)]);
+  return Object.entries(s.properties as Json).flatMap(([name, sub]) => [
+    `${prefix}${name}`,
+    ...jsonSchemaFieldNames(sub, `${prefix}${name}.`),
+  ]);
 }
 
 function zodFieldNames(schema: ZodTypeAny, prefix = ""): string[] {
@@ -191,15 +246,52 @@ function zodFieldNames(schema: ZodTypeAny, prefix = ""): string[] {
     s = inner;
   }
   if (!(s instanceof ZodObject)) return [];
-  return Object.entries(s.shape as Record<string, ZodTypeAny>).flatMap(([name, sub]) => [`${prefix}${name}`, ...zodFieldNames(sub, `${prefix}${name}.`)]);
+  return Object.entries(s.shape as Record<string, ZodTypeAny>).flatMap(([name, sub]) => [
+    `${prefix}${name}`,
+    ...zodFieldNames(sub, `${prefix}${name}.`),
+  ]);
 }
 
 // The TypeScript types' keys, checked by the compiler to be complete (an omission or extra key fails tsc).
 type Exactly<T, Keys extends readonly (keyof T)[]> = Exclude<keyof T, Keys[number]> extends never ? Keys : never;
-const predictionKeys = ["eventId", "modelId", "modelVersion", "timestamp", "prediction", "predictedClass", "confidence", "latencyMs", "features", "attributes"] as const;
+const predictionKeys = [
+  "eventId",
+  "modelId",
+  "modelVersion",
+  "timestamp",
+  "prediction",
+  "predictedClass",
+  "confidence",
+  "latencyMs",
+  "features",
+  "attributes",
+] as const;
 const outcomeKeys = ["eventId", "modelId", "timestamp", "actual", "actualClass"] as const;
-const driftKeys = ["type", "eventId", "modelId", "modelVersion", "status", "previousStatus", "window", "baseline", "signals", "emittedAt", "incident"] as const;
-const retrainKeys = ["type", "requestId", "modelId", "modelVersion", "reason", "severity", "evidence", "cooldownUntil", "requestedAt", "incidentId"] as const;
+const driftKeys = [
+  "type",
+  "eventId",
+  "modelId",
+  "modelVersion",
+  "status",
+  "previousStatus",
+  "window",
+  "baseline",
+  "signals",
+  "emittedAt",
+  "incident",
+] as const;
+const retrainKeys = [
+  "type",
+  "requestId",
+  "modelId",
+  "modelVersion",
+  "reason",
+  "severity",
+  "evidence",
+  "cooldownUntil",
+  "requestedAt",
+  "incidentId",
+] as const;
 const typeKeys: Record<ContractName, readonly string[]> = {
   "prediction-event": predictionKeys satisfies Exactly<PredictionEvent, typeof predictionKeys>,
   "outcome-event": outcomeKeys satisfies Exactly<OutcomeEvent, typeof outcomeKeys>,

@@ -15,7 +15,10 @@ import {
   zstdCodec,
 } from "../../../src/kafka/compression-codecs.ts";
 
-const fixtures = JSON.parse(readFileSync(new URL("../../fixtures/compression/fixtures.json", import.meta.url), "utf8")) as Record<string, string>;
+const fixtures = JSON.parse(readFileSync(new URL("../../fixtures/compression/fixtures.json", import.meta.url), "utf8")) as Record<
+  string,
+  string
+>;
 const plain = Buffer.from(fixtures.plain, "utf8");
 const b64 = (name: string) => Buffer.from(fixtures[name], "base64");
 
@@ -70,7 +73,11 @@ describe("compression codecs", () => {
   });
 
   it("a batch that does not decode fails with a non-retriable error naming the codec (kafkajs must not retry it)", async () => {
-    for (const [codec, name] of [[lz4Codec, "lz4"], [zstdCodec, "zstd"], [snappyCodec, "snappy"]] as const) {
+    for (const [codec, name] of [
+      [lz4Codec, "lz4"],
+      [zstdCodec, "zstd"],
+      [snappyCodec, "snappy"],
+    ] as const) {
       const error = await codec.decompress(Buffer.from("definitely not compressed")).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(CompressedBatchDecodeError);
       expect((error as CompressedBatchDecodeError).retriable).toBe(false);

@@ -53,7 +53,12 @@ describe("typed outbox entries", () => {
   });
 
   it("a dead letter over the value limit is truncated and says so; a null key stays null", () => {
-    const entry = deadLetterEntry("dlq", { topic: "p", partition: 0, offset: "7", key: null, value: new Uint8Array(10) }, { reason: "oversize", message: "big" }, 4);
+    const entry = deadLetterEntry(
+      "dlq",
+      { topic: "p", partition: 0, offset: "7", key: null, value: new Uint8Array(10) },
+      { reason: "oversize", message: "big" },
+      4,
+    );
     expect(entry.key).toBeNull();
     expect(entry.value.length).toBe(4);
     expect(entry.headers).toMatchObject({ "value-truncated": "true", "original-size": "10" });
@@ -65,8 +70,21 @@ describe("typed outbox entries", () => {
     if (!encoded.ok) throw new Error(encoded.detail);
     const out = encoded.message;
     expect(out.key?.toString()).toBe("fraud");
-    expect(out.headers).toEqual({ "event-id": "d-1", "model-id": "fraud", "model-version": "v2", status: "critical", "content-type": "application/json" });
-    const encodedDead = encoder.encode(deadLetterEntry("dlq", { topic: "p", partition: 0, offset: "7", key: null, value: Uint8Array.from([9]) }, { reason: "r", message: "m" }, 4));
+    expect(out.headers).toEqual({
+      "event-id": "d-1",
+      "model-id": "fraud",
+      "model-version": "v2",
+      status: "critical",
+      "content-type": "application/json",
+    });
+    const encodedDead = encoder.encode(
+      deadLetterEntry(
+        "dlq",
+        { topic: "p", partition: 0, offset: "7", key: null, value: Uint8Array.from([9]) },
+        { reason: "r", message: "m" },
+        4,
+      ),
+    );
     if (!encodedDead.ok) throw new Error(encodedDead.detail);
     const dead = encodedDead.message;
     expect(dead.key).toBeNull();

@@ -94,7 +94,13 @@ function deadLetters(count: number, valueBytes: number, errorText = "field featu
   return Array.from({ length: count }, (_, i) =>
     deadLetterEntry(
       topics.deadLetter,
-      { topic: topics.predictions, partition: 0, offset: String(i), key: Buffer.from(`k${i}`), value: Buffer.alloc(valueBytes, 97 + (i % 26)) },
+      {
+        topic: topics.predictions,
+        partition: 0,
+        offset: String(i),
+        key: Buffer.from(`k${i}`),
+        value: Buffer.alloc(valueBytes, 97 + (i % 26)),
+      },
       { reason: "schema_violation", message: errorText },
       512 * 1024,
     ),
@@ -102,7 +108,13 @@ function deadLetters(count: number, valueBytes: number, errorText = "field featu
 }
 
 async function put(store: InMemoryStateStore, entries: OutboxEntry[]): Promise<void> {
-  await store.commitPartition(ref, { expectedOffset: null, offset: String(entries.length), meta: new Uint8Array(0), models: new Map(), outbox: entries });
+  await store.commitPartition(ref, {
+    expectedOffset: null,
+    offset: String(entries.length),
+    meta: new Uint8Array(0),
+    models: new Map(),
+    outbox: entries,
+  });
 }
 
 async function counter(metrics: ReturnType<typeof createDetectorMetrics>, name: string, labels: Record<string, string>): Promise<number> {
@@ -194,13 +206,17 @@ describe("outbox relay under the topic's message size limit", () => {
     expect(result).toEqual({ published: 40, suppressed: 0, fallbacks: 0, dropped: 0 });
     expect(refreshes).toBeGreaterThanOrEqual(1);
     const delivered = broker.sent.flatMap((s) => s.messages);
-    expect(delivered.map((m) => m.headers["source-offset"]).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+    expect(delivered.map((m) => m.headers["source-offset"]).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 40 }, (_, i) => String(i)),
+    );
     expect(delivered.every((m) => m.value.length === 3_000)).toBe(true);
     expect(await counter(metrics, "drift_output_failures_total", { reason: "MESSAGE_TOO_LARGE" })).toBeGreaterThanOrEqual(1);
   });
 
   it("a record the broker rejects as INVALID_RECORD is isolated and replaced by its fallback; the rest of its send is delivered", async () => {
-    const broker = fakeBroker({}, (topic, m) => (topic === topics.deadLetter && m.headers["source-offset"] === "7" && m.value.length > 0 ? INVALID_RECORD : undefined));
+    const broker = fakeBroker({}, (topic, m) =>
+      topic === topics.deadLetter && m.headers["source-offset"] === "7" && m.value.length > 0 ? INVALID_RECORD : undefined,
+    );
     const { store, deps } = setup(broker.producer, fixedMessageSizeLimits({}));
     await put(store, deadLetters(10, 100));
 
@@ -209,10 +225,20 @@ describe("outbox relay under the topic's message size limit", () => {
     expect(result).toEqual({ published: 9, suppressed: 0, fallbacks: 1, dropped: 0 });
     const delivered = broker.sent.flatMap((s) => s.messages);
     const fallback = delivered.filter((m) => m.headers["delivery-fallback"] !== undefined);
-    expect(fallback.map((m) => [m.headers["source-offset"], m.headers["delivery-fallback"], m.headers.reason])).toEqual([["7", "INVALID_RECORD", "schema_violation"]]);
-    expect(delivered.filter((m) => m.headers["delivery-fallback"] === undefined).map((m) => m.headers["source-offset"])).toEqual(
-      ["0", "1", "2", "3", "4", "5", "6", "8", "9"],
-    );
+    expect(fallback.map((m) => [m.headers["source-offset"], m.headers["delivery-fallback"], m.headers.reason])).toEqual([
+      ["7", "INVALID_RECORD", "schema_violation"],
+    ]);
+    expect(delivered.filter((m) => m.headers["delivery-fallback"] === undefined).map((m) => m.headers["source-offset"])).toEqual([
+      "0",
+      "1",
+      "2",
+      "3",
+      "4",
+      "5",
+      "6",
+      "8",
+      "9",
+    ]);
   });
 
   it("when the topic rejects even the fallback records they are dropped with an error log, after a bounded number of sends", async () => {
@@ -226,7 +252,9 @@ describe("outbox relay under the topic's message size limit", () => {
     // halving 8 → 4 → 2 → 1 is 15 sends, plus one fallback per record
     expect(broker.attempts()).toBe(15 + 8);
     expect(await store.pendingOutbox(ref, 10)).toEqual([]);
-    const dropped = lines.map((l) => JSON.parse(l) as { msg: string; id?: string }).filter((l) => l.msg.includes("rejected even the fallback record"));
+    const dropped = lines
+      .map((l) => JSON.parse(l) as { msg: string; id?: string })
+      .filter((l) => l.msg.includes("rejected even the fallback record"));
     expect(dropped.map((l) => l.id)).toEqual(Array.from({ length: 8 }, (_, i) => `dlq:${topics.predictions}:0:${i}`));
     expect(await counter(metrics, "drift_output_dropped_total", { kind: "dead-letter" })).toBe(8);
   });
@@ -259,7 +287,13 @@ describe("outbox relay under the topic's message size limit", () => {
 
   it("a connection error is thrown for the pipeline's backoff and nothing is acked", async () => {
     const producer = {
-      send: () => Promise.reject(new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError("Connection error: ECONNREFUSED"), { retryCount: 5, retryTime: 100 })),
+      send: () =>
+        Promise.reject(
+          new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError("Connection error: ECONNREFUSED"), {
+            retryCount: 5,
+            retryTime: 100,
+          }),
+        ),
     } as unknown as Producer;
     const { store, deps, metrics } = setup(producer, fixedMessageSizeLimits({}));
     await put(store, deadLetters(3, 100));
@@ -274,10 +308,18 @@ describe("classifySendError", () => {
   it("record-level protocol errors are rejections; connection and other errors are not, through retry wrappers", () => {
     const tooLarge = new KafkaJSProtocolError(createErrorFromCode(MESSAGE_TOO_LARGE));
     expect(classifySendError(tooLarge)).toEqual({ recordsRejected: true, retriable: false, reason: "MESSAGE_TOO_LARGE" });
-    expect(classifySendError(new KafkaJSProtocolError(createErrorFromCode(18)))).toEqual({ recordsRejected: true, retriable: false, reason: "RECORD_LIST_TOO_LARGE" });
+    expect(classifySendError(new KafkaJSProtocolError(createErrorFromCode(18)))).toEqual({
+      recordsRejected: true,
+      retriable: false,
+      reason: "RECORD_LIST_TOO_LARGE",
+    });
     expect(classifySendError(new KafkaJSProtocolError(createErrorFromCode(INVALID_RECORD))).recordsRejected).toBe(true);
     // TOPIC_AUTHORIZATION_FAILED is not retriable for kafkajs, but not the records' fault: the outbox waits
-    expect(classifySendError(new KafkaJSProtocolError(createErrorFromCode(29)))).toEqual({ recordsRejected: false, retriable: false, reason: "TOPIC_AUTHORIZATION_FAILED" });
+    expect(classifySendError(new KafkaJSProtocolError(createErrorFromCode(29)))).toEqual({
+      recordsRejected: false,
+      retriable: false,
+      reason: "TOPIC_AUTHORIZATION_FAILED",
+    });
     const wrapped = new KafkaJSNumberOfRetriesExceeded(new KafkaJSProtocolError(createErrorFromCode(6)), { retryCount: 5, retryTime: 1 });
     expect(classifySendError(wrapped)).toEqual({ recordsRejected: false, retriable: true, reason: "NOT_LEADER_FOR_PARTITION" });
     expect(classifySendError(new Error("boom"))).toEqual({ recordsRejected: false, retriable: true, reason: "Error" });

@@ -27,7 +27,9 @@ function driftNames(text: string): string[] {
   const withoutStrings = text.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/'(?:[^'\\]|\\.)*'/g, "''");
   const fromExpr = withoutStrings.match(/\bdrift_[a-z0-9_]+\b/g) ?? [];
   // annotation templates carry queries inside printf strings
-  const fromStrings = [...text.matchAll(/"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'/g)].flatMap((m) => (m[1] ?? m[2]).match(/\bdrift_[a-z0-9_]+\b/g) ?? []);
+  const fromStrings = [...text.matchAll(/"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'/g)].flatMap(
+    (m) => (m[1] ?? m[2]).match(/\bdrift_[a-z0-9_]+\b/g) ?? [],
+  );
   return [...fromExpr, ...fromStrings];
 }
 
@@ -51,7 +53,12 @@ interface Panel {
   targets?: Array<{ expr: string }>;
   panels?: Panel[];
 }
-function dashboard(): { uid: string; schemaVersion: number; panels: Panel[]; templating: { list: Array<{ name: string; query?: string | { query: string } }> } } {
+function dashboard(): {
+  uid: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; query?: string | { query: string } }> };
+} {
   return JSON.parse(readFileSync(join(root, "deploy/grafana/drift-detector-dashboard.json"), "utf8"));
 }
 function dashboardExprs(): Array<{ panel: string; expr: string }> {
@@ -82,7 +89,8 @@ describe("alert rules use exported metrics", () => {
   it("every alert has a severity, summary, description, runbook hint and dashboard link", () => {
     for (const rule of alertRules()) {
       expect(["critical", "warning", "info"], rule.alert).toContain(rule.labels?.severity);
-      for (const key of ["summary", "description", "runbook", "dashboard"]) expect(rule.annotations?.[key], `${rule.alert}.${key}`).toBeTruthy();
+      for (const key of ["summary", "description", "runbook", "dashboard"])
+        expect(rule.annotations?.[key], `${rule.alert}.${key}`).toBeTruthy();
       expect(rule.annotations?.dashboard.startsWith(`/d/${dashboard().uid}/`), rule.alert).toBe(true);
     }
   });
@@ -108,7 +116,17 @@ describe("grafana dashboard", () => {
   });
 
   it("shows every detector metric except the few documented as not charted", async () => {
-    const notCharted = new Set(["drift_window_end_timestamp_seconds", "drift_baseline_events", "drift_batch_events", "drift_batch_events_bucket", "drift_batch_events_sum", "drift_batch_events_count", "drift_batch_duration_seconds", "drift_batch_duration_seconds_sum", "drift_batch_duration_seconds_count"]);
+    const notCharted = new Set([
+      "drift_window_end_timestamp_seconds",
+      "drift_baseline_events",
+      "drift_batch_events",
+      "drift_batch_events_bucket",
+      "drift_batch_events_sum",
+      "drift_batch_events_count",
+      "drift_batch_duration_seconds",
+      "drift_batch_duration_seconds_sum",
+      "drift_batch_duration_seconds_count",
+    ]);
     const used = new Set(dashboardExprs().flatMap(({ expr }) => driftNames(expr)));
     const missing = [...(await exportedNames())].filter((n) => n.startsWith("drift_") && !used.has(n) && !notCharted.has(n));
     expect(missing).toEqual([]);
@@ -135,7 +153,8 @@ describe("grafana dashboard", () => {
       const file = join(dir, "dashboard-rules.yml");
       writeFileSync(file, stringifyYaml({ groups: [{ name: "dashboard", rules }] }));
       const res = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
-      if (res.error !== undefined) throw new Error(`promtool could not be run (${res.error.message}); install it with: apt-get install -y prometheus`);
+      if (res.error !== undefined)
+        throw new Error(`promtool could not be run (${res.error.message}); install it with: apt-get install -y prometheus`);
       expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

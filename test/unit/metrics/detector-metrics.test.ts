@@ -55,7 +55,17 @@ const amountResult: SignalEvaluation = {
   signal: "feature:amount",
   kind: "numeric",
   status: "critical",
-  statistics: { psi: 0.31, ks: 0.21, ksPValue: 1e-9, wasserstein: 0.4, jsDistance: 0.2, hellinger: 0.15, meanShiftSigma: 0.9, meanSigmaScore: 0.5, missingShare: 0.1 },
+  statistics: {
+    psi: 0.31,
+    ks: 0.21,
+    ksPValue: 1e-9,
+    wasserstein: 0.4,
+    jsDistance: 0.2,
+    hellinger: 0.15,
+    meanShiftSigma: 0.9,
+    meanSigmaScore: 0.5,
+    missingShare: 0.1,
+  },
   threshold: { statistic: "wasserstein", value: 0.2 },
   baseline: { kind: "reference", id: "m@v1/reference/w0-w4", count: 5000 },
   effect: 0.4,
@@ -91,11 +101,32 @@ function windowClosed(overrides: Partial<WindowClosed> = {}, signals?: Partial<W
       signals: {
         numeric: new Map([
           // p50 in the 10 ms run (ranks 0–900), p95 in the 50 ms run (900–980), p99 in the 200 ms run (980–1000)
-          ["latency", numeric([[10, 900], [50, 80], [200, 20]])],
+          [
+            "latency",
+            numeric([
+              [10, 900],
+              [50, 80],
+              [200, 20],
+            ]),
+          ],
           // q05 in 0.2 (0–100), q25 in 0.6 (100–300), q50 in 0.9 (300–1000); mean = (20 + 120 + 630) / 1000
-          ["confidence", numeric([[0.2, 100], [0.6, 200], [0.9, 700]])],
+          [
+            "confidence",
+            numeric([
+              [0.2, 100],
+              [0.6, 200],
+              [0.9, 700],
+            ]),
+          ],
           // q05 in 1, q25 and q50 in 2, q75 and q95 in 3 (runs 0–200, 200–600, 600–1000)
-          ["prediction", numeric([[1, 200], [2, 400], [3, 400]])],
+          [
+            "prediction",
+            numeric([
+              [1, 200],
+              [2, 400],
+              [3, 400],
+            ]),
+          ],
           ["feature:amount", numeric([[120.5, 900]], 100)],
         ]),
         categorical: new Map([
@@ -106,7 +137,14 @@ function windowClosed(overrides: Partial<WindowClosed> = {}, signals?: Partial<W
         ...signals,
       },
     },
-    evaluation: { level: "critical", signals: [amountResult, classResult], drivingBaseline: ref, tests: 3, alphaPerTest: 0.001 / 3, dataQuality: "warning" },
+    evaluation: {
+      level: "critical",
+      signals: [amountResult, classResult],
+      drivingBaseline: ref,
+      tests: 3,
+      alphaPerTest: 0.001 / 3,
+      dataQuality: "warning",
+    },
     status: "critical",
     previousStatus: "warning",
     reference: ref,
@@ -196,13 +234,25 @@ describe("onWindowClosed", () => {
     m.onWindowClosed(windowClosed());
     m.onWindowClosed(
       windowClosed(
-        { status: "ok", evaluation: { level: "ok", signals: [{ ...amountResult, status: "ok" }], drivingBaseline: reference(0), tests: 1, alphaPerTest: 0.001, dataQuality: "ok" } },
+        {
+          status: "ok",
+          evaluation: {
+            level: "ok",
+            signals: [{ ...amountResult, status: "ok" }],
+            drivingBaseline: reference(0),
+            tests: 1,
+            alphaPerTest: 0.001,
+            dataQuality: "ok",
+          },
+        },
         { categorical: new Map([["predictedClass", categories({ legit: 1000 })]]) },
       ),
     );
     const e = await scrape(m);
     expect(e.get(seriesId("drift_model_status", v1))).toBe(0);
-    expect([...seriesOf(e, "drift_signal_status").entries()]).toEqual([[seriesId("drift_signal_status", { ...v1, signal: "feature:amount" }), 0]]);
+    expect([...seriesOf(e, "drift_signal_status").entries()]).toEqual([
+      [seriesId("drift_signal_status", { ...v1, signal: "feature:amount" }), 0],
+    ]);
     expect(e.has(seriesId("drift_feature_missing_ratio", { ...v1, feature: "country" }))).toBe(false);
     expect(e.has(seriesId("drift_prediction_class_share", { ...v1, class: "fraud" }))).toBe(false);
     expect(e.get(seriesId("drift_prediction_class_share", { ...v1, class: "legit" }))).toBe(1);
@@ -347,9 +397,11 @@ describe("counters and shell gauges", () => {
   it("counters with label values known in advance start at 0, so rate() sees their first increment", async () => {
     const m = createDetectorMetrics({ defaultMetrics: false });
     let e = await scrape(m);
-    for (const operation of ["loadPartition", "getReferenceBaseline", "outboxRelay"]) expect(e.get(seriesId("drift_redis_errors_total", { operation }))).toBe(0);
+    for (const operation of ["loadPartition", "getReferenceBaseline", "outboxRelay"])
+      expect(e.get(seriesId("drift_redis_errors_total", { operation }))).toBe(0);
     for (const operation of ["commitOffsets", "outboxRelay"]) expect(e.get(seriesId("drift_kafka_errors_total", { operation }))).toBe(0);
-    for (const kind of ["model", "feature", "category", "model_series", "signal_series"]) expect(e.get(seriesId("drift_cardinality_dropped_total", { kind }))).toBe(0);
+    for (const kind of ["model", "feature", "category", "model_series", "signal_series"])
+      expect(e.get(seriesId("drift_cardinality_dropped_total", { kind }))).toBe(0);
     expect([...e.keys()].filter((k) => k.startsWith("drift_events_rejected_total"))).toEqual([]);
     // a consumed topic: every rejection reason at 0; a model seen: its late and suppressed counters at 0
     m.setPartitionsAssigned("ml.predictions", [0]);
@@ -379,15 +431,30 @@ describe("windowGauges (pure)", () => {
     const first = windowGauges(out, NOW);
     expect(windowGauges(out, NOW)).toEqual(first); // same input, same output: nothing is remembered
     expect(first.signals).toEqual(["prediction", "predictedClass", "confidence", "latency", "feature:amount", "feature:country"]);
-    const find = (gauge: string, labels: Record<string, string>) => first.values.find((v) => v.gauge === gauge && Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+    const find = (gauge: string, labels: Record<string, string>) =>
+      first.values.find((v) => v.gauge === gauge && Object.entries(labels).every(([k, l]) => v.labels[k] === l));
     expect(find("modelStatus", {})).toEqual({ gauge: "modelStatus", labels: { model: "fraud-scorer", version: "v1" }, value: 2 });
     expect(find("windowCloseTimestamp", {})?.value).toBe(NOW / 1000);
     expect(find("latencySeconds", { quantile: "0.95" })).toMatchObject({ value: 0.05, signal: "latency" });
     expect(find("featureMissingRatio", { feature: "amount" })).toMatchObject({ value: 0.1, signal: "feature:amount" });
-    expect(find("signalStatistic", { signal: "feature:amount", statistic: "wasserstein" })).toMatchObject({ value: 0.4, signal: "feature:amount" });
+    expect(find("signalStatistic", { signal: "feature:amount", statistic: "wasserstein" })).toMatchObject({
+      value: 0.4,
+      signal: "feature:amount",
+    });
     expect(first.values.every((v) => Number.isFinite(v.value))).toBe(true);
-    expect(first.values.filter((v) => v.signal === undefined).map((v) => v.gauge).sort()).toEqual(
-      ["baselineAge", "baselineEvents", "dataQualityStatus", "modelStatus", "windowCloseTimestamp", "windowEndTimestamp", "windowEvents"],
-    );
+    expect(
+      first.values
+        .filter((v) => v.signal === undefined)
+        .map((v) => v.gauge)
+        .sort(),
+    ).toEqual([
+      "baselineAge",
+      "baselineEvents",
+      "dataQualityStatus",
+      "modelStatus",
+      "windowCloseTimestamp",
+      "windowEndTimestamp",
+      "windowEvents",
+    ]);
   });
 });

@@ -51,7 +51,9 @@ describe("deploy/k8s manifests", () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "metrics" });
     expect(c.resources.requests).toEqual({ cpu: "250m", memory: "256Mi" });
     expect(c.resources.limits.memory).toBe("512Mi");
-    const env = new Map<string, { value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }>(c.env.map((e: { name: string }) => [e.name, e]));
+    const env = new Map<string, { value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }>(
+      c.env.map((e: { name: string }) => [e.name, e]),
+    );
     expect(env.get("KAFKA_BROKERS")?.value).toMatch(/:9092/);
     expect(env.get("SCHEMA_REGISTRY_URL")?.value).toMatch(/^http/);
     expect(env.get("REDIS_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "drift-detector-credentials", key: "redis-url" });
@@ -79,7 +81,12 @@ describe("deploy/k8s manifests", () => {
 
   it("the ConfigMap's config resolves with the deployment's environment", () => {
     const text = load("configmap.yaml").data["config.yaml"];
-    const env = { KAFKA_BROKERS: "kafka-0.kafka:9092,kafka-1.kafka:9092", REDIS_URL: "redis://:secret@redis:6379", SCHEMA_REGISTRY_URL: "http://schema-registry:8081", METRICS_PORT: "9464" };
+    const env = {
+      KAFKA_BROKERS: "kafka-0.kafka:9092,kafka-1.kafka:9092",
+      REDIS_URL: "redis://:secret@redis:6379",
+      SCHEMA_REGISTRY_URL: "http://schema-registry:8081",
+      METRICS_PORT: "9464",
+    };
     const config = resolveConfig(parse(text), env, "configmap");
     expect(config.kafka.brokers).toEqual(["kafka-0.kafka:9092", "kafka-1.kafka:9092"]);
     expect(config.redis.url).toBe("redis://:secret@redis:6379");

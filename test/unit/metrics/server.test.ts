@@ -25,7 +25,10 @@ describe("metrics server", () => {
 
   it("serves the registry at /metrics with its content type", async () => {
     const registry = new Registry();
-    new Counter({ name: "drift_events_consumed_total", help: "h", labelNames: ["topic", "partition"], registers: [registry] }).inc({ topic: "t", partition: "0" }, 5);
+    new Counter({ name: "drift_events_consumed_total", help: "h", labelNames: ["topic", "partition"], registers: [registry] }).inc(
+      { topic: "t", partition: "0" },
+      5,
+    );
     server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry, isReady: () => true, isHealthy: () => true });
     expect(server.port).toBeGreaterThan(0);
     const res = await get(server.port, "/metrics");
@@ -36,8 +39,18 @@ describe("metrics server", () => {
 
   it("/healthz stays 200 while degraded and names what is degraded in its body", async () => {
     let degraded: string | undefined = "outbox of partition 0 not drained for 75 s (3 entries pending)";
-    server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: new Registry(), isReady: () => false, isHealthy: () => true, degradedReason: () => degraded });
-    expect(await get(server.port, "/healthz")).toMatchObject({ status: 200, body: "ok (degraded: outbox of partition 0 not drained for 75 s (3 entries pending))\n" });
+    server = await startMetricsServer({
+      port: 0,
+      host: "127.0.0.1",
+      registry: new Registry(),
+      isReady: () => false,
+      isHealthy: () => true,
+      degradedReason: () => degraded,
+    });
+    expect(await get(server.port, "/healthz")).toMatchObject({
+      status: 200,
+      body: "ok (degraded: outbox of partition 0 not drained for 75 s (3 entries pending))\n",
+    });
     degraded = undefined;
     expect(await get(server.port, "/healthz")).toMatchObject({ status: 200, body: "ok\n" });
   });
@@ -88,6 +101,8 @@ describe("metrics server", () => {
 
   it("rejects when the port is taken", async () => {
     server = await startMetricsServer({ port: 0, host: "127.0.0.1", registry: new Registry(), isReady: () => true, isHealthy: () => true });
-    await expect(startMetricsServer({ port: server.port, host: "127.0.0.1", registry: new Registry(), isReady: () => true, isHealthy: () => true })).rejects.toThrow(/EADDRINUSE/);
+    await expect(
+      startMetricsServer({ port: server.port, host: "127.0.0.1", registry: new Registry(), isReady: () => true, isHealthy: () => true }),
+    ).rejects.toThrow(/EADDRINUSE/);
   });
 });

@@ -2,7 +2,12 @@
 // input x ~ N(μ, 1), P(y = 1 | x) = σ(2x), the model predicts 1 when x > 0 with confidence σ(2|x|).
 import { describe, expect, it } from "vitest";
 import { confidenceCalibrationFrom, estimateAccuracy } from "../../../src/outcomes/estimated-performance.ts";
-import { addJoinedOutcome, createPerformanceAccumulator, mergePerformanceAccumulators, summarizePerformance } from "../../../src/outcomes/performance.ts";
+import {
+  addJoinedOutcome,
+  createPerformanceAccumulator,
+  mergePerformanceAccumulators,
+  summarizePerformance,
+} from "../../../src/outcomes/performance.ts";
 import { addNumeric, createNumericSketch, type NumericSketch } from "../../../src/sketch/numeric-sketch.ts";
 import { seededRandom, type Random } from "../../support/random.ts";
 
@@ -62,7 +67,12 @@ describe("estimated performance from calibrated confidence", () => {
     const rows: { mu: number; estimate: number; realised: number; expected: number }[] = [];
     for (const mu of [1.5, 1.0, 0.5, 0.0]) {
       const w = simulate(rnd, 5000, mu);
-      rows.push({ mu, estimate: estimateAccuracy(calibration, w.confidence) ?? NaN, realised: w.realisedAccuracy, expected: expectedAccuracy(mu) });
+      rows.push({
+        mu,
+        estimate: estimateAccuracy(calibration, w.confidence) ?? NaN,
+        realised: w.realisedAccuracy,
+        expected: expectedAccuracy(mu),
+      });
     }
     if (process.env.PRINT_ESTIMATES === "1") console.log(JSON.stringify(rows));
     for (const r of rows) {
@@ -85,10 +95,16 @@ describe("estimated performance from calibrated confidence", () => {
   });
 
   it("fills bins without reference outcomes from the nearest populated bin, and needs a confidence", () => {
-    const bins = { count: [0, 0, 10, 0, 0, 20, 0, 0, 0, 0], confidenceSum: new Array(10).fill(0), correct: [0, 0, 3, 0, 0, 18, 0, 0, 0, 0] };
+    const bins = {
+      count: [0, 0, 10, 0, 0, 20, 0, 0, 0, 0],
+      confidenceSum: new Array(10).fill(0),
+      correct: [0, 0, 3, 0, 0, 18, 0, 0, 0, 0],
+    };
     const c = confidenceCalibrationFrom(bins);
     expect(c?.accuracy).toEqual([0.3, 0.3, 0.3, 0.3, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]);
-    expect(confidenceCalibrationFrom({ count: new Array(10).fill(0), confidenceSum: new Array(10).fill(0), correct: new Array(10).fill(0) })).toBeNull();
+    expect(
+      confidenceCalibrationFrom({ count: new Array(10).fill(0), confidenceSum: new Array(10).fill(0), correct: new Array(10).fill(0) }),
+    ).toBeNull();
     if (c !== null) expect(estimateAccuracy(c, createNumericSketch())).toBeNull();
   });
 });

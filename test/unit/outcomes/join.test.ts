@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { applyOutcome, createJoinState, registerPrediction, type JoinSettings, type PendingPrediction } from "../../../src/outcomes/join.ts";
+import {
+  applyOutcome,
+  createJoinState,
+  registerPrediction,
+  type JoinSettings,
+  type PendingPrediction,
+} from "../../../src/outcomes/join.ts";
 
 const DAY = 86_400_000;
 const settings: JoinSettings = { labelDelayMs: 7 * DAY, maxPending: 1000, maxEarlyOutcomes: 100 };

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { modelSettingsSchema } from "../../../src/config/schema.ts";
 import { modelSettingsFrom } from "../../../src/config/model-settings.ts";
 import type { ModelSettings } from "../../../src/detect/settings.ts";
-import { accuracyDropPValue, evaluatePerformance, maeRisePValue, performanceReferenceFrom } from "../../../src/outcomes/performance-signal.ts";
+import {
+  accuracyDropPValue,
+  evaluatePerformance,
+  maeRisePValue,
+  performanceReferenceFrom,
+} from "../../../src/outcomes/performance-signal.ts";
 import { addJoinedOutcome, createPerformanceAccumulator, type PerformanceAccumulator } from "../../../src/outcomes/performance.ts";
 import { createModelOutcomeState, trackOutcome, trackPrediction, type PerformanceWindowClosed } from "../../../src/outcomes/tracker.ts";
 import { seededRandom, type Random } from "../../support/random.ts";
@@ -80,7 +85,8 @@ describe("performance signal", () => {
     const window = createPerformanceAccumulator(10);
     const refAccuracy = reference.total.correct / reference.total.classified;
     const correct = Math.round((refAccuracy - 0.035) * 5000);
-    for (let i = 0; i < 5000; i++) addJoinedOutcome(window, outcome({ predictedClass: "a", actualClass: i < correct ? "a" : "b", outcomeTime: i }), 50);
+    for (let i = 0; i < 5000; i++)
+      addJoinedOutcome(window, outcome({ predictedClass: "a", actualClass: i < correct ? "a" : "b", outcomeTime: i }), 50);
     expect(evaluatePerformance(window, reference, defaults.performance, 0.001)?.status).toBe("warning");
   });
 
@@ -89,7 +95,8 @@ describe("performance signal", () => {
     const refAccuracy = reference.total.correct / reference.total.classified;
     const n = 200_000;
     const correct = Math.round((refAccuracy - 0.015) * n);
-    for (let i = 0; i < n; i++) addJoinedOutcome(window, outcome({ predictedClass: "a", actualClass: i < correct ? "a" : "b", outcomeTime: i }), 50);
+    for (let i = 0; i < n; i++)
+      addJoinedOutcome(window, outcome({ predictedClass: "a", actualClass: i < correct ? "a" : "b", outcomeTime: i }), 50);
     const e = evaluatePerformance(window, reference, defaults.performance, 0.001);
     expect(e?.statistics.accuracyPValue).toBeLessThan(0.001);
     expect(e?.status).toBe("ok");
@@ -98,7 +105,8 @@ describe("performance signal", () => {
   it("raises no false alarm over 300 stationary windows at 0.90 accuracy", () => {
     const r = seededRandom(7);
     let alarms = 0;
-    for (let i = 0; i < 300; i++) if (evaluatePerformance(classifierWindow(r, 1000, 0.9), reference, defaults.performance, 0.001)?.status !== "ok") alarms++;
+    for (let i = 0; i < 300; i++)
+      if (evaluatePerformance(classifierWindow(r, 1000, 0.9), reference, defaults.performance, 0.001)?.status !== "ok") alarms++;
     expect(alarms).toBe(0);
   });
 
@@ -113,7 +121,8 @@ describe("performance signal", () => {
     // reference windows alternating 0.85 / 0.95 exactly: far more spread than binomial noise at n = 1000
     const windows = [0.85, 0.95, 0.85, 0.95, 0.85].map((a) => {
       const w = createPerformanceAccumulator(10);
-      for (let i = 0; i < 1000; i++) addJoinedOutcome(w, outcome({ predictedClass: "a", actualClass: i < a * 1000 ? "a" : "b", outcomeTime: i }), 50);
+      for (let i = 0; i < 1000; i++)
+        addJoinedOutcome(w, outcome({ predictedClass: "a", actualClass: i < a * 1000 ? "a" : "b", outcomeTime: i }), 50);
       return w;
     });
     const dispersed = performanceReferenceFrom("ref", windows, 10, 50);
@@ -135,7 +144,12 @@ describe("performance signal", () => {
       for (let i = 0; i < 1000; i++) addJoinedOutcome(w, outcome({ prediction: r.normal(0, sd), actual: 0, outcomeTime: i }), 50);
       return w;
     };
-    const ref = performanceReferenceFrom("ref", [1, 2, 3, 4, 5].map(() => regressorWindow(1)), 10, 50);
+    const ref = performanceReferenceFrom(
+      "ref",
+      [1, 2, 3, 4, 5].map(() => regressorWindow(1)),
+      10,
+      50,
+    );
     const e = evaluatePerformance(regressorWindow(1.5), ref, defaults.performance, 0.001);
     expect(e?.status).toBe("critical");
     expect(e?.threshold.statistic).toBe("maeRise");
@@ -162,7 +176,15 @@ describe("performance tracker (join → windows → signal with hysteresis)", ()
       const id = `e${i}`;
       const actualClass = rnd.uniform() < 0.5 ? "x" : "y";
       const predictedClass = rnd.uniform() < accuracy ? actualClass : actualClass === "x" ? "y" : "x";
-      closed.push(...trackPrediction(state, id, { modelVersion: "v1", windowId: `w${Math.floor(i / 1000)}`, timestamp: t, predictedClass, prediction: null, confidence: 0.9 }, settings, limits));
+      closed.push(
+        ...trackPrediction(
+          state,
+          id,
+          { modelVersion: "v1", windowId: `w${Math.floor(i / 1000)}`, timestamp: t, predictedClass, prediction: null, confidence: 0.9 },
+          settings,
+          limits,
+        ),
+      );
       closed.push(...trackOutcome(state, { eventId: id, timestamp: t + 60_000, actual: null, actualClass }, settings, limits));
     }
     expect(closed.map((c) => c.windowId)).toEqual(Array.from({ length: 9 }, (_, i) => `clf/v1/performance/${i}`));

@@ -5,14 +5,21 @@ import { createDetectorMetrics } from "../../../src/metrics/detector-metrics.ts"
 import { classifyDependencyError, DependencyHealth } from "../../../src/pipeline/dependency-health.ts";
 import { StateStoreUnavailableError } from "../../../src/state/errors.ts";
 
-const unavailable = (cause: string) => new StateStoreUnavailableError(`commitPartition: Redis failed: ${cause}`, { operation: "commitPartition" }, { cause: new Error(cause) });
+const unavailable = (cause: string) =>
+  new StateStoreUnavailableError(`commitPartition: Redis failed: ${cause}`, { operation: "commitPartition" }, { cause: new Error(cause) });
 
 describe("classifyDependencyError", () => {
   it("names auth, timeout and connection causes through the cause chain, auth first", () => {
     expect(classifyDependencyError(unavailable("WRONGPASS invalid username-password pair or user is disabled."))).toBe("auth");
     expect(classifyDependencyError(unavailable("NOAUTH Authentication required."))).toBe("auth");
-    expect(classifyDependencyError(new Error("Reached the max retries per request limit (connection: WRONGPASS invalid password)"))).toBe("auth");
-    expect(classifyDependencyError(Object.assign(new Error("SASL PLAIN authentication failed: invalid credentials"), { name: "KafkaJSSASLAuthenticationError" }))).toBe("auth");
+    expect(classifyDependencyError(new Error("Reached the max retries per request limit (connection: WRONGPASS invalid password)"))).toBe(
+      "auth",
+    );
+    expect(
+      classifyDependencyError(
+        Object.assign(new Error("SASL PLAIN authentication failed: invalid credentials"), { name: "KafkaJSSASLAuthenticationError" }),
+      ),
+    ).toBe("auth");
     expect(classifyDependencyError(unavailable("Command timed out"))).toBe("timeout");
     expect(classifyDependencyError(unavailable("connect ECONNREFUSED 127.0.0.1:6379"))).toBe("connection");
     expect(classifyDependencyError(new Error("something else"))).toBe("other");
@@ -22,7 +29,10 @@ describe("classifyDependencyError", () => {
 describe("DependencyHealth", () => {
   it("is down from the first failure to the next success, logs each transition once and counts every failure", async () => {
     const lines: string[] = [];
-    const log = createLogger({ level: "info", destination: new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) }) });
+    const log = createLogger({
+      level: "info",
+      destination: new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) }),
+    });
     const metrics = createDetectorMetrics({ defaultMetrics: false });
     let now = 1_000;
     const health = new DependencyHealth(metrics, log, () => now);

@@ -92,13 +92,20 @@ function replica(world: World, plan?: CrashPlan, wrap?: (store: StateStore) => S
     store,
     states,
     settings,
-    decoder: { decode: (v) => decodePredictionMessage(v, { schemaForId: () => undefined, maxMessageBytes: 1 << 20 }), canFetch: () => false, fetch: async () => {} },
+    decoder: {
+      decode: (v) => decodePredictionMessage(v, { schemaForId: () => undefined, maxMessageBytes: 1 << 20 }),
+      canFetch: () => false,
+      fetch: async () => {},
+    },
     references,
     // the relay: publish every pending entry (a step: a crash after it leaves them unacked), then ack
     drainOutbox: async (ref) => {
       const pending = await store.pendingOutbox(ref, 1000);
       await effect(async () => world.published.push(...pending));
-      await store.ackOutbox(ref, pending.map((e) => e.id));
+      await store.ackOutbox(
+        ref,
+        pending.map((e) => e.id),
+      );
       return { published: pending.length, suppressed: 0 };
     },
     commitOffset: (_topic, _partition, offset) => effect(async () => void (world.committed = Number(offset))),

@@ -24,7 +24,9 @@ describe("sortFloat64 orders like Float64Array.prototype.sort", () => {
   it("with signs, ±0, subnormals, infinities and extremes mixed in", () => {
     const rand = seededRandom(3);
     const specials = [0, -0, 5e-324, -5e-324, 2.2e-308, -2.2e-308, Infinity, -Infinity, Number.MAX_VALUE, -Number.MAX_VALUE, 1, -1];
-    const data = Float64Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? specials[i % specials.length] : (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20)));
+    const data = Float64Array.from({ length: 3000 }, (_, i) =>
+      i % 7 === 0 ? specials[i % specials.length] : (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20),
+    );
     expectSortedLikeBuiltin(data);
   });
 

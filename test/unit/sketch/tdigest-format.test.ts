@@ -17,7 +17,11 @@ const golden = readdirSync(dir)
 
 describe("t-digest golden bytes", () => {
   it("pins the current format (4, with atoms) and format 3 (the state stored by 0.1.0) for every golden case", () => {
-    const names = (version: number) => golden.filter((g) => g.version === version).map((g) => g.name).sort();
+    const names = (version: number) =>
+      golden
+        .filter((g) => g.version === version)
+        .map((g) => g.name)
+        .sort();
     expect(names(3)).toEqual(Object.keys(goldenCases).sort());
     expect(names(TDIGEST_FORMAT_VERSION)).toEqual(Object.keys({ ...goldenCases, ...atomGoldenCases }).sort());
   });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { addValue, cloneTDigest, compactTDigest, createTDigest, flushTDigest, MAX_ATOMS, mergeTDigests } from "../../../src/sketch/tdigest.ts";
+import {
+  addValue,
+  cloneTDigest,
+  compactTDigest,
+  createTDigest,
+  flushTDigest,
+  MAX_ATOMS,
+  mergeTDigests,
+} from "../../../src/sketch/tdigest.ts";
 import { cdfAt, cdfModelOf, modelCdf, modelCdfBelow, modelQuantile, quantileAt } from "../../../src/sketch/cdf-model.ts";
 import { decodeTDigest, encodeTDigest, TDIGEST_FORMAT_VERSION } from "../../../src/sketch/tdigest-format.ts";
 import type { TDigest } from "../../../src/sketch/tdigest.ts";
@@ -215,7 +223,12 @@ describe("t-digest atoms (point masses kept exactly)", () => {
 
 describe("t-digest merge", () => {
   it("merging 4 parts in any order matches the digest of the union within the accuracy bounds", () => {
-    const parts = [sample("normal", 40_000, 21), sample("lognormal", 25_000, 22), sample("bimodal", 30_000, 23), sample("uniform", 5_000, 24)];
+    const parts = [
+      sample("normal", 40_000, 21),
+      sample("lognormal", 25_000, 22),
+      sample("bimodal", 30_000, 23),
+      sample("uniform", 5_000, 24),
+    ];
     const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
     let offset = 0;
     for (const p of parts) {
@@ -238,7 +251,10 @@ describe("t-digest merge", () => {
       for (const q of [0.01, 0.5, 0.99]) expect(Math.abs(cdfAt(merged, quantileAt(whole, q)) - q)).toBeLessThan(3e-3);
     }
     // nested merges (tree order) stay within bounds too
-    const tree = mergeTDigests([mergeTDigests([digestOf(parts[0]), digestOf(parts[3])]), mergeTDigests([digestOf(parts[2]), digestOf(parts[1])])]);
+    const tree = mergeTDigests([
+      mergeTDigests([digestOf(parts[0]), digestOf(parts[3])]),
+      mergeTDigests([digestOf(parts[2]), digestOf(parts[1])]),
+    ]);
     expect(maxCdfError(tree, sorted)).toBeLessThanOrEqual(3e-3);
   });
 
@@ -246,10 +262,22 @@ describe("t-digest merge", () => {
     const a = digestOf(sample("normal", 30_000, 31));
     const b = digestOf(sample("uniform", 7_000, 32));
     const probes = [-3, 0, 4, 9, 12, 20];
-    const before = [a, b].map((d) => ({ count: d.count, min: d.min, max: d.max, cdf: probes.map((x) => cdfAt(d, x)), bytes: encodeTDigest(d) }));
+    const before = [a, b].map((d) => ({
+      count: d.count,
+      min: d.min,
+      max: d.max,
+      cdf: probes.map((x) => cdfAt(d, x)),
+      bytes: encodeTDigest(d),
+    }));
     mergeTDigests([a, b]);
     mergeTDigests([b, a, b]);
-    const after = [a, b].map((d) => ({ count: d.count, min: d.min, max: d.max, cdf: probes.map((x) => cdfAt(d, x)), bytes: encodeTDigest(d) }));
+    const after = [a, b].map((d) => ({
+      count: d.count,
+      min: d.min,
+      max: d.max,
+      cdf: probes.map((x) => cdfAt(d, x)),
+      bytes: encodeTDigest(d),
+    }));
     expect(after).toEqual(before);
   });
 
@@ -273,7 +301,9 @@ describe("t-digest serialisation", () => {
     const decoded = decodeTDigest(bytes1);
     expect(decoded.count).toBe(data.length);
     for (const q of [0.001, 0.1, 0.5, 0.9, 0.999]) {
-      expect(Math.abs(quantileAt(decoded, q) - quantileAt(original, q))).toBeLessThan(1e-6 * Math.max(1, Math.abs(quantileAt(original, q))));
+      expect(Math.abs(quantileAt(decoded, q) - quantileAt(original, q))).toBeLessThan(
+        1e-6 * Math.max(1, Math.abs(quantileAt(original, q))),
+      );
     }
     // decoded digests keep accepting values
     addValue(decoded, 1);

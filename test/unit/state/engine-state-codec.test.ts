@@ -20,7 +20,9 @@ import type { ClosedWindow } from "../../../src/windows/window.ts";
 import type { PredictionEvent } from "../../../src/events/types.ts";
 import { predictionStream, STREAM_WALL_CLOCK_MS } from "../../support/engine-streams.ts";
 
-const config = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3, rollingWindows: 6 } } });
+const config = resolveConfig({
+  defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3, rollingWindows: 6 } },
+});
 const ctx = engineContextFrom(config, () => 0);
 
 function snapshot(state: PartitionState) {
@@ -30,7 +32,13 @@ function snapshot(state: PartitionState) {
 }
 
 function outputsKey(outputs: EngineOutput[]): string[] {
-  return outputs.map((o) => (o.kind === "drift" ? `drift:${o.event.eventId}` : o.kind === "retrain" ? `retrain:${o.request.requestId}` : `window:${o.window.id}:${o.status}`));
+  return outputs.map((o) =>
+    o.kind === "drift"
+      ? `drift:${o.event.eventId}`
+      : o.kind === "retrain"
+        ? `retrain:${o.request.requestId}`
+        : `window:${o.window.id}:${o.status}`,
+  );
 }
 
 describe("engine state codec", () => {
@@ -129,8 +137,13 @@ describe("engine state codec", () => {
     const before = encodeColdChange(model, undefined);
     const stored = new Map<string, ClosedWindow | null>(before.parts);
     const version = [...model.versions.values()][0];
-    const next = events.filter((e) => e.modelId === "a").slice(0, 200).map((e, i) => ({ ...e, timestamp: version.lastEventTime + 1 + i }));
-    const closes = next.flatMap((e, i) => applyPrediction(state, e, String(100_000 + i), ctx, STREAM_WALL_CLOCK_MS).outputs).filter((o) => o.kind === "window");
+    const next = events
+      .filter((e) => e.modelId === "a")
+      .slice(0, 200)
+      .map((e, i) => ({ ...e, timestamp: version.lastEventTime + 1 + i }));
+    const closes = next
+      .flatMap((e, i) => applyPrediction(state, e, String(100_000 + i), ctx, STREAM_WALL_CLOCK_MS).outputs)
+      .filter((o) => o.kind === "window");
     expect(closes).toHaveLength(1);
     const change = encodeColdChange(model, stored);
     expect([...change.putParts.keys()]).toEqual([`w20@100000/${version.modelVersion}`]);
@@ -172,6 +185,8 @@ describe("engine state codec", () => {
   it("stored state in an unknown format is a typed error naming the part", () => {
     const bad = new TextEncoder().encode(JSON.stringify({ v: 99 }));
     expect(() => decodePartitionState(0, bad, new Map())).toThrowError(EngineStateDecodeError);
-    expect(() => decodePartitionState(0, null, new Map([["a", { hot: new TextEncoder().encode("{oops"), cold: null }]]))).toThrowError(/stored hot state is not JSON/);
+    expect(() => decodePartitionState(0, null, new Map([["a", { hot: new TextEncoder().encode("{oops"), cold: null }]]))).toThrowError(
+      /stored hot state is not JSON/,
+    );
   });
 });

@@ -6,7 +6,9 @@ const LUA_DIR = new URL("../../../src/state/lua/", import.meta.url);
 
 describe("Redis scripts as files", () => {
   it("every script file is loaded once, named <command>-<key count>.lua, and registered with that key count", () => {
-    const files = readdirSync(LUA_DIR).filter((f) => f.endsWith(".lua")).sort();
+    const files = readdirSync(LUA_DIR)
+      .filter((f) => f.endsWith(".lua"))
+      .sort();
     expect(files).toEqual(["ackOutbox-2.lua", "acquireRetrainLock-1.lua", "commitPartition-8.lua", "pendingOutbox-2.lua"]);
     const byName = new Map(stateScripts.map((s) => [s.name, s]));
     for (const file of files) {

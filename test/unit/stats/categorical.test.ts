@@ -34,7 +34,12 @@ describe("categorical degenerate inputs", () => {
     const empty = createCategoryCounts();
     const allMissing = counts({}, 40);
     const some = counts({ a: 3, b: 1 });
-    for (const [r, c] of [[empty, some], [some, empty], [allMissing, some], [empty, empty]] as const) {
+    for (const [r, c] of [
+      [empty, some],
+      [some, empty],
+      [allMissing, some],
+      [empty, empty],
+    ] as const) {
       expect(categoricalStatistics(r, c)).toEqual({ chiSquare: 0, chiSquarePValue: 1, degreesOfFreedom: 0, jsDistance: 0, lInf: 0 });
     }
   });

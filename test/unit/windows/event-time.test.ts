@@ -10,7 +10,12 @@ describe("accepted event times", () => {
     const watermark = NOW - 10_000;
     const range = acceptedEventTimes(watermark, NOW, bounds);
     expect(range).toEqual({ min: watermark - 86_400_000, max: NOW + 3_600_000 });
-    expect([range.min - 1, range.min, range.max, range.max + 1].map((t) => isEventTimeAccepted(t, range))).toEqual([false, true, true, false]);
+    expect([range.min - 1, range.min, range.max, range.max + 1].map((t) => isEventTimeAccepted(t, range))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it("before the partition's first event only the future side applies: any past time, negative epoch millis included", () => {
