@@ -15,6 +15,7 @@ import { decodePredictionMessage } from "../events/codec.ts";
 import { processChunk, settle, type DecodedMessage, type ProcessorSettings } from "../pipeline/partition-processor.ts";
 import { PartitionStates } from "../pipeline/partition-states.ts";
 import { InMemoryStateStore } from "../state/memory-store.ts";
+import { closesFarBelowMaxEvents, formatDuration, WindowSizes, type ModelWindowSizes } from "../windows/window-sizes.ts";
 import type { Progress } from "./progress.ts";
 import { InputFileError, readEventLines, readLineBatches, tallyRejection, type RejectionTally } from "./event-lines.ts";
 
@@ -26,6 +27,8 @@ export interface ReplaySummary {
   rejected: RejectionTally;
   late: number;
   windowsClosed: number;
+  /** per model, the sizes of the windows that closed (events and event-time duration) */
+  windowSizes: ModelWindowSizes[];
   driftEvents: number;
   retrainRequests: number;
   elapsedMs: number;
@@ -73,12 +76,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   };
   const decodeContext = { schemaForId: () => undefined, maxMessageBytes: opts.config.limits.maxMessageBytes };
   const wallClockMs = opts.wallClockMs ?? Date.now();
+  const sizes = new WindowSizes();
   const summary: ReplaySummary = {
     linesRead: 0,
     accepted: 0,
     rejected: {},
     late: 0,
     windowsClosed: 0,
+    windowSizes: [],
     driftEvents: 0,
     retrainRequests: 0,
     elapsedMs: 0,
@@ -98,6 +103,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     settle(slot, chunk);
     summary.accepted += chunk.metrics.accepted;
     summary.windowsClosed += chunk.metrics.windows.length;
+    for (const w of chunk.metrics.windows) sizes.add(w.modelId, w.window, opts.config.settingsFor(w.modelId).window.maxEvents);
     for (const r of chunk.rejections) tallyRejection(summary.rejected, r.reason, Number(r.offset));
     // drift events and retrain requests, in emission order, as the JSON the service publishes
     const out: Uint8Array[] = [];
@@ -129,6 +135,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   // End of input closes the open windows that have at least minEvents events.
   await step(pending, true);
   summary.late = slot.state.counters.late;
+  summary.windowSizes = sizes.all();
   summary.elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   summary.eventsPerSecond = summary.elapsedMs > 0 ? Math.round((summary.accepted / summary.elapsedMs) * 1000) : 0;
   return summary;
@@ -145,8 +152,23 @@ export function formatReplaySummary(s: ReplaySummary): string {
       ? ""
       : `  (event times were bounded against the wall clock ${new Date(s.wallClockMs).toISOString()}; pin it with --now)`,
     `replay: ${s.windowsClosed} windows closed, ${s.driftEvents} drift events, ${s.retrainRequests} retrain requests`,
+    ...s.windowSizes.flatMap(formatWindowSizes),
     `replay: ${(s.elapsedMs / 1000).toFixed(2)} s, ${s.eventsPerSecond} events/s`,
   ]
     .filter((l) => l !== "")
     .join("\n");
+}
+
+/** One line per model with the window sizes used, and a warning when they close by time far below maxEvents. */
+export function formatWindowSizes(m: ModelWindowSizes): string[] {
+  const events = `events median ${Math.round(m.events.median)} (range ${m.events.min}\u2013${m.events.max})`;
+  const d = m.durationMs;
+  const duration = `duration median ${formatDuration(d.median)} (range ${formatDuration(d.min)}\u2013${formatDuration(d.max)})`;
+  const lines = [`replay: ${m.modelId}: ${m.windows} windows, ${events}, ${duration}`];
+  if (closesFarBelowMaxEvents(m))
+    lines.push(
+      `replay: warning: windows of ${m.modelId} close by time with a median of ${Math.round(m.events.median)} events ` +
+        `(maxEvents ${m.maxEvents}): set window.maxDurationMs higher or maxEvents lower`,
+    );
+  return lines;
 }

@@ -37,6 +37,7 @@ import { decodeBaseline } from "../state/engine-state-codec.ts";
 import type { PartitionRef, StateStore } from "../state/port.ts";
 import { ProcessingAbortedError, retryWithBackoff, type BackoffPolicy, type RetryControl } from "./backoff.ts";
 import { isOutage, outageOperation } from "./outage.ts";
+import { closesFarBelowMaxEvents, WindowSizes } from "../windows/window-sizes.ts";
 import {
   commitFailureOutcome,
   processChunk,
@@ -132,6 +133,9 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
   const { store, states, metrics, log } = deps;
   const backlog = deps.backlog ?? new OutboxBacklog();
   const sumPending = () => backlog.snapshot().pending;
+  // sizes of the windows this process closed, per model; each small-window model is warned about once
+  const windowSizes = new WindowSizes();
+  const warnedSmallWindows = new Set<string>();
 
   function forget(partition: number): void {
     const slot = states.forget(partition);
@@ -276,7 +280,10 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
 
   function recordMetrics(topic: string, partition: number, chunk: ProcessedChunk): void {
     const m = chunk.metrics;
-    for (const w of m.windows) metrics.onWindowClosed(w);
+    for (const w of m.windows) {
+      metrics.onWindowClosed(w);
+      logWindowClosed(partition, w);
+    }
     if (m.accepted > 0) metrics.onConsumed(topic, partition, m.accepted);
     for (const [reason, count] of m.rejected) metrics.onRejected(reason, topic, count);
     for (const [model, count] of m.lateByModel) metrics.onLate(model, count);
@@ -288,6 +295,20 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         "evicted idle models over limits.maxModels",
       );
     }
+  }
+
+  function logWindowClosed(partition: number, w: ProcessedChunk["metrics"]["windows"][number]): void {
+    const maxEvents = deps.settings.engine.settingsFor(w.modelId).window.maxEvents;
+    windowSizes.add(w.modelId, w.window, maxEvents);
+    const durationMs = w.window.end - w.window.start;
+    log.debug({ partition, model: w.modelId, window: w.window.id, events: w.window.count, durationMs, status: w.status }, "window closed");
+    const sizes = windowSizes.sizesOf(w.modelId);
+    if (sizes === undefined || warnedSmallWindows.has(w.modelId) || !closesFarBelowMaxEvents(sizes)) return;
+    warnedSmallWindows.add(w.modelId);
+    log.warn(
+      { model: w.modelId, windows: sizes.windows, events: sizes.events, durationMs: sizes.durationMs, maxEvents },
+      "windows of this model close by time far below maxEvents: set window.maxDurationMs higher or maxEvents lower",
+    );
   }
 
   return { runBatch, forget, pendingOutbox: sumPending };

@@ -21,6 +21,7 @@ async function replay(input: string, config: ResolvedConfig) {
     elapsedMs: _elapsed,
     eventsPerSecond: _rate,
     wallClockMs: _now,
+    windowSizes: _sizes,
     ...summary
   } = await runReplay({ input, config, strict: false, stdin: new PassThrough(), stdout });
   return { bytes: Buffer.concat(chunks), summary };

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
 import { InputFileError } from "../../../src/cli/event-lines.ts";
-import { referencesFromFile, runReplay } from "../../../src/cli/replay.ts";
+import { formatReplaySummary, referencesFromFile, runReplay } from "../../../src/cli/replay.ts";
 import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
 import { predictionStream } from "../../support/engine-streams.ts";
 
@@ -24,13 +24,16 @@ function writeLines(name: string, lines: string[]): string {
 const config = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 3 } } });
 const shifted = [...predictionStream(200 * 12, { seed: 21, shiftSigma: (i) => (i >= 200 * 6 ? 1 : 0) })].map((e) => JSON.stringify(e));
 
-async function replay(input: string, opts: { strict?: boolean; references?: Awaited<ReturnType<typeof referencesFromFile>> } = {}) {
+async function replay(
+  input: string,
+  opts: { strict?: boolean; references?: Awaited<ReturnType<typeof referencesFromFile>>; config?: typeof config } = {},
+) {
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on("data", (c: Buffer) => chunks.push(c));
   const summary = await runReplay({
     input,
-    config,
+    config: opts.config ?? config,
     strict: opts.strict ?? false,
     references: opts.references,
     stdin: new PassThrough(),
@@ -59,6 +62,39 @@ describe("replay", () => {
     expect(drift[0].incident).toMatchObject({ startWindow: "m@v1/p0/w6", windows: 2, peakStatus: "critical", ended: false });
     expect(retrain[0].incidentId).toBe(drift[0].incident?.id);
     expect(retrain[0].evidence.windows).toEqual(["m@v1/p0/w7", "m@v1/p0/w8", "m@v1/p0/w9"]);
+  });
+
+  it("the summary reports per model the window sizes used, without a warning when windows fill to maxEvents", async () => {
+    const { summary } = await replay(writeLines("sizes.jsonl", shifted));
+    expect(summary.windowSizes).toEqual([
+      {
+        modelId: "m",
+        maxEvents: 200,
+        windows: 12,
+        closedAtMaxEvents: 12,
+        events: { median: 200, min: 200, max: 200 },
+        durationMs: { median: 19_900, min: 19_900, max: 19_900 },
+      },
+    ]);
+    const lines = formatReplaySummary(summary).split("\n");
+    expect(lines).toContain("replay: m: 12 windows, events median 200 (range 200\u2013200), duration median 20s (range 20s\u201320s)");
+    expect(lines.filter((l) => l.includes("warning"))).toEqual([]);
+  });
+
+  it("warns when a model's windows close by time with a median under 10 % of maxEvents", async () => {
+    const byTime = resolveConfig({ defaults: { window: { maxEvents: 2000, maxDurationMs: 10_000, minEvents: 10 } } });
+    const stream = [...predictionStream(2000, { seed: 5, modelId: "fraud-scorer" })].map((e) => JSON.stringify(e));
+    const { summary } = await replay(writeLines("by-time.jsonl", stream), { config: byTime });
+    // 100 ms between events: each 10 s window holds 100 events spanning 9.9 s
+    expect(summary.windowSizes[0]).toMatchObject({ windows: 20, closedAtMaxEvents: 0, events: { median: 100, min: 100, max: 100 } });
+    const lines = formatReplaySummary(summary).split("\n");
+    expect(lines).toContain(
+      "replay: fraud-scorer: 20 windows, events median 100 (range 100\u2013100), duration median 10s (range 10s\u201310s)",
+    );
+    expect(lines).toContain(
+      "replay: warning: windows of fraud-scorer close by time with a median of 100 events (maxEvents 2000): " +
+        "set window.maxDurationMs higher or maxEvents lower",
+    );
   });
 
   it("a replay is reproducible byte for byte", async () => {

@@ -3,7 +3,7 @@
 // A "crash" is an exception thrown by a wrapped store, relay or offset commit before or after the step
 // takes effect; the crashed replica's memory is dropped and a fresh one continues from what Kafka and the
 // store hold. Every run must end in the state, committed offset and published ids of an uninterrupted run.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
 import { engineContextFrom } from "../../../src/config/engine-context.ts";
 import { decodePredictionMessage } from "../../../src/events/codec.ts";
@@ -174,6 +174,28 @@ describe("partition runtime over the in-memory store", () => {
     expect(Buffer.from(dead[0].value).toString()).toBe("{not json");
     const kinds = new Set(world.published.map((e) => e.kind));
     expect(kinds).toEqual(new Set(["dead-letter", "drift", "retrain"]));
+  });
+
+  it("logs each closed window's events and duration, and no small-window warning when windows fill to maxEvents", async () => {
+    const debug = vi.spyOn(log, "debug");
+    const warn = vi.spyOn(log, "warn");
+    try {
+      await uninterrupted();
+      const closes = debug.mock.calls.filter((c) => c[1] === "window closed").map((c) => c[0] as { events: number; durationMs: number });
+      // 390 events 100 ms apart: 6 full windows of 60; each undecodable message in a window took an event's place (+100 ms)
+      expect(closes.map((c) => [c.events, c.durationMs])).toEqual([
+        [60, 6_000],
+        [60, 6_100],
+        [60, 6_000],
+        [60, 6_000],
+        [60, 6_100],
+        [60, 6_000],
+      ]);
+      expect(warn.mock.calls.filter((c) => String(c[1]).includes("far below maxEvents"))).toEqual([]);
+    } finally {
+      debug.mockRestore();
+      warn.mockRestore();
+    }
   });
 
   it("a crash before or after any step, followed by a restart from Kafka's committed offset, ends like an uninterrupted run", async () => {
