@@ -107,7 +107,9 @@ export class SchemaCache {
     }
     if (response.status === 404) return this.markMissing(id);
     if (!response.ok) {
-      throw new SchemaRegistryUnavailableError(`schema registry answered ${response.status} for schema id ${id}`, {
+      // named so DependencyHealth classifies a wrong or missing registry password as "auth"
+      const why = response.status === 401 ? " (authentication failed)" : response.status === 403 ? " (not authorized)" : "";
+      throw new SchemaRegistryUnavailableError(`schema registry answered ${response.status}${why} for schema id ${id}`, {
         schemaId: id,
         status: response.status,
       });

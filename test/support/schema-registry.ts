@@ -15,15 +15,17 @@
 //   GET    /config, PUT /config, GET|PUT /config/{subject}   compatibility level, stored only
 //
 // Deliberately missing: compatibility checking (levels are stored, never enforced), schema
-// references resolution, modes, contexts, auth. Schema identity: AVRO and JSON schemas are compared
+// references resolution, modes, contexts, ACLs. Optional HTTP basic auth (`basicAuth`, or --basic-auth user:pass):
+// every request without the right Authorization header gets 401 with `WWW-Authenticate: Basic`. Schema identity: AVRO and JSON schemas are compared
 // after JSON re-serialisation (whitespace-insensitive), so the same schema gets the same global id
 // under every subject, as in Confluent's registry.
 //
-// Run:    npx tsx test/support/schema-registry.ts --port 18081 [--host 127.0.0.1] [--data-file path.json]
+// Run:    npx tsx test/support/schema-registry.ts --port 18081 [--host 127.0.0.1] [--data-file path.json] [--basic-auth user:pass]
 // Import: const registry = await startSchemaRegistry({ port: 0 }); registry.url; await registry.close();
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { readFileSync, writeFileSync, renameSync, existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { timingSafeEqual } from "node:crypto";
 import { pathToFileURL } from "node:url";
 
 const CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -67,6 +69,8 @@ export interface SchemaRegistryOptions {
   host?: string;
   /** persist the registry to this JSON file so ids survive a restart of the stand-in */
   dataFile?: string;
+  /** require HTTP basic auth with these credentials on every request */
+  basicAuth?: { username: string; password: string };
 }
 
 export interface RunningSchemaRegistry {
@@ -274,6 +278,13 @@ function send(res: ServerResponse, status: number, payload: unknown): void {
   res.end(text);
 }
 
+/** Constant-time comparison of the Authorization header with the expected basic credentials. */
+function authorized(req: IncomingMessage, basicAuth: { username: string; password: string }): boolean {
+  const expected = Buffer.from(`Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString("base64")}`);
+  const given = Buffer.from(req.headers.authorization ?? "");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 function loadState(dataFile: string | undefined): RegistryState {
   if (!dataFile || !existsSync(dataFile)) return emptyState();
   return { ...emptyState(), ...(JSON.parse(readFileSync(dataFile, "utf8")) as Partial<RegistryState>) };
@@ -292,6 +303,10 @@ export async function startSchemaRegistry(options: SchemaRegistryOptions = {}): 
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
+        if (options.basicAuth && !authorized(req, options.basicAuth)) {
+          res.setHeader("www-authenticate", 'Basic realm="schema-registry"');
+          throw new RegistryError(401, 40101, "Unauthorized");
+        }
         const path = new URL(req.url ?? "/", "http://registry").pathname.replace(/\/+$/, "") || "/";
         const method = req.method ?? "GET";
         const matching = routes.filter((r) => r.pattern.test(path));
@@ -343,7 +358,13 @@ if (isMain) {
   const port = Number(argValue(args, "--port") ?? process.env.SCHEMA_REGISTRY_PORT ?? 18081);
   const host = argValue(args, "--host") ?? "127.0.0.1";
   const dataFile = argValue(args, "--data-file");
-  const running = await startSchemaRegistry({ port, host, dataFile });
+  const credentials = argValue(args, "--basic-auth");
+  const separator = credentials?.indexOf(":") ?? -1;
+  const basicAuth =
+    credentials === undefined || separator < 0
+      ? undefined
+      : { username: credentials.slice(0, separator), password: credentials.slice(separator + 1) };
+  const running = await startSchemaRegistry({ port, host, dataFile, ...(basicAuth ? { basicAuth } : {}) });
   process.stderr.write(`schema registry (development stand-in) listening on ${running.url}${dataFile ? `, data in ${dataFile}` : ""}\n`);
   const shutdown = (): void => {
     void running.close().then(() => process.exit(0));

@@ -4,6 +4,7 @@ import { createLogger } from "../../../src/logging/logger.ts";
 import { createDetectorMetrics } from "../../../src/metrics/detector-metrics.ts";
 import { classifyDependencyError, DependencyHealth } from "../../../src/pipeline/dependency-health.ts";
 import { StateStoreUnavailableError } from "../../../src/state/errors.ts";
+import { SchemaCache } from "../../../src/kafka/schema-cache.ts";
 
 const unavailable = (cause: string) =>
   new StateStoreUnavailableError(`commitPartition: Redis failed: ${cause}`, { operation: "commitPartition" }, { cause: new Error(cause) });
@@ -23,6 +24,19 @@ describe("classifyDependencyError", () => {
     expect(classifyDependencyError(unavailable("Command timed out"))).toBe("timeout");
     expect(classifyDependencyError(unavailable("connect ECONNREFUSED 127.0.0.1:6379"))).toBe("connection");
     expect(classifyDependencyError(new Error("something else"))).toBe("other");
+  });
+
+  it("classifies a schema registry 401 or 403 as auth, another status as other", async () => {
+    const failureFor = (status: number) =>
+      new SchemaCache({ url: "http://user:pw@registry:8081", fetchImpl: () => Promise.resolve(new Response("{}", { status })) })
+        .fetch(7)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+    expect(classifyDependencyError(await failureFor(401))).toBe("auth");
+    expect(classifyDependencyError(await failureFor(403))).toBe("auth");
+    expect(classifyDependencyError(await failureFor(500))).toBe("other");
   });
 });
 
