@@ -32,7 +32,7 @@ const stackEnv = {
   ...process.env,
   STACK_DIR: join(ROOT, ".stack", "secure-test"),
   SECURE_KAFKA_PORT: process.env.TEST_SECURE_KAFKA_PORT ?? String(base + 100),
-  SECURE_REDIS_PORT: process.env.TEST_SECURE_REDIS_PORT ?? String(Number(process.env.TEST_REDIS_PORT ?? 26279) + 100),
+  SECURE_REDIS_PORT: process.env.TEST_SECURE_REDIS_PORT ?? String(Number(process.env.TEST_REDIS_PORT ?? 26379) + 100),
 };
 
 function secureStack(command: "start" | "stop"): Record<string, string> {

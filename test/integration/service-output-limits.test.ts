@@ -149,6 +149,10 @@ describe("service with dead letters larger than the dead-letter topic takes", ()
 
   it("a limit lowered under the running service: rejected sends are re-read, cut to fit or sent as fallbacks, and the stream goes on", async () => {
     await setTopicLimit(kafka, topics.deadLetter, LOWERED_LIMIT);
+    // limits are re-read at most every 5 s after a rejection; let that interval pass since the read at
+    // start, so the first rejection re-reads the lowered limit (otherwise records fall back instead of
+    // being cut, depending on how fast the first test ran)
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
     const phase2: RawMessage[] = [];
     const base = phase1.length;
     for (let i = 0; i < 30; i++) phase2.push(invalid(base + i));
