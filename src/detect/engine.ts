@@ -16,6 +16,7 @@ import {
   closeOrMergeForward,
   closeWindow,
   compactClosedWindow,
+  windowId,
   createOpenWindow,
   isFull,
   reachesDeadline,
@@ -30,6 +31,8 @@ import { createRetrainState, decideRetrain, type RetrainState } from "./retrain.
 import { nextIncident, type IncidentState } from "./incident.ts";
 import { dependenceFactors, dispersionScores } from "./dependence.ts";
 import { deterministicId } from "./ids.ts";
+import type { ModelOutcomeState, PerformanceWindowClosed } from "../outcomes/tracker.ts";
+import { estimatedAccuracyOf, outcomeLimitsOf, outcomesFlowing, trackPredictionOutcome } from "./performance-engine.ts";
 
 export interface EngineLimits extends SignalLimits {
   /** models not configured under `models.*` tracked per partition; beyond it the longest idle is evicted */
@@ -47,6 +50,11 @@ export interface EngineContext {
   clock(): number;
   /** an imported reference baseline for a model version, when one exists */
   importedReference?(modelId: string, modelVersion: string): Baseline | undefined;
+  /**
+   * The shell feeds this partition's outcomes (outcome-engine.ts): accepted predictions of models with
+   * `performance.enabled` wait for their outcome. Off, the engine keeps no outcome state at all.
+   */
+  outcomes?: boolean;
 }
 
 export interface VersionState {
@@ -69,6 +77,8 @@ export interface ModelState {
   modelId: string;
   versions: Map<string, VersionState>;
   retrain: RetrainState;
+  /** the join and performance windows (performance-engine.ts); absent until outcomes are fed */
+  outcomes?: ModelOutcomeState;
 }
 
 export interface PartitionCounters {
@@ -95,6 +105,8 @@ export interface PartitionState {
   /** models whose open window changed / whose baselines or statuses changed since the last persist */
   dirtyHot: Set<string>;
   dirtyCold: Set<string>;
+  /** models whose outcome state (ModelState.outcomes) changed since the last persist */
+  dirtyOutcomes: Set<string>;
   /** models evicted since the last persist: their stored records are deleted with the next write */
   evicted: Set<string>;
 }
@@ -112,9 +124,12 @@ export interface WindowClosed {
   reference: Baseline | null;
   /** feature values this version has left out at maxFeaturesPerModel so far (cumulative) */
   featureValuesDropped: number;
+  /** label-free accuracy estimate from confidence (performance-engine.ts); absent before a performance reference */
+  estimatedAccuracy?: number;
 }
 
-export type EngineOutput = WindowClosed | { kind: "drift"; event: DriftEvent } | { kind: "retrain"; request: RetrainRequest };
+export type EngineOutput =
+  WindowClosed | PerformanceWindowClosed | { kind: "drift"; event: DriftEvent } | { kind: "retrain"; request: RetrainRequest };
 
 export function createPartitionCounters(): PartitionCounters {
   return { accepted: 0, late: 0, modelLimit: 0, timestampOutOfRange: 0, modelsEvicted: 0, windowsClosed: 0, windowsMergedForward: 0 };
@@ -129,6 +144,7 @@ export function createPartitionState(partition: number): PartitionState {
     counters: createPartitionCounters(),
     dirtyHot: new Set(),
     dirtyCold: new Set(),
+    dirtyOutcomes: new Set(),
     evicted: new Set(),
   };
 }
@@ -177,6 +193,7 @@ function admitUnconfigured(state: PartitionState, ctx: EngineContext): string | 
   state.models.delete(idle.modelId);
   state.dirtyHot.delete(idle.modelId);
   state.dirtyCold.delete(idle.modelId);
+  state.dirtyOutcomes.delete(idle.modelId);
   state.evicted.add(idle.modelId);
   state.counters.modelsEvicted++;
   return idle.modelId;
@@ -264,6 +281,9 @@ export function applyPrediction(
   if (event.timestamp > version.lastEventTime) version.lastEventTime = event.timestamp;
   state.counters.accepted++;
   state.dirtyHot.add(event.modelId);
+  if (ctx.outcomes === true && settings.performance.enabled) {
+    outputs.push(...awaitOutcome(state, model, version, event, settings, ctx));
+  }
   if (isFull(version.window, settings.window)) outputs.push(...finishWindow(state, model, version, settings, ctx));
 
   // Windows of idle models close when the partition's event time passes their deadline (plus lateness).
@@ -312,6 +332,37 @@ export function flushOpenWindows(state: PartitionState, ctx: EngineContext): Eng
   return outputs;
 }
 
+/** The accepted prediction waits for its outcome (or joins one that came first). */
+function awaitOutcome(
+  state: PartitionState,
+  model: ModelState,
+  version: VersionState,
+  event: PredictionEvent,
+  settings: ModelSettings,
+  ctx: EngineContext,
+): EngineOutput[] {
+  state.dirtyOutcomes.add(model.modelId);
+  const pending = {
+    modelVersion: version.modelVersion,
+    windowId: windowId(model.modelId, version.modelVersion, state.partition, version.window.seq),
+    timestamp: event.timestamp,
+    predictedClass: event.predictedClass ?? null,
+    prediction: event.prediction ?? null,
+    confidence: event.confidence ?? null,
+  };
+  const outputs = trackPredictionOutcome(
+    model,
+    event.eventId,
+    pending,
+    settings,
+    outcomeLimitsOf(ctx.limits),
+    state.partition,
+    ctx.clock(),
+  );
+  if (outputs.length > 0) state.dirtyCold.add(model.modelId);
+  return outputs;
+}
+
 function finishWindow(
   state: PartitionState,
   model: ModelState,
@@ -341,7 +392,7 @@ function finishWindow(
     version.hysteresis = nextHysteresis(version.hysteresis, evaluation.level, settings.detection.consecutiveWindows);
   }
   const status = version.hysteresis.status;
-  outputs.push({
+  const windowClosed: WindowClosed = {
     kind: "window",
     modelId: model.modelId,
     modelVersion: version.modelVersion,
@@ -351,7 +402,10 @@ function finishWindow(
     previousStatus,
     reference: version.reference,
     featureValuesDropped: version.registry.droppedValues,
-  });
+  };
+  const estimate = estimatedAccuracyOf(model, version.modelVersion, closed.signals.numeric.get("confidence"));
+  if (estimate !== undefined) windowClosed.estimatedAccuracy = estimate;
+  outputs.push(windowClosed);
 
   if (evaluation !== null) {
     const step = nextIncident(
@@ -381,6 +435,7 @@ function finishWindow(
       settings,
       ctx.clock(),
       open,
+      { reason: "drift", outcomesFlowing: outcomesFlowing(model, version.modelVersion, closed.end, settings) },
     );
     model.retrain = decision.state;
     if (decision.request !== null) outputs.push({ kind: "retrain", request: decision.request });

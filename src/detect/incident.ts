@@ -60,7 +60,10 @@ function updatePeak(state: IncidentState, signals: readonly SignalEvaluation[], 
   }
 }
 
-export function incidentRef(state: IncidentState, window: ClosedWindow, ended: boolean): IncidentRef {
+/** The parts of a window an incident reads (a prediction window or a performance window). */
+export type IncidentWindow = Pick<ClosedWindow, "id" | "start" | "end" | "firstEventId" | "lastEventId">;
+
+export function incidentRef(state: IncidentState, window: IncidentWindow, ended: boolean): IncidentRef {
   return {
     id: state.id,
     start: state.start,
@@ -75,7 +78,7 @@ export function incidentRef(state: IncidentState, window: ClosedWindow, ended: b
   };
 }
 
-function freshIncident(modelId: string, modelVersion: string, window: ClosedWindow): IncidentState {
+function freshIncident(modelId: string, modelVersion: string, window: IncidentWindow): IncidentState {
   return {
     id: deterministicId("incident", modelId, modelVersion, window.id, window.firstEventId, window.lastEventId),
     start: window.start,
@@ -101,8 +104,8 @@ export function nextIncident(
   current: IncidentState | null,
   modelId: string,
   modelVersion: string,
-  window: ClosedWindow,
-  evaluation: WindowEvaluation,
+  window: IncidentWindow,
+  evaluation: Pick<WindowEvaluation, "signals" | "level">,
   status: Status,
   previousStatus: Status,
   reportEveryWindows: number,

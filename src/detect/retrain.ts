@@ -1,10 +1,15 @@
 // Retrain policy (design §4 "Retrain requests"): a request when the model stays critical for
-// `retrain.consecutiveWindows` windows on a configured signal — once per drift incident, plus a further
+// `retrain.consecutiveWindows` windows on a trigger signal — once per drift incident, plus a further
 // one only when the evidence became materially worse than at the incident's last request (a critical
 // signal not named before, or the driving effect size at least doubled). Never merely because time
 // passed: the cooldown (`cooldownMs` of event time per model) is an upper bound on the rate, not a
 // timer. The service adds a Redis lock on top so the cooldown also holds across replicas.
-import type { RetrainRequest, Status } from "../events/types.ts";
+//
+// Performance-first (issue 11): the trigger signals depend on the policy. Reason `performance`: the
+// `performance` signal of a performance window (detect/performance-engine.ts). Reason `drift`: while
+// outcomes flow for the version, only the signals named in `retrain.signals` (none when empty); without
+// outcomes, the signals in `retrain.signals`, or any signal when it is empty (the rules before outcomes).
+import type { RetrainReason, RetrainRequest, Status } from "../events/types.ts";
 import type { ModelSettings } from "./settings.ts";
 import type { ClosedWindow } from "../windows/window.ts";
 import type { SignalEvaluation } from "./evaluate.ts";
@@ -25,9 +30,26 @@ export function createRetrainState(): RetrainState {
   return { criticalStreak: 0, streakWindows: [], cooldownUntil: 0, lastRequestId: null };
 }
 
-function triggeringSignals(signals: readonly SignalEvaluation[], settings: ModelSettings): SignalEvaluation[] {
+/** What may raise a request: drift windows (outcomes flowing or not) or performance windows. */
+export interface RetrainPolicy {
+  reason: Extract<RetrainReason, "drift" | "performance">;
+  /** drift only: outcomes flow for the version, so drift alone retrains only on `retrain.signals` */
+  outcomesFlowing: boolean;
+}
+
+export const DRIFT_RETRAIN_POLICY: RetrainPolicy = { reason: "drift", outcomesFlowing: false };
+
+/** The parts of a window a request names: its id, its end (cooldown) and its first/last eventIds (request id). */
+export type RetrainWindow = Pick<ClosedWindow, "id" | "end" | "firstEventId" | "lastEventId">;
+
+function triggeringSignals(signals: readonly SignalEvaluation[], settings: ModelSettings, policy: RetrainPolicy): SignalEvaluation[] {
   const wanted = settings.retrain.signals;
-  return signals.filter((s) => s.status === "critical" && (wanted.length === 0 || wanted.includes(s.signal)));
+  const triggers = (s: SignalEvaluation): boolean => {
+    if (policy.reason === "performance") return s.signal === "performance";
+    if (policy.outcomesFlowing) return wanted.includes(s.signal);
+    return wanted.length === 0 || wanted.includes(s.signal);
+  };
+  return signals.filter((s) => s.status === "critical" && triggers(s));
 }
 
 export interface RetrainDecision {
@@ -53,14 +75,15 @@ export function decideRetrain(
   modelId: string,
   modelVersion: string,
   status: Status,
-  window: ClosedWindow,
+  window: RetrainWindow,
   signals: readonly SignalEvaluation[],
   settings: ModelSettings,
   requestedAt: number,
   incident: { id: string; retrain: IncidentRetrainRecord } | null,
+  policy: RetrainPolicy = DRIFT_RETRAIN_POLICY,
 ): RetrainDecision {
   const record = incident?.retrain ?? { requests: 0, critical: [], effect: 0 };
-  const triggers = status === "critical" && incident !== null ? triggeringSignals(signals, settings) : [];
+  const triggers = status === "critical" && incident !== null ? triggeringSignals(signals, settings, policy) : [];
   if (triggers.length === 0) return { state: { ...state, criticalStreak: 0, streakWindows: [] }, request: null, incidentRetrain: record };
   const needed = settings.retrain.consecutiveWindows;
   const streakWindows = [...state.streakWindows, window.id].slice(-needed);
@@ -69,7 +92,7 @@ export function decideRetrain(
     return { state: next, request: null, incidentRetrain: record };
   }
   // the window's first/last eventIds make the id depend on the data, not only on window numbers
-  const requestId = deterministicId("retrain", modelId, modelVersion, "drift", window.id, window.firstEventId, window.lastEventId);
+  const requestId = deterministicId("retrain", modelId, modelVersion, policy.reason, window.id, window.firstEventId, window.lastEventId);
   const statistics: Record<string, Record<string, number>> = {};
   for (const s of triggers) statistics[s.signal] = s.statistics;
   const request: RetrainRequest = {
@@ -77,7 +100,7 @@ export function decideRetrain(
     requestId,
     modelId,
     modelVersion,
-    reason: "drift",
+    reason: policy.reason,
     severity: "critical",
     evidence: { signals: triggers.map((s) => s.signal), windows: streakWindows, statistics },
     cooldownUntil: window.end + settings.retrain.cooldownMs,

@@ -51,6 +51,8 @@ export interface RetrainSettings {
 
 /** Outcomes joined to predictions and the `performance` signal (src/outcomes/). */
 export interface PerformanceSettings {
+  /** predictions wait for outcomes (when the shell feeds outcomes) */
+  enabled: boolean;
   /** event time a prediction waits for its outcome, and an early outcome for its prediction */
   labelDelayMs: number;
   maxPending: number;

@@ -22,6 +22,8 @@ export interface PendingPrediction {
 
 export interface EarlyOutcome {
   timestamp: number;
+  /** input position of the outcome (outcomes-topic offset / replay line), decimal: evidence of the window */
+  offset: string;
   actual: number | null;
   actualClass: string | null;
 }
@@ -33,6 +35,7 @@ export interface OutcomeInput extends EarlyOutcome {
 export interface JoinedOutcome extends PendingPrediction {
   eventId: string;
   outcomeTime: number;
+  outcomeOffset: string;
   actual: number | null;
   actualClass: string | null;
   /** outcome time − prediction time, clamped at 0 */
@@ -110,6 +113,7 @@ function joinedOutcome(eventId: string, p: PendingPrediction, o: EarlyOutcome): 
     ...p,
     eventId,
     outcomeTime: o.timestamp,
+    outcomeOffset: o.offset,
     actual: o.actual,
     actualClass: o.actualClass,
     labelDelayMs: Math.max(0, o.timestamp - p.timestamp),
@@ -181,7 +185,12 @@ export function applyOutcome(state: JoinState, outcome: OutcomeInput, settings: 
     state.counters.duplicateOutcomes++;
   } else {
     state.counters.early++;
-    state.early.set(eventId, { timestamp: outcome.timestamp, actual: outcome.actual, actualClass: outcome.actualClass });
+    state.early.set(eventId, {
+      timestamp: outcome.timestamp,
+      offset: outcome.offset,
+      actual: outcome.actual,
+      actualClass: outcome.actualClass,
+    });
     if (state.early.size > settings.maxEarlyOutcomes) {
       const oldest = firstKey(state.early);
       if (oldest !== undefined) {

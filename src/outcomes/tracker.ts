@@ -11,6 +11,7 @@ import type { Status } from "../events/types.ts";
 import type { ModelSettings } from "../detect/settings.ts";
 import type { SignalEvaluation } from "../detect/evaluate.ts";
 import { createHysteresis, nextHysteresis, type HysteresisState } from "../detect/hysteresis.ts";
+import type { IncidentState } from "../detect/incident.ts";
 import {
   addJoinedOutcome,
   createPerformanceAccumulator,
@@ -45,6 +46,17 @@ export interface PerformanceWindow {
   deadline: number;
   accumulator: PerformanceAccumulator;
   predictionWindows: string[];
+  /** eventIds and outcome input positions of the first and last joined outcome: tie output ids to the input */
+  firstEventId: string;
+  lastEventId: string;
+  firstOffset: string;
+  lastOffset: string;
+}
+
+/** Retrain streak of the performance signal (critical performance windows in a row) and their ids. */
+export interface PerformanceRetrainStreak {
+  count: number;
+  windows: string[];
 }
 
 export interface VersionPerformanceState {
@@ -55,6 +67,9 @@ export interface VersionPerformanceState {
   reference: PerformanceReference | null;
   calibration: ConfidenceCalibration | null;
   hysteresis: HysteresisState;
+  /** the performance incident in progress (detect/incident.ts), null when performance is ok */
+  incident: IncidentState | null;
+  retrainStreak: PerformanceRetrainStreak;
   windowsClosed: number;
   lastOutcomeTime: number;
 }
@@ -73,6 +88,10 @@ export interface PerformanceWindowClosed {
   start: number;
   end: number;
   predictionWindows: string[];
+  firstEventId: string;
+  lastEventId: string;
+  firstOffset: string;
+  lastOffset: string;
   summary: PerformanceSummary;
   /** null while the window holds no classifier or regressor pair */
   evaluation: SignalEvaluation | null;
@@ -87,7 +106,16 @@ export function createModelOutcomeState(modelId: string): ModelOutcomeState {
 }
 
 function createPerformanceWindow(seq: number, settings: ModelSettings): PerformanceWindow {
-  return { seq, deadline: 0, accumulator: createPerformanceAccumulator(settings.performance.calibrationBins), predictionWindows: [] };
+  return {
+    seq,
+    deadline: 0,
+    accumulator: createPerformanceAccumulator(settings.performance.calibrationBins),
+    predictionWindows: [],
+    firstEventId: "",
+    lastEventId: "",
+    firstOffset: "",
+    lastOffset: "",
+  };
 }
 
 export function performanceWindowId(modelId: string, modelVersion: string, seq: number): string {
@@ -114,6 +142,8 @@ function versionFor(
     reference: null,
     calibration: null,
     hysteresis: createHysteresis(),
+    incident: null,
+    retrainStreak: { count: 0, windows: [] },
     windowsClosed: 0,
     lastOutcomeTime: 0,
   };
@@ -140,6 +170,10 @@ function closePerformanceWindow(
     start: acc.start,
     end: acc.end,
     predictionWindows: w.predictionWindows,
+    firstEventId: w.firstEventId,
+    lastEventId: w.lastEventId,
+    firstOffset: w.firstOffset,
+    lastOffset: w.lastOffset,
     summary: summarizePerformance(acc),
     evaluation,
     status: v.hysteresis.status,
@@ -179,7 +213,13 @@ function addJoined(
       while (w.deadline <= joined.outcomeTime) w.deadline += p.maxDurationMs;
     }
   }
-  if (w.accumulator.outcomes === 0) w.deadline = joined.outcomeTime + p.maxDurationMs;
+  if (w.accumulator.outcomes === 0) {
+    w.deadline = joined.outcomeTime + p.maxDurationMs;
+    w.firstEventId = joined.eventId;
+    w.firstOffset = joined.outcomeOffset;
+  }
+  w.lastEventId = joined.eventId;
+  w.lastOffset = joined.outcomeOffset;
   addJoinedOutcome(w.accumulator, joined, limits.maxCategories);
   if (!w.predictionWindows.includes(joined.windowId)) {
     w.predictionWindows.push(joined.windowId);

@@ -110,7 +110,7 @@ export function processChunk(
     for (const output of outputs) {
       if (output.kind === "window") metrics.windows.push(output);
       else if (output.kind === "drift") outbox.push(driftOutboxEntry(settings.topics.drift, output.event));
-      else outbox.push(retrainOutboxEntry(settings.topics.retrain, output.request));
+      else if (output.kind === "retrain") outbox.push(retrainOutboxEntry(settings.topics.retrain, output.request));
     }
   };
 

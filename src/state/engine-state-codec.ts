@@ -22,6 +22,8 @@ import { createPartitionCounters, createVersionState, type ModelState, type Part
 import { createRetrainState } from "../detect/retrain.ts";
 import { decodeNumericSketch, encodeNumericSketch } from "../sketch/numeric-sketch.ts";
 import { decodeCategoryCounts, encodeCategoryCounts } from "../sketch/categories.ts";
+import { EngineStateDecodeError } from "./state-decode-error.ts";
+import { decodeModelOutcomes } from "./outcome-state-codec.ts";
 
 export const ENGINE_STATE_FORMAT = 1;
 /** cold record with closed windows stored as separate parts */
@@ -29,16 +31,7 @@ export const COLD_BY_REFERENCE_FORMAT = 2;
 
 const DEFAULT_SIGNAL_LIMITS: SignalLimits = { maxFeaturesPerModel: 100, maxCategories: 50 };
 
-/** Stored engine state that cannot be read. */
-export class EngineStateDecodeError extends Error {
-  override readonly name = "EngineStateDecodeError";
-  constructor(
-    message: string,
-    readonly context: { part: "hot" | "cold" | "coldPart" | "meta"; modelId?: string; partKey?: string },
-  ) {
-    super(message);
-  }
-}
+export { EngineStateDecodeError };
 
 const toB64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, "base64"));
@@ -322,7 +315,16 @@ export function encodePartitionMeta(state: PartitionState): Uint8Array {
 export function decodePartitionState(
   partition: number,
   meta: Uint8Array | null,
-  models: ReadonlyMap<string, { hot: Uint8Array | null; cold: Uint8Array | null; parts?: ReadonlyMap<string, Uint8Array> }>,
+  models: ReadonlyMap<
+    string,
+    {
+      hot: Uint8Array | null;
+      cold: Uint8Array | null;
+      parts?: ReadonlyMap<string, Uint8Array>;
+      /** ModelState.outcomes (outcome-state-codec.ts), absent for a model without outcome state */
+      outcomes?: Uint8Array | null;
+    }
+  >,
   /** the config's limits; they only shape the derived rolling aggregates, never the stored data */
   limits: SignalLimits = DEFAULT_SIGNAL_LIMITS,
 ): PartitionState {
@@ -336,11 +338,15 @@ export function decodePartitionState(
     counters: { ...createPartitionCounters(), ...m?.counters },
     dirtyHot: new Set(),
     dirtyCold: new Set(),
+    dirtyOutcomes: new Set(),
     evicted: new Set(),
   };
   for (const id of [...models.keys()].sort()) {
     const stored = models.get(id);
-    if (stored !== undefined) state.models.set(id, decodeModel(id, stored.hot, stored.cold, limits, stored.parts));
+    if (stored === undefined) continue;
+    const model = decodeModel(id, stored.hot, stored.cold, limits, stored.parts);
+    if (stored.outcomes != null && stored.outcomes.byteLength > 0) model.outcomes = decodeModelOutcomes(id, stored.outcomes);
+    state.models.set(id, model);
   }
   return state;
 }

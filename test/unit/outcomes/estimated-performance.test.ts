@@ -33,7 +33,11 @@ function simulate(rnd: Random, n: number, mu: number, flip = 0): SimulatedWindow
     addNumeric(confidence, c);
     if (predicted === y) correct++;
     const o = { modelVersion: "v", windowId: "w", timestamp: i, predictedClass: predicted, prediction: null, confidence: c };
-    addJoinedOutcome(accumulator, { ...o, eventId: `${i}`, outcomeTime: i, actual: null, actualClass: y, labelDelayMs: 0 }, 50);
+    addJoinedOutcome(
+      accumulator,
+      { ...o, eventId: `${i}`, outcomeTime: i, outcomeOffset: "0", actual: null, actualClass: y, labelDelayMs: 0 },
+      50,
+    );
   }
   return { confidence, realisedAccuracy: correct / n, accumulator };
 }

@@ -18,7 +18,7 @@ describe("outcome join", () => {
   it("joins an outcome to its waiting prediction and keeps only the metric fields and the label delay", () => {
     const s = createJoinState();
     expect(registerPrediction(s, "e1", prediction(1000), settings)).toBeNull();
-    const joined = applyOutcome(s, { eventId: "e1", timestamp: 1000 + 3_600_000, actual: null, actualClass: "b" }, settings);
+    const joined = applyOutcome(s, { eventId: "e1", timestamp: 1000 + 3_600_000, offset: "0", actual: null, actualClass: "b" }, settings);
     expect(joined).toEqual({
       modelVersion: "v1",
       windowId: "m/v1/0/0",
@@ -28,6 +28,7 @@ describe("outcome join", () => {
       confidence: 0.8,
       eventId: "e1",
       outcomeTime: 1000 + 3_600_000,
+      outcomeOffset: "0",
       actual: null,
       actualClass: "b",
       labelDelayMs: 3_600_000,
@@ -38,7 +39,7 @@ describe("outcome join", () => {
 
   it("buffers an outcome that arrives before its prediction and joins it when the prediction comes", () => {
     const s = createJoinState();
-    expect(applyOutcome(s, { eventId: "e1", timestamp: 5000, actual: null, actualClass: "a" }, settings)).toBeNull();
+    expect(applyOutcome(s, { eventId: "e1", timestamp: 5000, offset: "0", actual: null, actualClass: "a" }, settings)).toBeNull();
     expect(s.counters.early).toBe(1);
     const joined = registerPrediction(s, "e1", prediction(4000), settings);
     expect(joined?.labelDelayMs).toBe(1000);
@@ -50,11 +51,11 @@ describe("outcome join", () => {
   it("counts a second outcome for a joined prediction as a duplicate and does not join it again", () => {
     const s = createJoinState();
     registerPrediction(s, "e1", prediction(1000), settings);
-    expect(applyOutcome(s, { eventId: "e1", timestamp: 2000, actual: null, actualClass: "a" }, settings)).not.toBeNull();
-    expect(applyOutcome(s, { eventId: "e1", timestamp: 3000, actual: null, actualClass: "b" }, settings)).toBeNull();
+    expect(applyOutcome(s, { eventId: "e1", timestamp: 2000, offset: "0", actual: null, actualClass: "a" }, settings)).not.toBeNull();
+    expect(applyOutcome(s, { eventId: "e1", timestamp: 3000, offset: "0", actual: null, actualClass: "b" }, settings)).toBeNull();
     // two early outcomes for the same id: the second is a duplicate too
-    applyOutcome(s, { eventId: "e2", timestamp: 3000, actual: null, actualClass: "b" }, settings);
-    applyOutcome(s, { eventId: "e2", timestamp: 3001, actual: null, actualClass: "b" }, settings);
+    applyOutcome(s, { eventId: "e2", timestamp: 3000, offset: "0", actual: null, actualClass: "b" }, settings);
+    applyOutcome(s, { eventId: "e2", timestamp: 3001, offset: "0", actual: null, actualClass: "b" }, settings);
     expect(s.counters).toMatchObject({ matched: 1, duplicateOutcomes: 2, early: 1 });
   });
 
@@ -63,7 +64,9 @@ describe("outcome join", () => {
     registerPrediction(s, "e1", prediction(1000, "a"), settings);
     registerPrediction(s, "e1", prediction(1001, "b"), settings);
     expect(s.counters).toMatchObject({ predictions: 1, duplicatePredictions: 1 });
-    expect(applyOutcome(s, { eventId: "e1", timestamp: 2000, actual: null, actualClass: "a" }, settings)?.predictedClass).toBe("a");
+    expect(applyOutcome(s, { eventId: "e1", timestamp: 2000, offset: "0", actual: null, actualClass: "a" }, settings)?.predictedClass).toBe(
+      "a",
+    );
   });
 
   it("expires a prediction once outcomes later than its time plus the label delay have been seen", () => {
@@ -73,7 +76,7 @@ describe("outcome join", () => {
     // predictions far ahead do not expire anything: the outcome side has not got there
     registerPrediction(s, "later", prediction(30 * DAY), settings);
     expect(s.pending.size).toBe(3);
-    applyOutcome(s, { eventId: "new", timestamp: 7 * DAY + 1, actual: null, actualClass: "a" }, settings);
+    applyOutcome(s, { eventId: "new", timestamp: 7 * DAY + 1, offset: "0", actual: null, actualClass: "a" }, settings);
     expect([...s.pending.keys()]).toEqual(["later"]);
     expect(s.counters).toMatchObject({ matched: 1, expired: 1 });
   });
@@ -81,13 +84,13 @@ describe("outcome join", () => {
   it("refuses to join an outcome that came more than the label delay after its prediction", () => {
     const s = createJoinState();
     registerPrediction(s, "e1", prediction(0), settings);
-    expect(applyOutcome(s, { eventId: "e1", timestamp: 8 * DAY, actual: null, actualClass: "a" }, settings)).toBeNull();
+    expect(applyOutcome(s, { eventId: "e1", timestamp: 8 * DAY, offset: "0", actual: null, actualClass: "a" }, settings)).toBeNull();
     expect(s.counters).toMatchObject({ matched: 0, tooLate: 1, expired: 1 });
   });
 
   it("counts an outcome whose prediction never arrives as unknown once predictions pass its label delay", () => {
     const s = createJoinState();
-    applyOutcome(s, { eventId: "ghost", timestamp: 0, actual: null, actualClass: "a" }, settings);
+    applyOutcome(s, { eventId: "ghost", timestamp: 0, offset: "0", actual: null, actualClass: "a" }, settings);
     registerPrediction(s, "e1", prediction(7 * DAY + 1), settings);
     expect(s.early.size).toBe(0);
     expect(s.counters).toMatchObject({ early: 1, unknown: 1 });
@@ -99,7 +102,8 @@ describe("outcome join", () => {
     for (let i = 0; i < 5; i++) registerPrediction(s, `p${i}`, prediction(i), small);
     expect([...s.pending.keys()]).toEqual(["p2", "p3", "p4"]);
     expect(s.counters).toMatchObject({ predictions: 5, expired: 2, evicted: 2 });
-    for (let i = 0; i < 4; i++) applyOutcome(s, { eventId: `o${i}`, timestamp: i, actual: null, actualClass: "a" }, small);
+    for (let i = 0; i < 4; i++)
+      applyOutcome(s, { eventId: `o${i}`, timestamp: i, offset: String(i), actual: null, actualClass: "a" }, small);
     expect([...s.early.keys()]).toEqual(["o2", "o3"]);
     expect(s.counters).toMatchObject({ early: 4, unknown: 2 });
   });

@@ -37,6 +37,7 @@ function outcome(p: { predictedClass?: string; actualClass?: string; prediction?
     confidence: null,
     eventId: "e",
     outcomeTime: p.outcomeTime,
+    outcomeOffset: "0",
     actual: p.actual ?? null,
     actualClass: p.actualClass ?? null,
     labelDelayMs: 0,
@@ -185,7 +186,9 @@ describe("performance tracker (join → windows → signal with hysteresis)", ()
           limits,
         ),
       );
-      closed.push(...trackOutcome(state, { eventId: id, timestamp: t + 60_000, actual: null, actualClass }, settings, limits));
+      closed.push(
+        ...trackOutcome(state, { eventId: id, timestamp: t + 60_000, offset: String(i), actual: null, actualClass }, settings, limits),
+      );
     }
     expect(closed.map((c) => c.windowId)).toEqual(Array.from({ length: 9 }, (_, i) => `clf/v1/performance/${i}`));
     expect(closed.slice(0, 5).every((c) => c.reference === null)).toBe(true);

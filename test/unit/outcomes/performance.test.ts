@@ -19,6 +19,7 @@ function joined(partial: Partial<JoinedOutcome>): JoinedOutcome {
     confidence: null,
     eventId: "e",
     outcomeTime: 0,
+    outcomeOffset: "0",
     actual: null,
     actualClass: null,
     labelDelayMs: 0,

@@ -37,7 +37,9 @@ function outputsKey(outputs: EngineOutput[]): string[] {
       ? `drift:${o.event.eventId}`
       : o.kind === "retrain"
         ? `retrain:${o.request.requestId}`
-        : `window:${o.window.id}:${o.status}`,
+        : o.kind === "window"
+          ? `window:${o.window.id}:${o.status}`
+          : `performance:${o.windowId}:${o.status}`,
   );
 }
 

@@ -1,0 +1,132 @@
+// Serialisation of a model's outcome state (ModelState.outcomes: the join of outcomes to predictions and the
+// per-version performance windows, reference, calibration, hysteresis, incident and retrain streak) for the
+// StateStore. A JSON envelope with a version field, like engine-state-codec.ts; sketches inside are their
+// own versioned binary encodings (base64). Pending predictions are the bulk (up to performance.maxPending
+// per model), so each is a positional tuple rather than an object.
+// Lossless: decode(encode(s)) equals s, and encodes to the same bytes.
+import type { EarlyOutcome, JoinState, PendingPrediction } from "../outcomes/join.ts";
+import { createJoinCounters } from "../outcomes/join.ts";
+import type { PerformanceAccumulator } from "../outcomes/performance.ts";
+import type { PerformanceReference } from "../outcomes/performance-signal.ts";
+import type { ModelOutcomeState, PerformanceWindow, VersionPerformanceState } from "../outcomes/tracker.ts";
+import { decodeNumericSketch, encodeNumericSketch } from "../sketch/numeric-sketch.ts";
+import { EngineStateDecodeError } from "./state-decode-error.ts";
+
+export const OUTCOME_STATE_FORMAT = 1;
+
+const toB64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, "base64"));
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** eventId, modelVersion, windowId, timestamp, predictedClass, prediction, confidence */
+type PendingJson = [string, string, string, number, string | null, number | null, number | null];
+
+type AccumulatorJson = Omit<PerformanceAccumulator, "classes" | "labelDelay"> & {
+  classes: [string, { support: number; hits: number }][];
+  labelDelay: string;
+};
+
+type ReferenceJson = Omit<PerformanceReference, "total"> & { total: AccumulatorJson };
+
+type WindowJson = Omit<PerformanceWindow, "accumulator"> & { accumulator: AccumulatorJson };
+
+type VersionJson = Omit<VersionPerformanceState, "window" | "warmup" | "reference"> & {
+  window: WindowJson;
+  warmup: AccumulatorJson[];
+  reference: ReferenceJson | null;
+};
+
+interface OutcomeStateJson {
+  v: number;
+  modelId: string;
+  join: {
+    pending: PendingJson[];
+    joined: [string, number][];
+    early: [string, EarlyOutcome][];
+    predictionWatermark: number;
+    outcomeWatermark: number;
+    counters: JoinState["counters"];
+  };
+  versions: VersionJson[];
+}
+
+function accumulatorToJson(a: PerformanceAccumulator): AccumulatorJson {
+  return { ...a, classes: [...a.classes].map(([k, r]) => [k, { ...r }]), labelDelay: toB64(encodeNumericSketch(a.labelDelay)) };
+}
+
+function accumulatorFromJson(j: AccumulatorJson): PerformanceAccumulator {
+  return { ...j, classes: new Map(j.classes), labelDelay: decodeNumericSketch(fromB64(j.labelDelay)) };
+}
+
+function pendingToJson(id: string, p: PendingPrediction): PendingJson {
+  return [id, p.modelVersion, p.windowId, p.timestamp, p.predictedClass, p.prediction, p.confidence];
+}
+
+function pendingFromJson(j: PendingJson): [string, PendingPrediction] {
+  const [id, modelVersion, windowId, timestamp, predictedClass, prediction, confidence] = j;
+  return [id, { modelVersion, windowId, timestamp, predictedClass, prediction, confidence }];
+}
+
+export function encodeModelOutcomes(state: ModelOutcomeState): Uint8Array {
+  const j = state.join;
+  const json: OutcomeStateJson = {
+    v: OUTCOME_STATE_FORMAT,
+    modelId: state.modelId,
+    join: {
+      pending: [...j.pending].map(([id, p]) => pendingToJson(id, p)),
+      joined: [...j.joined],
+      early: [...j.early],
+      predictionWatermark: j.predictionWatermark,
+      outcomeWatermark: j.outcomeWatermark,
+      counters: j.counters,
+    },
+    versions: [...state.versions.values()].map((v) => ({
+      ...v,
+      window: { ...v.window, accumulator: accumulatorToJson(v.window.accumulator) },
+      warmup: v.warmup.map(accumulatorToJson),
+      reference: v.reference === null ? null : { ...v.reference, total: accumulatorToJson(v.reference.total) },
+    })),
+  };
+  return utf8.encode(JSON.stringify(json));
+}
+
+export function decodeModelOutcomes(modelId: string, bytes: Uint8Array): ModelOutcomeState {
+  let json: OutcomeStateJson;
+  try {
+    json = JSON.parse(fromUtf8.decode(bytes)) as OutcomeStateJson;
+  } catch (err) {
+    throw new EngineStateDecodeError(`stored outcome state of model ${modelId} is not JSON: ${(err as Error).message}`, {
+      part: "outcomes",
+      modelId,
+    });
+  }
+  if (json.v !== OUTCOME_STATE_FORMAT) {
+    throw new EngineStateDecodeError(`stored outcome state of model ${modelId} has unknown format ${json.v}`, {
+      part: "outcomes",
+      modelId,
+    });
+  }
+  const versions = new Map<string, VersionPerformanceState>();
+  for (const v of json.versions) {
+    versions.set(v.modelVersion, {
+      ...v,
+      window: { ...v.window, accumulator: accumulatorFromJson(v.window.accumulator) },
+      warmup: v.warmup.map(accumulatorFromJson),
+      reference: v.reference === null ? null : { ...v.reference, total: accumulatorFromJson(v.reference.total) },
+    });
+  }
+  return {
+    modelId,
+    join: {
+      pending: new Map(json.join.pending.map(pendingFromJson)),
+      joined: new Map(json.join.joined),
+      early: new Map(json.join.early),
+      predictionWatermark: json.join.predictionWatermark,
+      outcomeWatermark: json.join.outcomeWatermark,
+      // counters added later start at 0 for records written before them
+      counters: { ...createJoinCounters(), ...json.join.counters },
+    },
+    versions,
+  };
+}
