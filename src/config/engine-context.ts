@@ -17,7 +17,7 @@ export function engineContextFrom(
       maxCategories: config.limits.maxCategories,
     },
     configuredModels: new Set(Object.keys(config.models)),
-    eventTime: { maxFutureSkewMs: config.eventTime.maxFutureSkewMs, maxPastSkewMs: config.eventTime.maxPastSkewMs },
+    eventTime: { ...config.eventTime },
     clock,
     importedReference,
   };

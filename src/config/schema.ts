@@ -176,6 +176,16 @@ export const configSchema = z
           .min(0)
           .max(2 ** 52)
           .default(604_800_000),
+        /** a jump ahead of the watermark by more than this needs confirmation (7 days: beyond maxPastSkewMs a
+         *  jump would refuse all on-time traffic after it) */
+        maxForwardJumpMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 52)
+          .default(604_800_000),
+        /** events in a row at about the jumped time that confirm it; the last is accepted (1: accept at once) */
+        forwardJumpConfirmations: positiveInt.max(1000).default(3),
       })
       .strict()
       .default({}),

@@ -23,7 +23,7 @@ import {
   type ClosedWindow,
   type OpenWindow,
 } from "../windows/window.ts";
-import { acceptedEventTimes, describeEventTimeRefusal, isEventTimeAccepted, type EventTimeBounds } from "../windows/event-time.ts";
+import { judgeEventTime, type EventTimeBounds, type PendingForwardJump } from "../windows/event-time.ts";
 import { createFeatureRegistry, type FeatureRegistry, type SignalLimits } from "../windows/signals.ts";
 import { evaluateWindow, type WindowEvaluation } from "./evaluate.ts";
 import { createHysteresis, nextHysteresis, type HysteresisState } from "./hysteresis.ts";
@@ -100,6 +100,8 @@ export interface PartitionState {
   maxEventTime: number;
   /** smallest deadline among open windows (Infinity when none) — avoids scanning models per event */
   nextDeadline: number;
+  /** a jump of event time ahead of the watermark waiting for confirmation (windows/event-time.ts) */
+  pendingForwardJump: PendingForwardJump | null;
   models: Map<string, ModelState>;
   counters: PartitionCounters;
   /** models whose open window changed / whose baselines or statuses changed since the last persist */
@@ -140,6 +142,7 @@ export function createPartitionState(partition: number): PartitionState {
     partition,
     maxEventTime: Number.NEGATIVE_INFINITY,
     nextDeadline: Number.POSITIVE_INFINITY,
+    pendingForwardJump: null,
     models: new Map(),
     counters: createPartitionCounters(),
     dirtyHot: new Set(),
@@ -254,10 +257,11 @@ export function applyPrediction(
   ctx: EngineContext,
   wallClockMs: number,
 ): PredictionResult {
-  const accepted = acceptedEventTimes(state.maxEventTime, wallClockMs, ctx.eventTime);
-  if (!isEventTimeAccepted(event.timestamp, accepted)) {
+  const verdict = judgeEventTime(event.timestamp, state.maxEventTime, wallClockMs, ctx.eventTime, state.pendingForwardJump);
+  state.pendingForwardJump = verdict.pendingJump;
+  if (!verdict.accepted) {
     state.counters.timestampOutOfRange++;
-    return { outcome: "timestamp_out_of_range", message: describeEventTimeRefusal(event.timestamp, accepted), outputs: [] };
+    return { outcome: "timestamp_out_of_range", message: verdict.message, outputs: [] };
   }
   const { model, version, evicted } = versionFor(state, event, ctx);
   const settings = ctx.settingsFor(event.modelId);

@@ -298,6 +298,8 @@ interface MetaJson {
   /** null before the partition's first event */
   maxEventTime: number | null;
   nextDeadline: number | null;
+  /** absent in records written before forward jumps were confirmed */
+  pendingForwardJump?: PartitionState["pendingForwardJump"];
   counters: PartitionState["counters"];
 }
 
@@ -307,6 +309,7 @@ export function encodePartitionMeta(state: PartitionState): Uint8Array {
     partition: state.partition,
     maxEventTime: Number.isFinite(state.maxEventTime) ? state.maxEventTime : null,
     nextDeadline: Number.isFinite(state.nextDeadline) ? state.nextDeadline : null,
+    ...(state.pendingForwardJump === null ? {} : { pendingForwardJump: state.pendingForwardJump }),
     counters: state.counters,
   };
   return utf8.encode(JSON.stringify(json));
@@ -333,6 +336,7 @@ export function decodePartitionState(
     partition,
     maxEventTime: m?.maxEventTime ?? Number.NEGATIVE_INFINITY,
     nextDeadline: m?.nextDeadline ?? Number.POSITIVE_INFINITY,
+    pendingForwardJump: m?.pendingForwardJump ?? null,
     models: new Map(),
     // counters added later (timestampOutOfRange) start at 0 for records written before them
     counters: { ...createPartitionCounters(), ...m?.counters },

@@ -7,6 +7,18 @@
 // event time accepted so far), so replaying history of any age works. Before the first event there is no
 // watermark and only the future side applies.
 //
+//
+// A jump ahead of the watermark by more than maxForwardJumpMs needs confirmation. Such a jump inside the
+// wall-clock bound (a corrupted or mis-set timestamp in a stream behind the wall clock: backfill, replay,
+// a lagging consumer) would otherwise move the watermark so far that every later on-time event falls
+// below watermark − maxPastSkewMs and is refused: the partition is poisoned by one event. So the jumping
+// event is refused, and the partition remembers it; only when forwardJumpConfirmations events in a row
+// jump to about the same time (within maxForwardJumpMs of the first) is the last one accepted and the
+// watermark moves — that is a stream that really resumed after a pause. A jump that lands within
+// maxForwardJumpMs of the wall clock is a live stream resuming and is accepted at once. Any event within the bounds
+// breaks the streak, so outliers among on-time traffic never confirm each other. The events refused
+// while a jump is being confirmed go to the dead-letter topic like other refusals, with their reason.
+//
 // The wall clock is a value the shell passes per batch: the engine never reads a clock. Exactly-once is
 // unaffected: an event's verdict is persisted with its offset in the same atomic write, so it is decided
 // once; a chunk redone after a crash before that write is decided afresh, like the first time.
@@ -16,7 +28,20 @@ export interface EventTimeBounds {
   maxFutureSkewMs: number;
   /** events older than the partition's watermark minus this are refused */
   maxPastSkewMs: number;
+  /** a jump ahead of the watermark by more than this needs confirmation */
+  maxForwardJumpMs: number;
+  /** events in a row that confirm such a jump (the last of them is accepted); 1 accepts at once */
+  forwardJumpConfirmations: number;
 }
+
+/** A jump ahead of the watermark being confirmed: the first jumping event's time and how many jumped. */
+export interface PendingForwardJump {
+  firstTime: number;
+  count: number;
+}
+
+export type EventTimeVerdict =
+  { accepted: true; pendingJump: null } | { accepted: false; message: string; pendingJump: PendingForwardJump | null };
 
 export interface EventTimeRange {
   /** -Infinity before the partition's first event */
@@ -25,7 +50,11 @@ export interface EventTimeRange {
 }
 
 /** The event times a partition accepts now. `watermark` is -Infinity before its first event. */
-export function acceptedEventTimes(watermark: number, wallClockMs: number, bounds: EventTimeBounds): EventTimeRange {
+export function acceptedEventTimes(
+  watermark: number,
+  wallClockMs: number,
+  bounds: Pick<EventTimeBounds, "maxFutureSkewMs" | "maxPastSkewMs">,
+): EventTimeRange {
   return { min: watermark - bounds.maxPastSkewMs, max: wallClockMs + bounds.maxFutureSkewMs };
 }
 
@@ -39,4 +68,34 @@ export function describeEventTimeRefusal(timestamp: number, range: EventTimeRang
   return timestamp > range.max
     ? `event time ${timestamp} (${iso(timestamp)}) is later than the wall clock plus maxFutureSkewMs (${iso(range.max)})`
     : `event time ${timestamp} (${iso(timestamp)}) is older than the partition's watermark minus maxPastSkewMs (${iso(range.min)})`;
+}
+
+/**
+ * Whether a partition accepts an event time now, and the pending forward jump after it. `watermark` is
+ * -Infinity before the partition's first event; `pendingJump` is the partition's pending jump (or null).
+ */
+export function judgeEventTime(
+  timestamp: number,
+  watermark: number,
+  wallClockMs: number,
+  bounds: EventTimeBounds,
+  pendingJump: PendingForwardJump | null,
+): EventTimeVerdict {
+  const range = acceptedEventTimes(watermark, wallClockMs, bounds);
+  if (!isEventTimeAccepted(timestamp, range)) return { accepted: false, message: describeEventTimeRefusal(timestamp, range), pendingJump };
+  const jumps = Number.isFinite(watermark) && timestamp - watermark > bounds.maxForwardJumpMs;
+  if (!jumps || timestamp >= wallClockMs - bounds.maxForwardJumpMs) return { accepted: true, pendingJump: null };
+  const continues = pendingJump !== null && Math.abs(timestamp - pendingJump.firstTime) <= bounds.maxForwardJumpMs;
+  const next: PendingForwardJump = continues
+    ? { firstTime: pendingJump.firstTime, count: pendingJump.count + 1 }
+    : { firstTime: timestamp, count: 1 };
+  if (next.count >= bounds.forwardJumpConfirmations) return { accepted: true, pendingJump: null };
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    accepted: false,
+    message:
+      `event time ${timestamp} (${iso(timestamp)}) jumps more than maxForwardJumpMs ahead of the partition's watermark ` +
+      `(${iso(watermark)}); ${next.count} of ${bounds.forwardJumpConfirmations} events in a row confirm the jump`,
+    pendingJump: next,
+  };
 }

@@ -92,6 +92,68 @@ describe("event-time bounds in the engine", () => {
     expect(windows(r.outputs)).toEqual(["m@v1/p0/w0:100:ok"]);
   });
 
+  it("one corrupted timestamp 115 days ahead in a stream replayed a year later is refused; the events after it are accepted", () => {
+    const aYearLater = START + 365 * 86_400_000;
+    const clean = run(stream(), aYearLater);
+    const corrupted = run(withEventAt(700, START + 115 * 86_400_000), aYearLater);
+    expect(corrupted.results.get("odd")).toMatchObject({ outcome: "timestamp_out_of_range" });
+    expect((corrupted.results.get("odd") as { message: string }).message).toMatch(
+      /jumps more than maxForwardJumpMs ahead of the partition's watermark .*; 1 of 3 events in a row confirm the jump/,
+    );
+    expect(corrupted.state.counters).toMatchObject({ timestampOutOfRange: 1, accepted: 2400, late: 0 });
+    expect(windows(corrupted.outputs)).toEqual(windows(clean.outputs));
+    expect(driftIds(corrupted.outputs)).toEqual(driftIds(clean.outputs));
+    expect(corrupted.state.pendingForwardJump).toBeNull();
+  });
+
+  it("outlying timestamps among on-time traffic never confirm each other", () => {
+    const aYearLater = START + 365 * 86_400_000;
+    const s = stream().slice(0, 300);
+    const items = s.flatMap((x, i) =>
+      i % 50 === 25 ? [{ event: { ...x.event, eventId: `odd${i}`, timestamp: START + 100 * 86_400_000 }, offset: `odd${i}` }, x] : [x],
+    );
+    const r = run(items, aYearLater);
+    expect(r.state.counters).toMatchObject({ timestampOutOfRange: 6, accepted: 300 });
+    expect(r.state.maxEventTime).toBe(s[299].event.timestamp);
+  });
+
+  it("a historical stream that resumes after 30 days is accepted from the third event at the new time (the first two are refused)", () => {
+    const aYearLater = START + 365 * 86_400_000;
+    const s = stream().slice(0, 100);
+    const resumed = [0, 1, 2, 3].map((k) => ({
+      event: { ...s[k].event, eventId: `resumed${k}`, timestamp: START + 30 * 86_400_000 + k * 100 },
+      offset: `resumed${k}`,
+    }));
+    const r = run([...s, ...resumed], aYearLater);
+    expect(resumed.map((x) => r.results.get(x.offset)?.outcome)).toEqual([
+      "timestamp_out_of_range",
+      "timestamp_out_of_range",
+      "accepted",
+      "accepted",
+    ]);
+    expect((r.results.get("resumed1") as { message: string }).message).toMatch(/2 of 3 events in a row confirm the jump/);
+    expect(windows(r.outputs)).toEqual(["m@v1/p0/w0:100:ok"]);
+  });
+
+  it("with forwardJumpConfirmations 1 a jump is accepted at once", () => {
+    const once = resolveConfig({ eventTime: { forwardJumpConfirmations: 1 } });
+    const state = createPartitionState(0);
+    const ctx = engineContextFrom(once, () => 0);
+    const s = stream().slice(0, 10);
+    for (const { event, offset } of s) applyPrediction(state, event, offset, ctx, START + 365 * 86_400_000);
+    const r = applyPrediction(state, { ...s[0].event, timestamp: START + 30 * 86_400_000 }, "jump", ctx, START + 365 * 86_400_000);
+    expect(r.outcome).toBe("accepted");
+  });
+
+  it("a pending forward jump survives the stored meta record", () => {
+    const state = createPartitionState(2);
+    state.maxEventTime = START;
+    state.pendingForwardJump = { firstTime: START + 30 * 86_400_000, count: 2 };
+    const restored = decodePartitionState(2, encodePartitionMeta(state), new Map());
+    expect(restored.pendingForwardJump).toEqual({ firstTime: START + 30 * 86_400_000, count: 2 });
+    expect(decodePartitionState(2, encodePartitionMeta(createPartitionState(2)), new Map()).pendingForwardJump).toBeNull();
+  });
+
   it("the watermark of a partition without events survives the stored meta record", () => {
     const state = createPartitionState(3);
     expect(state.maxEventTime).toBe(Number.NEGATIVE_INFINITY);

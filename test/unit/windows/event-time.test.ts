@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { acceptedEventTimes, describeEventTimeRefusal, isEventTimeAccepted } from "../../../src/windows/event-time.ts";
 import { closeOrMergeForward, createOpenWindow } from "../../../src/windows/window.ts";
 
-const bounds = { maxFutureSkewMs: 3_600_000, maxPastSkewMs: 86_400_000 };
+const bounds = { maxFutureSkewMs: 3_600_000, maxPastSkewMs: 86_400_000, maxForwardJumpMs: 86_400_000, forwardJumpConfirmations: 3 };
 const NOW = Date.UTC(2026, 11, 1);
 
 describe("accepted event times", () => {
