@@ -182,7 +182,8 @@ function changedModels(slot: PartitionSlot): { models: Map<string, ModelWrite>; 
  */
 export function commitFailureOutcome(error: unknown, attempts: number, write: PartitionWrite): "committed" | "stale" | "failed" {
   if (!(error instanceof StaleStateError)) return "failed";
-  return attempts > 1 && error.context.storedOffset === write.offset ? "committed" : "stale";
+  const own = error.context.storedOffset === write.offset && error.context.storedOutcomeOffset === (write.outcomeOffset ?? null);
+  return attempts > 1 && own ? "committed" : "stale";
 }
 
 /** Records a landed write in the slot: its offset is the new fence, its models are clean. */

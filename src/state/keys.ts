@@ -56,6 +56,8 @@ export interface PartitionKeys {
   outboxSeq: string;
   /** hash modelPartField(modelId, partKey) → immutable part of a model's cold state (a closed window) */
   parts: string;
+  /** string: last applied offset of the outcomes topic's partition with the same number (co-partitioned) */
+  outcomeOffset: string;
 }
 
 /** The hash tag content (between the braces) shared by all keys of one partition. */
@@ -77,6 +79,7 @@ export function partitionKeys(prefix: string, p: PartitionRef): PartitionKeys {
     outboxEntries: `${base}:outbox:entries`,
     outboxSeq: `${base}:outbox:seq`,
     parts: `${base}:parts`,
+    outcomeOffset: `${base}:outcomes:offset`,
   };
 }
 

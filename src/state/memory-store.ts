@@ -5,7 +5,7 @@
 
 import { StateStoreUnavailableError } from "./errors.ts";
 import {
-  StaleStateError,
+  staleStateError,
   type OutboxEntry,
   type PartitionRef,
   type PartitionWrite,
@@ -17,6 +17,7 @@ import {
 
 interface PartitionRecord {
   offset: string | null;
+  outcomeOffset: string | null;
   meta: Uint8Array | null;
   hot: Map<string, Uint8Array>;
   cold: Map<string, Uint8Array>;
@@ -65,7 +66,7 @@ export class InMemoryStateStore implements StateStore {
     this.assertOpen("loadPartition", p);
     const record = this.backend.partitions.get(partitionId(p));
     const models = new Map<string, StoredModel>();
-    if (!record) return { offset: null, meta: null, models };
+    if (!record) return { offset: null, outcomeOffset: null, meta: null, models };
     for (const modelId of new Set([...record.hot.keys(), ...record.cold.keys()])) {
       const parts = record.parts.get(modelId);
       models.set(modelId, {
@@ -74,7 +75,7 @@ export class InMemoryStateStore implements StateStore {
         ...(parts !== undefined && parts.size > 0 ? { parts: new Map([...parts].map(([k, v]) => [k, copy(v)])) } : {}),
       });
     }
-    return { offset: record.offset, meta: record.meta === null ? null : copy(record.meta), models };
+    return { offset: record.offset, outcomeOffset: record.outcomeOffset, meta: record.meta === null ? null : copy(record.meta), models };
   }
 
   async commitPartition(p: PartitionRef, w: PartitionWrite): Promise<void> {
@@ -82,15 +83,15 @@ export class InMemoryStateStore implements StateStore {
     const id = partitionId(p);
     const existing = this.backend.partitions.get(id);
     const storedOffset = existing?.offset ?? null;
-    if (storedOffset !== w.expectedOffset) {
-      throw new StaleStateError(
-        `partition ${p.topic}/${p.partition} of group ${p.group}: expected offset ${w.expectedOffset}, stored ${storedOffset}`,
-        { partition: { ...p }, expectedOffset: w.expectedOffset, storedOffset },
-      );
+    const storedOutcomeOffset = existing?.outcomeOffset ?? null;
+    const expectedOutcomeOffset = w.expectedOutcomeOffset ?? null;
+    if (storedOffset !== w.expectedOffset || storedOutcomeOffset !== expectedOutcomeOffset) {
+      throw staleStateError(p, { expectedOffset: w.expectedOffset, storedOffset, expectedOutcomeOffset, storedOutcomeOffset });
     }
     // Nothing below can throw, so the write is all-or-nothing like the Lua script.
     const record: PartitionRecord = existing ?? {
       offset: null,
+      outcomeOffset: null,
       meta: null,
       hot: new Map(),
       cold: new Map(),
@@ -98,6 +99,7 @@ export class InMemoryStateStore implements StateStore {
       outbox: new Map(),
     };
     record.offset = w.offset;
+    record.outcomeOffset = w.outcomeOffset ?? null;
     record.meta = copy(w.meta);
     for (const [modelId, change] of w.models) {
       if (change.remove === true) {

@@ -38,6 +38,8 @@ export interface ModelWrite {
 export interface StoredPartition {
   /** last applied offset (Kafka int64 as decimal string), null when nothing was ever applied */
   offset: string | null;
+  /** last applied offset of the co-partitioned outcomes topic's partition of the same number, null when none */
+  outcomeOffset: string | null;
   /** partition-level engine state (watermark, counters) */
   meta: Uint8Array | null;
   models: Map<string, StoredModel>;
@@ -61,10 +63,18 @@ export interface OutboxEntry {
 }
 
 export interface PartitionWrite {
-  /** fence: the offset this writer loaded or last wrote; the write fails with StaleStateError otherwise */
+  /**
+   * The fence is both offsets: the ones this writer loaded or last wrote; the write fails with
+   * StaleStateError when either differs from what is stored (a replica that applied only outcomes since
+   * moved only the outcome offset, and that must fence a stale writer too).
+   */
   expectedOffset: string | null;
-  /** last applied offset after this write */
-  offset: string;
+  /** last applied offset after this write (null: no prediction applied yet, only outcomes) */
+  offset: string | null;
+  /** fence on the outcomes topic's offset; absent = null (a writer that never applied an outcome) */
+  expectedOutcomeOffset?: string | null;
+  /** last applied outcome offset after this write; absent = null */
+  outcomeOffset?: string | null;
   meta: Uint8Array;
   /** only the models and parts that changed */
   models: Map<string, ModelWrite>;
@@ -102,8 +112,27 @@ export class StaleStateError extends Error {
   override readonly name = "StaleStateError";
   constructor(
     message: string,
-    readonly context: { partition: PartitionRef; expectedOffset: string | null; storedOffset: string | null },
+    readonly context: {
+      partition: PartitionRef;
+      expectedOffset: string | null;
+      storedOffset: string | null;
+      expectedOutcomeOffset: string | null;
+      storedOutcomeOffset: string | null;
+    },
   ) {
     super(message);
   }
+}
+
+/** The StaleStateError of a failed fence, with a message naming both offsets. */
+export function staleStateError(partition: PartitionRef, offsets: Omit<StaleStateError["context"], "partition">): StaleStateError {
+  const p = partition;
+  const outcomes =
+    offsets.expectedOutcomeOffset === offsets.storedOutcomeOffset
+      ? ""
+      : `; outcome offset expected ${offsets.expectedOutcomeOffset}, stored ${offsets.storedOutcomeOffset}`;
+  return new StaleStateError(
+    `partition ${p.topic}/${p.partition} of group ${p.group}: expected offset ${offsets.expectedOffset}, stored ${offsets.storedOffset}${outcomes}`,
+    { partition: { ...p }, ...offsets },
+  );
 }

@@ -9,6 +9,7 @@
 //   :outbox:entries hash   outbox id → framed entry
 //   :outbox:seq     string append sequence counter
 //   :parts   hash          <modelId>|<partKey> → immutable part of a model's cold state (a closed window)
+//   :outcomes:offset string last applied offset of the co-partitioned outcomes topic's partition
 // Model state lives in two hashes rather than one key per model so that every key a script touches is
 // known before it runs (declared in KEYS, as Redis Cluster requires) and a load reads five fixed keys.
 
@@ -17,7 +18,7 @@ import { StateStoreCorruptError, StateStoreUnavailableError, type StateStoreErro
 import { frameOutboxEntry, unframeOutboxEntry } from "./outbox-frame.ts";
 import { modelPartField, parseModelPartField, partitionKeys, referenceBaselineKey, retrainLockKey, validateKeyPrefix } from "./keys.ts";
 import {
-  StaleStateError,
+  staleStateError,
   type OutboxEntry,
   type PartitionRef,
   type PartitionWrite,
@@ -107,21 +108,23 @@ export class RedisStateStore implements StateStore {
         .hgetallBuffer(keys.hot)
         .hgetallBuffer(keys.cold)
         .hgetallBuffer(keys.parts)
+        .getBuffer(keys.outcomeOffset)
         .exec(),
     );
     if (replies === null) throw new StateStoreUnavailableError("loadPartition: MULTI was aborted", ctx);
     for (const [index, [error]] of replies.entries()) {
       if (error) {
-        const key = [keys.offset, keys.meta, keys.hot, keys.cold, keys.parts][index];
+        const key = [keys.offset, keys.meta, keys.hot, keys.cold, keys.parts, keys.outcomeOffset][index];
         throw new StateStoreCorruptError(`loadPartition: ${key}: ${error.message}`, { ...ctx, key }, { cause: error });
       }
     }
-    const [offset, meta, hot, cold, parts] = replies.map(([, value]) => value) as [
+    const [offset, meta, hot, cold, parts, outcomeOffset] = replies.map(([, value]) => value) as [
       Buffer | null,
       Buffer | null,
       Record<string, Buffer>,
       Record<string, Buffer>,
       Record<string, Buffer>,
+      Buffer | null,
     ];
     const models = new Map<string, StoredModel>();
     for (const modelId of new Set([...Object.keys(hot), ...Object.keys(cold)])) {
@@ -140,13 +143,18 @@ export class RedisStateStore implements StateStore {
       model.parts ??= new Map();
       model.parts.set(parsed.partKey, bytesOf(bytes));
     }
-    return { offset: offset === null ? null : offset.toString("utf8"), meta: meta === null ? null : bytesOf(meta), models };
+    return {
+      offset: offset === null ? null : offset.toString("utf8"),
+      outcomeOffset: outcomeOffset === null ? null : outcomeOffset.toString("utf8"),
+      meta: meta === null ? null : bytesOf(meta),
+      models,
+    };
   }
 
   async commitPartition(p: PartitionRef, w: PartitionWrite): Promise<void> {
     const ctx = { operation: "commitPartition", partition: { ...p } };
     const keys = partitionKeys(this.keyPrefix, p);
-    // one JSON description of the write (lua/commitPartition-8.lua); byte values follow it, referred to by ARGV index
+    // one JSON description of the write (lua/commitPartition-9.lua); byte values follow it, referred to by ARGV index
     const blobs: Buffer[] = [];
     const blob = (bytes: Uint8Array): number => blobs.push(bufferView(bytes)) + 1; // ARGV[1] is the JSON
     const models = [...w.models].map(([modelId, change]) => ({
@@ -160,6 +168,8 @@ export class RedisStateStore implements StateStore {
     const plan = {
       expected: w.expectedOffset,
       offset: w.offset,
+      expectedOutcome: w.expectedOutcomeOffset ?? null,
+      outcomeOffset: w.outcomeOffset ?? null,
       meta: blob(w.meta),
       models,
       outbox: w.outbox.map((e) => [e.id, blob(frameOutboxEntry(e))]),
@@ -168,9 +178,9 @@ export class RedisStateStore implements StateStore {
     await this.runScript(
       commitPartitionScript,
       ctx,
-      [keys.offset, keys.meta, keys.hot, keys.cold, keys.outboxOrder, keys.outboxEntries, keys.outboxSeq, keys.parts],
+      [keys.offset, keys.meta, keys.hot, keys.cold, keys.outboxOrder, keys.outboxEntries, keys.outboxSeq, keys.parts, keys.outcomeOffset],
       args,
-      { expectedOffset: w.expectedOffset },
+      { expectedOffset: w.expectedOffset, expectedOutcomeOffset: w.expectedOutcomeOffset ?? null },
     );
   }
 
@@ -244,7 +254,7 @@ export class RedisStateStore implements StateStore {
     ctx: StateStoreErrorContext,
     keys: string[],
     args: ScriptArg[],
-    fence?: { expectedOffset: string | null },
+    fence?: { expectedOffset: string | null; expectedOutcomeOffset: string | null },
   ): Promise<unknown[]> {
     const call = (this.client as unknown as Record<string, ScriptCall>)[`${script.name}Buffer`];
     const reply = (await this.runCommand(ctx, () => call.call(this.client, ...keys, ...args))) as unknown[];
@@ -252,11 +262,8 @@ export class RedisStateStore implements StateStore {
     if (status === "OK") return reply;
     if (status === "STALE" && fence && ctx.partition) {
       const storedOffset = reply[1] === 1 ? (reply[2] as Buffer).toString("utf8") : null;
-      const p = ctx.partition;
-      throw new StaleStateError(
-        `partition ${p.topic}/${p.partition} of group ${p.group}: expected offset ${fence.expectedOffset}, stored ${storedOffset}`,
-        { partition: p, expectedOffset: fence.expectedOffset, storedOffset },
-      );
+      const storedOutcomeOffset = reply[3] === 1 ? (reply[4] as Buffer).toString("utf8") : null;
+      throw staleStateError(ctx.partition, { ...fence, storedOffset, storedOutcomeOffset });
     }
     if (status === "WRONGTYPE") {
       const key = (reply[1] as Buffer).toString("utf8");

@@ -51,8 +51,8 @@ function entry(id: string, value = `{"id":"${id}"}`, topic = "drift-events"): Ou
   };
 }
 
-function write(expectedOffset: string | null, offset: string, extra: Partial<PartitionWrite> = {}): PartitionWrite {
-  return { expectedOffset, offset, meta: text(`meta@${offset}`), models: new Map(), outbox: [], ...extra };
+function write(expectedOffset: string | null, offset: string | null, extra: Partial<PartitionWrite> = {}): PartitionWrite {
+  return { expectedOffset, offset, meta: text(`meta@${offset ?? "none"}`), models: new Map(), outbox: [], ...extra };
 }
 
 function modelsOf(entries: Record<string, Partial<StoredModel>>): Map<string, Partial<StoredModel>> {
@@ -134,7 +134,13 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
           (e: unknown) => e,
         );
         expect(error).toBeInstanceOf(StaleStateError);
-        expect((error as StaleStateError).context).toEqual({ partition: P0, expectedOffset: "9", storedOffset: "10" });
+        expect((error as StaleStateError).context).toEqual({
+          partition: P0,
+          expectedOffset: "9",
+          storedOffset: "10",
+          expectedOutcomeOffset: null,
+          storedOutcomeOffset: null,
+        });
 
         // null expected against a stored offset is stale too (a second replica starting from scratch)
         await expect(store.commitPartition(P0, { ...stale, expectedOffset: null })).rejects.toBeInstanceOf(StaleStateError);
@@ -154,11 +160,57 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
           (e: unknown) => e,
         );
         expect(error).toBeInstanceOf(StaleStateError);
-        expect((error as StaleStateError).context).toEqual({ partition: P0, expectedOffset: "5", storedOffset: null });
+        expect((error as StaleStateError).context).toEqual({
+          partition: P0,
+          expectedOffset: "5",
+          storedOffset: null,
+          expectedOutcomeOffset: null,
+          storedOutcomeOffset: null,
+        });
         const loaded = await store.loadPartition(P0);
         expect(loaded.offset).toBeNull();
         expect(loaded.meta).toBeNull();
         expect(await store.pendingOutbox(P0, 10)).toEqual([]);
+      });
+
+      it("the outcome offset is stored with the prediction offset, and a write with neither offset starts from nothing", async () => {
+        expect((await store.loadPartition(P0)).outcomeOffset).toBeNull();
+        // outcomes only: no prediction applied yet
+        await store.commitPartition(P0, write(null, null, { outcomeOffset: "3" }));
+        let loaded = await store.loadPartition(P0);
+        expect(loaded.offset).toBeNull();
+        expect(loaded.outcomeOffset).toBe("3");
+        await store.commitPartition(P0, write(null, "7", { expectedOutcomeOffset: "3", outcomeOffset: "3" }));
+        await store.commitPartition(P0, write("7", "7", { expectedOutcomeOffset: "3", outcomeOffset: "12" }));
+        loaded = await store.loadPartition(P0);
+        expect([loaded.offset, loaded.outcomeOffset]).toEqual(["7", "12"]);
+      });
+
+      it("the fence covers the outcome offset: a writer that missed an outcomes-only write is stale and writes nothing", async () => {
+        await store.commitPartition(P0, write(null, "10", { outcomeOffset: "4", outbox: [entry("e1")] }));
+        // replica B applied outcomes only: the prediction offset did not move
+        await store.commitPartition(P0, write("10", "10", { expectedOutcomeOffset: "4", outcomeOffset: "9" }));
+        // replica A still believes (10, 4)
+        const error = await store
+          .commitPartition(P0, write("10", "20", { expectedOutcomeOffset: "4", outcomeOffset: "4", outbox: [entry("e2")] }))
+          .then(
+            () => null,
+            (e: unknown) => e,
+          );
+        expect(error).toBeInstanceOf(StaleStateError);
+        expect((error as StaleStateError).context).toEqual({
+          partition: P0,
+          expectedOffset: "10",
+          storedOffset: "10",
+          expectedOutcomeOffset: "4",
+          storedOutcomeOffset: "9",
+        });
+        // a writer that never saw an outcome (expects none) is stale too
+        await expect(store.commitPartition(P0, write("10", "20"))).rejects.toBeInstanceOf(StaleStateError);
+        const loaded = await store.loadPartition(P0);
+        expect([loaded.offset, loaded.outcomeOffset]).toEqual(["10", "9"]);
+        expectBytes(loaded.meta, text("meta@10"));
+        expect(plainEntries(await store.pendingOutbox(P0, 10))).toEqual(plainEntries([entry("e1")]));
       });
 
       it("a write of only the hot part keeps the stored cold part, and the reverse", async () => {

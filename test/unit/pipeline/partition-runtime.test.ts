@@ -269,7 +269,8 @@ describe("partition runtime over the in-memory store", () => {
 
 describe("commitFailureOutcome (the fence and lost-reply decision)", () => {
   const write: PartitionWrite = { expectedOffset: "9", offset: "19", meta: new Uint8Array(0), models: new Map(), outbox: [] };
-  const stale = (storedOffset: string | null) => new StaleStateError("stale", { partition: REF, expectedOffset: "9", storedOffset });
+  const stale = (storedOffset: string | null, storedOutcomeOffset: string | null = null) =>
+    new StaleStateError("stale", { partition: REF, expectedOffset: "9", storedOffset, expectedOutcomeOffset: null, storedOutcomeOffset });
 
   it("a retry that finds its own offset stored means the first attempt landed", () => {
     expect(commitFailureOutcome(stale("19"), 2, write)).toBe("committed");
@@ -278,6 +279,10 @@ describe("commitFailureOutcome (the fence and lost-reply decision)", () => {
     expect(commitFailureOutcome(stale("29"), 2, write)).toBe("stale");
     expect(commitFailureOutcome(stale("19"), 1, write)).toBe("stale");
     expect(commitFailureOutcome(stale(null), 3, write)).toBe("stale");
+  });
+  it("a retry that finds its own prediction offset but another outcome offset stored is stale", () => {
+    expect(commitFailureOutcome(stale("19", "5"), 2, write)).toBe("stale");
+    expect(commitFailureOutcome(stale("19", "5"), 2, { ...write, outcomeOffset: "5" })).toBe("committed");
   });
   it("anything but a fence error is a failure", () => {
     expect(commitFailureOutcome(new Error("boom"), 2, write)).toBe("failed");

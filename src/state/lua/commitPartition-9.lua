@@ -1,6 +1,6 @@
 --[[
-  Atomically writes a partition's state, its last applied offset and new outbox entries, fenced by the
-  offset the writer loaded or last wrote.
+  Atomically writes a partition's state, its last applied offsets (predictions and the co-partitioned
+  outcomes topic) and new outbox entries, fenced by both offsets as the writer loaded or last wrote them.
 
   KEYS[1] offset         string
   KEYS[2] meta           string
@@ -10,9 +10,11 @@
   KEYS[6] outboxEntries  hash   outbox id -> framed entry
   KEYS[7] outboxSeq      string append sequence counter
   KEYS[8] parts          hash   <modelId>|<partKey> -> immutable part of a model's cold state
+  KEYS[9] outcomeOffset  string last applied offset of the outcomes topic's partition
 
   ARGV[1] the write as JSON; byte values are not in it but referred to by their ARGV index:
-    {"expected": "<offset>" | null, "offset": "<offset>", "meta": <argv>,
+    {"expected": "<offset>" | null, "offset": "<offset>" | null,
+     "expectedOutcome": "<offset>" | null, "outcomeOffset": "<offset>" | null, "meta": <argv>,
      "models": [{"id": "<modelId>", "hot": <argv>?, "cold": <argv>?, "remove": true?,
                  "put": [["<part field>", <argv>], ...], "del": ["<part field>", ...]}, ...],
     "remove": the model was evicted: its hot and cold fields are deleted (its parts are listed in "del")
@@ -20,25 +22,33 @@
   ARGV[2..] the byte values
 
   Returns {"OK", appendedCount}
-        | {"STALE", hasStored (0|1), storedOffset}   the fence failed, nothing was written
+        | {"STALE", hasStored (0|1), storedOffset, hasStoredOutcome (0|1), storedOutcomeOffset}
+                                                      the fence failed, nothing was written
         | {"WRONGTYPE", key, type}                    a key holds something else, nothing was written
 ]]
 -- @include wrongType
-local bad = wrong_type({'string', 'string', 'hash', 'hash', 'zset', 'hash', 'string', 'hash'})
+local bad = wrong_type({'string', 'string', 'hash', 'hash', 'zset', 'hash', 'string', 'hash', 'string'})
 if bad then return bad end
 local seq = redis.call('GET', KEYS[7])
 if seq and not string.match(seq, '^%d+$') then return {'WRONGTYPE', KEYS[7], 'non-integer string'} end
 
 local w = cjson.decode(ARGV[1])
 local stored = redis.call('GET', KEYS[1])
-if w.expected == cjson.null then
-  if stored then return {'STALE', 1, stored} end
-elseif stored ~= w.expected then
-  if stored then return {'STALE', 1, stored} end
-  return {'STALE', 0, ''}
+local storedOutcome = redis.call('GET', KEYS[9])
+-- absent key: GET gives false; absent in the JSON: nil; JSON null: cjson.null — all mean "none"
+local function same(value, expected)
+  if expected == nil or expected == cjson.null then return not value end
+  return value == expected
+end
+if not same(stored, w.expected) or not same(storedOutcome, w.expectedOutcome) then
+  return {'STALE', stored and 1 or 0, stored or '', storedOutcome and 1 or 0, storedOutcome or ''}
 end
 
-redis.call('SET', KEYS[1], w.offset)
+local function set_or_delete(key, value)
+  if value == nil or value == cjson.null then redis.call('DEL', key) else redis.call('SET', key, value) end
+end
+set_or_delete(KEYS[1], w.offset)
+set_or_delete(KEYS[9], w.outcomeOffset)
 redis.call('SET', KEYS[2], ARGV[w.meta])
 for _, m in ipairs(w.models) do
   if m.remove then
