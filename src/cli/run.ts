@@ -10,6 +10,7 @@ import { createLogger, redactUrl, type Logger } from "../logging/logger.ts";
 import { createDetectorMetrics } from "../metrics/detector-metrics.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { connectServiceClients } from "../kafka/clients.ts";
+import { CO_PARTITIONING_EXIT_CODE, CoPartitioningError } from "../kafka/topic-admin.ts";
 import { startPipeline, type RunningPipeline } from "../pipeline/pipeline.ts";
 import { redisConnectionOptions } from "../state/redis-connection.ts";
 import { RedisStateStore } from "../state/redis-store.ts";
@@ -113,7 +114,8 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
     await pipeline?.stop().catch(() => {});
     await store.close().catch(() => {});
     await server?.close().catch(() => {});
-    return 1;
+    // a topic layout the join cannot work with: restarting does not help, the operator must fix the topics
+    return err instanceof CoPartitioningError ? CO_PARTITIONING_EXIT_CODE : 1;
   }
   if (shuttingDown) await pipeline.stop();
   void pipeline.ready.then(() => log.info("ready"));

@@ -9,7 +9,7 @@ import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createServiceConsumer } from "./consumer.ts";
 import { createOutputEncoder, createOutputProducer, registerOutputSchemas, type OutputEncoder } from "./producer.ts";
-import { clusterMessageSizeLimits, ensureTopics, type MessageSizeLimits } from "./topic-admin.ts";
+import { checkCoPartitioned, clusterMessageSizeLimits, ensureTopics, type MessageSizeLimits } from "./topic-admin.ts";
 
 export interface ServiceClients {
   consumer: Consumer;
@@ -52,6 +52,7 @@ export async function connectServiceClients(
   try {
     const created = await ensureTopics(admin, config);
     if (created.length > 0) log.info({ topics: created }, "created topics");
+    await checkCoPartitioned(admin, config);
   } finally {
     await admin.disconnect();
   }

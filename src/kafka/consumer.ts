@@ -1,8 +1,10 @@
-// The consumer group on the predictions topic. Offsets are committed only by the pipeline, after Redis
+// The consumer group on the predictions and outcomes topics, assigned so that partition p of both goes to
+// the same member (co-partitioned-assigner.ts). Offsets are committed only by the pipeline, after Redis
 // holds the state (autoCommit off, eachBatchAutoResolve off). Membership is tracked from GROUP_JOIN so
 // partition state is loaded eagerly on assignment and forgotten on revocation; readiness reads it.
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
+import { coPartitionedAssigner } from "./co-partitioned-assigner.ts";
 import { registerCompressionCodecs } from "./compression-codecs.ts";
 
 export function createServiceConsumer(kafka: Kafka, config: ResolvedConfig): Consumer {
@@ -11,6 +13,8 @@ export function createServiceConsumer(kafka: Kafka, config: ResolvedConfig): Con
   return kafka.consumer({
     groupId: config.kafka.groupId,
     allowAutoTopicCreation: false,
+    // the join needs outcomes partition p on the member that owns predictions partition p
+    partitionAssigners: [coPartitionedAssigner],
     // a slow Redis commit + backoff must not cost the membership; heartbeats run between chunks and waits
     sessionTimeout: config.kafka.sessionTimeoutMs,
     heartbeatInterval: Math.min(3_000, Math.floor(config.kafka.sessionTimeoutMs / 3)),

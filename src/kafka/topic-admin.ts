@@ -56,6 +56,41 @@ export async function ensureTopics(admin: Admin, config: ResolvedConfig): Promis
   return missing;
 }
 
+/**
+ * The partitioning contract of the join: the outcomes topic has as many partitions as the predictions
+ * topic and both are keyed by modelId (the same producer partitioner then puts a model's predictions and
+ * outcomes on partitions of the same number), as Kafka Streams requires of co-partitioned joins. A
+ * mismatch would join outcomes against the wrong partition's state, so the service refuses to start.
+ */
+export class CoPartitioningError extends Error {
+  override readonly name = "CoPartitioningError";
+  constructor(
+    message: string,
+    readonly context: { partitions: Record<string, number> },
+  ) {
+    super(message);
+  }
+}
+
+/** Exit code of `run` when the predictions and outcomes topics are not co-partitioned. */
+export const CO_PARTITIONING_EXIT_CODE = 3;
+
+export async function checkCoPartitioned(admin: Pick<Admin, "fetchTopicMetadata">, config: ResolvedConfig): Promise<void> {
+  const { predictions, outcomes } = config.kafka.topics;
+  if (predictions === outcomes) return;
+  const { topics } = await admin.fetchTopicMetadata({ topics: [predictions, outcomes] });
+  const partitions: Record<string, number> = {};
+  for (const t of topics) partitions[t.name] = t.partitions.length;
+  if (partitions[predictions] === partitions[outcomes]) return;
+  throw new CoPartitioningError(
+    `topics ${predictions} (${partitions[predictions]} partitions) and ${outcomes} (${partitions[outcomes]} partitions) are not ` +
+      "co-partitioned: the outcomes topic must have as many partitions as the predictions topic, both keyed by modelId " +
+      `(add partitions to the smaller one with kafka-topics.sh --alter --partitions ${Math.max(partitions[predictions], partitions[outcomes])}, ` +
+      "then move its data, or recreate it)",
+    { partitions },
+  );
+}
+
 // kafkajs' CommonJS exports after `logLevel` are invisible to Node's ESM named imports: the enum's values
 // (Kafka's DescribeConfigs resource types) are spelled out.
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
