@@ -58,6 +58,8 @@ export interface PartitionKeys {
   parts: string;
   /** string: last applied offset of the outcomes topic's partition with the same number (co-partitioned) */
   outcomeOffset: string;
+  /** hash modelId → outcome state of the model (the join and performance windows) */
+  outcomes: string;
 }
 
 /** The hash tag content (between the braces) shared by all keys of one partition. */
@@ -80,6 +82,7 @@ export function partitionKeys(prefix: string, p: PartitionRef): PartitionKeys {
     outboxSeq: `${base}:outbox:seq`,
     parts: `${base}:parts`,
     outcomeOffset: `${base}:outcomes:offset`,
+    outcomes: `${base}:outcomes`,
   };
 }
 

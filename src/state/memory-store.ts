@@ -21,6 +21,7 @@ interface PartitionRecord {
   meta: Uint8Array | null;
   hot: Map<string, Uint8Array>;
   cold: Map<string, Uint8Array>;
+  outcomes: Map<string, Uint8Array>;
   /** modelId → part key → immutable part of the model's cold state */
   parts: Map<string, Map<string, Uint8Array>>;
   /** insertion order is the outbox order */
@@ -67,11 +68,13 @@ export class InMemoryStateStore implements StateStore {
     const record = this.backend.partitions.get(partitionId(p));
     const models = new Map<string, StoredModel>();
     if (!record) return { offset: null, outcomeOffset: null, meta: null, models };
-    for (const modelId of new Set([...record.hot.keys(), ...record.cold.keys()])) {
+    for (const modelId of new Set([...record.hot.keys(), ...record.cold.keys(), ...record.outcomes.keys()])) {
       const parts = record.parts.get(modelId);
+      const outcomes = record.outcomes.get(modelId);
       models.set(modelId, {
         hot: copy(record.hot.get(modelId) ?? EMPTY),
         cold: copy(record.cold.get(modelId) ?? EMPTY),
+        ...(outcomes === undefined ? {} : { outcomes: copy(outcomes) }),
         ...(parts !== undefined && parts.size > 0 ? { parts: new Map([...parts].map(([k, v]) => [k, copy(v)])) } : {}),
       });
     }
@@ -95,6 +98,7 @@ export class InMemoryStateStore implements StateStore {
       meta: null,
       hot: new Map(),
       cold: new Map(),
+      outcomes: new Map(),
       parts: new Map(),
       outbox: new Map(),
     };
@@ -105,11 +109,13 @@ export class InMemoryStateStore implements StateStore {
       if (change.remove === true) {
         record.hot.delete(modelId);
         record.cold.delete(modelId);
+        record.outcomes.delete(modelId);
         record.parts.delete(modelId);
         continue;
       }
       if (change.hot !== undefined) record.hot.set(modelId, copy(change.hot));
       if (change.cold !== undefined) record.cold.set(modelId, copy(change.cold));
+      if (change.outcomes !== undefined) record.outcomes.set(modelId, copy(change.outcomes));
       let parts = record.parts.get(modelId);
       if (parts === undefined) record.parts.set(modelId, (parts = new Map()));
       for (const [partKey, bytes] of change.putParts ?? []) parts.set(partKey, copy(bytes));

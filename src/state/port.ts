@@ -21,17 +21,20 @@ export interface StoredModel {
    * Absent when none are stored.
    */
   parts?: Map<string, Uint8Array>;
+  /** outcome state (the join and performance windows), rewritten when an outcome or a waiting prediction changed it; absent when none */
+  outcomes?: Uint8Array;
 }
 
 /** What one atomic write changes for one model; anything missing keeps what is stored. */
 export interface ModelWrite {
   hot?: Uint8Array;
   cold?: Uint8Array;
+  outcomes?: Uint8Array;
   /** parts to store (a key that is already stored is overwritten) */
   putParts?: ReadonlyMap<string, Uint8Array>;
   /** keys of parts the new cold record no longer refers to */
   deleteParts?: readonly string[];
-  /** the model was evicted: delete its hot and cold records (its parts are listed in deleteParts) */
+  /** the model was evicted: delete its hot, cold and outcome records (its parts are listed in deleteParts) */
   remove?: boolean;
 }
 

@@ -28,7 +28,7 @@ function loadScript(file: string): StateScript {
   return { name: `ddState${command[0].toUpperCase()}${command.slice(1)}`, numberOfKeys: Number(match[2]), lua };
 }
 
-export const commitPartitionScript = loadScript("commitPartition-9.lua");
+export const commitPartitionScript = loadScript("commitPartition-10.lua");
 export const pendingOutboxScript = loadScript("pendingOutbox-2.lua");
 export const ackOutboxScript = loadScript("ackOutbox-2.lua");
 export const acquireRetrainLockScript = loadScript("acquireRetrainLock-1.lua");

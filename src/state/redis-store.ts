@@ -10,8 +10,9 @@
 //   :outbox:seq     string append sequence counter
 //   :parts   hash          <modelId>|<partKey> → immutable part of a model's cold state (a closed window)
 //   :outcomes:offset string last applied offset of the co-partitioned outcomes topic's partition
+//   :outcomes hash         modelId → outcome state (the join and performance windows)
 // Model state lives in two hashes rather than one key per model so that every key a script touches is
-// known before it runs (declared in KEYS, as Redis Cluster requires) and a load reads five fixed keys.
+// known before it runs (declared in KEYS, as Redis Cluster requires) and a load reads seven fixed keys.
 
 import { Redis, type Cluster, type RedisOptions } from "ioredis";
 import { StateStoreCorruptError, StateStoreUnavailableError, type StateStoreErrorContext } from "./errors.ts";
@@ -109,26 +110,30 @@ export class RedisStateStore implements StateStore {
         .hgetallBuffer(keys.cold)
         .hgetallBuffer(keys.parts)
         .getBuffer(keys.outcomeOffset)
+        .hgetallBuffer(keys.outcomes)
         .exec(),
     );
     if (replies === null) throw new StateStoreUnavailableError("loadPartition: MULTI was aborted", ctx);
     for (const [index, [error]] of replies.entries()) {
       if (error) {
-        const key = [keys.offset, keys.meta, keys.hot, keys.cold, keys.parts, keys.outcomeOffset][index];
+        const key = [keys.offset, keys.meta, keys.hot, keys.cold, keys.parts, keys.outcomeOffset, keys.outcomes][index];
         throw new StateStoreCorruptError(`loadPartition: ${key}: ${error.message}`, { ...ctx, key }, { cause: error });
       }
     }
-    const [offset, meta, hot, cold, parts, outcomeOffset] = replies.map(([, value]) => value) as [
+    const [offset, meta, hot, cold, parts, outcomeOffset, outcomes] = replies.map(([, value]) => value) as [
       Buffer | null,
       Buffer | null,
       Record<string, Buffer>,
       Record<string, Buffer>,
       Record<string, Buffer>,
       Buffer | null,
+      Record<string, Buffer>,
     ];
     const models = new Map<string, StoredModel>();
-    for (const modelId of new Set([...Object.keys(hot), ...Object.keys(cold)])) {
-      models.set(modelId, { hot: bytesOf(hot[modelId]), cold: bytesOf(cold[modelId]) });
+    for (const modelId of new Set([...Object.keys(hot), ...Object.keys(cold), ...Object.keys(outcomes)])) {
+      const model: StoredModel = { hot: bytesOf(hot[modelId]), cold: bytesOf(cold[modelId]) };
+      if (outcomes[modelId] !== undefined) model.outcomes = bytesOf(outcomes[modelId]);
+      models.set(modelId, model);
     }
     for (const [field, bytes] of Object.entries(parts)) {
       const parsed = parseModelPartField(field);
@@ -154,13 +159,14 @@ export class RedisStateStore implements StateStore {
   async commitPartition(p: PartitionRef, w: PartitionWrite): Promise<void> {
     const ctx = { operation: "commitPartition", partition: { ...p } };
     const keys = partitionKeys(this.keyPrefix, p);
-    // one JSON description of the write (lua/commitPartition-9.lua); byte values follow it, referred to by ARGV index
+    // one JSON description of the write (lua/commitPartition-10.lua); byte values follow it, referred to by ARGV index
     const blobs: Buffer[] = [];
     const blob = (bytes: Uint8Array): number => blobs.push(bufferView(bytes)) + 1; // ARGV[1] is the JSON
     const models = [...w.models].map(([modelId, change]) => ({
       id: modelId,
       ...(change.hot === undefined ? {} : { hot: blob(change.hot) }),
       ...(change.cold === undefined ? {} : { cold: blob(change.cold) }),
+      ...(change.outcomes === undefined ? {} : { outcomes: blob(change.outcomes) }),
       ...(change.remove === true ? { remove: true } : {}),
       put: [...(change.putParts ?? [])].map(([partKey, bytes]) => [modelPartField(modelId, partKey), blob(bytes)]),
       del: (change.deleteParts ?? []).map((partKey) => modelPartField(modelId, partKey)),
@@ -178,7 +184,18 @@ export class RedisStateStore implements StateStore {
     await this.runScript(
       commitPartitionScript,
       ctx,
-      [keys.offset, keys.meta, keys.hot, keys.cold, keys.outboxOrder, keys.outboxEntries, keys.outboxSeq, keys.parts, keys.outcomeOffset],
+      [
+        keys.offset,
+        keys.meta,
+        keys.hot,
+        keys.cold,
+        keys.outboxOrder,
+        keys.outboxEntries,
+        keys.outboxSeq,
+        keys.parts,
+        keys.outcomeOffset,
+        keys.outcomes,
+      ],
       args,
       { expectedOffset: w.expectedOffset, expectedOutcomeOffset: w.expectedOutcomeOffset ?? null },
     );

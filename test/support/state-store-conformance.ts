@@ -281,6 +281,39 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
         expect([...loaded.models.get("a|b:{c}")!.parts!.keys()]).toEqual(["k|with|bars"]);
       });
 
+      it("a model's outcome record is stored apart from hot and cold, kept by writes without it, and deleted on eviction", async () => {
+        await store.commitPartition(
+          P0,
+          write(null, "1", {
+            models: new Map([
+              ["m", { hot: text("h1"), cold: text("c1"), outcomes: text("join@1") }],
+              ["plain", { hot: text("hp"), cold: text("cp") }],
+            ]),
+          }),
+        );
+        await store.commitPartition(P0, write("1", "2", { models: new Map([["m", { hot: text("h2") }]]) }));
+        let loaded = await store.loadPartition(P0);
+        expectBytes(loaded.models.get("m")!.outcomes, text("join@1"));
+        expectBytes(loaded.models.get("m")!.hot, text("h2"));
+        expect(loaded.models.get("plain")!.outcomes).toBeUndefined();
+        await store.commitPartition(P0, write("2", "2", { outcomeOffset: "0", models: new Map([["m", { outcomes: text("join@2") }]]) }));
+        loaded = await store.loadPartition(P0);
+        expectBytes(loaded.models.get("m")!.outcomes, text("join@2"));
+        // a model that so far has only outcome state (outcomes came before any prediction) loads too
+        await store.commitPartition(
+          P0,
+          write("2", "2", { expectedOutcomeOffset: "0", outcomeOffset: "1", models: new Map([["early", { outcomes: text("e") }]]) }),
+        );
+        loaded = await store.loadPartition(P0);
+        expectBytes(loaded.models.get("early")!.outcomes, text("e"));
+        await store.commitPartition(
+          P0,
+          write("2", "3", { expectedOutcomeOffset: "1", outcomeOffset: "1", models: new Map([["m", { remove: true, deleteParts: [] }]]) }),
+        );
+        loaded = await store.loadPartition(P0);
+        expect([...loaded.models.keys()].sort()).toEqual(["early", "plain"]);
+      });
+
       it("an evicted model's hot and cold records and parts are deleted; other models stay", async () => {
         await store.commitPartition(
           P0,

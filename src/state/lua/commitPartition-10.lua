@@ -11,13 +11,14 @@
   KEYS[7] outboxSeq      string append sequence counter
   KEYS[8] parts          hash   <modelId>|<partKey> -> immutable part of a model's cold state
   KEYS[9] outcomeOffset  string last applied offset of the outcomes topic's partition
+  KEYS[10] outcomes      hash   modelId -> outcome state (the join and performance windows)
 
   ARGV[1] the write as JSON; byte values are not in it but referred to by their ARGV index:
     {"expected": "<offset>" | null, "offset": "<offset>" | null,
      "expectedOutcome": "<offset>" | null, "outcomeOffset": "<offset>" | null, "meta": <argv>,
-     "models": [{"id": "<modelId>", "hot": <argv>?, "cold": <argv>?, "remove": true?,
+     "models": [{"id": "<modelId>", "hot": <argv>?, "cold": <argv>?, "outcomes": <argv>?, "remove": true?,
                  "put": [["<part field>", <argv>], ...], "del": ["<part field>", ...]}, ...],
-    "remove": the model was evicted: its hot and cold fields are deleted (its parts are listed in "del")
+    "remove": the model was evicted: its hot, cold and outcomes fields are deleted (its parts are listed in "del")
     "outbox": [["<id>", <argv of the framed entry>], ...]}
   ARGV[2..] the byte values
 
@@ -27,7 +28,7 @@
         | {"WRONGTYPE", key, type}                    a key holds something else, nothing was written
 ]]
 -- @include wrongType
-local bad = wrong_type({'string', 'string', 'hash', 'hash', 'zset', 'hash', 'string', 'hash', 'string'})
+local bad = wrong_type({'string', 'string', 'hash', 'hash', 'zset', 'hash', 'string', 'hash', 'string', 'hash'})
 if bad then return bad end
 local seq = redis.call('GET', KEYS[7])
 if seq and not string.match(seq, '^%d+$') then return {'WRONGTYPE', KEYS[7], 'non-integer string'} end
@@ -54,9 +55,11 @@ for _, m in ipairs(w.models) do
   if m.remove then
     redis.call('HDEL', KEYS[3], m.id)
     redis.call('HDEL', KEYS[4], m.id)
+    redis.call('HDEL', KEYS[10], m.id)
   end
   if m.hot then redis.call('HSET', KEYS[3], m.id, ARGV[m.hot]) end
   if m.cold then redis.call('HSET', KEYS[4], m.id, ARGV[m.cold]) end
+  if m.outcomes then redis.call('HSET', KEYS[10], m.id, ARGV[m.outcomes]) end
   for _, put in ipairs(m.put) do redis.call('HSET', KEYS[8], put[1], ARGV[put[2]]) end
   for _, field in ipairs(m.del) do redis.call('HDEL', KEYS[8], field) end
 end
