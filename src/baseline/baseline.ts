@@ -3,6 +3,23 @@
 // rolling: the merge of the last `rollingWindows` closed windows (kept incrementally: rolling.ts).
 import type { ClosedWindow } from "../windows/window.ts";
 import { mergeSignalSketches, type SignalLimits, type SignalSketches } from "../windows/signals.ts";
+import type { Season } from "./season.ts";
+
+/** The reference windows of one seasonal slot, merged. */
+export interface ReferenceSlot {
+  windows: number;
+  count: number;
+  start: number;
+  end: number;
+  signals: SignalSketches;
+}
+
+/** A seasonal reference's slots (baseline/season.ts), next to the whole reference they partition. */
+export interface SeasonalReference extends Season {
+  slots: Map<number, ReferenceSlot>;
+  /** per signal, the dependence factor of a window against the earlier windows of its own slot */
+  dependence: Record<string, number>;
+}
 
 export interface Baseline {
   kind: "reference" | "rolling";
@@ -12,10 +29,12 @@ export interface Baseline {
   /** event-time span of the data it was built from */
   start: number;
   end: number;
-  source: "warmup" | "import" | "rolling";
+  source: "warmup" | "import" | "rolling" | "repin";
   signals: SignalSketches;
   /** per signal, the dependence factor measured while a captured reference was built (detect/dependence.ts) */
   dependence?: Record<string, number>;
+  /** a seasonal reference: its slots (absent: one reference for every window) */
+  seasonal?: SeasonalReference;
 }
 
 export function baselineFromWindows(

@@ -10,7 +10,14 @@ export function modelSettingsFrom(c: ModelSettingsConfig): ModelSettings {
       minEvents: c.window.minEvents,
       allowedLatenessMs: c.window.allowedLatenessMs,
     },
-    baseline: { warmupWindows: c.baseline.warmupWindows, rollingWindows: c.baseline.rollingWindows },
+    baseline: {
+      warmupWindows: c.baseline.warmupWindows,
+      rollingWindows: c.baseline.rollingWindows,
+      ...(c.baseline.referenceDurationMs === undefined ? {} : { referenceDurationMs: c.baseline.referenceDurationMs }),
+      seasonality: c.baseline.seasonality,
+      seasonOffsetMs: c.baseline.seasonOffsetMs,
+      minSlotWindows: c.baseline.minSlotWindows,
+    },
     detection: {
       falseAlarmRate: c.detection.falseAlarmRate,
       consecutiveWindows: c.detection.consecutiveWindows,

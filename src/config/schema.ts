@@ -31,6 +31,14 @@ export const modelSettingsSchema = z
       .object({
         warmupWindows: positiveInt.default(5),
         rollingWindows: positiveInt.default(24),
+        /** event time the captured reference spans (e.g. 604 800 000 = 7 days); with warmupWindows the later wins */
+        referenceDurationMs: positiveInt.optional(),
+        /** compare each window with the reference windows of the same slot (UTC + seasonOffsetMs) */
+        seasonality: z.enum(["none", "hourOfDay", "dayOfWeek", "hourOfWeek"]).default("none"),
+        /** added to event time before slots are taken (a time zone: 3 600 000 = UTC+1); within ±1 day */
+        seasonOffsetMs: z.number().int().min(-86_400_000).max(86_400_000).default(0),
+        /** a slot with fewer reference windows falls back to the whole reference */
+        minSlotWindows: z.number().int().min(2).default(3),
       })
       .strict()
       .default({}),

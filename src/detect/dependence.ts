@@ -68,27 +68,31 @@ export function dispersionScores(current: SignalSketches, before: SignalSketches
   return scores;
 }
 
-/** Dependence factor per signal from the windows' scores (see the module comment); absent = 1. */
-export function dependenceFactors(windows: readonly ClosedWindow[]): Map<string, number> {
-  const sums = new Map<string, { sum: number[]; n: number[] }>();
+/** Per point of each signal, the sum and number of usable dispersion scores (accumulated window by window). */
+export type DispersionSums = Map<string, { sum: number[]; n: number[] }>;
+
+/** Adds one window's dispersion scores to the sums (in place). */
+export function addDispersion(sums: DispersionSums, scores: Record<string, number[]> | undefined): void {
+  for (const [key, points] of Object.entries(scores ?? {})) {
+    let acc = sums.get(key);
+    if (acc === undefined) {
+      acc = { sum: points.map(() => 0), n: points.map(() => 0) };
+      sums.set(key, acc);
+    }
+    for (let j = 0; j < points.length && j < acc.sum.length; j++) {
+      if (points[j] < 0) continue;
+      acc.sum[j] += points[j];
+      acc.n[j]++;
+    }
+  }
+}
+
+/** Dependence factor per signal from accumulated scores (see the module comment); absent = 1. */
+export function factorsFromDispersion(sums: DispersionSums): Map<string, number> {
   const signalOf = (key: string) => {
     const i = key.indexOf(CATEGORY_SEPARATOR);
     return i < 0 ? key : key.slice(0, i);
   };
-  for (const w of windows) {
-    for (const [key, points] of Object.entries(w.dispersion ?? {})) {
-      let acc = sums.get(key);
-      if (acc === undefined) {
-        acc = { sum: points.map(() => 0), n: points.map(() => 0) };
-        sums.set(key, acc);
-      }
-      for (let j = 0; j < points.length && j < acc.sum.length; j++) {
-        if (points[j] < 0) continue;
-        acc.sum[j] += points[j];
-        acc.n[j]++;
-      }
-    }
-  }
   const factors = new Map<string, number>();
   for (const [key, { sum, n }] of sums) {
     let d = 1;
@@ -101,4 +105,11 @@ export function dependenceFactors(windows: readonly ClosedWindow[]): Map<string,
     if (d > (factors.get(signal) ?? 1)) factors.set(signal, d);
   }
   return factors;
+}
+
+/** Dependence factor per signal from the windows' scores (see the module comment); absent = 1. */
+export function dependenceFactors(windows: readonly ClosedWindow[]): Map<string, number> {
+  const sums: DispersionSums = new Map();
+  for (const w of windows) addDispersion(sums, w.dispersion);
+  return factorsFromDispersion(sums);
 }

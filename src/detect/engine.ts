@@ -33,6 +33,9 @@ import { dependenceFactors, dispersionScores } from "./dependence.ts";
 import { deterministicId } from "./ids.ts";
 import type { ModelOutcomeState, PerformanceWindowClosed } from "../outcomes/tracker.ts";
 import { estimatedAccuracyOf, outcomeLimitsOf, outcomesFlowing, trackPredictionOutcome } from "./performance-engine.ts";
+import { addToCapture, isCaptureComplete, referenceFromCapture, type ReferenceCapture } from "../baseline/capture.ts";
+import { seasonOf } from "../baseline/season.ts";
+import { referenceForWindow, sameSlotRolling } from "../baseline/slot-baseline.ts";
 
 export interface EngineLimits extends SignalLimits {
   /** models not configured under `models.*` tracked per partition; beyond it the longest idle is evicted */
@@ -63,6 +66,8 @@ export interface VersionState {
   registry: FeatureRegistry;
   /** closed windows collected to build the reference; emptied once the reference exists */
   warmup: ClosedWindow[];
+  /** the reference being captured by duration or season (baseline/capture.ts); null otherwise */
+  capture: ReferenceCapture | null;
   reference: Baseline | null;
   rolling: RollingBaseline;
   hysteresis: HysteresisState;
@@ -158,6 +163,7 @@ export function createVersionState(modelVersion: string): VersionState {
     window: createOpenWindow(0),
     registry: createFeatureRegistry(),
     warmup: [],
+    capture: null,
     reference: null,
     rolling: createRollingBaseline(),
     hysteresis: createHysteresis(),
@@ -383,12 +389,19 @@ function finishWindow(
 
   const outputs: EngineOutput[] = [];
   const previousStatus = version.hysteresis.status;
+  const season = seasonOf(settings.baseline.seasonality, settings.baseline.seasonOffsetMs);
+  // a capture by duration is complete once a window starts a whole span after the first
+  if (version.reference === null && version.capture !== null && isCaptureComplete(version.capture, settings.baseline, closed.start))
+    pinCapture(version, version.capture, model.modelId);
   let evaluation: WindowEvaluation | null = null;
   const rolling = rollingBaselineOf(version.rolling, model.modelId, version.modelVersion, ctx.limits);
   if (version.reference !== null) {
-    const baselines: Baseline[] = [version.reference];
-    if (rolling !== null) baselines.push(rolling);
-    evaluation = evaluateWindow(closed.signals, baselines, settings, new Map(Object.entries(version.reference.dependence ?? {})));
+    const reference = referenceForWindow(version.reference, closed, season, settings.baseline.minSlotWindows);
+    const baselines: Baseline[] = [reference];
+    const recent =
+      season === null ? rolling : sameSlotRolling(version.rolling.windows, closed, season, model.modelId, version.modelVersion, ctx.limits);
+    if (recent !== null) baselines.push(recent);
+    evaluation = evaluateWindow(closed.signals, baselines, settings, new Map(Object.entries(reference.dependence ?? {})));
   }
   // how far this window is from the windows before it: calibrates significance under dependence
   if (rolling !== null) closed.dispersion = dispersionScores(closed.signals, rolling.signals, settings.detection.minSignalCount);
@@ -448,7 +461,13 @@ function finishWindow(
 
   compactClosedWindow(closed);
   // Baselines move after the evaluation, so a window is never compared with itself.
-  if (version.reference === null) {
+  if (version.reference === null && (version.capture !== null || capturesBySpanOrSeason(settings))) {
+    // an earlier config's warmup list (none in a fresh version) is folded in first, in order
+    for (const w of [...version.warmup, closed])
+      version.capture = addToCapture(version.capture, w, season, settings.detection.minSignalCount, ctx.limits);
+    version.warmup = [];
+    if (isCaptureComplete(version.capture!, settings.baseline, null)) pinCapture(version, version.capture!, model.modelId);
+  } else if (version.reference === null) {
     version.warmup.push(closed);
     if (version.warmup.length >= settings.baseline.warmupWindows) {
       // the dependence factors are pinned with the reference, so a later slow drift cannot raise them
@@ -462,6 +481,16 @@ function finishWindow(
   if (evaluation === null || evaluation.level === "ok")
     pushRollingWindow(version.rolling, closed, settings.baseline.rollingWindows, ctx.limits);
   return outputs;
+}
+
+/** Whether the reference is captured by baseline/capture.ts (a duration or a season) rather than as a window list. */
+function capturesBySpanOrSeason(settings: ModelSettings): boolean {
+  return settings.baseline.referenceDurationMs !== undefined || settings.baseline.seasonality !== "none";
+}
+
+function pinCapture(version: VersionState, capture: ReferenceCapture, modelId: string): void {
+  version.reference = referenceFromCapture(capture, modelId, version.modelVersion, "warmup");
+  version.capture = null;
 }
 
 function driftEventFor(

@@ -2,6 +2,7 @@
 // src/config/ maps the validated config file onto this (see config/model-settings.ts), so the engine's
 // types do not change when the file format does.
 import type { WindowSettings } from "../windows/window.ts";
+import type { Seasonality } from "../baseline/season.ts";
 
 export interface EffectFloors {
   warning: number;
@@ -18,6 +19,17 @@ export interface BaselineSettings {
   warmupWindows: number;
   /** closed windows merged into the rolling baseline */
   rollingWindows: number;
+  /**
+   * event time the captured reference must span (windows starting before `first start + this`); with
+   * warmupWindows the later of the two wins. Absent: the reference is the first warmupWindows windows.
+   */
+  referenceDurationMs?: number;
+  /** seasonal reference: each window is compared with the reference windows of its slot (baseline/season.ts) */
+  seasonality: Seasonality;
+  /** added to event time (UTC) before slots are taken, e.g. 3 600 000 for UTC+1 */
+  seasonOffsetMs: number;
+  /** a slot with fewer reference windows than this falls back to the whole reference */
+  minSlotWindows: number;
 }
 
 export interface DetectionSettings {

@@ -11,7 +11,8 @@
 //   A window close then writes one window plus a small record instead of the whole rolling baseline
 //   (rolling baseline of 24 windows: about 250 KB → 25 KB per close).
 // Both decode to the same ModelState, so a state restored from either encodes (format 1) to the same bytes.
-import type { Baseline } from "../baseline/baseline.ts";
+import type { Baseline, ReferenceSlot, SeasonalReference } from "../baseline/baseline.ts";
+import type { ReferenceCapture } from "../baseline/capture.ts";
 import type { ClosedWindow, OpenWindow } from "../windows/window.ts";
 import type { SignalLimits, SignalSketches } from "../windows/signals.ts";
 import { restoreRollingBaseline } from "../baseline/rolling.ts";
@@ -62,7 +63,59 @@ function signalsFromJson(j: SignalsJson): SignalSketches {
 
 type OpenWindowJson = Omit<OpenWindow, "signals"> & { signals: SignalsJson };
 type ClosedWindowJson = Omit<ClosedWindow, "signals"> & { signals: SignalsJson };
-type BaselineJson = Omit<Baseline, "signals"> & { signals: SignalsJson };
+interface SlotJson extends Omit<ReferenceSlot, "signals"> {
+  slot: number;
+  signals: SignalsJson;
+}
+type SeasonalJson = Omit<SeasonalReference, "slots"> & { slots: SlotJson[] };
+type BaselineJson = Omit<Baseline, "signals" | "seasonal"> & { signals: SignalsJson; seasonal?: SeasonalJson };
+type DispersionJson = [string, { sum: number[]; n: number[] }][];
+type CaptureJson = Omit<ReferenceCapture, "signals" | "slots" | "dispersion" | "slotDispersion"> & {
+  signals: SignalsJson;
+  slots: SlotJson[];
+  dispersion: DispersionJson;
+  slotDispersion: DispersionJson;
+};
+
+const slotsToJson = (slots: ReadonlyMap<number, ReferenceSlot>): SlotJson[] =>
+  [...slots].map(([slot, s]) => ({ slot, ...s, signals: signalsToJson(s.signals) }));
+const slotsFromJson = (slots: SlotJson[]): Map<number, ReferenceSlot> =>
+  new Map(slots.map(({ slot, ...s }) => [slot, { ...s, signals: signalsFromJson(s.signals) }]));
+
+function baselineToJson(b: Baseline): BaselineJson {
+  const { seasonal, ...rest } = b;
+  const json: BaselineJson = { ...rest, signals: signalsToJson(b.signals) };
+  // absent, not undefined, for a reference without seasons: its bytes stay those of earlier versions
+  if (seasonal !== undefined) json.seasonal = { ...seasonal, slots: slotsToJson(seasonal.slots) };
+  return json;
+}
+
+function baselineFromJson(j: BaselineJson): Baseline {
+  const { seasonal, ...rest } = j;
+  const b: Baseline = { ...rest, signals: signalsFromJson(j.signals) };
+  if (seasonal !== undefined) b.seasonal = { ...seasonal, slots: slotsFromJson(seasonal.slots) };
+  return b;
+}
+
+function captureToJson(c: ReferenceCapture): CaptureJson {
+  return {
+    ...c,
+    signals: signalsToJson(c.signals),
+    slots: slotsToJson(c.slots),
+    dispersion: [...c.dispersion],
+    slotDispersion: [...c.slotDispersion],
+  };
+}
+
+function captureFromJson(j: CaptureJson): ReferenceCapture {
+  return {
+    ...j,
+    signals: signalsFromJson(j.signals),
+    slots: slotsFromJson(j.slots),
+    dispersion: new Map(j.dispersion),
+    slotDispersion: new Map(j.slotDispersion),
+  };
+}
 
 const closedToJson = (w: ClosedWindow): ClosedWindowJson => ({ ...w, signals: signalsToJson(w.signals) });
 const closedFromJson = (w: ClosedWindowJson): ClosedWindow => ({ ...w, signals: signalsFromJson(w.signals) });
@@ -94,6 +147,8 @@ interface ColdJson<W = ClosedWindowJson> {
   versions: {
     modelVersion: string;
     warmup: W[];
+    /** a capture by duration or season in progress; absent otherwise */
+    capture?: CaptureJson;
     reference: BaselineJson | null;
     rolling: W[];
     /** split of the rolling windows into front and back stacks (see baseline/rolling.ts) */
@@ -131,7 +186,8 @@ function coldJson<W>(model: ModelState, format: number, window: (modelVersion: s
     versions: [...model.versions.values()].map((v) => ({
       modelVersion: v.modelVersion,
       warmup: v.warmup.map((w) => window(v.modelVersion, w)),
-      reference: v.reference === null ? null : { ...v.reference, signals: signalsToJson(v.reference.signals) },
+      ...(v.capture === null ? {} : { capture: captureToJson(v.capture) }),
+      reference: v.reference === null ? null : baselineToJson(v.reference),
       rolling: v.rolling.windows.map((w) => window(v.modelVersion, w)),
       rollingFront: v.rolling.frontCount,
       hysteresis: v.hysteresis,
@@ -273,7 +329,8 @@ export function decodeModel(
       const windows = (list: ClosedWindowJson[] | string[]): ClosedWindow[] =>
         windowOf === null ? (list as ClosedWindowJson[]).map(closedFromJson) : (list as string[]).map(windowOf);
       v.warmup = windows(cv.warmup);
-      v.reference = cv.reference === null ? null : { ...cv.reference, signals: signalsFromJson(cv.reference.signals) };
+      v.capture = cv.capture === undefined ? null : captureFromJson(cv.capture);
+      v.reference = cv.reference === null ? null : baselineFromJson(cv.reference);
       v.rolling = restoreRollingBaseline(windows(cv.rolling), cv.rollingFront, limits);
       v.hysteresis = cv.hysteresis;
       v.incident = cv.incident ?? null;
@@ -368,7 +425,7 @@ export function encodeBaseline(modelId: string, modelVersion: string, baseline: 
     v: ENGINE_STATE_FORMAT,
     modelId,
     modelVersion,
-    baseline: { ...baseline, signals: signalsToJson(baseline.signals) },
+    baseline: baselineToJson(baseline),
   };
   return utf8.encode(JSON.stringify(json));
 }
@@ -378,6 +435,6 @@ export function decodeBaseline(bytes: Uint8Array): { modelId: string; modelVersi
   return {
     modelId: json.modelId,
     modelVersion: json.modelVersion,
-    baseline: { ...json.baseline, signals: signalsFromJson(json.baseline.signals) },
+    baseline: baselineFromJson(json.baseline),
   };
 }
