@@ -5,7 +5,13 @@ describe("config", () => {
   it("an empty file gives the documented defaults", () => {
     const c = resolveConfig(parseConfigText("", "empty.yaml"));
     expect(c.defaults.window).toEqual({ maxEvents: 1000, maxDurationMs: 300000, minEvents: 100, allowedLatenessMs: 60000 });
-    expect(c.defaults.baseline).toEqual({ warmupWindows: 5, rollingWindows: 24, seasonality: "none", seasonOffsetMs: 0, minSlotWindows: 3 });
+    expect(c.defaults.baseline).toEqual({
+      warmupWindows: 5,
+      rollingWindows: 24,
+      seasonality: "none",
+      seasonOffsetMs: 0,
+      minSlotWindows: 3,
+    });
     expect(c.defaults.detection.falseAlarmRate).toBe(0.001);
     expect(c.defaults.detection.consecutiveWindows).toBe(2);
     expect(c.defaults.retrain.consecutiveWindows).toBe(3);
