@@ -36,18 +36,27 @@ export function createMembership(): GroupMembership {
   return { joined: false, generation: 0, assigned: [] };
 }
 
-/** Records a GROUP_JOIN and returns the partitions revoked by it. */
+/**
+ * Records a GROUP_JOIN and returns the partitions revoked by it. `misaligned`: partition numbers this member
+ * got of only one of the two co-partitioned topics (a member of the group that does not use the
+ * co-partitioned assigner); their outcomes cannot be joined here and the pipeline says so.
+ */
 export function applyGroupJoin(
   membership: GroupMembership,
   topic: string,
   assignment: Record<string, number[]>,
-): { revoked: number[]; assigned: number[] } {
+  outcomesTopic?: string,
+): { revoked: number[]; assigned: number[]; misaligned: number[] } {
   const assigned = [...(assignment[topic] ?? [])].sort((a, b) => a - b);
   const revoked = membership.assigned.filter((p) => !assigned.includes(p));
   membership.joined = true;
   membership.generation++;
   membership.assigned = assigned;
-  return { revoked, assigned };
+  const outcomes = outcomesTopic === undefined || outcomesTopic === topic ? assigned : (assignment[outcomesTopic] ?? []);
+  const misaligned = [...new Set([...assigned, ...outcomes])]
+    .filter((p) => !assigned.includes(p) || !outcomes.includes(p))
+    .sort((a, b) => a - b);
+  return { revoked, assigned, misaligned };
 }
 
 /** Messages split into chunks processed (and persisted) one after another, with a heartbeat between. */

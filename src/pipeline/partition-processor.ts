@@ -1,7 +1,9 @@
 // The partition processor: the pure step of the data path, shared by the service and `replay`.
-// Decoded messages of one partition in offset order go in; out come the write set (state of the models
-// that changed + the new offset + the outbox: outputs and dead letters, to be persisted in ONE atomic
-// write), the closed windows and the metric deltas. No I/O: the runtime (partition-runtime.ts) feeds it
+// Decoded messages of one partition go in — predictions in offset order, and outcomes of the co-partitioned
+// outcomes topic's partition with the same number in theirs (the service feeds one topic per chunk, replay
+// interleaves both in event-time order); out come the write set (state of the models that changed + both
+// topics' new offsets + the outbox: outputs and dead letters, to be persisted in ONE atomic write, so the
+// join is exactly-once like the windows), the closed windows and the metric deltas. No I/O: the runtime (partition-runtime.ts) feeds it
 // from Kafka and persists what it returns; replay feeds it from a file over the in-memory store.
 //
 // The processor mutates the slot's engine state in place (for speed). After a successful write the
@@ -15,10 +17,12 @@ import {
   type WindowClosed,
 } from "../detect/engine.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
-import type { PredictionEvent } from "../events/types.ts";
+import type { OutcomeEvent, PredictionEvent } from "../events/types.ts";
+import { applyOutcome, flushPerformance, isOutcomeRejected } from "../detect/outcome-engine.ts";
 import { deadLetterEntry } from "../kafka/dead-letter.ts";
 import { driftOutboxEntry, retrainOutboxEntry } from "../kafka/output-entries.ts";
 import { encodeColdChange, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
+import { encodeModelOutcomes } from "../state/outcome-state-codec.ts";
 import { StaleStateError, type ModelWrite, type OutboxEntry, type PartitionWrite } from "../state/port.ts";
 import type { ClosedWindow } from "../windows/window.ts";
 import type { PartitionSlot } from "./partition-states.ts";
@@ -33,14 +37,26 @@ export interface SourceMessage {
 }
 
 export interface DecodedMessage {
+  source?: "prediction";
   message: SourceMessage;
   result: DecodeResult<PredictionEvent>;
 }
 
+/** A message of the outcomes topic; its offset is of that topic. */
+export interface DecodedOutcomeMessage {
+  source: "outcome";
+  message: SourceMessage;
+  result: DecodeResult<OutcomeEvent>;
+}
+
+export type DecodedInput = DecodedMessage | DecodedOutcomeMessage;
+
 export interface ProcessorSettings {
   /** the input topic (dead letters name it as their source) */
   sourceTopic: string;
-  topics: { drift: string; retrain: string; deadLetter: string };
+  /** the outcomes topic (dead letters of outcomes name it); default topics.outcomes */
+  outcomesSourceTopic?: string;
+  topics: { drift: string; retrain: string; deadLetter: string; outcomes?: string };
   /** dead-letter values above this are truncated */
   maxDeadLetterValueBytes: number;
   engine: EngineContext;
@@ -51,6 +67,10 @@ export interface MetricsDelta {
   accepted: number;
   /** dead letters by reason */
   rejected: Map<string, number>;
+  /** outcomes applied (joined, buffered or counted by the join) */
+  outcomesAccepted: number;
+  /** dead letters of the outcomes topic by reason */
+  outcomesRejected: Map<string, number>;
   lateByModel: Map<string, number>;
   /** unconfigured models evicted (longest idle) to admit new ones over limits.maxModels, in order */
   evictedModels: string[];
@@ -59,14 +79,18 @@ export interface MetricsDelta {
 
 /** A message that became a dead letter, in input order (replay reports these by line). */
 export interface Rejection {
+  /** absent: a prediction */
+  source?: "outcome";
   offset: string;
   reason: string;
   message: string;
 }
 
 export interface ProcessedChunk {
-  /** offset of the last message of the chunk that was not applied before */
-  lastOffset: string;
+  /** offset of the last prediction applied (this chunk's, else the stored one) */
+  lastOffset: string | null;
+  /** offset of the last outcome applied (this chunk's, else the stored one) */
+  lastOutcomeOffset: string | null;
   /** state, offset and outbox (outputs and dead letters in input order), fenced by the slot's stored offset */
   write: PartitionWrite;
   /** per model written cold, its stored parts once the write landed */
@@ -75,7 +99,15 @@ export interface ProcessedChunk {
   metrics: MetricsDelta;
 }
 
-const emptyDelta = (): MetricsDelta => ({ accepted: 0, rejected: new Map(), lateByModel: new Map(), evictedModels: [], windows: [] });
+const emptyDelta = (): MetricsDelta => ({
+  accepted: 0,
+  rejected: new Map(),
+  outcomesAccepted: 0,
+  outcomesRejected: new Map(),
+  lateByModel: new Map(),
+  evictedModels: [],
+  windows: [],
+});
 const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 
 /**
@@ -87,24 +119,32 @@ const increment = (counts: Map<string, number>, key: string) => counts.set(key, 
  */
 export function processChunk(
   slot: PartitionSlot,
-  messages: readonly DecodedMessage[],
+  messages: readonly DecodedInput[],
   settings: ProcessorSettings,
   options: { wallClockMs: number; endOfInput?: boolean },
 ): ProcessedChunk | null {
   const state = slot.state;
   const stored = slot.storedOffset === null ? -1n : BigInt(slot.storedOffset);
+  const storedOutcome = slot.storedOutcomeOffset === null ? -1n : BigInt(slot.storedOutcomeOffset);
+  const outcomesTopic = settings.outcomesSourceTopic ?? settings.topics.outcomes ?? "outcomes";
   const outbox: OutboxEntry[] = [];
   const rejections: Rejection[] = [];
   const metrics = emptyDelta();
   let lastOffset: string | null = null;
+  let lastOutcomeOffset: string | null = null;
 
-  const reject = (message: SourceMessage, reason: string, text: string, field?: string, schemaId?: number) => {
-    const source = { topic: settings.sourceTopic, partition: state.partition, ...message };
+  const reject = (input: DecodedInput, reason: string, text: string, field?: string, schemaId?: number) => {
+    const outcome = input.source === "outcome";
+    const source = { topic: outcome ? outcomesTopic : settings.sourceTopic, partition: state.partition, ...input.message };
     outbox.push(
       deadLetterEntry(settings.topics.deadLetter, source, { reason, message: text, field, schemaId }, settings.maxDeadLetterValueBytes),
     );
-    rejections.push({ offset: message.offset, reason, message: text });
-    increment(metrics.rejected, reason);
+    rejections.push(
+      outcome
+        ? { source: "outcome", offset: input.message.offset, reason, message: text }
+        : { offset: input.message.offset, reason, message: text },
+    );
+    increment(outcome ? metrics.outcomesRejected : metrics.rejected, reason);
   };
   const emit = (outputs: readonly EngineOutput[]) => {
     for (const output of outputs) {
@@ -114,17 +154,37 @@ export function processChunk(
     }
   };
 
-  for (const { message, result } of messages) {
+  for (const input of messages) {
+    const { message } = input;
+    if (input.source === "outcome") {
+      // outcomes at or below the stored outcome offset were applied before: skipped, like predictions
+      if (BigInt(message.offset) <= storedOutcome) continue;
+      lastOutcomeOffset = message.offset;
+      const result = input.result;
+      if (!result.ok) {
+        reject(input, result.reason, result.message, result.field, result.schemaId);
+        continue;
+      }
+      const applied = applyOutcome(state, result.event, message.offset, settings.engine, options.wallClockMs);
+      if (isOutcomeRejected(applied)) {
+        reject(input, applied.outcome, applied.message);
+        continue;
+      }
+      metrics.outcomesAccepted++;
+      emit(applied.outputs);
+      continue;
+    }
     if (BigInt(message.offset) <= stored) continue;
     lastOffset = message.offset;
+    const result = input.result;
     if (!result.ok) {
-      reject(message, result.reason, result.message, result.field, result.schemaId);
+      reject(input, result.reason, result.message, result.field, result.schemaId);
       continue;
     }
     const event = result.event;
     const applied = applyPrediction(state, event, message.offset, settings.engine, options.wallClockMs);
     if (isRejected(applied)) {
-      reject(message, applied.outcome, applied.message);
+      reject(input, applied.outcome, applied.message);
       continue;
     }
     metrics.accepted++;
@@ -134,13 +194,23 @@ export function processChunk(
   }
   if (options.endOfInput === true) {
     emit(flushOpenWindows(state, settings.engine));
-    lastOffset ??= slot.storedOffset;
-  }
-  if (lastOffset === null) return null; // everything was applied before
+    if (settings.engine.outcomes === true) emit(flushPerformance(state, settings.engine));
+  } else if (lastOffset === null && lastOutcomeOffset === null) return null; // everything was applied before
+  lastOffset ??= slot.storedOffset;
+  lastOutcomeOffset ??= slot.storedOutcomeOffset;
+  if (lastOffset === null && lastOutcomeOffset === null) return null; // the end of an empty input
 
   const { models, storedParts } = changedModels(slot);
-  const write: PartitionWrite = { expectedOffset: slot.storedOffset, offset: lastOffset, meta: encodePartitionMeta(state), models, outbox };
-  return { lastOffset, write, storedParts, rejections, metrics };
+  const write: PartitionWrite = {
+    expectedOffset: slot.storedOffset,
+    offset: lastOffset,
+    expectedOutcomeOffset: slot.storedOutcomeOffset,
+    outcomeOffset: lastOutcomeOffset,
+    meta: encodePartitionMeta(state),
+    models,
+    outbox,
+  };
+  return { lastOffset, lastOutcomeOffset, write, storedParts, rejections, metrics };
 }
 
 /** The encoded state of every model the engine marked dirty since the last write. */
@@ -153,10 +223,11 @@ function changedModels(slot: PartitionSlot): { models: Map<string, ModelWrite>; 
     // everything the store holds of an evicted model goes, so junk model ids cannot fill Redis
     models.set(id, { remove: true, deleteParts: [...(slot.storedParts.get(id)?.keys() ?? [])] });
   }
-  for (const id of new Set([...state.dirtyHot, ...state.dirtyCold])) {
+  for (const id of new Set([...state.dirtyHot, ...state.dirtyCold, ...state.dirtyOutcomes])) {
     const model = state.models.get(id);
     if (model === undefined) continue;
     const change: ModelWrite = {};
+    if (state.dirtyOutcomes.has(id) && model.outcomes !== undefined) change.outcomes = encodeModelOutcomes(model.outcomes);
     const readmitted = state.evicted.has(id);
     if (state.dirtyHot.has(id)) change.hot = encodeModelHot(model);
     if (state.dirtyCold.has(id)) {
@@ -189,9 +260,11 @@ export function commitFailureOutcome(error: unknown, attempts: number, write: Pa
 /** Records a landed write in the slot: its offset is the new fence, its models are clean. */
 export function settle(slot: PartitionSlot, chunk: ProcessedChunk): void {
   slot.storedOffset = chunk.lastOffset;
+  slot.storedOutcomeOffset = chunk.lastOutcomeOffset;
   for (const id of slot.state.evicted) slot.storedParts.delete(id);
   for (const [id, parts] of chunk.storedParts) slot.storedParts.set(id, parts);
   slot.state.dirtyHot.clear();
   slot.state.dirtyCold.clear();
+  slot.state.dirtyOutcomes.clear();
   slot.state.evicted.clear();
 }

@@ -1,12 +1,16 @@
 // The data path of the service for one batch of one partition, in order:
 //
+//   (a batch is of the predictions topic or of the outcomes topic; partition p of both feeds the same
+//   state, so batches of one partition number run one after the other, never at the same time)
 //   load the partition's state from the store (once per assignment) and drain an outbox left over
 //   for each chunk of `chunkSize` messages:
 //     → decode: Confluent Avro (writer schema from the registry, fetched on unknown ids) or JSON; validate
+//       (PredictionEvent or OutcomeEvent by topic)
 //     → prefetch imported reference baselines of model versions the engine has not seen yet
 //     → processChunk (pure, partition-processor.ts): apply to the engine, skipping offsets ≤ the stored
 //       offset; out comes the write set: state + offset + outbox (outputs and dead letters)
-//     → persist it in ONE atomic commitPartition, fenced by the offset loaded or last written
+//     → persist it in ONE atomic commitPartition (state + both topics' offsets + outbox), fenced by the
+//       offsets loaded or last written
 //     → metrics of what was committed
 //     → drain the outbox to Kafka and ack it
 //   commit the Kafka offset of the batch's last persisted chunk
@@ -27,7 +31,7 @@
 // Nothing here imports kafkajs: the consumer is an interface, so unit tests drive this with a fake one.
 import type { Baseline } from "../baseline/baseline.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
-import type { PredictionEvent } from "../events/types.ts";
+import type { OutcomeEvent, PredictionEvent } from "../events/types.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
 import type { DependencyName } from "../metrics/detector-metrics.ts";
 import type { DependencyHealth } from "./dependency-health.ts";
@@ -42,6 +46,7 @@ import {
   commitFailureOutcome,
   processChunk,
   settle,
+  type DecodedInput,
   type DecodedMessage,
   type ProcessedChunk,
   type ProcessorSettings,
@@ -68,6 +73,8 @@ export interface BatchControls {
 /** Decoding with a schema registry behind it: decoding is synchronous, fetching an unknown writer schema is not. */
 export interface MessageDecoder {
   decode(value: Uint8Array | null): DecodeResult<PredictionEvent>;
+  /** the outcomes topic's messages; absent: outcome batches are refused (the service always gives it) */
+  decodeOutcome?(value: Uint8Array | null): DecodeResult<OutcomeEvent>;
   /** false when the registry is known not to have this id (it is not asked again for a while) */
   canFetch(schemaId: number): boolean;
   fetch(schemaId: number): Promise<unknown>;
@@ -83,8 +90,10 @@ export class ReferenceBaselines {
   readonly lookup = (modelId: string, modelVersion: string): Baseline | undefined =>
     this.cache.get(`${modelId}\u0000${modelVersion}`) ?? undefined;
 
-  async prefetch(slot: PartitionSlot, decoded: readonly DecodedMessage[], control: RetryControl): Promise<void> {
-    for (const { result } of decoded) {
+  async prefetch(slot: PartitionSlot, decoded: readonly DecodedInput[], control: RetryControl): Promise<void> {
+    for (const input of decoded) {
+      if (input.source === "outcome") continue;
+      const { result } = input;
       if (!result.ok) continue;
       const { modelId, modelVersion } = result.event;
       const key = `${modelId}\u0000${modelVersion}`;
@@ -136,6 +145,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
   // sizes of the windows this process closed, per model; each small-window model is warned about once
   const windowSizes = new WindowSizes();
   const warnedSmallWindows = new Set<string>();
+  const outcomesTopic = deps.settings.outcomesSourceTopic ?? deps.settings.topics.outcomes;
 
   function forget(partition: number): void {
     const slot = states.forget(partition);
@@ -143,7 +153,22 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     if (slot !== undefined) deps.onForget(partition, slot);
   }
 
-  async function runBatch(batch: SourceBatch, controls: BatchControls): Promise<void> {
+  // The batch running per partition number: predictions p and outcomes p share one slot (and one fence).
+  const running = new Map<number, Promise<void>>();
+
+  function runBatch(batch: SourceBatch, controls: BatchControls): Promise<void> {
+    const previous = running.get(batch.partition) ?? Promise.resolve();
+    const next = previous.then(() => runOneBatch(batch, controls));
+    const settled = next.catch(() => {});
+    running.set(batch.partition, settled);
+    void settled.then(() => {
+      if (running.get(batch.partition) === settled) running.delete(batch.partition);
+    });
+    return next;
+  }
+
+  async function runOneBatch(batch: SourceBatch, controls: BatchControls): Promise<void> {
+    const outcomes = batch.topic === outcomesTopic;
     const plog = log.child({ topic: batch.topic, partition: batch.partition });
     const failing = new Map<string, DependencyName>();
     const control: RetryControl = {
@@ -186,7 +211,9 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         const messages = batch.messages.slice(at, at + deps.chunkSize);
         const lastInChunk = messages[messages.length - 1].offset;
 
-        const decoded = await decodeChunk(messages, slot.storedOffset, control);
+        const decoded = outcomes
+          ? await decodeOutcomeChunk(messages, slot.storedOutcomeOffset, control)
+          : await decodeChunk(messages, slot.storedOffset, control);
         await deps.references.prefetch(slot, decoded, control);
         mutated = true;
         const chunk = processChunk(slot, decoded, deps.settings, { wallClockMs: (deps.clock ?? Date.now)() });
@@ -227,6 +254,34 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     }
   }
 
+  async function decodeOutcomeChunk(
+    messages: readonly SourceMessage[],
+    storedOffset: string | null,
+    control: RetryControl,
+  ): Promise<DecodedInput[]> {
+    const decodeOutcome = deps.decoder.decodeOutcome;
+    if (decodeOutcome === undefined) throw new Error("outcome batch without an outcome decoder");
+    const stored = storedOffset === null ? -1n : BigInt(storedOffset);
+    const out: DecodedInput[] = [];
+    for (const message of messages) {
+      if (BigInt(message.offset) <= stored) continue;
+      const value = message.value;
+      const result = await decodeWithSchemaFetch(() => decodeOutcome(value), control);
+      out.push({ source: "outcome", message, result });
+    }
+    return out;
+  }
+
+  async function decodeWithSchemaFetch<T>(decode: () => DecodeResult<T>, control: RetryControl): Promise<DecodeResult<T>> {
+    const result = decode();
+    if (!result.ok && result.reason === "unknown_schema_id" && result.schemaId !== undefined && deps.decoder.canFetch(result.schemaId)) {
+      const id = result.schemaId;
+      await retryWithBackoff("schemaRegistry", () => deps.decoder.fetch(id), control);
+      return decode();
+    }
+    return result;
+  }
+
   // offsets at or below the stored one were applied before a crash or rebalance and are not decoded
   async function decodeChunk(
     messages: readonly SourceMessage[],
@@ -237,12 +292,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     const out: DecodedMessage[] = [];
     for (const message of messages) {
       if (BigInt(message.offset) <= stored) continue;
-      let result = deps.decoder.decode(message.value);
-      if (!result.ok && result.reason === "unknown_schema_id" && result.schemaId !== undefined && deps.decoder.canFetch(result.schemaId)) {
-        const id = result.schemaId;
-        await retryWithBackoff("schemaRegistry", () => deps.decoder.fetch(id), control);
-        result = deps.decoder.decode(message.value);
-      }
+      const result = await decodeWithSchemaFetch(() => deps.decoder.decode(message.value), control);
       out.push({ message, result });
     }
     return out;
@@ -286,6 +336,8 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     }
     if (m.accepted > 0) metrics.onConsumed(topic, partition, m.accepted);
     for (const [reason, count] of m.rejected) metrics.onRejected(reason, topic, count);
+    if (m.outcomesAccepted > 0) metrics.onConsumed(outcomesTopic ?? topic, partition, m.outcomesAccepted);
+    for (const [reason, count] of m.outcomesRejected) metrics.onRejected(reason, outcomesTopic ?? topic, count);
     for (const [model, count] of m.lateByModel) metrics.onLate(model, count);
     if (m.evictedModels.length > 0) {
       // configured models are never evicted; these were the longest idle of the unconfigured ones

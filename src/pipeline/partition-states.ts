@@ -12,6 +12,8 @@ export interface PartitionSlot {
   state: PartitionState;
   /** last applied offset as stored in Redis (null: nothing ever applied) */
   storedOffset: string | null;
+  /** last applied offset of the co-partitioned outcomes topic's partition, as stored (null: none applied) */
+  storedOutcomeOffset: string | null;
   /** the outbox left over by an earlier owner (or a crash) was drained */
   outboxDrained: boolean;
   /**
@@ -74,7 +76,14 @@ export class PartitionStates {
       const keys = stored.models.get(modelId)?.parts?.keys();
       if (keys !== undefined) storedParts.set(modelId, storedColdParts(model, keys));
     }
-    const slot: PartitionSlot = { ref, state, storedOffset: stored.offset, outboxDrained: false, storedParts };
+    const slot: PartitionSlot = {
+      ref,
+      state,
+      storedOffset: stored.offset,
+      storedOutcomeOffset: stored.outcomeOffset,
+      outboxDrained: false,
+      storedParts,
+    };
     this.slots.set(partition, slot);
     return slot;
   }

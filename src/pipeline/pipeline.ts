@@ -4,7 +4,7 @@
 import type { Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 import { engineContextFrom } from "../config/engine-context.ts";
-import { decodePredictionMessage } from "../events/codec.ts";
+import { decodeOutcomeMessage, decodePredictionMessage } from "../events/codec.ts";
 import { connectServiceClients, type ServiceClients } from "../kafka/clients.ts";
 import { applyGroupJoin, createMembership } from "../kafka/consumer.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
@@ -66,20 +66,26 @@ export interface RunningPipeline {
 export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps): Promise<RunningPipeline> {
   const { store, metrics, log } = deps;
   const topic = config.kafka.topics.predictions;
+  // co-partitioned with the predictions topic (checked at start, assigned together): partition p of both
+  // feeds the same partition state
+  const outcomesTopic = config.kafka.topics.outcomes;
   const { consumer, producer, encoder, limits } = deps.clients ?? (await connectServiceClients(config, log, deps.kafka));
   const schemas = new SchemaCache({ url: registryUrlWithCredentials(config) });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
   const decoder: MessageDecoder = {
     decode: (value) => decodePredictionMessage(value, decodeContext),
+    decodeOutcome: (value) => decodeOutcomeMessage(value, decodeContext),
     canFetch: (id) => !schemas.isKnownMissing(id),
     fetch: (id) => schemas.fetch(id),
   };
   const references = new ReferenceBaselines(store);
   const settings: ProcessorSettings = {
     sourceTopic: topic,
+    outcomesSourceTopic: outcomesTopic,
     topics: config.kafka.topics,
     maxDeadLetterValueBytes: deps.maxDeadLetterValueBytes ?? Math.min(config.limits.maxMessageBytes, 512 * 1024),
-    engine: engineContextFrom(config, deps.clock ?? Date.now, references.lookup),
+    // the outcomes topic is consumed: predictions of models with performance.enabled wait for their outcome
+    engine: { ...engineContextFrom(config, deps.clock ?? Date.now, references.lookup), outcomes: true },
   };
   const states = new PartitionStates(store, config.kafka.groupId, topic, config.limits);
   const membership = createMembership();
@@ -163,10 +169,16 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   probeTimer?.unref();
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    const { revoked, assigned } = applyGroupJoin(membership, topic, event.payload.memberAssignment);
+    const { revoked, assigned, misaligned } = applyGroupJoin(membership, topic, event.payload.memberAssignment, outcomesTopic);
     for (const p of revoked) runtime.forget(p);
     metrics.setPartitionsAssigned(topic, assigned);
     log.info({ generation: membership.generation, assigned, revoked }, "joined consumer group");
+    if (misaligned.length > 0)
+      log.error(
+        { misaligned, assignment: event.payload.memberAssignment },
+        "partitions of only one of the predictions and outcomes topics were assigned here: a member of the group does not use " +
+          "the co-partitioned assigner (an older version?); outcomes of these partitions are joined against the wrong state",
+      );
     // Load eagerly; runBatch awaits the same load (and retries it with backoff if this one fails).
     for (const p of assigned) loadEagerly(p);
     checkReady();
@@ -186,7 +198,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   });
 
   await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.subscribe({ topics: outcomesTopic === topic ? [topic] : [topic, outcomesTopic], fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -194,7 +206,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
       runtime.runBatch(batch, { resolveOffset, heartbeat, isRunning, isStale }),
   });
-  log.info({ topic, groupId: config.kafka.groupId }, "consuming");
+  log.info({ topic, outcomesTopic, groupId: config.kafka.groupId }, "consuming");
 
   let stopped: Promise<void> | undefined;
   return {
