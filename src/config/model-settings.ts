@@ -37,5 +37,6 @@ export function modelSettingsFrom(c: ModelSettingsConfig): ModelSettings {
       accuracyFloors: { ...c.performance.accuracyFloors },
       maeFloors: { ...c.performance.maeFloors },
     },
+    ...(c.segments.keys.length > 0 ? { segments: { keys: [...c.segments.keys], topK: c.segments.topK } } : {}),
   };
 }

@@ -104,6 +104,19 @@ export const modelSettingsSchema = z
       })
       .strict()
       .default({}),
+    /** per-segment drift and the segment mix for these `attributes` keys (README "Segments"); off by default */
+    segments: z
+      .object({
+        keys: z
+          .array(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/u, "an attribute key of 1-32 characters A-Z a-z 0-9 . _ -"))
+          .max(4)
+          .refine((k) => new Set(k).size === k.length, { message: "attribute keys must be distinct" })
+          .default([]),
+        /** segments per key with signals of their own (first seen first); the rest are folded into __other__ */
+        topK: z.number().int().min(1).max(49).default(10),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

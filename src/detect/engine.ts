@@ -36,6 +36,8 @@ import { estimatedAccuracyOf, outcomeLimitsOf, outcomesFlowing, trackPredictionO
 import { addToCapture, isCaptureComplete, referenceFromCapture, type ReferenceCapture } from "../baseline/capture.ts";
 import { seasonOf } from "../baseline/season.ts";
 import { referenceForWindow, sameSlotRolling } from "../baseline/slot-baseline.ts";
+import { addEventToSegments, createSegmentRegistry, type SegmentRegistry } from "../windows/segments.ts";
+import { attributeToSegmentMix } from "./segments.ts";
 
 export interface EngineLimits extends SignalLimits {
   /** models not configured under `models.*` tracked per partition; beyond it the longest idle is evicted */
@@ -76,6 +78,8 @@ export interface VersionState {
   windowsClosed: number;
   /** largest event time of the version (-Infinity before its first event) */
   lastEventTime: number;
+  /** segments admitted per attribute key; only with `segments.keys` configured */
+  segments?: SegmentRegistry;
 }
 
 export interface ModelState {
@@ -284,6 +288,17 @@ export function applyPrediction(
   }
   const wasEmpty = version.window.count === 0;
   addToWindow(version.window, event, offset, late, settings.window, version.registry, ctx.limits);
+  const segments = settings.segments;
+  if (segments !== undefined && segments.keys.length > 0) {
+    addEventToSegments(
+      version.window.signals,
+      (version.segments ??= createSegmentRegistry()),
+      version.registry,
+      event,
+      segments,
+      ctx.limits,
+    );
+  }
   if (wasEmpty) {
     const expiry = version.window.deadline + settings.window.allowedLatenessMs;
     if (expiry < state.nextDeadline) state.nextDeadline = expiry;
@@ -402,6 +417,7 @@ function finishWindow(
       season === null ? rolling : sameSlotRolling(version.rolling.windows, closed, season, model.modelId, version.modelVersion, ctx.limits);
     if (recent !== null) baselines.push(recent);
     evaluation = evaluateWindow(closed.signals, baselines, settings, new Map(Object.entries(reference.dependence ?? {})));
+    if (evaluation !== null && (settings.segments?.keys.length ?? 0) > 0) evaluation = attributeToSegmentMix(evaluation, baselines);
   }
   // how far this window is from the windows before it: calibrates significance under dependence
   if (rolling !== null) closed.dispersion = dispersionScores(closed.signals, rolling.signals, settings.detection.minSignalCount);

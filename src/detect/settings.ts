@@ -3,6 +3,7 @@
 // types do not change when the file format does.
 import type { WindowSettings } from "../windows/window.ts";
 import type { Seasonality } from "../baseline/season.ts";
+import type { SegmentSettings } from "../windows/segments.ts";
 
 export interface EffectFloors {
   warning: number;
@@ -90,4 +91,6 @@ export interface ModelSettings {
   detection: DetectionSettings;
   retrain: RetrainSettings;
   performance: PerformanceSettings;
+  /** per-segment signals and the segment mix for these attribute keys (windows/segments.ts); absent = off */
+  segments?: SegmentSettings;
 }

@@ -138,6 +138,8 @@ interface HotJson {
     droppedValues: number;
     /** null before the version's first event */
     lastEventTime: number | null;
+    /** segments admitted per attribute key (windows/segments.ts); absent without segments configured */
+    segments?: [string, string[]][];
   }[];
 }
 
@@ -169,6 +171,9 @@ export function encodeModelHot(model: ModelState): Uint8Array {
       kinds: [...v.registry.kinds],
       droppedValues: v.registry.droppedValues,
       lastEventTime: Number.isFinite(v.lastEventTime) ? v.lastEventTime : null,
+      ...(v.segments === undefined || v.segments.admitted.size === 0
+        ? {}
+        : { segments: [...v.segments.admitted].map(([k, s]) => [k, [...s]]) }),
     })),
   };
   return utf8.encode(JSON.stringify(json));
@@ -344,6 +349,7 @@ export function decodeModel(
       v.window = { ...hv.window, signals: signalsFromJson(hv.window.signals) };
       v.registry = { kinds: new Map(hv.kinds), droppedValues: hv.droppedValues };
       v.lastEventTime = hv.lastEventTime ?? Number.NEGATIVE_INFINITY;
+      if (hv.segments !== undefined) v.segments = { admitted: new Map(hv.segments.map(([k, s]) => [k, [...s]])) };
     }
   }
   return { modelId, versions, retrain };

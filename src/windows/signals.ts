@@ -19,8 +19,8 @@ export interface SignalLimits {
 /** Feature kinds are fixed by the first non-null value a model version sends; the cap bounds cardinality. */
 export interface FeatureRegistry {
   kinds: Map<string, "numeric" | "categorical">;
-  /** derived, not stored: feature name → its signal name, so the hot path builds no strings */
-  signalNames?: Map<string, string>;
+  /** derived, not stored: the model's signal names, so the hot path builds no strings */
+  names?: SignalNames;
   /** feature values dropped because the model already had maxFeaturesPerModel features */
   droppedValues: number;
 }
@@ -30,7 +30,7 @@ export function createSignalSketches(): SignalSketches {
 }
 
 export function createFeatureRegistry(): FeatureRegistry {
-  return { kinds: new Map(), droppedValues: 0, signalNames: new Map() };
+  return { kinds: new Map(), droppedValues: 0 };
 }
 
 export function featureSignal(name: string): string {
@@ -46,7 +46,7 @@ function numericSketchFor(s: SignalSketches, signal: string): NumericSketch {
   return sketch;
 }
 
-function categorySketchFor(s: SignalSketches, signal: string, limits: SignalLimits): CategoryCounts {
+export function categorySketchFor(s: SignalSketches, signal: string, limits: SignalLimits): CategoryCounts {
   let counts = s.categorical.get(signal);
   if (counts === undefined) {
     counts = createCategoryCounts(limits.maxCategories);
@@ -64,14 +64,61 @@ function addOptionalNumber(s: SignalSketches, signal: string, value: number | nu
   }
 }
 
+/** The names one set of signals goes by: the model's own, or one segment's (windows/segments.ts). */
+export interface SignalNames {
+  prediction: string;
+  confidence: string;
+  latency: string;
+  predictedClass: string;
+  /** feature name → signal name, filled as features arrive, so the hot path builds no strings */
+  features: Map<string, string>;
+  feature(name: string): string;
+}
+
+function modelSignalNames(): SignalNames {
+  return {
+    prediction: "prediction",
+    confidence: "confidence",
+    latency: "latency",
+    predictedClass: "predictedClass",
+    features: new Map(),
+    feature: featureSignal,
+  };
+}
+
 /** Feed one (already validated) event into the window's sketches. */
 export function addEventToSignals(s: SignalSketches, registry: FeatureRegistry, event: PredictionEvent, limits: SignalLimits): void {
-  addOptionalNumber(s, "prediction", event.prediction);
-  addOptionalNumber(s, "confidence", event.confidence);
-  addOptionalNumber(s, "latency", event.latencyMs);
-  if (typeof event.predictedClass === "string") addCategory(categorySketchFor(s, "predictedClass", limits), event.predictedClass);
+  addEventUnder((registry.names ??= modelSignalNames()), s, registry, event, limits, true);
+}
+
+/**
+ * Feed an event into the sketches of `names` (one segment's signals). Feature kinds are the model's: a
+ * feature the model has not registered (dropped at the cap) is left out, and nothing is counted twice.
+ */
+export function addEventToNamedSignals(
+  names: SignalNames,
+  s: SignalSketches,
+  registry: FeatureRegistry,
+  event: PredictionEvent,
+  limits: SignalLimits,
+): void {
+  addEventUnder(names, s, registry, event, limits, false);
+}
+
+function addEventUnder(
+  names: SignalNames,
+  s: SignalSketches,
+  registry: FeatureRegistry,
+  event: PredictionEvent,
+  limits: SignalLimits,
+  register: boolean,
+): void {
+  addOptionalNumber(s, names.prediction, event.prediction);
+  addOptionalNumber(s, names.confidence, event.confidence);
+  addOptionalNumber(s, names.latency, event.latencyMs);
+  if (typeof event.predictedClass === "string") addCategory(categorySketchFor(s, names.predictedClass, limits), event.predictedClass);
   else {
-    const counts = s.categorical.get("predictedClass");
+    const counts = s.categorical.get(names.predictedClass);
     if (counts !== undefined) addMissingCategory(counts);
   }
   const features = event.features;
@@ -80,7 +127,7 @@ export function addEventToSignals(s: SignalSketches, registry: FeatureRegistry, 
     const value = features[name];
     let kind = registry.kinds.get(name);
     if (kind === undefined) {
-      if (value === null) continue; // kind unknown until a first value arrives
+      if (value === null || !register) continue; // kind unknown until a first value arrives
       if (registry.kinds.size >= limits.maxFeaturesPerModel) {
         registry.droppedValues++;
         continue;
@@ -88,21 +135,20 @@ export function addEventToSignals(s: SignalSketches, registry: FeatureRegistry, 
       kind = typeof value === "number" ? "numeric" : "categorical";
       registry.kinds.set(name, kind);
     }
-    const names = (registry.signalNames ??= new Map());
-    let signal = names.get(name);
+    let signal = names.features.get(name);
     if (signal === undefined) {
-      signal = featureSignal(name);
-      names.set(name, signal);
+      signal = names.feature(name);
+      names.features.set(name, signal);
     }
     if (kind === "numeric") {
       if (typeof value === "number") addNumeric(numericSketchFor(s, signal), value);
       else if (value === null) addNumericMissing(numericSketchFor(s, signal));
-      else s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
+      else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
     } else {
       if (typeof value === "string") addCategory(categorySketchFor(s, signal, limits), value);
       else if (typeof value === "boolean") addCategory(categorySketchFor(s, signal, limits), value ? "true" : "false");
       else if (value === null) addMissingCategory(categorySketchFor(s, signal, limits));
-      else s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
+      else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
     }
   }
 }

@@ -1,0 +1,210 @@
+// Segments (issue 11): seeded simulations through the engine (no broker). Three regions whose features
+// differ; a burst scores one region far more often with every region's distribution unchanged, and a real
+// shift moves a feature within one region only.
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../../../src/config/load.ts";
+import { engineContextFrom } from "../../../src/config/engine-context.ts";
+import {
+  applyPrediction,
+  createPartitionState,
+  type EngineOutput,
+  type PartitionState,
+  type WindowClosed,
+} from "../../../src/detect/engine.ts";
+import type { DriftEvent, PredictionEvent } from "../../../src/events/types.ts";
+import { decodePartitionState, encodeModelCold, encodeModelHot, encodePartitionMeta } from "../../../src/state/engine-state-codec.ts";
+import { OTHER_SEGMENT, parseSegmentSignal, segmentsOf } from "../../../src/windows/segments.ts";
+import { seededRandom } from "../../support/random.ts";
+import { expectSameEncoding } from "../../support/state-comparison.ts";
+
+const START = 1_763_769_600_000;
+const WALL_CLOCK = Date.UTC(2100, 0, 1);
+type Region = "eu" | "us" | "latam";
+/** reference shares: eu 60 %, us 30 %, latam 10 % */
+const NORMAL_MIX: Record<Region, number> = { eu: 0.6, us: 0.3, latam: 0.1 };
+/** the burst: latam from 10 % to 60 %, the others in their old proportion */
+const BURST_MIX: Record<Region, number> = { eu: (0.6 * 0.4) / 0.9, us: (0.3 * 0.4) / 0.9, latam: 0.6 };
+// per region: mean of "amount" (σ 1), share of channel "web", mean score
+const AMOUNT_MEAN: Record<Region, number> = { eu: 0, us: 1, latam: 3 };
+const WEB_SHARE: Record<Region, number> = { eu: 0.7, us: 0.5, latam: 0.2 };
+const SCORE_MEAN: Record<Region, number> = { eu: -1, us: 0, latam: 1 };
+
+interface StreamSpec {
+  seed: number;
+  windows: number;
+  mix: (window: number) => Record<Region, number>;
+  /** shift of "amount" in σ for one region, by window */
+  shift?: (window: number, region: Region) => number;
+}
+
+function* regionStream(spec: StreamSpec, perWindow = 1000): Generator<PredictionEvent> {
+  const r = seededRandom(spec.seed);
+  for (let i = 0; i < spec.windows * perWindow; i++) {
+    const w = Math.floor(i / perWindow);
+    const mix = spec.mix(w);
+    const u = r.uniform();
+    const region: Region = u < mix.eu ? "eu" : u < mix.eu + mix.us ? "us" : "latam";
+    const score = 1 / (1 + Math.exp(-r.normal(SCORE_MEAN[region], 1)));
+    yield {
+      eventId: `e-${spec.seed}-${i}`,
+      modelId: "m",
+      modelVersion: "v1",
+      timestamp: START + i * 100,
+      prediction: score,
+      confidence: Math.max(score, 1 - score),
+      latencyMs: Math.exp(r.normal(2.5, 0.4)),
+      features: {
+        amount: r.normal(AMOUNT_MEAN[region] + (spec.shift?.(w, region) ?? 0), 1),
+        age: r.normal(40, 10),
+        channel: r.uniform() < WEB_SHARE[region] ? "web" : "app",
+      },
+      attributes: { region, tenant: `t${r.int(3)}` },
+    };
+  }
+}
+
+const segmentConfig = resolveConfig({ models: { m: { segments: { keys: ["region"] } } } });
+const plainConfig = resolveConfig({});
+
+function run(config: typeof segmentConfig, events: Iterable<PredictionEvent>): { outputs: EngineOutput[]; state: PartitionState } {
+  const state = createPartitionState(0);
+  const ctx = engineContextFrom(config, () => 0);
+  const outputs: EngineOutput[] = [];
+  let i = 0;
+  for (const e of events) outputs.push(...applyPrediction(state, e, String(i++), ctx, WALL_CLOCK).outputs);
+  return { outputs, state };
+}
+
+const windowsOf = (outputs: EngineOutput[]) => outputs.filter((o): o is WindowClosed => o.kind === "window");
+const driftEventsOf = (outputs: EngineOutput[]) => outputs.filter((o) => o.kind === "drift").map((o) => (o as { event: DriftEvent }).event);
+const nonOk = (w: WindowClosed) => (w.evaluation?.signals ?? []).filter((s) => s.status !== "ok").map((s) => s.signal);
+
+// 5 warmup windows, 10 ordinary, 5 of burst (windows 15..19), 10 ordinary
+const burst = (w: number) => (w >= 15 && w < 20 ? BURST_MIX : NORMAL_MIX);
+
+describe("segments: a burst of one segment", () => {
+  const { outputs } = run(segmentConfig, regionStream({ seed: 11, windows: 30, mix: burst }));
+  const windows = windowsOf(outputs);
+
+  it("reads as a change of segment mix: the mix signal drives, no feature or segment signal drifts", () => {
+    expect(windows).toHaveLength(30);
+    for (const w of windows.slice(15, 20)) {
+      expect(w.evaluation?.level).toBe("critical");
+      expect(nonOk(w)).toEqual(["segment_mix:region"]);
+      const mix = w.evaluation?.signals.find((s) => s.signal === "segment_mix:region");
+      // L∞ of the shares: latam 0.1 → 0.6 in expectation
+      expect(mix?.statistics.lInf).toBeGreaterThan(0.45);
+      expect(mix?.statistics.lInf).toBeLessThan(0.55);
+    }
+    const events = driftEventsOf(outputs);
+    expect(events.length).toBeGreaterThanOrEqual(2); // the raise and the recovery
+    for (const e of events) for (const s of e.signals) expect(s.signal).toBe("segment_mix:region");
+    expect(events[0].status).toBe("critical");
+    expect(events[0].incident?.peakSignal).toBe("segment_mix:region");
+    expect(events.at(-1)?.status).toBe("ok");
+    // a mix change alone raises no retrain request (retrain.signals may name it)
+    expect(outputs.some((o) => o.kind === "retrain")).toBe(false);
+  });
+
+  it("keeps the model-level statistics that moved with the mix, marked as attributed to it", () => {
+    const amount = windows[16].evaluation?.signals.find((s) => s.signal === "feature:amount");
+    expect(amount?.status).toBe("ok");
+    expect(amount?.statistics.segmentMixAttributed).toBe(1);
+    // the mixture's mean moved by (0.6 − 0.1)·3 − … ≈ 1.1 σ_ref: far past the floors had it been counted
+    expect(amount?.statistics.wasserstein).toBeGreaterThan(0.5);
+  });
+
+  it("is ok outside the burst, with no false drift in the 20 ordinary windows", () => {
+    for (const w of [...windows.slice(5, 15), ...windows.slice(21)]) expect(nonOk(w)).toEqual([]);
+  });
+
+  it("without segments configured, the same burst reads as drift of the features (what segments fix)", () => {
+    const plain = windowsOf(run(plainConfig, regionStream({ seed: 11, windows: 30, mix: burst })).outputs);
+    const drifting = nonOk(plain[16]);
+    expect(drifting).toEqual(expect.arrayContaining(["feature:amount", "feature:channel", "prediction"]));
+  });
+});
+
+describe("segments: a shift within one segment", () => {
+  // amount of "us" moves by 1 σ from window 15 on; mix unchanged
+  const shift = (w: number, region: Region) => (w >= 15 && region === "us" ? 1 : 0);
+  const { outputs, state } = run(segmentConfig, regionStream({ seed: 12, windows: 20, mix: () => NORMAL_MIX, shift }));
+  const windows = windowsOf(outputs);
+
+  it("is attributed to that segment: the event names segment region=us and its feature", () => {
+    const first = driftEventsOf(outputs)[0];
+    expect(first.status).toBe("critical");
+    const segmentSignals = first.signals.map((s) => parseSegmentSignal(s.signal)).filter((s) => s !== null);
+    expect(segmentSignals).toContainEqual({ key: "region", segment: "us", signal: "feature:amount" });
+    for (const s of segmentSignals) expect(s.segment).toBe("us");
+    expect(first.signals.map((s) => s.signal)).not.toContain("segment_mix:region");
+    const us = windows[16].evaluation?.signals.find((s) => s.signal === "segment:region=us/feature:amount");
+    expect(us?.status).toBe("critical");
+    // Wasserstein-1 / σ_ref of a 1 σ shift of a normal within the segment
+    expect(us?.statistics.wasserstein).toBeGreaterThan(0.8);
+    expect(us?.statistics.wasserstein).toBeLessThan(1.2);
+    for (const region of ["eu", "latam"]) {
+      expect(windows[16].evaluation?.signals.find((s) => s.signal === `segment:region=${region}/feature:amount`)?.status).toBe("ok");
+    }
+  });
+
+  it("gives the segment of an event to whoever needs it (the outcome join)", () => {
+    const registry = state.models.get("m")?.versions.get("v1")?.segments;
+    expect(registry?.admitted.get("region")).toEqual(["eu", "us", "latam"]);
+    const event = { eventId: "x", modelId: "m", modelVersion: "v1", timestamp: START, attributes: { region: "us" } };
+    expect(segmentsOf(registry!, { keys: ["region"], topK: 10 }, event)).toEqual({ region: "us" });
+    expect(segmentsOf(registry!, { keys: ["region"], topK: 10 }, { ...event, attributes: { region: "mars" } })).toEqual({
+      region: OTHER_SEGMENT,
+    });
+  });
+});
+
+describe("segments: bounded and deterministic", () => {
+  const config = resolveConfig({ models: { m: { segments: { keys: ["region", "tenant"], topK: 2 } } } });
+  const events = [...regionStream({ seed: 13, windows: 8, mix: () => NORMAL_MIX })];
+
+  it("keeps the first topK values of each key in event order and folds the rest into __other__", () => {
+    const { state, outputs } = run(config, events);
+    const version = state.models.get("m")?.versions.get("v1");
+    const firstSeen = (key: "region" | "tenant") => [...new Set(events.map((e) => e.attributes?.[key]))].slice(0, 2);
+    expect(version?.segments?.admitted.get("region")).toEqual(firstSeen("region"));
+    expect(version?.segments?.admitted.get("tenant")).toEqual(firstSeen("tenant"));
+    const last = windowsOf(outputs).at(-1)!;
+    const mix = last.window.signals.categorical.get("segment_mix:region");
+    expect([...(mix?.counts.keys() ?? [])].sort()).toEqual([...firstSeen("region"), OTHER_SEGMENT].sort());
+    const segments = new Set(
+      [...last.window.signals.numeric.keys()]
+        .map((s) => parseSegmentSignal(s))
+        .flatMap((p) => (p === null ? [] : [`${p.key}=${p.segment}`])),
+    );
+    expect(segments.size).toBe(6); // 2 keys × (2 segments + __other__)
+  });
+
+  it("round-trips the segment registry through the engine-state codec, restoring mid-stream gives the same bytes", () => {
+    const ctx = engineContextFrom(config, () => 0);
+    const whole = run(config, events).state;
+    let state = createPartitionState(0);
+    events.forEach((e, i) => {
+      applyPrediction(state, e, String(i), ctx, WALL_CLOCK);
+      if (i % 1777 === 0) {
+        const models = new Map([...state.models].map(([id, m]) => [id, { hot: encodeModelHot(m), cold: encodeModelCold(m) }]));
+        state = decodePartitionState(0, encodePartitionMeta(state), models);
+        expect(state.models.get("m")?.versions.get("v1")?.segments?.admitted.get("region")?.length).toBeGreaterThan(0);
+      }
+    });
+    const m = state.models.get("m")!;
+    const expected = whole.models.get("m")!;
+    expectSameEncoding(encodeModelHot(m), encodeModelHot(expected), "hot state");
+    expectSameEncoding(encodeModelCold(m), encodeModelCold(expected), "cold state");
+    expect(JSON.parse(Buffer.from(encodeModelHot(m)).toString("utf8")).versions[0].segments).toEqual([
+      ["region", expected.versions.get("v1")?.segments?.admitted.get("region")],
+      ["tenant", expected.versions.get("v1")?.segments?.admitted.get("tenant")],
+    ]);
+  });
+
+  it("writes no segment state without segments configured", () => {
+    const { state } = run(plainConfig, events.slice(0, 1500));
+    const hot = JSON.parse(Buffer.from(encodeModelHot(state.models.get("m")!)).toString("utf8"));
+    expect(Object.keys(hot.versions[0])).not.toContain("segments");
+  });
+});
