@@ -63,6 +63,16 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       "Share of events with the feature missing or null in the last closed window (ratio)",
       ["model", "version", "feature"],
     ),
+    segmentShare: gauge(
+      "drift_segment_share",
+      "Share of each segment (<key>=<segment>, top k per key + __other__) among the last closed window's events with the attribute",
+      ["model", "version", "segment"],
+    ),
+    segmentStatus: gauge(
+      "drift_segment_status",
+      "Worst status of a segment's own signals in the last closed window before hysteresis (0 ok, 1 warning, 2 critical)",
+      ["model", "version", "segment"],
+    ),
     windowEvents: gauge("drift_window_events", "Events in the last closed window", ["model", "version"]),
     windowCloseTimestamp: gauge("drift_window_close_timestamp_seconds", "Wall-clock time the last window was closed (unix seconds)", [
       "model",

@@ -6,6 +6,7 @@ import type { Status } from "../events/types.ts";
 import { OTHER_CATEGORY, type CategoryCounts } from "../sketch/categories.ts";
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
 import { quantileAt } from "../sketch/cdf-model.ts";
+import { isSegmentSignal, parseSegmentSignal, SEGMENT_MIX_PREFIX } from "../windows/segments.ts";
 
 export type WindowGaugeName =
   | "signalStatistic"
@@ -18,6 +19,8 @@ export type WindowGaugeName =
   | "predictionQuantile"
   | "predictionClassShare"
   | "featureMissingRatio"
+  | "segmentShare"
+  | "segmentStatus"
   | "windowEvents"
   | "windowCloseTimestamp"
   | "windowEndTimestamp"
@@ -97,6 +100,8 @@ export function windowGauges(out: WindowClosed, closedAtMs: number): WindowGauge
 
   const { numeric, categorical } = out.window.signals;
   const names = new Set<string>([...numeric.keys(), ...categorical.keys(), ...(out.evaluation?.signals.map((s) => s.signal) ?? [])]);
+  // a segment's own signals are summarised per segment (segmentStatus), so they claim no signal slots
+  for (const name of names) if (isSegmentSignal(name)) names.delete(name);
   const signals = [...CORE_SIGNALS.filter((s) => names.has(s)), ...[...names].filter((s) => !CORE_SIGNALS.includes(s)).sort()];
 
   put("modelStatus", base, STATUS_VALUE[out.status]);
@@ -140,7 +145,25 @@ export function windowGauges(out: WindowClosed, closedAtMs: number): WindowGauge
     }
   }
 
+  // segments: bounded by the configured keys × (topK + __other__)
+  for (const [signal, counts] of categorical) {
+    if (!signal.startsWith(SEGMENT_MIX_PREFIX)) continue;
+    const key = signal.slice(SEGMENT_MIX_PREFIX.length);
+    for (const [segment, share] of classShares(counts)) put("segmentShare", { ...base, segment: `${key}=${segment}` }, share);
+  }
+  const segmentStatus = new Map<string, Status>();
   for (const result of out.evaluation?.signals ?? []) {
+    const parsed = parseSegmentSignal(result.signal);
+    if (parsed === null) continue;
+    const segment = `${parsed.key}=${parsed.segment}`;
+    const before = segmentStatus.get(segment) ?? "ok";
+    if (STATUS_VALUE[result.status] >= STATUS_VALUE[before]) segmentStatus.set(segment, result.status);
+  }
+  for (const [segment, status] of [...segmentStatus].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    put("segmentStatus", { ...base, segment }, STATUS_VALUE[status]);
+
+  for (const result of out.evaluation?.signals ?? []) {
+    if (isSegmentSignal(result.signal)) continue;
     const labels = { ...base, signal: result.signal };
     put("signalStatus", labels, STATUS_VALUE[result.status], result.signal);
     for (const [key, value] of Object.entries(result.statistics)) {

@@ -1,6 +1,6 @@
 // The real Prometheus, with deploy/prometheus/prometheus.yml and its alerts.yml, scraping the running service
 // every second:
-// after a drifting stream the critical-drift alert fires (with the drifting signal in its description), and
+// after a drifting stream (with segments) the critical-drift alert fires (with the drifting signal in its description), and
 // every PromQL expression of the Grafana dashboard — dashboard variables substituted — returns data from
 // the live service. Proves the names, labels and aggregations of the dashboard and rules match what the
 // service really exports, not only what the code mentions.
@@ -53,7 +53,8 @@ function substituteVariables(expr: string): string {
 }
 
 describe("real Prometheus against the running service", () => {
-  const config = driftingServiceConfig("prom-e2e");
+  // segments (README "Segments") for the segment panel: every fifth event from region "us"
+  const config = driftingServiceConfig("prom-e2e", {}, { segments: { keys: ["region"] } });
   const topics = config.kafka.topics;
   let kafka: Kafka;
   let service: InProcessService;
@@ -68,6 +69,7 @@ describe("real Prometheus against the running service", () => {
       ...e,
       predictedClass: (e.prediction ?? 0) > 0.8 ? "fraud" : "legit",
       features: { ...e.features, tenure: i % 10 === 0 ? null : (e.features?.tenure ?? null) },
+      attributes: { region: i % 5 === 0 ? "us" : "eu" },
     }));
     const bad = Array.from({ length: BAD_MESSAGES }, (_, i) => ({ key: MODEL, value: `{not json ${i}` }));
     await produceRaw(kafka, topics.predictions, [...predictionMessages(events), ...bad]);

@@ -395,7 +395,11 @@ export const AMOUNT_SD = 15;
  * A service config sized for driftingStream(): windows of 200, a 3-window reference, 2 windows to raise
  * drift and to request a retrain. `kafka` overrides merge into the kafka section.
  */
-export function driftingServiceConfig(label: string, kafka: Record<string, unknown> = {}): ResolvedConfig {
+export function driftingServiceConfig(
+  label: string,
+  kafka: Record<string, unknown> = {},
+  defaults: Record<string, unknown> = {},
+): ResolvedConfig {
   return serviceConfig(label, {
     ...(Object.keys(kafka).length > 0 ? { kafka } : {}),
     defaults: {
@@ -403,6 +407,7 @@ export function driftingServiceConfig(label: string, kafka: Record<string, unkno
       baseline: { warmupWindows: 3 },
       detection: { consecutiveWindows: 2 },
       retrain: { consecutiveWindows: 2 },
+      ...defaults,
     },
   });
 }

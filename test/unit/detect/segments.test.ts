@@ -1,6 +1,6 @@
-// Segments (issue 11): seeded simulations through the engine (no broker). Three regions whose features
-// differ; a burst scores one region far more often with every region's distribution unchanged, and a real
-// shift moves a feature within one region only.
+// Segments (issue 11): seeded simulations through the engine (no broker), streams of test/support/
+// segment-streams.ts: a burst scores one region far more often with every region's distribution unchanged,
+// and a real shift moves a feature within one region only.
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
 import { engineContextFrom } from "../../../src/config/engine-context.ts";
@@ -14,54 +14,12 @@ import {
 import type { DriftEvent, PredictionEvent } from "../../../src/events/types.ts";
 import { decodePartitionState, encodeModelCold, encodeModelHot, encodePartitionMeta } from "../../../src/state/engine-state-codec.ts";
 import { OTHER_SEGMENT, parseSegmentSignal, segmentsOf } from "../../../src/windows/segments.ts";
-import { seededRandom } from "../../support/random.ts";
+import { windowGauges } from "../../../src/metrics/window-gauges.ts";
+import { burstMix as burst, NORMAL_MIX, regionStream, SEGMENT_STREAM_START, type Region } from "../../support/segment-streams.ts";
 import { expectSameEncoding } from "../../support/state-comparison.ts";
 
-const START = 1_763_769_600_000;
+const START = SEGMENT_STREAM_START;
 const WALL_CLOCK = Date.UTC(2100, 0, 1);
-type Region = "eu" | "us" | "latam";
-/** reference shares: eu 60 %, us 30 %, latam 10 % */
-const NORMAL_MIX: Record<Region, number> = { eu: 0.6, us: 0.3, latam: 0.1 };
-/** the burst: latam from 10 % to 60 %, the others in their old proportion */
-const BURST_MIX: Record<Region, number> = { eu: (0.6 * 0.4) / 0.9, us: (0.3 * 0.4) / 0.9, latam: 0.6 };
-// per region: mean of "amount" (σ 1), share of channel "web", mean score
-const AMOUNT_MEAN: Record<Region, number> = { eu: 0, us: 1, latam: 3 };
-const WEB_SHARE: Record<Region, number> = { eu: 0.7, us: 0.5, latam: 0.2 };
-const SCORE_MEAN: Record<Region, number> = { eu: -1, us: 0, latam: 1 };
-
-interface StreamSpec {
-  seed: number;
-  windows: number;
-  mix: (window: number) => Record<Region, number>;
-  /** shift of "amount" in σ for one region, by window */
-  shift?: (window: number, region: Region) => number;
-}
-
-function* regionStream(spec: StreamSpec, perWindow = 1000): Generator<PredictionEvent> {
-  const r = seededRandom(spec.seed);
-  for (let i = 0; i < spec.windows * perWindow; i++) {
-    const w = Math.floor(i / perWindow);
-    const mix = spec.mix(w);
-    const u = r.uniform();
-    const region: Region = u < mix.eu ? "eu" : u < mix.eu + mix.us ? "us" : "latam";
-    const score = 1 / (1 + Math.exp(-r.normal(SCORE_MEAN[region], 1)));
-    yield {
-      eventId: `e-${spec.seed}-${i}`,
-      modelId: "m",
-      modelVersion: "v1",
-      timestamp: START + i * 100,
-      prediction: score,
-      confidence: Math.max(score, 1 - score),
-      latencyMs: Math.exp(r.normal(2.5, 0.4)),
-      features: {
-        amount: r.normal(AMOUNT_MEAN[region] + (spec.shift?.(w, region) ?? 0), 1),
-        age: r.normal(40, 10),
-        channel: r.uniform() < WEB_SHARE[region] ? "web" : "app",
-      },
-      attributes: { region, tenant: `t${r.int(3)}` },
-    };
-  }
-}
 
 const segmentConfig = resolveConfig({ models: { m: { segments: { keys: ["region"] } } } });
 const plainConfig = resolveConfig({});
@@ -78,9 +36,6 @@ function run(config: typeof segmentConfig, events: Iterable<PredictionEvent>): {
 const windowsOf = (outputs: EngineOutput[]) => outputs.filter((o): o is WindowClosed => o.kind === "window");
 const driftEventsOf = (outputs: EngineOutput[]) => outputs.filter((o) => o.kind === "drift").map((o) => (o as { event: DriftEvent }).event);
 const nonOk = (w: WindowClosed) => (w.evaluation?.signals ?? []).filter((s) => s.status !== "ok").map((s) => s.signal);
-
-// 5 warmup windows, 10 ordinary, 5 of burst (windows 15..19), 10 ordinary
-const burst = (w: number) => (w >= 15 && w < 20 ? BURST_MIX : NORMAL_MIX);
 
 describe("segments: a burst of one segment", () => {
   const { outputs } = run(segmentConfig, regionStream({ seed: 11, windows: 30, mix: burst }));
@@ -118,6 +73,22 @@ describe("segments: a burst of one segment", () => {
     for (const w of [...windows.slice(5, 15), ...windows.slice(21)]) expect(nonOk(w)).toEqual([]);
   });
 
+  it("exports segment shares and per-segment status, bounded, with no per-segment signal series", () => {
+    const gauges = windowGauges(windows[16], 0);
+    const shares = gauges.values.filter((v) => v.gauge === "segmentShare");
+    expect(shares.map((v) => v.labels.segment).sort()).toEqual(["region=eu", "region=latam", "region=us"]);
+    expect(shares.find((v) => v.labels.segment === "region=latam")?.value).toBeCloseTo(0.6, 1);
+    const status = gauges.values.filter((v) => v.gauge === "segmentStatus");
+    expect(status.map((v) => [v.labels.segment, v.value])).toEqual([
+      ["region=eu", 0],
+      ["region=latam", 0],
+      ["region=us", 0],
+    ]);
+    expect(gauges.signals.filter((s) => s.startsWith("segment"))).toEqual(["segment_mix:region"]);
+    expect(gauges.values.filter((v) => v.labels.signal?.startsWith("segment:") === true)).toEqual([]);
+    expect(gauges.values.find((v) => v.gauge === "signalStatus" && v.labels.signal === "segment_mix:region")?.value).toBe(2);
+  });
+
   it("without segments configured, the same burst reads as drift of the features (what segments fix)", () => {
     const plain = windowsOf(run(plainConfig, regionStream({ seed: 11, windows: 30, mix: burst })).outputs);
     const drifting = nonOk(plain[16]);
@@ -146,6 +117,15 @@ describe("segments: a shift within one segment", () => {
     for (const region of ["eu", "latam"]) {
       expect(windows[16].evaluation?.signals.find((s) => s.signal === `segment:region=${region}/feature:amount`)?.status).toBe("ok");
     }
+  });
+
+  it("reports the shifted segment's status in drift_segment_status", () => {
+    const status = windowGauges(windows[16], 0).values.filter((v) => v.gauge === "segmentStatus");
+    expect(Object.fromEntries(status.map((v) => [v.labels.segment, v.value]))).toEqual({
+      "region=eu": 0,
+      "region=us": 2,
+      "region=latam": 0,
+    });
   });
 
   it("gives the segment of an event to whoever needs it (the outcome join)", () => {
