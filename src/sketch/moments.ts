@@ -94,7 +94,10 @@ export function readMoments(r: ByteReader): Moments {
   const m2 = r.f64();
   const min = r.f64();
   const max = r.f64();
-  if (![mean, m2, min, max].every(Number.isFinite)) r.fail("moments hold a non-finite value");
+  // min and max are input values, always finite. mean and m2 overflow when values' squares exceed the
+  // double range (|x| beyond ~1e154, e.g. a bit-flipped Avro double): what the engine computed is stored
+  // as is, so the state still loads (refusing it would stall the partition for good).
+  if (![min, max].every(Number.isFinite)) r.fail("moments hold a non-finite minimum or maximum");
   if (m2 < 0 || min > max) r.fail(`inconsistent moments (m2 ${m2}, min ${min}, max ${max})`);
   if (count === 0 && (mean !== 0 || m2 !== 0 || min !== 0 || max !== 0)) r.fail("empty moments must be all zero");
   return { count, mean, m2, min, max, missing };

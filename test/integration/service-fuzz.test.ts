@@ -36,6 +36,8 @@ const COUNTS = FULL
   ? { malformedEach: 1_000, junkModels: 100_000, categories: 10_000, huge: 5, twoMegabyte: 5, wideEvents: 5 }
   : { malformedEach: 150, junkModels: 3_000, categories: 2_000, huge: 2, twoMegabyte: 2, wideEvents: 2 };
 const MAX_MODELS = 50;
+/** the full run consumes ~126 000 messages: allow for a loaded machine */
+const WAIT_MS = FULL ? 1_200_000 : 120_000;
 const NEW_MODEL = "after-attack";
 const BASE_TIME = 1_763_769_600_000;
 
@@ -186,42 +188,53 @@ describe("fuzz run against the service", () => {
     redis?.disconnect();
   });
 
-  it("consumes every message without crashing: accepted + dead-lettered = produced, on the DLQ and in the counters", async () => {
-    await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, stream.length);
-    expect(service.pipeline.isHealthy()).toBe(true);
-    expect(service.pipeline.isReady()).toBe(true);
+  it(
+    "consumes every message without crashing: accepted + dead-lettered = produced, on the DLQ and in the counters",
+    { timeout: WAIT_MS * 2 },
+    async () => {
+      const started = Date.now();
+      await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, stream.length, WAIT_MS);
+      // machine-readable: how long the service took over the whole fuzz stream
+      console.log(JSON.stringify({ fuzz: FULL ? "full" : "ci", messages: stream.length, consumeMs: Date.now() - started }));
+      expect(service.pipeline.isHealthy()).toBe(true);
+      expect(service.pipeline.isReady()).toBe(true);
 
-    const stored = await service.store.loadPartition({ group: config.kafka.groupId, topic: topics.predictions, partition: 0 });
-    const state = decodePartitionState(0, stored.meta, stored.models);
-    const dlq = await waitFor("dead letters to be relayed", async () => {
-      const messages = await readAllMessages(kafka, topics.deadLetter, 60_000);
-      return messages.length + state.counters.accepted === stream.length ? messages : undefined;
-    });
-    expect(dlq.length + state.counters.accepted).toBe(stream.length);
-    // each dead letter names a distinct source offset, and none is a legitimate event
-    expect(new Set(dlq.map((m) => m.headers["source-offset"])).size).toBe(dlq.length);
-    const sane = Number(COUNTS.malformedEach) * 4; // random bytes, truncated JSON, truncated Avro, unknown ids at least
-    expect(dlq.length).toBeGreaterThan(sane);
+      const stored = await service.store.loadPartition({ group: config.kafka.groupId, topic: topics.predictions, partition: 0 });
+      const state = decodePartitionState(0, stored.meta, stored.models);
+      const dlq = await waitFor(
+        "dead letters to be relayed",
+        async () => {
+          const messages = await readAllMessages(kafka, topics.deadLetter, 60_000);
+          return messages.length + state.counters.accepted === stream.length ? messages : undefined;
+        },
+        WAIT_MS,
+      );
+      expect(dlq.length + state.counters.accepted).toBe(stream.length);
+      // each dead letter names a distinct source offset, and none is a legitimate event
+      expect(new Set(dlq.map((m) => m.headers["source-offset"])).size).toBe(dlq.length);
+      const sane = Number(COUNTS.malformedEach) * 4; // random bytes, truncated JSON, truncated Avro, unknown ids at least
+      expect(dlq.length).toBeGreaterThan(sane);
 
-    const text = await service.metricsText();
-    const sum = (name: string): number =>
-      text
-        .split("\n")
-        .filter((l) => l.startsWith(`${name}{`) && l.includes(`topic="${topics.predictions}"`))
-        .reduce((s, l) => s + Number(l.split(" ").pop()), 0);
-    expect(sum("drift_events_consumed_total")).toBe(state.counters.accepted);
-    expect(sum("drift_events_rejected_total")).toBe(dlq.length);
-    const reasons = new Set(dlq.map((m) => m.headers.reason));
-    for (const r of ["unknown_format", "invalid_json", "unknown_schema_id", "schema_violation", "oversize"])
-      expect(reasons, r).toContain(r);
+      const text = await service.metricsText();
+      const sum = (name: string): number =>
+        text
+          .split("\n")
+          .filter((l) => l.startsWith(`${name}{`) && l.includes(`topic="${topics.predictions}"`))
+          .reduce((s, l) => s + Number(l.split(" ").pop()), 0);
+      expect(sum("drift_events_consumed_total")).toBe(state.counters.accepted);
+      expect(sum("drift_events_rejected_total")).toBe(dlq.length);
+      const reasons = new Set(dlq.map((m) => m.headers.reason));
+      for (const r of ["unknown_format", "invalid_json", "unknown_schema_id", "schema_violation", "oversize"])
+        expect(reasons, r).toContain(r);
 
-    // bit-flipped timestamps are refused one by one; none poisons the partition's watermark for the events after it
-    expect(state.counters.timestampOutOfRange).toBeLessThan(COUNTS.malformedEach / 2);
-    // the model cap held: configured model kept, junk evicted, no more than the cap tracked
-    expect(state.models.size).toBeLessThanOrEqual(MAX_MODELS + 1);
-    expect(state.models.has("steady")).toBe(true);
-    expect(state.counters.modelsEvicted).toBeGreaterThanOrEqual(COUNTS.junkModels - MAX_MODELS);
-  });
+      // bit-flipped timestamps are refused one by one; none poisons the partition's watermark for the events after it
+      expect(state.counters.timestampOutOfRange).toBeLessThan(COUNTS.malformedEach / 2);
+      // the model cap held: configured model kept, junk evicted, no more than the cap tracked
+      expect(state.models.size).toBeLessThanOrEqual(MAX_MODELS + 1);
+      expect(state.models.has("steady")).toBe(true);
+      expect(state.counters.modelsEvicted).toBeGreaterThanOrEqual(COUNTS.junkModels - MAX_MODELS);
+    },
+  );
 
   it("keeps Redis memory and /metrics series bounded", async () => {
     let keys = 0;
@@ -245,13 +258,17 @@ describe("fuzz run against the service", () => {
     expect(models.size).toBeLessThanOrEqual(MAX_MODELS + 2);
   });
 
-  it("still monitors a model that first appears after the attack: its drift is detected", async () => {
-    const drift = await waitFor("a critical drift event of the new model", async () => {
-      const events = (await readAllMessages(kafka, topics.drift)).map(
-        (m) => JSON.parse(m.value?.toString() ?? "{}") as Record<string, unknown>,
-      );
-      return events.find((e) => e.modelId === NEW_MODEL && e.status === "critical");
-    });
+  it("still monitors a model that first appears after the attack: its drift is detected", { timeout: WAIT_MS * 2 }, async () => {
+    const drift = await waitFor(
+      "a critical drift event of the new model",
+      async () => {
+        const events = (await readAllMessages(kafka, topics.drift)).map(
+          (m) => JSON.parse(m.value?.toString() ?? "{}") as Record<string, unknown>,
+        );
+        return events.find((e) => e.modelId === NEW_MODEL && e.status === "critical");
+      },
+      WAIT_MS,
+    );
     expect(drift.modelVersion).toBe(DRIFTING_VERSION);
     expect(newModelEvents).toBe(2_200);
   });

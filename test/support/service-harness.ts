@@ -501,9 +501,13 @@ export async function createPredictionsTopic(kafka: Kafka, config: ResolvedConfi
 }
 
 /** Waits until the service's group has committed `count` messages of partition 0 of a topic. */
-export async function waitForCommittedEnd(kafka: Kafka, groupId: string, topic: string, count: number): Promise<void> {
-  await waitFor(`group ${groupId} to commit the end (${count}) of ${topic}`, async () => {
-    const offsets = await committedOffsets(kafka, groupId, topic);
-    return offsets.get(0) === String(count) ? true : undefined;
-  });
+export async function waitForCommittedEnd(kafka: Kafka, groupId: string, topic: string, count: number, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    `group ${groupId} to commit the end (${count}) of ${topic}`,
+    async () => {
+      const offsets = await committedOffsets(kafka, groupId, topic);
+      return offsets.get(0) === String(count) ? true : undefined;
+    },
+    timeoutMs,
+  );
 }
