@@ -135,6 +135,7 @@ export const retrainRequestSchema = z.object({
   cooldownUntil: safeInteger,
   requestedAt: safeInteger,
   incidentId: text(1, 128).nullish(),
+  note: text(1, 1024).nullish(),
 });
 
 // Compile-time agreement with types.ts: parsed output fits the types, and every value of the types is

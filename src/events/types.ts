@@ -112,4 +112,6 @@ export interface RetrainRequest {
   requestedAt: number;
   /** the drift incident that raised the request */
   incidentId?: string | null;
+  /** the operator's reason of a manual request (`drift-detector retrain --reason`) */
+  note?: string | null;
 }

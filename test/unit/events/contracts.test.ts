@@ -291,6 +291,7 @@ const retrainKeys = [
   "cooldownUntil",
   "requestedAt",
   "incidentId",
+  "note",
 ] as const;
 const typeKeys: Record<ContractName, readonly string[]> = {
   "prediction-event": predictionKeys satisfies Exactly<PredictionEvent, typeof predictionKeys>,
