@@ -1,7 +1,10 @@
 // The CLI's command table: one entry per command, with its options (which give parsing, `--help` and
 // the usage text, src/cli/args.ts) and a handler that loads its implementation only when it runs.
 // Adding a command = adding an entry here.
-import type { CommandSpec, OptionSpec } from "./args.ts";
+import type { CommandSpec, OptionSpec, ParsedArgs } from "./args.ts";
+import type { ResolvedConfig } from "../config/load.ts";
+import type { PartitionState } from "../detect/engine.ts";
+import type { RedisStateStore } from "../state/redis-store.ts";
 import { stringOption, UsageError } from "./args.ts";
 import { parseIsoTimestamp } from "../events/timestamp.ts";
 import { loadConfig } from "./config-file.ts";
@@ -24,6 +27,29 @@ function wallClockOption(text: string | undefined): number | undefined {
   if (ms === undefined || !Number.isSafeInteger(ms))
     throw new UsageError(`replay: --now: expected epoch millis or an ISO-8601 date-time with offset, got "${text}"`);
   return ms;
+}
+
+const versionSuffix = (args: ParsedArgs) => {
+  const v = stringOption(args, "version");
+  return v === undefined ? "" : `@${v}`;
+};
+
+/** Runs `body` with a Redis state store of the config, closed afterwards. */
+async function withStore<T>(cfg: ResolvedConfig, body: (store: RedisStateStore) => Promise<T>): Promise<T> {
+  const { RedisStateStore } = await import("../state/redis-store.ts");
+  const { redisConnectionOptions } = await import("../state/redis-connection.ts");
+  const store = new RedisStateStore(cfg.redis.url, { keyPrefix: cfg.redis.keyPrefix, redisOptions: redisConnectionOptions(cfg) });
+  try {
+    return await body(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The service's persisted partition states (read-only), handed to `body`. */
+async function withStoredState<T>(cfg: ResolvedConfig, body: (states: PartitionState[]) => T): Promise<T> {
+  const { readStoredPartitions } = await import("./stored-state.ts");
+  return withStore(cfg, async (store) => body(await readStoredPartitions(store, cfg)));
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -108,6 +134,79 @@ export const COMMANDS: readonly CommandSpec[] = [
       } finally {
         await store.close();
       }
+    },
+  },
+  {
+    name: "baseline show",
+    summary: "print what a model version's reference and rolling baseline hold (counts, quantiles, categories)",
+    details: "Read from the state the service persisted in Redis (read-only). Exit 1 when there is no such model version.",
+    options: {
+      model: { type: "string", value: "<id>", description: "the model", required: true },
+      version: { type: "string", value: "<v>", description: "only this version (default: every stored version)" },
+      json: { type: "boolean", description: "JSON instead of text" },
+      config,
+    },
+    async run(args, io) {
+      const cfg = loadConfig(stringOption(args, "config"));
+      const { formatVersionBaselines, versionBaselines } = await import("./baseline-show.ts");
+      const modelId = stringOption(args, "model")!;
+      const list = await withStoredState(cfg, (states) => versionBaselines(states, cfg, modelId, stringOption(args, "version")));
+      if (args.options.has("json")) io.stdout.write(JSON.stringify(list, null, 2) + "\n");
+      else if (list.length > 0) io.stdout.write(formatVersionBaselines(list) + "\n");
+      if (list.length === 0) io.stderr.write(`baseline show: no stored state of ${modelId}${versionSuffix(args)}\n`);
+      return list.length > 0 ? 0 : 1;
+    },
+  },
+  {
+    name: "status",
+    summary: "print each model version's status, open incident, last window and baseline ages, from Redis",
+    details: "Read-only. Ages are event time: the partition's watermark minus the end of the baseline's data.",
+    options: {
+      model: { type: "string", value: "<id>", description: "only this model" },
+      json: { type: "boolean", description: "JSON instead of a table" },
+      config,
+    },
+    async run(args, io) {
+      const cfg = loadConfig(stringOption(args, "config"));
+      const { formatStatusTable, versionStatuses } = await import("./status.ts");
+      const rows = await withStoredState(cfg, (states) => versionStatuses(states, cfg, stringOption(args, "model")));
+      io.stdout.write((args.options.has("json") ? JSON.stringify(rows, null, 2) : formatStatusTable(rows)) + "\n");
+      return 0;
+    },
+  },
+  {
+    name: "retrain",
+    summary: "publish a RetrainRequest with reason manual (the model's cooldown applies unless --force)",
+    details:
+      "Exit 0 published; 1 no stored state of the model (without --version) or a Redis/Kafka failure;\n" +
+      "3 refused: the model's cooldown is active (the message says until when).",
+    options: {
+      model: { type: "string", value: "<id>", description: "the model to retrain", required: true },
+      version: { type: "string", value: "<v>", description: "its version (default: the version with the latest events)" },
+      reason: { type: "string", value: "<text>", description: "why (the request's note, up to 1024 characters)", required: true },
+      force: { type: "boolean", description: "publish even inside the cooldown; starts a new cooldown" },
+      config,
+    },
+    async run(args, io) {
+      const cfg = loadConfig(stringOption(args, "config"));
+      const note = stringOption(args, "reason")!;
+      if (note.length > 1024) throw new UsageError(`retrain: --reason: at most 1024 characters, got ${note.length}`);
+      const { formatManualRetrain, requestManualRetrain, RETRAIN_EXIT } = await import("./retrain.ts");
+      const { publishOutput } = await import("../kafka/one-shot-publisher.ts");
+      const result = await withStore(cfg, (store) =>
+        requestManualRetrain({
+          config: cfg,
+          store,
+          modelId: stringOption(args, "model")!,
+          modelVersion: stringOption(args, "version"),
+          note,
+          force: args.options.has("force"),
+          now: Date.now(),
+          publish: (entry) => publishOutput(cfg, entry),
+        }),
+      );
+      (result.kind === "published" ? io.stdout : io.stderr).write(formatManualRetrain(result, cfg.kafka.topics.retrain) + "\n");
+      return RETRAIN_EXIT[result.kind];
     },
   },
   {

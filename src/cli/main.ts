@@ -5,6 +5,18 @@ import { SecretError } from "../config/secrets.ts";
 import { commandUsage, parseCommandArgs, UsageError, type CommandIo } from "./args.ts";
 import { commandsInGroup, findCommand, groupUsage, topUsage, unknownCommand } from "./commands.ts";
 import { InputFileError } from "./event-lines.ts";
+import { PublishError } from "../kafka/publish-error.ts";
+import { EngineStateDecodeError } from "../state/engine-state-codec.ts";
+import { StateStoreCorruptError, StateStoreUnavailableError } from "../state/errors.ts";
+
+function isOperatorFailure(err: unknown): err is Error {
+  return (
+    err instanceof StateStoreUnavailableError ||
+    err instanceof StateStoreCorruptError ||
+    err instanceof EngineStateDecodeError ||
+    err instanceof PublishError
+  );
+}
 
 const HELP_WORDS = new Set(["help", "--help", "-h"]);
 
@@ -59,7 +71,12 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, st
     if (err instanceof UsageError) process.stderr.write(`drift-detector: ${err.message}\n\n${err.usage ?? topUsage()}\n`);
     else if (err instanceof SecretError) process.stderr.write(`drift-detector: ${err.message}\n`);
     else if (err instanceof ConfigError || err instanceof InputFileError) process.stderr.write(`drift-detector: ${err.message}\n`);
-    else process.stderr.write(`drift-detector: ${(err as Error).stack ?? String(err)}\n`);
+    else if (isOperatorFailure(err)) {
+      // Redis or Kafka failed under an operator command: not a usage mistake
+      process.stderr.write(`drift-detector: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    } else process.stderr.write(`drift-detector: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 2;
   },
 );

@@ -31,7 +31,12 @@ export function modelSettingsFrom(c: ModelSettingsConfig): ModelSettings {
       unseenShareFloors: { ...c.detection.unseenShareFloors },
       typeChangeFloors: { ...c.detection.typeChangeFloors },
     },
-    retrain: { consecutiveWindows: c.retrain.consecutiveWindows, cooldownMs: c.retrain.cooldownMs, signals: [...c.retrain.signals] },
+    retrain: {
+      consecutiveWindows: c.retrain.consecutiveWindows,
+      cooldownMs: c.retrain.cooldownMs,
+      signals: [...c.retrain.signals],
+      ...(c.retrain.maxAgeMs === undefined ? {} : { maxAgeMs: c.retrain.maxAgeMs }),
+    },
     performance: {
       ...c.performance,
       accuracyFloors: { ...c.performance.accuracyFloors },

@@ -72,6 +72,8 @@ export const modelSettingsSchema = z
         cooldownMs: positiveInt.default(43_200_000),
         /** signals whose critical drift may trigger a retrain; empty = any signal */
         signals: z.array(z.string()).default([]),
+        /** a reference older than this (event time since its data ends) raises one `max_age` request; unset = off */
+        maxAgeMs: positiveInt.optional(),
       })
       .strict()
       .default({}),

@@ -29,6 +29,7 @@ import { evaluateWindow, type WindowEvaluation } from "./evaluate.ts";
 import { createHysteresis, nextHysteresis, type HysteresisState } from "./hysteresis.ts";
 import { createRetrainState, decideRetrain, type RetrainState } from "./retrain.ts";
 import { nextIncident, type IncidentState } from "./incident.ts";
+import { decideMaxAgeRetrain } from "./max-age.ts";
 import { dependenceFactors, dispersionScores } from "./dependence.ts";
 import { deterministicId } from "./ids.ts";
 import type { ModelOutcomeState, PerformanceWindowClosed } from "../outcomes/tracker.ts";
@@ -80,6 +81,19 @@ export interface VersionState {
   lastEventTime: number;
   /** segments admitted per attribute key; only with `segments.keys` configured */
   segments?: SegmentRegistry;
+  /** the last window closed (what `drift-detector status` shows); null before the first */
+  lastWindow: LastWindow | null;
+  /** id of the reference a `max_age` retrain request was raised for (once per reference) */
+  maxAgeRequestedFor: string | null;
+}
+
+export interface LastWindow {
+  id: string;
+  start: number;
+  end: number;
+  count: number;
+  /** the window's own evaluated level; null when it was not evaluated (warmup) */
+  level: Status | null;
 }
 
 export interface ModelState {
@@ -174,6 +188,8 @@ export function createVersionState(modelVersion: string): VersionState {
     incident: null,
     windowsClosed: 0,
     lastEventTime: Number.NEGATIVE_INFINITY,
+    lastWindow: null,
+    maxAgeRequestedFor: null,
   };
 }
 
@@ -472,9 +488,34 @@ function finishWindow(
     );
     model.retrain = decision.state;
     if (decision.request !== null) outputs.push({ kind: "retrain", request: decision.request });
+    else {
+      const aged = decideMaxAgeRetrain({
+        modelId: model.modelId,
+        modelVersion: version.modelVersion,
+        reference: version.reference,
+        requestedFor: version.maxAgeRequestedFor,
+        window: closed,
+        maxAgeMs: settings.retrain.maxAgeMs,
+        cooldownUntil: model.retrain.cooldownUntil,
+        cooldownMs: settings.retrain.cooldownMs,
+        requestedAt: ctx.clock(),
+      });
+      if (aged !== null) {
+        outputs.push({ kind: "retrain", request: aged });
+        version.maxAgeRequestedFor = version.reference?.id ?? null;
+        model.retrain = { ...model.retrain, cooldownUntil: aged.cooldownUntil, lastRequestId: aged.requestId };
+      }
+    }
     version.incident = step.state === null ? null : { ...step.state, retrain: decision.incidentRetrain };
   }
 
+  version.lastWindow = {
+    id: closed.id,
+    start: closed.start,
+    end: closed.end,
+    count: closed.count,
+    level: evaluation === null ? null : evaluation.level,
+  };
   compactClosedWindow(closed);
   // Baselines move after the evaluation, so a window is never compared with itself.
   if (version.reference === null && (version.capture !== null || capturesBySpanOrSeason(settings))) {

@@ -60,6 +60,8 @@ export interface RetrainSettings {
   cooldownMs: number;
   /** signals whose critical drift may trigger a retrain; empty = any signal */
   signals: readonly string[];
+  /** a reference whose data ends longer ago than this (event time) raises one `max_age` request; undefined = off */
+  maxAgeMs?: number;
 }
 
 /** Outcomes joined to predictions and the `performance` signal (src/outcomes/). */

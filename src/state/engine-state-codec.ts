@@ -19,7 +19,14 @@ import { restoreRollingBaseline } from "../baseline/rolling.ts";
 import type { HysteresisState } from "../detect/hysteresis.ts";
 import type { RetrainState } from "../detect/retrain.ts";
 import type { IncidentState } from "../detect/incident.ts";
-import { createPartitionCounters, createVersionState, type ModelState, type PartitionState, type VersionState } from "../detect/engine.ts";
+import {
+  createPartitionCounters,
+  createVersionState,
+  type LastWindow,
+  type ModelState,
+  type PartitionState,
+  type VersionState,
+} from "../detect/engine.ts";
 import { createRetrainState } from "../detect/retrain.ts";
 import { decodeNumericSketch, encodeNumericSketch } from "../sketch/numeric-sketch.ts";
 import { decodeCategoryCounts, encodeCategoryCounts } from "../sketch/categories.ts";
@@ -159,6 +166,9 @@ interface ColdJson<W = ClosedWindowJson> {
     /** absent in records written before incidents existed */
     incident?: IncidentState | null;
     windowsClosed: number;
+    /** absent in records written before `drift-detector status` and `retrain.maxAgeMs` */
+    lastWindow?: LastWindow | null;
+    maxAgeRequestedFor?: string | null;
   }[];
 }
 
@@ -198,6 +208,8 @@ function coldJson<W>(model: ModelState, format: number, window: (modelVersion: s
       hysteresis: v.hysteresis,
       incident: v.incident,
       windowsClosed: v.windowsClosed,
+      lastWindow: v.lastWindow,
+      maxAgeRequestedFor: v.maxAgeRequestedFor,
     })),
   };
 }
@@ -340,6 +352,8 @@ export function decodeModel(
       v.hysteresis = cv.hysteresis;
       v.incident = cv.incident ?? null;
       v.windowsClosed = cv.windowsClosed;
+      v.lastWindow = cv.lastWindow ?? null;
+      v.maxAgeRequestedFor = cv.maxAgeRequestedFor ?? null;
     }
   }
   if (hot !== null && hot.byteLength > 0) {

@@ -32,5 +32,12 @@ export const commitPartitionScript = loadScript("commitPartition-10.lua");
 export const pendingOutboxScript = loadScript("pendingOutbox-2.lua");
 export const ackOutboxScript = loadScript("ackOutbox-2.lua");
 export const acquireRetrainLockScript = loadScript("acquireRetrainLock-1.lua");
+export const releaseRetrainLockScript = loadScript("releaseRetrainLock-1.lua");
 
-export const stateScripts: readonly StateScript[] = [commitPartitionScript, pendingOutboxScript, ackOutboxScript, acquireRetrainLockScript];
+export const stateScripts: readonly StateScript[] = [
+  commitPartitionScript,
+  pendingOutboxScript,
+  ackOutboxScript,
+  acquireRetrainLockScript,
+  releaseRetrainLockScript,
+];

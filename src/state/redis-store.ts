@@ -33,6 +33,7 @@ import {
   acquireRetrainLockScript,
   commitPartitionScript,
   pendingOutboxScript,
+  releaseRetrainLockScript,
   stateScripts,
   type StateScript,
 } from "./redis-scripts.ts";
@@ -245,6 +246,58 @@ export class RedisStateStore implements StateStore {
     const key = referenceBaselineKey(this.keyPrefix, modelId, modelVersion);
     const bytes = await this.runCommand({ operation: "getReferenceBaseline", modelId, key }, () => this.client.getBuffer(key));
     return bytes === null ? null : bytesOf(bytes);
+  }
+
+  // Operator commands (src/cli): the cooldown lock as `drift-detector retrain` sees and overrides it.
+
+  /** Partitions of (group, topic) that have state stored, ascending (SCAN, on every master of a Cluster: never blocks Redis). */
+  async storedPartitions(group: string, topic: string): Promise<number[]> {
+    const glob = (text: string) => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+    const probe = partitionKeys(this.keyPrefix, { group, topic, partition: 0 }).meta;
+    const pattern = glob(probe.slice(0, probe.lastIndexOf("|p:0}") + 3)) + "*}:meta";
+    const found = new Set<number>();
+    const nodes: Redis[] = this.client instanceof Redis ? [this.client] : this.client.nodes("master");
+    for (const node of nodes) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await this.runCommand({ operation: "storedPartitions", key: pattern }, () =>
+          node.scan(cursor, "MATCH", pattern, "COUNT", 1000),
+        );
+        cursor = next;
+        for (const key of keys) {
+          const m = /\|p:(\d+)\}:meta$/.exec(key);
+          if (m !== null && key === partitionKeys(this.keyPrefix, { group, topic, partition: Number(m[1]) }).meta) found.add(Number(m[1]));
+        }
+      } while (cursor !== "0");
+    }
+    return [...found].sort((a, b) => a - b);
+  }
+
+  /** Who holds a model's retrain lock and for how much longer; null when nobody does. */
+  async retrainLockHolder(modelId: string): Promise<{ holder: string; remainingMs: number } | null> {
+    const key = retrainLockKey(this.keyPrefix, modelId);
+    const [[, holder], [, remainingMs]] = (await this.runCommand({ operation: "retrainLockHolder", modelId, key }, () =>
+      this.client.multi().get(key).pttl(key).exec(),
+    )) as [[unknown, string | null], [unknown, number]];
+    return holder === null ? null : { holder, remainingMs: Math.max(0, remainingMs) };
+  }
+
+  /** `retrain --force`: the request takes the lock whoever held it, and its cooldown starts now. */
+  async forceRetrainLock(modelId: string, requestId: string, ttlMs: number): Promise<void> {
+    assertTtl(ttlMs);
+    const key = retrainLockKey(this.keyPrefix, modelId);
+    await this.runCommand({ operation: "forceRetrainLock", modelId, key }, () => this.client.set(key, requestId, "PX", ttlMs));
+  }
+
+  /** Releases the lock if `requestId` holds it; true when it did. */
+  async releaseRetrainLock(modelId: string, requestId: string): Promise<boolean> {
+    const reply = await this.runScript(
+      releaseRetrainLockScript,
+      { operation: "releaseRetrainLock", modelId },
+      [retrainLockKey(this.keyPrefix, modelId)],
+      [requestId],
+    );
+    return reply[1] === 1;
   }
 
   /** One round trip (readiness probe): resolves when Redis answers, StateStoreUnavailableError otherwise. */

@@ -9,7 +9,13 @@ describe("Redis scripts as files", () => {
     const files = readdirSync(LUA_DIR)
       .filter((f) => f.endsWith(".lua"))
       .sort();
-    expect(files).toEqual(["ackOutbox-2.lua", "acquireRetrainLock-1.lua", "commitPartition-10.lua", "pendingOutbox-2.lua"]);
+    expect(files).toEqual([
+      "ackOutbox-2.lua",
+      "acquireRetrainLock-1.lua",
+      "commitPartition-10.lua",
+      "pendingOutbox-2.lua",
+      "releaseRetrainLock-1.lua",
+    ]);
     const byName = new Map(stateScripts.map((s) => [s.name, s]));
     for (const file of files) {
       const [, command, keys] = /^(\w+)-(\d+)\.lua$/.exec(file)!;
