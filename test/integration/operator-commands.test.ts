@@ -1,0 +1,221 @@
+// The operator's commands against a running service on the real broker and Redis (issue 11): after a
+// drift run, `status` shows the critical version, its incident, last window and baselines; `retrain`
+// publishes a manual request only outside the cooldown the service's own request started, or with --force.
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Kafka } from "kafkajs";
+import { versionBaselines } from "../../src/cli/baseline-show.ts";
+import { requestManualRetrain } from "../../src/cli/retrain.ts";
+import { versionStatuses } from "../../src/cli/status.ts";
+import { readStoredPartitions } from "../../src/cli/stored-state.ts";
+import { retrainRequestSchema } from "../../src/events/schemas.ts";
+import { publishOutput } from "../../src/kafka/one-shot-publisher.ts";
+import { RedisStateStore } from "../../src/state/redis-store.ts";
+import {
+  createServiceTopics,
+  DRIFTING_MODEL as MODEL,
+  DRIFTING_VERSION as VERSION,
+  driftingStream,
+  harnessKafka,
+  predictionMessages,
+  produceRaw,
+  readAllMessages,
+  serviceRawConfig,
+  SHIFTED,
+  startServiceInProcess,
+  STATIONARY,
+  waitForCommittedEnd,
+  type InProcessService,
+} from "../support/service-harness.ts";
+import { resolveConfig } from "../../src/config/load.ts";
+
+const exec = promisify(execFile);
+const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
+
+describe("operator commands against a running service", () => {
+  const raw = serviceRawConfig("opscmd", {
+    defaults: {
+      window: { maxEvents: 200, minEvents: 50 },
+      baseline: { warmupWindows: 3 },
+      detection: { consecutiveWindows: 2 },
+      retrain: { consecutiveWindows: 2 },
+    },
+  });
+  const config = resolveConfig(raw, {}, "test:opscmd");
+  const configFile = join(mkdtempSync(join(tmpdir(), "opscmd-")), "config.json");
+  writeFileSync(configFile, JSON.stringify(raw));
+  const cli = (...args: string[]) =>
+    exec(process.execPath, [BIN, ...args, "--config", configFile]).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+    );
+  let kafka: Kafka;
+  let service: InProcessService | undefined;
+  let store: RedisStateStore;
+
+  beforeAll(async () => {
+    kafka = harnessKafka();
+    await createServiceTopics(kafka, config, 1);
+    store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix });
+    service = await startServiceInProcess(config);
+    await produceRaw(kafka, config.kafka.topics.predictions, predictionMessages(driftingStream()));
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED);
+    // the service's drift request is published (and holds the cooldown lock) once the outbox drained
+    await waitForTopic(kafka, config.kafka.topics.retrain, 1);
+  }, 120_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await store?.close();
+  });
+
+  it("status: the drifted version is critical with an open incident, its last window and a captured reference", async () => {
+    const [row, ...others] = versionStatuses(await readStoredPartitions(store, config), config);
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({ modelId: MODEL, modelVersion: VERSION, status: "critical", partitions: [0], windowsClosed: 11 });
+    expect(row.incident).toMatchObject({ peakStatus: "critical" });
+    expect(row.lastWindow).toMatchObject({ id: `${MODEL}@${VERSION}/p0/w10`, count: 200, level: "critical" });
+    // 3 warmup windows of 200 events, 10 ms apart; the watermark is the last event's time
+    expect(row.reference).toMatchObject({ state: "pinned", source: "warmup", count: 600 });
+    const first = driftingStream()[0].timestamp;
+    const last = first + (STATIONARY + SHIFTED - 1) * 10;
+    if (row.reference.state !== "pinned") throw new Error("no reference");
+    expect(row.reference.ageMs).toBe(last - row.reference.end);
+    expect(row.reference.end).toBe(first + 599 * 10);
+    // drifted windows never enter the rolling baseline: it holds the 5 stationary ones (3 warmup, 2 evaluated ok)
+    expect(row.rolling).toMatchObject({ windows: 5, count: 1000, ageMs: last - (first + 999 * 10) });
+  });
+
+  it("status as a table and as JSON from the command line (read-only)", async () => {
+    const table = await cli("status");
+    expect(table.code).toBe(0);
+    const [header, line] = table.stdout.trim().split("\n");
+    expect(header).toMatch(/^MODEL\s+VERSION\s+STATUS\s+INCIDENT\s+LAST WINDOW\s+REFERENCE\s+REF AGE\s+ROLLING\s+ROLL AGE$/);
+    expect(line).toMatch(new RegExp(`^${MODEL}\\s+${VERSION}\\s+critical\\s+\\S+ \\(\\d+ windows, peak critical\\)\\s+w10 `));
+    expect(line).toContain("warmup n=600");
+    const json = await cli("status", "--model", MODEL, "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject([{ modelId: MODEL, status: "critical" }]);
+    expect(JSON.parse((await cli("status", "--model", "nobody", "--json")).stdout)).toEqual([]);
+  });
+
+  it("baseline show: the reference's counts, quantiles and categories", async () => {
+    const [v] = versionBaselines(await readStoredPartitions(store, config), config, MODEL, VERSION);
+    const amount = v.reference?.signals.find((s) => s.signal === "feature:amount");
+    const stream = driftingStream().slice(0, 600);
+    const values = stream.map((e) => e.features.amount as number).sort((a, b) => a - b);
+    expect(amount).toMatchObject({ kind: "numeric", count: 600, missing: 0, min: values[0], max: values[599] });
+    if (amount?.kind !== "numeric") throw new Error("amount is not numeric");
+    // the median from the t-digest within 1 % of the spread of the exact one
+    expect(Math.abs(amount.quantiles.p50 - (values[299] + values[300]) / 2)).toBeLessThan(0.01 * (values[599] - values[0]));
+    const country = v.reference?.signals.find((s) => s.signal === "feature:country");
+    if (country?.kind !== "categorical") throw new Error("country is not categorical");
+    const exact = new Map<string, number>();
+    for (const e of stream) exact.set(e.features.country as string, (exact.get(e.features.country as string) ?? 0) + 1);
+    expect(new Map(country.categories.map((c) => [c.value, c.count]))).toEqual(exact);
+    expect(v.rolling?.count).toBe(1000);
+    const text = await cli("baseline", "show", "--model", MODEL);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/feature:amount: n=600 missing=0 mean=\S+ sd=\S+ min=\S+ max=\S+ p1=\S+ p5=/);
+    expect((await cli("baseline", "show", "--model", "nobody")).code).toBe(1);
+  });
+
+  it("retrain: refused inside the cooldown the service's drift request started (exit 3, says until when)", async () => {
+    const holder = await store.retrainLockHolder(MODEL);
+    const [drift] = await readAllMessages(kafka, config.kafka.topics.retrain);
+    expect(holder?.holder).toBe(drift.headers["request-id"]);
+    const refused = await cli("retrain", "--model", MODEL, "--reason", "new labels");
+    expect(refused.code).toBe(3);
+    const until = /cooldown until (\S+) \(held by request (\w+)\)/.exec(refused.stderr);
+    expect(until?.[2]).toBe(holder?.holder);
+    // the lock's TTL is the configured 12 h cooldown, counted from when the service took it
+    const untilMs = Date.parse(until![1]);
+    expect(untilMs).toBeGreaterThan(Date.now() + 11 * 3_600_000);
+    expect(untilMs).toBeLessThanOrEqual(Date.now() + 12 * 3_600_000);
+    expect((await readAllMessages(kafka, config.kafka.topics.retrain)).length).toBe(1);
+  });
+
+  it("retrain --force publishes a manual request with the note, takes the cooldown, and a second one is refused", async () => {
+    const before = Date.now();
+    const forced = await cli("retrain", "--model", MODEL, "--reason", "new labels from November", "--force");
+    expect(forced.code, forced.stderr).toBe(0);
+    const messages = await readAllMessages(kafka, config.kafka.topics.retrain);
+    expect(messages).toHaveLength(2);
+    const request = retrainRequestSchema.parse(JSON.parse(messages[1].value!.toString("utf8")));
+    expect(request).toMatchObject({
+      reason: "manual",
+      modelId: MODEL,
+      modelVersion: VERSION,
+      severity: "critical",
+      note: "new labels from November",
+      evidence: { windows: [`${MODEL}@${VERSION}/p0/w10`] },
+    });
+    expect(request.incidentId).toEqual(expect.any(String));
+    expect(request.requestedAt).toBeGreaterThanOrEqual(before);
+    expect(request.cooldownUntil).toBe(request.requestedAt + config.settingsFor(MODEL).retrain.cooldownMs);
+    expect(messages[1].headers).toMatchObject({ "request-id": request.requestId, reason: "manual", "model-id": MODEL });
+    expect(forced.stdout).toContain(`published request ${request.requestId}`);
+    expect((await store.retrainLockHolder(MODEL))?.holder).toBe(request.requestId);
+
+    const again = await requestManualRetrain({
+      config,
+      store,
+      modelId: MODEL,
+      note: "once more",
+      force: false,
+      now: Date.now(),
+      publish: (entry) => publishOutput(config, entry),
+    });
+    expect(again).toMatchObject({ kind: "cooldown", holder: request.requestId });
+    expect(await readAllMessages(kafka, config.kafka.topics.retrain)).toHaveLength(2);
+  });
+
+  it("retrain outside any cooldown publishes, and a failed publish leaves no cooldown behind", async () => {
+    const other = "other-model";
+    const noState = await requestManualRetrain({
+      config,
+      store,
+      modelId: other,
+      note: "x",
+      force: false,
+      now: Date.now(),
+      publish: () => Promise.resolve(),
+    });
+    expect(noState).toEqual({ kind: "no-state", modelId: other });
+    const failed = requestManualRetrain({
+      config,
+      store,
+      modelId: other,
+      modelVersion: "v9",
+      note: "x",
+      force: false,
+      now: Date.now(),
+      publish: () => Promise.reject(new Error("broker gone")),
+    });
+    await expect(failed).rejects.toThrow("broker gone");
+    expect(await store.retrainLockHolder(other)).toBeNull();
+    const published = await requestManualRetrain({
+      config,
+      store,
+      modelId: other,
+      modelVersion: "v9",
+      note: "first model version",
+      force: false,
+      now: Date.now(),
+      publish: (entry) => publishOutput(config, entry),
+    });
+    expect(published).toMatchObject({ kind: "published", request: { modelVersion: "v9", severity: "ok", incidentId: null } });
+    expect(await readAllMessages(kafka, config.kafka.topics.retrain)).toHaveLength(3);
+  });
+});
+
+async function waitForTopic(kafka: Kafka, topic: string, count: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await readAllMessages(kafka, topic, 10_000).catch(() => [])).length < count) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} messages on ${topic}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
