@@ -158,6 +158,33 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: "baseline reset",
+    summary: "drop a model version's reference so the running service captures a new one",
+    details:
+      "Writes no partition state: it records a reset in Redis that the service applies with its next batch of\n" +
+      "each partition holding the version (safe while it runs). Also deletes an imported reference of the version.\n" +
+      "Exit 1 when the model has no stored state and --version is not given.",
+    options: {
+      model: { type: "string", value: "<id>", description: "the model", required: true },
+      version: { type: "string", value: "<v>", description: "only this version (default: every stored version)" },
+      config,
+    },
+    async run(args, io) {
+      const cfg = loadConfig(stringOption(args, "config"));
+      const { formatRequestedResets, requestBaselineResets } = await import("./baseline-reset.ts");
+      const modelId = stringOption(args, "model")!;
+      const list = await withStore(cfg, (store) =>
+        requestBaselineResets({ config: cfg, store, modelId, modelVersion: stringOption(args, "version") }),
+      );
+      if (list.length === 0) {
+        io.stderr.write(`baseline reset: no stored state of ${modelId}; --version names the version to reset\n`);
+        return 1;
+      }
+      io.stdout.write(formatRequestedResets(list) + "\n");
+      return 0;
+    },
+  },
+  {
     name: "status",
     summary: "print each model version's status, open incident, last window and baseline ages, from Redis",
     details: "Read-only. Ages are event time: the partition's watermark minus the end of the baseline's data.",

@@ -56,6 +56,8 @@ export interface EngineContext {
   clock(): number;
   /** an imported reference baseline for a model version, when one exists */
   importedReference?(modelId: string, modelVersion: string): Baseline | undefined;
+  /** the `baseline reset` generation requested for a model version (0: none); a new version starts at it */
+  baselineResetGeneration?(modelId: string, modelVersion: string): number;
   /**
    * The shell feeds this partition's outcomes (outcome-engine.ts): accepted predictions of models with
    * `performance.enabled` wait for their outcome. Off, the engine keeps no outcome state at all.
@@ -85,6 +87,8 @@ export interface VersionState {
   lastWindow: LastWindow | null;
   /** id of the reference a `max_age` retrain request was raised for (once per reference) */
   maxAgeRequestedFor: string | null;
+  /** the last `baseline reset` generation applied to this version (detect/baseline-reset.ts) */
+  resetGeneration: number;
 }
 
 export interface LastWindow {
@@ -190,6 +194,7 @@ export function createVersionState(modelVersion: string): VersionState {
     lastEventTime: Number.NEGATIVE_INFINITY,
     lastWindow: null,
     maxAgeRequestedFor: null,
+    resetGeneration: 0,
   };
 }
 
@@ -252,6 +257,8 @@ function versionFor(
     version = createVersionState(event.modelVersion);
     const imported = ctx.importedReference?.(event.modelId, event.modelVersion);
     if (imported !== undefined) version.reference = imported;
+    // resets requested before the version existed are not for it
+    version.resetGeneration = ctx.baselineResetGeneration?.(event.modelId, event.modelVersion) ?? 0;
     model.versions.set(event.modelVersion, version);
     state.dirtyCold.add(event.modelId);
   }

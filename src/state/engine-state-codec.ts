@@ -169,6 +169,7 @@ interface ColdJson<W = ClosedWindowJson> {
     /** absent in records written before `drift-detector status` and `retrain.maxAgeMs` */
     lastWindow?: LastWindow | null;
     maxAgeRequestedFor?: string | null;
+    resetGeneration?: number;
   }[];
 }
 
@@ -210,6 +211,7 @@ function coldJson<W>(model: ModelState, format: number, window: (modelVersion: s
       windowsClosed: v.windowsClosed,
       lastWindow: v.lastWindow,
       maxAgeRequestedFor: v.maxAgeRequestedFor,
+      resetGeneration: v.resetGeneration,
     })),
   };
 }
@@ -354,6 +356,7 @@ export function decodeModel(
       v.windowsClosed = cv.windowsClosed;
       v.lastWindow = cv.lastWindow ?? null;
       v.maxAgeRequestedFor = cv.maxAgeRequestedFor ?? null;
+      v.resetGeneration = cv.resetGeneration ?? 0;
     }
   }
   if (hot !== null && hot.byteLength > 0) {

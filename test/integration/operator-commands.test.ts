@@ -106,7 +106,7 @@ describe("operator commands against a running service", () => {
     const [v] = versionBaselines(await readStoredPartitions(store, config), config, MODEL, VERSION);
     const amount = v.reference?.signals.find((s) => s.signal === "feature:amount");
     const stream = driftingStream().slice(0, 600);
-    const values = stream.map((e) => e.features.amount as number).sort((a, b) => a - b);
+    const values = stream.map((e) => e.features!.amount as number).sort((a, b) => a - b);
     expect(amount).toMatchObject({ kind: "numeric", count: 600, missing: 0, min: values[0], max: values[599] });
     if (amount?.kind !== "numeric") throw new Error("amount is not numeric");
     // the median from the t-digest within 1 % of the spread of the exact one
@@ -114,7 +114,7 @@ describe("operator commands against a running service", () => {
     const country = v.reference?.signals.find((s) => s.signal === "feature:country");
     if (country?.kind !== "categorical") throw new Error("country is not categorical");
     const exact = new Map<string, number>();
-    for (const e of stream) exact.set(e.features.country as string, (exact.get(e.features.country as string) ?? 0) + 1);
+    for (const e of stream) exact.set(e.features!.country as string, (exact.get(e.features!.country as string) ?? 0) + 1);
     expect(new Map(country.categories.map((c) => [c.value, c.count]))).toEqual(exact);
     expect(v.rolling?.count).toBe(1000);
     const text = await cli("baseline", "show", "--model", MODEL);
@@ -210,7 +210,44 @@ describe("operator commands against a running service", () => {
     expect(published).toMatchObject({ kind: "published", request: { modelVersion: "v9", severity: "ok", incidentId: null } });
     expect(await readAllMessages(kafka, config.kafka.topics.retrain)).toHaveLength(3);
   });
+
+  it("baseline reset takes effect in the running service: a new reference from the next windows, then the status clears", async () => {
+    const reset = await cli("baseline", "reset", "--model", MODEL);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toContain(`${MODEL}@${VERSION} reset 1 requested (reference now: ${MODEL}@${VERSION}/reference/w0-w2)`);
+    // the CLI wrote no partition state: the stored version still has its reference until the service applies it
+    expect(storedVersion(await readStoredPartitions(store, config)).reference?.id).toBe(`${MODEL}@${VERSION}/reference/w0-w2`);
+
+    // the shifted behaviour goes on: 3 windows capture the new reference (not evaluated), 3 are compared with it
+    const all = driftingStream();
+    const shifted = all.slice(STATIONARY);
+    const next = (from: number, n: number) =>
+      shifted.slice(from, from + n).map((e, j) => ({
+        ...e,
+        eventId: `after-reset-${from + j}`,
+        timestamp: all[0].timestamp + (STATIONARY + SHIFTED + from + j) * 10,
+      }));
+    await produceRaw(kafka, config.kafka.topics.predictions, predictionMessages(next(0, 600)));
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 600);
+    const captured = storedVersion(await readStoredPartitions(store, config));
+    expect(captured.resetGeneration).toBe(1);
+    expect(captured.reference?.id).toBe(`${MODEL}@${VERSION}/reference/w11-w13`);
+    expect(captured.hysteresis.status).toBe("critical"); // nothing evaluated while capturing
+    expect(captured.lastWindow).toMatchObject({ id: `${MODEL}@${VERSION}/p0/w13`, level: null });
+
+    await produceRaw(kafka, config.kafka.topics.predictions, predictionMessages(next(600, 600)));
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 1200);
+    const [row] = versionStatuses(await readStoredPartitions(store, config), config);
+    expect(row).toMatchObject({ status: "ok", incident: null, lastWindow: { id: `${MODEL}@${VERSION}/p0/w16`, level: "ok" } });
+    expect(row.reference).toMatchObject({ state: "pinned", id: `${MODEL}@${VERSION}/reference/w11-w13`, count: 600 });
+    // applied once: the generation is not applied again by later batches
+    expect(service?.logLines.filter((l) => l.includes("baseline reset applied"))).toHaveLength(1);
+  }, 120_000);
 });
+
+function storedVersion(states: Awaited<ReturnType<typeof readStoredPartitions>>) {
+  return states[0].models.get(MODEL)!.versions.get(VERSION)!;
+}
 
 async function waitForTopic(kafka: Kafka, topic: string, count: number): Promise<void> {
   const deadline = Date.now() + 60_000;
