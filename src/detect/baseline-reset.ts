@@ -36,6 +36,7 @@ export function applyBaselineResets(state: PartitionState, generation: (modelId:
       });
       version.reference = null;
       version.warmup = [];
+      version.capture = null;
       version.rolling = createRollingBaseline();
       version.maxAgeRequestedFor = null;
       version.resetGeneration = wanted;
