@@ -27,8 +27,11 @@ export interface RetrainState {
   lastRequestId: string | null;
 }
 
+/** No cooldown yet: below every event time the schema allows (±2⁵²), negative epoch millis included. */
+const NO_COOLDOWN = Number.MIN_SAFE_INTEGER;
+
 export function createRetrainState(): RetrainState {
-  return { criticalStreak: 0, streakWindows: [], cooldownUntil: 0, lastRequestId: null };
+  return { criticalStreak: 0, streakWindows: [], cooldownUntil: NO_COOLDOWN, lastRequestId: null };
 }
 
 /** What may raise a request: drift windows (outcomes flowing or not) or performance windows. */
