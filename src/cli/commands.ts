@@ -65,9 +65,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "replay",
     summary: "run the engine over PredictionEvent JSON lines; drift events and retrain requests go to stdout",
-    details: "The summary goes to stderr; on a terminal, stderr also shows progress.",
+    details:
+      "The summary goes to stderr; on a terminal, stderr also shows progress. With --outcomes, OutcomeEvent lines are merged " +
+      "with the predictions in event-time order and joined to them (performance windows, performance incidents and retrain requests).",
     options: {
       input,
+      outcomes: { type: "string", value: "<file>", description: "OutcomeEvent JSON lines (ground truth) to join to the predictions" },
       config,
       strict: { type: "boolean", description: "stop at the first line that is not a valid event (exit 2)" },
       reference: { type: "string", value: "<file>", description: "events to build imported reference baselines from" },
@@ -87,6 +90,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       const wallClockMs = wallClockOption(stringOption(args, "now"));
       const summary = await runReplay({
         input: source,
+        outcomes: stringOption(args, "outcomes"),
         config: cfg,
         strict: args.options.has("strict"),
         references,

@@ -101,6 +101,49 @@ export async function* readEventLines(input: string, stdin: Readable, maxMessage
   }
 }
 
+/** One decoded line with how far its input was read (progress). */
+export interface DecodedLine<T> {
+  line: number;
+  /** 0-based number of the last line read so far (blank lines included) */
+  lastLine: number;
+  bytes: number;
+  value: Uint8Array;
+  result: DecodeResult<T>;
+}
+
+export async function* decodedLines<T>(
+  input: string,
+  stdin: Readable,
+  decode: (value: Uint8Array) => DecodeResult<T>,
+): AsyncGenerator<DecodedLine<T>> {
+  for await (const batch of readLineBatches(input, stdin)) {
+    for (const { line, value } of batch.lines) yield { line, lastLine: batch.lastLine, bytes: batch.bytes, value, result: decode(value) };
+  }
+}
+
+/**
+ * Two streams of decoded lines merged in event-time order (each stream keeps its own order: a line is
+ * taken when its event time is not later than the other stream's next one; ties go to `first`). A line
+ * that did not decode has no event time and is taken as soon as it is next in its stream.
+ */
+export async function* mergeByEventTime<A extends { timestamp: number }, B extends { timestamp: number }>(
+  first: AsyncIterator<DecodedLine<A>>,
+  second: AsyncIterator<DecodedLine<B>>,
+): AsyncGenerator<{ from: "first"; item: DecodedLine<A> } | { from: "second"; item: DecodedLine<B> }> {
+  const time = (r: DecodeResult<{ timestamp: number }>) => (r.ok ? r.event.timestamp : Number.NEGATIVE_INFINITY);
+  let a = await first.next();
+  let b = await second.next();
+  while (a.done !== true || b.done !== true) {
+    if (b.done === true || (a.done !== true && time(a.value.result) <= time(b.value.result))) {
+      yield { from: "first", item: a.value as DecodedLine<A> };
+      a = await first.next();
+    } else {
+      yield { from: "second", item: b.value };
+      b = await second.next();
+    }
+  }
+}
+
 /** Rejections by reason with the first few (1-based) line numbers, for summaries. */
 export type RejectionTally = Record<string, { count: number; firstLines: number[] }>;
 

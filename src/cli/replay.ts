@@ -3,6 +3,9 @@
 // cannot diverge, and writes every DriftEvent and RetrainRequest as one JSON line to stdout, in emission
 // order. Partition is 0; offsets are 0-based input line numbers; emittedAt/requestedAt are event time
 // (the largest event time read so far), so a replay is reproducible byte for byte.
+// With `--outcomes <file>`, OutcomeEvent JSON lines are merged with the predictions in event-time order
+// (ties: the prediction first) and joined by the same processor, so history can be backtested with labels;
+// an outcome's offset is its line number in that file.
 // The future bound on event time (config eventTime.maxFutureSkewMs) is measured against one wall clock
 // value for the whole replay: --now, or the time the replay started. Only events later than that plus the
 // skew depend on it, so the output is the same whenever history is replayed; pass --now to pin it.
@@ -11,13 +14,23 @@ import type { ResolvedConfig } from "../config/load.ts";
 import type { Baseline } from "../baseline/baseline.ts";
 import { ReferenceBaselineBuilder } from "../baseline/import.ts";
 import { engineContextFrom } from "../config/engine-context.ts";
-import { decodePredictionMessage } from "../events/codec.ts";
-import { processChunk, settle, type DecodedMessage, type ProcessorSettings } from "../pipeline/partition-processor.ts";
+import { decodeOutcomeMessage, decodePredictionMessage } from "../events/codec.ts";
+import { createJoinCounters, type JoinCounters } from "../outcomes/join.ts";
+import type { PredictionEvent } from "../events/types.ts";
+import { processChunk, settle, type DecodedInput, type DecodedMessage, type ProcessorSettings } from "../pipeline/partition-processor.ts";
 import { PartitionStates } from "../pipeline/partition-states.ts";
 import { InMemoryStateStore } from "../state/memory-store.ts";
 import { closesFarBelowMaxEvents, formatDuration, WindowSizes, type ModelWindowSizes } from "../windows/window-sizes.ts";
 import type { Progress } from "./progress.ts";
-import { InputFileError, readEventLines, readLineBatches, tallyRejection, type RejectionTally } from "./event-lines.ts";
+import {
+  decodedLines,
+  InputFileError,
+  mergeByEventTime,
+  readEventLines,
+  tallyRejection,
+  type DecodedLine,
+  type RejectionTally,
+} from "./event-lines.ts";
 
 const NEWLINE = Uint8Array.of(0x0a);
 
@@ -31,6 +44,15 @@ export interface ReplaySummary {
   windowSizes: ModelWindowSizes[];
   driftEvents: number;
   retrainRequests: number;
+  /** with --outcomes: lines read, outcomes applied, dead letters by reason, and the join's counters summed over models */
+  outcomes?: {
+    linesRead: number;
+    accepted: number;
+    rejected: RejectionTally;
+    join: JoinCounters;
+    /** predictions still waiting for an outcome / outcomes still waiting for their prediction at the end */
+    waiting: { predictions: number; outcomes: number };
+  };
   elapsedMs: number;
   eventsPerSecond: number;
   /** the wall clock the event-time bound was measured against */
@@ -39,6 +61,8 @@ export interface ReplaySummary {
 
 export interface ReplayOptions {
   input: string;
+  /** OutcomeEvent JSON lines joined to the predictions (merged in event-time order) */
+  outcomes?: string;
   config: ResolvedConfig;
   strict: boolean;
   /** imported reference baselines (model\u0000version → baseline); other versions warm up as usual */
@@ -68,11 +92,15 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const store = new InMemoryStateStore();
   const states = new PartitionStates(store, "replay", "replay", opts.config.limits);
   const slot = await states.load(0);
+  if (opts.outcomes === "-" && opts.input === "-") throw new InputFileError("--input and --outcomes cannot both be stdin", { input: "-" });
+  const engine = engineContextFrom(opts.config, () => slot.state.maxEventTime, references && ((m, v) => references.get(`${m}\u0000${v}`)));
   const settings: ProcessorSettings = {
     sourceTopic: opts.input,
+    outcomesSourceTopic: opts.outcomes,
     topics: opts.config.kafka.topics,
     maxDeadLetterValueBytes: 1024,
-    engine: engineContextFrom(opts.config, () => slot.state.maxEventTime, references && ((m, v) => references.get(`${m}\u0000${v}`))),
+    // predictions wait for outcomes only when there are outcomes to join
+    engine: opts.outcomes === undefined ? engine : { ...engine, outcomes: true },
   };
   const decodeContext = { schemaForId: () => undefined, maxMessageBytes: opts.config.limits.maxMessageBytes };
   const wallClockMs = opts.wallClockMs ?? Date.now();
@@ -86,25 +114,31 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     windowSizes: [],
     driftEvents: 0,
     retrainRequests: 0,
+    ...(opts.outcomes === undefined
+      ? {}
+      : { outcomes: { linesRead: 0, accepted: 0, rejected: {}, join: createJoinCounters(), waiting: { predictions: 0, outcomes: 0 } } }),
     elapsedMs: 0,
     eventsPerSecond: 0,
     wallClockMs,
   };
 
-  const step = async (messages: DecodedMessage[], endOfInput: boolean) => {
+  const step = async (messages: DecodedInput[], endOfInput: boolean) => {
     const chunk = processChunk(slot, messages, settings, { endOfInput, wallClockMs });
     if (chunk === null) return;
     if (opts.strict && chunk.rejections.length > 0) {
       const first = chunk.rejections[0];
       const line = Number(first.offset) + 1;
-      throw new InputFileError(`line ${line}: ${first.reason}: ${first.message}`, { input: opts.input, line, reason: first.reason });
+      const input = first.source === "outcome" ? (opts.outcomes ?? "") : opts.input;
+      throw new InputFileError(`${input}: line ${line}: ${first.reason}: ${first.message}`, { input, line, reason: first.reason });
     }
     await store.commitPartition(slot.ref, chunk.write);
     settle(slot, chunk);
     summary.accepted += chunk.metrics.accepted;
     summary.windowsClosed += chunk.metrics.windows.length;
     for (const w of chunk.metrics.windows) sizes.add(w.modelId, w.window, opts.config.settingsFor(w.modelId).window.maxEvents);
-    for (const r of chunk.rejections) tallyRejection(summary.rejected, r.reason, Number(r.offset));
+    for (const r of chunk.rejections)
+      tallyRejection(r.source === "outcome" ? summary.outcomes!.rejected : summary.rejected, r.reason, Number(r.offset));
+    if (summary.outcomes !== undefined) summary.outcomes.accepted += chunk.metrics.outcomesAccepted;
     // drift events and retrain requests, in emission order, as the JSON the service publishes
     const out: Uint8Array[] = [];
     for (const entry of chunk.write.outbox) {
@@ -120,21 +154,48 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     if (out.length > 0 && !opts.stdout.write(Buffer.concat(out))) await new Promise((r) => opts.stdout.once("drain", r));
   };
 
-  let pending: DecodedMessage[] = [];
-  for await (const batch of readLineBatches(opts.input, opts.stdin)) {
-    for (const { line, value } of batch.lines) {
-      pending.push({ message: { offset: String(line), key: null, value }, result: decodePredictionMessage(value, decodeContext) });
-      if (pending.length >= REPLAY_CHUNK_LINES) {
-        await step(pending, false);
-        pending = [];
-      }
+  const predictions = decodedLines(opts.input, opts.stdin, (v) => decodePredictionMessage(v, decodeContext));
+  const onPrediction = (item: DecodedLine<PredictionEvent>): DecodedMessage => {
+    summary.linesRead = item.lastLine + 1;
+    opts.progress?.update(summary.linesRead, item.bytes);
+    return { message: { offset: String(item.line), key: null, value: item.value }, result: item.result };
+  };
+  const inputs: AsyncGenerator<DecodedInput> =
+    opts.outcomes === undefined
+      ? (async function* () {
+          for await (const item of predictions) yield onPrediction(item);
+        })()
+      : (async function* (outcomesFile: string, counts: NonNullable<ReplaySummary["outcomes"]>) {
+          const outcomes = decodedLines(outcomesFile, opts.stdin, (v) => decodeOutcomeMessage(v, decodeContext));
+          for await (const { from, item } of mergeByEventTime(predictions, outcomes)) {
+            if (from === "first") yield onPrediction(item);
+            else {
+              counts.linesRead = item.lastLine + 1;
+              yield { source: "outcome", message: { offset: String(item.line), key: null, value: item.value }, result: item.result };
+            }
+          }
+        })(opts.outcomes, summary.outcomes!);
+
+  let pending: DecodedInput[] = [];
+  for await (const input of inputs) {
+    pending.push(input);
+    if (pending.length >= REPLAY_CHUNK_LINES) {
+      await step(pending, false);
+      pending = [];
     }
-    summary.linesRead = batch.lastLine + 1;
-    opts.progress?.update(summary.linesRead, batch.bytes);
   }
   // End of input closes the open windows that have at least minEvents events.
   await step(pending, true);
   summary.late = slot.state.counters.late;
+  if (summary.outcomes !== undefined) {
+    for (const model of slot.state.models.values()) {
+      const join = model.outcomes?.join;
+      if (join === undefined) continue;
+      for (const k of Object.keys(summary.outcomes.join) as (keyof JoinCounters)[]) summary.outcomes.join[k] += join.counters[k];
+      summary.outcomes.waiting.predictions += join.pending.size;
+      summary.outcomes.waiting.outcomes += join.early.size;
+    }
+  }
   summary.windowSizes = sizes.all();
   summary.elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   summary.eventsPerSecond = summary.elapsedMs > 0 ? Math.round((summary.accepted / summary.elapsedMs) * 1000) : 0;
@@ -151,12 +212,26 @@ export function formatReplaySummary(s: ReplaySummary): string {
     s.rejected.timestamp_out_of_range === undefined
       ? ""
       : `  (event times were bounded against the wall clock ${new Date(s.wallClockMs).toISOString()}; pin it with --now)`,
+    ...(s.outcomes === undefined ? [] : formatOutcomeSummary(s.outcomes)),
     `replay: ${s.windowsClosed} windows closed, ${s.driftEvents} drift events, ${s.retrainRequests} retrain requests`,
     ...s.windowSizes.flatMap(formatWindowSizes),
     `replay: ${(s.elapsedMs / 1000).toFixed(2)} s, ${s.eventsPerSecond} events/s`,
   ]
     .filter((l) => l !== "")
     .join("\n");
+}
+
+function formatOutcomeSummary(o: NonNullable<ReplaySummary["outcomes"]>): string[] {
+  const rejectedCount = Object.values(o.rejected).reduce((n, r) => n + r.count, 0);
+  const j = o.join;
+  return [
+    `replay: outcomes: ${o.linesRead} lines read, ${o.accepted} applied, ${rejectedCount} rejected`,
+    ...Object.entries(o.rejected).map(
+      ([reason, r]) => `  outcomes rejected ${reason}: ${r.count} (first lines: ${r.firstLines.join(", ")})`,
+    ),
+    `replay: join: ${j.matched} matched, ${j.duplicateOutcomes} duplicate outcomes, ${j.tooLate} too late, ${j.expired} predictions expired, ` +
+      `${j.unknown} outcomes without prediction; waiting at the end: ${o.waiting.predictions} predictions, ${o.waiting.outcomes} outcomes`,
+  ];
 }
 
 /** One line per model with the window sizes used, and a warning when they close by time far below maxEvents. */

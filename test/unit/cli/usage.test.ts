@@ -70,7 +70,7 @@ describe("CLI argument parsing (util.parseArgs)", () => {
   it("a command's usage lists every option it accepts, marks required ones and mentions --help", () => {
     const usage = commandUsage(replay);
     expect(usage.split("\n")[0]).toBe(
-      "usage: drift-detector replay --input <file|-> [--config <file>] [--strict] [--reference <file>] [--now <ms|ISO-8601>]",
+      "usage: drift-detector replay --input <file|-> [--outcomes <file>] [--config <file>] [--strict] [--reference <file>] [--now <ms|ISO-8601>]",
     );
     for (const name of Object.keys(replay.options)) expect(usage).toMatch(new RegExp(`^  --${name}\\b`, "m"));
     expect(usage).toMatch(/^ {2}--help, -h +this text$/m);
