@@ -189,6 +189,35 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: "baseline repin",
+    summary: "accept the new normal: re-capture a model version's reference from the windows that close next",
+    details:
+      "Writes a control record to every partition of the predictions topic; the service applies it in order\n" +
+      "with the events (exactly once, under the partition's offset fence): each partition holding the version\n" +
+      "drops its reference, ends an open incident and emits a BaselineEvent (kafka.topics.baseline).",
+    options: {
+      model: { type: "string", value: "<id>", description: "model id", required: true },
+      version: { type: "string", value: "<v>", description: "model version", required: true },
+      "request-id": { type: "string", value: "<id>", description: "id of this request (default: derived from model, version, time)" },
+      config,
+    },
+    async run(args, io) {
+      const cfg = loadConfig(stringOption(args, "config"));
+      const { requestRepin } = await import("./baseline-repin.ts");
+      const modelId = stringOption(args, "model") ?? "";
+      const modelVersion = stringOption(args, "version") ?? "";
+      const requestedAt = Date.now();
+      const requestId = stringOption(args, "request-id") ?? `repin-${modelId}@${modelVersion}-${new Date(requestedAt).toISOString()}`;
+      if (requestId.length > 128) throw new UsageError("baseline repin: --request-id: at most 128 characters");
+      const result = await requestRepin(cfg, { modelId, modelVersion, requestId, requestedAt });
+      io.stdout.write(
+        `baseline repin ${requestId}: control records for ${modelId}@${modelVersion} on ${result.topic} ` +
+          `partitions ${[...result.offsets.keys()].join(",")}\n`,
+      );
+      return 0;
+    },
+  },
+  {
     name: "status",
     summary: "print each model version's status, open incident, last window and baseline ages, from Redis",
     details: "Read-only. Ages are event time: the partition's watermark minus the end of the baseline's data.",

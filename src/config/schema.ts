@@ -138,6 +138,8 @@ export const configSchema = z
             outcomes: z.string().min(1).default("ml.outcomes"),
             drift: z.string().min(1).default("ml.drift-events"),
             retrain: z.string().min(1).default("ml.retrain-requests"),
+            /** BaselineEvents: operator changes of references (`baseline repin`) */
+            baseline: z.string().min(1).default("ml.baseline-events"),
             deadLetter: z.string().min(1).default("ml.predictions.dlq"),
           })
           .strict()

@@ -11,7 +11,7 @@ import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./d
 import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
 import type { ContractName } from "./schema-files.ts";
 import { parseIsoTimestamp } from "./timestamp.ts";
-import type { DriftEvent, FeatureValue, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
+import type { BaselineEvent, DriftEvent, FeatureValue, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
 
 export interface DecodeContext {
   /** the writer schema for a registry id, or undefined when not (yet) fetched */
@@ -223,7 +223,7 @@ export class EventEncodeError extends Error {
 const encoder = new TextEncoder();
 
 /** UTF-8 JSON bytes of an event (validate first: JSON.stringify writes NaN as null). */
-export function encodeJson(event: PredictionEvent | OutcomeEvent | DriftEvent | RetrainRequest): Uint8Array {
+export function encodeJson(event: PredictionEvent | OutcomeEvent | DriftEvent | RetrainRequest | BaselineEvent): Uint8Array {
   return encoder.encode(JSON.stringify(event));
 }
 
@@ -247,6 +247,10 @@ export function encodeAvroEvent(name: ContractName, schemaId: number, value: obj
 
 export function encodeDriftEventAvro(event: DriftEvent, schemaId: number): Uint8Array {
   return encodeAvroEvent("drift-event", schemaId, event);
+}
+
+export function encodeBaselineEventAvro(event: BaselineEvent, schemaId: number): Uint8Array {
+  return encodeAvroEvent("baseline-event", schemaId, event);
 }
 
 export function encodeRetrainRequestAvro(event: RetrainRequest, schemaId: number): Uint8Array {

@@ -11,6 +11,8 @@ export const REJECTION_REASONS = [
   "avro_decode_error",
   "schema_violation",
   "non_finite_number",
+  /** a record marked as a control record (events/control-record.ts) that is not a valid one */
+  "invalid_control",
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

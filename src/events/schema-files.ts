@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import avro from "avsc";
 import type { Type } from "avsc";
 
-export const CONTRACT_NAMES = ["prediction-event", "outcome-event", "drift-event", "retrain-request"] as const;
+export const CONTRACT_NAMES = ["prediction-event", "outcome-event", "drift-event", "retrain-request", "baseline-event"] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 export class SchemaFileError extends Error {

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { codePointLengthWithin } from "./avro-constraints.ts";
 import { parseIsoTimestamp } from "./timestamp.ts";
-import type { DriftEvent, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
+import type { BaselineEvent, DriftEvent, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
 
 /** A string whose length in Unicode code points (JSON Schema's measure) is within [min, max]. */
 function text(min: number, max: number) {
@@ -138,6 +138,25 @@ export const retrainRequestSchema = z.object({
   note: text(1, 1024).nullish(),
 });
 
+export const baselineEventSchema = z.object({
+  type: z.literal("baseline"),
+  eventId: eventIdSchema,
+  kind: z.literal("reference_repinned"),
+  modelId: modelIdSchema,
+  modelVersion: modelVersionSchema,
+  partition: count,
+  requestId: text(1, 128),
+  requestedAt: safeInteger,
+  previousReference: baselineRefSchema.nullable(),
+  endedIncidentId: text(1, 128).nullish(),
+  capture: z.object({
+    warmupWindows: count,
+    referenceDurationMs: count.nullable(),
+    seasonality: z.enum(["none", "hourOfDay", "dayOfWeek", "hourOfWeek"]),
+  }),
+  emittedAt: safeInteger,
+});
+
 // Compile-time agreement with types.ts: parsed output fits the types, and every value of the types is
 // an acceptable input shape.
 type Holds<T extends true> = T;
@@ -157,6 +176,13 @@ export type _DriftAgrees = Holds<
 export type _RetrainAgrees = Holds<
   z.infer<typeof retrainRequestSchema> extends RetrainRequest
     ? RetrainRequest extends z.input<typeof retrainRequestSchema>
+      ? true
+      : false
+    : false
+>;
+export type _BaselineAgrees = Holds<
+  z.infer<typeof baselineEventSchema> extends BaselineEvent
+    ? BaselineEvent extends z.input<typeof baselineEventSchema>
       ? true
       : false
     : false

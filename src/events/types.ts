@@ -115,3 +115,34 @@ export interface RetrainRequest {
   /** the operator's reason of a manual request (`drift-detector retrain --reason`) */
   note?: string | null;
 }
+
+/** How the reference of a re-pinned model version is captured again (the model's baseline settings then). */
+export interface CaptureRuleRef {
+  warmupWindows: number;
+  referenceDurationMs: number | null;
+  seasonality: "none" | "hourOfDay" | "dayOfWeek" | "hourOfWeek";
+}
+
+/**
+ * A change of a model version's reference made by an operator (`baseline repin`), on the baseline topic:
+ * the pinned reference was dropped in this partition and a new one is captured from the windows that
+ * close from now on ("accept the new normal"), by `capture`.
+ */
+export interface BaselineEvent {
+  type: "baseline";
+  /** deterministic: request, model version and partition */
+  eventId: string;
+  kind: "reference_repinned";
+  modelId: string;
+  modelVersion: string;
+  partition: number;
+  /** the operator's request (one request reaches every partition of the predictions topic) */
+  requestId: string;
+  requestedAt: number;
+  /** the reference that was dropped; null when the version was still capturing one */
+  previousReference: BaselineRef | null;
+  /** the drift incident the re-pin ended, if one was open */
+  endedIncidentId?: string | null;
+  capture: CaptureRuleRef;
+  emittedAt: number;
+}

@@ -57,7 +57,7 @@ export async function connectServiceClients(
     await admin.disconnect();
   }
   const t = config.kafka.topics;
-  const limits = await clusterMessageSizeLimits(kafka, [t.drift, t.retrain, t.deadLetter], (read) => {
+  const limits = await clusterMessageSizeLimits(kafka, [t.drift, t.retrain, t.deadLetter, t.baseline], (read) => {
     const detail = { limits: Object.fromEntries(read.limits), sources: Object.fromEntries(read.sources) };
     if (read.problems.length > 0)
       log.warn(

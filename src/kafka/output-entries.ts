@@ -2,7 +2,7 @@
 // (`event-id` / `request-id`, the deterministic id consumers deduplicate by) and say what it is about, so
 // the relay (cooldown lock, metrics) and downstream routers never parse the payload.
 import { encodeJson } from "../events/codec.ts";
-import type { DriftEvent, RetrainRequest } from "../events/types.ts";
+import type { BaselineEvent, DriftEvent, RetrainRequest } from "../events/types.ts";
 import type { OutboxEntry } from "../state/port.ts";
 
 const utf8 = new TextEncoder();
@@ -31,5 +31,16 @@ export function retrainOutboxEntry(topic: string, request: RetrainRequest): Outb
       "model-version": request.modelVersion,
       reason: request.reason,
     },
+  };
+}
+
+export function baselineOutboxEntry(topic: string, event: BaselineEvent): OutboxEntry {
+  return {
+    id: event.eventId,
+    kind: "baseline",
+    topic,
+    key: utf8.encode(event.modelId),
+    value: encodeJson(event),
+    headers: { "event-id": event.eventId, "model-id": event.modelId, "model-version": event.modelVersion, kind: event.kind },
   };
 }

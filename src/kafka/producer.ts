@@ -6,9 +6,9 @@
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { Partitioners, type Kafka, type Producer } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
-import { encodeDriftEventAvro, encodeRetrainRequestAvro } from "../events/codec.ts";
+import { encodeBaselineEventAvro, encodeDriftEventAvro, encodeRetrainRequestAvro } from "../events/codec.ts";
 import { readAvroSchemaText } from "../events/schema-files.ts";
-import type { DriftEvent, RetrainRequest } from "../events/types.ts";
+import type { BaselineEvent, DriftEvent, RetrainRequest } from "../events/types.ts";
 import type { OutboxEntry } from "../state/port.ts";
 import { fitDeadLetter } from "./dead-letter.ts";
 import { recordBytes } from "./record-size.ts";
@@ -56,6 +56,7 @@ export interface OutputEncoder {
 interface AvroSchemaIds {
   drift: number;
   retrain: number;
+  baseline: number;
 }
 
 /** Registers the output schemas under `<topic>-value` (idempotent in the registry) and returns their ids. */
@@ -72,11 +73,12 @@ export async function registerOutputSchemas(config: ResolvedConfig): Promise<Avr
   parsed.username = "";
   parsed.password = "";
   const registry = new SchemaRegistry({ host: parsed.toString().replace(/\/+$/, ""), ...(auth === undefined ? {} : { auth }) });
-  const register = async (name: "drift-event" | "retrain-request", topic: string) =>
+  const register = async (name: "drift-event" | "retrain-request" | "baseline-event", topic: string) =>
     (await registry.register({ type: SchemaType.AVRO, schema: readAvroSchemaText(name) }, { subject: `${topic}-value` })).id;
   return {
     drift: await register("drift-event", config.kafka.topics.drift),
     retrain: await register("retrain-request", config.kafka.topics.retrain),
+    baseline: await register("baseline-event", config.kafka.topics.baseline),
   };
 }
 
@@ -91,7 +93,9 @@ export function createOutputEncoder(avroIds?: AvroSchemaIds): OutputEncoder {
       const bytes =
         entry.kind === "retrain"
           ? encodeRetrainRequestAvro(parsed as RetrainRequest, avroIds.retrain)
-          : encodeDriftEventAvro(parsed as DriftEvent, avroIds.drift);
+          : entry.kind === "baseline"
+            ? encodeBaselineEventAvro(parsed as BaselineEvent, avroIds.baseline)
+            : encodeDriftEventAvro(parsed as DriftEvent, avroIds.drift);
       return { key, value: bufferOf(bytes), headers };
     } catch (cause) {
       throw new OutputEncodeError(

@@ -17,7 +17,7 @@ export class TopicSetupError extends Error {
 
 export function serviceTopics(config: ResolvedConfig): string[] {
   const t = config.kafka.topics;
-  return [...new Set([t.predictions, t.outcomes, t.drift, t.retrain, t.deadLetter])];
+  return [...new Set([t.predictions, t.outcomes, t.drift, t.retrain, t.deadLetter, t.baseline])];
 }
 
 /** Returns the topics it created. */

@@ -21,7 +21,7 @@ import { windowGauges } from "./window-gauges.ts";
 
 export { CONFIDENCE_QUANTILES, EXPORTED_STATISTICS, LATENCY_QUANTILES, PREDICTION_QUANTILES, STATUS_VALUE } from "./window-gauges.ts";
 
-export type OutputKindLabel = "drift" | "retrain" | "dead-letter";
+export type OutputKindLabel = "drift" | "retrain" | "dead-letter" | "baseline";
 export type DependencyName = "redis" | "kafka" | "registry";
 
 /** operations the pipeline retries on an outage (src/pipeline/partition-runtime.ts), by the system that fails them */
@@ -30,7 +30,7 @@ export const KAFKA_OPERATIONS = ["commitOffsets", "outboxRelay"] as const;
 export const CARDINALITY_DROP_KINDS = ["model", "feature", "category", "model_series", "signal_series"] as const;
 const DEPENDENCIES: readonly DependencyName[] = ["redis", "kafka", "registry"];
 const DEPENDENCY_ERROR_REASONS = ["auth", "timeout", "connection", "other"] as const;
-const OUTPUT_KINDS: readonly OutputKindLabel[] = ["drift", "retrain", "dead-letter"];
+const OUTPUT_KINDS: readonly OutputKindLabel[] = ["drift", "retrain", "dead-letter", "baseline"];
 
 /** What the outbox gauges read at scrape time (OutboxBacklog.snapshot()). */
 export type OutboxBacklogReading = OutboxReading;

@@ -20,7 +20,9 @@ import type { DecodeResult } from "../events/decode-result.ts";
 import type { OutcomeEvent, PredictionEvent } from "../events/types.ts";
 import { applyOutcome, flushPerformance, isOutcomeRejected } from "../detect/outcome-engine.ts";
 import { deadLetterEntry } from "../kafka/dead-letter.ts";
-import { driftOutboxEntry, retrainOutboxEntry } from "../kafka/output-entries.ts";
+import { decodeControlRecord, type ControlRecord } from "../events/control-record.ts";
+import { repinReference } from "../detect/repin.ts";
+import { baselineOutboxEntry, driftOutboxEntry, retrainOutboxEntry } from "../kafka/output-entries.ts";
 import { encodeColdChange, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
 import { encodeModelOutcomes } from "../state/outcome-state-codec.ts";
 import { StaleStateError, type ModelWrite, type OutboxEntry, type PartitionWrite } from "../state/port.ts";
@@ -34,12 +36,26 @@ export interface SourceMessage {
   value: Uint8Array | null;
   /** producer timestamp, ms as a decimal string */
   timestamp?: string;
+  /** Kafka headers; only `drift-detector-control` (events/control-record.ts) is read */
+  headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
+}
+
+/** A valid control record (events/control-record.ts), applied in offset order like an event. */
+export interface ControlDecoded {
+  ok: true;
+  control: ControlRecord;
+}
+
+/** A message marked as a control record: the record, or a rejection (dead-lettered as invalid_control). */
+export function controlResult(value: Uint8Array | null): DecodedMessage["result"] {
+  const decoded = decodeControlRecord(value);
+  return decoded.ok ? { ok: true, control: decoded.control } : { ok: false, reason: "invalid_control", message: decoded.message };
 }
 
 export interface DecodedMessage {
   source?: "prediction";
   message: SourceMessage;
-  result: DecodeResult<PredictionEvent>;
+  result: DecodeResult<PredictionEvent> | ControlDecoded;
 }
 
 /** A message of the outcomes topic; its offset is of that topic. */
@@ -56,7 +72,7 @@ export interface ProcessorSettings {
   sourceTopic: string;
   /** the outcomes topic (dead letters of outcomes name it); default topics.outcomes */
   outcomesSourceTopic?: string;
-  topics: { drift: string; retrain: string; deadLetter: string; outcomes?: string };
+  topics: { drift: string; retrain: string; deadLetter: string; baseline: string; outcomes?: string };
   /** dead-letter values above this are truncated */
   maxDeadLetterValueBytes: number;
   engine: EngineContext;
@@ -75,6 +91,8 @@ export interface MetricsDelta {
   /** unconfigured models evicted (longest idle) to admit new ones over limits.maxModels, in order */
   evictedModels: string[];
   windows: WindowClosed[];
+  /** control records reached, in order; `applied` false when the partition has no state of the model version */
+  controls: { control: ControlRecord; applied: boolean }[];
 }
 
 /** A message that became a dead letter, in input order (replay reports these by line). */
@@ -107,6 +125,7 @@ const emptyDelta = (): MetricsDelta => ({
   lateByModel: new Map(),
   evictedModels: [],
   windows: [],
+  controls: [],
 });
 const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 
@@ -179,6 +198,12 @@ export function processChunk(
     const result = input.result;
     if (!result.ok) {
       reject(input, result.reason, result.message, result.field, result.schemaId);
+      continue;
+    }
+    if ("control" in result) {
+      const repinned = repinReference(state, result.control, settings.engine);
+      if (repinned !== null) outbox.push(baselineOutboxEntry(settings.topics.baseline, repinned));
+      metrics.controls.push({ control: result.control, applied: repinned !== null });
       continue;
     }
     const event = result.event;

@@ -46,6 +46,7 @@ import { isOutage, outageOperation } from "./outage.ts";
 import { closesFarBelowMaxEvents, WindowSizes } from "../windows/window-sizes.ts";
 import {
   commitFailureOutcome,
+  controlResult,
   processChunk,
   settle,
   type DecodedInput,
@@ -55,6 +56,7 @@ import {
   type SourceMessage,
 } from "./partition-processor.ts";
 import type { PartitionSlot, PartitionStates } from "./partition-states.ts";
+import { CONTROL_HEADER } from "../events/control-record.ts";
 
 /** One fetched batch of one partition (a kafkajs Batch fits). */
 export interface SourceBatch {
@@ -96,7 +98,7 @@ export class ReferenceBaselines {
     for (const input of decoded) {
       if (input.source === "outcome") continue;
       const { result } = input;
-      if (!result.ok) continue;
+      if (!result.ok || "control" in result) continue;
       const { modelId, modelVersion } = result.event;
       const key = `${modelId}\u0000${modelVersion}`;
       if (this.cache.has(key) || slot.state.models.get(modelId)?.versions.has(modelVersion)) continue;
@@ -303,6 +305,10 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     const out: DecodedMessage[] = [];
     for (const message of messages) {
       if (BigInt(message.offset) <= stored) continue;
+      if (message.headers?.[CONTROL_HEADER] !== undefined) {
+        out.push({ message, result: controlResult(message.value) });
+        continue;
+      }
       const result = await decodeWithSchemaFetch(() => deps.decoder.decode(message.value), control);
       out.push({ message, result });
     }
@@ -350,6 +356,18 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     if (m.outcomesAccepted > 0) metrics.onConsumed(outcomesTopic ?? topic, partition, m.outcomesAccepted);
     for (const [reason, count] of m.outcomesRejected) metrics.onRejected(reason, outcomesTopic ?? topic, count);
     for (const [model, count] of m.lateByModel) metrics.onLate(model, count);
+    for (const { control, applied } of m.controls) {
+      const context = {
+        partition,
+        command: control.command,
+        requestId: control.requestId,
+        model: control.modelId,
+        version: control.modelVersion,
+      };
+      // a partition without state of the model version has nothing to re-pin (its events are elsewhere)
+      if (applied) log.info(context, "control record applied: reference dropped, a new one is captured from the next windows");
+      else log.info(context, "control record reached: no state of this model version in the partition");
+    }
     if (m.evictedModels.length > 0) {
       // configured models are never evicted; these were the longest idle of the unconfigured ones
       metrics.onModelsEvicted(m.evictedModels);

@@ -6,7 +6,8 @@ import { StateStoreCorruptError, type StateStoreErrorContext } from "./errors.ts
 import type { OutboxEntry, OutboxKind } from "./port.ts";
 
 const FRAME_VERSION = 2;
-const KINDS: readonly OutboxKind[] = ["drift", "retrain", "dead-letter"];
+// append only: the index is the stored kind byte
+const KINDS: readonly OutboxKind[] = ["drift", "retrain", "dead-letter", "baseline"];
 
 export function frameOutboxEntry(entry: OutboxEntry): Buffer {
   const topic = Buffer.from(entry.topic, "utf8");

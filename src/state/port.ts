@@ -49,7 +49,7 @@ export interface StoredPartition {
 }
 
 /** What an outbox entry is, so the relay never infers it from the id, the topic or the payload. */
-export type OutboxKind = "drift" | "retrain" | "dead-letter";
+export type OutboxKind = "drift" | "retrain" | "dead-letter" | "baseline";
 
 /** A Kafka message to publish, written atomically with the state that produced it. */
 export interface OutboxEntry {

@@ -40,6 +40,7 @@ export function serviceRawConfig(label: string, overrides: Record<string, unknow
         drift: uniqueTopic(`${label}.drift`),
         retrain: uniqueTopic(`${label}.retrain`),
         deadLetter: uniqueTopic(`${label}.dlq`),
+        baseline: uniqueTopic(`${label}.baseline`),
       },
       partitions: 1,
       replicationFactor: 1,
@@ -483,7 +484,11 @@ export async function createServiceTopics(kafka: Kafka, config: ResolvedConfig, 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await createTopics(admin, [topics.predictions, topics.drift, topics.retrain, topics.deadLetter, topics.outcomes], partitions);
+    await createTopics(
+      admin,
+      [topics.predictions, topics.drift, topics.retrain, topics.deadLetter, topics.outcomes, topics.baseline],
+      partitions,
+    );
   } finally {
     await admin.disconnect();
   }

@@ -21,6 +21,7 @@ describe("config", () => {
       outcomes: "ml.outcomes",
       drift: "ml.drift-events",
       retrain: "ml.retrain-requests",
+      baseline: "ml.baseline-events",
       deadLetter: "ml.predictions.dlq",
     });
     expect(c.metrics.port).toBe(9464);

@@ -8,7 +8,13 @@ import { compileAvroConstraints, violationField } from "../../../src/events/avro
 import type { ValueCheck } from "../../../src/events/avro-constraints.ts";
 import { loadAvroSchema, loadAvroType, loadJsonSchema } from "../../../src/events/schema-files.ts";
 import type { ContractName } from "../../../src/events/schema-files.ts";
-import { driftEventSchema, outcomeEventSchema, predictionEventSchema, retrainRequestSchema } from "../../../src/events/schemas.ts";
+import {
+  baselineEventSchema,
+  driftEventSchema,
+  outcomeEventSchema,
+  predictionEventSchema,
+  retrainRequestSchema,
+} from "../../../src/events/schemas.ts";
 import { parseIsoTimestamp } from "../../../src/events/timestamp.ts";
 
 // ajv and ajv-formats are CommonJS: the default import is module.exports, which carries itself as `.default`
@@ -20,6 +26,7 @@ export const zodSchemas: Record<ContractName, ZodTypeAny> = {
   "outcome-event": outcomeEventSchema,
   "drift-event": driftEventSchema,
   "retrain-request": retrainRequestSchema,
+  "baseline-event": baselineEventSchema,
 };
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictNumbers: true, allowUnionTypes: true });
@@ -100,6 +107,7 @@ function contractOfFile(file: string): ContractName {
   if (file.startsWith("outcome")) return "outcome-event";
   if (file.startsWith("drift")) return "drift-event";
   if (file.startsWith("retrain")) return "retrain-request";
+  if (file.startsWith("baseline")) return "baseline-event";
   throw new Error(`fixture ${file} does not name its contract`);
 }
 

@@ -7,7 +7,7 @@ import { frameConfluent } from "../../../src/events/confluent-framing.ts";
 import { avroBodyDecoder } from "../../../src/events/avro-decoder.ts";
 import { CONTRACT_NAMES, loadAvroSchema, loadAvroType, loadJsonSchema } from "../../../src/events/schema-files.ts";
 import type { ContractName } from "../../../src/events/schema-files.ts";
-import type { DriftEvent, OutcomeEvent, PredictionEvent, RetrainRequest } from "../../../src/events/types.ts";
+import type { BaselineEvent, DriftEvent, OutcomeEvent, PredictionEvent, RetrainRequest } from "../../../src/events/types.ts";
 import {
   ajvErrorPaths,
   avroErrorPaths,
@@ -43,7 +43,7 @@ const decodable = (c: ContractName) => c === "prediction-event" || c === "outcom
 
 describe("valid fixtures pass zod, JSON Schema, Avro and the decoder", () => {
   const fixtures = validFixtures();
-  it("there are valid fixtures for all four contracts", () => {
+  it("there are valid fixtures for every contract", () => {
     expect(new Set(fixtures.map((f) => f.contract))).toEqual(new Set(CONTRACT_NAMES));
   });
   for (const f of fixtures) {
@@ -293,11 +293,26 @@ const retrainKeys = [
   "incidentId",
   "note",
 ] as const;
+const baselineKeys = [
+  "type",
+  "eventId",
+  "kind",
+  "modelId",
+  "modelVersion",
+  "partition",
+  "requestId",
+  "requestedAt",
+  "previousReference",
+  "endedIncidentId",
+  "capture",
+  "emittedAt",
+] as const;
 const typeKeys: Record<ContractName, readonly string[]> = {
   "prediction-event": predictionKeys satisfies Exactly<PredictionEvent, typeof predictionKeys>,
   "outcome-event": outcomeKeys satisfies Exactly<OutcomeEvent, typeof outcomeKeys>,
   "drift-event": driftKeys satisfies Exactly<DriftEvent, typeof driftKeys>,
   "retrain-request": retrainKeys satisfies Exactly<RetrainRequest, typeof retrainKeys>,
+  "baseline-event": baselineKeys satisfies Exactly<BaselineEvent, typeof baselineKeys>,
 };
 
 describe("the schema files, zod and the TypeScript types list the same fields", () => {
