@@ -8,6 +8,7 @@ import { readSecret, tlsOptions, type Env } from "../config/secrets.ts";
 import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createServiceConsumer } from "./consumer.ts";
+import { createPartitionPositions, type PartitionPositions } from "./partition-positions.ts";
 import { createOutputEncoder, createOutputProducer, registerOutputSchemas, type OutputEncoder } from "./producer.ts";
 import { checkCoPartitioned, clusterMessageSizeLimits, ensureTopics, type MessageSizeLimits } from "./topic-admin.ts";
 
@@ -18,6 +19,8 @@ export interface ServiceClients {
   encoder: OutputEncoder;
   /** the output topics' max.message.bytes, which the relay sizes its sends to */
   limits: MessageSizeLimits;
+  /** the group's committed offsets, the first retained offsets and the consumer's seek (lost-state rebuilds) */
+  positions: PartitionPositions;
 }
 
 /** brokers, ssl and sasl of every Kafka client (service, demo, tests) */
@@ -69,5 +72,7 @@ export async function connectServiceClients(
   const avroIds = config.kafka.outputFormat === "avro" ? await registerOutputSchemas(config) : undefined;
   const producer = createOutputProducer(kafka);
   await producer.connect();
-  return { consumer: createServiceConsumer(kafka, config), producer, encoder: createOutputEncoder(avroIds), limits };
+  const consumer = createServiceConsumer(kafka, config);
+  const positions = createPartitionPositions(kafka, consumer, config.kafka.groupId);
+  return { consumer, producer, encoder: createOutputEncoder(avroIds), limits, positions };
 }

@@ -182,6 +182,17 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       "Failed operations on a dependency, by cause (auth, timeout, connection, other)",
       ["dependency", "reason"],
     ),
+    stateLost: counter(
+      "drift_state_lost_total",
+      "Times Redis was found without (emptied) or behind (rolled back) the state of a partition it had acknowledged",
+      ["partition"],
+    ),
+    stateRebuildsInexact: counter(
+      "drift_state_rebuilds_inexact_total",
+      "Rebuilds of lost state that could not be exact: retention had deleted records the state was built from",
+      ["partition"],
+    ),
+    stateRebuilding: gauge("drift_state_rebuilding", "1 while the partition's lost state is rebuilt from Kafka (not ready)", ["partition"]),
     modelsEvicted: counter(
       "drift_models_evicted_total",
       "Unconfigured models evicted (longest idle by event time) to admit a new one over limits.maxModels",

@@ -68,6 +68,11 @@ export interface DetectorMetrics {
   setDependencyUp(dependency: DependencyName, up: boolean): void;
   /** the engine dropped data at one of its caps (counted by kind; the model is not a label: it is unbounded) */
   onCardinalityDropped(kind: "model" | "feature" | "category", model: string, count: number): void;
+  /** drift_state_lost_total, drift_state_rebuilds_inexact_total and drift_state_rebuilding start at 0 for partitions 0..count-1 */
+  initStatePartitions(count: number): void;
+  /** Redis lost (or rolled back) a partition's state; `exact`: retention still holds everything to rebuild it */
+  onStateLost(partition: number, exact: boolean): void;
+  setStateRebuilding(partition: number, rebuilding: boolean): void;
   /** the engine evicted these unconfigured models to admit new ones; their series are removed */
   onModelsEvicted(models: readonly string[]): void;
   /**
@@ -242,6 +247,21 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     },
     removeModel(model) {
       series.remove(model);
+    },
+    initStatePartitions(count) {
+      for (let p = 0; p < count; p++) {
+        const partition = String(p);
+        m.stateLost.inc({ partition }, 0);
+        m.stateRebuildsInexact.inc({ partition }, 0);
+        m.stateRebuilding.set({ partition }, 0);
+      }
+    },
+    onStateLost(partition, exact) {
+      m.stateLost.inc({ partition: String(partition) });
+      m.stateRebuildsInexact.inc({ partition: String(partition) }, exact ? 0 : 1);
+    },
+    setStateRebuilding(partition, rebuilding) {
+      m.stateRebuilding.set({ partition: String(partition) }, rebuilding ? 1 : 0);
     },
     onModelsEvicted(models) {
       m.modelsEvicted.inc(models.length);

@@ -28,6 +28,7 @@ import { encodeModelOutcomes } from "../state/outcome-state-codec.ts";
 import { StaleStateError, type ModelWrite, type OutboxEntry, type PartitionWrite } from "../state/port.ts";
 import type { ClosedWindow } from "../windows/window.ts";
 import type { PartitionSlot } from "./partition-states.ts";
+import { fenceConflict, type StateLoss } from "./state-loss.ts";
 
 /** One input message as the processor needs it (a kafkajs KafkaMessage fits). */
 export interface SourceMessage {
@@ -115,6 +116,12 @@ export interface ProcessedChunk {
   storedParts: Map<string, Map<string, ClosedWindow>>;
   rejections: Rejection[];
   metrics: MetricsDelta;
+  /**
+   * Outputs and dead letters of replayed messages (offset ≤ options.replayedThrough): derived again while
+   * lost state is rebuilt, published before the loss, so not in the outbox. The runtime re-takes the
+   * cooldown locks of the retrain requests among them.
+   */
+  replayed: OutboxEntry[];
 }
 
 const emptyDelta = (): MetricsDelta => ({
@@ -134,28 +141,35 @@ const increment = (counts: Map<string, number>, key: string) => counts.set(key, 
  * before (a crash or rebalance redelivered them) and are skipped; null when nothing is left to apply.
  * `wallClockMs` is the wall clock for this chunk: the future bound on event time (windows/event-time.ts) is
  * measured against it, and its verdicts are persisted with the chunk. `endOfInput` (replay) also closes
- * the open windows that have at least minEvents events.
+ * the open windows that have at least minEvents events. `replayedThrough` (rebuilding lost state,
+ * state-loss.ts): messages up to this offset are applied, but their outputs and dead letters were published
+ * before the loss and their counts counted, so they go to `replayed` and into no metric.
  */
 export function processChunk(
   slot: PartitionSlot,
   messages: readonly DecodedInput[],
   settings: ProcessorSettings,
-  options: { wallClockMs: number; endOfInput?: boolean },
+  options: { wallClockMs: number; endOfInput?: boolean; replayedThrough?: string | null },
 ): ProcessedChunk | null {
   const state = slot.state;
   const stored = slot.storedOffset === null ? -1n : BigInt(slot.storedOffset);
   const storedOutcome = slot.storedOutcomeOffset === null ? -1n : BigInt(slot.storedOutcomeOffset);
   const outcomesTopic = settings.outcomesSourceTopic ?? settings.topics.outcomes ?? "outcomes";
+  const replayedThrough = options.replayedThrough == null ? -1n : BigInt(options.replayedThrough);
   const outbox: OutboxEntry[] = [];
+  const replayed: OutboxEntry[] = [];
   const rejections: Rejection[] = [];
-  const metrics = emptyDelta();
+  const live = emptyDelta();
+  const ignored = emptyDelta();
+  let metrics = live;
+  let entries = outbox;
   let lastOffset: string | null = null;
   let lastOutcomeOffset: string | null = null;
 
   const reject = (input: DecodedInput, reason: string, text: string, field?: string, schemaId?: number) => {
     const outcome = input.source === "outcome";
     const source = { topic: outcome ? outcomesTopic : settings.sourceTopic, partition: state.partition, ...input.message };
-    outbox.push(
+    entries.push(
       deadLetterEntry(settings.topics.deadLetter, source, { reason, message: text, field, schemaId }, settings.maxDeadLetterValueBytes),
     );
     rejections.push(
@@ -168,14 +182,16 @@ export function processChunk(
   const emit = (outputs: readonly EngineOutput[]) => {
     for (const output of outputs) {
       if (output.kind === "window") metrics.windows.push(output);
-      else if (output.kind === "drift") outbox.push(driftOutboxEntry(settings.topics.drift, output.event));
-      else if (output.kind === "retrain") outbox.push(retrainOutboxEntry(settings.topics.retrain, output.request));
+      else if (output.kind === "drift") entries.push(driftOutboxEntry(settings.topics.drift, output.event));
+      else if (output.kind === "retrain") entries.push(retrainOutboxEntry(settings.topics.retrain, output.request));
     }
   };
 
   for (const input of messages) {
     const { message } = input;
     if (input.source === "outcome") {
+      metrics = live;
+      entries = outbox;
       // outcomes at or below the stored outcome offset were applied before: skipped, like predictions
       if (BigInt(message.offset) <= storedOutcome) continue;
       lastOutcomeOffset = message.offset;
@@ -193,8 +209,13 @@ export function processChunk(
       emit(applied.outputs);
       continue;
     }
-    if (BigInt(message.offset) <= stored) continue;
+    const offset = BigInt(message.offset);
+    if (offset <= stored) continue;
     lastOffset = message.offset;
+    // replayed while lost state is rebuilt: published and counted before the loss
+    const replay = offset <= replayedThrough;
+    metrics = replay ? ignored : live;
+    entries = replay ? replayed : outbox;
     const result = input.result;
     if (!result.ok) {
       reject(input, result.reason, result.message, result.field, result.schemaId);
@@ -218,6 +239,8 @@ export function processChunk(
     emit(applied.outputs);
   }
   if (options.endOfInput === true) {
+    metrics = live;
+    entries = outbox;
     emit(flushOpenWindows(state, settings.engine));
     if (settings.engine.outcomes === true) emit(flushPerformance(state, settings.engine));
   } else if (lastOffset === null && lastOutcomeOffset === null) return null; // everything was applied before
@@ -235,7 +258,7 @@ export function processChunk(
     models,
     outbox,
   };
-  return { lastOffset, lastOutcomeOffset, write, storedParts, rejections, metrics };
+  return { lastOffset, lastOutcomeOffset, write, storedParts, rejections, metrics: live, replayed };
 }
 
 /** The encoded state of every model the engine marked dirty since the last write. */
@@ -273,13 +296,26 @@ function changedModels(slot: PartitionSlot): { models: Map<string, ModelWrite>; 
 /**
  * How a commitPartition that failed after `attempts` tries ended:
  * - "committed": a retry met its own offset stored — the first attempt landed and only its reply was lost;
- * - "stale": the fence failed — another replica wrote the partition since this one loaded it;
+ * - "stale": the fence failed because another replica wrote past this one's offset: it owns the partition now;
+ * - a StateLoss: the fence failed because Redis holds less than this writer loaded or wrote (state-loss.ts);
  * - "failed": anything else (not a fence error), to be handled as an error.
  */
-export function commitFailureOutcome(error: unknown, attempts: number, write: PartitionWrite): "committed" | "stale" | "failed" {
+export function commitFailureOutcome(
+  error: unknown,
+  attempts: number,
+  write: PartitionWrite,
+): "committed" | "stale" | "failed" | StateLoss {
   if (!(error instanceof StaleStateError)) return "failed";
-  const own = error.context.storedOffset === write.offset && error.context.storedOutcomeOffset === (write.outcomeOffset ?? null);
-  return attempts > 1 && own ? "committed" : "stale";
+  const { storedOffset, storedOutcomeOffset } = error.context;
+  const own = storedOffset === write.offset && storedOutcomeOffset === (write.outcomeOffset ?? null);
+  if (attempts > 1 && own) return "committed";
+  const predictions = fenceConflict(write.expectedOffset, storedOffset);
+  if (predictions !== "moved") return predictions;
+  if (storedOffset !== write.expectedOffset) return "stale"; // another writer moved the predictions offset on
+  // the predictions offset is as loaded: the outcomes offset tells
+  const outcomes = fenceConflict(write.expectedOutcomeOffset ?? null, storedOutcomeOffset);
+  if (outcomes === "moved") return "stale";
+  return { cause: outcomes.cause, storedOffset, reachedOffset: write.expectedOffset ?? "-1" };
 }
 
 /** Records a landed write in the slot: its offset is the new fence, its models are clean. */

@@ -2,7 +2,8 @@
 //
 //   (a batch is of the predictions topic or of the outcomes topic; partition p of both feeds the same
 //   state, so batches of one partition number run one after the other, never at the same time)
-//   load the partition's state from the store (once per assignment) and drain an outbox left over
+//   load the partition's state from the store (once per assignment); compare its offset with Kafka's
+//   committed one (Redis lost state it acknowledged? then rebuild it from Kafka) and drain an outbox left over
 //   for each chunk of `chunkSize` messages:
 //     → decode: Confluent Avro (writer schema from the registry, fetched on unknown ids) or JSON; validate
 //       (PredictionEvent or OutcomeEvent by topic)
@@ -18,6 +19,10 @@
 // Delivery guarantees (design §4 "Delivery"):
 // - A replica that lost the partition finds the fence moved (StaleStateError) and drops its copy instead of
 //   overwriting the new owner's state; a retry that finds its own offset stored had only lost the reply.
+// - Redis losing the state (the fence went back or vanished, or Kafka's committed offset is past what Redis
+//   holds) is an incident, not a move (state-loss.ts): error log, drift_state_lost_total, not ready; the
+//   consumer seeks back and the deterministic engine rebuilds the state from the retained history. Outputs
+//   of offsets that were published before the loss are derived again but not published again.
 // - The Kafka offset is committed only after Redis has the state. Kafka's committed offset may lag Redis'
 //   (crash in between): the redelivered events are at or below the stored offset and are skipped, so no
 //   event is counted twice and none is lost.
@@ -38,7 +43,7 @@ import type { DependencyHealth } from "./dependency-health.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
 import { decodeBaseline } from "../state/engine-state-codec.ts";
-import type { PartitionRef, StateStore } from "../state/port.ts";
+import type { OutboxEntry, PartitionRef, StateStore } from "../state/port.ts";
 import { applyBaselineResets } from "../detect/baseline-reset.ts";
 import type { BaselineResetGenerations } from "./baseline-resets.ts";
 import { ProcessingAbortedError, retryWithBackoff, type BackoffPolicy, type RetryControl } from "./backoff.ts";
@@ -57,6 +62,8 @@ import {
 } from "./partition-processor.ts";
 import type { PartitionSlot, PartitionStates } from "./partition-states.ts";
 import { CONTROL_HEADER } from "../events/control-record.ts";
+import type { PartitionPositions } from "../kafka/partition-positions.ts";
+import { lossAtLoad, rebuildPlan, type RebuildPlan, type StateLoss } from "./state-loss.ts";
 
 /** One fetched batch of one partition (a kafkajs Batch fits). */
 export interface SourceBatch {
@@ -135,6 +142,8 @@ export interface PartitionRuntimeDeps {
   backlog?: OutboxBacklog;
   /** which dependencies answer (readiness, metrics) */
   health?: DependencyHealth;
+  /** Kafka's committed and first offsets and the seek, to detect lost state and rebuild it (state-loss.ts) */
+  positions: Pick<PartitionPositions, "committed" | "logStart" | "seek">;
 }
 
 export interface PartitionRuntime {
@@ -142,6 +151,15 @@ export interface PartitionRuntime {
   forget(partition: number): void;
   /** outbox entries persisted and not yet drained, over all partitions */
   pendingOutbox(): number;
+  /** for readiness: the partitions whose lost state is being rebuilt, undefined when none */
+  rebuildingReason(): string | undefined;
+}
+
+/** A partition whose lost state is being rebuilt from Kafka. */
+interface Rebuild {
+  plan: RebuildPlan;
+  cause: StateLoss["cause"];
+  startedMs: number;
 }
 
 export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRuntime {
@@ -153,10 +171,18 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
   const warnedSmallWindows = new Set<string>();
   const outcomesTopic = deps.settings.outcomesSourceTopic ?? deps.settings.topics.outcomes;
 
-  function forget(partition: number): void {
+  const rebuilds = new Map<number, Rebuild>();
+
+  function drop(partition: number): void {
     const slot = states.forget(partition);
     backlog.forget(partition);
     if (slot !== undefined) deps.onForget(partition, slot);
+  }
+
+  /** revoked: another replica owns it now (and finishes a rebuild from what Redis and Kafka hold) */
+  function forget(partition: number): void {
+    drop(partition);
+    if (rebuilds.delete(partition)) metrics.setStateRebuilding(partition, false);
   }
 
   // The batch running per partition number: predictions p and outcomes p share one slot (and one fence).
@@ -203,6 +229,15 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     let mutated = false;
     try {
       const slot = await retryWithBackoff("loadPartition", () => states.load(batch.partition), control);
+      if (!slot.positionChecked) {
+        // during a rebuild this replica set the position itself
+        const loss = rebuilds.has(batch.partition) ? null : await lossSinceCommit(batch, slot, control);
+        slot.positionChecked = true;
+        if (loss !== null) {
+          await startRebuild(batch, slot, loss.loss, loss.committed, control);
+          return;
+        }
+      }
       deps.onLoaded();
       if (!slot.outboxDrained) {
         backlog.loadedUnknown(batch.partition);
@@ -229,16 +264,27 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
           : await decodeChunk(messages, slot.storedOffset, control);
         await deps.references.prefetch(slot, decoded, control);
         mutated = true;
-        const chunk = processChunk(slot, decoded, deps.settings, { wallClockMs: (deps.clock ?? Date.now)() });
+        const rebuild = rebuilds.get(batch.partition);
+        const chunk = processChunk(slot, decoded, deps.settings, {
+          wallClockMs: (deps.clock ?? Date.now)(),
+          replayedThrough: rebuild?.plan.publishedThrough,
+        });
         if (chunk !== null) {
-          if ((await persist(slot, chunk, control)) === "stale") {
+          const persisted = await persist(slot, chunk, control);
+          if (persisted === "stale") {
             plog.warn({ storedOffset: slot.storedOffset }, "partition state changed under us (another replica owns it now): dropping it");
-            forget(batch.partition);
+            drop(batch.partition);
+            return;
+          }
+          if (persisted !== "ok") {
+            await startRebuild(batch, slot, persisted, null, control);
             return;
           }
           // counted once the chunk is committed, whatever happens to the outbox drain afterwards
           recordMetrics(batch.topic, batch.partition, chunk);
+          if (chunk.replayed.length > 0) await retakeCooldownLocks(chunk.replayed, control);
         }
+        if (rebuild !== undefined) finishRebuildIfDone(batch.partition, slot, rebuild);
         mutated = false;
         uncommitted = lastInChunk;
         controls.resolveOffset(lastInChunk);
@@ -255,7 +301,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         await retryWithBackoff("commitOffsets", () => deps.commitOffset(batch.topic, batch.partition, offset), control);
       }
     } catch (err) {
-      if (mutated) forget(batch.partition);
+      if (mutated) drop(batch.partition);
       if (err instanceof ProcessingAbortedError) {
         plog.info(
           { operation: err.context.operation },
@@ -315,7 +361,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     return out;
   }
 
-  async function persist(slot: PartitionSlot, chunk: ProcessedChunk, control: RetryControl): Promise<"ok" | "stale"> {
+  async function persist(slot: PartitionSlot, chunk: ProcessedChunk, control: RetryControl): Promise<"ok" | "stale" | StateLoss> {
     let attempts = 0;
     try {
       await retryWithBackoff(
@@ -328,21 +374,139 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
       );
     } catch (err) {
       const outcome = commitFailureOutcome(err, attempts, chunk.write);
-      if (outcome === "stale") return "stale";
       if (outcome === "failed") throw err;
+      if (outcome !== "committed") return outcome;
     }
     settle(slot, chunk);
     backlog.appended(slot.ref.partition, chunk.write.outbox.length);
+    if (chunk.write.outbox.length > 0) slot.outboxPending = true;
+    if (!slot.outboxPending) slot.publishedThrough = slot.storedOffset;
     return "ok";
   }
 
   async function drain(slot: PartitionSlot, control: RetryControl): Promise<void> {
     const result = await retryWithBackoff("outboxRelay", () => deps.drainOutbox(slot.ref), control);
     slot.outboxDrained = true;
+    slot.outboxPending = false;
+    slot.publishedThrough = slot.storedOffset;
     backlog.drained(slot.ref.partition);
     if ((result.fallbacks ?? 0) + (result.dropped ?? 0) > 0)
       log.warn({ partition: slot.ref.partition, ...result }, "outbox drained with fallback records");
     else if (result.published + result.suppressed > 0) log.debug({ partition: slot.ref.partition, ...result }, "outbox drained");
+  }
+
+  /** Redis behind Kafka's committed offset: it lost state it had acknowledged (a replica started after the loss). */
+  async function lossSinceCommit(
+    batch: SourceBatch,
+    slot: PartitionSlot,
+    control: RetryControl,
+  ): Promise<{ loss: StateLoss; committed: string } | null> {
+    // the predictions topic's offset is the marker, whichever topic's batch loaded the state
+    const topic = deps.settings.sourceTopic;
+    const committed = await retryWithBackoff("fetchOffsets", () => deps.positions.committed(topic, batch.partition), control);
+    if (committed === null) return null;
+    const logStart = await retryWithBackoff("fetchOffsets", () => deps.positions.logStart(topic, batch.partition), control);
+    const loss = lossAtLoad(slot.storedOffset, committed, logStart);
+    return loss === null ? null : { loss, committed };
+  }
+
+  /**
+   * Lost state: count it, log it, drop what this replica holds (Redis is the source of truth, and it has
+   * less), move Kafka's committed offset back to where the rebuild starts (so a crash during the rebuild
+   * resumes it instead of skipping what is missing) and seek there. Not ready until the state is rebuilt.
+   */
+  async function startRebuild(
+    batch: SourceBatch,
+    slot: PartitionSlot,
+    loss: StateLoss,
+    committed: string | null,
+    control: RetryControl,
+  ): Promise<void> {
+    const partition = batch.partition;
+    const topic = deps.settings.sourceTopic;
+    const logStart = await retryWithBackoff("fetchOffsets", () => deps.positions.logStart(topic, partition), control);
+    const plan = rebuildPlan(loss, logStart, slot.publishedThrough, committed);
+    metrics.onStateLost(partition, plan.exact);
+    const detail = {
+      topic: batch.topic,
+      partition,
+      ...loss,
+      logStart,
+      rebuildFrom: plan.from,
+      until: plan.until,
+      publishedThrough: plan.publishedThrough,
+    };
+    log.error(
+      detail,
+      loss.cause === "emptied"
+        ? "Redis lost this partition's state (it holds none, though it had acknowledged some): rebuilding it from Kafka; not ready meanwhile"
+        : "Redis went back to an older state of this partition than it had acknowledged: rebuilding the rest from Kafka; not ready meanwhile",
+    );
+    if (!plan.exact)
+      log.error(
+        detail,
+        "the rebuild is inexact: retention has deleted records the state was built from; baselines and windows restart from the log start",
+      );
+    drop(partition);
+    if (BigInt(plan.until) >= BigInt(plan.from)) {
+      rebuilds.set(partition, { plan, cause: loss.cause, startedMs: Date.now() });
+      metrics.setStateRebuilding(partition, true);
+    }
+    await retryWithBackoff("commitOffsets", () => deps.commitOffset(topic, partition, plan.from), control);
+    deps.positions.seek(topic, partition, plan.from);
+    if (outcomesTopic !== undefined && outcomesTopic !== topic) {
+      // the outcomes applied to this state are re-read too, from after the outcome offset Redis still holds
+      const stored = await retryWithBackoff("loadPartition", () => store.loadPartition(slot.ref), control);
+      const start = await retryWithBackoff("fetchOffsets", () => deps.positions.logStart(outcomesTopic, partition), control);
+      const needed = stored.outcomeOffset === null ? 0n : BigInt(stored.outcomeOffset) + 1n;
+      const from = (needed >= BigInt(start) ? needed : BigInt(start)).toString();
+      await retryWithBackoff("commitOffsets", () => deps.commitOffset(outcomesTopic, partition, from), control);
+      deps.positions.seek(outcomesTopic, partition, from);
+    }
+  }
+
+  function finishRebuildIfDone(partition: number, slot: PartitionSlot, rebuild: Rebuild): void {
+    if (slot.storedOffset === null || BigInt(slot.storedOffset) < BigInt(rebuild.plan.until)) return;
+    rebuilds.delete(partition);
+    metrics.setStateRebuilding(partition, false);
+    log.warn(
+      {
+        partition,
+        cause: rebuild.cause,
+        from: rebuild.plan.from,
+        until: rebuild.plan.until,
+        exact: rebuild.plan.exact,
+        ms: Date.now() - rebuild.startedMs,
+      },
+      rebuild.plan.exact
+        ? "partition state rebuilt from Kafka, as it was before the loss"
+        : "partition state rebuilt from the retained history (inexact)",
+    );
+    deps.onLoaded();
+  }
+
+  /**
+   * Retrain requests derived again during a rebuild were published before the loss; the cooldown lock that
+   * went with them may be gone too, so it is taken again (same request id: idempotent if it is still there),
+   * so no second request for the model goes out within the cooldown.
+   */
+  async function retakeCooldownLocks(replayed: readonly OutboxEntry[], control: RetryControl): Promise<void> {
+    for (const entry of replayed) {
+      if (entry.kind !== "retrain") continue;
+      const modelId = entry.headers["model-id"] ?? "";
+      const cooldownMs = deps.settings.engine.settingsFor(modelId).retrain.cooldownMs;
+      await retryWithBackoff("acquireRetrainLock", () => store.acquireRetrainLock(modelId, entry.id, cooldownMs), control);
+    }
+  }
+
+  function rebuildingReason(): string | undefined {
+    if (rebuilds.size === 0) return undefined;
+    return [...rebuilds]
+      .map(([p, r]) => {
+        const at = states.get(p)?.storedOffset ?? "nothing";
+        return `rebuilding the state of partition ${p} from Kafka after Redis lost it (${r.cause}): offsets ${r.plan.from}..${r.plan.until}, at ${at}`;
+      })
+      .join("; ");
   }
 
   function recordMetrics(topic: string, partition: number, chunk: ProcessedChunk): void {
@@ -392,5 +556,5 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     );
   }
 
-  return { runBatch, forget, pendingOutbox: sumPending };
+  return { runBatch, forget, pendingOutbox: sumPending, rebuildingReason };
 }

@@ -16,6 +16,12 @@ export interface PartitionSlot {
   storedOutcomeOffset: string | null;
   /** the outbox left over by an earlier owner (or a crash) was drained */
   outboxDrained: boolean;
+  /** outbox entries were written since the last drain */
+  outboxPending: boolean;
+  /** outputs and dead letters of offsets up to here are published (what a rebuild must not publish again) */
+  publishedThrough: string | null;
+  /** the stored offset was compared with Kafka's committed offset after loading (state-loss.ts) */
+  positionChecked: boolean;
   /**
    * Per model, the cold-state parts (closed windows) the store holds: part key → the window object
    * written under it (null: stored, not referred to). A cold write sends only the windows not in here.
@@ -82,6 +88,9 @@ export class PartitionStates {
       storedOffset: stored.offset,
       storedOutcomeOffset: stored.outcomeOffset,
       outboxDrained: false,
+      outboxPending: true,
+      publishedThrough: null,
+      positionChecked: false,
       storedParts,
     };
     this.slots.set(partition, slot);

@@ -70,7 +70,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   // co-partitioned with the predictions topic (checked at start, assigned together): partition p of both
   // feeds the same partition state
   const outcomesTopic = config.kafka.topics.outcomes;
-  const { consumer, producer, encoder, limits } = deps.clients ?? (await connectServiceClients(config, log, deps.kafka));
+  const { consumer, producer, encoder, limits, positions } = deps.clients ?? (await connectServiceClients(config, log, deps.kafka));
   const schemas = new SchemaCache({ url: registryUrlWithCredentials(config) });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
   const decoder: MessageDecoder = {
@@ -96,6 +96,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   const health = new DependencyHealth(metrics, log);
   const outboxStuckAfterMs = deps.outboxStuckAfterMs ?? 60_000;
   metrics.trackOutbox(() => backlog.snapshot());
+  metrics.initStatePartitions(config.kafka.partitions);
   let stopping = false;
   let crashed = false;
 
@@ -106,7 +107,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     !stopping &&
     membership.assigned.every((p) => states.has(p)) &&
     health.downReason() === undefined &&
-    backlog.stuckReason(outboxStuckAfterMs) === undefined;
+    backlog.stuckReason(outboxStuckAfterMs) === undefined &&
+    runtime.rebuildingReason() === undefined;
   const checkReady = () => {
     if (isReady()) markReady();
   };
@@ -128,6 +130,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     isStopping: () => stopping,
     backlog,
     health,
+    positions,
     onLoaded: checkReady,
     onForget: (_partition, slot) => {
       // Another replica exports these models now (unless one of our other partitions also has them).
@@ -220,6 +223,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       const down = health.downReason();
       if (down !== undefined) return down;
       if (!membership.joined) return "not yet joined the consumer group";
+      const rebuilding = runtime.rebuildingReason();
+      if (rebuilding !== undefined) return rebuilding;
       const loading = membership.assigned.filter((p) => !states.has(p));
       if (loading.length > 0) return `loading state of partitions ${loading.join(", ")}`;
       return backlog.stuckReason(outboxStuckAfterMs) ?? "ready";
@@ -233,6 +238,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
         // disconnect waits for the running batch: it finishes its chunk (persist, commit) and returns
         await consumer.disconnect();
         await producer.disconnect();
+        await positions.close();
         log.info("pipeline stopped");
       })();
       return stopped;

@@ -151,6 +151,11 @@ function replica(world: World, crashAt?: { step: number; when: "before" | "after
     isStopping: () => false,
     onForget: () => {},
     onLoaded: () => {},
+    positions: {
+      committed: async (topic) => (world.committed[topic] > 0 ? String(world.committed[topic]) : null),
+      logStart: async () => "0",
+      seek: () => {},
+    },
   });
   return { runtime, steps: () => steps };
 }
