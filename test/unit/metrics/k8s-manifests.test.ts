@@ -64,6 +64,28 @@ describe("deploy/k8s manifests", () => {
     expect(pod.volumes.find((v: { name: string }) => v.name === "config").configMap.name).toBe(load("configmap.yaml").metadata.name);
   });
 
+  it("the optional Redis (deploy/k8s/redis) persists with AOF fsynced every second on a volume, never evicts, behind the Service redis", () => {
+    const kustomization = parse(readFileSync(join(k8s, "redis/kustomization.yaml"), "utf8"));
+    expect(kustomization.resources).toEqual(["redis.yaml"]);
+    const docs = parseAllDocuments(readFileSync(join(k8s, "redis/redis.yaml"), "utf8")).map((d) => d.toJS());
+    const svc = docs.find((d) => d.kind === "Service");
+    const sts = docs.find((d) => d.kind === "StatefulSet");
+    expect(svc.metadata.name).toBe("redis");
+    expect(sts.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+    const [c] = sts.spec.template.spec.containers;
+    const arg = (name: string) => c.args[c.args.indexOf(name) + 1];
+    expect([arg("--appendonly"), arg("--appendfsync"), arg("--dir"), arg("--maxmemory-policy")]).toEqual([
+      "yes",
+      "everysec",
+      "/data",
+      "noeviction",
+    ]);
+    expect(c.volumeMounts).toEqual([{ name: "data", mountPath: "/data" }]);
+    expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe("data");
+    // the detector's secret points at this Service
+    expect(read("kustomization.yaml")).toContain("@redis:6379");
+  });
+
   it("service, PDB and ServiceMonitor select the deployment's pods and its metrics port", () => {
     const podLabels = load("deployment.yaml").spec.template.metadata.labels;
     const svc = load("service.yaml");
