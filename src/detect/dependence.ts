@@ -22,7 +22,8 @@
 import type { SignalSketches } from "../windows/signals.ts";
 import type { ClosedWindow } from "../windows/window.ts";
 import { effectiveSampleSize } from "../stats/kolmogorov.ts";
-import { cdfAt, quantileAt } from "../sketch/cdf-model.ts";
+import { cdfModelOf, modelCdf, modelQuantile, type CdfModel } from "../sketch/cdf-model.ts";
+import type { TDigest } from "../sketch/tdigest.ts";
 
 /** Scores needed at a point before a signal's dependence factor departs from 1. */
 export const MIN_DISPERSION_WINDOWS = 4;
@@ -33,7 +34,12 @@ const CATEGORY_SEPARATOR = "\u0000";
 const DECILES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 /** A window's dispersion scores per signal against the windows before it (−1: point not usable). */
-export function dispersionScores(current: SignalSketches, before: SignalSketches, minCount: number): Record<string, number[]> {
+export function dispersionScores(
+  current: SignalSketches,
+  before: SignalSketches,
+  minCount: number,
+  modelOf: (d: TDigest) => CdfModel = cdfModelOf,
+): Record<string, number[]> {
   const scores: Record<string, number[]> = {};
   for (const [signal, cur] of current.numeric) {
     const ref = before.numeric.get(signal);
@@ -42,11 +48,14 @@ export function dispersionScores(current: SignalSketches, before: SignalSketches
     const m = ref.digest.count;
     if (n < minCount || m < minCount) continue;
     const ne = effectiveSampleSize(n, m);
+    // one CDF model per digest for all nine points (building one is O(size))
+    const refModel = modelOf(ref.digest);
+    const curModel = modelOf(cur.digest);
     scores[signal] = DECILES.map((q) => {
-      const x = quantileAt(ref.digest, q);
-      const p = cdfAt(ref.digest, x);
+      const x = modelQuantile(refModel, q);
+      const p = modelCdf(refModel, x);
       if (!(p > 0 && p < 1)) return -1;
-      const d = cdfAt(cur.digest, x) - p;
+      const d = modelCdf(curModel, x) - p;
       return (d * d * ne) / (p * (1 - p));
     });
   }

@@ -39,6 +39,7 @@ import { seasonOf } from "../baseline/season.ts";
 import { referenceForWindow, sameSlotRolling } from "../baseline/slot-baseline.ts";
 import { addEventToSegments, createSegmentRegistry, type SegmentRegistry } from "../windows/segments.ts";
 import { attributeToSegmentMix } from "./segments.ts";
+import { cdfModelMemo } from "../sketch/cdf-model.ts";
 
 export interface EngineLimits extends SignalLimits {
   /** models not configured under `models.*` tracked per partition; beyond it the longest idle is evicted */
@@ -433,17 +434,19 @@ function finishWindow(
     pinCapture(version, version.capture, model.modelId);
   let evaluation: WindowEvaluation | null = null;
   const rolling = rollingBaselineOf(version.rolling, model.modelId, version.modelVersion, ctx.limits);
+  // each digest's CDF model built once for the evaluation and the dispersion scores (nothing changes them in between)
+  const modelOf = cdfModelMemo();
   if (version.reference !== null) {
     const reference = referenceForWindow(version.reference, closed, season, settings.baseline.minSlotWindows);
     const baselines: Baseline[] = [reference];
     const recent =
       season === null ? rolling : sameSlotRolling(version.rolling.windows, closed, season, model.modelId, version.modelVersion, ctx.limits);
     if (recent !== null) baselines.push(recent);
-    evaluation = evaluateWindow(closed.signals, baselines, settings, new Map(Object.entries(reference.dependence ?? {})));
+    evaluation = evaluateWindow(closed.signals, baselines, settings, new Map(Object.entries(reference.dependence ?? {})), modelOf);
     if (evaluation !== null && (settings.segments?.keys.length ?? 0) > 0) evaluation = attributeToSegmentMix(evaluation, baselines);
   }
   // how far this window is from the windows before it: calibrates significance under dependence
-  if (rolling !== null) closed.dispersion = dispersionScores(closed.signals, rolling.signals, settings.detection.minSignalCount);
+  if (rolling !== null) closed.dispersion = dispersionScores(closed.signals, rolling.signals, settings.detection.minSignalCount, modelOf);
   if (evaluation !== null) {
     version.hysteresis = nextHysteresis(version.hysteresis, evaluation.level, settings.detection.consecutiveWindows);
   }

@@ -40,6 +40,22 @@ export function cdfModelOf(d: TDigest): CdfModel {
   return withAtoms(centroids, d, total);
 }
 
+/**
+ * cdfModelOf remembered per digest: for one evaluation, where each digest is read by several statistics and
+ * baselines and none is changed in between (a digest changed after its model was taken would read stale).
+ */
+export function cdfModelMemo(): (d: TDigest) => CdfModel {
+  const models = new Map<TDigest, CdfModel>();
+  return (d) => {
+    let m = models.get(d);
+    if (m === undefined) {
+      m = cdfModelOf(d);
+      models.set(d, m);
+    }
+    return m;
+  };
+}
+
 interface Knots {
   x: Float64Array;
   below: Float64Array;

@@ -20,14 +20,14 @@ export interface DecileBins {
  * merged, bins right-closed like cdfAt (x ≤ e). Proportions are differences of cdfAt at the edges.
  * Both digests must be non-empty (callers check counts).
  */
-export function referenceDecileBins(reference: TDigest, current: TDigest): DecileBins {
-  const ref = cdfModelOf(reference);
+export function referenceDecileBins(reference: TDigest, current: TDigest, modelOf: (d: TDigest) => CdfModel = cdfModelOf): DecileBins {
+  const ref = modelOf(reference);
   const edges: number[] = [];
   for (let k = 1; k < PSI_BIN_COUNT; k++) {
     const e = modelQuantile(ref, k / PSI_BIN_COUNT);
     if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
   }
-  return { edges, reference: binProportions(ref, edges), current: binProportions(cdfModelOf(current), edges) };
+  return { edges, reference: binProportions(ref, edges), current: binProportions(modelOf(current), edges) };
 }
 
 function binProportions(d: CdfModel, edges: readonly number[]): number[] {

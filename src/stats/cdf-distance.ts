@@ -41,12 +41,12 @@ export const BRIDGE_MEAN_SUP = Math.sqrt(Math.PI / 8);
  * tolerance. D ≡ 0 (identical inputs) stays 0. Both digests empty-checked by the caller; empty digests
  * give 0. Flushes the digests' buffers; their contents are otherwise unchanged.
  */
-export function cdfDistances(reference: TDigest, current: TDigest): CdfDistances {
+export function cdfDistances(reference: TDigest, current: TDigest, modelOf: (d: TDigest) => CdfModel = cdfModelOf): CdfDistances {
   if (reference.count === 0 || current.count === 0) return { ks: 0, wasserstein1: 0 };
   // One linear sweep over both digests' CDF knots: at every knot of either side, the left limit and the
   // value of D = F_ref − F_cur; D is affine between consecutive points.
-  const a = cdfModelOf(reference);
-  const b = cdfModelOf(current);
+  const a = modelOf(reference);
+  const b = modelOf(current);
   let ia = 0;
   let ib = 0;
   let sup = 0;

@@ -1,6 +1,8 @@
 // Drift statistics between two numeric sketches (reference vs current).
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
 import { stdOf } from "../sketch/moments.ts";
+import { cdfModelOf, type CdfModel } from "../sketch/cdf-model.ts";
+import type { TDigest } from "../sketch/tdigest.ts";
 import { cdfDistances } from "./cdf-distance.ts";
 import { hellingerDistance, jensenShannonDistance, occupiedBins, populationStabilityIndex, referenceDecileBins } from "./binned.ts";
 import { ksPValue } from "./kolmogorov.ts";
@@ -47,13 +49,17 @@ export interface NumericStatisticsDetail extends NumericStatistics {
  *    constant that moves to another constant reads as a large, finite shift;
  *  - in the log σ ratio a zero σ is replaced by 1e-9·max(1, |mean_ref|, |mean_cur|) (0 when both are 0).
  */
-export function numericStatistics(reference: NumericSketch, current: NumericSketch): NumericStatisticsDetail {
+export function numericStatistics(
+  reference: NumericSketch,
+  current: NumericSketch,
+  modelOf: (d: TDigest) => CdfModel = cdfModelOf,
+): NumericStatisticsDetail {
   const m = reference.digest.count;
   const n = current.digest.count;
   if (m === 0 || n === 0) return noDriftStatistics(m, n);
 
-  const bins = referenceDecileBins(reference.digest, current.digest);
-  const { ks, wasserstein1 } = cdfDistances(reference.digest, current.digest);
+  const bins = referenceDecileBins(reference.digest, current.digest, modelOf);
+  const { ks, wasserstein1 } = cdfDistances(reference.digest, current.digest, modelOf);
   const meanRef = reference.moments.mean;
   const meanCur = current.moments.mean;
   const sigmaRef = stdOf(reference.moments);
