@@ -83,7 +83,7 @@ export async function referencesFromFile(path: string, config: ResolvedConfig, s
 }
 
 /** Lines applied per processor step (and per write to the in-memory store). */
-const REPLAY_CHUNK_LINES = 4096;
+const REPLAY_CHUNK_LINES = 16384;
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const started = process.hrtime.bigint();
