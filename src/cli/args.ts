@@ -2,14 +2,12 @@
 // once; parsing, `--help` and the usage text all come from that declaration, so every command answers
 // `--help` and every mistake names the option and shows that command's usage.
 import { parseArgs as parseArgv } from "node:util";
+import { DetectorError } from "../errors/detector-error.ts";
 
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-  /** the usage text of the command the mistake was made in (the top-level usage when undefined) */
-  usage: string | undefined;
+/** context.usage: the usage text of the command the mistake was made in (the top-level usage when undefined) */
+export class UsageError extends DetectorError<{ usage: string | undefined }> {
   constructor(message: string, usage?: string) {
-    super(message);
-    this.usage = usage;
+    super(message, { usage });
   }
 }
 

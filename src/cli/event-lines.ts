@@ -5,14 +5,11 @@ import type { Readable } from "node:stream";
 import { decodePredictionMessage } from "../events/codec.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { PredictionEvent } from "../events/types.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
-export class InputFileError extends Error {
-  override readonly name = "InputFileError";
-  constructor(
-    message: string,
-    readonly context: { input: string; line?: number; reason?: string },
-  ) {
-    super(message);
+export class InputFileError extends DetectorError<{ input: string; line?: number; reason?: string }> {
+  constructor(message: string, context: { input: string; line?: number; reason?: string }) {
+    super(message, context);
   }
 }
 

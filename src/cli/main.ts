@@ -58,7 +58,7 @@ async function main(argv: readonly string[], io: CommandIo): Promise<number> {
     return await found.command.run(args, io);
   } catch (err) {
     // a value the command itself rejects (`--events abc`): show that command's usage
-    if (err instanceof UsageError && err.usage === undefined) err.usage = commandUsage(found.command);
+    if (err instanceof UsageError && err.context.usage === undefined) err.context.usage = commandUsage(found.command);
     throw err;
   }
 }
@@ -68,7 +68,7 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, st
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) process.stderr.write(`drift-detector: ${err.message}\n\n${err.usage ?? topUsage()}\n`);
+    if (err instanceof UsageError) process.stderr.write(`drift-detector: ${err.message}\n\n${err.context.usage ?? topUsage()}\n`);
     else if (err instanceof SecretError) process.stderr.write(`drift-detector: ${err.message}\n`);
     else if (err instanceof ConfigError || err instanceof InputFileError) process.stderr.write(`drift-detector: ${err.message}\n`);
     else if (isOperatorFailure(err)) {

@@ -5,15 +5,12 @@ import { z } from "zod";
 import type { ModelSettings } from "../detect/settings.ts";
 import { modelSettingsFrom } from "./model-settings.ts";
 import { configSchema, modelSettingsSchema, type DetectorConfig, type ModelSettingsConfig } from "./schema.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
 /** Invalid config: names the key and what was expected. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    message: string,
-    readonly context: { source: string; issues: string[] },
-  ) {
-    super(message);
+export class ConfigError extends DetectorError<{ source: string; issues: string[] }> {
+  constructor(message: string, context: { source: string; issues: string[] }) {
+    super(message, context);
   }
 }
 

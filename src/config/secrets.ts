@@ -2,14 +2,11 @@
 // when a client is created. Errors name the variable or file and the config key, never a secret's value.
 import { readFileSync } from "node:fs";
 import type { SecretRef, TlsSettings } from "./security.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
-export class SecretError extends Error {
-  override readonly name = "SecretError";
-  constructor(
-    message: string,
-    readonly context: { key: string; env?: string; file?: string },
-  ) {
-    super(message);
+export class SecretError extends DetectorError<{ key: string; env?: string; file?: string }> {
+  constructor(message: string, context: { key: string; env?: string; file?: string }) {
+    super(message, context);
   }
 }
 

@@ -4,6 +4,7 @@
 import type { FeatureValue, PredictionEvent } from "../events/types.ts";
 import { DEMO_MODELS, type DemoModelSpec, type FeatureSpec, type FeatureValues, type ModelOutput } from "./models.ts";
 import { createRng, hashInts, poisson, standardNormal, weightedIndex, type Rng } from "./random.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
 /** From per-model event `fromIndex` on (until `untilIndex`, exclusive, when given), a numeric feature moves by `shiftSigma` standard deviations
  * (normal: in value space; lognormal: in log space, so ×exp(shiftSigma·σ); poisson: mean + shiftSigma·√mean). */
@@ -43,13 +44,9 @@ export interface DemoStreamOptions {
   drifts?: readonly DemoDrift[];
 }
 
-export class DemoConfigError extends Error {
-  override readonly name = "DemoConfigError";
-  constructor(
-    message: string,
-    readonly context: { modelId?: string; feature?: string },
-  ) {
-    super(message);
+export class DemoConfigError extends DetectorError<{ modelId?: string; feature?: string }> {
+  constructor(message: string, context: { modelId?: string; feature?: string }) {
+    super(message, context);
   }
 }
 

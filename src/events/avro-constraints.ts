@@ -5,6 +5,7 @@
 // on the hot path. Lengths count Unicode code points, as JSON Schema's maxLength does.
 //
 // Checks return `undefined` when the value is valid; the field path is only built on failure.
+import { DetectorError } from "../errors/detector-error.ts";
 
 export type ViolationReason = "schema_violation" | "non_finite_number";
 
@@ -17,13 +18,9 @@ export interface Violation {
 
 export type ValueCheck = (value: unknown) => Violation | undefined;
 
-export class AvroSchemaError extends Error {
-  constructor(
-    message: string,
-    readonly schemaFragment: unknown,
-  ) {
-    super(message);
-    this.name = "AvroSchemaError";
+export class AvroSchemaError extends DetectorError<{ schemaFragment: unknown }> {
+  constructor(message: string, schemaFragment: unknown) {
+    super(message, { schemaFragment });
   }
 }
 

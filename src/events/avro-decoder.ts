@@ -4,15 +4,15 @@
 // cannot hold, rejects invalid UTF-8, and yields plain objects with unwrapped unions and logical types
 // read as their underlying type (timestamp-millis → number of millis).
 import type { Type } from "avsc";
+import { DetectorError } from "../errors/detector-error.ts";
 
-export class AvroBodyError extends Error {
+export class AvroBodyError extends DetectorError<{ path: readonly (string | number)[]; reason: "avro_decode_error" | "invalid_utf8" }> {
   constructor(
     message: string,
-    readonly path: readonly (string | number)[] = [],
-    readonly reason: "avro_decode_error" | "invalid_utf8" = "avro_decode_error",
+    path: readonly (string | number)[] = [],
+    reason: "avro_decode_error" | "invalid_utf8" = "avro_decode_error",
   ) {
-    super(message);
-    this.name = "AvroBodyError";
+    super(message, { path, reason });
   }
 }
 
@@ -112,7 +112,7 @@ function readBlockCount(c: Cursor, itemMinBytes: number, seen: number): number {
 }
 
 function withPath(segment: string | number, e: unknown): unknown {
-  if (e instanceof AvroBodyError) return new AvroBodyError(e.message, [segment, ...e.path], e.reason);
+  if (e instanceof AvroBodyError) return new AvroBodyError(e.message, [segment, ...e.context.path], e.context.reason);
   return e;
 }
 

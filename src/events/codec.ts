@@ -12,6 +12,7 @@ import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
 import type { ContractName } from "./schema-files.ts";
 import { parseIsoTimestamp } from "./timestamp.ts";
 import type { BaselineEvent, DriftEvent, FeatureValue, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
 export interface DecodeContext {
   /** the writer schema for a registry id, or undefined when not (yet) fetched */
@@ -160,9 +161,9 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
     record = avroBodyDecoder(writerType)(bytes.subarray(CONFLUENT_HEADER_BYTES));
   } catch (e) {
     if (e instanceof AvroBodyError) {
-      const field = e.path.join(".");
+      const field = e.context.path.join(".");
       const message = `Avro body does not decode with schema ${schemaId}: ${field === "" ? "" : `${field}: `}${e.message}`;
-      return reject(e.reason, message, field, schemaId);
+      return reject(e.context.reason, message, field, schemaId);
     }
     return reject("avro_decode_error", `Avro body does not decode with schema ${schemaId}: ${errorMessage(e)}`, undefined, schemaId);
   }
@@ -209,14 +210,9 @@ export function decodeOutcomeMessage(bytes: Uint8Array | null, ctx: DecodeContex
 
 // ---- Encoding ------------------------------------------------------------------------------------
 
-export class EventEncodeError extends Error {
-  constructor(
-    message: string,
-    readonly contract: ContractName,
-    readonly field: string | undefined,
-  ) {
-    super(message);
-    this.name = "EventEncodeError";
+export class EventEncodeError extends DetectorError<{ contract: ContractName; field: string | undefined }> {
+  constructor(message: string, contract: ContractName, field: string | undefined) {
+    super(message, { contract, field });
   }
 }
 

@@ -1,16 +1,13 @@
 // Confluent wire format: magic byte 0x00, 4-byte big-endian schema id, then the Avro body.
+import { DetectorError } from "../errors/detector-error.ts";
 
 export const CONFLUENT_MAGIC_BYTE = 0x00;
 export const CONFLUENT_HEADER_BYTES = 5;
 const MAX_SCHEMA_ID = 0xffffffff;
 
-export class ConfluentFrameError extends Error {
-  constructor(
-    message: string,
-    readonly byteLength: number,
-  ) {
-    super(message);
-    this.name = "ConfluentFrameError";
+export class ConfluentFrameError extends DetectorError<{ byteLength: number }> {
+  constructor(message: string, byteLength: number) {
+    super(message, { byteLength });
   }
 }
 

@@ -4,18 +4,14 @@
 import { readFileSync } from "node:fs";
 import avro from "avsc";
 import type { Type } from "avsc";
+import { DetectorError } from "../errors/detector-error.ts";
 
 export const CONTRACT_NAMES = ["prediction-event", "outcome-event", "drift-event", "retrain-request", "baseline-event"] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
-export class SchemaFileError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "SchemaFileError";
+export class SchemaFileError extends DetectorError<{ file: string }> {
+  constructor(message: string, file: string, options?: { cause?: unknown }) {
+    super(message, { file }, options);
   }
 }
 

@@ -11,6 +11,7 @@ import kafkajs from "kafkajs";
 import { compressFrameSync, decompressFrameSync } from "lz4-napi";
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from "snappy";
 import { decompress as zstdDecompress } from "fzstd";
+import { DetectorError } from "../errors/detector-error.ts";
 
 /** What kafkajs calls on a codec: `compress` gets its Encoder (we only read `.buffer`). */
 export interface KafkaCodec {
@@ -22,24 +23,19 @@ export interface KafkaCodec {
  * A compressed record batch that does not decode. Not retriable (kafkajs reads `retriable`): the same bytes
  * fail the same way, so the consumer crashes without a restart and the service exits (src/cli/run.ts).
  */
-export class CompressedBatchDecodeError extends Error {
-  readonly retriable = false;
-  constructor(
-    readonly codec: string,
-    cause: unknown,
-  ) {
-    super(`cannot decode a ${codec}-compressed record batch: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = "CompressedBatchDecodeError";
+export class CompressedBatchDecodeError extends DetectorError<{ codec: string }> {
+  constructor(codec: string, cause: unknown) {
+    super(
+      `cannot decode a ${codec}-compressed record batch: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { codec },
+      { cause },
+    );
   }
 }
 
-export class UnsupportedCompressionError extends Error {
-  constructor(
-    readonly codec: string,
-    readonly operation: "compress",
-  ) {
-    super(`${codec} ${operation}ion is not supported by the detector (it only decodes ${codec} input)`);
-    this.name = "UnsupportedCompressionError";
+export class UnsupportedCompressionError extends DetectorError<{ codec: string; operation: "compress" }> {
+  constructor(codec: string, operation: "compress") {
+    super(`${codec} ${operation}ion is not supported by the detector (it only decodes ${codec} input)`, { codec, operation });
   }
 }
 

@@ -13,6 +13,7 @@ import type { OutboxEntry } from "../state/port.ts";
 import { fitDeadLetter } from "./dead-letter.ts";
 import { recordBytes } from "./record-size.ts";
 import { registryUrlWithCredentials } from "./schema-cache.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
 export function createOutputProducer(kafka: Kafka): Producer {
   // murmur2 partitioning like the Java client, so outputs keyed by modelId land where other clients expect
@@ -30,14 +31,9 @@ export interface OutputMessage {
   headers: Record<string, string>;
 }
 
-export class OutputEncodeError extends Error {
-  override readonly name = "OutputEncodeError";
-  constructor(
-    message: string,
-    readonly context: { id: string; topic: string },
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class OutputEncodeError extends DetectorError<{ id: string; topic: string }> {
+  constructor(message: string, context: { id: string; topic: string }, options?: { cause?: unknown }) {
+    super(message, context, options);
   }
 }
 

@@ -7,15 +7,11 @@ import avro from "avsc";
 import type { Type } from "avsc";
 import type { ResolvedConfig } from "../config/load.ts";
 import { readSecret, type Env } from "../config/secrets.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
-export class SchemaRegistryUnavailableError extends Error {
-  override readonly name = "SchemaRegistryUnavailableError";
-  constructor(
-    message: string,
-    readonly context: { schemaId: number; status?: number },
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class SchemaRegistryUnavailableError extends DetectorError<{ schemaId: number; status?: number }> {
+  constructor(message: string, context: { schemaId: number; status?: number }, options?: { cause?: unknown }) {
+    super(message, context, { ...options, retriable: true, dependency: "registry" });
   }
 }
 

@@ -3,15 +3,11 @@
 // topics' real message size limits are read here too, so the relay sizes its sends to them.
 import type { Admin, ConfigResourceTypes, Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
-export class TopicSetupError extends Error {
-  override readonly name = "TopicSetupError";
-  constructor(
-    message: string,
-    readonly context: { topics: string[] },
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class TopicSetupError extends DetectorError<{ topics: string[] }> {
+  constructor(message: string, context: { topics: string[] }, options?: { cause?: unknown }) {
+    super(message, context, options);
   }
 }
 
@@ -62,13 +58,9 @@ export async function ensureTopics(admin: Admin, config: ResolvedConfig): Promis
  * outcomes on partitions of the same number), as Kafka Streams requires of co-partitioned joins. A
  * mismatch would join outcomes against the wrong partition's state, so the service refuses to start.
  */
-export class CoPartitioningError extends Error {
-  override readonly name = "CoPartitioningError";
-  constructor(
-    message: string,
-    readonly context: { partitions: Record<string, number> },
-  ) {
-    super(message);
+export class CoPartitioningError extends DetectorError<{ partitions: Record<string, number> }> {
+  constructor(message: string, context: { partitions: Record<string, number> }) {
+    super(message, context);
   }
 }
 

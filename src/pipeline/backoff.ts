@@ -1,16 +1,12 @@
 // Retrying an outage (Redis, broker, schema registry) with capped exponential backoff while staying a
 // live member of the consumer group: each wait heartbeats, and the loop gives up as soon as the consumer
 // stops or the batch goes stale (a rebalance took the partition away) — the caller then commits nothing.
+import { DetectorError } from "../errors/detector-error.ts";
 
 /** Thrown when a retry loop is abandoned because the consumer stopped or the batch became stale. */
-export class ProcessingAbortedError extends Error {
-  override readonly name = "ProcessingAbortedError";
-  constructor(
-    message: string,
-    readonly context: { operation: string; attempts: number },
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class ProcessingAbortedError extends DetectorError<{ operation: string; attempts: number }> {
+  constructor(message: string, context: { operation: string; attempts: number }, options?: { cause?: unknown }) {
+    super(message, context, options);
   }
 }
 

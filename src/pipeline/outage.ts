@@ -1,12 +1,11 @@
-// Which failures are outages (pause, back off, retry) and which are bugs or corrupt data (fail loudly).
-import { SchemaRegistryUnavailableError } from "../kafka/schema-cache.ts";
-import { StateStoreUnavailableError } from "../state/errors.ts";
+// Which failures are outages (pause, back off, retry) and which are bugs or corrupt data (fail loudly):
+// the detector's own errors say so themselves (DetectorError: `retriable` and the dependency that failed).
+import { DetectorError, type Dependency } from "../errors/detector-error.ts";
 
-export type OutageKind = "redis" | "kafka" | "registry";
+export type OutageKind = Dependency;
 
 export function outageOperation(error: unknown): OutageKind | undefined {
-  if (error instanceof StateStoreUnavailableError) return "redis";
-  if (error instanceof SchemaRegistryUnavailableError) return "registry";
+  if (error instanceof DetectorError) return error.retriable ? error.dependency : undefined;
   // kafkajs errors (KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, …):
   // the client already retried; the partition waits and tries again.
   if (error instanceof Error && error.name.startsWith("KafkaJS")) return "kafka";

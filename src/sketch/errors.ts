@@ -1,10 +1,7 @@
+import { DetectorError } from "../errors/detector-error.ts";
 /** Malformed or unsupported serialised sketch. */
-export class SketchDecodeError extends Error {
-  override readonly name = "SketchDecodeError";
-  constructor(
-    message: string,
-    readonly context: { kind: string; version?: number; byteLength: number },
-  ) {
-    super(message);
+export class SketchDecodeError extends DetectorError<{ kind: string; version?: number; byteLength: number }> {
+  constructor(message: string, context: { kind: string; version?: number; byteLength: number }) {
+    super(message, context);
   }
 }

@@ -2,6 +2,7 @@
 // The pipeline pauses and backs off on StateStoreUnavailableError; StateStoreCorruptError needs a human.
 
 import type { PartitionRef } from "./port.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
 export interface StateStoreErrorContext {
   /** StateStore method that failed, e.g. "commitPartition" */
@@ -13,25 +14,15 @@ export interface StateStoreErrorContext {
 }
 
 /** The backend could not be reached or did not answer (connection lost, timeout, store closed): retry later. */
-export class StateStoreUnavailableError extends Error {
-  override readonly name = "StateStoreUnavailableError";
-  constructor(
-    message: string,
-    readonly context: StateStoreErrorContext,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class StateStoreUnavailableError extends DetectorError<StateStoreErrorContext> {
+  constructor(message: string, context: StateStoreErrorContext, options?: { cause?: unknown }) {
+    super(message, context, { ...options, retriable: true, dependency: "redis" });
   }
 }
 
 /** The backend answered, but what it holds is not what this store wrote (wrong key type, undecodable entry). */
-export class StateStoreCorruptError extends Error {
-  override readonly name = "StateStoreCorruptError";
-  constructor(
-    message: string,
-    readonly context: StateStoreErrorContext,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class StateStoreCorruptError extends DetectorError<StateStoreErrorContext> {
+  constructor(message: string, context: StateStoreErrorContext, options?: { cause?: unknown }) {
+    super(message, context, options);
   }
 }

@@ -4,15 +4,12 @@
 // change the key structure or move the hash tag.
 
 import type { PartitionRef } from "./port.ts";
+import { DetectorError } from "../errors/detector-error.ts";
 
 /** A string that cannot be placed in a key (bad prefix, lone UTF-16 surrogate, bad partition number). */
-export class InvalidStateKeyError extends Error {
-  override readonly name = "InvalidStateKeyError";
-  constructor(
-    message: string,
-    readonly context: { part: string; value: string },
-  ) {
-    super(message);
+export class InvalidStateKeyError extends DetectorError<{ part: string; value: string }> {
+  constructor(message: string, context: { part: string; value: string }) {
+    super(message, context);
   }
 }
 

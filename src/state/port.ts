@@ -1,6 +1,7 @@
 // The StateStore port: everything the service persists goes through here. Adapters: InMemoryStateStore
 // (unit tests, replay) and RedisStateStore (service). One conformance suite runs against both
 // (test/unit/state/conformance.ts).
+import { DetectorError } from "../errors/detector-error.ts";
 
 /** A Kafka partition as seen by one consumer group. */
 export interface PartitionRef {
@@ -116,19 +117,17 @@ export interface StateStore {
 }
 
 /** The stored offset is not the one this writer expected: another replica owns the partition now. */
-export class StaleStateError extends Error {
-  override readonly name = "StaleStateError";
-  constructor(
-    message: string,
-    readonly context: {
-      partition: PartitionRef;
-      expectedOffset: string | null;
-      storedOffset: string | null;
-      expectedOutcomeOffset: string | null;
-      storedOutcomeOffset: string | null;
-    },
-  ) {
-    super(message);
+export interface StaleStateContext {
+  partition: PartitionRef;
+  expectedOffset: string | null;
+  storedOffset: string | null;
+  expectedOutcomeOffset: string | null;
+  storedOutcomeOffset: string | null;
+}
+
+export class StaleStateError extends DetectorError<StaleStateContext> {
+  constructor(message: string, context: StaleStateContext) {
+    super(message, context);
   }
 }
 

@@ -26,6 +26,15 @@ describe("core import rules", () => {
     }
   });
 
+  it("a core module may import the error base class, which is itself held to the core's rules", async () => {
+    const code = 'import { DetectorError } from "../errors/detector-error.ts";\nexport const e = DetectorError;\n';
+    for (const dir of ["events", "sketch", "stats", "windows", "detect", "baseline", "outcomes"]) {
+      expect(await restrictedImports(`src/${dir}/probe.ts`, code)).toEqual([]);
+    }
+    const io = 'import { readFileSync } from "node:fs";\nexport const f = readFileSync;\n';
+    expect(await restrictedImports("src/errors/probe.ts", io)).toHaveLength(1);
+  });
+
   it("a shell module may import kafkajs and the core", async () => {
     const code =
       'import { Kafka } from "kafkajs";\nimport { ksStatistic } from "../stats/index.ts";\nexport const k = [Kafka, ksStatistic];\n';

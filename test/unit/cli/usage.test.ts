@@ -64,7 +64,7 @@ describe("CLI argument parsing (util.parseArgs)", () => {
   ])("%j is refused with %j and the command's usage", (argv, message) => {
     const err = usageError(replay, argv);
     expect(err.message).toBe(message);
-    expect(err.usage).toBe(commandUsage(replay));
+    expect(err.context.usage).toBe(commandUsage(replay));
   });
 
   it("a command's usage lists every option it accepts, marks required ones and mentions --help", () => {
