@@ -1,16 +1,9 @@
 // Data quality of a feature as gated tests (design §2 "data quality per feature"): values outside the
 // reference range, categories the reference never saw, values of the wrong type. The missing share is
 // tested in evaluate.ts with the other shares. Pure.
-//
-// Nulls, each exact or conservative without a model of the feature's distribution:
-// - out of range: when window and reference values are exchangeable, a new value falls outside the
-//   reference's [min, max] of m values with probability 2/(m + 1); the window's count is Poisson-tested
-//   against that.
-// - unseen categories: the Good–Turing estimate of the reference's unseen mass (categories seen once / m,
-//   at least 1/(m + 1)), plus the reference's overflow share (categories past the cap are unknown, so a
-//   window value among them cannot be called unseen with confidence).
-// - type changes: a two-proportion test of the wrong-type share against the reference's.
-// Each is material only past its floors (detection.outOfRangeFloors / unseenShareFloors / typeChangeFloors).
+// The null of each test (exact or conservative without a model of the feature's distribution):
+// deploy/docs/statistics.md, "Data quality". Each is material only past its floors
+// (detection.outOfRangeFloors / unseenShareFloors / typeChangeFloors).
 import { lnGamma, regularizedGammaQ } from "../stats/chi-square.ts";
 import type { CategoryCounts } from "../sketch/categories.ts";
 

@@ -1,24 +1,6 @@
-// Significance that survives dependence (issue 10, item 2; README "Dependence").
-//
-// The KS and chi-square p-values assume the events of a window are independent. Real streams are not:
-// consecutive events are autocorrelated and traffic has cycles, so ordinary window-to-window variation
-// is larger than the iid null allows and every week "differs significantly" from the last.
-//
-// Calibration from the stream's own window-to-window variation: each closed window that enters the
-// rolling baseline is first compared with the rolling baseline of the windows before it. Under the iid
-// null the difference of the empirical CDFs at a point with baseline share p, scaled as
-//     z² = (F_window − p)² · n_e / (p (1 − p)),   n_e = nm / (n + m),
-// has mean 1; dependence inflates it by the design effect D(p) = n / n_eff at that point. A numeric
-// window's *dispersion scores* are z² at the baseline's nine deciles, a categorical window's z² of each
-// category's share. The dependence factor of a signal is the largest per-point mean over the windows the
-// reference was captured from, pinned with it (so a later slow drift cannot raise it and mask itself;
-// imported references carry none: D = 1) — the largest, because the tail of the KS statistic (a supremum) is set by the
-// point with the largest variance, where a mean over points would understate it (AR(1), φ = 0.9: about
-// 14 at the median, 5 averaged) — and it is used only when it is clearly above 1 (by three standard
-// errors of a mean of k χ²₁ values, √(2/k)), so independent data keep the iid test's power:
-//     D = max_j mean_i z²_ij   if D > 1 + 3 √(2 / k),   else 1
-// used as n → n / D, m → m / D (KS) and X² → X² / D (chi-square). Missing-share and data-quality tests
-// stay iid.
+// Significance that survives dependence: window-to-window dispersion scores calibrate a dependence
+// factor D per signal, pinned with the reference, which shrinks the KS sample sizes (n/D, m/D) and the
+// chi-square statistic (X²/D). Derivation and the rule for D: deploy/docs/statistics.md, "Dependence".
 import type { SignalSketches } from "../windows/signals.ts";
 import type { ClosedWindow } from "../windows/window.ts";
 import { effectiveSampleSize } from "../stats/kolmogorov.ts";

@@ -9,23 +9,10 @@
 //    10 × compression values (a 1 000-event window at compression 100) — every distinct value is its own
 //    centroid (weight = multiplicity), so statistics on tied data and on windows are exact at their
 //    values; compactTDigest (a closed window, after its evaluation) compresses a digest kept exact by count;
-//  - atoms (point masses kept exactly): when a digest compresses, every value that carries at least
-//    1/(2δ) of the mass being compressed (and ≥ ATOM_MIN_WEIGHT copies) — a fill value, zeros, a cap, the
-//    integers of a small set inside a wide range — leaves the centroids for an exact table value → count
-//    (≤ MAX_ATOMS), and later copies of an atom's value go straight to it. Interpolating across such a
-//    value spreads its mass over the neighbouring gaps: a 30 % zero mass read as a ramp puts the CDF off by
-//    up to 0.15 next to it, and a stationary zero-inflated feature read "significant" in every window. With
-//    the table, a value outside it carries < 1/(2δ) (0.5 % at δ = 100) of what was compressed, so the ramp
-//    over it costs < 0.25 % of CDF error; atoms merge exactly (counts add) and the CDF steps at each
-//    (cdf-model.ts). A value promoted late keeps its earlier copies in the centroids (bounded the same way).
-//
-// Compression uses the k2 scale function k(q) = δ/Z · ln(q/(1−q)), Z = 4·ln(n/δ) + 24 (as in the
-// reference implementation) for the tails, bounded in the middle by the k1 (arcsin) scale at 4δ:
-// a centroid may not span more than one unit of *either* scale. k2 alone gives singleton tails (rank
-// error at q = 0.001 well below 1e-4) but centroids ~15 % wide at the median at n = 10^6; the k1
-// bound keeps the middle at ≤ π/(4δ) ≈ 0.8 % of the mass per centroid, which is what holds the CDF
-// error under 3e-3 (typical shapes; see the README for well-separated mixtures) and PSI's bins sharp,
-// while the serialised digest stays ≤ 2 KiB at δ = 100 (≤ 380 centroids at n = 10^6).
+//  - atoms: values carrying ≥ 1/(2δ) of the mass being compressed are kept as exact point masses
+//    (≤ MAX_ATOMS), merged exactly; the CDF steps at each (cdf-model.ts).
+// Compression: the k2 scale function for the tails, bounded in the middle by the k1 (arcsin) scale at 4δ.
+// Why atoms, and why both scales: deploy/docs/statistics.md, "Sketches".
 import { sortFloat64 } from "./float-sort.ts";
 import { nearestShortStep } from "./short-step.ts";
 import { mergeSortedRuns, type SortedRun } from "./sorted-runs.ts";

@@ -17,29 +17,10 @@ export interface CdfDistances {
 export const BRIDGE_MEAN_SUP = Math.sqrt(Math.PI / 8);
 
 /**
- * A digest's CDF (cdf-model.ts) is right-continuous and affine between consecutive knots (centroid means,
- * min, max), so D = F_ref − F_cur is affine on every open interval between consecutive points of the union
- * of both digests' breakpoints. D is evaluated at each point (the right limit) and at each interval's
- * midpoint, which fixes the line on the interval and with it the left limit at the next point (where a
- * jump — a point mass — may sit). W1 is the exact integral of |line| over every interval.
- *
- * KS: the largest |D| over all those limits, plus a resolution correction. Inside an interpolation
- * segment over which a digest spreads g samples of its N, the real empirical CDF is not the straight
- * line but the line plus a random walk pinned at the segment's ends: a Brownian bridge of scale √g/N.
- * The straight line therefore misses the bridge's excursion, and the sup of the real |F_ref − F_cur|
- * exceeds the sup of the interpolated one by about the expected bridge maximum there. So, at the
- * location x* of the interpolated sup,
- *   KS = |D(x*)| + √(π/8)·√(g_ref(x*)/m² + g_cur(x*)/n²)
- * (g from modelSpreadWeight: 0 in exact mode, so exact digests give the exact ECDF statistic; the two
- * digests' deviations are independent, so their variances add). The constant is derived, not fitted;
- * verified by simulation against the exact two-sample D on the raw data (N(0,1), 600–3 000 repetitions):
- * mean bias of the uncorrected D −0.0028 / −0.0023 / −0.0022 / −0.0010 at (n, m) = (1 000, 1 000),
- * (1 000, 5 000), (1 000, 24 000), (10 000, 10 000); corrected −0.0002 / −0.0003 / −0.0003 / −0.0002, and
- * the false-alarm rate of ksPValue at alpha = 0.01 follows the exact statistic's (see
- * test/unit/stats/false-alarm-rate.test.ts). With one side exact (n ≤ compression) the sup sits at that
- * side's jumps and the correction over-reads by ≈ 0.002 (n = 100, m = 500), still within the oracle
- * tolerance. D ≡ 0 (identical inputs) stays 0. Both digests empty-checked by the caller; empty digests
- * give 0. Flushes the digests' buffers; their contents are otherwise unchanged.
+ * KS (sup |D|, D = F_ref − F_cur, plus a resolution correction) and W1 (∫ |D| dx, exact for the piecewise
+ * linear CDFs) in one sweep over both digests' knots. Why the sweep is exact and how the correction is
+ * derived and verified: deploy/docs/statistics.md, "KS from two digests, with a resolution correction".
+ * Identical inputs give 0; empty digests give 0 (callers check counts). Flushes the digests' buffers.
  */
 export function cdfDistances(reference: TDigest, current: TDigest, modelOf: (d: TDigest) => CdfModel = cdfModelOf): CdfDistances {
   if (reference.count === 0 || current.count === 0) return { ks: 0, wasserstein1: 0 };

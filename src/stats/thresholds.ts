@@ -1,7 +1,7 @@
-// Calibrated critical values and p-values: each statistic is compared with its null distribution for the
-// actual window size n, baseline size m and false-alarm rate alpha. n or m ≤ 0 (nothing to test) gives a
-// critical value that cannot be exceeded (1 for statistics bounded by 1, Number.MAX_VALUE otherwise) and
-// p-value 1. Verified by simulation in test/unit/stats/false-alarm-rate.test.ts.
+// Calibrated critical values and p-values for window size n, baseline size m and false-alarm rate alpha;
+// the null distribution of each statistic is derived in deploy/docs/statistics.md, "Null distributions".
+// n or m ≤ 0 (nothing to test) gives a critical value that cannot be exceeded (1 for statistics bounded by
+// 1, Number.MAX_VALUE otherwise) and p-value 1. Verified by simulation in test/unit/stats/false-alarm-rate.test.ts.
 import { chiSquarePValue, chiSquareQuantile } from "./chi-square.ts";
 import { effectiveSampleSize, kolmogorovInverse, ksPValue, stephensFactor } from "./kolmogorov.ts";
 import { PSI_BIN_COUNT } from "./binned.ts";
@@ -15,14 +15,7 @@ export function ksCriticalValue(n: number, m: number, alpha: number): number {
   return Math.min(1, kolmogorovInverse(alpha) / stephensFactor(ne));
 }
 
-/**
- * Scale of the PSI null: PSI ≈ Σ (c−p)²/p ~ (1/n + 1/m)·χ²(B−1) for large samples (p has the sampling
- * noise of the reference decile bins, c of the window). At small windows the log in PSI inflates the
- * upper tail (a bin with 1–2 values out of an expected 10 adds ~0.2), so the scale carries a small-sample
- * factor 1 + 10/n, fitted by simulating the null (10 bins, n = 100 … 10 000, m = 5n): observed false-alarm
- * rates are then 0.95–1.2·alpha for alpha in [0.01, 0.05] at n ≥ 100 and within 1.1·alpha from n ≥ 200;
- * at alpha = 0.001 and n = 100 it is ≈ 2·alpha (PSI is not a good test for windows of 100 values; KS is).
- */
+/** Scale of the PSI null, (1 + 10/n)·(1/n + 1/m): the χ² approximation with a fitted small-sample factor (statistics.md, PSI). */
 function psiNullScale(n: number, m: number): number {
   return (1 + 10 / n) * (1 / n + 1 / m);
 }
@@ -39,26 +32,19 @@ export function psiPValue(psi: number, n: number, m: number, bins: number = PSI_
   return chiSquarePValue(psi / psiNullScale(n, m), Math.max(bins - 1, 1));
 }
 
-/**
- * JS distance (base 2): to second order JSD_nats ≈ Σ (c−p)²/(8p) ≈ PSI/8 (both are f-divergences), so
- * JS = √(JSD_nats / ln 2) has the critical value √(PSI critical / (8 ln 2)) over the same bins.
- */
+/** JS distance (base 2): √(PSI critical / (8 ln 2)) over the same bins (JSD ≈ PSI/8 to second order; statistics.md). */
 export function jsCriticalValue(n: number, m: number, alpha: number, bins: number = PSI_BIN_COUNT): number {
   if (!(n > 0 && m > 0)) return 1;
   return Math.min(1, Math.sqrt(psiCriticalValue(n, m, alpha, bins) / (8 * Math.LN2)));
 }
 
-/** Hellinger: H² = ½ Σ (√c − √p)² ≈ Σ (c−p)²/(8p) ≈ PSI/8, so the critical value is √(PSI critical / 8). */
+/** Hellinger: √(PSI critical / 8) (H² ≈ PSI/8 to second order; statistics.md). */
 export function hellingerCriticalValue(n: number, m: number, alpha: number, bins: number = PSI_BIN_COUNT): number {
   if (!(n > 0 && m > 0)) return 1;
   return Math.min(1, Math.sqrt(psiCriticalValue(n, m, alpha, bins) / 8));
 }
 
-/**
- * Upper quantiles of ∫|B(Φ(z))| dz (B a Brownian bridge): the limit of √ne·W1/σ under H0 for a normal
- * feature (del Barrio, Giné & Matrán 1999). Monte Carlo, 10^6 bridges on a 1301-point grid:
- * test/fixtures/oracle/w1_null_table.py. Pairs are [alpha, quantile].
- */
+/** Upper quantiles [alpha, quantile] of the normal-feature null of √ne·W1/σ (statistics.md; test/fixtures/oracle/w1_null_table.py). */
 const W1_NORMAL_NULL_QUANTILES: readonly (readonly [number, number])[] = [
   [0.5, 1.1986],
   [0.2, 1.6102],
@@ -75,10 +61,8 @@ const W1_NORMAL_NULL_QUANTILES: readonly (readonly [number, number])[] = [
 ];
 
 /**
- * W1/σ_ref: c_alpha/√ne with c_alpha from the table above, interpolated linearly in √(−ln alpha) (the
- * Gaussian-tail shape) and extrapolated the same way beyond it. The null of W1 is not distribution-free:
- * this is exact (asymptotically) for normal features; heavy-tailed features have a larger null W1/σ, so
- * gate W1 on its effect-size floor and use KS/PSI for significance.
+ * W1/σ_ref: c_alpha/√ne, c_alpha interpolated linearly in √(−ln alpha) in the table above (extrapolated the
+ * same way). Exact only for normal features, so W1 gates as an effect-size floor (statistics.md).
  */
 export function wassersteinCriticalValue(n: number, m: number, alpha: number): number {
   const ne = effectiveSampleSize(n, m);
