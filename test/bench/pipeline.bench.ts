@@ -24,10 +24,11 @@ function infrastructure(): { brokers: string; redisUrl: string; stop: () => void
   const env = {
     ...process.env,
     STACK_DIR: resolve(".stack/bench"),
-    KAFKA_PORT: "39092",
-    KAFKA_CONTROLLER_PORT: "39093",
-    REDIS_PORT: "36379",
-    SCHEMA_REGISTRY_PORT: "38081",
+    // BENCH_*_PORT: other ports when several checkouts benchmark on one machine
+    KAFKA_PORT: process.env.BENCH_KAFKA_PORT ?? "39092",
+    KAFKA_CONTROLLER_PORT: process.env.BENCH_KAFKA_CONTROLLER_PORT ?? "39093",
+    REDIS_PORT: process.env.BENCH_REDIS_PORT ?? "36379",
+    SCHEMA_REGISTRY_PORT: process.env.BENCH_SCHEMA_REGISTRY_PORT ?? "38081",
   };
   const out = execFileSync("bash", ["deploy/local/stack.sh", "start"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const value = (name: string) => new RegExp(`export ${name}=(\\S+)`).exec(out)?.[1] ?? "";

@@ -60,6 +60,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     `load average after the run ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}.`;
-  writeFileSync(output, renderBenchmarks(readFileSync(input, "utf8").split("\n"), machine));
+  const busy =
+    loadavg()[0] > cpus().length
+      ? ` The machine was shared and busy (load above its ${cpus().length} cores): absolute times are inflated and noisy; ` +
+        "compare each benchmark with the baseline it measured in the same run."
+      : "";
+  writeFileSync(output, renderBenchmarks(readFileSync(input, "utf8").split("\n"), machine + busy));
   console.error(`[bench] wrote ${output}`);
 }
