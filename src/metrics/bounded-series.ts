@@ -3,6 +3,7 @@
 // of them, and which series each owns so that they can be replaced or removed together. Free-text label
 // values (reasons, topics, operations) pass through a LabelBudget.
 import type { Counter, Gauge } from "prom-client";
+import type { Status } from "../events/types.ts";
 
 const OTHER_LABEL_VALUE = "other";
 
@@ -21,6 +22,11 @@ export interface VersionSeries {
   lastTouched: number;
   /** the engine's cumulative count of dropped feature values at the last window (for the counter's delta) */
   featureValuesDropped?: number;
+  /** per-performance-window series of the last closed performance window (replaced by the next one) */
+  performanceSeries: Map<string, SeriesRef>;
+  /** statuses at the last prediction / performance window: drift_model_status is the worse of the two */
+  driftStatus?: Status;
+  performanceStatus?: Status;
 }
 
 export interface ModelSeriesEntry {
@@ -107,10 +113,11 @@ export class BoundedModelSeries {
         if (oldest !== undefined && oldestName !== undefined) {
           removeSeries(oldest.windowSeries);
           removeSeries(oldest.counterSeries);
+          removeSeries(oldest.performanceSeries);
           entry.versions.delete(oldestName);
         }
       }
-      v = { windowSeries: new Map(), counterSeries: new Map(), lastTouched: 0 };
+      v = { windowSeries: new Map(), counterSeries: new Map(), performanceSeries: new Map(), lastTouched: 0 };
       entry.versions.set(version, v);
     }
     v.lastTouched = ++this.touch;
@@ -135,6 +142,7 @@ export class BoundedModelSeries {
     for (const v of entry.versions.values()) {
       removeSeries(v.windowSeries);
       removeSeries(v.counterSeries);
+      removeSeries(v.performanceSeries);
     }
     removeSeries(entry.counterSeries);
     this.models.delete(model);
@@ -158,4 +166,10 @@ export function incOwnedCounter(metric: Counter<string>, labels: Labels, count: 
 export function replaceWindowSeries(v: VersionSeries, next: Map<string, SeriesRef>): void {
   for (const [key, ref] of v.windowSeries) if (!next.has(key)) ref.metric.remove(ref.labels);
   v.windowSeries = next;
+}
+
+/** Makes `next` the version's per-performance-window series, removing the previous window's series it lacks. */
+export function replacePerformanceSeries(v: VersionSeries, next: Map<string, SeriesRef>): void {
+  for (const [key, ref] of v.performanceSeries) if (!next.has(key)) ref.metric.remove(ref.labels);
+  v.performanceSeries = next;
 }

@@ -88,6 +88,40 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       "version",
     ]),
     baselineEvents: gauge("drift_baseline_events", "Events the reference baseline was built from", ["model", "version"]),
+    estimatedPerformance: gauge(
+      "drift_estimated_performance",
+      "Label-free estimate of the last closed prediction window's performance from its confidence and the reference's calibration",
+      ["model", "version", "metric"],
+    ),
+    performance: gauge(
+      "drift_performance",
+      "Performance of the last closed performance window of joined outcomes (accuracy, error_rate, ece: ratios; mae, rmse: the prediction's unit)",
+      ["model", "version", "metric"],
+    ),
+    performanceReference: gauge("drift_performance_reference", "Performance of the version's performance reference", [
+      "model",
+      "version",
+      "metric",
+    ]),
+    performanceStatus: gauge(
+      "drift_performance_status",
+      "Performance status after hysteresis, from joined outcomes (0 ok, 1 warning, 2 critical)",
+      ["model", "version"],
+    ),
+    performanceClassRecall: gauge("drift_performance_class_recall", "Recall per actual class in the last closed performance window", [
+      "model",
+      "version",
+      "class",
+    ]),
+    performanceOutcomes: gauge("drift_performance_window_outcomes", "Joined outcomes in the last closed performance window", [
+      "model",
+      "version",
+    ]),
+    labelDelaySeconds: gauge(
+      "drift_label_delay_seconds",
+      "Label delay quantiles (outcome time minus prediction time) in the last closed performance window",
+      ["model", "version", "quantile"],
+    ),
   };
 
   const consumerCrashes = () => {
@@ -111,6 +145,16 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
     eventsRejected: counter("drift_events_rejected_total", "Messages sent to the dead-letter topic, by reason", ["reason", "topic"]),
     eventsLate: counter("drift_events_late_total", "Events older than the watermark minus the allowed lateness", ["model"]),
     driftEventsEmitted: counter("drift_drift_events_emitted_total", "Drift events emitted, by status", ["model", "version", "status"]),
+    outcomeJoins: counter(
+      "drift_outcome_joins_total",
+      "Outcome join results per model: matched, expired (prediction without outcome within the label delay), early, unknown (early outcome whose prediction never came), duplicate, too_late",
+      ["model", "result"],
+    ),
+    outcomesWaiting: gauge(
+      "drift_outcome_join_waiting",
+      "Entries waiting in the join: side=prediction (unmatched predictions), side=outcome (early outcomes)",
+      ["model", "side"],
+    ),
     retrainEmitted: counter("drift_retrain_requests_emitted_total", "Retrain requests emitted, by reason", ["model", "version", "reason"]),
     retrainSuppressed: counter(
       "drift_retrain_requests_suppressed_total",

@@ -13,11 +13,21 @@
 // dashboard shows 0 rather than "no data".
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { WindowClosed } from "../detect/engine.ts";
+import type { JoinCounters } from "../outcomes/join.ts";
+import type { PerformanceWindowClosed } from "../outcomes/tracker.ts";
 import { REJECTION_REASONS } from "../events/decode-result.ts";
 import { RECORD_REJECTED_TYPES } from "../kafka/send-errors.ts";
-import { BoundedModelSeries, incOwnedCounter, LabelBudget, replaceWindowSeries, seriesKey, type SeriesRef } from "./bounded-series.ts";
+import {
+  BoundedModelSeries,
+  incOwnedCounter,
+  LabelBudget,
+  replacePerformanceSeries,
+  replaceWindowSeries,
+  seriesKey,
+  type SeriesRef,
+} from "./bounded-series.ts";
 import { createMetricCatalogue, type OutboxReading } from "./catalogue.ts";
-import { windowGauges } from "./window-gauges.ts";
+import { performanceGauges, STATUS_VALUE, windowGauges } from "./window-gauges.ts";
 
 export { CONFIDENCE_QUANTILES, EXPORTED_STATISTICS, LATENCY_QUANTILES, PREDICTION_QUANTILES, STATUS_VALUE } from "./window-gauges.ts";
 
@@ -31,6 +41,15 @@ export const CARDINALITY_DROP_KINDS = ["model", "feature", "category", "model_se
 const DEPENDENCIES: readonly DependencyName[] = ["redis", "kafka", "registry"];
 const DEPENDENCY_ERROR_REASONS = ["auth", "timeout", "connection", "other"] as const;
 const OUTPUT_KINDS: readonly OutputKindLabel[] = ["drift", "retrain", "dead-letter", "baseline"];
+/** drift_outcome_joins_total{result} ← the join's counters (outcomes/join.ts) */
+export const OUTCOME_JOIN_RESULTS: Readonly<Record<string, keyof JoinCounters>> = {
+  matched: "matched",
+  expired: "expired",
+  early: "early",
+  unknown: "unknown",
+  duplicate: "duplicateOutcomes",
+  too_late: "tooLate",
+};
 
 /** What the outbox gauges read at scrape time (OutboxBacklog.snapshot()). */
 export type OutboxBacklogReading = OutboxReading;
@@ -39,6 +58,14 @@ export interface DetectorMetrics {
   registry: Registry;
   /** gauges per closed window: statistics per signal, signal status, model status, quantiles, window size/close ts, baseline age */
   onWindowClosed(out: WindowClosed): void;
+  /** gauges per closed performance window: drift_performance*, drift_label_delay_seconds; drift_model_status */
+  onPerformanceWindowClosed(out: PerformanceWindowClosed): void;
+  /**
+   * A model's join after a committed chunk (or at load): drift_outcome_joins_total grows by what its cumulative
+   * counters grew since the model's last observation here (the first observation is the baseline), and
+   * drift_outcome_join_waiting shows what waits.
+   */
+  observeJoin(model: string, counters: JoinCounters, waiting: { predictions: number; outcomes: number }): void;
   onConsumed(topic: string, partition: number, count: number): void;
   onRejected(reason: string, topic: string, count?: number): void;
   onLate(model: string, count: number): void;
@@ -115,6 +142,7 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     (kind) => m.cardinalityDropped.inc({ kind }),
     (model, entry) => {
       for (const metric of [m.eventsLate, m.retrainSuppressed]) incOwnedCounter(metric, { model }, 0, entry.counterSeries);
+      for (const result of Object.keys(OUTCOME_JOIN_RESULTS)) incOwnedCounter(m.outcomeJoins, { model, result }, 0, entry.counterSeries);
     },
   );
   for (const operation of REDIS_OPERATIONS) m.redisErrors.inc({ operation }, 0);
@@ -152,7 +180,8 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     const droppedBefore = v.featureValuesDropped ?? (out.window.seq === 0 ? 0 : out.featureValuesDropped);
     if (out.featureValuesDropped > droppedBefore) m.cardinalityDropped.inc({ kind: "feature" }, out.featureValuesDropped - droppedBefore);
     v.featureValuesDropped = out.featureValuesDropped;
-    const gauges = windowGauges(out, now());
+    v.driftStatus = out.status;
+    const gauges = windowGauges(out, now(), v.performanceStatus);
     const exported = new Set(gauges.signals.filter((s) => series.admitSignal(entry, s)));
     const next = new Map<string, SeriesRef>();
     for (const value of gauges.values) {
@@ -164,9 +193,51 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     replaceWindowSeries(v, next);
   }
 
+  function onPerformanceWindowClosed(out: PerformanceWindowClosed): void {
+    const entry = series.model(out.modelId);
+    if (entry === null) return;
+    const v = series.version(entry, out.modelVersion);
+    v.performanceStatus = out.status;
+    const next = new Map<string, SeriesRef>();
+    for (const value of performanceGauges(out)) {
+      const metric = m.window[value.gauge];
+      metric.set(value.labels, value.value);
+      next.set(seriesKey(metric, value.labels), { metric, labels: value.labels });
+    }
+    replacePerformanceSeries(v, next);
+    // the model status is the worse of the last drift status and the performance status (a window series)
+    const base = { model: out.modelId, version: out.modelVersion };
+    const status = Math.max(STATUS_VALUE[v.driftStatus ?? "ok"], STATUS_VALUE[out.status]);
+    m.window.modelStatus.set(base, status);
+    v.windowSeries.set(seriesKey(m.window.modelStatus, base), { metric: m.window.modelStatus, labels: base });
+  }
+
+  const joinSeen = new Map<string, JoinCounters>();
+  function observeJoin(model: string, counters: JoinCounters, waiting: { predictions: number; outcomes: number }): void {
+    const entry = series.model(model);
+    if (entry === null) return;
+    const before = joinSeen.get(model);
+    joinSeen.set(model, { ...counters });
+    if (before !== undefined) {
+      for (const [result, key] of Object.entries(OUTCOME_JOIN_RESULTS)) {
+        const grew = counters[key] - before[key];
+        if (grew > 0) incOwnedCounter(m.outcomeJoins, { model, result }, grew, entry.counterSeries);
+      }
+    }
+    for (const [side, n] of [
+      ["prediction", waiting.predictions],
+      ["outcome", waiting.outcomes],
+    ] as const) {
+      m.outcomesWaiting.set({ model, side }, n);
+      entry.counterSeries.set(seriesKey(m.outcomesWaiting, { model, side }), { metric: m.outcomesWaiting, labels: { model, side } });
+    }
+  }
+
   return {
     registry,
     onWindowClosed,
+    onPerformanceWindowClosed,
+    observeJoin,
     onConsumed(topic, partition, count) {
       seeTopic(topics.value(topic));
       if (count > 0) m.eventsConsumed.inc({ topic: topics.value(topic), partition: String(partition) }, count);
@@ -247,6 +318,7 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     },
     removeModel(model) {
       series.remove(model);
+      joinSeen.delete(model);
     },
     initStatePartitions(count) {
       for (let p = 0; p < count; p++) {
@@ -265,7 +337,10 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     },
     onModelsEvicted(models) {
       m.modelsEvicted.inc(models.length);
-      for (const model of models) series.remove(model);
+      for (const model of models) {
+        series.remove(model);
+        joinSeen.delete(model);
+      }
     },
   };
 }

@@ -2,6 +2,7 @@
 // and which signal a value belongs to (so the exporter can leave out signals beyond its cap). Pure: the
 // exporter (detector-metrics.ts) decides what becomes a series.
 import type { WindowClosed } from "../detect/engine.ts";
+import type { PerformanceWindowClosed } from "../outcomes/tracker.ts";
 import type { Status } from "../events/types.ts";
 import { OTHER_CATEGORY, type CategoryCounts } from "../sketch/categories.ts";
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
@@ -25,7 +26,14 @@ export type WindowGaugeName =
   | "windowCloseTimestamp"
   | "windowEndTimestamp"
   | "baselineAge"
-  | "baselineEvents";
+  | "baselineEvents"
+  | "estimatedPerformance"
+  | "performance"
+  | "performanceReference"
+  | "performanceStatus"
+  | "performanceClassRecall"
+  | "performanceOutcomes"
+  | "labelDelaySeconds";
 
 export interface WindowGaugeValue {
   gauge: WindowGaugeName;
@@ -89,8 +97,11 @@ function classShares(c: CategoryCounts): Map<string, number> {
   return shares;
 }
 
-/** `closedAtMs`: the wall-clock time the window closed (drift_window_close_timestamp_seconds). */
-export function windowGauges(out: WindowClosed, closedAtMs: number): WindowGauges {
+/**
+ * `closedAtMs`: the wall-clock time the window closed (drift_window_close_timestamp_seconds);
+ * `performanceStatus`: the version's performance status, so drift_model_status is the worse of drift and performance.
+ */
+export function windowGauges(out: WindowClosed, closedAtMs: number, performanceStatus: Status = "ok"): WindowGauges {
   const base = { model: out.modelId, version: out.modelVersion };
   const values: WindowGaugeValue[] = [];
   const put = (gauge: WindowGaugeName, labels: Record<string, string>, value: number, signal?: string) => {
@@ -104,7 +115,8 @@ export function windowGauges(out: WindowClosed, closedAtMs: number): WindowGauge
   for (const name of names) if (isSegmentSignal(name)) names.delete(name);
   const signals = [...CORE_SIGNALS.filter((s) => names.has(s)), ...[...names].filter((s) => !CORE_SIGNALS.includes(s)).sort()];
 
-  put("modelStatus", base, STATUS_VALUE[out.status]);
+  put("modelStatus", base, Math.max(STATUS_VALUE[out.status], STATUS_VALUE[performanceStatus]));
+  if (out.estimatedAccuracy !== undefined) put("estimatedPerformance", { ...base, metric: "accuracy" }, out.estimatedAccuracy);
   if (out.evaluation !== null) put("dataQualityStatus", base, STATUS_VALUE[out.evaluation.dataQuality]);
   put("windowEvents", base, out.window.count);
   put("windowCloseTimestamp", base, closedAtMs / 1000);
@@ -172,4 +184,34 @@ export function windowGauges(out: WindowClosed, closedAtMs: number): WindowGauge
     }
   }
   return { signals, values };
+}
+
+export const LABEL_DELAY_QUANTILES = ["0.5", "0.9", "0.99"] as const;
+
+/** The gauge values of one closed performance window (drift_performance*, drift_label_delay_seconds). */
+export function performanceGauges(out: PerformanceWindowClosed): WindowGaugeValue[] {
+  const base = { model: out.modelId, version: out.modelVersion };
+  const values: WindowGaugeValue[] = [];
+  const put = (gauge: WindowGaugeName, labels: Record<string, string>, value: number | undefined) => {
+    if (value !== undefined && Number.isFinite(value)) values.push({ gauge, labels, value });
+  };
+  const s = out.summary;
+  put("performanceStatus", base, STATUS_VALUE[out.status]);
+  put("performanceOutcomes", base, s.outcomes);
+  put("performance", { ...base, metric: "accuracy" }, s.accuracy);
+  put("performance", { ...base, metric: "error_rate" }, s.errorRate);
+  put("performance", { ...base, metric: "ece" }, s.ece);
+  put("performance", { ...base, metric: "mae" }, s.mae);
+  put("performance", { ...base, metric: "rmse" }, s.rmse);
+  put("performanceReference", { ...base, metric: "accuracy" }, out.reference?.summary.accuracy);
+  put("performanceReference", { ...base, metric: "mae" }, out.reference?.summary.mae);
+  // bounded: the tracker keeps at most maxCategories classes (the rest under __other__)
+  for (const [name, recall] of Object.entries(s.recall)) put("performanceClassRecall", { ...base, class: name }, recall);
+  if (s.labelDelayMs !== null) {
+    const d = s.labelDelayMs;
+    put("labelDelaySeconds", { ...base, quantile: "0.5" }, d.p50 / 1000);
+    put("labelDelaySeconds", { ...base, quantile: "0.9" }, d.p90 / 1000);
+    put("labelDelaySeconds", { ...base, quantile: "0.99" }, d.p99 / 1000);
+  }
+  return values;
 }

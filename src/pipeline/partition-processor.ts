@@ -14,8 +14,11 @@ import {
   isRejected,
   type EngineContext,
   type EngineOutput,
+  type PartitionState,
   type WindowClosed,
 } from "../detect/engine.ts";
+import type { JoinCounters } from "../outcomes/join.ts";
+import type { PerformanceWindowClosed } from "../outcomes/tracker.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { OutcomeEvent, PredictionEvent } from "../events/types.ts";
 import { applyOutcome, flushPerformance, isOutcomeRejected } from "../detect/outcome-engine.ts";
@@ -94,6 +97,27 @@ export interface MetricsDelta {
   windows: WindowClosed[];
   /** control records reached, in order; `applied` false when the partition has no state of the model version */
   controls: { control: ControlRecord; applied: boolean }[];
+  /** closed performance windows of joined outcomes (issue 11) */
+  performance: PerformanceWindowClosed[];
+  /** per model whose outcome state changed: its cumulative join counters and what waits (metrics: observeJoin) */
+  joins: JoinReading[];
+}
+
+export interface JoinReading {
+  model: string;
+  counters: JoinCounters;
+  waiting: { predictions: number; outcomes: number };
+}
+
+/** The join readings of the models whose outcome state the engine changed. */
+export function joinReadings(state: PartitionState, models: Iterable<string> = state.dirtyOutcomes): JoinReading[] {
+  const out: JoinReading[] = [];
+  for (const id of models) {
+    const join = state.models.get(id)?.outcomes?.join;
+    if (join !== undefined)
+      out.push({ model: id, counters: { ...join.counters }, waiting: { predictions: join.pending.size, outcomes: join.early.size } });
+  }
+  return out;
 }
 
 /** A message that became a dead letter, in input order (replay reports these by line). */
@@ -133,6 +157,8 @@ const emptyDelta = (): MetricsDelta => ({
   evictedModels: [],
   windows: [],
   controls: [],
+  performance: [],
+  joins: [],
 });
 const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 
@@ -182,6 +208,7 @@ export function processChunk(
   const emit = (outputs: readonly EngineOutput[]) => {
     for (const output of outputs) {
       if (output.kind === "window") metrics.windows.push(output);
+      else if (output.kind === "performance") metrics.performance.push(output);
       else if (output.kind === "drift") entries.push(driftOutboxEntry(settings.topics.drift, output.event));
       else if (output.kind === "retrain") entries.push(retrainOutboxEntry(settings.topics.retrain, output.request));
     }
@@ -247,6 +274,7 @@ export function processChunk(
   lastOffset ??= slot.storedOffset;
   lastOutcomeOffset ??= slot.storedOutcomeOffset;
   if (lastOffset === null && lastOutcomeOffset === null) return null; // the end of an empty input
+  metrics.joins = joinReadings(state);
 
   const { models, storedParts } = changedModels(slot);
   const write: PartitionWrite = {

@@ -52,6 +52,7 @@ import { closesFarBelowMaxEvents, WindowSizes } from "../windows/window-sizes.ts
 import {
   commitFailureOutcome,
   controlResult,
+  joinReadings,
   processChunk,
   settle,
   type DecodedInput,
@@ -239,6 +240,8 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         }
       }
       deps.onLoaded();
+      // the join counters as loaded are the baseline drift_outcome_joins_total counts on from (a no-op when seen)
+      for (const j of joinReadings(slot.state, slot.state.models.keys())) metrics.observeJoin(j.model, j.counters, j.waiting);
       if (!slot.outboxDrained) {
         backlog.loadedUnknown(batch.partition);
         await drain(slot, control);
@@ -515,6 +518,8 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
       metrics.onWindowClosed(w);
       logWindowClosed(partition, w);
     }
+    for (const p of m.performance) metrics.onPerformanceWindowClosed(p);
+    for (const j of m.joins) metrics.observeJoin(j.model, j.counters, j.waiting);
     if (m.accepted > 0) metrics.onConsumed(topic, partition, m.accepted);
     for (const [reason, count] of m.rejected) metrics.onRejected(reason, topic, count);
     if (m.outcomesAccepted > 0) metrics.onConsumed(outcomesTopic ?? topic, partition, m.outcomesAccepted);
