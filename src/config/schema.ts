@@ -79,8 +79,9 @@ export const modelSettingsSchema = z
       .default({}),
     performance: z
       .object({
-        /** predictions of this model wait for outcomes when the shell consumes the outcomes topic */
-        enabled: z.boolean().default(true),
+        /** opt in: predictions of this model wait for outcomes (the join state is rewritten whole each chunk,
+         *  so it is off unless the model's outcomes are published) */
+        enabled: z.boolean().default(false),
         /** how long (event time) a prediction waits for its outcome, and an early outcome for its prediction */
         labelDelayMs: positiveInt.default(604_800_000),
         /** bound on predictions waiting for an outcome per model; the oldest are expired beyond it */

@@ -32,7 +32,7 @@ describe("service: accuracy 0.90 → 0.75 with unchanged inputs", () => {
       [MODEL]: {
         window: { maxEvents: PER_WINDOW, minEvents: 100 },
         // room for every outcome to wait, whichever topic the consumer reads first
-        performance: { maxOutcomes: PER_WINDOW, minOutcomes: 100, referenceWindows: 3, maxEarlyOutcomes: 50_000 },
+        performance: { enabled: true, maxOutcomes: PER_WINDOW, minOutcomes: 100, referenceWindows: 3, maxEarlyOutcomes: 50_000 },
       },
     },
   });

@@ -21,7 +21,7 @@ import { encodeNumericSketch } from "../../../src/sketch/numeric-sketch.ts";
 import { predictionStream, STREAM_WALL_CLOCK_MS } from "../../support/engine-streams.ts";
 import { classifierStream, OUTCOME_STREAM_WALL_CLOCK_MS, runWithOutcomes, type StreamInput } from "../../support/outcome-streams.ts";
 
-const config = resolveConfig({ defaults: { performance: { maxOutcomes: 500, minOutcomes: 50, referenceWindows: 3 } } });
+const config = resolveConfig({ defaults: { performance: { enabled: true, maxOutcomes: 500, minOutcomes: 50, referenceWindows: 3 } } });
 const ctx = { ...engineContextFrom(config, () => 0), outcomes: true };
 
 function prediction(id: string, timestamp: number): PredictionEvent {

@@ -8,6 +8,8 @@ import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
 import type { PerformanceWindowClosed } from "../../../src/outcomes/tracker.ts";
 import { classifierStream, runWithOutcomes, type StreamInput } from "../../support/outcome-streams.ts";
 
+const WITH_OUTCOMES = { defaults: { performance: { enabled: true } } };
+
 const WINDOW = 1000;
 
 function split(outputs: readonly EngineOutput[]) {
@@ -39,7 +41,7 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
 
 describe("accuracy drops from 0.90 to 0.75 with unchanged inputs (pure concept drift)", () => {
   const inputs = classifierStream({ seed: 1, count: 30 * WINDOW, accuracy: (i) => (i < 15 * WINDOW ? 0.9 : 0.75) });
-  const run = split(runWithOutcomes(inputs, resolveConfig({})).outputs);
+  const run = split(runWithOutcomes(inputs, resolveConfig(WITH_OUTCOMES)).outputs);
 
   it("raises a performance incident and exactly one RetrainRequest, with reason performance and evidence naming the metric", () => {
     expect(run.retrain).toHaveLength(1);
@@ -93,7 +95,7 @@ describe("covariate shift: inputs move towards the decision boundary, P(y | x) u
   const truth = truthPerWindow(inputs, true);
 
   it("the estimate tracks the accuracy within 0.02 before the window's labels arrive", () => {
-    const { outputs } = runWithOutcomes(inputs, resolveConfig({}));
+    const { outputs } = runWithOutcomes(inputs, resolveConfig(WITH_OUTCOMES));
     const run = split(outputs);
     const shifted = run.windows.filter((w) => w.window.seq >= 15);
     expect(shifted).toHaveLength(10);
@@ -115,10 +117,10 @@ describe("covariate shift: inputs move towards the decision boundary, P(y | x) u
   }, 60_000);
 
   it("while outcomes flow, the input drift alone raises no drift RetrainRequest; naming it in retrain.signals does", () => {
-    const firstOnly = split(runWithOutcomes(inputs, resolveConfig({})).outputs);
+    const firstOnly = split(runWithOutcomes(inputs, resolveConfig(WITH_OUTCOMES)).outputs);
     expect(firstOnly.windows.some((w) => w.status === "critical")).toBe(true);
     expect(firstOnly.retrain.map((r) => r.reason)).toEqual(["performance"]);
-    const named = split(runWithOutcomes(inputs, resolveConfig({ defaults: { retrain: { signals: ["feature:x0"] } } })).outputs);
+    const named = split(runWithOutcomes(inputs, resolveConfig({ defaults: { performance: { enabled: true }, retrain: { signals: ["feature:x0"] } } })).outputs);
     expect(named.retrain.map((r) => r.reason)).toContain("drift");
     expect(named.retrain.find((r) => r.reason === "drift")?.evidence.signals).toEqual(["feature:x0"]);
   }, 60_000);

@@ -26,7 +26,7 @@ const config = resolveConfig({
     window: { maxEvents: 60, minEvents: 10 },
     baseline: { warmupWindows: 2 },
     detection: { consecutiveWindows: 1 },
-    performance: { maxOutcomes: 50, minOutcomes: 10, referenceWindows: 2 },
+    performance: { enabled: true, maxOutcomes: 50, minOutcomes: 10, referenceWindows: 2 },
   },
 });
 const TOPIC = config.kafka.topics.predictions;
