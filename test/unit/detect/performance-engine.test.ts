@@ -120,7 +120,10 @@ describe("covariate shift: inputs move towards the decision boundary, P(y | x) u
     const firstOnly = split(runWithOutcomes(inputs, resolveConfig(WITH_OUTCOMES)).outputs);
     expect(firstOnly.windows.some((w) => w.status === "critical")).toBe(true);
     expect(firstOnly.retrain.map((r) => r.reason)).toEqual(["performance"]);
-    const named = split(runWithOutcomes(inputs, resolveConfig({ defaults: { performance: { enabled: true }, retrain: { signals: ["feature:x0"] } } })).outputs);
+    const named = split(
+      runWithOutcomes(inputs, resolveConfig({ defaults: { performance: { enabled: true }, retrain: { signals: ["feature:x0"] } } }))
+        .outputs,
+    );
     expect(named.retrain.map((r) => r.reason)).toContain("drift");
     expect(named.retrain.find((r) => r.reason === "drift")?.evidence.signals).toEqual(["feature:x0"]);
   }, 60_000);
