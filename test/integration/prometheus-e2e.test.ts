@@ -39,7 +39,7 @@ interface Panel {
  * reference, the join's waiting entries). This test's stream has no outcomes: until it produces them, the
  * expressions on these are left out here; test/unit/metrics/performance-metrics.test.ts covers their values.
  */
-const NEEDS_JOINED_OUTCOMES = /drift_(performance|estimated_performance|label_delay_seconds|outcome_join_waiting)\b/;
+const NEEDS_JOINED_OUTCOMES = /drift_(performance\w*|estimated_performance|label_delay_seconds|outcome_join_waiting)\b/;
 
 function dashboardExpressions(): { panel: string; expr: string }[] {
   const doc = JSON.parse(readFileSync(DASHBOARD, "utf8")) as { panels: Panel[] };
