@@ -5,17 +5,13 @@
 //   after SIGCONT every event is applied exactly once, with the drift events of an uninterrupted run;
 // - wrong credentials (requirepass): /readyz names the cause, drift_dependency_up is 0 and
 //   drift_dependency_errors_total{reason="auth"} counts; fixing the password on the server recovers.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineContextFrom } from "../../src/config/engine-context.ts";
 import { applyPrediction, createPartitionState } from "../../src/detect/engine.ts";
 import type { PredictionEvent } from "../../src/events/types.ts";
 import { decodePartitionState } from "../../src/state/engine-state-codec.ts";
-import { freePort } from "../support/ports.ts";
+import { startOwnRedis, type OwnRedis } from "../support/own-redis.ts";
 import {
   createPredictionsTopic,
   driftingServiceConfig,
@@ -29,52 +25,6 @@ import {
   waitForCommittedEnd,
   type InProcessService,
 } from "../support/service-harness.ts";
-
-interface OwnRedis {
-  url: string;
-  child: ChildProcess;
-  cli(...args: string[]): string;
-  stop(): Promise<void>;
-}
-
-/** A redis-server of this test only; fails loudly when redis-server is not installed (deploy/local/test.sh installs it). */
-async function startOwnRedis(extra: string[] = []): Promise<OwnRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "dd-redis-"));
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra],
-    {
-      stdio: "ignore",
-    },
-  );
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once("spawn", resolve);
-    child.once("error", (err) => reject(new Error(`cannot start redis-server (apt-get install redis-server): ${err.message}`)));
-  });
-  await spawned;
-  const password = extra.includes("--requirepass") ? extra[extra.indexOf("--requirepass") + 1] : undefined;
-  const cli = (...args: string[]) => {
-    const res = spawnSync(
-      "redis-cli",
-      ["-p", String(port), ...(password === undefined ? [] : ["--no-auth-warning", "-a", password]), ...args],
-      { encoding: "utf8" },
-    );
-    if (res.error !== undefined) throw new Error(`redis-cli: ${res.error.message}`);
-    return res.stdout.trim();
-  };
-  await waitFor("own redis-server to answer", () => (cli("PING") === "PONG" ? true : undefined), 15_000, 100);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    child,
-    cli,
-    stop: async () => {
-      child.kill("SIGCONT");
-      child.kill("SIGKILL");
-      await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once("exit", r) : r(undefined)));
-    },
-  };
-}
 
 function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
   const line = text

@@ -26,8 +26,14 @@ export async function startOwnRedis(extra: string[] = []): Promise<OwnRedis> {
     child.once("spawn", resolve);
     child.once("error", (err) => reject(new Error(`cannot start redis-server (apt-get install redis-server): ${err.message}`)));
   });
+  // redis-cli authenticates with the password the server was started with (--requirepass), if any
+  const password = extra.includes("--requirepass") ? extra[extra.indexOf("--requirepass") + 1] : undefined;
   const cli = (...args: string[]) => {
-    const res = spawnSync("redis-cli", ["-p", String(port), ...args], { encoding: "utf8" });
+    const res = spawnSync(
+      "redis-cli",
+      ["-p", String(port), ...(password === undefined ? [] : ["--no-auth-warning", "-a", password]), ...args],
+      { encoding: "utf8" },
+    );
     if (res.error !== undefined) throw new Error(`redis-cli: ${res.error.message}`);
     return res.stdout.trim();
   };
