@@ -165,20 +165,32 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "baseline reset",
     summary: "drop a model version's reference so the running service captures a new one",
     details:
-      "Writes no partition state: it records a reset in Redis that the service applies with its next batch of\n" +
-      "each partition holding the version (safe while it runs). Also deletes an imported reference of the version.\n" +
-      "Exit 1 when the model has no stored state and --version is not given.",
+      "Writes a control record to every partition of the predictions topic; the service applies it in order\n" +
+      "with the events (exactly once, under the partition's offset fence, again in a rebuild from Kafka): each\n" +
+      "partition holding the version drops its reference (status and an open incident stay until the first\n" +
+      "window compared with the new one) and emits a BaselineEvent. Also deletes an imported reference of the\n" +
+      "version. Exit 1 when the model has no stored state and --version is not given.",
     options: {
       model: { type: "string", value: "<id>", description: "the model", required: true },
       version: { type: "string", value: "<v>", description: "only this version (default: every stored version)" },
+      "request-id": { type: "string", value: "<id>", description: "id of this request (default: derived from model, version, time)" },
       config,
     },
     async run(args, io) {
       const cfg = loadConfig(stringOption(args, "config"));
       const { formatRequestedResets, requestBaselineResets } = await import("./baseline-reset.ts");
       const modelId = stringOption(args, "model")!;
+      const requestId = stringOption(args, "request-id");
+      if (requestId !== undefined && requestId.length > 128) throw new UsageError("baseline reset: --request-id: at most 128 characters");
       const list = await withStore(cfg, (store) =>
-        requestBaselineResets({ config: cfg, store, modelId, modelVersion: stringOption(args, "version") }),
+        requestBaselineResets({
+          config: cfg,
+          store,
+          modelId,
+          modelVersion: stringOption(args, "version"),
+          requestId,
+          requestedAt: Date.now(),
+        }),
       );
       if (list.length === 0) {
         io.stderr.write(`baseline reset: no stored state of ${modelId}; --version names the version to reset\n`);
@@ -203,13 +215,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     async run(args, io) {
       const cfg = loadConfig(stringOption(args, "config"));
-      const { requestRepin } = await import("./baseline-repin.ts");
+      const { defaultRequestId, publishControlRecords } = await import("./control-records.ts");
       const modelId = stringOption(args, "model") ?? "";
       const modelVersion = stringOption(args, "version") ?? "";
       const requestedAt = Date.now();
-      const requestId = stringOption(args, "request-id") ?? `repin-${modelId}@${modelVersion}-${new Date(requestedAt).toISOString()}`;
+      const requestId = stringOption(args, "request-id") ?? defaultRequestId("repin", modelId, modelVersion, requestedAt);
       if (requestId.length > 128) throw new UsageError("baseline repin: --request-id: at most 128 characters");
-      const result = await requestRepin(cfg, { modelId, modelVersion, requestId, requestedAt });
+      const control = { type: "control", command: "baseline.repin", modelId, modelVersion, requestId, requestedAt } as const;
+      const [result] = await publishControlRecords(cfg, [control]);
       io.stdout.write(
         `baseline repin ${requestId}: control records for ${modelId}@${modelVersion} on ${result.topic} ` +
           `partitions ${[...result.offsets.keys()].join(",")}\n`,

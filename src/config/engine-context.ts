@@ -7,7 +7,6 @@ export function engineContextFrom(
   config: ResolvedConfig,
   clock: () => number,
   importedReference?: (modelId: string, modelVersion: string) => Baseline | undefined,
-  baselineResetGeneration?: (modelId: string, modelVersion: string) => number,
 ): EngineContext {
   return {
     settingsFor: (modelId) => config.settingsFor(modelId),
@@ -21,6 +20,5 @@ export function engineContextFrom(
     eventTime: { ...config.eventTime },
     clock,
     importedReference,
-    baselineResetGeneration,
   };
 }

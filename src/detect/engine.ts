@@ -57,8 +57,6 @@ export interface EngineContext {
   clock(): number;
   /** an imported reference baseline for a model version, when one exists */
   importedReference?(modelId: string, modelVersion: string): Baseline | undefined;
-  /** the `baseline reset` generation requested for a model version (0: none); a new version starts at it */
-  baselineResetGeneration?(modelId: string, modelVersion: string): number;
   /**
    * The shell feeds this partition's outcomes (outcome-engine.ts): accepted predictions of models with
    * `performance.enabled` wait for their outcome. Off, the engine keeps no outcome state at all.
@@ -88,8 +86,6 @@ export interface VersionState {
   lastWindow: LastWindow | null;
   /** id of the reference a `max_age` retrain request was raised for (once per reference) */
   maxAgeRequestedFor: string | null;
-  /** the last `baseline reset` generation applied to this version (detect/baseline-reset.ts) */
-  resetGeneration: number;
 }
 
 export interface LastWindow {
@@ -195,7 +191,6 @@ export function createVersionState(modelVersion: string): VersionState {
     lastEventTime: Number.NEGATIVE_INFINITY,
     lastWindow: null,
     maxAgeRequestedFor: null,
-    resetGeneration: 0,
   };
 }
 
@@ -258,8 +253,6 @@ function versionFor(
     version = createVersionState(event.modelVersion);
     const imported = ctx.importedReference?.(event.modelId, event.modelVersion);
     if (imported !== undefined) version.reference = imported;
-    // resets requested before the version existed are not for it
-    version.resetGeneration = ctx.baselineResetGeneration?.(event.modelId, event.modelVersion) ?? 0;
     model.versions.set(event.modelVersion, version);
     state.dirtyCold.add(event.modelId);
   }

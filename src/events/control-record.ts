@@ -1,5 +1,5 @@
 // Control records: operator commands that change a partition's engine state (`drift-detector baseline
-// repin`). They travel on the predictions topic itself, one per partition, marked by the Kafka header
+// repin`, `drift-detector baseline reset`). They travel on the predictions topic itself, one per partition, marked by the Kafka header
 // `drift-detector-control`, so the replica that owns the partition applies them in offset order under the
 // same offset fence as events: exactly once, atomically with the state they change, never racing the
 // running service, and identically in a rebuild from the retained history.
@@ -11,7 +11,7 @@ export const CONTROL_HEADER = "drift-detector-control";
 
 export const controlRecordSchema = z.object({
   type: z.literal("control"),
-  command: z.literal("baseline.repin"),
+  command: z.enum(["baseline.repin", "baseline.reset"]),
   /** the operator's request: the same in every partition it was written to */
   requestId: z.string().min(1).max(128),
   modelId: modelIdSchema,

@@ -141,7 +141,7 @@ export const retrainRequestSchema = z.object({
 export const baselineEventSchema = z.object({
   type: z.literal("baseline"),
   eventId: eventIdSchema,
-  kind: z.literal("reference_repinned"),
+  kind: z.enum(["reference_repinned", "reference_reset"]),
   modelId: modelIdSchema,
   modelVersion: modelVersionSchema,
   partition: count,

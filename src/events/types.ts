@@ -124,15 +124,16 @@ export interface CaptureRuleRef {
 }
 
 /**
- * A change of a model version's reference made by an operator (`baseline repin`), on the baseline topic:
- * the pinned reference was dropped in this partition and a new one is captured from the windows that
- * close from now on ("accept the new normal"), by `capture`.
+ * A change of a model version's reference made by an operator (`baseline repin`, `baseline reset`), on the
+ * baseline topic: the pinned reference was dropped in this partition and a new one is captured from the
+ * windows that close from now on, by `capture`.
  */
 export interface BaselineEvent {
   type: "baseline";
   /** deterministic: request, model version and partition */
   eventId: string;
-  kind: "reference_repinned";
+  /** repinned: `baseline repin` (ends an open incident); reset: `baseline reset` (keeps status and incident) */
+  kind: "reference_repinned" | "reference_reset";
   modelId: string;
   modelVersion: string;
   partition: number;

@@ -24,7 +24,7 @@ import type { OutcomeEvent, PredictionEvent } from "../events/types.ts";
 import { applyOutcome, flushPerformance, isOutcomeRejected } from "../detect/outcome-engine.ts";
 import { deadLetterEntry } from "../kafka/dead-letter.ts";
 import { decodeControlRecord, type ControlRecord } from "../events/control-record.ts";
-import { repinReference } from "../detect/repin.ts";
+import { applyReferenceCommand } from "../detect/reference-commands.ts";
 import { baselineOutboxEntry, driftOutboxEntry, retrainOutboxEntry } from "../kafka/output-entries.ts";
 import { encodeColdChange, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
 import { encodeModelOutcomes } from "../state/outcome-state-codec.ts";
@@ -249,9 +249,9 @@ export function processChunk(
       continue;
     }
     if ("control" in result) {
-      const repinned = repinReference(state, result.control, settings.engine);
-      if (repinned !== null) outbox.push(baselineOutboxEntry(settings.topics.baseline, repinned));
-      metrics.controls.push({ control: result.control, applied: repinned !== null });
+      const changed = applyReferenceCommand(state, result.control, settings.engine);
+      if (changed !== null) outbox.push(baselineOutboxEntry(settings.topics.baseline, changed));
+      metrics.controls.push({ control: result.control, applied: changed !== null });
       continue;
     }
     const event = result.event;

@@ -44,8 +44,6 @@ import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
 import { decodeBaseline } from "../state/engine-state-codec.ts";
 import type { OutboxEntry, PartitionRef, StateStore } from "../state/port.ts";
-import { applyBaselineResets } from "../detect/baseline-reset.ts";
-import type { BaselineResetGenerations } from "./baseline-resets.ts";
 import { ProcessingAbortedError, retryWithBackoff, type BackoffPolicy, type RetryControl } from "./backoff.ts";
 import { isOutage, outageOperation } from "./outage.ts";
 import { closesFarBelowMaxEvents, WindowSizes } from "../windows/window-sizes.ts";
@@ -122,8 +120,6 @@ export interface PartitionRuntimeDeps {
   settings: ProcessorSettings;
   decoder: MessageDecoder;
   references: ReferenceBaselines;
-  /** baseline resets requested in Redis, applied before each batch (detect/baseline-reset.ts) */
-  baselineResets?: BaselineResetGenerations;
   /** publishes the partition's pending outbox entries and acks them */
   drainOutbox(ref: PartitionRef): Promise<{ published: number; suppressed: number; fallbacks?: number; dropped?: number }>;
   commitOffset(topic: string, partition: number, offset: string): Promise<void>;
@@ -245,13 +241,6 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
       if (!slot.outboxDrained) {
         backlog.loadedUnknown(batch.partition);
         await drain(slot, control);
-      }
-      if (deps.baselineResets !== undefined) {
-        await deps.baselineResets.refresh(control);
-        mutated = true;
-        // committed with the batch's first chunk, like any other change of the state
-        for (const reset of applyBaselineResets(slot.state, deps.baselineResets.lookup))
-          plog.info(reset, "baseline reset applied: the version captures a new reference from its next windows");
       }
 
       // last offset Redis has the state of and Kafka not yet: committed once per batch, not per chunk

@@ -18,7 +18,6 @@ import type { StateStore } from "../state/port.ts";
 import type { BackoffPolicy } from "./backoff.ts";
 import type { ProcessorSettings } from "./partition-processor.ts";
 import { createPartitionRuntime, ReferenceBaselines, type MessageDecoder } from "./partition-runtime.ts";
-import { BaselineResetGenerations } from "./baseline-resets.ts";
 import { PartitionStates } from "./partition-states.ts";
 
 export interface PipelineDeps {
@@ -80,14 +79,13 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     fetch: (id) => schemas.fetch(id),
   };
   const references = new ReferenceBaselines(store);
-  const baselineResets = new BaselineResetGenerations(store);
   const settings: ProcessorSettings = {
     sourceTopic: topic,
     outcomesSourceTopic: outcomesTopic,
     topics: config.kafka.topics,
     maxDeadLetterValueBytes: deps.maxDeadLetterValueBytes ?? Math.min(config.limits.maxMessageBytes, 512 * 1024),
     // the outcomes topic is consumed: predictions of models with performance.enabled wait for their outcome
-    engine: { ...engineContextFrom(config, deps.clock ?? Date.now, references.lookup, baselineResets.lookup), outcomes: true },
+    engine: { ...engineContextFrom(config, deps.clock ?? Date.now, references.lookup), outcomes: true },
   };
   const states = new PartitionStates(store, config.kafka.groupId, topic, config.limits);
   const membership = createMembership();
@@ -119,7 +117,6 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     settings,
     decoder,
     references,
-    baselineResets,
     drainOutbox: (ref) => drainOutbox(ref, relay),
     commitOffset: (t, partition, offset) => consumer.commitOffsets([{ topic: t, partition, offset }]),
     metrics,

@@ -169,7 +169,7 @@ interface ColdJson<W = ClosedWindowJson> {
     /** absent in records written before `drift-detector status` and `retrain.maxAgeMs` */
     lastWindow?: LastWindow | null;
     maxAgeRequestedFor?: string | null;
-    resetGeneration?: number;
+    /* records written before `baseline reset` became a control record also hold a resetGeneration (ignored) */
   }[];
 }
 
@@ -211,7 +211,6 @@ function coldJson<W>(model: ModelState, format: number, window: (modelVersion: s
       windowsClosed: v.windowsClosed,
       lastWindow: v.lastWindow,
       maxAgeRequestedFor: v.maxAgeRequestedFor,
-      resetGeneration: v.resetGeneration,
     })),
   };
 }
@@ -356,7 +355,6 @@ export function decodeModel(
       v.windowsClosed = cv.windowsClosed;
       v.lastWindow = cv.lastWindow ?? null;
       v.maxAgeRequestedFor = cv.maxAgeRequestedFor ?? null;
-      v.resetGeneration = cv.resetGeneration ?? 0;
     }
   }
   if (hot !== null && hot.byteLength > 0) {

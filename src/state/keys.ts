@@ -104,19 +104,6 @@ export function retrainLockKey(prefix: string, modelId: string): string {
   return `${prefix}:retrain-lock:{${encodeKeyPart("modelId", modelId)}}`;
 }
 
-/**
- * Baseline resets requested by `drift-detector baseline reset`: hash baselineResetField → generation, the
- * number of resets requested for that model version. The service compares it with the generation its
- * state of the version applied last (detect/baseline-reset.ts).
- */
-export function baselineResetsKey(prefix: string): string {
-  return `${prefix}:baseline-resets`;
-}
-
-export function baselineResetField(modelId: string, modelVersion: string): string {
-  return `${encodeKeyPart("modelId", modelId)}|${encodeKeyPart("modelVersion", modelVersion)}`;
-}
-
 export function referenceBaselineKey(prefix: string, modelId: string, modelVersion: string): string {
   return `${prefix}:baseline:{${encodeKeyPart("modelId", modelId)}}:${encodeKeyPart("modelVersion", modelVersion)}`;
 }

@@ -105,11 +105,6 @@ export interface StateStore {
    * Re-acquiring with the same requestId succeeds (idempotent after a crash).
    */
   acquireRetrainLock(modelId: string, requestId: string, ttlMs: number): Promise<RetrainLockResult>;
-  /**
-   * Baseline resets requested (`baseline reset`): `${modelId}\u0000${modelVersion}` → generation. Optional:
-   * an adapter without it (the in-memory store of replay) has none.
-   */
-  baselineResets?(): Promise<Map<string, number>>;
   /** Imported reference baselines (baseline import), keyed by model and version. */
   putReferenceBaseline(modelId: string, modelVersion: string, bytes: Uint8Array): Promise<void>;
   getReferenceBaseline(modelId: string, modelVersion: string): Promise<Uint8Array | null>;

@@ -17,16 +17,7 @@
 import { Redis, type Cluster, type RedisOptions } from "ioredis";
 import { StateStoreCorruptError, StateStoreUnavailableError, type StateStoreErrorContext } from "./errors.ts";
 import { frameOutboxEntry, unframeOutboxEntry } from "./outbox-frame.ts";
-import {
-  baselineResetField,
-  baselineResetsKey,
-  modelPartField,
-  parseModelPartField,
-  partitionKeys,
-  referenceBaselineKey,
-  retrainLockKey,
-  validateKeyPrefix,
-} from "./keys.ts";
+import { modelPartField, parseModelPartField, partitionKeys, referenceBaselineKey, retrainLockKey, validateKeyPrefix } from "./keys.ts";
 import {
   staleStateError,
   type OutboxEntry,
@@ -259,34 +250,13 @@ export class RedisStateStore implements StateStore {
 
   // Operator commands (src/cli): the cooldown lock as `drift-detector retrain` sees and overrides it.
 
-  async baselineResets(): Promise<Map<string, number>> {
-    const key = baselineResetsKey(this.keyPrefix);
-    const fields = await this.runCommand({ operation: "baselineResets", key }, () => this.client.hgetall(key));
-    const out = new Map<string, number>();
-    for (const [field, value] of Object.entries(fields)) {
-      const bar = field.indexOf("|");
-      const generation = Number(value);
-      if (bar < 0 || !Number.isSafeInteger(generation)) continue;
-      try {
-        out.set(`${decodeURIComponent(field.slice(0, bar))}\u0000${decodeURIComponent(field.slice(bar + 1))}`, generation);
-      } catch {
-        // a field this store did not write: ignored
-      }
-    }
-    return out;
-  }
-
   /**
-   * `baseline reset`: one more reset requested for the model version (the generation returned), and its
-   * imported reference deleted, so capture starts again instead of the import coming back.
+   * `baseline reset`: the model version's imported reference deleted, so capture starts again instead of the
+   * import coming back for a later state of the version; true when there was one.
    */
-  async requestBaselineReset(modelId: string, modelVersion: string): Promise<number> {
-    const key = baselineResetsKey(this.keyPrefix);
-    const imported = referenceBaselineKey(this.keyPrefix, modelId, modelVersion);
-    await this.runCommand({ operation: "requestBaselineReset", modelId, key: imported }, () => this.client.del(imported));
-    return this.runCommand({ operation: "requestBaselineReset", modelId, key }, () =>
-      this.client.hincrby(key, baselineResetField(modelId, modelVersion), 1),
-    );
+  async deleteReferenceBaseline(modelId: string, modelVersion: string): Promise<boolean> {
+    const key = referenceBaselineKey(this.keyPrefix, modelId, modelVersion);
+    return (await this.runCommand({ operation: "deleteReferenceBaseline", modelId, key }, () => this.client.del(key))) > 0;
   }
 
   /** Partitions of (group, topic) that have state stored, ascending (SCAN, on every master of a Cluster: never blocks Redis). */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kafka } from "kafkajs";
 import { baselineEventSchema, driftEventSchema } from "../../src/events/schemas.ts";
 import type { PredictionEvent } from "../../src/events/types.ts";
-import { requestRepin } from "../../src/cli/baseline-repin.ts";
+import { publishControlRecords } from "../../src/cli/control-records.ts";
 import {
   driftingStream,
   DRIFTING_MODEL as MODEL,
@@ -54,7 +54,15 @@ describe("baseline repin against the running service", () => {
     const incident = before.find((e) => e.status === "critical")?.incident?.id;
     expect(incident).toBeDefined();
 
-    const result = await requestRepin(config, { modelId: MODEL, modelVersion: VERSION, requestId: "repin-test-1", requestedAt: 1 });
+    const control = {
+      type: "control",
+      command: "baseline.repin",
+      modelId: MODEL,
+      modelVersion: VERSION,
+      requestId: "repin-test-1",
+      requestedAt: 1,
+    } as const;
+    const [result] = await publishControlRecords(config, [control]);
     expect([...result.offsets]).toEqual([[0, String(first.length)]]);
     await produceRaw(kafka, topics.predictions, predictionMessages(after));
     const end = first.length + 1 + after.length;

@@ -12,7 +12,7 @@ import { versionBaselines } from "../../src/cli/baseline-show.ts";
 import { requestManualRetrain } from "../../src/cli/retrain.ts";
 import { versionStatuses } from "../../src/cli/status.ts";
 import { readStoredPartitions } from "../../src/cli/stored-state.ts";
-import { retrainRequestSchema } from "../../src/events/schemas.ts";
+import { baselineEventSchema, retrainRequestSchema } from "../../src/events/schemas.ts";
 import { publishOutput } from "../../src/kafka/one-shot-publisher.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import {
@@ -212,11 +212,21 @@ describe("operator commands against a running service", () => {
   });
 
   it("baseline reset takes effect in the running service: a new reference from the next windows, then the status clears", async () => {
-    const reset = await cli("baseline", "reset", "--model", MODEL);
+    const reset = await cli("baseline", "reset", "--model", MODEL, "--request-id", "reset-test-1");
     expect(reset.code, reset.stderr).toBe(0);
-    expect(reset.stdout).toContain(`${MODEL}@${VERSION} reset 1 requested (reference now: ${MODEL}@${VERSION}/reference/w0-w2)`);
-    // the CLI wrote no partition state: the stored version still has its reference until the service applies it
-    expect(storedVersion(await readStoredPartitions(store, config)).reference?.id).toBe(`${MODEL}@${VERSION}/reference/w0-w2`);
+    expect(reset.stdout).toContain(
+      `baseline reset reset-test-1: control records for ${MODEL}@${VERSION} on ${config.kafka.topics.predictions} partitions 0 ` +
+        `(reference now: ${MODEL}@${VERSION}/reference/w0-w2)`,
+    );
+    // one control record after the events; the service applies it in order and records it in a BaselineEvent
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 1);
+    const [baseline] = await readAllMessages(kafka, config.kafka.topics.baseline);
+    expect(baselineEventSchema.parse(JSON.parse(baseline.value!.toString("utf8")))).toMatchObject({
+      kind: "reference_reset",
+      requestId: "reset-test-1",
+      previousReference: { kind: "reference", id: `${MODEL}@${VERSION}/reference/w0-w2`, count: 600 },
+      endedIncidentId: null,
+    });
 
     // the shifted behaviour goes on: 3 windows capture the new reference (not evaluated), 3 are compared with it
     const all = driftingStream();
@@ -228,20 +238,20 @@ describe("operator commands against a running service", () => {
         timestamp: all[0].timestamp + (STATIONARY + SHIFTED + from + j) * 10,
       }));
     await produceRaw(kafka, config.kafka.topics.predictions, predictionMessages(next(0, 600)));
-    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 600);
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 1 + 600);
     const captured = storedVersion(await readStoredPartitions(store, config));
-    expect(captured.resetGeneration).toBe(1);
     expect(captured.reference?.id).toBe(`${MODEL}@${VERSION}/reference/w11-w13`);
     expect(captured.hysteresis.status).toBe("critical"); // nothing evaluated while capturing
     expect(captured.lastWindow).toMatchObject({ id: `${MODEL}@${VERSION}/p0/w13`, level: null });
 
     await produceRaw(kafka, config.kafka.topics.predictions, predictionMessages(next(600, 600)));
-    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 1200);
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 1 + 1200);
     const [row] = versionStatuses(await readStoredPartitions(store, config), config);
     expect(row).toMatchObject({ status: "ok", incident: null, lastWindow: { id: `${MODEL}@${VERSION}/p0/w16`, level: "ok" } });
     expect(row.reference).toMatchObject({ state: "pinned", id: `${MODEL}@${VERSION}/reference/w11-w13`, count: 600 });
-    // applied once: the generation is not applied again by later batches
-    expect(service?.logLines.filter((l) => l.includes("baseline reset applied"))).toHaveLength(1);
+    // applied once, by the one partition holding the version
+    expect(service?.logLines.filter((l) => l.includes("control record applied"))).toHaveLength(1);
+    expect(await readAllMessages(kafka, config.kafka.topics.baseline)).toHaveLength(1);
   }, 120_000);
 });
 

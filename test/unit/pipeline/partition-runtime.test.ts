@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
 import { engineContextFrom } from "../../../src/config/engine-context.ts";
 import { decodePredictionMessage } from "../../../src/events/codec.ts";
+import { CONTROL_HEADER, encodeControlRecord, type ControlRecord } from "../../../src/events/control-record.ts";
 import { createLogger } from "../../../src/logging/logger.ts";
 import { createDetectorMetrics } from "../../../src/metrics/detector-metrics.ts";
 import { commitFailureOutcome, type ProcessorSettings, type SourceMessage } from "../../../src/pipeline/partition-processor.ts";
@@ -27,14 +28,29 @@ const BATCH = 50;
 const CHUNK = 20;
 const log = createLogger({ level: "silent" });
 
-/** 400 events drifting from event 200 on, with an undecodable message every 37th offset. */
+/**
+ * 400 events drifting from event 200 on, with an undecodable message every 37th offset and a `baseline
+ * reset` control record at offset 380 (after the retrain request), so a rebuild must apply it again.
+ */
+const RESET_AT = 380;
 const INPUT: SourceMessage[] = (() => {
   const events = [...predictionStream(400, { seed: 7, shiftSigma: (i) => (i >= 200 ? 1.5 : 0) })];
   const out: SourceMessage[] = [];
   for (const e of events) {
     const offset = String(out.length);
     if (out.length % 37 === 36) out.push({ offset, key: Buffer.from("bad"), value: Buffer.from("{not json") });
-    else out.push({ offset, key: Buffer.from(e.modelId), value: Buffer.from(JSON.stringify(e)) });
+    else if (out.length === RESET_AT) {
+      const reset: ControlRecord = {
+        type: "control",
+        command: "baseline.reset",
+        requestId: "reset-1",
+        modelId: e.modelId,
+        modelVersion: e.modelVersion,
+        requestedAt: 1,
+      };
+      const headers = { [CONTROL_HEADER]: reset.command };
+      out.push({ offset, key: Buffer.from(e.modelId), value: Buffer.from(encodeControlRecord(reset)), headers });
+    } else out.push({ offset, key: Buffer.from(e.modelId), value: Buffer.from(JSON.stringify(e)) });
   }
   return out;
 })();
@@ -177,13 +193,17 @@ describe("partition runtime over the in-memory store", () => {
     const stored = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
     expect(stored.offset).toBe("399");
     const state = decodePartitionState(0, stored.meta, stored.models, config.limits);
-    expect(state.counters.accepted).toBe(400 - DEAD.length);
+    expect(state.counters.accepted).toBe(400 - DEAD.length - 1);
     const dead = world.published.filter((e) => e.kind === "dead-letter");
     expect(dead.map((e) => e.headers["source-offset"])).toEqual(DEAD);
     expect(dead.every((e) => e.headers.reason === "invalid_json" && e.topic === config.kafka.topics.deadLetter)).toBe(true);
     expect(Buffer.from(dead[0].value).toString()).toBe("{not json");
     const kinds = new Set(world.published.map((e) => e.kind));
-    expect(kinds).toEqual(new Set(["dead-letter", "drift", "retrain"]));
+    expect(kinds).toEqual(new Set(["dead-letter", "drift", "retrain", "baseline"]));
+    // the reset at offset 380 dropped the reference: the last windows capture a new one
+    const baseline = world.published.filter((e) => e.kind === "baseline");
+    expect(baseline.map((e) => JSON.parse(Buffer.from(e.value).toString()).kind)).toEqual(["reference_reset"]);
+    expect(state.models.get("m")!.versions.get("v1")!.reference).toBeNull();
   });
 
   it("logs each closed window's events and duration, and no small-window warning when windows fill to maxEvents", async () => {
@@ -378,7 +398,7 @@ describe("partition runtime when the store loses state (issue 8 item 4)", () => 
     const stored = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
     expect(stored.offset).toBe("399");
     const state = decodePartitionState(0, stored.meta, stored.models, config.limits);
-    expect(state.counters.accepted).toBe(300 - DEAD.filter((o) => Number(o) >= 100).length);
+    expect(state.counters.accepted).toBe(300 - DEAD.filter((o) => Number(o) >= 100).length - 1); // the control record is no event
     const m = await lostMetrics(r.metrics);
     expect(m.lost).toContain('drift_state_lost_total{partition="0"} 1');
     expect(m.inexact).toContain('drift_state_rebuilds_inexact_total{partition="0"} 1');
