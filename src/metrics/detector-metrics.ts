@@ -61,11 +61,10 @@ export interface DetectorMetrics {
   /** gauges per closed performance window: drift_performance*, drift_label_delay_seconds; drift_model_status */
   onPerformanceWindowClosed(out: PerformanceWindowClosed): void;
   /**
-   * A model's join after a committed chunk (or at load): drift_outcome_joins_total grows by what its cumulative
-   * counters grew since the model's last observation here (the first observation is the baseline), and
-   * drift_outcome_join_waiting shows what waits.
+   * A model's join after a committed chunk (or at load, with nothing grown): drift_outcome_joins_total grows by
+   * what the chunk's messages moved the join's counters by, and drift_outcome_join_waiting shows what waits.
    */
-  observeJoin(model: string, counters: JoinCounters, waiting: { predictions: number; outcomes: number }): void;
+  onJoinCounted(model: string, grew: Partial<JoinCounters>, waiting: { predictions: number; outcomes: number }): void;
   onConsumed(topic: string, partition: number, count: number): void;
   onRejected(reason: string, topic: string, count?: number): void;
   onLate(model: string, count: number): void;
@@ -212,17 +211,12 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     v.windowSeries.set(seriesKey(m.window.modelStatus, base), { metric: m.window.modelStatus, labels: base });
   }
 
-  const joinSeen = new Map<string, JoinCounters>();
-  function observeJoin(model: string, counters: JoinCounters, waiting: { predictions: number; outcomes: number }): void {
+  function onJoinCounted(model: string, grew: Partial<JoinCounters>, waiting: { predictions: number; outcomes: number }): void {
     const entry = series.model(model);
     if (entry === null) return;
-    const before = joinSeen.get(model);
-    joinSeen.set(model, { ...counters });
-    if (before !== undefined) {
-      for (const [result, key] of Object.entries(OUTCOME_JOIN_RESULTS)) {
-        const grew = counters[key] - before[key];
-        if (grew > 0) incOwnedCounter(m.outcomeJoins, { model, result }, grew, entry.counterSeries);
-      }
+    for (const [result, key] of Object.entries(OUTCOME_JOIN_RESULTS)) {
+      const n = grew[key] ?? 0;
+      if (n > 0) incOwnedCounter(m.outcomeJoins, { model, result }, n, entry.counterSeries);
     }
     for (const [side, n] of [
       ["prediction", waiting.predictions],
@@ -237,7 +231,7 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     registry,
     onWindowClosed,
     onPerformanceWindowClosed,
-    observeJoin,
+    onJoinCounted,
     onConsumed(topic, partition, count) {
       seeTopic(topics.value(topic));
       if (count > 0) m.eventsConsumed.inc({ topic: topics.value(topic), partition: String(partition) }, count);
@@ -318,7 +312,6 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     },
     removeModel(model) {
       series.remove(model);
-      joinSeen.delete(model);
     },
     initStatePartitions(count) {
       for (let p = 0; p < count; p++) {
@@ -337,10 +330,7 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     },
     onModelsEvicted(models) {
       m.modelsEvicted.inc(models.length);
-      for (const model of models) {
-        series.remove(model);
-        joinSeen.delete(model);
-      }
+      for (const model of models) series.remove(model);
     },
   };
 }

@@ -99,25 +99,64 @@ export interface MetricsDelta {
   controls: { control: ControlRecord; applied: boolean }[];
   /** closed performance windows of joined outcomes (issue 11) */
   performance: PerformanceWindowClosed[];
-  /** per model whose outcome state changed: its cumulative join counters and what waits (metrics: observeJoin) */
+  /** per model whose outcome state changed: how far this chunk's live messages moved its join counters, and what waits */
   joins: JoinReading[];
 }
 
 export interface JoinReading {
   model: string;
-  counters: JoinCounters;
+  /** counter growth from this chunk's live messages only (not replayed ones), zero entries omitted */
+  grew: Partial<JoinCounters>;
   waiting: { predictions: number; outcomes: number };
 }
 
-/** The join readings of the models whose outcome state the engine changed. */
-export function joinReadings(state: PartitionState, models: Iterable<string> = state.dirtyOutcomes): JoinReading[] {
-  const out: JoinReading[] = [];
+/** What waits in the join of each of `models` that has outcome state (metrics: drift_outcome_join_waiting). */
+export function joinWaiting(state: PartitionState, models: Iterable<string>): { model: string; predictions: number; outcomes: number }[] {
+  const out: { model: string; predictions: number; outcomes: number }[] = [];
   for (const id of models) {
     const join = state.models.get(id)?.outcomes?.join;
-    if (join !== undefined)
-      out.push({ model: id, counters: { ...join.counters }, waiting: { predictions: join.pending.size, outcomes: join.early.size } });
+    if (join !== undefined) out.push({ model: id, predictions: join.pending.size, outcomes: join.early.size });
   }
   return out;
+}
+
+/**
+ * Join counter growth per model, summed over the messages it is told about. Counted from the counters
+ * before and after each message rather than by diffing cumulative counters across chunks in the metrics:
+ * a model whose outcome state this chunk creates, a partition loaded after another replica moved its
+ * counters, and messages replayed during a rebuild are then all counted right (once, by the replica that
+ * applied them live).
+ */
+class JoinGrowth {
+  private readonly grew = new Map<string, Partial<JoinCounters>>();
+  private before: { model: string; counters: JoinCounters | undefined } | undefined;
+
+  start(state: PartitionState, model: string): void {
+    const counters = state.models.get(model)?.outcomes?.join.counters;
+    this.before = { model, counters: counters === undefined ? undefined : { ...counters } };
+  }
+
+  end(state: PartitionState): void {
+    const before = this.before;
+    this.before = undefined;
+    const after = before === undefined ? undefined : state.models.get(before.model)?.outcomes?.join.counters;
+    if (before === undefined || after === undefined) return;
+    let sum = this.grew.get(before.model);
+    for (const key of Object.keys(after) as (keyof JoinCounters)[]) {
+      const d = after[key] - (before.counters?.[key] ?? 0);
+      if (d <= 0) continue;
+      if (sum === undefined) this.grew.set(before.model, (sum = {}));
+      sum[key] = (sum[key] ?? 0) + d;
+    }
+  }
+
+  readings(state: PartitionState): JoinReading[] {
+    return joinWaiting(state, state.dirtyOutcomes).map(({ model, predictions, outcomes }) => ({
+      model,
+      grew: this.grew.get(model) ?? {},
+      waiting: { predictions, outcomes },
+    }));
+  }
 }
 
 /** A message that became a dead letter, in input order (replay reports these by line). */
@@ -191,6 +230,7 @@ export function processChunk(
   let entries = outbox;
   let lastOffset: string | null = null;
   let lastOutcomeOffset: string | null = null;
+  const joinGrowth = new JoinGrowth();
 
   const reject = (input: DecodedInput, reason: string, text: string, field?: string, schemaId?: number) => {
     const outcome = input.source === "outcome";
@@ -227,7 +267,9 @@ export function processChunk(
         reject(input, result.reason, result.message, result.field, result.schemaId);
         continue;
       }
+      joinGrowth.start(state, result.event.modelId);
       const applied = applyOutcome(state, result.event, message.offset, settings.engine, options.wallClockMs);
+      joinGrowth.end(state);
       if (isOutcomeRejected(applied)) {
         reject(input, applied.outcome, applied.message);
         continue;
@@ -255,7 +297,9 @@ export function processChunk(
       continue;
     }
     const event = result.event;
+    if (!replay) joinGrowth.start(state, event.modelId);
     const applied = applyPrediction(state, event, message.offset, settings.engine, options.wallClockMs);
+    if (!replay) joinGrowth.end(state);
     if (isRejected(applied)) {
       reject(input, applied.outcome, applied.message);
       continue;
@@ -274,7 +318,7 @@ export function processChunk(
   lastOffset ??= slot.storedOffset;
   lastOutcomeOffset ??= slot.storedOutcomeOffset;
   if (lastOffset === null && lastOutcomeOffset === null) return null; // the end of an empty input
-  metrics.joins = joinReadings(state);
+  live.joins = joinGrowth.readings(state);
 
   const { models, storedParts } = changedModels(slot);
   const write: PartitionWrite = {

@@ -50,7 +50,7 @@ import { closesFarBelowMaxEvents, WindowSizes } from "../windows/window-sizes.ts
 import {
   commitFailureOutcome,
   controlResult,
-  joinReadings,
+  joinWaiting,
   processChunk,
   settle,
   type DecodedInput,
@@ -236,8 +236,8 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         }
       }
       deps.onLoaded();
-      // the join counters as loaded are the baseline drift_outcome_joins_total counts on from (a no-op when seen)
-      for (const j of joinReadings(slot.state, slot.state.models.keys())) metrics.observeJoin(j.model, j.counters, j.waiting);
+      // what waits in the join as loaded (the counters count what this replica applies, chunk by chunk)
+      for (const { model, ...waiting } of joinWaiting(slot.state, slot.state.models.keys())) metrics.onJoinCounted(model, {}, waiting);
       if (!slot.outboxDrained) {
         backlog.loadedUnknown(batch.partition);
         await drain(slot, control);
@@ -508,7 +508,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
       logWindowClosed(partition, w);
     }
     for (const p of m.performance) metrics.onPerformanceWindowClosed(p);
-    for (const j of m.joins) metrics.observeJoin(j.model, j.counters, j.waiting);
+    for (const j of m.joins) metrics.onJoinCounted(j.model, j.grew, j.waiting);
     if (m.accepted > 0) metrics.onConsumed(topic, partition, m.accepted);
     for (const [reason, count] of m.rejected) metrics.onRejected(reason, topic, count);
     if (m.outcomesAccepted > 0) metrics.onConsumed(outcomesTopic ?? topic, partition, m.outcomesAccepted);

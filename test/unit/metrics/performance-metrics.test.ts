@@ -2,7 +2,6 @@
 // and the join's counters export.
 import { describe, expect, it } from "vitest";
 import { createDetectorMetrics } from "../../../src/metrics/detector-metrics.ts";
-import { createJoinCounters, type JoinCounters } from "../../../src/outcomes/join.ts";
 import type { PerformanceReference } from "../../../src/outcomes/performance-signal.ts";
 import type { PerformanceWindowClosed } from "../../../src/outcomes/tracker.ts";
 import type { Status } from "../../../src/events/types.ts";
@@ -116,20 +115,20 @@ describe("performance metrics", () => {
     expect(seriesOf(after, "drift_estimated_performance").size).toBe(0);
   });
 
-  it("join counters start at 0 per model and grow by what the cumulative counters grew after the first observation", async () => {
+  it("join counters start at 0 per model and grow by what each committed chunk moved the join's counters by", async () => {
     const m = createDetectorMetrics({ defaultMetrics: false });
-    const counters = (c: Partial<JoinCounters>): JoinCounters => ({ ...createJoinCounters(), ...c });
-    m.observeJoin("clf", counters({ matched: 500, expired: 3 }), { predictions: 40, outcomes: 2 });
+    m.onJoinCounted("clf", {}, { predictions: 40, outcomes: 2 }); // at load: nothing counted yet
     let e = parseExposition(await m.registry.metrics());
     for (const result of ["matched", "expired", "early", "unknown", "duplicate", "too_late"])
       expect(e.get(seriesId("drift_outcome_joins_total", { model: "clf", result }))).toBe(0);
     expect(e.get(seriesId("drift_outcome_join_waiting", { model: "clf", side: "prediction" }))).toBe(40);
-    m.observeJoin("clf", counters({ matched: 620, expired: 3, duplicateOutcomes: 4, tooLate: 1 }), { predictions: 10, outcomes: 0 });
+    m.onJoinCounted("clf", { matched: 500, expired: 3 }, { predictions: 30, outcomes: 1 });
+    m.onJoinCounted("clf", { matched: 120, duplicateOutcomes: 4, tooLate: 1, predictions: 99 }, { predictions: 10, outcomes: 0 });
     e = parseExposition(await m.registry.metrics());
-    expect(e.get(seriesId("drift_outcome_joins_total", { model: "clf", result: "matched" }))).toBe(120);
+    expect(e.get(seriesId("drift_outcome_joins_total", { model: "clf", result: "matched" }))).toBe(620);
     expect(e.get(seriesId("drift_outcome_joins_total", { model: "clf", result: "duplicate" }))).toBe(4);
     expect(e.get(seriesId("drift_outcome_joins_total", { model: "clf", result: "too_late" }))).toBe(1);
-    expect(e.get(seriesId("drift_outcome_joins_total", { model: "clf", result: "expired" }))).toBe(0);
+    expect(e.get(seriesId("drift_outcome_joins_total", { model: "clf", result: "expired" }))).toBe(3);
     expect(e.get(seriesId("drift_outcome_join_waiting", { model: "clf", side: "outcome" }))).toBe(0);
     m.removeModel("clf");
     e = parseExposition(await m.registry.metrics());
