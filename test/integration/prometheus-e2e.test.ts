@@ -2,13 +2,15 @@
 // every second:
 // after a drifting stream (with segments) the critical-drift alert fires (with the drifting signal in its description), and
 // every PromQL expression of the Grafana dashboard — dashboard variables substituted — returns data from
-// the live service. Proves the names, labels and aggregations of the dashboard and rules match what the
+// the live service, the performance panels included: the model has performance.enabled and the outcomes of
+// its first 1 000 predictions are joined (a performance reference, evaluated performance windows, the
+// label-free estimate of the windows after them). Proves the names, labels and aggregations of the dashboard and rules match what the
 // service really exports, not only what the code mentions.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kafka } from "kafkajs";
 import {
-  createPredictionsTopic,
+  createServiceTopics,
   driftingServiceConfig,
   driftingStream,
   DRIFTING_MODEL as MODEL,
@@ -26,6 +28,7 @@ import { startPrometheus, type PrometheusServer } from "../support/prometheus.ts
 const ROOT = new URL("../..", import.meta.url).pathname;
 const PROMETHEUS_CONFIG = `${ROOT}deploy/prometheus/prometheus.yml`; // its rule file: alerts.yml
 const DASHBOARD = `${ROOT}deploy/grafana/drift-detector-dashboard.json`;
+const ALERTS = `${ROOT}deploy/prometheus/alerts.yml`;
 const BAD_MESSAGES = 3;
 
 interface Panel {
@@ -34,19 +37,15 @@ interface Panel {
   panels?: Panel[];
 }
 
-/**
- * Series that exist only once outcomes are joined (performance windows, the estimate from a performance
- * reference, the join's waiting entries). This test's stream has no outcomes: until it produces them, the
- * expressions on these are left out here; test/unit/metrics/performance-metrics.test.ts covers their values.
- */
-const NEEDS_JOINED_OUTCOMES = /drift_(performance\w*|estimated_performance|label_delay_seconds|outcome_join_waiting)\b/;
+/** predictions whose outcomes are produced: 5 performance windows of 200 (2 form the reference) */
+const LABELLED = 1000;
 
 function dashboardExpressions(): { panel: string; expr: string }[] {
   const doc = JSON.parse(readFileSync(DASHBOARD, "utf8")) as { panels: Panel[] };
   const out: { panel: string; expr: string }[] = [];
   const visit = (panels: Panel[]) => {
     for (const p of panels) {
-      for (const t of p.targets ?? []) if (t.expr && !NEEDS_JOINED_OUTCOMES.test(t.expr)) out.push({ panel: p.title, expr: t.expr });
+      for (const t of p.targets ?? []) if (t.expr) out.push({ panel: p.title, expr: t.expr });
       visit(p.panels ?? []);
     }
   };
@@ -61,7 +60,16 @@ function substituteVariables(expr: string): string {
 
 describe("real Prometheus against the running service", () => {
   // segments (README "Segments") for the segment panel: every fifth event from region "us"
-  const config = driftingServiceConfig("prom-e2e", {}, { segments: { keys: ["region"] } });
+  const config = driftingServiceConfig(
+    "prom-e2e",
+    {},
+    {
+      segments: { keys: ["region"] },
+      performance: { enabled: true, maxOutcomes: 200, minOutcomes: 50, referenceWindows: 2 },
+      // with outcomes flowing, drift alone retrains only on the signals named here (the retrain panel's data)
+      retrain: { consecutiveWindows: 2, signals: ["feature:amount"] },
+    },
+  );
   const topics = config.kafka.topics;
   let kafka: Kafka;
   let service: InProcessService;
@@ -69,7 +77,7 @@ describe("real Prometheus against the running service", () => {
 
   beforeAll(async () => {
     kafka = harnessKafka();
-    await createPredictionsTopic(kafka, config);
+    await createServiceTopics(kafka, config, 1);
     // the drifting stream plus what the dashboard's other panels show: a predicted class, a feature that
     // is missing in 10 % of the events, and a few messages that are not events (dead-lettered)
     const events = driftingStream().map((e, i) => ({
@@ -79,12 +87,25 @@ describe("real Prometheus against the running service", () => {
       attributes: { region: i % 5 === 0 ? "us" : "eu" },
     }));
     const bad = Array.from({ length: BAD_MESSAGES }, (_, i) => ({ key: MODEL, value: `{not json ${i}` }));
-    await produceRaw(kafka, topics.predictions, [...predictionMessages(events), ...bad]);
+    // labels 1 s after their predictions, 9 in 10 right; actual 0/1 for MAE/RMSE of the score
+    const outcomes = events.slice(0, LABELLED).map((e, i) => {
+      const right = i % 10 !== 3;
+      const actualClass = right === (e.predictedClass === "fraud") ? "fraud" : "legit";
+      const o = { eventId: e.eventId, modelId: MODEL, timestamp: e.timestamp + 1000, actualClass, actual: actualClass === "fraud" ? 1 : 0 };
+      return { key: MODEL, value: JSON.stringify(o) };
+    });
     service = await startServiceInProcess(config);
     prometheus = await startPrometheus({ configFile: PROMETHEUS_CONFIG, targets: [`127.0.0.1:${service.server.port}`] });
     await service.pipeline.ready;
+    // in this order, each read before the next is produced: the predictions, their outcomes (the performance
+    // reference and calibration), then the rest of the predictions (windows with a label-free estimate)
+    await produceRaw(kafka, topics.predictions, predictionMessages(events.slice(0, LABELLED)));
+    await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, LABELLED);
+    await produceRaw(kafka, topics.outcomes, outcomes);
+    await waitForCommittedEnd(kafka, config.kafka.groupId, topics.outcomes, outcomes.length);
+    await produceRaw(kafka, topics.predictions, [...predictionMessages(events.slice(LABELLED)), ...bad]);
     await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, events.length + BAD_MESSAGES);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await prometheus?.stop();
@@ -137,6 +158,29 @@ describe("real Prometheus against the running service", () => {
     expect(await get("version", `drift_model_status{model=~"${MODEL}"}`)).toEqual([VERSION]);
   });
 
+  it("every metric an alert rule reads has series in Prometheus, the performance and join alerts' included", async () => {
+    const rules = readFileSync(ALERTS, "utf8");
+    const names = [...new Set(rules.match(/\bdrift_[a-z_]+/g) ?? [])].sort();
+    expect(names).toEqual(expect.arrayContaining(["drift_estimated_performance", "drift_outcome_joins_total", "drift_performance_status"]));
+    const missing = await waitFor(
+      "a series of every metric the alert rules read",
+      async () => {
+        const absent: string[] = [];
+        for (const name of names)
+          if ((await prometheus.query(`count({__name__=~"${name}(_bucket|_sum|_count)?"})`)).length === 0) absent.push(name);
+        return absent.length === 0 ? absent : undefined;
+      },
+      30_000,
+      1_000,
+    ).catch(async (err: Error) => {
+      const absent: string[] = [];
+      for (const name of names)
+        if ((await prometheus.query(`count({__name__=~"${name}(_bucket|_sum|_count)?"})`)).length === 0) absent.push(name);
+      throw new Error(`${err.message}; no series of: ${absent.join(", ")}`);
+    });
+    expect(missing).toEqual([]);
+  });
+
   it("every PromQL expression of the Grafana dashboard returns data from the live service", async () => {
     const expressions = dashboardExpressions();
     expect(expressions.length).toBeGreaterThan(20);
@@ -173,5 +217,12 @@ describe("real Prometheus against the running service", () => {
     expect(rejected[0]?.value[1]).toBe(String(BAD_MESSAGES));
     const missing = await prometheus.query(`drift_feature_missing_ratio{model="${MODEL}",feature="tenure"}`);
     expect(Number(missing[0]?.value[1])).toBeGreaterThan(0.05);
+    // the performance panels show the service's join: 1 000 matched, accuracy 0.9 against a 0.9 reference
+    const matched = await prometheus.query(`sum(drift_outcome_joins_total{model="${MODEL}",result="matched"})`);
+    expect(matched[0]?.value[1]).toBe(String(LABELLED));
+    const accuracy = await prometheus.query(`max(drift_performance{model="${MODEL}",metric="accuracy"})`);
+    expect(Number(accuracy[0]?.value[1])).toBeCloseTo(0.9, 1);
+    const estimate = await prometheus.query(`max(drift_estimated_performance{model="${MODEL}",metric="accuracy"})`);
+    expect(Number(estimate[0]?.value[1])).toBeGreaterThan(0.5);
   });
 });
