@@ -16,7 +16,7 @@
 // Two models, one per partition; each model's accuracy drops from 0.92 to 0.70 at phase 3 (a performance
 // incident and one retrain request each). OUTCOME_CRASH_KILLS sets the number of SIGKILLs (default 2;
 // each costs a 6 s session timeout before the restarted member gets the partitions). Measured on the
-// 2-core dev machine: about 40 s with 2 kills.
+// 2-core dev machine under a load average of ~11: 43 s with 2 kills, 59 s with OUTCOME_CRASH_KILLS=6.
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import type { Kafka } from "kafkajs";
