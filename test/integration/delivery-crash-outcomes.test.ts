@@ -13,7 +13,12 @@
 // inside a phase; only one topic has unread messages at any time, so the order the service applies them in
 // is the phases' order however often it restarts, and the oracle applies them in that order too.
 //
-// Two models, one per partition; each model's accuracy drops from 0.92 to 0.70 at phase 3 (a performance
+// A rebalance case runs the same input for three models on three partitions (an odd count, which kafkajs'
+// round-robin assigner would split between the topics) through two members, one of which leaves (SIGTERM)
+// after a third of the stream, and a third member that joins after two thirds: the co-partitioned assigner
+// keeps predictions p and outcomes p on one member throughout, and the end state is the uninterrupted one.
+//
+// One model per partition; each model's accuracy drops from 0.92 to 0.70 at phase 3 (a performance
 // incident and one retrain request each). OUTCOME_CRASH_KILLS sets the number of SIGKILLs (default 2;
 // each costs a 6 s session timeout before the restarted member gets the partitions). Measured on the
 // 2-core dev machine under a load average of ~11: 43 s with 2 kills, 59 s with OUTCOME_CRASH_KILLS=6.
@@ -44,11 +49,12 @@ import {
   waitFor,
   type RawMessage,
   type ReadMessage,
+  type ServiceProcess,
 } from "../support/service-harness.ts";
 import { expectSameEncoding } from "../support/state-comparison.ts";
 
-const PARTITIONS = 2;
-const MODELS = ["clf-a", "clf-b"]; // clf-a on partition 0, clf-b on partition 1
+/** model i on partition i (keyed by model, as producers do) */
+const MODELS = ["clf-a", "clf-b", "clf-c"];
 const PHASES = 6;
 const PER_PHASE = 500; // predictions per model and phase
 const STEP_MS = 100; // event time between a model's predictions: a phase spans 50 s
@@ -72,7 +78,7 @@ const SETTINGS = {
     },
   },
   // a killed member's partitions move after the session timeout: the broker's minimum keeps the test short
-  kafka: { partitions: PARTITIONS, sessionTimeoutMs: 6_000 },
+  kafka: { sessionTimeoutMs: 6_000 },
 };
 
 interface Phase {
@@ -83,8 +89,8 @@ interface Phase {
 const json = (v: unknown) => JSON.stringify(v);
 
 /** The input, phase by phase; `expected` counts what the join must end with (per model, the same for both). */
-function phases(): { phases: Phase[]; expected: { duplicates: number; tooLate: number; malformed: number } } {
-  const perModel = MODELS.map((modelId, partition) => {
+function phases(models: readonly string[]): { phases: Phase[]; expected: { duplicates: number; tooLate: number; malformed: number } } {
+  const perModel = models.map((modelId, partition) => {
     const stream = classifierStream({
       seed: 41 + partition,
       count: PHASES * PER_PHASE,
@@ -142,7 +148,7 @@ function phases(): { phases: Phase[]; expected: { duplicates: number; tooLate: n
       out[k].outcomes.push(...labels);
     }
   }
-  return { phases: out, expected: { duplicates: duplicates / MODELS.length, tooLate: tooLate / MODELS.length, malformed } };
+  return { phases: out, expected: { duplicates: duplicates / models.length, tooLate: tooLate / models.length, malformed } };
 }
 
 interface Uninterrupted {
@@ -155,6 +161,7 @@ interface Uninterrupted {
 
 /** The engine over the topics' messages, per partition, phase by phase (a phase's predictions, then its outcomes). */
 function uninterruptedRun(
+  partitions: number,
   predictions: ReadMessage[],
   outcomes: ReadMessage[],
   ends: { prediction: Map<number, bigint>; outcome: Map<number, bigint> }[],
@@ -177,7 +184,7 @@ function uninterruptedRun(
       else if (o.kind === "retrain") run.retrainIds.add(o.request.requestId);
     }
   };
-  for (let partition = 0; partition < PARTITIONS; partition++) {
+  for (let partition = 0; partition < partitions; partition++) {
     const state = createPartitionState(partition);
     run.states.set(partition, state);
     const p = predictions.filter((m) => m.partition === partition);
@@ -225,52 +232,155 @@ function idsOf(messages: ReadMessage[], header: string): { ids: Set<string>; tot
   return { ids, total: messages.length };
 }
 
-describe("delivery: outcomes joined exactly once across SIGKILLs", () => {
-  const { children, clients, release } = startedResources();
-  afterAll(release);
+/** What a scenario's service driver gets: the config the processes run with, and the applied-message count. */
+interface Drive {
+  raw: Record<string, unknown>;
+  total: number;
+  applied(): Promise<number>;
+  children: ServiceProcess[];
+}
+
+/**
+ * Produces the phases for `models` (one partition each) while `serve` runs the service processes, then
+ * stops what `serve` returned with SIGTERM and compares state, offsets and outputs with the uninterrupted run.
+ */
+async function runScenario(
+  label: string,
+  models: readonly string[],
+  resources: ReturnType<typeof startedResources>,
+  serve: (drive: Drive) => Promise<ServiceProcess[]>,
+): Promise<{ total: number; seconds: number; drift: number; retrainOnWire: number; deadLettersOnWire: number }> {
+  const { children, clients } = resources;
+  const partitions = models.length;
+  const started = Date.now();
+  const { raw, config, kafka } = await serviceProcessSetup(label, { ...SETTINGS, kafka: { ...SETTINGS.kafka, partitions } }, partitions);
+  const { topics, groupId } = config.kafka;
+  const input = phases(models);
+  const total = input.phases.reduce((n, ph) => n + ph.predictions.length + ph.outcomes.length, 0);
+
+  const refs = [...Array(partitions).keys()].map((partition) => ({ group: groupId, topic: topics.predictions, partition }));
+  const keys = refs.map((r) => partitionKeys(config.redis.keyPrefix, r));
+  const redis = new Redis(infra().redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  clients.push({ close: () => redis.quit() });
+  /** messages applied so far (both topics, every partition), from the offsets stored with the state */
+  const applied = async () => {
+    const stored = await redis.mget(...keys.flatMap((k) => [k.offset, k.outcomeOffset]));
+    return stored.reduce((n, o) => n + (o === null ? 0 : Number(o) + 1), 0);
+  };
+
+  // ---- the producer: phase by phase, each one only once the service applied everything before it ----
+  const ends: { prediction: Map<number, bigint>; outcome: Map<number, bigint> }[] = [];
+  let producedThrough = 0;
+  const produce = async () => {
+    for (const phase of input.phases) {
+      for (const [topic, messages] of [
+        [topics.predictions, phase.predictions],
+        [topics.outcomes, phase.outcomes],
+      ] as const) {
+        await produceRaw(kafka, topic, messages);
+        producedThrough += messages.length;
+        await waitFor(
+          `${producedThrough} messages applied`,
+          async () => ((await applied()) >= producedThrough ? true : undefined),
+          150_000,
+          20,
+        );
+      }
+      ends.push({ prediction: await highWatermarks(kafka, topics.predictions), outcome: await highWatermarks(kafka, topics.outcomes) });
+    }
+  };
+  const [, running] = await Promise.all([produce(), serve({ raw, total, applied, children })]);
+
+  const store = new RedisStateStore(infra().redisUrl, { keyPrefix: config.redis.keyPrefix });
+  clients.push(store);
+  await waitFor(
+    "outboxes drained",
+    async () => {
+      for (const ref of refs) if ((await store.pendingOutbox(ref, 1)).length > 0) return undefined;
+      return true;
+    },
+    60_000,
+    100,
+  );
+  for (const service of running) service.kill("SIGTERM");
+  for (const service of running) expect(await service.exited).toBe(0);
+
+  // ---- the oracle over what is on the topics ----
+  const onPredictions = await readAllMessages(kafka, topics.predictions);
+  const onOutcomes = await readAllMessages(kafka, topics.outcomes);
+  expect(onPredictions.length + onOutcomes.length).toBe(total);
+  const expected = uninterruptedRun(partitions, onPredictions, onOutcomes, ends, config);
+
+  // ---- state: equal to the uninterrupted run, model by model ----
+  for (const ref of refs) {
+    const stored = await store.loadPartition(ref);
+    const offsets = expected.lastOffsets.get(ref.partition)!;
+    expect([stored.offset, stored.outcomeOffset]).toEqual([offsets.prediction, offsets.outcome]);
+    const state = decodePartitionState(ref.partition, stored.meta, stored.models, config.limits);
+    const oracle = expected.states.get(ref.partition)!;
+    expect(state.counters).toEqual(oracle.counters);
+    expect([...state.models.keys()]).toEqual([...oracle.models.keys()]);
+    for (const [modelId, model] of oracle.models) {
+      const got = state.models.get(modelId);
+      if (got === undefined || got.outcomes === undefined || model.outcomes === undefined)
+        throw new Error(`model ${modelId} or its outcome state missing in partition ${ref.partition}`);
+      const counters = model.outcomes.join.counters;
+      expect(got.outcomes.join.counters, `${modelId} join counters`).toEqual(counters);
+      // the input's edges all happened, each as often as it was sent
+      expect(counters.matched).toBeGreaterThan(PHASES * PER_PHASE * 0.8);
+      expect(counters.early).toBeGreaterThan(PHASES * 40);
+      expect(counters.duplicateOutcomes).toBe(input.expected.duplicates);
+      expect(counters.tooLate).toBe(input.expected.tooLate);
+      expect(counters.expired).toBeGreaterThan(input.expected.tooLate); // label-less predictions older than the label delay
+      expect(counters.unknown).toBeGreaterThan(0); // ids never predicted, expired by the prediction watermark
+      const version = got.outcomes.versions.get("v1");
+      expect(version?.windowsClosed, `${modelId} performance windows closed`).toBe(model.outcomes.versions.get("v1")?.windowsClosed);
+      expect(version?.hysteresis.status, `${modelId} performance status`).toBe("critical");
+      expectSameEncoding(
+        encodeModelOutcomes(got.outcomes),
+        encodeModelOutcomes(model.outcomes),
+        `p${ref.partition} ${modelId} outcome state`,
+      );
+      expectSameEncoding(encodeModelHot(got), encodeModelHot(model), `p${ref.partition} ${modelId} hot state`);
+      expectSameEncoding(encodeModelCold(got), encodeModelCold(model), `p${ref.partition} ${modelId} cold state`);
+    }
+  }
+  const committed = {
+    predictions: await committedOffsets(kafka, groupId, topics.predictions),
+    outcomes: await committedOffsets(kafka, groupId, topics.outcomes),
+  };
+  for (const ref of refs) {
+    const offsets = expected.lastOffsets.get(ref.partition)!;
+    expect(committed.predictions.get(ref.partition)).toBe(String(BigInt(offsets.prediction) + 1n));
+    expect(committed.outcomes.get(ref.partition)).toBe(String(BigInt(offsets.outcome) + 1n));
+  }
+
+  // ---- outputs: the same ids, none missing, none extra ----
+  const drift = idsOf(await readAllMessages(kafka, topics.drift), "event-id");
+  const retrain = idsOf(await readAllMessages(kafka, topics.retrain), "request-id");
+  const dlq = idsOf(await readAllMessages(kafka, topics.deadLetter), "dlq-id");
+  expect(expected.retrainIds.size).toBe(models.length); // one performance retrain request per model
+  expect(expected.deadLetterIds.size).toBe(input.expected.malformed);
+  expect([...drift.ids].sort()).toEqual([...expected.driftIds].sort());
+  expect([...retrain.ids].sort()).toEqual([...expected.retrainIds].sort());
+  expect([...dlq.ids].sort()).toEqual([...expected.deadLetterIds].sort());
+  return {
+    total,
+    seconds: Math.round((Date.now() - started) / 1000),
+    drift: drift.ids.size,
+    retrainOnWire: retrain.total,
+    deadLettersOnWire: dlq.total,
+  };
+}
+
+describe("delivery: outcomes joined exactly once across crashes and rebalances", () => {
+  const resources = startedResources();
+  afterAll(resources.release);
 
   it(`${KILLS} SIGKILLs while predictions and outcomes are consumed end in the join, performance state and outputs of an uninterrupted run`, async () => {
-    const started = Date.now();
-    const { raw, config, kafka } = await serviceProcessSetup("crash-outcomes", SETTINGS, PARTITIONS);
-    const { topics, groupId } = config.kafka;
-    const input = phases();
-    const total = input.phases.reduce((n, ph) => n + ph.predictions.length + ph.outcomes.length, 0);
-
-    const refs = [...Array(PARTITIONS).keys()].map((partition) => ({ group: groupId, topic: topics.predictions, partition }));
-    const keys = refs.map((r) => partitionKeys(config.redis.keyPrefix, r));
-    const redis = new Redis(infra().redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
-    clients.push({ close: () => redis.quit() });
-    /** messages applied so far (both topics, both partitions), from the offsets stored with the state */
-    const applied = async () => {
-      const stored = await redis.mget(...keys.flatMap((k) => [k.offset, k.outcomeOffset]));
-      return stored.reduce((n, o) => n + (o === null ? 0 : Number(o) + 1), 0);
-    };
-
-    // ---- the producer: phase by phase, each one only once the service applied everything before it ----
-    const ends: { prediction: Map<number, bigint>; outcome: Map<number, bigint> }[] = [];
-    let producedThrough = 0;
-    const produce = async () => {
-      for (const phase of input.phases) {
-        for (const [topic, messages] of [
-          [topics.predictions, phase.predictions],
-          [topics.outcomes, phase.outcomes],
-        ] as const) {
-          await produceRaw(kafka, topic, messages);
-          producedThrough += messages.length;
-          await waitFor(
-            `${producedThrough} messages applied`,
-            async () => ((await applied()) >= producedThrough ? true : undefined),
-            150_000,
-            20,
-          );
-        }
-        ends.push({ prediction: await highWatermarks(kafka, topics.predictions), outcome: await highWatermarks(kafka, topics.outcomes) });
-      }
-    };
-
-    // ---- the service: killed KILLS times at evenly spread points of the stream, then a run that finishes ----
     const killedAt: number[] = [];
-    const serve = async () => {
+    const result = await runScenario("crash-outcomes", MODELS.slice(0, 2), resources, async ({ raw, total, applied, children }) => {
+      // killed KILLS times at evenly spread points of the stream, then a run that finishes
       for (let k = 1; k <= KILLS; k++) {
         const after = Math.round((k * total) / (KILLS + 1));
         const before = await applied();
@@ -289,97 +399,40 @@ describe("delivery: outcomes joined exactly once across SIGKILLs", () => {
         expect(await service.exited).toBe("SIGKILL");
         killedAt.push(await applied());
       }
+      for (const n of killedAt) expect(n).toBeLessThan(total); // every kill left work undone
       const last = startServiceProcess(raw, { metricsPort: await freePort() });
       children.push(last);
-      return last;
-    };
-    const [, last] = await Promise.all([produce(), serve()]);
-    for (const n of killedAt) expect(n).toBeLessThan(total); // every kill left work undone
+      return [last];
+    });
+    console.info(JSON.stringify({ test: "delivery-crash-outcomes", kills: KILLS, killedAtApplied: killedAt, ...result }));
+  }, 600_000);
 
-    const store = new RedisStateStore(infra().redisUrl, { keyPrefix: config.redis.keyPrefix });
-    clients.push(store);
-    await waitFor(
-      "outboxes drained",
-      async () => {
-        for (const ref of refs) if ((await store.pendingOutbox(ref, 1)).length > 0) return undefined;
-        return true;
-      },
-      60_000,
-      100,
-    );
-    last.kill("SIGTERM");
-    expect(await last.exited).toBe(0);
-
-    // ---- the oracle over what is on the topics ----
-    const onPredictions = await readAllMessages(kafka, topics.predictions);
-    const onOutcomes = await readAllMessages(kafka, topics.outcomes);
-    expect(onPredictions.length + onOutcomes.length).toBe(total);
-    const expected = uninterruptedRun(onPredictions, onOutcomes, ends, config);
-
-    // ---- state: equal to the uninterrupted run, model by model ----
-    for (const ref of refs) {
-      const stored = await store.loadPartition(ref);
-      const offsets = expected.lastOffsets.get(ref.partition)!;
-      expect([stored.offset, stored.outcomeOffset]).toEqual([offsets.prediction, offsets.outcome]);
-      const state = decodePartitionState(ref.partition, stored.meta, stored.models, config.limits);
-      const oracle = expected.states.get(ref.partition)!;
-      expect(state.counters).toEqual(oracle.counters);
-      expect([...state.models.keys()]).toEqual([...oracle.models.keys()]);
-      for (const [modelId, model] of oracle.models) {
-        const got = state.models.get(modelId);
-        if (got === undefined || got.outcomes === undefined || model.outcomes === undefined)
-          throw new Error(`model ${modelId} or its outcome state missing in partition ${ref.partition}`);
-        const counters = model.outcomes.join.counters;
-        expect(got.outcomes.join.counters, `${modelId} join counters`).toEqual(counters);
-        // the input's edges all happened, each as often as it was sent
-        expect(counters.matched).toBeGreaterThan(PHASES * PER_PHASE * 0.8);
-        expect(counters.early).toBeGreaterThan(PHASES * 40);
-        expect(counters.duplicateOutcomes).toBe(input.expected.duplicates);
-        expect(counters.tooLate).toBe(input.expected.tooLate);
-        expect(counters.expired).toBeGreaterThan(input.expected.tooLate); // label-less predictions older than the label delay
-        expect(counters.unknown).toBeGreaterThan(0); // ids never predicted, expired by the prediction watermark
-        const version = got.outcomes.versions.get("v1");
-        expect(version?.windowsClosed, `${modelId} performance windows closed`).toBe(model.outcomes.versions.get("v1")?.windowsClosed);
-        expect(version?.hysteresis.status, `${modelId} performance status`).toBe("critical");
-        expectSameEncoding(
-          encodeModelOutcomes(got.outcomes),
-          encodeModelOutcomes(model.outcomes),
-          `p${ref.partition} ${modelId} outcome state`,
-        );
-        expectSameEncoding(encodeModelHot(got), encodeModelHot(model), `p${ref.partition} ${modelId} hot state`);
-        expectSameEncoding(encodeModelCold(got), encodeModelCold(model), `p${ref.partition} ${modelId} cold state`);
-      }
-    }
-    const committed = {
-      predictions: await committedOffsets(kafka, groupId, topics.predictions),
-      outcomes: await committedOffsets(kafka, groupId, topics.outcomes),
-    };
-    for (const ref of refs) {
-      const offsets = expected.lastOffsets.get(ref.partition)!;
-      expect(committed.predictions.get(ref.partition)).toBe(String(BigInt(offsets.prediction) + 1n));
-      expect(committed.outcomes.get(ref.partition)).toBe(String(BigInt(offsets.outcome) + 1n));
-    }
-
-    // ---- outputs: the same ids, none missing, none extra ----
-    const drift = idsOf(await readAllMessages(kafka, topics.drift), "event-id");
-    const retrain = idsOf(await readAllMessages(kafka, topics.retrain), "request-id");
-    const dlq = idsOf(await readAllMessages(kafka, topics.deadLetter), "dlq-id");
-    expect(expected.retrainIds.size).toBe(MODELS.length); // one performance retrain request per model
-    expect(expected.deadLetterIds.size).toBe(input.expected.malformed);
-    expect([...drift.ids].sort()).toEqual([...expected.driftIds].sort());
-    expect([...retrain.ids].sort()).toEqual([...expected.retrainIds].sort());
-    expect([...dlq.ids].sort()).toEqual([...expected.deadLetterIds].sort());
-    console.info(
-      JSON.stringify({
-        test: "delivery-crash-outcomes",
-        kills: KILLS,
-        killedAtApplied: killedAt,
-        total,
-        seconds: Math.round((Date.now() - started) / 1000),
-        drift: { unique: drift.ids.size, onWire: drift.total },
-        retrain: { unique: retrain.ids.size, onWire: retrain.total },
-        deadLetters: { unique: dlq.ids.size, onWire: dlq.total },
-      }),
-    );
+  it("three partitions moving between members (one leaves, one joins) keep predictions p and outcomes p together and end like an uninterrupted run", async () => {
+    let members: ServiceProcess[] = [];
+    const result = await runScenario("rebalance-outcomes", MODELS, resources, async ({ raw, total, applied, children }) => {
+      const start = async () => {
+        const service = startServiceProcess(raw, { metricsPort: await freePort() });
+        children.push(service);
+        members.push(service);
+        return service;
+      };
+      const reach = (n: number) => waitFor(`${n} messages applied`, async () => ((await applied()) >= n ? true : undefined), 150_000, 5);
+      const a = await start();
+      const b = await start();
+      await reach(Math.round(total / 3));
+      a.kill("SIGTERM"); // leaves the group: its partitions move to b
+      expect(await a.exited).toBe(0);
+      await reach(Math.round((2 * total) / 3));
+      const c = await start(); // joins: partitions move again, from b to c
+      await c.waitForLog((l) => l.msg === "joined consumer group" && Array.isArray(l.assigned) && l.assigned.length > 0, 60_000);
+      return [b, c];
+    });
+    // every member got predictions and outcomes partitions of the same numbers (the co-partitioned assigner)
+    for (const m of members)
+      expect(m.output.filter((l) => l.includes("partitions of only one of the predictions and outcomes"))).toEqual([]);
+    const joins = members.flatMap((m) => m.output.filter((l) => l.includes('"joined consumer group"')));
+    expect(joins.length).toBeGreaterThanOrEqual(4);
+    console.info(JSON.stringify({ test: "delivery-rebalance-outcomes", memberJoins: joins.length, ...result }));
+    members = [];
   }, 600_000);
 });
