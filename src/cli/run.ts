@@ -108,7 +108,8 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
       onFatalCrash: () => void shutdown("consumer crash", 1),
     });
   } catch (err) {
-    log.error({ err }, "cannot start");
+    // the reason in the message itself: the line an operator reads in `kubectl logs` says what to fix
+    log.error({ err }, `cannot start: ${err instanceof Error ? err.message : String(err)}`);
     process.removeListener("SIGTERM", onSignal);
     process.removeListener("SIGINT", onSignal);
     await pipeline?.stop().catch(() => {});

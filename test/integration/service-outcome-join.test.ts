@@ -211,8 +211,9 @@ describe("service: predictions and outcomes topics that are not co-partitioned",
     const service = startServiceProcess(raw, { metricsPort: await freePort() });
     children.push(service);
     expect(await service.exited).toBe(CO_PARTITIONING_EXIT_CODE);
-    const line = await service.waitForLog((l) => l.msg === "cannot start", 1000);
+    const line = await service.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("cannot start: "), 1000);
     expect(line.level).toBe("error");
+    expect(line.msg).toContain("are not co-partitioned");
     const err = line.err as { type: string; message: string };
     expect(err.type).toBe("CoPartitioningError");
     expect(err.message).toContain(`${topics.predictions} (2 partitions) and ${topics.outcomes} (1 partitions) are not co-partitioned`);
