@@ -232,7 +232,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "status",
-    summary: "print each model version's status, open incident, last window and baseline ages, from Redis",
+    summary: "print each model version's status, open incident, last window, baseline ages and performance, from Redis",
     details: "Read-only. Ages are event time: the partition's watermark minus the end of the baseline's data.",
     options: {
       model: { type: "string", value: "<id>", description: "only this model" },

@@ -37,7 +37,8 @@ import { estimatedAccuracyOf, outcomeLimitsOf, outcomesFlowing, trackPredictionO
 import { addToCapture, isCaptureComplete, referenceFromCapture, type ReferenceCapture } from "../baseline/capture.ts";
 import { seasonOf } from "../baseline/season.ts";
 import { referenceForWindow, sameSlotRolling } from "../baseline/slot-baseline.ts";
-import { addEventToSegments, createSegmentRegistry, type SegmentRegistry } from "../windows/segments.ts";
+import { addEventToSegments, attributeSegments, chooseSegments, createSegmentRegistry, type SegmentRegistry } from "../windows/segments.ts";
+import type { PendingPrediction } from "../outcomes/join.ts";
 import { attributeToSegmentMix } from "./segments.ts";
 import { cdfModelMemo } from "../sketch/cdf-model.ts";
 
@@ -80,7 +81,7 @@ export interface VersionState {
   windowsClosed: number;
   /** largest event time of the version (-Infinity before its first event) */
   lastEventTime: number;
-  /** segments admitted per attribute key; only with `segments.keys` configured */
+  /** the segments per attribute key, or their discovery in the first window; only with `segments.keys` configured */
   segments?: SegmentRegistry;
   /** the last window closed (what `drift-detector status` shows); null before the first */
   lastWindow: LastWindow | null;
@@ -95,6 +96,8 @@ export interface LastWindow {
   count: number;
   /** the window's own evaluated level; null when it was not evaluated (warmup) */
   level: Status | null;
+  /** label-free accuracy estimate from its confidence; absent before the version has a performance reference */
+  estimatedAccuracy?: number;
 }
 
 export interface ModelState {
@@ -384,7 +387,7 @@ function awaitOutcome(
   ctx: EngineContext,
 ): EngineOutput[] {
   state.dirtyOutcomes.add(model.modelId);
-  const pending = {
+  const pending: PendingPrediction = {
     modelVersion: version.modelVersion,
     windowId: windowId(model.modelId, version.modelVersion, state.partition, version.window.seq),
     timestamp: event.timestamp,
@@ -392,6 +395,9 @@ function awaitOutcome(
     prediction: event.prediction ?? null,
     confidence: event.confidence ?? null,
   };
+  // the attribute values, resolved to segments when the outcome joins (the segments may be chosen by then)
+  const segments = settings.segments === undefined ? {} : attributeSegments(settings.segments, event);
+  if (Object.keys(segments).length > 0) pending.segments = segments;
   const outputs = trackPredictionOutcome(
     model,
     event.eventId,
@@ -414,6 +420,8 @@ function finishWindow(
 ): EngineOutput[] {
   const closed = closeWindow(version.window, model.modelId, version.modelVersion, state.partition);
   version.window = createOpenWindow(closed.seq + 1);
+  // the window that discovered the segments (windows/segments.ts) closed: the next ones keep them
+  if (version.segments !== undefined && settings.segments !== undefined) chooseSegments(version.segments, settings.segments, ctx.limits);
   version.windowsClosed++;
   state.counters.windowsClosed++;
   state.dirtyHot.add(model.modelId);
@@ -518,6 +526,7 @@ function finishWindow(
     end: closed.end,
     count: closed.count,
     level: evaluation === null ? null : evaluation.level,
+    ...(estimate === undefined ? {} : { estimatedAccuracy: estimate }),
   };
   compactClosedWindow(closed);
   // Baselines move after the evaluation, so a window is never compared with itself.

@@ -15,7 +15,7 @@ import { flushPerformanceWindows, trackOutcome } from "../outcomes/tracker.ts";
 import { acceptedEventTimes, describeEventTimeRefusal, isEventTimeAccepted } from "../windows/event-time.ts";
 import { createRetrainState } from "./retrain.ts";
 import type { EngineContext, EngineOutput, ModelState, PartitionState } from "./engine.ts";
-import { outcomeLimitsOf, outcomeStateOf, performanceOutputs } from "./performance-engine.ts";
+import { outcomeLimitsOf, outcomeStateOf, performanceOutputs, segmentResolverOf } from "./performance-engine.ts";
 
 export type OutcomeDisposition = "joined" | "early" | "duplicate" | "too_late";
 
@@ -104,6 +104,7 @@ export function applyOutcome(
     },
     settings,
     outcomeLimitsOf(ctx.limits),
+    segmentResolverOf(model),
   );
   state.dirtyOutcomes.add(model.modelId);
   const outputs: EngineOutput[] = [];

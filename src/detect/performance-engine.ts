@@ -26,6 +26,9 @@ import {
   type VersionPerformanceState,
 } from "../outcomes/tracker.ts";
 import type { PendingPrediction } from "../outcomes/join.ts";
+import type { SegmentResolver } from "../outcomes/tracker.ts";
+import { isDiscoveringSegments, segmentOfValue, segmentSignal, type SegmentRegistry } from "../windows/segments.ts";
+import { PERFORMANCE_SIGNAL } from "../outcomes/performance-signal.ts";
 
 export type PerformanceOutput =
   PerformanceWindowClosed | { kind: "drift"; event: DriftEvent } | { kind: "retrain"; request: RetrainRequest };
@@ -35,6 +38,25 @@ export interface PerformanceModel {
   modelId: string;
   retrain: RetrainState;
   outcomes?: ModelOutcomeState;
+  /** the versions' segment registries (engine.ts VersionState), to resolve a joined prediction's segments */
+  versions?: ReadonlyMap<string, { segments?: SegmentRegistry }>;
+}
+
+/**
+ * A joined prediction's segment signals: per key its attribute value among the segments its version chose
+ * (top k, else __other__); none while that version still discovers them or has no registry.
+ */
+export function segmentResolverOf(model: PerformanceModel): SegmentResolver {
+  return (modelVersion, segments) => {
+    const registry = model.versions?.get(modelVersion)?.segments;
+    if (registry === undefined || isDiscoveringSegments(registry)) return [];
+    const out: string[] = [];
+    for (const [key, value] of Object.entries(segments)) {
+      const segment = segmentOfValue(registry, key, value);
+      if (segment !== null) out.push(segmentSignal(key, segment, PERFORMANCE_SIGNAL));
+    }
+    return out;
+  };
 }
 
 export function outcomeLimitsOf(limits: { maxVersionsPerModel: number; maxCategories: number }): OutcomeLimits {
@@ -57,7 +79,7 @@ export function trackPredictionOutcome(
   partition: number,
   emittedAt: number,
 ): PerformanceOutput[] {
-  const closed = trackPrediction(outcomeStateOf(model), eventId, prediction, settings, limits);
+  const closed = trackPrediction(outcomeStateOf(model), eventId, prediction, settings, limits, segmentResolverOf(model));
   return closed.length === 0 ? [] : performanceOutputs(model, closed, settings, partition, emittedAt);
 }
 
@@ -105,19 +127,19 @@ function performanceDriftEvent(
   incident: DriftEvent["incident"],
   emittedAt: number,
 ): DriftEvent {
+  // the model's performance signal always (while not ok), and each segment whose own status is not ok
+  const evaluations = [evaluation, ...(c.segmentEvaluations ?? []).filter((s) => s.status !== "ok")];
   const signals =
     c.status === "ok"
       ? []
-      : [
-          {
-            signal: evaluation.signal,
-            kind: evaluation.kind,
-            status: evaluation.status,
-            statistics: evaluation.statistics,
-            threshold: evaluation.threshold,
-            baseline: evaluation.baseline,
-          },
-        ];
+      : evaluations.map((e) => ({
+          signal: e.signal,
+          kind: e.kind,
+          status: e.status,
+          statistics: e.statistics,
+          threshold: e.threshold,
+          baseline: e.baseline,
+        }));
   return {
     type: "drift",
     eventId: deterministicId("drift", c.modelId, c.modelVersion, c.windowId, c.firstEventId, c.lastEventId, c.status),
@@ -156,12 +178,13 @@ export function performanceOutputs(
     const v: VersionPerformanceState | undefined = model.outcomes?.versions.get(c.modelVersion);
     if (c.evaluation === null || v === undefined) continue;
     const window = incidentWindow(c);
+    const signals = [c.evaluation, ...(c.segmentEvaluations ?? [])];
     const step = nextIncident(
       v.incident,
       c.modelId,
       c.modelVersion,
       window,
-      { signals: [c.evaluation], level: c.evaluation.status },
+      { signals, level: c.level ?? c.evaluation.status },
       c.status,
       c.previousStatus,
       settings.detection.reportEveryWindows,
@@ -175,7 +198,7 @@ export function performanceOutputs(
       c.modelVersion,
       c.status,
       { id: c.windowId, end: c.end, firstEventId: c.firstEventId, lastEventId: c.lastEventId },
-      [c.evaluation],
+      signals,
       settings,
       emittedAt,
       open,

@@ -35,6 +35,11 @@ export function applyReferenceCommand(state: PartitionState, control: ControlRec
     version.hysteresis = createHysteresis();
     version.incident = null;
   }
+  // the new normal's top k segments are discovered again in the open window (windows/segments.ts)
+  if (version.segments !== undefined) {
+    delete version.segments;
+    state.dirtyHot.add(control.modelId);
+  }
   state.dirtyCold.add(control.modelId);
   return {
     type: "baseline",

@@ -15,7 +15,7 @@ import type { ClosedWindow } from "../windows/window.ts";
 import type { SignalEvaluation } from "./evaluate.ts";
 import type { IncidentRetrainRecord } from "./incident.ts";
 import { deterministicId } from "./ids.ts";
-import { isSegmentMixSignal } from "../windows/segments.ts";
+import { isSegmentMixSignal, parseSegmentSignal } from "../windows/segments.ts";
 
 export interface RetrainState {
   /** consecutive evaluated windows with model status critical on a retrain signal */
@@ -50,7 +50,7 @@ function triggeringSignals(signals: readonly SignalEvaluation[], settings: Model
   const wanted = settings.retrain.signals;
   // a change of segment mix says who is scored, not that the model got worse: only when configured by name
   const triggers = (s: SignalEvaluation): boolean => {
-    if (policy.reason === "performance") return s.signal === "performance";
+    if (policy.reason === "performance") return s.signal === "performance" || parseSegmentSignal(s.signal)?.signal === "performance";
     if (policy.outcomesFlowing) return wanted.includes(s.signal);
     return wanted.length === 0 ? !isSegmentMixSignal(s.signal) : wanted.includes(s.signal);
   };

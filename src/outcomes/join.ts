@@ -18,6 +18,8 @@ export interface PendingPrediction {
   predictedClass: string | null;
   prediction: number | null;
   confidence: number | null;
+  /** per configured segment key, the prediction's attribute value (or __other__); absent without segments */
+  segments?: Record<string, string>;
 }
 
 export interface EarlyOutcome {

@@ -7,6 +7,14 @@
 // open for another maxDurationMs). A quiet window closes with the next joined outcome or at the end of a
 // replay. The first `referenceWindows` windows of a version form its performance reference and its
 // confidence calibration; they are not evaluated against anything but the absolute thresholds.
+//
+// Segments (issue 11): with `segments.keys` configured, each joined outcome also feeds the accumulator of
+// its prediction's segment per key (`segment:<key>=<segment>/performance`, the segments the prediction
+// window chose: top k + __other__, windows/segments.ts), in the same performance window. A segment with at
+// least minOutcomes outcomes in the window is evaluated like the model (against its own part of the
+// reference windows, at falseAlarmRate / number of segments evaluated), and the window's level is the worst
+// of the model's and its segments': a drop confined to one segment raises the performance status and names
+// that segment in the incident's DriftEvents and RetrainRequests.
 import type { Status } from "../events/types.ts";
 import type { ModelSettings } from "../detect/settings.ts";
 import type { SignalEvaluation } from "../detect/evaluate.ts";
@@ -20,6 +28,7 @@ import {
   type PerformanceSummary,
 } from "./performance.ts";
 import { evaluatePerformance, performanceReferenceFrom, type PerformanceReference } from "./performance-signal.ts";
+import { STATUS_RANK } from "../detect/evaluate.ts";
 import { confidenceCalibrationFrom, type ConfidenceCalibration } from "./estimated-performance.ts";
 import {
   applyOutcome,
@@ -51,12 +60,30 @@ export interface PerformanceWindow {
   lastEventId: string;
   firstOffset: string;
   lastOffset: string;
+  /** per segment signal (`segment:<key>=<segment>/performance`): its outcomes; absent without segments */
+  segments?: Map<string, PerformanceAccumulator>;
 }
+
+/**
+ * The segment signals a joined outcome counts for: `segment:<key>=<segment>/performance` per key, from the
+ * prediction's attribute values and its version's chosen segments (engine side); none while discovering.
+ */
+export type SegmentResolver = (modelVersion: string, segments: Readonly<Record<string, string>>) => string[];
 
 /** Retrain streak of the performance signal (critical performance windows in a row) and their ids. */
 export interface PerformanceRetrainStreak {
   count: number;
   windows: string[];
+}
+
+/** The last evaluated performance window of a version, as `drift-detector status` shows it. */
+export interface LastPerformanceWindow {
+  id: string;
+  start: number;
+  end: number;
+  summary: PerformanceSummary;
+  /** the window's own performance level before hysteresis; null when it held no classifier or regressor pair */
+  level: Status | null;
 }
 
 export interface VersionPerformanceState {
@@ -72,6 +99,12 @@ export interface VersionPerformanceState {
   retrainStreak: PerformanceRetrainStreak;
   windowsClosed: number;
   lastOutcomeTime: number;
+  /** the last closed performance window (absent in state written before it was kept) */
+  lastWindow?: LastPerformanceWindow | null;
+  /** per segment signal: its accumulators of the reference windows (like `warmup`); absent without segments */
+  segmentWarmup?: Map<string, PerformanceAccumulator[]>;
+  /** per segment signal: its performance reference; absent without segments */
+  segmentReferences?: Map<string, PerformanceReference>;
 }
 
 export interface ModelOutcomeState {
@@ -95,6 +128,10 @@ export interface PerformanceWindowClosed {
   summary: PerformanceSummary;
   /** null while the window holds no classifier or regressor pair */
   evaluation: SignalEvaluation | null;
+  /** the segments evaluated (at least minOutcomes outcomes), by signal name; absent = none */
+  segmentEvaluations?: SignalEvaluation[];
+  /** the window's level, the worst of the evaluation's and the segments' statuses; absent = the evaluation's */
+  level?: Status;
   /** performance status after hysteresis */
   status: Status;
   previousStatus: Status;
@@ -146,6 +183,7 @@ function versionFor(
     retrainStreak: { count: 0, windows: [] },
     windowsClosed: 0,
     lastOutcomeTime: 0,
+    lastWindow: null,
   };
   state.versions.set(modelVersion, v);
   return v;
@@ -161,7 +199,10 @@ function closePerformanceWindow(
   const acc = w.accumulator;
   const previousStatus = v.hysteresis.status;
   const evaluation = evaluatePerformance(acc, v.reference, settings.performance, settings.detection.falseAlarmRate);
-  if (evaluation !== null) v.hysteresis = nextHysteresis(v.hysteresis, evaluation.status, settings.detection.consecutiveWindows);
+  const segmentEvaluations = evaluation === null ? [] : evaluateSegments(v, settings);
+  let level: Status = evaluation?.status ?? "ok";
+  for (const s of segmentEvaluations) if (STATUS_RANK[s.status] > STATUS_RANK[level]) level = s.status;
+  if (evaluation !== null) v.hysteresis = nextHysteresis(v.hysteresis, level, settings.detection.consecutiveWindows);
   const closed: PerformanceWindowClosed = {
     kind: "performance",
     modelId: state.modelId,
@@ -176,23 +217,63 @@ function closePerformanceWindow(
     lastOffset: w.lastOffset,
     summary: summarizePerformance(acc),
     evaluation,
+    segmentEvaluations,
+    level,
     status: v.hysteresis.status,
     previousStatus,
     reference: v.reference,
   };
   v.windowsClosed++;
+  v.lastWindow = {
+    id: closed.windowId,
+    start: closed.start,
+    end: closed.end,
+    summary: closed.summary,
+    level: evaluation === null ? null : level,
+  };
   v.window = createPerformanceWindow(w.seq + 1, settings);
   // The reference moves after the evaluation, so a window is never compared with itself.
   if (v.reference === null) {
     v.warmup.push(acc);
+    if (w.segments !== undefined) {
+      const warmup = (v.segmentWarmup ??= new Map());
+      for (const [signal, a] of w.segments) warmup.set(signal, [...(warmup.get(signal) ?? []), a]);
+    }
     if (v.warmup.length >= settings.performance.referenceWindows) {
       const id = `${state.modelId}/${v.modelVersion}/performance-reference/${w.seq}`;
-      v.reference = performanceReferenceFrom(id, v.warmup, settings.performance.calibrationBins, limits.maxCategories);
+      const bins = settings.performance.calibrationBins;
+      v.reference = performanceReferenceFrom(id, v.warmup, bins, limits.maxCategories);
       v.calibration = confidenceCalibrationFrom(v.reference.total.calibration);
       v.warmup = [];
+      if (v.segmentWarmup !== undefined) {
+        const references = new Map<string, PerformanceReference>();
+        for (const signal of [...v.segmentWarmup.keys()].sort()) {
+          references.set(
+            signal,
+            performanceReferenceFrom(`${id}/${signal}`, v.segmentWarmup.get(signal) ?? [], bins, limits.maxCategories),
+          );
+        }
+        v.segmentReferences = references;
+        delete v.segmentWarmup;
+      }
     }
   }
   return closed;
+}
+
+/** The open window's segments with at least minOutcomes outcomes, each against its reference, Bonferroni over them. */
+function evaluateSegments(v: VersionPerformanceState, settings: ModelSettings): SignalEvaluation[] {
+  const segments = v.window.segments;
+  if (segments === undefined) return [];
+  const p = settings.performance;
+  const evaluated = [...segments.keys()].sort().filter((signal) => (segments.get(signal)?.outcomes ?? 0) >= p.minOutcomes);
+  const alpha = settings.detection.falseAlarmRate / Math.max(1, evaluated.length);
+  const out: SignalEvaluation[] = [];
+  for (const signal of evaluated) {
+    const e = evaluatePerformance(segments.get(signal)!, v.segmentReferences?.get(signal) ?? null, p, alpha);
+    if (e !== null) out.push({ ...e, signal });
+  }
+  return out;
 }
 
 function addJoined(
@@ -200,6 +281,7 @@ function addJoined(
   joined: JoinedOutcome,
   settings: ModelSettings,
   limits: OutcomeLimits,
+  resolveSegments?: SegmentResolver,
 ): PerformanceWindowClosed[] {
   const out: PerformanceWindowClosed[] = [];
   const v = versionFor(state, joined.modelVersion, settings, limits);
@@ -221,6 +303,14 @@ function addJoined(
   w.lastEventId = joined.eventId;
   w.lastOffset = joined.outcomeOffset;
   addJoinedOutcome(w.accumulator, joined, limits.maxCategories);
+  if (joined.segments !== undefined && resolveSegments !== undefined) {
+    for (const signal of resolveSegments(joined.modelVersion, joined.segments)) {
+      const segments = (w.segments ??= new Map());
+      let a = segments.get(signal);
+      if (a === undefined) segments.set(signal, (a = createPerformanceAccumulator(p.calibrationBins)));
+      addJoinedOutcome(a, joined, limits.maxCategories);
+    }
+  }
   if (!w.predictionWindows.includes(joined.windowId)) {
     w.predictionWindows.push(joined.windowId);
     if (w.predictionWindows.length > MAX_PREDICTION_WINDOWS) w.predictionWindows.shift();
@@ -237,9 +327,10 @@ export function trackPrediction(
   prediction: PendingPrediction,
   settings: ModelSettings,
   limits: OutcomeLimits,
+  resolveSegments?: SegmentResolver,
 ): PerformanceWindowClosed[] {
   const joined = registerPrediction(state.join, eventId, prediction, settings.performance);
-  return joined === null ? [] : addJoined(state, joined, settings, limits);
+  return joined === null ? [] : addJoined(state, joined, settings, limits, resolveSegments);
 }
 
 /** An outcome of this model: joined to its prediction when that is waiting, else buffered or counted. */
@@ -248,9 +339,10 @@ export function trackOutcome(
   outcome: OutcomeInput,
   settings: ModelSettings,
   limits: OutcomeLimits,
+  resolveSegments?: SegmentResolver,
 ): PerformanceWindowClosed[] {
   const joined = applyOutcome(state.join, outcome, settings.performance);
-  return joined === null ? [] : addJoined(state, joined, settings, limits);
+  return joined === null ? [] : addJoined(state, joined, settings, limits, resolveSegments);
 }
 
 /** End of input (replay): evaluate every open performance window with at least minOutcomes outcomes. */

@@ -145,8 +145,10 @@ interface HotJson {
     droppedValues: number;
     /** null before the version's first event */
     lastEventTime: number | null;
-    /** segments admitted per attribute key (windows/segments.ts); absent without segments configured */
+    /** segments chosen per attribute key (windows/segments.ts); absent without segments configured or while discovering */
     segments?: [string, string[]][];
+    /** while the segments are discovered: per key [capacity, total, [value, count, error][]] (sketch/heavy-hitters.ts) */
+    segmentDiscovery?: [string, number, number, [string, number, number][]][];
   }[];
 }
 
@@ -185,6 +187,16 @@ export function encodeModelHot(model: ModelState): Uint8Array {
       ...(v.segments === undefined || v.segments.admitted.size === 0
         ? {}
         : { segments: [...v.segments.admitted].map(([k, s]) => [k, [...s]]) }),
+      ...(v.segments?.discovery === undefined || v.segments.discovery.size === 0
+        ? {}
+        : {
+            segmentDiscovery: [...v.segments.discovery].map(([k, h]) => [
+              k,
+              h.capacity,
+              h.total,
+              h.entries.map((e) => [e.value, e.count, e.error] as [string, number, number]),
+            ]),
+          }),
     })),
   };
   return utf8.encode(JSON.stringify(json));
@@ -365,6 +377,15 @@ export function decodeModel(
       v.registry = { kinds: new Map(hv.kinds), droppedValues: hv.droppedValues };
       v.lastEventTime = hv.lastEventTime ?? Number.NEGATIVE_INFINITY;
       if (hv.segments !== undefined) v.segments = { admitted: new Map(hv.segments.map(([k, s]) => [k, [...s]])) };
+      if (hv.segmentDiscovery !== undefined) {
+        const discovery = new Map(
+          hv.segmentDiscovery.map(([k, capacity, total, entries]) => [
+            k,
+            { capacity, total, entries: entries.map(([value, count, error]) => ({ value, count, error })) },
+          ]),
+        );
+        v.segments = { admitted: v.segments?.admitted ?? new Map(), discovery };
+      }
     }
   }
   return { modelId, versions, retrain };

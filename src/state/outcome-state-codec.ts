@@ -19,8 +19,10 @@ const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, "base64"));
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-/** eventId, modelVersion, windowId, timestamp, predictedClass, prediction, confidence */
-type PendingJson = [string, string, string, number, string | null, number | null, number | null];
+/** eventId, modelVersion, windowId, timestamp, predictedClass, prediction, confidence[, segments] */
+type PendingJson =
+  | [string, string, string, number, string | null, number | null, number | null]
+  | [string, string, string, number, string | null, number | null, number | null, Record<string, string>];
 
 type AccumulatorJson = Omit<PerformanceAccumulator, "classes" | "labelDelay"> & {
   classes: [string, { support: number; hits: number }][];
@@ -29,12 +31,17 @@ type AccumulatorJson = Omit<PerformanceAccumulator, "classes" | "labelDelay"> & 
 
 type ReferenceJson = Omit<PerformanceReference, "total"> & { total: AccumulatorJson };
 
-type WindowJson = Omit<PerformanceWindow, "accumulator"> & { accumulator: AccumulatorJson };
+type WindowJson = Omit<PerformanceWindow, "accumulator" | "segments"> & {
+  accumulator: AccumulatorJson;
+  segments?: [string, AccumulatorJson][];
+};
 
-type VersionJson = Omit<VersionPerformanceState, "window" | "warmup" | "reference"> & {
+type VersionJson = Omit<VersionPerformanceState, "window" | "warmup" | "reference" | "segmentWarmup" | "segmentReferences"> & {
   window: WindowJson;
   warmup: AccumulatorJson[];
   reference: ReferenceJson | null;
+  segmentWarmup?: [string, AccumulatorJson[]][];
+  segmentReferences?: [string, ReferenceJson][];
 };
 
 interface OutcomeStateJson {
@@ -60,12 +67,23 @@ function accumulatorFromJson(j: AccumulatorJson): PerformanceAccumulator {
 }
 
 function pendingToJson(id: string, p: PendingPrediction): PendingJson {
-  return [id, p.modelVersion, p.windowId, p.timestamp, p.predictedClass, p.prediction, p.confidence];
+  const base: PendingJson = [id, p.modelVersion, p.windowId, p.timestamp, p.predictedClass, p.prediction, p.confidence];
+  return p.segments === undefined ? base : [...base, { ...p.segments }];
 }
 
 function pendingFromJson(j: PendingJson): [string, PendingPrediction] {
-  const [id, modelVersion, windowId, timestamp, predictedClass, prediction, confidence] = j;
-  return [id, { modelVersion, windowId, timestamp, predictedClass, prediction, confidence }];
+  const [id, modelVersion, windowId, timestamp, predictedClass, prediction, confidence, segments] = j;
+  const p: PendingPrediction = { modelVersion, windowId, timestamp, predictedClass, prediction, confidence };
+  if (segments !== undefined) p.segments = { ...segments };
+  return [id, p];
+}
+
+function referenceToJson(r: PerformanceReference): ReferenceJson {
+  return { ...r, total: accumulatorToJson(r.total) };
+}
+
+function referenceFromJson(r: ReferenceJson): PerformanceReference {
+  return { ...r, total: accumulatorFromJson(r.total) };
 }
 
 export function encodeModelOutcomes(state: ModelOutcomeState): Uint8Array {
@@ -81,12 +99,24 @@ export function encodeModelOutcomes(state: ModelOutcomeState): Uint8Array {
       outcomeWatermark: j.outcomeWatermark,
       counters: j.counters,
     },
-    versions: [...state.versions.values()].map((v) => ({
-      ...v,
-      window: { ...v.window, accumulator: accumulatorToJson(v.window.accumulator) },
-      warmup: v.warmup.map(accumulatorToJson),
-      reference: v.reference === null ? null : { ...v.reference, total: accumulatorToJson(v.reference.total) },
-    })),
+    versions: [...state.versions.values()].map((v) => {
+      const { segmentWarmup, segmentReferences, ...rest } = v;
+      const { segments, ...window } = v.window;
+      const out: VersionJson = {
+        ...rest,
+        window: {
+          ...window,
+          accumulator: accumulatorToJson(v.window.accumulator),
+          ...(segments === undefined ? {} : { segments: [...segments].map(([k, a]) => [k, accumulatorToJson(a)]) }),
+        },
+        warmup: v.warmup.map(accumulatorToJson),
+        reference: v.reference === null ? null : referenceToJson(v.reference),
+      };
+      // per-segment performance (tracker.ts), only with segments configured: older records stay byte-identical
+      if (segmentWarmup !== undefined) out.segmentWarmup = [...segmentWarmup].map(([k, list]) => [k, list.map(accumulatorToJson)]);
+      if (segmentReferences !== undefined) out.segmentReferences = [...segmentReferences].map(([k, r]) => [k, referenceToJson(r)]);
+      return out;
+    }),
   };
   return utf8.encode(JSON.stringify(json));
 }
@@ -109,12 +139,18 @@ export function decodeModelOutcomes(modelId: string, bytes: Uint8Array): ModelOu
   }
   const versions = new Map<string, VersionPerformanceState>();
   for (const v of json.versions) {
-    versions.set(v.modelVersion, {
-      ...v,
-      window: { ...v.window, accumulator: accumulatorFromJson(v.window.accumulator) },
+    const { segmentWarmup, segmentReferences, ...rest } = v;
+    const { segments, ...window } = v.window;
+    const version: VersionPerformanceState = {
+      ...rest,
+      window: { ...window, accumulator: accumulatorFromJson(v.window.accumulator) },
       warmup: v.warmup.map(accumulatorFromJson),
-      reference: v.reference === null ? null : { ...v.reference, total: accumulatorFromJson(v.reference.total) },
-    });
+      reference: v.reference === null ? null : referenceFromJson(v.reference),
+    };
+    if (segments !== undefined) version.window.segments = new Map(segments.map(([k, a]) => [k, accumulatorFromJson(a)]));
+    if (segmentWarmup !== undefined) version.segmentWarmup = new Map(segmentWarmup.map(([k, list]) => [k, list.map(accumulatorFromJson)]));
+    if (segmentReferences !== undefined) version.segmentReferences = new Map(segmentReferences.map(([k, r]) => [k, referenceFromJson(r)]));
+    versions.set(v.modelVersion, version);
   }
   return {
     modelId,

@@ -3,11 +3,21 @@
 //   a change of mix (one segment's share moving) is tested like any categorical signal, and
 // - per segment, the model's signals again under `segment:<key>=<segment>/<signal>`, so drift within one
 //   segment is tested against the same segment of the baseline.
-// Cardinality is bounded per model version and key: the first `topK` distinct values in event order are
-// segments of their own, every later value is folded into `__other__`. Event order (offset order within a
-// partition) is the only input, so replay and a restarted replica fold the same values.
+// Cardinality is bounded per model version and key, by the `topK` most frequent values: the version's first
+// window *discovers* them — a Space-Saving heavy-hitter summary of 4·topK counters per key counts the
+// values (sketch/heavy-hitters.ts), and no segment signals are kept yet — and when that window closes the
+// topK values with the largest counts (ties: the smallest value) become the segments, most frequent first;
+// from then on every other value is folded into `__other__` until `baseline reset`/`repin` starts a new discovery.
+// Trade-off (README "Segments"): the choice is fixed before the reference is built from the windows after
+// it, so every segment has one consistent meaning in the reference and in every window (sketches cannot be
+// split after the fact), at the price of the first window's segment signals and of a segment that becomes
+// frequent later reading as `__other__`. State: 4·topK (value, count, error) triples per key during the
+// first window, topK values after it. Event order (offset order within a partition) is the only input,
+// and the summary is persisted with the offset, so replay, redelivery and a restarted replica choose the
+// same segments.
 import type { PredictionEvent } from "../events/types.ts";
 import { addCategory, addMissingCategory, OTHER_CATEGORY } from "../sketch/categories.ts";
+import { addHeavyHitter, createHeavyHitters, topHeavyHitters, type HeavyHitters } from "../sketch/heavy-hitters.ts";
 import {
   addEventToNamedSignals,
   categorySketchFor,
@@ -32,15 +42,42 @@ export const MAX_SEGMENT_VALUE_LENGTH = 48;
 export const SEGMENT_MIX_PREFIX = "segment_mix:";
 export const SEGMENT_PREFIX = "segment:";
 
-/** Per model version: the segments admitted per key, in the order they arrived (stored with the open window). */
+/** Heavy-hitter counters per key while the segments are discovered: this many per segment wanted. */
+export const DISCOVERY_COUNTERS_PER_SEGMENT = 4;
+
+/** Per model version (stored with the open window). */
 export interface SegmentRegistry {
+  /** the segments per key, most frequent first; empty while discovering */
   admitted: Map<string, string[]>;
+  /** while the first window discovers the segments: per key the heavy-hitter summary; absent once chosen */
+  discovery?: Map<string, HeavyHitters>;
   /** derived, not stored: per key and segment, the segment's signal names */
   names?: Map<string, Map<string, SignalNames>>;
 }
 
+/** A registry that discovers its segments in the window now open. */
 export function createSegmentRegistry(): SegmentRegistry {
-  return { admitted: new Map() };
+  return { admitted: new Map(), discovery: new Map() };
+}
+
+/** Whether the segments are still being discovered (no segment signals yet). */
+export function isDiscoveringSegments(registry: SegmentRegistry): boolean {
+  return registry.discovery !== undefined;
+}
+
+/**
+ * End of discovery (the version's window closed): per configured key the topK values with the largest
+ * counts become its segments. Idempotent once chosen.
+ */
+export function chooseSegments(registry: SegmentRegistry, settings: SegmentSettings, limits: SignalLimits): void {
+  if (registry.discovery === undefined) return;
+  const topK = effectiveTopK(settings, limits);
+  for (const key of settings.keys) {
+    const summary = registry.discovery.get(key);
+    registry.admitted.set(key, summary === undefined ? [] : topHeavyHitters(summary, topK).map((e) => e.value));
+  }
+  delete registry.discovery;
+  delete registry.names;
 }
 
 export function segmentMixSignal(key: string): string {
@@ -75,35 +112,37 @@ export function effectiveTopK(settings: SegmentSettings, limits: SignalLimits): 
   return Math.max(0, Math.min(settings.topK, limits.maxCategories - 1));
 }
 
-/**
- * The segment of an attribute value, admitting it when there is room: null for an absent or empty value.
- * Mutates the registry (admission); call once per event and key, in event order.
- */
-function admitSegment(registry: SegmentRegistry, key: string, value: string | undefined, topK: number): string | null {
-  if (value === undefined || value === "") return null;
-  let admitted = registry.admitted.get(key);
-  if (admitted === undefined) {
-    admitted = [];
-    registry.admitted.set(key, admitted);
-  }
-  if (admitted.includes(value)) return value;
-  if (admitted.length < topK && value !== OTHER_SEGMENT && value.length <= MAX_SEGMENT_VALUE_LENGTH && !value.includes("/")) {
-    admitted.push(value);
-    return value;
-  }
-  return OTHER_SEGMENT;
+/** Whether an attribute value can be a segment of its own (names stay parseable and short). */
+export function isSegmentValue(value: string): boolean {
+  return value !== OTHER_SEGMENT && value.length <= MAX_SEGMENT_VALUE_LENGTH && !value.includes("/");
 }
 
-/**
- * The segment per configured key of an event already applied (read-only: admits nothing), e.g. for the
- * outcome join to keep with a pending prediction so performance can be computed per segment.
- */
-export function segmentsOf(registry: SegmentRegistry, settings: SegmentSettings, event: PredictionEvent): Record<string, string> {
+/** Per configured key, an event's attribute value when it can be a segment, else __other__ (absent: left out). */
+export function attributeSegments(settings: SegmentSettings, event: PredictionEvent): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of settings.keys) {
     const value = event.attributes?.[key];
-    if (value === undefined || value === "") continue;
-    out[key] = registry.admitted.get(key)?.includes(value) === true ? value : OTHER_SEGMENT;
+    if (value !== undefined && value !== "") out[key] = isSegmentValue(value) ? value : OTHER_SEGMENT;
+  }
+  return out;
+}
+
+/** The segment of an attribute value among a key's chosen segments: null for an absent or empty value. */
+export function segmentOfValue(registry: SegmentRegistry, key: string, value: string | undefined): string | null {
+  if (value === undefined || value === "") return null;
+  return registry.admitted.get(key)?.includes(value) === true ? value : OTHER_SEGMENT;
+}
+
+/**
+ * The segment per configured key of an event (read-only), e.g. for the outcome join to resolve a pending
+ * prediction's segment; none while the segments are discovered.
+ */
+export function segmentsOf(registry: SegmentRegistry, settings: SegmentSettings, event: PredictionEvent): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isDiscoveringSegments(registry)) return out;
+  for (const key of settings.keys) {
+    const segment = segmentOfValue(registry, key, event.attributes?.[key]);
+    if (segment !== null) out[key] = segment;
   }
   return out;
 }
@@ -132,7 +171,8 @@ function namesOf(registry: SegmentRegistry, key: string, segment: string): Signa
 
 /**
  * Feed an event (already added to the model's signals, so its feature kinds are registered) into the
- * segment mix and its segment's signals. An event without the attribute counts as missing in the mix.
+ * segment mix and its segment's signals — or, while discovering, into the heavy-hitter counts only. An
+ * event without the attribute counts as missing in the mix.
  */
 export function addEventToSegments(
   s: SignalSketches,
@@ -142,10 +182,21 @@ export function addEventToSegments(
   settings: SegmentSettings,
   limits: SignalLimits,
 ): void {
-  const topK = effectiveTopK(settings, limits);
+  const discovery = registry.discovery;
+  if (discovery !== undefined) {
+    const capacity = DISCOVERY_COUNTERS_PER_SEGMENT * effectiveTopK(settings, limits);
+    for (const key of settings.keys) {
+      const value = event.attributes?.[key];
+      if (value === undefined || value === "" || !isSegmentValue(value) || capacity === 0) continue;
+      let summary = discovery.get(key);
+      if (summary === undefined) discovery.set(key, (summary = createHeavyHitters(capacity)));
+      addHeavyHitter(summary, value);
+    }
+    return;
+  }
   for (const key of settings.keys) {
     const mix = categorySketchFor(s, segmentMixSignal(key), limits);
-    const segment = admitSegment(registry, key, event.attributes?.[key], topK);
+    const segment = segmentOfValue(registry, key, event.attributes?.[key]);
     if (segment === null) {
       addMissingCategory(mix);
       continue;

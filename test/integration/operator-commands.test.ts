@@ -1,6 +1,8 @@
 // The operator's commands against a running service on the real broker and Redis (issue 11): after a
 // drift run, `status` shows the critical version, its incident, last window and baselines; `retrain`
 // publishes a manual request only outside the cooldown the service's own request started, or with --force.
+// A second model (a classifier with outcomes on the outcomes topic, in the same partition and event-time
+// span) shows `status` reading the performance signal from the stored state.
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +34,11 @@ import {
   type InProcessService,
 } from "../support/service-harness.ts";
 import { resolveConfig } from "../../src/config/load.ts";
+import { classifierStream } from "../support/outcome-streams.ts";
+import type { OutcomeEvent, PredictionEvent } from "../../src/events/types.ts";
+
+const CLASSIFIER = "clf";
+const CLASSIFIED = 1000;
 
 const exec = promisify(execFile);
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
@@ -43,6 +50,9 @@ describe("operator commands against a running service", () => {
       baseline: { warmupWindows: 3 },
       detection: { consecutiveWindows: 2 },
       retrain: { consecutiveWindows: 2 },
+    },
+    models: {
+      [CLASSIFIER]: { performance: { enabled: true, maxOutcomes: 200, minOutcomes: 50, referenceWindows: 3, maxEarlyOutcomes: 5000 } },
     },
   });
   const config = resolveConfig(raw, {}, "test:opscmd");
@@ -56,14 +66,39 @@ describe("operator commands against a running service", () => {
   let kafka: Kafka;
   let service: InProcessService | undefined;
   let store: RedisStateStore;
+  const classified = (() => {
+    const inputs = classifierStream({
+      seed: 7,
+      count: CLASSIFIED,
+      modelId: CLASSIFIER,
+      startTime: driftingStream()[0].timestamp,
+      stepMs: 10,
+      labelDelayMs: 10_000,
+      accuracy: () => 0.9,
+    });
+    return {
+      predictions: inputs.flatMap((x) => (x.kind === "prediction" ? [x.event as PredictionEvent] : [])),
+      outcomes: inputs.flatMap((x) => (x.kind === "outcome" ? [x.event as OutcomeEvent] : [])),
+      correct: inputs.flatMap((x) => (x.kind === "prediction" ? [x.correct] : [])),
+    };
+  })();
 
   beforeAll(async () => {
     kafka = harnessKafka();
     await createServiceTopics(kafka, config, 1);
     store = new RedisStateStore(config.redis.url, { keyPrefix: config.redis.keyPrefix });
     service = await startServiceInProcess(config);
-    await produceRaw(kafka, config.kafka.topics.predictions, predictionMessages(driftingStream()));
-    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED);
+    // the classifier's events inside the drifting model's event-time span, merged in time order: the
+    // partition's watermark (and so the drifting model's baseline ages) stays the drifting stream's
+    const predictions = [...driftingStream(), ...classified.predictions].sort((a, b) => a.timestamp - b.timestamp);
+    await produceRaw(kafka, config.kafka.topics.predictions, predictionMessages(predictions));
+    await produceRaw(
+      kafka,
+      config.kafka.topics.outcomes,
+      classified.outcomes.map((o) => ({ key: o.modelId, value: JSON.stringify(o) })),
+    );
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + CLASSIFIED);
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.outcomes, CLASSIFIED);
     // the service's drift request is published (and holds the cooldown lock) once the outbox drained
     await waitForTopic(kafka, config.kafka.topics.retrain, 1);
   }, 120_000);
@@ -74,8 +109,9 @@ describe("operator commands against a running service", () => {
   });
 
   it("status: the drifted version is critical with an open incident, its last window and a captured reference", async () => {
-    const [row, ...others] = versionStatuses(await readStoredPartitions(store, config), config);
+    const [row, ...others] = versionStatuses(await readStoredPartitions(store, config), config, MODEL);
     expect(others).toEqual([]);
+    expect(row.performance).toBeNull();
     expect(row).toMatchObject({ modelId: MODEL, modelVersion: VERSION, status: "critical", partitions: [0], windowsClosed: 11 });
     expect(row.incident).toMatchObject({ peakStatus: "critical" });
     expect(row.lastWindow).toMatchObject({ id: `${MODEL}@${VERSION}/p0/w10`, count: 200, level: "critical" });
@@ -90,11 +126,44 @@ describe("operator commands against a running service", () => {
     expect(row.rolling).toMatchObject({ windows: 5, count: 1000, ageMs: last - (first + 999 * 10) });
   });
 
+  it("status: the classifier's performance — last window of joined outcomes, reference, join counters — from Redis", async () => {
+    const [row] = versionStatuses(await readStoredPartitions(store, config), config, CLASSIFIER);
+    const p = row.performance;
+    if (p === null) throw new Error("no performance state stored for the classifier");
+    // 1 000 joined outcomes in windows of 200, joined in prediction order (both topics are in index order)
+    expect(p).toMatchObject({
+      status: "ok",
+      incident: null,
+      windowsClosed: 5,
+      lastWindow: { id: `${CLASSIFIER}/v1/performance/4`, level: "ok" },
+    });
+    const accuracy = (from: number, to: number) => classified.correct.slice(from, to).filter(Boolean).length / (to - from);
+    expect(p.lastWindow?.summary.outcomes).toBe(200);
+    expect(p.lastWindow?.summary.accuracy).toBeCloseTo(accuracy(800, 1000), 12);
+    expect(p.lastWindow?.summary.labelDelayMs).toEqual({ p50: 10_000, p90: 10_000, p99: 10_000 });
+    expect(p.reference).toMatchObject({ state: "pinned", windows: 3, summary: { outcomes: 600 } });
+    if (p.reference.state !== "pinned") throw new Error("no performance reference");
+    expect(p.reference.summary.accuracy).toBeCloseTo(accuracy(0, 600), 12);
+    expect(p.join).toMatchObject({ predictions: CLASSIFIED, matched: CLASSIFIED, expired: 0, unknown: 0, pending: 0, earlyWaiting: 0 });
+    // the estimate needs the performance reference before the last prediction window closed: the read order decides
+    expect(p.estimatedAccuracy === null || Math.abs(p.estimatedAccuracy - p.reference.summary.accuracy!) < 0.05).toBe(true);
+
+    const table = await cli("status", "--model", CLASSIFIER);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trim().split("\n");
+    expect(lines[1]).toMatch(
+      new RegExp(`\\sok acc=${p.lastWindow!.summary.accuracy!.toFixed(4)} ref=${p.reference.summary.accuracy!.toFixed(4)}$`),
+    );
+    expect(lines[3]).toContain(`${CLASSIFIER} v1 performance ok; last 4 `);
+    expect(lines[3]).toContain(`join matched=${CLASSIFIED} expired=0 unmatched=0 pending=0`);
+  });
+
   it("status as a table and as JSON from the command line (read-only)", async () => {
     const table = await cli("status");
     expect(table.code).toBe(0);
-    const [header, line] = table.stdout.trim().split("\n");
-    expect(header).toMatch(/^MODEL\s+VERSION\s+STATUS\s+INCIDENT\s+LAST WINDOW\s+REFERENCE\s+REF AGE\s+ROLLING\s+ROLL AGE$/);
+    const [header, ...lines] = table.stdout.trim().split("\n");
+    const line = lines.find((l) => l.startsWith(`${MODEL} `));
+    expect(header).toMatch(/^MODEL\s+VERSION\s+STATUS\s+INCIDENT\s+LAST WINDOW\s+REFERENCE\s+REF AGE\s+ROLLING\s+ROLL AGE\s+PERFORMANCE$/);
     expect(line).toMatch(new RegExp(`^${MODEL}\\s+${VERSION}\\s+critical\\s+\\S+ \\(\\d+ windows, peak critical\\)\\s+w10 `));
     expect(line).toContain("warmup n=600");
     const json = await cli("status", "--model", MODEL, "--json");
@@ -219,7 +288,7 @@ describe("operator commands against a running service", () => {
         `(reference now: ${MODEL}@${VERSION}/reference/w0-w2)`,
     );
     // one control record after the events; the service applies it in order and records it in a BaselineEvent
-    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 1);
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + CLASSIFIED + 1);
     const [baseline] = await readAllMessages(kafka, config.kafka.topics.baseline);
     expect(baselineEventSchema.parse(JSON.parse(baseline.value!.toString("utf8")))).toMatchObject({
       kind: "reference_reset",
@@ -238,15 +307,15 @@ describe("operator commands against a running service", () => {
         timestamp: all[0].timestamp + (STATIONARY + SHIFTED + from + j) * 10,
       }));
     await produceRaw(kafka, config.kafka.topics.predictions, predictionMessages(next(0, 600)));
-    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 1 + 600);
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + CLASSIFIED + 1 + 600);
     const captured = storedVersion(await readStoredPartitions(store, config));
     expect(captured.reference?.id).toBe(`${MODEL}@${VERSION}/reference/w11-w13`);
     expect(captured.hysteresis.status).toBe("critical"); // nothing evaluated while capturing
     expect(captured.lastWindow).toMatchObject({ id: `${MODEL}@${VERSION}/p0/w13`, level: null });
 
     await produceRaw(kafka, config.kafka.topics.predictions, predictionMessages(next(600, 600)));
-    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + 1 + 1200);
-    const [row] = versionStatuses(await readStoredPartitions(store, config), config);
+    await waitForCommittedEnd(kafka, config.kafka.groupId, config.kafka.topics.predictions, STATIONARY + SHIFTED + CLASSIFIED + 1 + 1200);
+    const [row] = versionStatuses(await readStoredPartitions(store, config), config, MODEL);
     expect(row).toMatchObject({ status: "ok", incident: null, lastWindow: { id: `${MODEL}@${VERSION}/p0/w16`, level: "ok" } });
     expect(row.reference).toMatchObject({ state: "pinned", id: `${MODEL}@${VERSION}/reference/w11-w13`, count: 600 });
     // applied once, by the one partition holding the version

@@ -30,8 +30,10 @@ export interface ClassifierStreamOptions {
   /** outcome time − prediction time */
   labelDelayMs?: number;
   lowConfidenceShare?: (index: number) => number;
-  /** P(correct) of prediction i regardless of its input; absent: calibrated labels */
-  accuracy?: (index: number) => number;
+  /** P(correct) of prediction i regardless of its input (given its attributes); absent: calibrated labels */
+  accuracy?: (index: number, attributes: Record<string, string> | undefined) => number;
+  /** the prediction's `attributes` (segments), by index */
+  attributes?: (index: number) => Record<string, string>;
 }
 
 export type StreamInput = { kind: "prediction"; event: PredictionEvent; correct: boolean } | { kind: "outcome"; event: OutcomeEvent };
@@ -50,13 +52,14 @@ export function classifierStream(opts: ClassifierStreamOptions): StreamInput[] {
     const predictedClass = score > 0.5 ? "pos" : "neg";
     const confidence = Math.max(score, 1 - score);
     const u = r.uniform();
+    const attributes = opts.attributes?.(i);
     let actualClass: string;
     let correct: boolean;
     if (opts.accuracy === undefined) {
       actualClass = u < score ? "pos" : "neg";
       correct = actualClass === predictedClass;
     } else {
-      correct = u < opts.accuracy(i);
+      correct = u < opts.accuracy(i, attributes);
       actualClass = correct ? predictedClass : predictedClass === "pos" ? "neg" : "pos";
     }
     const eventId = `c-${opts.seed}-${i}`;
@@ -75,6 +78,7 @@ export function classifierStream(opts: ClassifierStreamOptions): StreamInput[] {
         confidence,
         latencyMs: Math.exp(r.normal(2.5, 0.4)),
         features: { x0, x1: r.normal(50, 10) },
+        ...(attributes === undefined ? {} : { attributes }),
       },
     });
     outcomes.push({ kind: "outcome", event: { eventId, modelId, timestamp: timestamp + delay, actualClass } });

@@ -143,21 +143,37 @@ describe("segments: bounded and deterministic", () => {
   const config = resolveConfig({ models: { m: { segments: { keys: ["region", "tenant"], topK: 2 } } } });
   const events = [...regionStream({ seed: 13, windows: 8, mix: () => NORMAL_MIX })];
 
-  it("keeps the first topK values of each key in event order and folds the rest into __other__", () => {
-    const { state, outputs } = run(config, events);
+  it("chooses the topK most frequent values of each key in the first window (not the first seen) and folds the rest into __other__", () => {
+    // the first five events carry values seen nowhere else: first-seen admission would have made two of them segments
+    const rare = events.map((e, i) => (i < 5 ? { ...e, attributes: { region: `rare${i}`, tenant: `rare${i}` } } : e));
+    const { state, outputs } = run(config, rare);
     const version = state.models.get("m")?.versions.get("v1");
-    const firstSeen = (key: "region" | "tenant") => [...new Set(events.map((e) => e.attributes?.[key]))].slice(0, 2);
-    expect(version?.segments?.admitted.get("region")).toEqual(firstSeen("region"));
-    expect(version?.segments?.admitted.get("tenant")).toEqual(firstSeen("tenant"));
-    const last = windowsOf(outputs).at(-1)!;
-    const mix = last.window.signals.categorical.get("segment_mix:region");
-    expect([...(mix?.counts.keys() ?? [])].sort()).toEqual([...firstSeen("region"), OTHER_SEGMENT].sort());
-    const segments = new Set(
-      [...last.window.signals.numeric.keys()]
-        .map((s) => parseSegmentSignal(s))
-        .flatMap((p) => (p === null ? [] : [`${p.key}=${p.segment}`])),
-    );
-    expect(segments.size).toBe(6); // 2 keys × (2 segments + __other__)
+    // exact counts of the first window (1 000 events), largest first, ties by value
+    const topOfFirstWindow = (key: "region" | "tenant") => {
+      const counts = new Map<string, number>();
+      for (const e of rare.slice(0, 1000)) counts.set(e.attributes![key], (counts.get(e.attributes![key]) ?? 0) + 1);
+      return [...counts]
+        .sort(([a, n], [b, m]) => m - n || (a < b ? -1 : 1))
+        .slice(0, 2)
+        .map(([v]) => v);
+    };
+    expect(topOfFirstWindow("region")).toEqual(["eu", "us"]);
+    expect(version?.segments?.admitted.get("region")).toEqual(["eu", "us"]);
+    expect(version?.segments?.admitted.get("tenant")).toEqual(topOfFirstWindow("tenant"));
+    expect(version?.segments?.discovery).toBeUndefined();
+    const windows = windowsOf(outputs);
+    // the discovering window keeps no segment signals; every later one keeps 2 keys × (2 segments + __other__)
+    const segmentsIn = (w: WindowClosed) =>
+      new Set(
+        [...w.window.signals.numeric.keys()]
+          .map((name) => parseSegmentSignal(name))
+          .flatMap((p) => (p === null ? [] : [`${p.key}=${p.segment}`])),
+      );
+    expect(segmentsIn(windows[0]).size).toBe(0);
+    expect(windows[0].window.signals.categorical.has("segment_mix:region")).toBe(false);
+    for (const w of windows.slice(1)) expect(segmentsIn(w).size).toBe(6);
+    const mix = windows.at(-1)!.window.signals.categorical.get("segment_mix:region");
+    expect([...(mix?.counts.keys() ?? [])].sort()).toEqual(["eu", "us", OTHER_SEGMENT].sort());
   });
 
   it("round-trips the segment registry through the engine-state codec, restoring mid-stream gives the same bytes", () => {
@@ -169,7 +185,9 @@ describe("segments: bounded and deterministic", () => {
       if (i % 1777 === 0) {
         const models = new Map([...state.models].map(([id, m]) => [id, { hot: encodeModelHot(m), cold: encodeModelCold(m) }]));
         state = decodePartitionState(0, encodePartitionMeta(state), models);
-        expect(state.models.get("m")?.versions.get("v1")?.segments?.admitted.get("region")?.length).toBeGreaterThan(0);
+        // discovering (heavy-hitter counts) in the first window, chosen segments after it
+        const segments = state.models.get("m")?.versions.get("v1")?.segments;
+        expect(i < 1000 ? segments?.discovery?.get("region")?.total : segments?.admitted.get("region")?.length).toBeGreaterThan(0);
       }
     });
     const m = state.models.get("m")!;

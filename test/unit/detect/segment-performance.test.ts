@@ -1,0 +1,105 @@
+// Per-segment performance (issue 11 "Segments"): a classifier scored for three regions (eu 50 %, us 30 %,
+// latam 20 %, by index, so the shares are exact), 500 predictions per window, labels 10 s of event time
+// later, performance windows of 500 joined outcomes (the first 3 the reference). From window 10 on the
+// accuracy of latam drops from 0.90 to 0.60 while eu and us hold 0.90: the model's accuracy moves by only
+// 0.2 · 0.3 = 0.06, the segment's by 0.30, and the incident's events and the retrain request name latam.
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../../../src/config/load.ts";
+import type { EngineOutput } from "../../../src/detect/engine.ts";
+import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
+import type { PerformanceWindowClosed } from "../../../src/outcomes/tracker.ts";
+import { decodeModelOutcomes, encodeModelOutcomes } from "../../../src/state/outcome-state-codec.ts";
+import { classifierStream, runWithOutcomes } from "../../support/outcome-streams.ts";
+
+const PER_WINDOW = 500;
+const WINDOWS = 16;
+const DROP_AT = 10;
+const regionOf = (i: number) => (i % 10 < 5 ? "eu" : i % 10 < 8 ? "us" : "latam");
+
+const config = resolveConfig({
+  defaults: {
+    window: { maxEvents: PER_WINDOW, minEvents: 100 },
+    performance: { enabled: true, maxOutcomes: PER_WINDOW, minOutcomes: 50, referenceWindows: 3 },
+    segments: { keys: ["region"] },
+  },
+});
+
+function runOf(dropFor: string | null) {
+  const inputs = classifierStream({
+    seed: 23,
+    count: WINDOWS * PER_WINDOW,
+    labelDelayMs: 10_000,
+    attributes: (i) => ({ region: regionOf(i) }),
+    accuracy: (i, a) => (i >= DROP_AT * PER_WINDOW && a?.region === dropFor ? 0.6 : 0.9),
+  });
+  const outputs: EngineOutput[] = runWithOutcomes(inputs, config).outputs;
+  return {
+    inputs,
+    performance: outputs.filter((o): o is PerformanceWindowClosed => o.kind === "performance"),
+    drift: outputs.filter((o): o is { kind: "drift"; event: DriftEvent } => o.kind === "drift").map((o) => o.event),
+    retrain: outputs.filter((o): o is { kind: "retrain"; request: RetrainRequest } => o.kind === "retrain").map((o) => o.request),
+    state: runWithOutcomes(inputs, config).state,
+  };
+}
+
+describe("per-segment performance: one segment's accuracy drops, the others hold", () => {
+  const run = runOf("latam");
+  const LATAM = "segment:region=latam/performance";
+
+  it("each performance window evaluates every segment against its own reference, with its exact accuracy", () => {
+    const w = run.performance[DROP_AT + 2];
+    expect(w.segmentEvaluations?.map((s) => s.signal)).toEqual(["segment:region=eu/performance", LATAM, "segment:region=us/performance"]);
+    // the window's outcomes are predictions [k·500, (k+1)·500) (joined in prediction order): count latam's hits
+    const k = DROP_AT + 2;
+    const preds = run.inputs.flatMap((x) => (x.kind === "prediction" ? [x] : [])).slice(k * PER_WINDOW, (k + 1) * PER_WINDOW);
+    const latam = preds.filter((p) => p.event.attributes?.region === "latam");
+    const latamStats = w.segmentEvaluations?.find((s) => s.signal === LATAM)?.statistics;
+    expect(latamStats?.outcomes).toBe(latam.length);
+    expect(latamStats?.accuracy).toBeCloseTo(latam.filter((p) => p.correct).length / latam.length, 12);
+    // latam's reference: its outcomes in the 3 reference windows whose segments were chosen when they joined
+    // (the discovering prediction window closed at prediction 499; its outcomes join 100 predictions later)
+    const reference = run.inputs
+      .flatMap((x) => (x.kind === "prediction" ? [x] : []))
+      .slice(399, 3 * PER_WINDOW)
+      .filter((p) => p.event.attributes?.region === "latam");
+    expect(latamStats?.referenceAccuracy).toBeCloseTo(reference.filter((p) => p.correct).length / reference.length, 12);
+  });
+
+  it("raises a performance incident whose events name the dropping segment, and no other segment", () => {
+    const raised = run.drift.find((e) => e.status !== "ok");
+    expect(raised?.status).toBe("critical");
+    const named = raised!.signals.map((s) => s.signal);
+    expect(named).toContain(LATAM);
+    expect(named.filter((s) => s.startsWith("segment:"))).toEqual([LATAM]);
+    const latam = raised!.signals.find((s) => s.signal === LATAM);
+    expect(latam?.statistics.accuracyDrop).toBeGreaterThan(0.15);
+    expect(latam?.statistics.accuracyPValue).toBeLessThan(1e-6);
+    expect(raised!.incident?.peakSignal).toBe(LATAM);
+    // before the drop: nothing raised
+    for (const w of run.performance.slice(3, DROP_AT)) expect(w.level).toBe("ok");
+  });
+
+  it("raises exactly one RetrainRequest, reason performance, with the segment as evidence", () => {
+    expect(run.retrain).toHaveLength(1);
+    expect(run.retrain[0].reason).toBe("performance");
+    expect(run.retrain[0].evidence.signals).toContain(LATAM);
+    expect(run.retrain[0].evidence.statistics[LATAM].accuracy).toBeLessThan(0.7);
+  });
+
+  it("keeps the segment accumulators and references in the outcome state, losslessly", () => {
+    const outcomes = run.state.models.get("clf")!.outcomes!;
+    const v = outcomes.versions.get("v1")!;
+    expect([...(v.segmentReferences?.keys() ?? [])]).toEqual(["segment:region=eu/performance", LATAM, "segment:region=us/performance"]);
+    const bytes = encodeModelOutcomes(outcomes);
+    expect(Buffer.from(encodeModelOutcomes(decodeModelOutcomes("clf", bytes))).equals(Buffer.from(bytes))).toBe(true);
+  });
+});
+
+describe("per-segment performance: stationary", () => {
+  it("no segment raises anything when every region holds 0.90", () => {
+    const run = runOf(null);
+    expect(run.drift.filter((e) => e.status !== "ok")).toEqual([]);
+    expect(run.retrain).toEqual([]);
+    expect(run.performance.at(-1)?.segmentEvaluations).toHaveLength(3);
+  });
+});
