@@ -15,6 +15,7 @@ import type { DriftEvent, PredictionEvent } from "../../../src/events/types.ts";
 import { decodePartitionState, encodeModelCold, encodeModelHot, encodePartitionMeta } from "../../../src/state/engine-state-codec.ts";
 import { OTHER_SEGMENT, parseSegmentSignal, segmentsOf } from "../../../src/windows/segments.ts";
 import { windowGauges } from "../../../src/metrics/window-gauges.ts";
+import { applyReferenceCommand } from "../../../src/detect/reference-commands.ts";
 import { burstMix as burst, NORMAL_MIX, regionStream, SEGMENT_STREAM_START, type Region } from "../../support/segment-streams.ts";
 import { expectSameEncoding } from "../../support/state-comparison.ts";
 
@@ -204,5 +205,31 @@ describe("segments: bounded and deterministic", () => {
     const { state } = run(plainConfig, events.slice(0, 1500));
     const hot = JSON.parse(Buffer.from(encodeModelHot(state.models.get("m")!)).toString("utf8"));
     expect(Object.keys(hot.versions[0])).not.toContain("segments");
+  });
+});
+
+describe("segments: a new reference discovers them again", () => {
+  it("after baseline repin the segments are the new normal's most frequent values, chosen when the open window closes", () => {
+    const config = resolveConfig({ models: { m: { segments: { keys: ["region"], topK: 2 } } } });
+    const ctx = engineContextFrom(config, () => 0);
+    const shifted = { eu: 0.1, us: 0.2, latam: 0.7 };
+    const events = [...regionStream({ seed: 14, windows: 9, mix: (w) => (w < 5 ? NORMAL_MIX : shifted) })];
+    const state = createPartitionState(0);
+    const apply = (from: number, to: number) => {
+      for (let i = from; i < to; i++) applyPrediction(state, events[i], String(i), ctx, WALL_CLOCK);
+    };
+    apply(0, 6500);
+    const version = () => state.models.get("m")!.versions.get("v1")!;
+    expect(version().segments?.admitted.get("region")).toEqual(["eu", "us"]);
+    applyReferenceCommand(
+      state,
+      { type: "control", command: "baseline.repin", requestId: "r", modelId: "m", modelVersion: "v1", requestedAt: 0 },
+      ctx,
+    );
+    apply(6500, 6999);
+    // discovering over the rest of window 6 (events 6 500..6 999)
+    expect(version().segments?.discovery?.get("region")?.total).toBe(499);
+    apply(6999, 9000);
+    expect(version().segments?.admitted.get("region")).toEqual(["latam", "us"]);
   });
 });
