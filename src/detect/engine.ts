@@ -481,7 +481,17 @@ function finishWindow(
     if (step.report) {
       outputs.push({
         kind: "drift",
-        event: driftEventFor(model.modelId, version.modelVersion, closed, evaluation, status, previousStatus, step.incident, ctx.clock()),
+        event: driftEventFor(
+          model.modelId,
+          version.modelVersion,
+          closed,
+          evaluation,
+          status,
+          previousStatus,
+          step.incident,
+          ctx.clock(),
+          windowClosed.estimatedAccuracy,
+        ),
       });
     }
     const open = step.state !== null && step.state.open ? step.state : null;
@@ -571,6 +581,7 @@ function driftEventFor(
   previousStatus: Status,
   incident: IncidentRef | null,
   emittedAt: number,
+  estimatedAccuracy: number | undefined,
 ): DriftEvent {
   const baseline = evaluation.drivingBaseline;
   // Signals that moved; a recovery event (status ok) carries none.
@@ -604,5 +615,7 @@ function driftEventFor(
     signals,
     emittedAt,
     incident,
+    dataQuality: evaluation.dataQuality,
+    ...(estimatedAccuracy === undefined ? {} : { estimatedAccuracy }),
   };
 }

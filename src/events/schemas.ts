@@ -118,6 +118,8 @@ export const driftEventSchema = z.object({
   signals: z.array(signalResultSchema),
   emittedAt: safeInteger,
   incident: incidentRefSchema.nullish(),
+  dataQuality: statusSchema.nullish(),
+  estimatedAccuracy: z.number().min(0).max(1).nullish(),
 });
 
 export const retrainRequestSchema = z.object({

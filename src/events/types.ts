@@ -89,6 +89,10 @@ export interface DriftEvent {
   signals: SignalResult[];
   emittedAt: number;
   incident?: IncidentRef | null;
+  /** worst data-quality test of the window (missing, out-of-range, unseen and type-change shares) */
+  dataQuality?: Status | null;
+  /** label-free accuracy estimate of the window from its confidence (classifiers with outcomes flowing) */
+  estimatedAccuracy?: number | null;
 }
 
 export type RetrainReason = "drift" | "performance" | "manual" | "max_age";

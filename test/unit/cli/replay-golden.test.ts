@@ -1,7 +1,8 @@
 // Replay output is pinned byte for byte on the bundled demo stream (captured before replay was moved onto
 // the partition processor), so reshaping the shell cannot change what users backtest. Recaptured once for
 // incidents (issue 10): drift events on status / drifting-set changes and every 12 windows, not per window;
-// and for point masses kept exactly (t-digest atoms): the same events, statistics changed in the 4th digit.
+// for point masses kept exactly (t-digest atoms): the same events, statistics changed in the 4th digit; and
+// for the DriftEvent fields dataQuality and estimatedAccuracy (issue 11): the same events plus dataQuality.
 import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -279,6 +279,8 @@ const driftKeys = [
   "signals",
   "emittedAt",
   "incident",
+  "dataQuality",
+  "estimatedAccuracy",
 ] as const;
 const retrainKeys = [
   "type",
