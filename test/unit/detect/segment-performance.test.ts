@@ -9,7 +9,12 @@ import type { EngineOutput } from "../../../src/detect/engine.ts";
 import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
 import type { PerformanceWindowClosed } from "../../../src/outcomes/tracker.ts";
 import { decodeModelOutcomes, encodeModelOutcomes } from "../../../src/state/outcome-state-codec.ts";
-import { classifierStream, runWithOutcomes } from "../../support/outcome-streams.ts";
+import { decodePartitionState, encodeModelCold, encodeModelHot, encodePartitionMeta } from "../../../src/state/engine-state-codec.ts";
+import { engineContextFrom } from "../../../src/config/engine-context.ts";
+import { applyPrediction, createPartitionState, type PartitionState } from "../../../src/detect/engine.ts";
+import { applyOutcome } from "../../../src/detect/outcome-engine.ts";
+import { classifierStream, OUTCOME_STREAM_WALL_CLOCK_MS, runWithOutcomes } from "../../support/outcome-streams.ts";
+import { expectSameEncoding } from "../../support/state-comparison.ts";
 
 const PER_WINDOW = 500;
 const WINDOWS = 16;
@@ -101,5 +106,54 @@ describe("per-segment performance: stationary", () => {
     expect(run.drift.filter((e) => e.status !== "ok")).toEqual([]);
     expect(run.retrain).toEqual([]);
     expect(run.performance.at(-1)?.segmentEvaluations).toHaveLength(3);
+  });
+});
+
+describe("per-segment performance: deterministic across restores", () => {
+  it("a run restored from its encoded state every 777 inputs gives the same outputs and the same state bytes", () => {
+    const inputs = classifierStream({
+      seed: 23,
+      count: 8 * PER_WINDOW,
+      labelDelayMs: 10_000,
+      attributes: (i) => ({ region: regionOf(i) }),
+      accuracy: (i, a) => (i >= 5 * PER_WINDOW && a?.region === "latam" ? 0.6 : 0.9),
+    });
+    const ctx = { ...engineContextFrom(config, () => 0), outcomes: true };
+    const encode = (state: PartitionState) => ({
+      meta: encodePartitionMeta(state),
+      models: new Map(
+        [...state.models].map(([id, m]) => [
+          id,
+          { hot: encodeModelHot(m), cold: encodeModelCold(m), outcomes: m.outcomes === undefined ? null : encodeModelOutcomes(m.outcomes) },
+        ]),
+      ),
+    });
+    const feed = (restoreEvery: number | null) => {
+      let state = createPartitionState(0);
+      const outputs: string[] = [];
+      let p = 0;
+      let o = 0;
+      inputs.forEach((x, k) => {
+        const result =
+          x.kind === "prediction"
+            ? applyPrediction(state, x.event, String(p++), ctx, OUTCOME_STREAM_WALL_CLOCK_MS)
+            : applyOutcome(state, x.event, String(o++), ctx, OUTCOME_STREAM_WALL_CLOCK_MS);
+        for (const out of result.outputs) outputs.push(JSON.stringify(out));
+        if (restoreEvery !== null && k % restoreEvery === 0) {
+          const stored = encode(state);
+          state = decodePartitionState(0, stored.meta, stored.models, config.limits);
+        }
+      });
+      return { state, outputs };
+    };
+    const whole = feed(null);
+    const restored = feed(777);
+    expect(whole.outputs.some((x) => x.includes("segment:region=latam/performance"))).toBe(true);
+    expect(restored.outputs).toEqual(whole.outputs);
+    const a = encode(restored.state).models.get("clf")!;
+    const b = encode(whole.state).models.get("clf")!;
+    expectSameEncoding(a.hot, b.hot, "hot state");
+    expectSameEncoding(a.cold, b.cold, "cold state");
+    expectSameEncoding(a.outcomes!, b.outcomes!, "outcome state");
   });
 });
