@@ -212,7 +212,7 @@ const increment = (counts: Map<string, number>, key: string) => counts.set(key, 
  */
 export function processChunk(
   slot: PartitionSlot,
-  messages: readonly DecodedInput[],
+  messages: Iterable<DecodedInput>,
   settings: ProcessorSettings,
   options: { wallClockMs: number; endOfInput?: boolean; replayedThrough?: string | null },
 ): ProcessedChunk | null {
