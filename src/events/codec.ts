@@ -5,6 +5,7 @@
 import type { Type } from "avsc";
 import { compileAvroConstraints, describeViolation, violationField } from "./avro-constraints.ts";
 import type { ValueCheck } from "./avro-constraints.ts";
+import { compileFastAccept } from "./avro-fast-accept.ts";
 import { AvroBodyError, avroBodyDecoder } from "./avro-decoder.ts";
 import { CONFLUENT_HEADER_BYTES, CONFLUENT_MAGIC_BYTE, confluentSchemaId, frameConfluent } from "./confluent-framing.ts";
 import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./decode-result.ts";
@@ -28,9 +29,16 @@ interface Contract<E> {
   readonly canonical: (fields: Fields) => E;
 }
 
+/** The generated yes/no check first (avro-fast-accept.ts); the one that names the violation only when it says no. */
+export function compileContractCheck(schema: unknown): ValueCheck {
+  const accept = compileFastAccept(schema);
+  const explain = compileAvroConstraints(schema);
+  return (value) => (accept(value) ? undefined : explain(value));
+}
+
 function lazyCheck(name: ContractName): () => ValueCheck {
   let check: ValueCheck | undefined;
-  return () => (check ??= compileAvroConstraints(loadAvroSchema(name)));
+  return () => (check ??= compileContractCheck(loadAvroSchema(name)));
 }
 
 const predictionContract: Contract<PredictionEvent> = {
@@ -233,7 +241,7 @@ const encodeChecks = new Map<ContractName, ValueCheck>();
 export function encodeAvroEvent(name: ContractName, schemaId: number, value: object): Uint8Array {
   let check = encodeChecks.get(name);
   if (check === undefined) {
-    check = compileAvroConstraints(loadAvroSchema(name));
+    check = compileContractCheck(loadAvroSchema(name));
     encodeChecks.set(name, check);
   }
   const violation = check(value);

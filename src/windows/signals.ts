@@ -123,8 +123,25 @@ function addEventUnder(
   }
   const features = event.features;
   if (features == null) return;
+  const slots = featureSlotsOf(s, registry, names);
   for (const name in features) {
     const value = features[name];
+    const slot = slots.get(name);
+    if (slot !== undefined) {
+      // the common case: a feature of known kind whose sketch this window already has
+      if (slot.numeric !== undefined) {
+        if (typeof value === "number") addNumeric(slot.numeric, value);
+        else if (value === null) addNumericMissing(slot.numeric);
+        else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
+      } else {
+        const counts = slot.categorical!;
+        if (typeof value === "string") addCategory(counts, value);
+        else if (typeof value === "boolean") addCategory(counts, value ? "true" : "false");
+        else if (value === null) addMissingCategory(counts);
+        else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
+      }
+      continue;
+    }
     let kind = registry.kinds.get(name);
     if (kind === undefined) {
       if (value === null || !register) continue; // kind unknown until a first value arrives
@@ -144,13 +161,42 @@ function addEventUnder(
       if (typeof value === "number") addNumeric(numericSketchFor(s, signal), value);
       else if (value === null) addNumericMissing(numericSketchFor(s, signal));
       else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
+      const sketch = s.numeric.get(signal);
+      if (sketch !== undefined) slots.set(name, { numeric: sketch });
     } else {
       if (typeof value === "string") addCategory(categorySketchFor(s, signal, limits), value);
       else if (typeof value === "boolean") addCategory(categorySketchFor(s, signal, limits), value ? "true" : "false");
       else if (value === null) addMissingCategory(categorySketchFor(s, signal, limits));
       else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
+      const counts = s.categorical.get(signal);
+      if (counts !== undefined) slots.set(name, { categorical: counts });
     }
   }
+}
+
+/** A feature's sketch in one window, once its kind is known and the sketch exists (kinds never change). */
+interface FeatureSlot {
+  numeric?: NumericSketch;
+  categorical?: CategoryCounts;
+}
+
+interface FeatureSlots {
+  registry: FeatureRegistry;
+  names: SignalNames;
+  slots: Map<string, FeatureSlot>;
+}
+
+// Per window's sketches: feature name → its sketch, so an event costs one lookup per feature instead of
+// three (kind, signal name, sketch). Derived, never stored: a restored window starts with none.
+const featureSlots = new WeakMap<SignalSketches, FeatureSlots>();
+
+function featureSlotsOf(s: SignalSketches, registry: FeatureRegistry, names: SignalNames): Map<string, FeatureSlot> {
+  let cached = featureSlots.get(s);
+  if (cached === undefined || cached.registry !== registry || cached.names !== names) {
+    cached = { registry, names, slots: new Map() };
+    featureSlots.set(s, cached);
+  }
+  return cached.slots;
 }
 
 /** Union of several windows' sketches (for baselines). */

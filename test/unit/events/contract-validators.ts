@@ -4,7 +4,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import Ajv2020Module from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { ZodTypeAny } from "zod";
-import { compileAvroConstraints, violationField } from "../../../src/events/avro-constraints.ts";
+import { compileAvroConstraints, describeViolation, violationField } from "../../../src/events/avro-constraints.ts";
+import { compileFastAccept, type FastAccept } from "../../../src/events/avro-fast-accept.ts";
 import type { ValueCheck } from "../../../src/events/avro-constraints.ts";
 import { loadAvroSchema, loadAvroType, loadJsonSchema } from "../../../src/events/schema-files.ts";
 import type { ContractName } from "../../../src/events/schema-files.ts";
@@ -33,6 +34,7 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, strictNumbers: true, al
 addFormats(ajv);
 const ajvValidators = new Map<ContractName, ReturnType<typeof ajv.compile>>();
 const avroChecks = new Map<ContractName, ValueCheck>();
+const fastAccepts = new Map<ContractName, FastAccept>();
 
 function ajvValidator(name: ContractName) {
   let v = ajvValidators.get(name);
@@ -68,6 +70,17 @@ export function avroErrorPaths(name: ContractName, value: unknown): string[] {
     avroChecks.set(name, check);
   }
   const violation = check(value);
+  // the decoder's generated yes/no check (avro-fast-accept.ts) must agree with the explaining one on every value
+  let accept = fastAccepts.get(name);
+  if (accept === undefined) {
+    accept = compileFastAccept(loadAvroSchema(name));
+    fastAccepts.set(name, accept);
+  }
+  if (accept(value) !== (violation === undefined)) {
+    throw new Error(
+      `${name}: the fast check says ${accept(value) ? "valid" : "invalid"}, the constraint check ${violation === undefined ? "valid" : describeViolation(violation)}`,
+    );
+  }
   if (violation !== undefined) paths.push(violationField(violation));
   return paths;
 }
