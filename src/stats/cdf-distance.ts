@@ -28,20 +28,60 @@ export function cdfDistances(reference: TDigest, current: TDigest, modelOf: (d: 
   // value of D = F_ref − F_cur; D is affine between consecutive points.
   const a = modelOf(reference);
   const b = modelOf(current);
+  // the two sides' arrays in locals and F(x−), F(x) of each side computed inline: this loop runs over
+  // every knot of both digests, twice per numeric signal per closed window
+  const ax = a.x;
+  const aBelow = a.below;
+  const aAtOrBelow = a.atOrBelow;
+  const aLength = a.length;
+  const aTotal = a.total;
+  const bx = b.x;
+  const bBelow = b.below;
+  const bAtOrBelow = b.atOrBelow;
+  const bLength = b.length;
+  const bTotal = b.total;
   let ia = 0;
   let ib = 0;
   let sup = 0;
-  let supAt = Math.min(a.x[0], b.x[0]);
+  let supAt = Math.min(ax[0], bx[0]);
   let area = 0;
   let prevX = 0;
   let prevD = 0;
   let started = false;
-  while (ia < a.length || ib < b.length) {
-    const x = ib >= b.length || (ia < a.length && a.x[ia] <= b.x[ib]) ? a.x[ia] : b.x[ib];
-    const fa = sideAt(a, ia, x, sideA);
-    const fb = sideAt(b, ib, x, sideB);
-    const dLeft = fa.left - fb.left;
-    const dValue = fa.value - fb.value;
+  while (ia < aLength || ib < bLength) {
+    const x = ib >= bLength || (ia < aLength && ax[ia] <= bx[ib]) ? ax[ia] : bx[ib];
+    let faLeft: number;
+    let faValue: number;
+    const atA = ia < aLength && ax[ia] === x;
+    if (atA) {
+      faLeft = clamp01(aBelow[ia] / aTotal);
+      faValue = ia === aLength - 1 ? 1 : clamp01(aAtOrBelow[ia] / aTotal);
+    } else if (ia === 0) {
+      faLeft = faValue = 0;
+    } else if (ia >= aLength) {
+      faLeft = faValue = 1;
+    } else {
+      const x0 = ax[ia - 1];
+      const w = aAtOrBelow[ia - 1] + ((aBelow[ia] - aAtOrBelow[ia - 1]) * (x - x0)) / (ax[ia] - x0);
+      faLeft = faValue = clamp01(w / aTotal);
+    }
+    let fbLeft: number;
+    let fbValue: number;
+    const atB = ib < bLength && bx[ib] === x;
+    if (atB) {
+      fbLeft = clamp01(bBelow[ib] / bTotal);
+      fbValue = ib === bLength - 1 ? 1 : clamp01(bAtOrBelow[ib] / bTotal);
+    } else if (ib === 0) {
+      fbLeft = fbValue = 0;
+    } else if (ib >= bLength) {
+      fbLeft = fbValue = 1;
+    } else {
+      const x0 = bx[ib - 1];
+      const w = bAtOrBelow[ib - 1] + ((bBelow[ib] - bAtOrBelow[ib - 1]) * (x - x0)) / (bx[ib] - x0);
+      fbLeft = fbValue = clamp01(w / bTotal);
+    }
+    const dLeft = faLeft - fbLeft;
+    const dValue = faValue - fbValue;
     if (started) {
       area += (x - prevX) * meanAbsOfLine(prevD, dLeft);
       if (Math.abs(dLeft) > sup) {
@@ -56,8 +96,8 @@ export function cdfDistances(reference: TDigest, current: TDigest, modelOf: (d: 
     prevX = x;
     prevD = dValue;
     started = true;
-    if (ia < a.length && a.x[ia] === x) ia++;
-    if (ib < b.length && b.x[ib] === x) ib++;
+    if (atA) ia++;
+    if (atB) ib++;
   }
   if (sup === 0) return { ks: 0, wasserstein1: area };
   const m = reference.count;
@@ -66,32 +106,6 @@ export function cdfDistances(reference: TDigest, current: TDigest, modelOf: (d: 
   const gCur = modelSpreadWeight(b, supAt);
   const resolution = BRIDGE_MEAN_SUP * Math.sqrt(gRef / (m * m) + gCur / (n * n));
   return { ks: Math.min(sup + resolution, 1), wasserstein1: area };
-}
-
-interface SideValue {
-  left: number;
-  value: number;
-}
-// reused by every sweep (synchronous, so never shared between two at once): no allocation per knot
-const sideA: SideValue = { left: 0, value: 0 };
-const sideB: SideValue = { left: 0, value: 0 };
-
-/** F(x−) and F(x) of one side at x into `out`, where `i` is its next unconsumed knot (x ≤ x[i] when i < length). */
-function sideAt(k: CdfModel, i: number, x: number, out: SideValue): SideValue {
-  if (i < k.length && k.x[i] === x) {
-    out.left = clamp01(k.below[i] / k.total);
-    out.value = i === k.length - 1 ? 1 : clamp01(k.atOrBelow[i] / k.total);
-  } else if (i === 0) {
-    out.left = out.value = 0;
-  } else if (i >= k.length) {
-    out.left = out.value = 1;
-  } else {
-    // strictly inside the segment (x[i−1], x[i]): linear from atOrBelow[i−1] to below[i]
-    const x0 = k.x[i - 1];
-    const w = k.atOrBelow[i - 1] + ((k.below[i] - k.atOrBelow[i - 1]) * (x - x0)) / (k.x[i] - x0);
-    out.left = out.value = clamp01(w / k.total);
-  }
-  return out;
 }
 
 function clamp01(v: number): number {
