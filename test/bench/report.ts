@@ -65,6 +65,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       ? ` The machine was shared and busy (load above its ${cpus().length} cores): absolute times are inflated and noisy; ` +
         "compare each benchmark with the baseline it measured in the same run."
       : "";
-  writeFileSync(output, renderBenchmarks(readFileSync(input, "utf8").split("\n"), machine + busy));
+  // bench.sh --docs with some benchmarks only: the others' rows are from an earlier run
+  const rerun = process.env.BENCH_RERUN;
+  const partial =
+    rerun === undefined || rerun === ""
+      ? ""
+      : `Partial run: only ${rerun} rerun as stated below; the other tables are from an earlier run. `;
+  writeFileSync(output, renderBenchmarks(readFileSync(input, "utf8").split("\n"), partial + machine + busy));
   console.error(`[bench] wrote ${output}`);
 }
