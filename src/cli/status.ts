@@ -13,6 +13,13 @@ import { createJoinCounters, type JoinCounters } from "../outcomes/join.ts";
 import type { PerformanceSummary } from "../outcomes/performance.ts";
 import type { LastPerformanceWindow } from "../outcomes/tracker.ts";
 import { byModelVersion, isoTime, storedVersions, summariseVersion, type StoredVersion } from "./stored-state.ts";
+import { parseSegmentSignal } from "../windows/segments.ts";
+
+/** `segment:<key>=<segment>/performance` → `<key>=<segment>` */
+function segmentLabel(signal: string): string {
+  const p = parseSegmentSignal(signal);
+  return p === null ? signal : `${p.key}=${p.segment}`;
+}
 
 export interface IncidentSummary {
   id: string;
@@ -183,7 +190,17 @@ export function formatPerformanceLine(r: VersionStatus): string | null {
   const join =
     `join matched=${j.matched} expired=${j.expired} unmatched=${j.unknown} pending=${j.pending} early=${j.earlyWaiting} ` +
     `tooLate=${j.tooLate} duplicates=${j.duplicateOutcomes}`;
-  return `${r.modelId} ${r.modelVersion} performance ${p.status}${incident}; ${last}; ${reference}; ${estimate}; ${join}`;
+  const segments = (p.lastWindow?.segments ?? []).map((s) => {
+    const metric =
+      s.accuracy !== undefined
+        ? ` acc=${fixed(s.accuracy)} ref=${fixed(s.referenceAccuracy)}`
+        : s.mae !== undefined
+          ? ` mae=${fixed(s.mae)} ref=${fixed(s.referenceMae)}`
+          : "";
+    return `${segmentLabel(s.signal)} ${s.status}${metric} n=${s.outcomes}`;
+  });
+  const bySegment = segments.length === 0 ? "" : `; segments ${segments.join(", ")}`;
+  return `${r.modelId} ${r.modelVersion} performance ${p.status}${incident}; ${last}${bySegment}; ${reference}; ${estimate}; ${join}`;
 }
 
 export function formatStatusTable(rows: readonly VersionStatus[]): string {

@@ -84,6 +84,25 @@ export interface LastPerformanceWindow {
   summary: PerformanceSummary;
   /** the window's own performance level before hysteresis; null when it held no classifier or regressor pair */
   level: Status | null;
+  /** the segments evaluated in it (with segments configured): status and headline metrics */
+  segments?: SegmentPerformance[];
+}
+
+export interface SegmentPerformance {
+  signal: string;
+  status: Status;
+  outcomes: number;
+  accuracy?: number;
+  referenceAccuracy?: number;
+  mae?: number;
+  referenceMae?: number;
+}
+
+function segmentPerformanceOf(e: SignalEvaluation): SegmentPerformance {
+  const s = e.statistics;
+  const out: SegmentPerformance = { signal: e.signal, status: e.status, outcomes: s.outcomes ?? 0 };
+  for (const k of ["accuracy", "referenceAccuracy", "mae", "referenceMae"] as const) if (s[k] !== undefined) out[k] = s[k];
+  return out;
 }
 
 export interface VersionPerformanceState {
@@ -231,6 +250,7 @@ function closePerformanceWindow(
     summary: closed.summary,
     level: evaluation === null ? null : level,
   };
+  if (segmentEvaluations.length > 0) v.lastWindow.segments = segmentEvaluations.map(segmentPerformanceOf);
   v.window = createPerformanceWindow(w.seq + 1, settings);
   // The reference moves after the evaluation, so a window is never compared with itself.
   if (v.reference === null) {

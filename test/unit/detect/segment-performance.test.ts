@@ -15,6 +15,7 @@ import { applyPrediction, createPartitionState, type PartitionState } from "../.
 import { applyOutcome } from "../../../src/detect/outcome-engine.ts";
 import { classifierStream, OUTCOME_STREAM_WALL_CLOCK_MS, runWithOutcomes } from "../../support/outcome-streams.ts";
 import { expectSameEncoding } from "../../support/state-comparison.ts";
+import { formatStatusTable, versionStatuses } from "../../../src/cli/status.ts";
 
 const PER_WINDOW = 500;
 const WINDOWS = 16;
@@ -89,6 +90,30 @@ describe("per-segment performance: one segment's accuracy drops, the others hold
     expect(run.retrain[0].reason).toBe("performance");
     expect(run.retrain[0].evidence.signals).toContain(LATAM);
     expect(run.retrain[0].evidence.statistics[LATAM].accuracy).toBeLessThan(0.7);
+  });
+
+  it("status shows each segment of the last performance window: the dropping one critical with its accuracy", () => {
+    const [row] = versionStatuses([run.state], config);
+    const segments = row.performance?.lastWindow?.segments ?? [];
+    expect(segments.map((s) => [s.signal, s.status])).toEqual([
+      ["segment:region=eu/performance", "ok"],
+      [LATAM, "critical"],
+      ["segment:region=us/performance", "ok"],
+    ]);
+    const latam = segments[1];
+    const last = run.performance.at(-1)!.segmentEvaluations!.find((s) => s.signal === LATAM)!;
+    expect(latam).toEqual({
+      signal: LATAM,
+      status: "critical",
+      outcomes: last.statistics.outcomes,
+      accuracy: last.statistics.accuracy,
+      referenceAccuracy: last.statistics.referenceAccuracy,
+    });
+    const line = formatStatusTable([row]).split("\n")[3];
+    expect(line).toContain(`; segments region=eu ok acc=`);
+    expect(line).toContain(
+      `region=latam critical acc=${latam.accuracy!.toFixed(4)} ref=${latam.referenceAccuracy!.toFixed(4)} n=${latam.outcomes}`,
+    );
   });
 
   it("keeps the segment accumulators and references in the outcome state, losslessly", () => {
