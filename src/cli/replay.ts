@@ -242,7 +242,7 @@ function formatOutcomeSummary(o: NonNullable<ReplaySummary["outcomes"]>): string
       ([reason, r]) => `  outcomes rejected ${reason}: ${r.count} (first lines: ${r.firstLines.join(", ")})`,
     ),
     `replay: join: ${j.matched} matched, ${j.duplicateOutcomes} duplicate outcomes, ${j.tooLate} too late, ${j.expired} predictions expired, ` +
-      `${j.unknown} outcomes without prediction; waiting at the end: ${o.waiting.predictions} predictions, ${o.waiting.outcomes} outcomes`,
+      `${j.unknown} outcomes without prediction, ${j.unconfirmedJumps} unconfirmed forward jumps; waiting at the end: ${o.waiting.predictions} predictions, ${o.waiting.outcomes} outcomes`,
   ];
 }
 

@@ -8,7 +8,8 @@
 // model while the partition tracks maxModels others that are not idle — admitted like a prediction's
 // model otherwise). Everything else is counted in the model's join counters and reported: joined now,
 // buffered until its prediction comes (early), a duplicate, or too late (after the label delay).
-// Outcomes whose prediction never comes are counted `unknown` when they expire.
+// Outcomes whose prediction never comes are counted `unknown` when they expire. An outcome far ahead of the
+// model's outcome watermark moves it only once confirmed (outcomes/join.ts, counted `unconfirmedJumps`).
 import type { OutcomeEvent } from "../events/types.ts";
 import type { JoinCounters } from "../outcomes/join.ts";
 import { flushPerformanceWindows, trackOutcome } from "../outcomes/tracker.ts";
@@ -105,6 +106,7 @@ export function applyOutcome(
     settings,
     outcomeLimitsOf(ctx.limits),
     segmentResolverOf(model),
+    ctx.eventTime,
   );
   state.dirtyOutcomes.add(model.modelId);
   const outputs: EngineOutput[] = [];

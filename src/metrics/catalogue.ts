@@ -147,7 +147,7 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
     driftEventsEmitted: counter("drift_drift_events_emitted_total", "Drift events emitted, by status", ["model", "version", "status"]),
     outcomeJoins: counter(
       "drift_outcome_joins_total",
-      "Outcome join results per model: matched, expired (prediction without outcome within the label delay), early, unknown (early outcome whose prediction never came), duplicate, too_late",
+      "Outcome join results per model: matched, expired (prediction without outcome within the label delay), early, unknown (early outcome whose prediction never came), duplicate, too_late, unconfirmed_jump (outcome far ahead of the outcome watermark that did not move it, still joined)",
       ["model", "result"],
     ),
     outcomesWaiting: gauge(

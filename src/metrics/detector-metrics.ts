@@ -49,6 +49,7 @@ export const OUTCOME_JOIN_RESULTS: Readonly<Record<string, keyof JoinCounters>> 
   unknown: "unknown",
   duplicate: "duplicateOutcomes",
   too_late: "tooLate",
+  unconfirmed_jump: "unconfirmedJumps",
 };
 
 /** What the outbox gauges read at scrape time (OutboxBacklog.snapshot()). */

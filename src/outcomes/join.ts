@@ -8,6 +8,14 @@
 // Entries are scanned oldest-inserted first and the scan stops at the first live entry: an entry inserted
 // out of event-time order can outlive its deadline by the stream's disorder (memory only — a join always
 // checks the label delay exactly).
+//
+// One outcome stamped far ahead of the stream (a mis-set clock, a backfill stamped "now") would move the
+// outcome watermark alone and expire every pending prediction at once. So, like a partition's watermark
+// (windows/event-time.ts), the outcome watermark moves more than maxForwardJumpMs ahead only when
+// forwardJumpConfirmations outcomes in a row jump to about the same time. The outcomes that jump
+// unconfirmed are still joined, buffered or counted like any other and are counted `unconfirmedJumps`;
+// only the watermark ignores them. Unlike the partition's check there is no wall-clock exception.
+import { confirmForwardJump, type EventTimeBounds, type PendingForwardJump } from "../windows/event-time.ts";
 
 export interface PendingPrediction {
   modelVersion: string;
@@ -62,6 +70,8 @@ export interface JoinCounters {
   unknown: number;
   /** outcomes that arrived more than labelDelayMs after their prediction: counted, not joined */
   tooLate: number;
+  /** outcomes that jumped more than maxForwardJumpMs ahead of the outcome watermark, unconfirmed: did not move it */
+  unconfirmedJumps: number;
 }
 
 export type JoinCounter = keyof JoinCounters;
@@ -76,8 +86,13 @@ export interface JoinState {
   /** largest prediction / outcome event time seen */
   predictionWatermark: number;
   outcomeWatermark: number;
+  /** a jump of outcome time ahead of outcomeWatermark being confirmed; absent when none */
+  pendingOutcomeJump?: PendingForwardJump;
   counters: JoinCounters;
 }
+
+/** When an outcome may move the outcome watermark far ahead (the event-time settings of predictions). */
+export type OutcomeJumpBounds = Pick<EventTimeBounds, "maxForwardJumpMs" | "forwardJumpConfirmations">;
 
 export interface JoinSettings {
   labelDelayMs: number;
@@ -96,6 +111,7 @@ export function createJoinCounters(): JoinCounters {
     early: 0,
     unknown: 0,
     tooLate: 0,
+    unconfirmedJumps: 0,
   };
 }
 
@@ -167,9 +183,33 @@ export function registerPrediction(state: JoinState, eventId: string, p: Pending
   return result;
 }
 
-/** An outcome's join with its waiting prediction, or null (buffered as early, duplicate or too late: counted). */
-export function applyOutcome(state: JoinState, outcome: OutcomeInput, settings: JoinSettings): JoinedOutcome | null {
-  if (outcome.timestamp > state.outcomeWatermark) state.outcomeWatermark = outcome.timestamp;
+/** Move the outcome watermark to an outcome's time unless that is an unconfirmed far jump (counted). */
+function advanceOutcomeWatermark(state: JoinState, timestamp: number, jumpBounds: OutcomeJumpBounds | undefined): void {
+  if (jumpBounds !== undefined) {
+    // 0 is the watermark before the first outcome: that one sets it
+    const watermark = state.outcomeWatermark === 0 ? -Infinity : state.outcomeWatermark;
+    const jump = confirmForwardJump(timestamp, watermark, jumpBounds, state.pendingOutcomeJump ?? null);
+    if (jump.confirmed) delete state.pendingOutcomeJump;
+    else {
+      state.pendingOutcomeJump = jump.pendingJump;
+      state.counters.unconfirmedJumps++;
+      return;
+    }
+  }
+  if (timestamp > state.outcomeWatermark) state.outcomeWatermark = timestamp;
+}
+
+/**
+ * An outcome's join with its waiting prediction, or null (buffered as early, duplicate or too late: counted).
+ * Without `jumpBounds` any outcome moves the outcome watermark.
+ */
+export function applyOutcome(
+  state: JoinState,
+  outcome: OutcomeInput,
+  settings: JoinSettings,
+  jumpBounds?: OutcomeJumpBounds,
+): JoinedOutcome | null {
+  advanceOutcomeWatermark(state, outcome.timestamp, jumpBounds);
   const { eventId } = outcome;
   let result: JoinedOutcome | null = null;
   const p = state.pending.get(eventId);

@@ -36,6 +36,7 @@ import {
   registerPrediction,
   type JoinedOutcome,
   type JoinState,
+  type OutcomeJumpBounds,
   type OutcomeInput,
   type PendingPrediction,
 } from "./join.ts";
@@ -360,8 +361,9 @@ export function trackOutcome(
   settings: ModelSettings,
   limits: OutcomeLimits,
   resolveSegments?: SegmentResolver,
+  jumpBounds?: OutcomeJumpBounds,
 ): PerformanceWindowClosed[] {
-  const joined = applyOutcome(state.join, outcome, settings.performance);
+  const joined = applyOutcome(state.join, outcome, settings.performance, jumpBounds);
   return joined === null ? [] : addJoined(state, joined, settings, limits, resolveSegments);
 }
 

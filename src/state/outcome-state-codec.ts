@@ -53,6 +53,8 @@ interface OutcomeStateJson {
     early: [string, EarlyOutcome][];
     predictionWatermark: number;
     outcomeWatermark: number;
+    /** only while a jump of the outcome watermark is being confirmed: older records stay byte-identical */
+    pendingOutcomeJump?: { firstTime: number; count: number };
     counters: JoinState["counters"];
   };
   versions: VersionJson[];
@@ -97,6 +99,7 @@ export function encodeModelOutcomes(state: ModelOutcomeState): Uint8Array {
       early: [...j.early],
       predictionWatermark: j.predictionWatermark,
       outcomeWatermark: j.outcomeWatermark,
+      ...(j.pendingOutcomeJump === undefined ? {} : { pendingOutcomeJump: { ...j.pendingOutcomeJump } }),
       counters: j.counters,
     },
     versions: [...state.versions.values()].map((v) => {
@@ -160,6 +163,7 @@ export function decodeModelOutcomes(modelId: string, bytes: Uint8Array): ModelOu
       early: new Map(json.join.early),
       predictionWatermark: json.join.predictionWatermark,
       outcomeWatermark: json.join.outcomeWatermark,
+      ...(json.join.pendingOutcomeJump === undefined ? {} : { pendingOutcomeJump: { ...json.join.pendingOutcomeJump } }),
       // counters added later start at 0 for records written before them
       counters: { ...createJoinCounters(), ...json.join.counters },
     },

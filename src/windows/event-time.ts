@@ -83,13 +83,10 @@ export function judgeEventTime(
 ): EventTimeVerdict {
   const range = acceptedEventTimes(watermark, wallClockMs, bounds);
   if (!isEventTimeAccepted(timestamp, range)) return { accepted: false, message: describeEventTimeRefusal(timestamp, range), pendingJump };
-  const jumps = Number.isFinite(watermark) && timestamp - watermark > bounds.maxForwardJumpMs;
-  if (!jumps || timestamp >= wallClockMs - bounds.maxForwardJumpMs) return { accepted: true, pendingJump: null };
-  const continues = pendingJump !== null && Math.abs(timestamp - pendingJump.firstTime) <= bounds.maxForwardJumpMs;
-  const next: PendingForwardJump = continues
-    ? { firstTime: pendingJump.firstTime, count: pendingJump.count + 1 }
-    : { firstTime: timestamp, count: 1 };
-  if (next.count >= bounds.forwardJumpConfirmations) return { accepted: true, pendingJump: null };
+  if (timestamp >= wallClockMs - bounds.maxForwardJumpMs) return { accepted: true, pendingJump: null };
+  const jump = confirmForwardJump(timestamp, watermark, bounds, pendingJump);
+  if (jump.confirmed) return { accepted: true, pendingJump: null };
+  const next = jump.pendingJump;
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
     accepted: false,
@@ -98,4 +95,25 @@ export function judgeEventTime(
       `(${iso(watermark)}); ${next.count} of ${bounds.forwardJumpConfirmations} events in a row confirm the jump`,
     pendingJump: next,
   };
+}
+
+/**
+ * The confirmation step alone, without the wall clock: whether `timestamp` may move `watermark` now (no jump,
+ * or the last of forwardJumpConfirmations jumps in a row), and the pending jump after it. The outcome join uses
+ * it for its outcome watermark (outcomes/join.ts), where a jump near the wall clock needs confirming too.
+ */
+export function confirmForwardJump(
+  timestamp: number,
+  watermark: number,
+  bounds: Pick<EventTimeBounds, "maxForwardJumpMs" | "forwardJumpConfirmations">,
+  pendingJump: PendingForwardJump | null,
+): { confirmed: true; pendingJump: null } | { confirmed: false; pendingJump: PendingForwardJump } {
+  const jumps = Number.isFinite(watermark) && timestamp - watermark > bounds.maxForwardJumpMs;
+  if (!jumps) return { confirmed: true, pendingJump: null };
+  const continues = pendingJump !== null && Math.abs(timestamp - pendingJump.firstTime) <= bounds.maxForwardJumpMs;
+  const next: PendingForwardJump = continues
+    ? { firstTime: pendingJump.firstTime, count: pendingJump.count + 1 }
+    : { firstTime: timestamp, count: 1 };
+  if (next.count >= bounds.forwardJumpConfirmations) return { confirmed: true, pendingJump: null };
+  return { confirmed: false, pendingJump: next };
 }

@@ -119,7 +119,7 @@ describe("performance metrics", () => {
     const m = createDetectorMetrics({ defaultMetrics: false });
     m.onJoinCounted("clf", {}, { predictions: 40, outcomes: 2 }); // at load: nothing counted yet
     let e = parseExposition(await m.registry.metrics());
-    for (const result of ["matched", "expired", "early", "unknown", "duplicate", "too_late"])
+    for (const result of ["matched", "expired", "early", "unknown", "duplicate", "too_late", "unconfirmed_jump"])
       expect(e.get(seriesId("drift_outcome_joins_total", { model: "clf", result }))).toBe(0);
     expect(e.get(seriesId("drift_outcome_join_waiting", { model: "clf", side: "prediction" }))).toBe(40);
     m.onJoinCounted("clf", { matched: 500, expired: 3 }, { predictions: 30, outcomes: 1 });
