@@ -11,10 +11,12 @@
 //
 // One outcome stamped far ahead of the stream (a mis-set clock, a backfill stamped "now") would move the
 // outcome watermark alone and expire every pending prediction at once. So, like a partition's watermark
-// (windows/event-time.ts), the outcome watermark moves more than maxForwardJumpMs ahead only when
-// forwardJumpConfirmations outcomes in a row jump to about the same time. The outcomes that jump
+// (windows/event-time.ts), the outcome watermark moves ahead by more than maxForwardJumpMs or the label
+// delay, whichever is smaller (a jump beyond the label delay expires predictions still inside theirs), only
+// when forwardJumpConfirmations outcomes in a row jump to about the same time. The outcomes that jump
 // unconfirmed are still joined, buffered or counted like any other and are counted `unconfirmedJumps`;
-// only the watermark ignores them. Unlike the partition's check there is no wall-clock exception.
+// only the watermark ignores them, so confirming costs nothing but later expiry, and unlike the partition's
+// check there is no wall-clock exception.
 import { confirmForwardJump, type EventTimeBounds, type PendingForwardJump } from "../windows/event-time.ts";
 
 export interface PendingPrediction {
@@ -70,7 +72,7 @@ export interface JoinCounters {
   unknown: number;
   /** outcomes that arrived more than labelDelayMs after their prediction: counted, not joined */
   tooLate: number;
-  /** outcomes that jumped more than maxForwardJumpMs ahead of the outcome watermark, unconfirmed: did not move it */
+  /** outcomes that jumped too far ahead of the outcome watermark, unconfirmed: did not move it (joined or buffered still) */
   unconfirmedJumps: number;
 }
 
@@ -184,11 +186,17 @@ export function registerPrediction(state: JoinState, eventId: string, p: Pending
 }
 
 /** Move the outcome watermark to an outcome's time unless that is an unconfirmed far jump (counted). */
-function advanceOutcomeWatermark(state: JoinState, timestamp: number, jumpBounds: OutcomeJumpBounds | undefined): void {
+function advanceOutcomeWatermark(
+  state: JoinState,
+  timestamp: number,
+  settings: JoinSettings,
+  jumpBounds: OutcomeJumpBounds | undefined,
+): void {
   if (jumpBounds !== undefined) {
     // 0 is the watermark before the first outcome: that one sets it
     const watermark = state.outcomeWatermark === 0 ? -Infinity : state.outcomeWatermark;
-    const jump = confirmForwardJump(timestamp, watermark, jumpBounds, state.pendingOutcomeJump ?? null);
+    const bounds = { ...jumpBounds, maxForwardJumpMs: Math.min(jumpBounds.maxForwardJumpMs, settings.labelDelayMs) };
+    const jump = confirmForwardJump(timestamp, watermark, bounds, state.pendingOutcomeJump ?? null);
     if (jump.confirmed) delete state.pendingOutcomeJump;
     else {
       state.pendingOutcomeJump = jump.pendingJump;
@@ -209,7 +217,7 @@ export function applyOutcome(
   settings: JoinSettings,
   jumpBounds?: OutcomeJumpBounds,
 ): JoinedOutcome | null {
-  advanceOutcomeWatermark(state, outcome.timestamp, jumpBounds);
+  advanceOutcomeWatermark(state, outcome.timestamp, settings, jumpBounds);
   const { eventId } = outcome;
   let result: JoinedOutcome | null = null;
   const p = state.pending.get(eventId);

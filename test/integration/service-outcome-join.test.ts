@@ -7,11 +7,13 @@
 // waits out one by one, so that the consumer reads them in this order:
 //   1. predictions P0..P99 (t0 .. t0+9.9 s), and one undecodable prediction
 //   2. outcomes: P0..P79 (P10's as Confluent-framed Avro) → 80 matched; P0..P4 again → 5 duplicate;
-//      Q0..Q19, not yet predicted → 20 early; never-0..2, never predicted → 3 early; malformed: bad JSON, bad
+//      Q0..Q19, not yet predicted → 20 early; never-0..2, never predicted → 3 early; far, never predicted and
+//      stamped 10 days ahead → 1 early and 1 unconfirmed_jump: it does not move the outcome watermark, so it
+//      expires nothing (it would have expired all 20 waiting predictions); malformed: bad JSON, bad
 //      Avro, no eventId → 3 dead letters; last, P80's label 61 s after it → too_late (P80 expired), and the
 //      outcome watermark it sets (t0+69 s) expires P81..P89 (older than t0+9 s) → 10 expired in all
 //   3. predictions Q0..Q19 (t0+20 s ..) → 20 more matched; R (t0+100 s): the prediction watermark expires the
-//      3 never-predicted outcomes → 3 unknown. Waiting: P90..P99 and R (11 predictions), no outcomes.
+//      3 never-predicted outcomes → 3 unknown. Waiting: P90..P99 and R (11 predictions), the far outcome.
 // Then the service restarts and one more chunk of outcomes (P90..P94) is read: the new process exports 5
 // matched (the first chunk after a restart counts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +114,8 @@ describe("service: the outcome join's edges on /metrics and the dead-letter topi
     P.slice(0, 5).forEach((p) => outcomes.push(json(outcome(p))));
     Q.forEach((q) => outcomes.push(json(outcome(q))));
     for (let u = 0; u < 3; u++) outcomes.push(json({ eventId: `never-${u}`, modelId: MODEL, timestamp: T0 + 10_000, actualClass: "pos" }));
+    // after the never-* ones: the early scan stops at the first live entry, and this one lives 10 days
+    outcomes.push(json({ eventId: "far", modelId: MODEL, timestamp: T0 + 10 * 86_400_000, actualClass: "pos" }));
     const bad: [string, RawMessage][] = [
       ["invalid_json", { key: MODEL, value: "{not json" }],
       ["avro_decode_error", { key: MODEL, value: avroOutcome(outcome(P[90])).subarray(0, 9) }],
@@ -135,7 +139,7 @@ describe("service: the outcome join's edges on /metrics and the dead-letter topi
     await service?.stop();
   });
 
-  it("counts 100 matched, 23 early, 5 duplicate, 3 unknown, 1 too late and 10 expired; 11 predictions wait", async () => {
+  it("counts 100 matched, 24 early, 5 duplicate, 3 unknown, 1 too late, 10 expired, 1 unconfirmed jump; 11 predictions wait", async () => {
     const text = await service.metricsText();
     const joins = (result: string) => valueOf(text, "drift_outcome_joins_total", { model: MODEL, result });
     expect({
@@ -145,11 +149,12 @@ describe("service: the outcome join's edges on /metrics and the dead-letter topi
       unknown: joins("unknown"),
       too_late: joins("too_late"),
       expired: joins("expired"),
-    }).toEqual({ matched: 100, early: 23, duplicate: 5, unknown: 3, too_late: 1, expired: 10 });
+      unconfirmed_jump: joins("unconfirmed_jump"),
+    }).toEqual({ matched: 100, early: 24, duplicate: 5, unknown: 3, too_late: 1, expired: 10, unconfirmed_jump: 1 });
     expect(valueOf(text, "drift_outcome_join_waiting", { model: MODEL, side: "prediction" })).toBe(11);
-    expect(valueOf(text, "drift_outcome_join_waiting", { model: MODEL, side: "outcome" })).toBe(0);
-    // every outcome that was not a dead letter is consumed: 80 + 5 + 20 + 3 + 1
-    expect(valueOf(text, "drift_events_consumed_total", { topic: topics.outcomes })).toBe(109);
+    expect(valueOf(text, "drift_outcome_join_waiting", { model: MODEL, side: "outcome" })).toBe(1);
+    // every outcome that was not a dead letter is consumed: 80 + 5 + 20 + 1 + 3 + 1
+    expect(valueOf(text, "drift_events_consumed_total", { topic: topics.outcomes })).toBe(110);
   });
 
   it("dead-letters bad JSON, bad Avro and an outcome without eventId with a bad prediction's headers, and counts them", async () => {

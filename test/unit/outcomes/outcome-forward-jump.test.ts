@@ -64,11 +64,11 @@ describe("outcome watermark forward jump", () => {
   it("three outcomes in a row near the jump confirm it: the watermark moves to the third and the 9 pending expire", () => {
     const s = joinWithTenPending();
     applyOutcome(s, outcome("x1", T0 + 30 * DAY, "1"), settings, bounds);
-    applyOutcome(s, outcome("x2", T0 + 30 * DAY + HOUR, "2"), settings, bounds);
+    applyOutcome(s, outcome("x2", T0 + 30 * DAY + 20 * 60_000, "2"), settings, bounds);
     expect(s.pending.size).toBe(9);
     expect(s.pendingOutcomeJump).toEqual({ firstTime: T0 + 30 * DAY, count: 2 });
-    applyOutcome(s, outcome("x3", T0 + 30 * DAY + 2 * HOUR, "3"), settings, bounds);
-    expect(s.outcomeWatermark).toBe(T0 + 30 * DAY + 2 * HOUR);
+    applyOutcome(s, outcome("x3", T0 + 30 * DAY + 40 * 60_000, "3"), settings, bounds);
+    expect(s.outcomeWatermark).toBe(T0 + 30 * DAY + 40 * 60_000);
     expect(s.pending.size).toBe(0);
     expect(s.pendingOutcomeJump).toBeUndefined();
     expect(s.counters).toMatchObject({ expired: 9, early: 3, unconfirmedJumps: 2 });
@@ -85,13 +85,25 @@ describe("outcome watermark forward jump", () => {
     expect(s.pending.size).toBe(5);
   });
 
-  it("jumps that are not near each other restart the count", () => {
+  it("jumps more than the label delay (1 h, below maxForwardJumpMs) apart restart the count", () => {
     const s = joinWithTenPending();
     applyOutcome(s, outcome("x1", T0 + 30 * DAY, "1"), settings, bounds);
     applyOutcome(s, outcome("x2", T0 + 60 * DAY, "2"), settings, bounds);
     applyOutcome(s, outcome("x3", T0 + 30 * DAY, "3"), settings, bounds);
     expect(s.pending.size).toBe(9);
     expect(s.pendingOutcomeJump).toEqual({ firstTime: T0 + 30 * DAY, count: 1 });
+  });
+
+  it("with a label delay below maxForwardJumpMs, a jump just beyond the label delay needs confirming too", () => {
+    const s = joinWithTenPending();
+    applyOutcome(s, outcome("x1", T0 + 60_000 + HOUR + 1, "1"), settings, bounds);
+    expect(s.outcomeWatermark).toBe(T0 + 60_000);
+    expect(s.counters).toMatchObject({ expired: 0, unconfirmedJumps: 1 });
+    // exactly the label delay ahead is no jump: it moves the watermark at once
+    applyOutcome(s, outcome("x2", T0 + 60_000 + HOUR, "2"), settings, bounds);
+    expect(s.outcomeWatermark).toBe(T0 + 60_000 + HOUR);
+    expect(s.counters).toMatchObject({ expired: 0, unconfirmedJumps: 1 });
+    expect(s.pendingOutcomeJump).toBeUndefined();
   });
 
   it("without jump bounds (the join alone) one far outcome still moves the watermark", () => {
@@ -110,7 +122,7 @@ describe("outcome watermark forward jump across the store", () => {
       let m = createModelOutcomeState("clf");
       m.join = joinWithTenPending();
       for (let k = 1; k <= 3; k++) {
-        applyOutcome(m.join, outcome(`x${k}`, T0 + 30 * DAY + k * HOUR, String(k)), settings, bounds);
+        applyOutcome(m.join, outcome(`x${k}`, T0 + 30 * DAY + k * 10 * 60_000, String(k)), settings, bounds);
         if (k === restartAfter) m = roundTrip(m);
       }
       return m;
