@@ -78,12 +78,17 @@ function centroidKnots(d: TDigest, total: number): Knots {
   const means = d.means;
   const weights = d.weights;
   if (d.exact === true) {
+    // every closed window's digest is read this way: written straight into the arrays
+    const { x, below: belowAt, atOrBelow } = model;
     let below = 0;
     for (let i = 0; i < n; i++) {
       const next = below + weights[i];
-      push(means[i], below, i === n - 1 ? total : next);
+      x[i] = means[i];
+      belowAt[i] = below;
+      atOrBelow[i] = i === n - 1 ? total : next;
       below = next;
     }
+    model.length = n;
     return model;
   }
   // the spread part's bounds: the digest's min and max, or with atoms the centroids' own extremes
