@@ -117,6 +117,16 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       "model",
       "version",
     ]),
+    segmentPerformance: gauge(
+      "drift_segment_performance",
+      "Performance of each segment (<key>=<segment>, top k + __other__) in the last closed performance window (accuracy; mae)",
+      ["model", "version", "segment", "metric"],
+    ),
+    segmentPerformanceStatus: gauge(
+      "drift_segment_performance_status",
+      "Status of each segment's performance test in the last closed performance window before hysteresis (0 ok, 1 warning, 2 critical)",
+      ["model", "version", "segment"],
+    ),
     labelDelaySeconds: gauge(
       "drift_label_delay_seconds",
       "Label delay quantiles (outcome time minus prediction time) in the last closed performance window",

@@ -33,6 +33,8 @@ export type WindowGaugeName =
   | "performanceStatus"
   | "performanceClassRecall"
   | "performanceOutcomes"
+  | "segmentPerformance"
+  | "segmentPerformanceStatus"
   | "labelDelaySeconds";
 
 export interface WindowGaugeValue {
@@ -207,6 +209,15 @@ export function performanceGauges(out: PerformanceWindowClosed): WindowGaugeValu
   put("performanceReference", { ...base, metric: "mae" }, out.reference?.summary.mae);
   // bounded: the tracker keeps at most maxCategories classes (the rest under __other__)
   for (const [name, recall] of Object.entries(s.recall)) put("performanceClassRecall", { ...base, class: name }, recall);
+  // bounded: keys × (topK + __other__) segments, the ones with minOutcomes outcomes in the window
+  for (const e of out.segmentEvaluations ?? []) {
+    const p = parseSegmentSignal(e.signal);
+    if (p === null) continue;
+    const segment = `${p.key}=${p.segment}`;
+    put("segmentPerformanceStatus", { ...base, segment }, STATUS_VALUE[e.status]);
+    put("segmentPerformance", { ...base, segment, metric: "accuracy" }, e.statistics.accuracy);
+    put("segmentPerformance", { ...base, segment, metric: "mae" }, e.statistics.mae);
+  }
   if (s.labelDelayMs !== null) {
     const d = s.labelDelayMs;
     put("labelDelaySeconds", { ...base, quantile: "0.5" }, d.p50 / 1000);

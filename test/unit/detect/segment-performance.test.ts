@@ -16,6 +16,7 @@ import { applyOutcome } from "../../../src/detect/outcome-engine.ts";
 import { classifierStream, OUTCOME_STREAM_WALL_CLOCK_MS, runWithOutcomes } from "../../support/outcome-streams.ts";
 import { expectSameEncoding } from "../../support/state-comparison.ts";
 import { formatStatusTable, versionStatuses } from "../../../src/cli/status.ts";
+import { performanceGauges } from "../../../src/metrics/window-gauges.ts";
 
 const PER_WINDOW = 500;
 const WINDOWS = 16;
@@ -114,6 +115,20 @@ describe("per-segment performance: one segment's accuracy drops, the others hold
     expect(line).toContain(
       `region=latam critical acc=${latam.accuracy!.toFixed(4)} ref=${latam.referenceAccuracy!.toFixed(4)} n=${latam.outcomes}`,
     );
+  });
+
+  it("exports each segment's accuracy and test status of the last performance window, bounded by the segments", () => {
+    const last = run.performance.at(-1)!;
+    const values = performanceGauges(last).filter((v) => v.gauge === "segmentPerformance" || v.gauge === "segmentPerformanceStatus");
+    const latam = last.segmentEvaluations!.find((s) => s.signal === LATAM)!;
+    expect(values.map((v) => [v.gauge, v.labels.segment, v.labels.metric ?? null, v.value])).toEqual([
+      ["segmentPerformanceStatus", "region=eu", null, 0],
+      ["segmentPerformance", "region=eu", "accuracy", last.segmentEvaluations![0].statistics.accuracy],
+      ["segmentPerformanceStatus", "region=latam", null, 2],
+      ["segmentPerformance", "region=latam", "accuracy", latam.statistics.accuracy],
+      ["segmentPerformanceStatus", "region=us", null, 0],
+      ["segmentPerformance", "region=us", "accuracy", last.segmentEvaluations![2].statistics.accuracy],
+    ]);
   });
 
   it("keeps the segment accumulators and references in the outcome state, losslessly", () => {
