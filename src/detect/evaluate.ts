@@ -48,6 +48,8 @@ export interface SignalEvaluation extends SignalResult {
   baseline: BaselineRef;
   /** effect size of the test that set the status (0 when ok): compared across windows for "materially worse" */
   effect: number;
+  /** the test that set the status is a data-quality test (missing, out-of-range, unseen, type change) */
+  dataQuality?: true;
 }
 
 export interface WindowEvaluation {
@@ -292,6 +294,7 @@ export function evaluateWindow(
       baseline: { kind: p.baseline.kind, id: p.baseline.id, count: p.baseline.count },
       effect: status === "ok" ? 0 : gate.effect,
     };
+    if (status !== "ok" && gate.dataQuality === true) candidate.dataQuality = true;
     const existing = bySignal.get(p.signal);
     if (existing === undefined || STATUS_RANK[status] > STATUS_RANK[existing.status]) bySignal.set(p.signal, candidate);
     if (STATUS_RANK[status] > STATUS_RANK[level]) {

@@ -11,9 +11,9 @@ import { deterministicId } from "./ids.ts";
 /** Evidence at the last retrain request of an incident: a further request needs materially worse evidence. */
 export interface IncidentRetrainRecord {
   requests: number;
-  /** critical signals named by the requests so far */
+  /** signals critical by their distribution test (not a data-quality test) in the requests so far */
   critical: string[];
-  /** largest driving effect size at a request so far */
+  /** largest driving effect size of a distribution test (W1, L∞, performance) at a request so far */
   effect: number;
 }
 

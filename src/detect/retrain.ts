@@ -64,15 +64,26 @@ export interface RetrainDecision {
   incidentRetrain: IncidentRetrainRecord;
 }
 
-/** Whether triggers are materially worse than the evidence of the incident's earlier requests. */
+/**
+ * Whether triggers are materially worse than the evidence of the incident's earlier requests. Only signals
+ * critical by their distribution test (W1, L∞, performance) count: a data-quality test (values outside the
+ * reference range, unseen categories, missing, type change) joining a running incident is no new evidence
+ * (README "Retrain requests"; deploy/docs/statistics.md, "Data quality during an incident").
+ */
 function materiallyWorse(record: IncidentRetrainRecord, triggers: readonly SignalEvaluation[]): boolean {
   if (record.requests === 0) return true;
-  if (triggers.some((s) => !record.critical.includes(s.signal))) return true;
-  return drivingEffect(triggers) >= 2 * record.effect;
+  const distribution = distributionTriggers(triggers);
+  if (distribution.some((s) => !record.critical.includes(s.signal))) return true;
+  return record.effect > 0 && drivingEffect(distribution) >= 2 * record.effect;
 }
 
+function distributionTriggers(triggers: readonly SignalEvaluation[]): SignalEvaluation[] {
+  return triggers.filter((s) => s.dataQuality !== true);
+}
+
+/** Largest effect size among the triggers gated by their distribution test (effects of shares are not comparable). */
 function drivingEffect(triggers: readonly SignalEvaluation[]): number {
-  return triggers.reduce((m, s) => Math.max(m, s.effect), 0);
+  return distributionTriggers(triggers).reduce((m, s) => Math.max(m, s.effect), 0);
 }
 
 export function decideRetrain(
@@ -114,7 +125,7 @@ export function decideRetrain(
   };
   const incidentRetrain: IncidentRetrainRecord = {
     requests: record.requests + 1,
-    critical: [...new Set([...record.critical, ...triggers.map((s) => s.signal)])].sort(),
+    critical: [...new Set([...record.critical, ...distributionTriggers(triggers).map((s) => s.signal)])].sort(),
     effect: Math.max(record.effect, drivingEffect(triggers)),
   };
   return { state: { ...next, cooldownUntil: request.cooldownUntil, lastRequestId: requestId }, request, incidentRetrain };
