@@ -34,7 +34,7 @@ export const modelSettingsSchema = z
         /** event time the captured reference spans (e.g. 604 800 000 = 7 days); with warmupWindows the later wins */
         referenceDurationMs: positiveInt.optional(),
         /** compare each window with the reference windows of the same slot (UTC + seasonOffsetMs) */
-        seasonality: z.enum(["none", "hourOfDay", "dayOfWeek", "hourOfWeek"]).default("none"),
+        seasonality: z.enum(["none", "hourOfDay", "dayOfWeek", "hourOfWeek", "monthOfYear"]).default("none"),
         /** added to event time before slots are taken (a time zone: 3 600 000 = UTC+1); within ±1 day */
         seasonOffsetMs: z.number().int().min(-86_400_000).max(86_400_000).default(0),
         /** a slot with fewer reference windows falls back to the whole reference */

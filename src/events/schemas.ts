@@ -154,7 +154,7 @@ export const baselineEventSchema = z.object({
   capture: z.object({
     warmupWindows: count,
     referenceDurationMs: count.nullable(),
-    seasonality: z.enum(["none", "hourOfDay", "dayOfWeek", "hourOfWeek"]),
+    seasonality: z.enum(["none", "hourOfDay", "dayOfWeek", "hourOfWeek", "monthOfYear"]),
   }),
   emittedAt: safeInteger,
 });

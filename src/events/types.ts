@@ -124,7 +124,7 @@ export interface RetrainRequest {
 export interface CaptureRuleRef {
   warmupWindows: number;
   referenceDurationMs: number | null;
-  seasonality: "none" | "hourOfDay" | "dayOfWeek" | "hourOfWeek";
+  seasonality: "none" | "hourOfDay" | "dayOfWeek" | "hourOfWeek" | "monthOfYear";
 }
 
 /**

@@ -104,3 +104,69 @@ describe("reference captured by event-time duration", () => {
     expect(r.closed.find((w) => w.evaluation !== null)!.reference!.id).toBe("m@v1/reference/w0-w29");
   }, 60_000);
 });
+
+/** The mean Gregorian month (365.2425 days / 12): windows of this length have their midpoints in successive months. */
+const MONTH = 2_629_746_000;
+const YEAR_START = Date.UTC(2020, 0, 1);
+const EVENTS_PER_MONTH = 1000;
+
+/** A strong yearly cycle, 1 000 events per month: x has mean 2σ·sin(2π·t/year) (σ = 1 within the month). */
+function* yearlyCycle(months: number, seed: number, shift: (t: number) => number = () => 0): Generator<PredictionEvent> {
+  const r = seededRandom(seed);
+  const step = MONTH / EVENTS_PER_MONTH;
+  for (let i = 0; i < months * EVENTS_PER_MONTH; i++) {
+    const t = YEAR_START + Math.floor(i * step);
+    yield {
+      eventId: `year-${seed}-${i}`,
+      modelId: "m",
+      modelVersion: "v1",
+      timestamp: t,
+      features: { x: 2 * Math.sin((2 * Math.PI * (t - YEAR_START)) / (12 * MONTH)) + r.normal() + shift(t) },
+    };
+  }
+}
+
+const monthly = {
+  window: { maxEvents: 5000, maxDurationMs: MONTH },
+  baseline: { referenceDurationMs: 3 * 12 * MONTH, seasonality: "monthOfYear" },
+};
+
+describe("seasonal reference (monthOfYear)", () => {
+  it("a stationary yearly cycle in monthly windows: no drift event in 2 years, every window compared with its month of 3 years", () => {
+    const r = run(yearlyCycle(60, 311), monthly);
+    const evaluated = r.closed.filter((w) => w.evaluation !== null);
+    expect(evaluated.length).toBeGreaterThanOrEqual(23);
+    const x = evaluated.map((w) => w.evaluation!.signals.find((s) => s.signal === "feature:x")!);
+    const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    expect(x.map((s) => s.baseline.id.split("/").pop())).toEqual(evaluated.map((_, i) => months[i % 12]));
+    expect(x.every((s) => /\/reference\/w0-w35\/[A-Z][a-z]{2}$/.test(s.baseline.id) && s.baseline.count === 3 * EVENTS_PER_MONTH)).toBe(
+      true,
+    );
+    expect(Math.max(...x.map((s) => s.statistics.dependence))).toBe(1);
+    expect(r.drift).toHaveLength(0);
+  }, 60_000);
+
+  it("a 0.25σ shift of x on top of the cycle is detected within 2 windows", () => {
+    const shiftAt = YEAR_START + 40 * MONTH;
+    const r = run(
+      yearlyCycle(46, 312, (t) => (t >= shiftAt ? 0.25 : 0)),
+      monthly,
+    );
+    expect(r.drift.filter((e) => e.window.start < shiftAt)).toHaveLength(0);
+    const first = r.drift[0];
+    expect(first.signals.map((s) => s.signal)).toContain("feature:x");
+    const delay = r.closed.filter((w) => w.window.start >= shiftAt && w.window.start <= first.window.start).length;
+    expect(delay).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it("without seasonality the same 3-year reference counts the cycle as dependence (D > 50): the 0.25σ shift goes unseen", () => {
+    const shiftAt = YEAR_START + 40 * MONTH;
+    const r = run(
+      yearlyCycle(46, 312, (t) => (t >= shiftAt ? 0.25 : 0)),
+      { window: monthly.window, baseline: { referenceDurationMs: 3 * 12 * MONTH } },
+    );
+    const x = r.closed.filter((w) => w.evaluation !== null).map((w) => w.evaluation!.signals.find((s) => s.signal === "feature:x")!);
+    expect(Math.min(...x.map((s) => s.statistics.dependence))).toBeGreaterThan(50);
+    expect(r.drift).toHaveLength(0);
+  }, 60_000);
+});
