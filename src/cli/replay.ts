@@ -19,6 +19,7 @@ import { createJoinCounters, type JoinCounters } from "../outcomes/join.ts";
 import { processChunk, settle, type DecodedInput, type DecodedMessage, type ProcessorSettings } from "../pipeline/partition-processor.ts";
 import { PartitionStates } from "../pipeline/partition-states.ts";
 import { InMemoryStateStore } from "../state/memory-store.ts";
+import { MIN_DEPENDENCE_WINDOWS } from "../detect/dependence.ts";
 import { closesFarBelowMaxEvents, formatDuration, WindowSizes, type ModelWindowSizes } from "../windows/window-sizes.ts";
 import type { Progress } from "./progress.ts";
 import {
@@ -44,6 +45,8 @@ export interface ReplaySummary {
   windowSizes: ModelWindowSizes[];
   driftEvents: number;
   retrainRequests: number;
+  /** references captured from too few windows to measure dependence (every dependence factor 1) */
+  unmeasuredDependence: { modelId: string; modelVersion: string; referenceId: string; windows: number }[];
   /** with --outcomes: lines read, outcomes applied, dead letters by reason, and the join's counters summed over models */
   outcomes?: {
     linesRead: number;
@@ -114,6 +117,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     windowSizes: [],
     driftEvents: 0,
     retrainRequests: 0,
+    unmeasuredDependence: [],
     ...(opts.outcomes === undefined
       ? {}
       : { outcomes: { linesRead: 0, accepted: 0, rejected: {}, join: createJoinCounters(), waiting: { predictions: 0, outcomes: 0 } } }),
@@ -142,6 +146,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     summary.accepted += chunk.metrics.accepted;
     summary.windowsClosed += chunk.metrics.windows.length;
     for (const w of chunk.metrics.windows) sizes.add(w.modelId, w.window, opts.config.settingsFor(w.modelId).window.maxEvents);
+    for (const { modelId, modelVersion, referencePinned: p } of chunk.metrics.windows)
+      if (p?.dependenceMeasured === false)
+        summary.unmeasuredDependence.push({ modelId, modelVersion, referenceId: p.id, windows: p.windows });
     for (const r of chunk.rejections)
       tallyRejection(r.source === "outcome" ? summary.outcomes!.rejected : summary.rejected, r.reason, Number(r.offset));
     if (summary.outcomes !== undefined) summary.outcomes.accepted += chunk.metrics.outcomesAccepted;
@@ -227,6 +234,12 @@ export function formatReplaySummary(s: ReplaySummary): string {
     ...(s.outcomes === undefined ? [] : formatOutcomeSummary(s.outcomes)),
     `replay: ${s.windowsClosed} windows closed, ${s.driftEvents} drift events, ${s.retrainRequests} retrain requests`,
     ...s.windowSizes.flatMap(formatWindowSizes),
+    ...s.unmeasuredDependence.map(
+      (u) =>
+        `replay: warning: the reference of ${u.modelId}@${u.modelVersion} (${u.referenceId}) was captured from ${u.windows} ` +
+        `window${u.windows === 1 ? "" : "s"}, too few to measure dependence (at least ${MIN_DEPENDENCE_WINDOWS}): every dependence ` +
+        `factor is 1, so its tests assume independent events; raise baseline.warmupWindows or referenceDurationMs`,
+    ),
     `replay: ${(s.elapsedMs / 1000).toFixed(2)} s, ${s.eventsPerSecond} events/s`,
   ]
     .filter((l) => l !== "")

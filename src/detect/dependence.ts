@@ -10,6 +10,12 @@ import type { TDigest } from "../sketch/tdigest.ts";
 /** Scores needed at a point before a signal's dependence factor departs from 1. */
 export const MIN_DISPERSION_WINDOWS = 4;
 
+/**
+ * Windows a captured reference needs for its dependence factors to be measured at all: the first window has
+ * no windows before it to be scored against, so k windows give at most k − 1 scores. Fewer: D = 1 everywhere.
+ */
+export const MIN_DEPENDENCE_WINDOWS = MIN_DISPERSION_WINDOWS + 1;
+
 /** Categorical points are stored under `<signal>\u0000<category>`. */
 const CATEGORY_SEPARATOR = "\u0000";
 

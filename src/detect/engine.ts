@@ -30,7 +30,7 @@ import { createHysteresis, nextHysteresis, type HysteresisState } from "./hyster
 import { createRetrainState, decideRetrain, type RetrainState } from "./retrain.ts";
 import { nextIncident, type IncidentState } from "./incident.ts";
 import { decideMaxAgeRetrain } from "./max-age.ts";
-import { dependenceFactors, dispersionScores } from "./dependence.ts";
+import { dependenceFactors, dispersionScores, MIN_DEPENDENCE_WINDOWS } from "./dependence.ts";
 import { deterministicId } from "./ids.ts";
 import type { ModelOutcomeState, PerformanceWindowClosed } from "../outcomes/tracker.ts";
 import { estimatedAccuracyOf, outcomeLimitsOf, outcomesFlowing, trackPredictionOutcome } from "./performance-engine.ts";
@@ -155,6 +155,21 @@ export interface WindowClosed {
   featureValuesDropped: number;
   /** label-free accuracy estimate from confidence (performance-engine.ts); absent before a performance reference */
   estimatedAccuracy?: number;
+  /** set on the window whose close pinned a captured reference */
+  referencePinned?: ReferencePinned;
+}
+
+/** A captured reference, as pinned: the shell warns when its dependence factors could not be measured. */
+export interface ReferencePinned {
+  id: string;
+  /** windows the reference was captured from */
+  windows: number;
+  /** false: fewer than MIN_DEPENDENCE_WINDOWS windows, so every signal's dependence factor is 1 (events assumed independent) */
+  dependenceMeasured: boolean;
+}
+
+function referencePinned(reference: Baseline, windows: number): ReferencePinned {
+  return { id: reference.id, windows, dependenceMeasured: windows >= MIN_DEPENDENCE_WINDOWS };
 }
 
 export type EngineOutput =
@@ -431,8 +446,9 @@ function finishWindow(
   const previousStatus = version.hysteresis.status;
   const season = seasonOf(settings.baseline.seasonality, settings.baseline.seasonOffsetMs);
   // a capture by duration is complete once a window starts a whole span after the first
+  let pinned: ReferencePinned | undefined;
   if (version.reference === null && version.capture !== null && isCaptureComplete(version.capture, settings.baseline, closed.start))
-    pinCapture(version, version.capture, model.modelId);
+    pinned = pinCapture(version, version.capture, model.modelId);
   let evaluation: WindowEvaluation | null = null;
   const rolling = rollingBaselineOf(version.rolling, model.modelId, version.modelVersion, ctx.limits);
   // each digest's CDF model built once for the evaluation and the dispersion scores (nothing changes them in between)
@@ -545,16 +561,18 @@ function finishWindow(
     for (const w of [...version.warmup, closed])
       version.capture = addToCapture(version.capture, w, season, settings.detection.minSignalCount, ctx.limits);
     version.warmup = [];
-    if (isCaptureComplete(version.capture!, settings.baseline, null)) pinCapture(version, version.capture!, model.modelId);
+    if (isCaptureComplete(version.capture!, settings.baseline, null)) pinned = pinCapture(version, version.capture!, model.modelId);
   } else if (version.reference === null) {
     version.warmup.push(closed);
     if (version.warmup.length >= settings.baseline.warmupWindows) {
       // the dependence factors are pinned with the reference, so a later slow drift cannot raise them
       const reference = baselineFromWindows("reference", model.modelId, version.modelVersion, version.warmup, ctx.limits);
       version.reference = { ...reference, dependence: Object.fromEntries(dependenceFactors(version.warmup)) };
+      pinned = referencePinned(version.reference, version.warmup.length);
       version.warmup = [];
     }
   }
+  if (pinned !== undefined) windowClosed.referencePinned = pinned;
   // Windows evaluated as drifted never enter the rolling baseline, so a burst cannot become "recent
   // behaviour" and keep the incident alive after it ended.
   if (evaluation === null || evaluation.level === "ok")
@@ -567,9 +585,11 @@ function capturesBySpanOrSeason(settings: ModelSettings): boolean {
   return settings.baseline.referenceDurationMs !== undefined || settings.baseline.seasonality !== "none";
 }
 
-function pinCapture(version: VersionState, capture: ReferenceCapture, modelId: string): void {
-  version.reference = referenceFromCapture(capture, modelId, version.modelVersion, "warmup");
+function pinCapture(version: VersionState, capture: ReferenceCapture, modelId: string): ReferencePinned {
+  const reference = referenceFromCapture(capture, modelId, version.modelVersion, "warmup");
+  version.reference = reference;
   version.capture = null;
+  return referencePinned(reference, capture.windows);
 }
 
 function driftEventFor(

@@ -63,6 +63,7 @@ import type { PartitionSlot, PartitionStates } from "./partition-states.ts";
 import { CONTROL_HEADER } from "../events/control-record.ts";
 import type { PartitionPositions } from "../kafka/partition-positions.ts";
 import { lossAtLoad, rebuildPlan, type RebuildPlan, type StateLoss } from "./state-loss.ts";
+import { MIN_DEPENDENCE_WINDOWS } from "../detect/dependence.ts";
 
 /** One fetched batch of one partition (a kafkajs Batch fits). */
 export interface SourceBatch {
@@ -541,6 +542,13 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     windowSizes.add(w.modelId, w.window, maxEvents);
     const durationMs = w.window.end - w.window.start;
     log.debug({ partition, model: w.modelId, window: w.window.id, events: w.window.count, durationMs, status: w.status }, "window closed");
+    const pinned = w.referencePinned;
+    if (pinned?.dependenceMeasured === false)
+      log.warn(
+        { model: w.modelId, version: w.modelVersion, reference: pinned.id, windows: pinned.windows, needed: MIN_DEPENDENCE_WINDOWS },
+        "reference captured from too few windows to measure dependence: every dependence factor is 1 (events assumed " +
+          "independent); raise baseline.warmupWindows or referenceDurationMs",
+      );
     const sizes = windowSizes.sizesOf(w.modelId);
     if (sizes === undefined || warnedSmallWindows.has(w.modelId) || !closesFarBelowMaxEvents(sizes)) return;
     warnedSmallWindows.add(w.modelId);

@@ -28,6 +28,13 @@ async function replay(input: string, config: ResolvedConfig) {
   return { bytes: Buffer.concat(chunks), summary };
 }
 
+/** With 3 warmup windows each model's reference is captured from too few windows to measure dependence. */
+const THREE_WINDOW_REFERENCES = [
+  { modelId: "fraud-scorer", modelVersion: "2026-01-15", referenceId: "fraud-scorer@2026-01-15/reference/w0-w2", windows: 3 },
+  { modelId: "churn-model", modelVersion: "v3.2.0", referenceId: "churn-model@v3.2.0/reference/w0-w2", windows: 3 },
+  { modelId: "eta-regressor", modelVersion: "2026.02.1", referenceId: "eta-regressor@2026.02.1/reference/w0-w2", windows: 3 },
+];
+
 /** The demo stream with every 997th line garbled and every 1 009th event moved an hour back (late). */
 function perturbedDemo(): string {
   const lines = readFileSync(DEMO, "utf8").split("\n");
@@ -57,6 +64,7 @@ describe("replay output on the demo stream is byte-identical to the committed ca
       windowsClosed: 36,
       driftEvents: 1,
       retrainRequests: 1,
+      unmeasuredDependence: [],
     });
     expect(bytes.equals(expected("demo-defaults"))).toBe(true);
   });
@@ -72,6 +80,7 @@ describe("replay output on the demo stream is byte-identical to the committed ca
       windowsClosed: 180,
       driftEvents: 9,
       retrainRequests: 1,
+      unmeasuredDependence: THREE_WINDOW_REFERENCES,
     });
     expect(bytes.equals(expected("demo-small-windows"))).toBe(true);
   });
@@ -87,6 +96,8 @@ describe("replay output on the demo stream is byte-identical to the committed ca
       windowsClosed: 180,
       driftEvents: 14,
       retrainRequests: 1,
+      // in the order the references were pinned in this stream
+      unmeasuredDependence: [1, 2, 0].map((k) => THREE_WINDOW_REFERENCES[k]),
     });
     expect(bytes.equals(expected("demo-perturbed"))).toBe(true);
   });

@@ -78,7 +78,21 @@ describe("replay", () => {
     ]);
     const lines = formatReplaySummary(summary).split("\n");
     expect(lines).toContain("replay: m: 12 windows, events median 200 (range 200\u2013200), duration median 20s (range 20s\u201320s)");
-    expect(lines.filter((l) => l.includes("warning"))).toEqual([]);
+    expect(lines.filter((l) => l.includes("close by time"))).toEqual([]);
+  });
+
+  it("warns when a reference is captured from fewer than 5 windows (its dependence factors cannot be measured)", async () => {
+    const { summary } = await replay(writeLines("few.jsonl", shifted));
+    expect(summary.unmeasuredDependence).toEqual([{ modelId: "m", modelVersion: "v1", referenceId: "m@v1/reference/w0-w2", windows: 3 }]);
+    expect(formatReplaySummary(summary).split("\n")).toContain(
+      "replay: warning: the reference of m@v1 (m@v1/reference/w0-w2) was captured from 3 windows, too few to measure " +
+        "dependence (at least 5): every dependence factor is 1, so its tests assume independent events; " +
+        "raise baseline.warmupWindows or referenceDurationMs",
+    );
+    const five = resolveConfig({ defaults: { window: { maxEvents: 200, minEvents: 50 }, baseline: { warmupWindows: 5 } } });
+    const { summary: enough } = await replay(writeLines("five.jsonl", shifted), { config: five });
+    expect(enough.unmeasuredDependence).toEqual([]);
+    expect(formatReplaySummary(enough)).not.toContain("too few to measure dependence");
   });
 
   it("warns when a model's windows close by time with a median under 10 % of maxEvents", async () => {

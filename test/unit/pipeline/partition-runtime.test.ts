@@ -228,6 +228,18 @@ describe("partition runtime over the in-memory store", () => {
     }
   });
 
+  it("warns once, naming the model version and window count, when a reference is captured from too few windows to measure dependence", async () => {
+    const warn = vi.spyOn(log, "warn");
+    try {
+      await uninterrupted();
+      const warned = warn.mock.calls.filter((c) => String(c[1]).includes("too few windows to measure dependence")).map((c) => c[0]);
+      // warmupWindows 2: the reference of m@v1 pinned at the close of window 1 (the reset at offset 380 drops it; none is pinned after)
+      expect(warned).toEqual([{ model: "m", version: "v1", reference: "m@v1/reference/w0-w1", windows: 2, needed: 5 }]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("a crash before or after any step, followed by a restart from Kafka's committed offset, ends like an uninterrupted run", async () => {
     const { world: expected, steps } = await uninterrupted();
     expect(steps).toBeGreaterThan(40); // loads, commits, publishes, acks and offset commits of 8 batches
