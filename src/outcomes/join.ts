@@ -17,6 +17,10 @@
 // unconfirmed are still joined, buffered or counted like any other and are counted `unconfirmedJumps`;
 // only the watermark ignores them, so confirming costs nothing but later expiry, and unlike the partition's
 // check there is no wall-clock exception.
+//
+// The join records what it changed (JoinState.changes) so the shell persists only those entries, not the
+// whole state (issue 11: a model may hold performance.maxPending entries); each entry carries its insertion
+// sequence, so a state loaded from unordered storage is put back in insertion order (loadJoinEntries).
 import { confirmForwardJump, type EventTimeBounds, type PendingForwardJump } from "../windows/event-time.ts";
 
 export interface PendingPrediction {
@@ -78,6 +82,18 @@ export interface JoinCounters {
 
 export type JoinCounter = keyof JoinCounters;
 
+export type JoinEntryKind = "pending" | "joined" | "early";
+
+/**
+ * Entries changed since the last persist, per collection: eventId → the insertion sequence it was (last)
+ * inserted with. An id present in its collection is written with that sequence, an absent one deleted.
+ */
+export interface JoinChanges {
+  pending: Map<string, number>;
+  joined: Map<string, number>;
+  early: Map<string, number>;
+}
+
 export interface JoinState {
   /** predictions waiting for an outcome, in insertion order */
   pending: Map<string, PendingPrediction>;
@@ -91,6 +107,10 @@ export interface JoinState {
   /** a jump of outcome time ahead of outcomeWatermark being confirmed; absent when none */
   pendingOutcomeJump?: PendingForwardJump;
   counters: JoinCounters;
+  /** insertion sequence of the next entry of any collection (orders the entries when they are loaded) */
+  nextSeq: number;
+  /** what changed since the last persist (cleared by the shell once it is written) */
+  changes: JoinChanges;
 }
 
 /** When an outcome may move the outcome watermark far ahead (the event-time settings of predictions). */
@@ -117,6 +137,10 @@ export function createJoinCounters(): JoinCounters {
   };
 }
 
+export function createJoinChanges(): JoinChanges {
+  return { pending: new Map(), joined: new Map(), early: new Map() };
+}
+
 export function createJoinState(): JoinState {
   return {
     pending: new Map(),
@@ -125,7 +149,72 @@ export function createJoinState(): JoinState {
     predictionWatermark: 0,
     outcomeWatermark: 0,
     counters: createJoinCounters(),
+    nextSeq: 0,
+    changes: createJoinChanges(),
   };
+}
+
+/** Forget the recorded changes: they are persisted. */
+export function clearJoinChanges(state: JoinState): void {
+  state.changes.pending.clear();
+  state.changes.joined.clear();
+  state.changes.early.clear();
+}
+
+/** An entry as stored: its collection, id, insertion sequence and value. */
+export type StoredJoinEntry =
+  | { kind: "pending"; eventId: string; seq: number; value: PendingPrediction }
+  | { kind: "joined"; eventId: string; seq: number; value: number }
+  | { kind: "early"; eventId: string; seq: number; value: EarlyOutcome };
+
+/**
+ * Puts stored entries (any order) into the state's collections in insertion order. `nextSeq` must be
+ * above every entry's sequence, as the state that wrote them kept it.
+ */
+export function loadJoinEntries(state: JoinState, entries: StoredJoinEntry[]): void {
+  entries.sort((a, b) => a.seq - b.seq);
+  for (const e of entries) {
+    if (e.kind === "pending") state.pending.set(e.eventId, e.value);
+    else if (e.kind === "joined") state.joined.set(e.eventId, e.value);
+    else state.early.set(e.eventId, e.value);
+  }
+}
+
+/** Every entry as changed (a state decoded from a record that held them inline is written out whole once). */
+export function markAllJoinEntriesChanged(state: JoinState): void {
+  for (const id of state.pending.keys()) state.changes.pending.set(id, state.nextSeq++);
+  for (const id of state.joined.keys()) state.changes.joined.set(id, state.nextSeq++);
+  for (const id of state.early.keys()) state.changes.early.set(id, state.nextSeq++);
+}
+
+function insertPending(state: JoinState, eventId: string, p: PendingPrediction): void {
+  state.pending.set(eventId, p);
+  state.changes.pending.set(eventId, state.nextSeq++);
+}
+
+function deletePending(state: JoinState, eventId: string): void {
+  state.pending.delete(eventId);
+  if (!state.changes.pending.has(eventId)) state.changes.pending.set(eventId, -1);
+}
+
+function insertJoined(state: JoinState, eventId: string, predictionTime: number): void {
+  state.joined.set(eventId, predictionTime);
+  state.changes.joined.set(eventId, state.nextSeq++);
+}
+
+function deleteJoined(state: JoinState, eventId: string): void {
+  state.joined.delete(eventId);
+  if (!state.changes.joined.has(eventId)) state.changes.joined.set(eventId, -1);
+}
+
+function insertEarly(state: JoinState, eventId: string, o: EarlyOutcome): void {
+  state.early.set(eventId, o);
+  state.changes.early.set(eventId, state.nextSeq++);
+}
+
+function deleteEarly(state: JoinState, eventId: string): void {
+  state.early.delete(eventId);
+  if (!state.changes.early.has(eventId)) state.changes.early.set(eventId, -1);
 }
 
 function joinedOutcome(eventId: string, p: PendingPrediction, o: EarlyOutcome): JoinedOutcome {
@@ -146,10 +235,10 @@ function firstKey<K, V>(m: Map<K, V>): K | undefined {
 }
 
 function remember(state: JoinState, eventId: string, predictionTime: number, settings: JoinSettings): void {
-  state.joined.set(eventId, predictionTime);
+  insertJoined(state, eventId, predictionTime);
   if (state.joined.size > settings.maxPending) {
     const oldest = firstKey(state.joined);
-    if (oldest !== undefined) state.joined.delete(oldest);
+    if (oldest !== undefined) deleteJoined(state, oldest);
   }
 }
 
@@ -162,7 +251,7 @@ export function registerPrediction(state: JoinState, eventId: string, p: Pending
     state.counters.predictions++;
     const early = state.early.get(eventId);
     if (early !== undefined) {
-      state.early.delete(eventId);
+      deleteEarly(state, eventId);
       if (early.timestamp - p.timestamp > settings.labelDelayMs) state.counters.tooLate++;
       else {
         state.counters.matched++;
@@ -170,11 +259,11 @@ export function registerPrediction(state: JoinState, eventId: string, p: Pending
       }
       remember(state, eventId, p.timestamp, settings);
     } else {
-      state.pending.set(eventId, p);
+      insertPending(state, eventId, p);
       if (state.pending.size > settings.maxPending) {
         const oldest = firstKey(state.pending);
         if (oldest !== undefined) {
-          state.pending.delete(oldest);
+          deletePending(state, oldest);
           state.counters.expired++;
           state.counters.evicted++;
         }
@@ -222,7 +311,7 @@ export function applyOutcome(
   let result: JoinedOutcome | null = null;
   const p = state.pending.get(eventId);
   if (p !== undefined) {
-    state.pending.delete(eventId);
+    deletePending(state, eventId);
     if (outcome.timestamp - p.timestamp > settings.labelDelayMs) {
       state.counters.tooLate++;
       state.counters.expired++;
@@ -235,7 +324,7 @@ export function applyOutcome(
     state.counters.duplicateOutcomes++;
   } else {
     state.counters.early++;
-    state.early.set(eventId, {
+    insertEarly(state, eventId, {
       timestamp: outcome.timestamp,
       offset: outcome.offset,
       actual: outcome.actual,
@@ -244,7 +333,7 @@ export function applyOutcome(
     if (state.early.size > settings.maxEarlyOutcomes) {
       const oldest = firstKey(state.early);
       if (oldest !== undefined) {
-        state.early.delete(oldest);
+        deleteEarly(state, oldest);
         state.counters.unknown++;
       }
     }
@@ -259,13 +348,13 @@ export function expirePendingPredictions(state: JoinState, settings: JoinSetting
   let n = 0;
   for (const [id, p] of state.pending) {
     if (p.timestamp >= limit) break;
-    state.pending.delete(id);
+    deletePending(state, id);
     n++;
   }
   state.counters.expired += n;
   for (const [id, t] of state.joined) {
     if (t >= limit) break;
-    state.joined.delete(id);
+    deleteJoined(state, id);
   }
   return n;
 }
@@ -276,7 +365,7 @@ export function expireEarlyOutcomes(state: JoinState, settings: JoinSettings): n
   let n = 0;
   for (const [id, o] of state.early) {
     if (o.timestamp >= limit) break;
-    state.early.delete(id);
+    deleteEarly(state, id);
     n++;
   }
   state.counters.unknown += n;

@@ -28,6 +28,8 @@ import { applyReferenceCommand } from "../detect/reference-commands.ts";
 import { baselineOutboxEntry, driftOutboxEntry, retrainOutboxEntry } from "../kafka/output-entries.ts";
 import { encodeColdChange, encodeModelHot, encodePartitionMeta } from "../state/engine-state-codec.ts";
 import { encodeModelOutcomes } from "../state/outcome-state-codec.ts";
+import { joinEntryChanges } from "../state/join-entry-codec.ts";
+import { clearJoinChanges } from "../outcomes/join.ts";
 import { StaleStateError, type ModelWrite, type OutboxEntry, type PartitionWrite } from "../state/port.ts";
 import type { ClosedWindow } from "../windows/window.ts";
 import type { PartitionSlot } from "./partition-states.ts";
@@ -346,9 +348,14 @@ function changedModels(slot: PartitionSlot): { models: Map<string, ModelWrite>; 
   for (const id of new Set([...state.dirtyHot, ...state.dirtyCold, ...state.dirtyOutcomes])) {
     const model = state.models.get(id);
     if (model === undefined) continue;
-    const change: ModelWrite = {};
-    if (state.dirtyOutcomes.has(id) && model.outcomes !== undefined) change.outcomes = encodeModelOutcomes(model.outcomes);
     const readmitted = state.evicted.has(id);
+    // a re-admitted model starts afresh: everything stored of the evicted one goes first (its outcome join too)
+    const change: ModelWrite = readmitted ? { remove: true } : {};
+    if (state.dirtyOutcomes.has(id) && model.outcomes !== undefined) {
+      // the join's entries changed since the last write, not all of them (issue 11)
+      change.outcomes = encodeModelOutcomes(model.outcomes);
+      change.join = joinEntryChanges(model.outcomes.join);
+    }
     if (state.dirtyHot.has(id)) change.hot = encodeModelHot(model);
     if (state.dirtyCold.has(id)) {
       // only the windows closed since the last write; the record refers to the others by key
@@ -396,6 +403,10 @@ export function settle(slot: PartitionSlot, chunk: ProcessedChunk): void {
   slot.storedOutcomeOffset = chunk.lastOutcomeOffset;
   for (const id of slot.state.evicted) slot.storedParts.delete(id);
   for (const [id, parts] of chunk.storedParts) slot.storedParts.set(id, parts);
+  for (const id of slot.state.dirtyOutcomes) {
+    const join = slot.state.models.get(id)?.outcomes?.join;
+    if (join !== undefined) clearJoinChanges(join);
+  }
   slot.state.dirtyHot.clear();
   slot.state.dirtyCold.clear();
   slot.state.dirtyOutcomes.clear();

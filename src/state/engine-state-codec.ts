@@ -425,6 +425,8 @@ export function decodePartitionState(
       parts?: ReadonlyMap<string, Uint8Array>;
       /** ModelState.outcomes (outcome-state-codec.ts), absent for a model without outcome state */
       outcomes?: Uint8Array | null;
+      /** the join's entries of the model (join-entry-codec.ts); absent: none stored */
+      joinEntries?: ReadonlyMap<string, Uint8Array>;
     }
   >,
   /** the config's limits; they only shape the derived rolling aggregates, never the stored data */
@@ -448,7 +450,8 @@ export function decodePartitionState(
     const stored = models.get(id);
     if (stored === undefined) continue;
     const model = decodeModel(id, stored.hot, stored.cold, limits, stored.parts);
-    if (stored.outcomes != null && stored.outcomes.byteLength > 0) model.outcomes = decodeModelOutcomes(id, stored.outcomes);
+    if (stored.outcomes != null && stored.outcomes.byteLength > 0)
+      model.outcomes = decodeModelOutcomes(id, stored.outcomes, stored.joinEntries ?? new Map());
     state.models.set(id, model);
   }
   return state;

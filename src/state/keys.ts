@@ -83,6 +83,11 @@ export function partitionKeys(prefix: string, p: PartitionRef): PartitionKeys {
   };
 }
 
+/** hash: the join's entries of one model (join-entry-codec.ts), in the partition's hash slot */
+export function modelJoinKey(prefix: string, p: PartitionRef, modelId: string): string {
+  return `${prefix}:{${partitionHashTag(p)}}:outcomes:join:${encodeKeyPart("modelId", modelId)}`;
+}
+
 /** Field of a model's part in the partition's parts hash: the encoded model id cannot contain "|". */
 export function modelPartField(modelId: string, partKey: string): string {
   return `${encodeKeyPart("modelId", modelId)}|${partKey}`;

@@ -22,6 +22,8 @@ interface PartitionRecord {
   hot: Map<string, Uint8Array>;
   cold: Map<string, Uint8Array>;
   outcomes: Map<string, Uint8Array>;
+  /** modelId → the join's entries (field → value) */
+  joins: Map<string, Map<string, Uint8Array>>;
   /** modelId → part key → immutable part of the model's cold state */
   parts: Map<string, Map<string, Uint8Array>>;
   /** insertion order is the outbox order */
@@ -71,10 +73,13 @@ export class InMemoryStateStore implements StateStore {
     for (const modelId of new Set([...record.hot.keys(), ...record.cold.keys(), ...record.outcomes.keys()])) {
       const parts = record.parts.get(modelId);
       const outcomes = record.outcomes.get(modelId);
+      const join = record.joins.get(modelId);
       models.set(modelId, {
         hot: copy(record.hot.get(modelId) ?? EMPTY),
         cold: copy(record.cold.get(modelId) ?? EMPTY),
-        ...(outcomes === undefined ? {} : { outcomes: copy(outcomes) }),
+        ...(outcomes === undefined
+          ? {}
+          : { outcomes: copy(outcomes), joinEntries: new Map([...(join ?? [])].map(([k, v]) => [k, copy(v)])) }),
         ...(parts !== undefined && parts.size > 0 ? { parts: new Map([...parts].map(([k, v]) => [k, copy(v)])) } : {}),
       });
     }
@@ -99,6 +104,7 @@ export class InMemoryStateStore implements StateStore {
       hot: new Map(),
       cold: new Map(),
       outcomes: new Map(),
+      joins: new Map(),
       parts: new Map(),
       outbox: new Map(),
     };
@@ -110,16 +116,24 @@ export class InMemoryStateStore implements StateStore {
         record.hot.delete(modelId);
         record.cold.delete(modelId);
         record.outcomes.delete(modelId);
+        record.joins.delete(modelId);
         record.parts.delete(modelId);
-        continue;
       }
       if (change.hot !== undefined) record.hot.set(modelId, copy(change.hot));
       if (change.cold !== undefined) record.cold.set(modelId, copy(change.cold));
       if (change.outcomes !== undefined) record.outcomes.set(modelId, copy(change.outcomes));
+      if (change.join !== undefined) {
+        let join = record.joins.get(modelId);
+        if (join === undefined) record.joins.set(modelId, (join = new Map()));
+        for (const [field, bytes] of change.join.put) join.set(field, copy(bytes));
+        for (const field of change.join.delete) join.delete(field);
+        if (join.size === 0) record.joins.delete(modelId);
+      }
       let parts = record.parts.get(modelId);
       if (parts === undefined) record.parts.set(modelId, (parts = new Map()));
       for (const [partKey, bytes] of change.putParts ?? []) parts.set(partKey, copy(bytes));
       for (const partKey of change.deleteParts ?? []) parts.delete(partKey);
+      if (parts.size === 0) record.parts.delete(modelId);
     }
     for (const entry of w.outbox) {
       if (!record.outbox.has(entry.id)) record.outbox.set(entry.id, copyEntry(entry));

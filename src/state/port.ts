@@ -22,8 +22,21 @@ export interface StoredModel {
    * Absent when none are stored.
    */
   parts?: Map<string, Uint8Array>;
-  /** outcome state (the join and performance windows), rewritten when an outcome or a waiting prediction changed it; absent when none */
+  /** outcome state (the join's counters and watermarks, performance windows), rewritten when it changed; absent when none */
   outcomes?: Uint8Array;
+  /**
+   * The join's entries (pending predictions, joined ids, early outcomes), one per field (join-entry-codec.ts),
+   * written as they change. Present (possibly empty) whenever `outcomes` is.
+   */
+  joinEntries?: Map<string, Uint8Array>;
+}
+
+/** What one write changes in a model's join hash. */
+export interface JoinEntriesWrite {
+  /** fields to store (overwriting) */
+  put: ReadonlyMap<string, Uint8Array>;
+  /** fields to delete (absent ones are ignored) */
+  delete: readonly string[];
 }
 
 /** What one atomic write changes for one model; anything missing keeps what is stored. */
@@ -31,11 +44,16 @@ export interface ModelWrite {
   hot?: Uint8Array;
   cold?: Uint8Array;
   outcomes?: Uint8Array;
+  /** changes of the join's entries */
+  join?: JoinEntriesWrite;
   /** parts to store (a key that is already stored is overwritten) */
   putParts?: ReadonlyMap<string, Uint8Array>;
   /** keys of parts the new cold record no longer refers to */
   deleteParts?: readonly string[];
-  /** the model was evicted: delete its hot, cold and outcome records (its parts are listed in deleteParts) */
+  /**
+   * The model was evicted: delete its hot, cold and outcome records and its join entries (its parts are
+   * listed in deleteParts) before the rest of this write is applied (a model evicted and admitted again).
+   */
   remove?: boolean;
 }
 

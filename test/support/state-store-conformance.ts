@@ -314,6 +314,83 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
         expect([...loaded.models.keys()].sort()).toEqual(["early", "plain"]);
       });
 
+      it("a model's join entries are put and deleted field by field, kept by writes without them, and load with its outcome record", async () => {
+        const join = (put: Record<string, string>, del: string[] = []) => ({
+          put: new Map(Object.entries(put).map(([f, v]) => [f, text(v)])),
+          delete: del,
+        });
+        const fieldsOf = (m: StoredModel | undefined) =>
+          Object.fromEntries([...(m?.joinEntries ?? [])].map(([f, v]) => [f, Buffer.from(v).toString("utf8")]));
+        await store.commitPartition(
+          P0,
+          write(null, "1", { models: new Map([["m", { outcomes: text("o1"), join: join({ pa: "1", pb: "2", "e:x|{y}": "3" }) }]]) }),
+        );
+        let loaded = await store.loadPartition(P0);
+        expect(fieldsOf(loaded.models.get("m"))).toEqual({ pa: "1", pb: "2", "e:x|{y}": "3" });
+        // a write without join changes keeps them; a put overwrites, a delete removes, an absent delete is ignored
+        await store.commitPartition(P0, write("1", "2", { models: new Map([["m", { hot: text("h") }]]) }));
+        await store.commitPartition(
+          P0,
+          write("2", "3", { models: new Map([["m", { outcomes: text("o3"), join: join({ pb: "22", jc: "4" }, ["pa", "never"]) }]]) }),
+        );
+        loaded = await store.loadPartition(P0);
+        expect(fieldsOf(loaded.models.get("m"))).toEqual({ pb: "22", jc: "4", "e:x|{y}": "3" });
+        expectBytes(loaded.models.get("m")!.outcomes, text("o3"));
+        // a model with an outcome record and no entries loads with an empty join; one without outcomes has none
+        await store.commitPartition(
+          P0,
+          write("3", "4", {
+            models: new Map([
+              ["n", { outcomes: text("n"), cold: text("c") }],
+              ["q", { cold: text("c") }],
+            ]),
+          }),
+        );
+        loaded = await store.loadPartition(P0);
+        expect(loaded.models.get("n")!.joinEntries?.size).toBe(0);
+        expect(loaded.models.get("q")!.joinEntries).toBeUndefined();
+        // a stale write changes no entries
+        await expect(
+          store.commitPartition(P0, write("1", "5", { models: new Map([["m", { join: join({ pz: "9" }, ["pb"]) }]]) })),
+        ).rejects.toBeInstanceOf(StaleStateError);
+        loaded = await store.loadPartition(P0);
+        expect(fieldsOf(loaded.models.get("m"))).toEqual({ pb: "22", jc: "4", "e:x|{y}": "3" });
+        // eviction deletes them all; a model evicted and admitted again in one write keeps only the new ones
+        await store.commitPartition(
+          P0,
+          write("4", "5", { models: new Map([["m", { remove: true, outcomes: text("o5"), join: join({ pnew: "5" }) }]]) }),
+        );
+        loaded = await store.loadPartition(P0);
+        expect(fieldsOf(loaded.models.get("m"))).toEqual({ pnew: "5" });
+        expectBytes(loaded.models.get("m")!.outcomes, text("o5"));
+        expect(loaded.models.get("m")!.hot.byteLength).toBe(0);
+        await store.commitPartition(P0, write("5", "6", { models: new Map([["m", { remove: true, deleteParts: [] }]]) }));
+        loaded = await store.loadPartition(P0);
+        expect(loaded.models.has("m")).toBe(false);
+        // admitted again later: nothing of the evicted one comes back
+        await store.commitPartition(P0, write("6", "7", { models: new Map([["m", { outcomes: text("o7") }]]) }));
+        loaded = await store.loadPartition(P0);
+        expect(fieldsOf(loaded.models.get("m"))).toEqual({});
+      });
+
+      it("thousands of join entries in one write (more than one script call's batch) are all stored, and all deleted", async () => {
+        const put = new Map<string, Uint8Array>();
+        for (let i = 0; i < 2500; i++) put.set(`p${i}`, seededBytes(i, 1 + (i % 90)));
+        await store.commitPartition(P0, write(null, "1", { models: new Map([["m", { outcomes: text("o"), join: { put, delete: [] } }]]) }));
+        let loaded = await store.loadPartition(P0);
+        const got = loaded.models.get("m")!.joinEntries!;
+        expect(got.size).toBe(2500);
+        for (const [f, v] of put) expectBytes(got.get(f), v);
+        await store.commitPartition(
+          P0,
+          write("1", "2", {
+            models: new Map([["m", { outcomes: text("o"), join: { put: new Map(), delete: [...put.keys()].slice(1) } }]]),
+          }),
+        );
+        loaded = await store.loadPartition(P0);
+        expect([...loaded.models.get("m")!.joinEntries!.keys()]).toEqual(["p0"]);
+      });
+
       it("an evicted model's hot and cold records and parts are deleted; other models stay", async () => {
         await store.commitPartition(
           P0,

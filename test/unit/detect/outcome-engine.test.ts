@@ -15,6 +15,8 @@ import {
   EngineStateDecodeError,
 } from "../../../src/state/engine-state-codec.ts";
 import { decodeModelOutcomes, encodeModelOutcomes } from "../../../src/state/outcome-state-codec.ts";
+import { encodeWholeJoin } from "../../../src/state/join-entry-codec.ts";
+import { createJoinChanges } from "../../../src/outcomes/join.ts";
 import type { ModelOutcomeState } from "../../../src/outcomes/tracker.ts";
 import type { PerformanceAccumulator } from "../../../src/outcomes/performance.ts";
 import { encodeNumericSketch } from "../../../src/sketch/numeric-sketch.ts";
@@ -155,8 +157,11 @@ describe("outcome state in the store", () => {
     expect(o.versions.get("v1")?.reference).not.toBeNull();
     expect(o.versions.get("v1")?.incident).not.toBeNull();
     const bytes = encodeModelOutcomes(o);
-    const back = decodeModelOutcomes("clf", bytes);
-    expect(back.join).toEqual(o.join);
+    const back = decodeModelOutcomes("clf", bytes, encodeWholeJoin(o.join));
+    const { changes: _changes, ...join } = o.join;
+    expect(back.join).toEqual({ ...join, changes: createJoinChanges() });
+    expect([...back.join.pending.keys()]).toEqual([...o.join.pending.keys()]);
+    expect([...back.join.joined.keys()]).toEqual([...o.join.joined.keys()]);
     expect(comparable(back)).toEqual(comparable(o));
     expect(Buffer.from(encodeModelOutcomes(back))).toEqual(Buffer.from(bytes));
     expect(() => decodeModelOutcomes("clf", new TextEncoder().encode("{"))).toThrow(EngineStateDecodeError);
@@ -176,9 +181,17 @@ describe("outcome state in the store", () => {
       }
     };
     feed(state, inputs.slice(0, cut));
-    const models = new Map<string, { hot: Uint8Array; cold: Uint8Array; outcomes: Uint8Array | null }>();
+    const models = new Map<
+      string,
+      { hot: Uint8Array; cold: Uint8Array; outcomes: Uint8Array | null; joinEntries?: Map<string, Uint8Array> }
+    >();
     for (const [id, m] of state.models)
-      models.set(id, { hot: encodeModelHot(m), cold: encodeModelCold(m), outcomes: m.outcomes ? encodeModelOutcomes(m.outcomes) : null });
+      models.set(id, {
+        hot: encodeModelHot(m),
+        cold: encodeModelCold(m),
+        outcomes: m.outcomes ? encodeModelOutcomes(m.outcomes) : null,
+        ...(m.outcomes ? { joinEntries: encodeWholeJoin(m.outcomes.join) } : {}),
+      });
     const restored = decodePartitionState(0, encodePartitionMeta(state), models);
     feed(restored, inputs.slice(cut));
     // the uninterrupted run flushed at its end; compare what came before the flush

@@ -187,6 +187,12 @@ async function expectSameOutcome(got: World, expected: World): Promise<void> {
     const other = a.state.models.get(id)!;
     expect(other.outcomes?.join.counters).toEqual(model.outcomes?.join.counters);
     expect(Buffer.from(encodeModelOutcomes(other.outcomes!)).equals(Buffer.from(encodeModelOutcomes(model.outcomes!)))).toBe(true);
+    // the join's entries as stored, field by field, and in the same order once loaded
+    const fields = (s: typeof a.stored, m: string) => [...(s.models.get(m)?.joinEntries ?? [])].sort(([x], [y]) => (x < y ? -1 : 1));
+    expect(fields(a.stored, id)).toEqual(fields(b.stored, id));
+    expect(fields(b.stored, id).length).toBeGreaterThan(0);
+    expect([...other.outcomes!.join.pending.keys()]).toEqual([...model.outcomes!.join.pending.keys()]);
+    expect([...other.outcomes!.join.early.keys()]).toEqual([...model.outcomes!.join.early.keys()]);
     expect(Buffer.from(encodeModelHot(other)).equals(Buffer.from(encodeModelHot(model)))).toBe(true);
     expect(Buffer.from(encodeModelCold(other)).equals(Buffer.from(encodeModelCold(model)))).toBe(true);
   }

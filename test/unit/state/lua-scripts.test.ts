@@ -5,22 +5,23 @@ import { stateScripts } from "../../../src/state/redis-scripts.ts";
 const LUA_DIR = new URL("../../../src/state/lua/", import.meta.url);
 
 describe("Redis scripts as files", () => {
-  it("every script file is loaded once, named <command>-<key count>.lua, and registered with that key count", () => {
+  it("every script file is loaded once, named <command>-<key count>[+].lua, and registered with that key count", () => {
     const files = readdirSync(LUA_DIR)
       .filter((f) => f.endsWith(".lua"))
       .sort();
     expect(files).toEqual([
       "ackOutbox-2.lua",
       "acquireRetrainLock-1.lua",
-      "commitPartition-10.lua",
+      "commitPartition-10+.lua",
       "pendingOutbox-2.lua",
       "releaseRetrainLock-1.lua",
     ]);
     const byName = new Map(stateScripts.map((s) => [s.name, s]));
     for (const file of files) {
-      const [, command, keys] = /^(\w+)-(\d+)\.lua$/.exec(file)!;
+      const [, command, keys, more] = /^(\w+)-(\d+)(\+?)\.lua$/.exec(file)!;
       const script = byName.get(`ddState${command[0].toUpperCase()}${command.slice(1)}`);
       expect(script?.numberOfKeys, file).toBe(Number(keys));
+      expect(script?.variableKeys, file).toBe(more === "+");
     }
   });
 
