@@ -34,6 +34,7 @@ import type { OutcomeEvent, PredictionEvent } from "../../src/events/types.ts";
 import { deadLetterId } from "../../src/kafka/dead-letter.ts";
 import { decodePartitionState, encodeModelCold, encodeModelHot } from "../../src/state/engine-state-codec.ts";
 import { encodeModelOutcomes } from "../../src/state/outcome-state-codec.ts";
+import { encodeWholeJoin } from "../../src/state/join-entry-codec.ts";
 import { partitionKeys } from "../../src/state/keys.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import { infra } from "../support/infra.ts";
@@ -341,6 +342,10 @@ async function runScenario(
         encodeModelOutcomes(model.outcomes),
         `p${ref.partition} ${modelId} outcome state`,
       );
+      // the join's entries (stored one per field since the outcome record no longer holds them), in order
+      const whole = (join: typeof model.outcomes.join) =>
+        [...encodeWholeJoin(join)].map(([f, v]) => `${f}=${Buffer.from(v).toString("hex")}`);
+      expect(whole(got.outcomes.join), `p${ref.partition} ${modelId} join entries`).toEqual(whole(model.outcomes.join));
       expectSameEncoding(encodeModelHot(got), encodeModelHot(model), `p${ref.partition} ${modelId} hot state`);
       expectSameEncoding(encodeModelCold(got), encodeModelCold(model), `p${ref.partition} ${modelId} cold state`);
     }
