@@ -7,6 +7,7 @@ import { resolveConfig } from "../../../src/config/load.ts";
 import { formatStatusTable, versionStatuses } from "../../../src/cli/status.ts";
 import { decodePartitionState, encodeModelCold, encodeModelHot, encodePartitionMeta } from "../../../src/state/engine-state-codec.ts";
 import { encodeModelOutcomes } from "../../../src/state/outcome-state-codec.ts";
+import { encodeWholeJoin } from "../../../src/state/join-entry-codec.ts";
 import { classifierStream, runWithOutcomes } from "../../support/outcome-streams.ts";
 
 const PER_WINDOW = 500;
@@ -85,7 +86,12 @@ describe("status shows the performance signal of a version with outcomes", () =>
     const stored = new Map(
       [...run.state.models].map(([id, m]) => [
         id,
-        { hot: encodeModelHot(m), cold: encodeModelCold(m), outcomes: m.outcomes === undefined ? null : encodeModelOutcomes(m.outcomes) },
+        {
+          hot: encodeModelHot(m),
+          cold: encodeModelCold(m),
+          outcomes: m.outcomes === undefined ? null : encodeModelOutcomes(m.outcomes),
+          ...(m.outcomes === undefined ? {} : { joinEntries: encodeWholeJoin(m.outcomes.join) }),
+        },
       ]),
     );
     const restored = decodePartitionState(0, encodePartitionMeta(run.state), stored, config.limits);

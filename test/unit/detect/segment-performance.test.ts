@@ -17,6 +17,7 @@ import { classifierStream, OUTCOME_STREAM_WALL_CLOCK_MS, runWithOutcomes } from 
 import { expectSameEncoding } from "../../support/state-comparison.ts";
 import { formatStatusTable, versionStatuses } from "../../../src/cli/status.ts";
 import { performanceGauges } from "../../../src/metrics/window-gauges.ts";
+import { encodeWholeJoin } from "../../../src/state/join-entry-codec.ts";
 
 const PER_WINDOW = 500;
 const WINDOWS = 16;
@@ -136,7 +137,8 @@ describe("per-segment performance: one segment's accuracy drops, the others hold
     const v = outcomes.versions.get("v1")!;
     expect([...(v.segmentReferences?.keys() ?? [])]).toEqual(["segment:region=eu/performance", LATAM, "segment:region=us/performance"]);
     const bytes = encodeModelOutcomes(outcomes);
-    expect(Buffer.from(encodeModelOutcomes(decodeModelOutcomes("clf", bytes))).equals(Buffer.from(bytes))).toBe(true);
+    const back = decodeModelOutcomes("clf", bytes, encodeWholeJoin(outcomes.join));
+    expect(Buffer.from(encodeModelOutcomes(back)).equals(Buffer.from(bytes))).toBe(true);
   });
 });
 
@@ -164,7 +166,12 @@ describe("per-segment performance: deterministic across restores", () => {
       models: new Map(
         [...state.models].map(([id, m]) => [
           id,
-          { hot: encodeModelHot(m), cold: encodeModelCold(m), outcomes: m.outcomes === undefined ? null : encodeModelOutcomes(m.outcomes) },
+          {
+            hot: encodeModelHot(m),
+            cold: encodeModelCold(m),
+            outcomes: m.outcomes === undefined ? null : encodeModelOutcomes(m.outcomes),
+            ...(m.outcomes === undefined ? {} : { joinEntries: encodeWholeJoin(m.outcomes.join) }),
+          },
         ]),
       ),
     });
