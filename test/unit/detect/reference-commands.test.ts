@@ -20,15 +20,21 @@ const repin: ControlRecord = {
   requestedAt: 1_700_000_000_000,
 };
 
+/** A partition fed a stream whose inputs shift by 1σ from event 10 000 on; `apply(from, to)` feeds a range. */
+function shiftedStream(partition: number, now: number) {
+  const state = createPartitionState(partition);
+  const ctx = engineContextFrom(config, () => now);
+  const events = [...predictionStream(40_000, { seed: 71, shiftSigma: (i) => (i >= 10_000 ? 1 : 0) })];
+  const outputs: EngineOutput[] = [];
+  const apply = (from: number, to: number) => {
+    for (let i = from; i < to; i++) outputs.push(...applyPrediction(state, events[i], String(i), ctx, STREAM_WALL_CLOCK_MS).outputs);
+  };
+  return { state, ctx, outputs, apply };
+}
+
 describe("baseline repin", () => {
   it("after a lasting 1σ shift, a repin drops the reference; 5 windows later the shifted stream is the new normal and ok", () => {
-    const state = createPartitionState(3);
-    const ctx = engineContextFrom(config, () => 42);
-    const events = [...predictionStream(40_000, { seed: 71, shiftSigma: (i) => (i >= 10_000 ? 1 : 0) })];
-    const outputs: EngineOutput[] = [];
-    const apply = (from: number, to: number) => {
-      for (let i = from; i < to; i++) outputs.push(...applyPrediction(state, events[i], String(i), ctx, STREAM_WALL_CLOCK_MS).outputs);
-    };
+    const { state, ctx, outputs, apply } = shiftedStream(3, 42);
     apply(0, 20_000);
     const version = state.models.get("m")!.versions.get("v1")!;
     expect(version.hysteresis.status).toBe("critical");
@@ -81,13 +87,7 @@ describe("baseline reset", () => {
   const reset: ControlRecord = { ...repin, command: "baseline.reset", requestId: "reset-1" };
 
   it("drops the reference of a critical version but keeps its status and incident until the new reference is compared", () => {
-    const state = createPartitionState(1);
-    const ctx = engineContextFrom(config, () => 7);
-    const events = [...predictionStream(40_000, { seed: 71, shiftSigma: (i) => (i >= 10_000 ? 1 : 0) })];
-    const outputs: EngineOutput[] = [];
-    const apply = (from: number, to: number) => {
-      for (let i = from; i < to; i++) outputs.push(...applyPrediction(state, events[i], String(i), ctx, STREAM_WALL_CLOCK_MS).outputs);
-    };
+    const { state, ctx, outputs, apply } = shiftedStream(1, 7);
     apply(0, 20_000);
     const version = state.models.get("m")!.versions.get("v1")!;
     const incident = version.incident!.id;

@@ -6,17 +6,12 @@
 // value until 1997-05-05 (35 % of the scored events): point masses that a compressed baseline must keep as
 // steps, and a real upstream change when the Victorian data begins. Before issue 10 the default config raised
 // 374 retrain requests in 380 windows on this stream, one per cooldown.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
-import { gunzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
-import { runReplay } from "../../../src/cli/replay.ts";
-import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
+import type { DriftEvent } from "../../../src/events/types.ts";
+import { realDataFixture as fixture, replayRealData } from "../../support/realdata-replay.ts";
 
-const fixture = (name: string) => new URL(`../../fixtures/realdata/${name}`, import.meta.url);
 const manifest = JSON.parse(readFileSync(fixture("elec-manifest.json"), "utf8")) as {
   scoredRows: number;
   fillValues: Record<string, { value: number; shareScored: number }>;
@@ -25,37 +20,8 @@ const manifest = JSON.parse(readFileSync(fixture("elec-manifest.json"), "utf8"))
 const VICTORIA_FROM_MS = Date.UTC(1997, 4, 5);
 const VICTORIA = ["feature:transfer", "feature:vicDemand", "feature:vicPrice"];
 
-async function replayElec(stream: "ordered" | "shuffled", config: unknown = {}, withOutcomes = false) {
-  const stdout = new PassThrough();
-  const lines: string[] = [];
-  let rest = "";
-  stdout.on("data", (c: Buffer) => {
-    const parts = (rest + c.toString("utf8")).split("\n");
-    rest = parts.pop() ?? "";
-    lines.push(...parts);
-  });
-  let outcomes: string | undefined;
-  if (withOutcomes) {
-    outcomes = join(mkdtempSync(join(tmpdir(), "elec-")), "outcomes.jsonl");
-    writeFileSync(outcomes, gunzipSync(readFileSync(fixture("elec-outcomes.jsonl.gz"))));
-  }
-  const stdin = Readable.from([gunzipSync(readFileSync(fixture(`elec-${stream}.jsonl.gz`)))]);
-  const summary = await runReplay({
-    input: "-",
-    outcomes,
-    config: resolveConfig(config),
-    strict: false,
-    stdin,
-    stdout,
-    wallClockMs: Date.UTC(2026, 0, 1),
-  });
-  const outputs = lines.filter((l) => l !== "").map((l) => JSON.parse(l) as DriftEvent | RetrainRequest);
-  return {
-    summary,
-    drift: outputs.filter((o): o is DriftEvent => o.type === "drift"),
-    retrain: outputs.filter((o): o is RetrainRequest => o.type === "retrain"),
-  };
-}
+const replayElec = (stream: "ordered" | "shuffled", config: unknown = {}, withOutcomes = false) =>
+  replayRealData(`elec-${stream}.jsonl.gz`, resolveConfig(config), withOutcomes ? "elec-outcomes.jsonl.gz" : undefined);
 
 const critical = (e: DriftEvent) => e.signals.filter((s) => s.status === "critical").map((s) => s.signal);
 

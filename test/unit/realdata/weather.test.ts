@@ -5,12 +5,9 @@
 // days of 1959-1998 in order, shuffled in time (the no-drift control) and with one input shifted.
 // Dates are nominal (row i = 1949-01-01 + i days; the file has none), so most events are before 1970.
 import { readFileSync } from "node:fs";
-import { PassThrough, Readable } from "node:stream";
-import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../../src/config/load.ts";
-import { runReplay } from "../../../src/cli/replay.ts";
-import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
+import { realDataFixture as fixture, replayRealData } from "../../support/realdata-replay.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -29,28 +26,14 @@ export const WEATHER_MODEL_CONFIG = {
   baseline: { warmupWindows: 1, referenceDurationMs: 365 * DAY_MS, rollingWindows: 12 },
 };
 
-const fixture = (name: string) => new URL(`../../fixtures/realdata/${name}`, import.meta.url);
 const manifest = JSON.parse(readFileSync(fixture("manifest.json"), "utf8")) as { shift: { fromMs: number; feature: string } };
 
 /** windows the one-year reference is captured from (starting on days 0, 30, …, 360) */
 const REFERENCE_WINDOWS = 13;
 
 async function replayStream(stream: "ordered" | "shuffled" | "shift") {
-  const stdout = new PassThrough();
-  const lines: string[] = [];
-  let rest = "";
-  stdout.on("data", (c: Buffer) => {
-    const parts = (rest + c.toString("utf8")).split("\n");
-    rest = parts.pop() ?? "";
-    lines.push(...parts);
-  });
-  const stdin = Readable.from([gunzipSync(readFileSync(fixture(`weather-${stream}.jsonl.gz`)))]);
-  const config = resolveConfig({ defaults: WEATHER_MODEL_CONFIG });
-  const summary = await runReplay({ input: "-", config, strict: false, stdin, stdout, wallClockMs: Date.UTC(2026, 0, 1) });
-  const outputs = lines.filter((l) => l !== "").map((l) => JSON.parse(l) as DriftEvent | RetrainRequest);
-  const drift = outputs.filter((o): o is DriftEvent => o.type === "drift");
-  const retrain = outputs.filter((o): o is RetrainRequest => o.type === "retrain");
-  return { summary, drift, retrain, evaluated: summary.windowsClosed - REFERENCE_WINDOWS };
+  const r = await replayRealData(`weather-${stream}.jsonl.gz`, resolveConfig({ defaults: WEATHER_MODEL_CONFIG }));
+  return { ...r, evaluated: r.summary.windowsClosed - REFERENCE_WINDOWS };
 }
 
 const VISIBILITY_CHANGE_MS = Date.UTC(1971, 0, 1);
