@@ -7,7 +7,6 @@
 // (loadPartition + decode) of the partition, which the service does once per assignment, not per chunk.
 // Uses REDIS_URL, else starts a throwaway redis-server on a free loopback port.
 // Run: npx tsx test/bench/outcome-join-state.bench.ts     Output: one JSON object per line.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { applyOutcome, clearJoinChanges, registerPrediction, type JoinSettings } from "../../src/outcomes/join.ts";
@@ -17,31 +16,16 @@ import { joinEntryChanges } from "../../src/state/join-entry-codec.ts";
 import { decodeModelOutcomes, encodeModelOutcomes, encodeModelOutcomesInlineJoin } from "../../src/state/outcome-state-codec.ts";
 import type { ModelWrite, PartitionRef, PartitionWrite } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
-import { freePort } from "../support/ports.ts";
+import { startOwnRedis } from "../support/own-redis.ts";
 
 const CHUNK = Number(process.env.BENCH_JOIN_CHUNK ?? 500);
 const SIZES = (process.env.BENCH_JOIN_PENDING ?? "10000,200000").split(",").map(Number);
 const SETTINGS: JoinSettings = { labelDelayMs: 7 * 86_400_000, maxPending: 200_000, maxEarlyOutcomes: 200_000 };
 const MODEL = "fraud-scorer";
 
+/** REDIS_URL when set, else a throwaway redis-server of this run (test/support/own-redis.ts). */
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
-  const port = await freePort();
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { retryStrategy: () => 50, maxRetriesPerRequest: null });
-  probe.on("error", () => {});
-  await probe.ping();
-  await probe.quit();
-  return {
-    url,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("exit", resolve));
-    },
-  };
+  return process.env.REDIS_URL ? { url: process.env.REDIS_URL, stop: async () => {} } : startOwnRedis();
 }
 
 /** Event i of the stream: prediction `p-i` at i seconds. */

@@ -1,8 +1,7 @@
 // Commit and load latency of RedisStateStore against plain SET/MSET/MGET of the same bytes, same Redis,
 // same run. Uses REDIS_URL, else starts a throwaway redis-server on a free loopback port.
 // Run: npx tsx test/bench/redis-state.bench.ts     Output: one JSON object per line.
-import { freePort } from "../support/ports.ts";
-import { spawn, type ChildProcess } from "node:child_process";
+import { startOwnRedis } from "../support/own-redis.ts";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import type { PartitionRef, PartitionWrite, StoredModel } from "../../src/state/port.ts";
@@ -14,25 +13,9 @@ const HOT_BYTES = 30 * 1024;
 const COLD_BYTES = 600 * 1024;
 const MODELS = ["fraud", "churn", "ranker"];
 
+/** REDIS_URL when set, else a throwaway redis-server of this run (test/support/own-redis.ts). */
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
-  const port = await freePort();
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  // the server needs a moment to listen: ioredis retries the connection every 50 ms and queues the PING
-  const probe = new Redis(url, { retryStrategy: () => 50, maxRetriesPerRequest: null });
-  probe.on("error", () => {});
-  await probe.ping();
-  await probe.quit();
-  return {
-    url,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("exit", resolve));
-    },
-  };
+  return process.env.REDIS_URL ? { url: process.env.REDIS_URL, stop: async () => {} } : startOwnRedis();
 }
 
 interface Sample {
