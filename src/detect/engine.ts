@@ -41,6 +41,7 @@ import { addEventToSegments, attributeSegments, chooseSegments, createSegmentReg
 import type { PendingPrediction } from "../outcomes/join.ts";
 import { attributeToSegmentMix } from "./segments.ts";
 import { cdfModelMemo } from "../sketch/cdf-model.ts";
+import type { TDigest } from "../sketch/tdigest.ts";
 
 export interface EngineLimits extends SignalLimits {
   /** models not configured under `models.*` tracked per partition; beyond it the longest idle is evicted */
@@ -451,10 +452,14 @@ function finishWindow(
     pinned = pinCapture(version, version.capture, model.modelId);
   let evaluation: WindowEvaluation | null = null;
   const rolling = rollingBaselineOf(version.rolling, model.modelId, version.modelVersion, ctx.limits);
-  // each digest's CDF model built once for the evaluation and the dispersion scores (nothing changes them in between)
-  const modelOf = cdfModelMemo();
-  if (version.reference !== null) {
-    const reference = referenceForWindow(version.reference, closed, season, settings.baseline.minSlotWindows);
+  const reference =
+    version.reference === null ? null : referenceForWindow(version.reference, closed, season, settings.baseline.minSlotWindows);
+  // each digest's CDF model built once for the evaluation and the dispersion scores (nothing changes them in
+  // between); the pinned reference's digests never change, so theirs are kept from one window to the next
+  const referenceDigests = new Set<TDigest>();
+  for (const s of reference?.signals.numeric.values() ?? []) referenceDigests.add(s.digest);
+  const modelOf = cdfModelMemo((d) => referenceDigests.has(d));
+  if (reference !== null) {
     const baselines: Baseline[] = [reference];
     const recent =
       season === null ? rolling : sameSlotRolling(version.rolling.windows, closed, season, model.modelId, version.modelVersion, ctx.limits);

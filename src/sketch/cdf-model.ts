@@ -43,17 +43,69 @@ export function cdfModelOf(d: TDigest): CdfModel {
 /**
  * cdfModelOf remembered per digest: for one evaluation, where each digest is read by several statistics and
  * baselines and none is changed in between (a digest changed after its model was taken would read stale).
+ * The digests for which `lasting` holds (a pinned reference's, read at every window close) keep their model
+ * across evaluations too, for as long as the digest lives (lastingCdfModelOf).
  */
-export function cdfModelMemo(): (d: TDigest) => CdfModel {
+export function cdfModelMemo(lasting: (d: TDigest) => boolean = () => false): (d: TDigest) => CdfModel {
   const models = new Map<TDigest, CdfModel>();
   return (d) => {
     let m = models.get(d);
     if (m === undefined) {
-      m = cdfModelOf(d);
+      m = lasting(d) ? lastingCdfModelOf(d) : cdfModelOf(d);
       models.set(d, m);
     }
     return m;
   };
+}
+
+/** A remembered model, with what it was built from: any change to the digest changes one of these. */
+interface LastingModel {
+  model: CdfModel;
+  means: Float64Array;
+  weights: Float64Array;
+  size: number;
+  count: number;
+  exact: boolean;
+  atomValues: Float64Array;
+  atomWeights: Float64Array;
+  atomCount: number;
+}
+
+const lastingModels = new WeakMap<TDigest, LastingModel>();
+
+/**
+ * cdfModelOf, kept with the digest for as long as it lives: for digests that are no longer changed (a pinned
+ * reference's). A digest changed anyway gets a new model: every change adds values (count), flushes (its
+ * buffer), compresses (size, exact) or merges into new arrays, and the check compares all of those.
+ */
+export function lastingCdfModelOf(d: TDigest): CdfModel {
+  flushTDigest(d);
+  const kept = lastingModels.get(d);
+  if (
+    kept !== undefined &&
+    kept.means === d.means &&
+    kept.weights === d.weights &&
+    kept.size === d.size &&
+    kept.count === d.count &&
+    kept.exact === (d.exact === true) &&
+    kept.atomValues === d.atomValues &&
+    kept.atomWeights === d.atomWeights &&
+    kept.atomCount === d.atomCount
+  )
+    return kept.model;
+  const model = cdfModelOf(d);
+  lastingModels.set(d, {
+    model,
+    means: d.means,
+    weights: d.weights,
+    size: d.size,
+    count: d.count,
+    exact: d.exact === true,
+    atomValues: d.atomValues,
+    atomWeights: d.atomWeights,
+    atomCount: d.atomCount,
+  });
+  return model;
 }
 
 interface Knots {
