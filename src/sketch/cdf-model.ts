@@ -119,19 +119,15 @@ interface Knots {
 function centroidKnots(d: TDigest, total: number): Knots {
   const n = d.size;
   const cap = n + 2;
-  const model: Knots = { x: new Float64Array(cap), below: new Float64Array(cap), atOrBelow: new Float64Array(cap), length: 0 };
+  const x = new Float64Array(cap);
+  const belowAt = new Float64Array(cap);
+  const atOrBelow = new Float64Array(cap);
+  const model: Knots = { x, below: belowAt, atOrBelow, length: 0 };
   if (total <= 0 || n === 0) return model;
-  const push = (at: number, below: number, atOrBelow: number) => {
-    const k = model.length++;
-    model.x[k] = at;
-    model.below[k] = below;
-    model.atOrBelow[k] = atOrBelow;
-  };
   const means = d.means;
   const weights = d.weights;
   if (d.exact === true) {
     // every closed window's digest is read this way: written straight into the arrays
-    const { x, below: belowAt, atOrBelow } = model;
     let below = 0;
     for (let i = 0; i < n; i++) {
       const next = below + weights[i];
@@ -146,23 +142,43 @@ function centroidKnots(d: TDigest, total: number): Knots {
   // the spread part's bounds: the digest's min and max, or with atoms the centroids' own extremes
   const lo = d.atomCount > 0 ? means[0] : d.min;
   const hi = d.atomCount > 0 ? means[n - 1] : d.max;
-  const isPoint = (i: number) => weights[i] === 1 || (i === 0 && means[0] <= lo) || (i === n - 1 && means[i] >= hi);
-  const halfSpread = (i: number) => (isPoint(i) ? 0 : weights[i] / 2);
-  // atMean: weight at or below the current centroid's mean
-  let atMean = isPoint(0) ? weights[0] : weights[0] / 2;
   const last = n - 1;
-  const lastIsPoint = isPoint(last);
-  if (means[0] > lo) push(lo, 0, 1); // one sample at min, the rest of centroid 0 spread up to m₀
-  push(means[0], means[0] > lo ? atMean : 0, n === 1 && lastIsPoint ? total : atMean);
-  for (let i = 0; i < last; i++) {
-    const leftLimit = atMean + halfSpread(i) + halfSpread(i + 1);
-    atMean = leftLimit + (isPoint(i + 1) ? weights[i + 1] : 0);
-    // from the last mean on: all of it for a point mass, else w/2 − 1 spread up to the one sample at max
-    if (i + 1 === last) push(means[last], leftLimit, lastIsPoint ? total : total - weights[last] / 2);
-    else push(means[i + 1], leftLimit, atMean);
+  // atMean: weight at or below the current centroid's mean
+  let atMean = isPointMass(means, weights, 0, last, lo, hi) ? weights[0] : weights[0] / 2;
+  const lastIsPoint = isPointMass(means, weights, last, last, lo, hi);
+  let k = 0;
+  if (means[0] > lo) {
+    // one sample at min, the rest of centroid 0 spread up to m₀
+    x[k] = lo;
+    belowAt[k] = 0;
+    atOrBelow[k++] = 1;
   }
-  if (!lastIsPoint && hi > means[last]) push(hi, total - 1, total);
+  x[k] = means[0];
+  belowAt[k] = means[0] > lo ? atMean : 0;
+  atOrBelow[k++] = n === 1 && lastIsPoint ? total : atMean;
+  let pointHere = isPointMass(means, weights, 0, last, lo, hi);
+  for (let i = 0; i < last; i++) {
+    const pointNext = isPointMass(means, weights, i + 1, last, lo, hi);
+    const leftLimit = atMean + (pointHere ? 0 : weights[i] / 2) + (pointNext ? 0 : weights[i + 1] / 2);
+    atMean = leftLimit + (pointNext ? weights[i + 1] : 0);
+    x[k] = means[i + 1];
+    belowAt[k] = leftLimit;
+    // from the last mean on: all of it for a point mass, else w/2 − 1 spread up to the one sample at max
+    atOrBelow[k++] = i + 1 === last ? (lastIsPoint ? total : total - weights[last] / 2) : atMean;
+    pointHere = pointNext;
+  }
+  if (!lastIsPoint && hi > means[last]) {
+    x[k] = hi;
+    belowAt[k] = total - 1;
+    atOrBelow[k++] = total;
+  }
+  model.length = k;
   return model;
+}
+
+/** Whether centroid i is a point mass: weight 1, or at the spread part's bound (all its values equal it). */
+function isPointMass(means: Float64Array, weights: Float64Array, i: number, last: number, lo: number, hi: number): boolean {
+  return weights[i] === 1 || (i === 0 && means[0] <= lo) || (i === last && means[i] >= hi);
 }
 
 /** The centroids' knots with every atom's step added (a knot at each atom value). */

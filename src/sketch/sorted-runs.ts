@@ -55,42 +55,55 @@ function mergeMany(all: readonly SortedRun[], outMeans: Float64Array, outWeights
   const runs = all.filter((r) => r.size > 0);
   const heap = new Int32Array(runs.length);
   const cursor = new Int32Array(runs.length);
-  const before = (a: number, b: number) => {
-    const ma = runs[a].means[cursor[a]];
-    const mb = runs[b].means[cursor[b]];
-    return ma < mb || (ma === mb && a < b);
-  };
-  const siftDown = (start: number, size: number) => {
-    let i = start;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= size) return;
-      const r = l + 1;
-      const c = r < size && before(heap[r], heap[l]) ? r : l;
-      if (!before(heap[c], heap[i])) return;
-      const t = heap[i];
-      heap[i] = heap[c];
-      heap[c] = t;
-      i = c;
-    }
-  };
+  /** each run's current mean (the heap's keys) */
+  const heads = new Float64Array(runs.length);
   let heapSize = runs.length;
-  for (let i = 0; i < heapSize; i++) heap[i] = i;
-  for (let i = (heapSize >> 1) - 1; i >= 0; i--) siftDown(i, heapSize);
+  for (let i = 0; i < heapSize; i++) {
+    heap[i] = i;
+    heads[i] = runs[i].means[0];
+  }
+  for (let i = (heapSize >> 1) - 1; i >= 0; i--) siftDown(heap, heads, i, heapSize);
   let m = -1;
   while (heapSize > 0) {
     const src = heap[0];
     const run = runs[src];
-    const mean = run.means[cursor[src]];
-    const weight = run.weights[cursor[src]];
+    const at = cursor[src];
+    const mean = run.means[at];
+    const weight = run.weights[at];
     if (m >= 0 && outMeans[m] === mean) outWeights[m] += weight;
     else {
       m++;
       outMeans[m] = mean;
       outWeights[m] = weight;
     }
-    if (++cursor[src] >= run.size) heap[0] = heap[--heapSize];
-    siftDown(0, heapSize);
+    if (at + 1 >= run.size) heap[0] = heap[--heapSize];
+    else {
+      cursor[src] = at + 1;
+      heads[src] = run.means[at + 1];
+    }
+    siftDown(heap, heads, 0, heapSize);
   }
   return m + 1;
+}
+
+/** Whether run a's current item comes before run b's: smaller mean, ties to the earlier run. */
+function before(heads: Float64Array, a: number, b: number): boolean {
+  const ma = heads[a];
+  const mb = heads[b];
+  return ma < mb || (ma === mb && a < b);
+}
+
+function siftDown(heap: Int32Array, heads: Float64Array, start: number, size: number): void {
+  let i = start;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= size) return;
+    const r = l + 1;
+    const c = r < size && before(heads, heap[r], heap[l]) ? r : l;
+    if (!before(heads, heap[c], heap[i])) return;
+    const t = heap[i];
+    heap[i] = heap[c];
+    heap[c] = t;
+    i = c;
+  }
 }

@@ -251,17 +251,19 @@ function compressAndSnap(n: number, compression: number): number {
 function routeToAtoms(d: TDigest, means: Float64Array, weights: Float64Array, n: number, threshold: number): number {
   // pass 1: candidates for new atoms (start index, weight)
   const candidates: number[] = [];
+  const atomCount = d.atomCount;
+  const atomValues = d.atomValues;
   let ai = 0;
   for (let i = 0; i < n;) {
     const v = means[i];
     let w = 0;
     let j = i;
     while (j < n && means[j] === v) w += weights[j++];
-    while (ai < d.atomCount && d.atomValues[ai] < v) ai++;
-    if (!(ai < d.atomCount && d.atomValues[ai] === v) && w >= threshold) candidates.push(i, w);
+    while (ai < atomCount && atomValues[ai] < v) ai++;
+    if (!(ai < atomCount && atomValues[ai] === v) && w >= threshold) candidates.push(i, w);
     i = j;
   }
-  if (candidates.length === 0 && d.atomCount === 0) return n;
+  if (candidates.length === 0 && atomCount === 0) return n;
   const room = MAX_ATOMS - d.atomCount;
   let chosen: Set<number> | undefined;
   if (candidates.length > 0 && room > 0) {
@@ -360,7 +362,10 @@ function compressScratch(n: number, delta: number): number {
   const k1Norm = (K1_FACTOR * delta) / (2 * Math.PI);
   let out = 0;
   let wSoFar = 0; // weight of completed centroids
-  let wLimit = total * centroidLimitQ(0, k1Norm, k2Norm);
+  // the scales' per-unit steps, the same for every centroid of this pass
+  const k1Step = 1 / k1Norm;
+  const k2Factor = Math.exp(-1 / k2Norm);
+  let wLimit = total * centroidLimitQ(0, k1Step, k2Factor);
   for (let i = 1; i < n; i++) {
     const w = weights[i];
     const proposed = weights[out] + w;
@@ -377,7 +382,7 @@ function compressScratch(n: number, delta: number): number {
       means[out] += ((means[i] - means[out]) * w) / proposed;
     } else {
       wSoFar += weights[out];
-      wLimit = total * centroidLimitQ(wSoFar / total, k1Norm, k2Norm);
+      wLimit = total * centroidLimitQ(wSoFar / total, k1Step, k2Factor);
       out++;
       means[out] = means[i];
       weights[out] = w;
@@ -386,13 +391,16 @@ function compressScratch(n: number, delta: number): number {
   return out + 1;
 }
 
-/** Upper q-bound of a centroid starting at q0: one unit further along the tighter of the two scales. */
-function centroidLimitQ(q0: number, k1Norm: number, k2Norm: number): number {
+/**
+ * Upper q-bound of a centroid starting at q0: one unit further along the tighter of the two scales.
+ * k1Step = 1/k1Norm; k2Factor = e^(−1/k2Norm).
+ */
+function centroidLimitQ(q0: number, k1Step: number, k2Factor: number): number {
   // k1: k = norm·asin(2q−1) ⇒ q(k) = (sin(k/norm) + 1) / 2
-  const a = Math.asin(2 * q0 - 1) + 1 / k1Norm;
+  const a = Math.asin(2 * q0 - 1) + k1Step;
   const qk1 = a >= Math.PI / 2 ? 1 : (Math.sin(a) + 1) / 2;
   // k2: k = norm·ln(q/(1−q)) ⇒ q(k) = 1 / (1 + e^(−k/norm)); e^(−k/norm) = (1−q0)/q0 · e^(−1/norm)
-  const qk2 = q0 <= 0 ? 0 : q0 >= 1 ? 1 : q0 / (q0 + (1 - q0) * Math.exp(-1 / k2Norm));
+  const qk2 = q0 <= 0 ? 0 : q0 >= 1 ? 1 : q0 / (q0 + (1 - q0) * k2Factor);
   return qk1 < qk2 ? qk1 : qk2;
 }
 
@@ -443,25 +451,76 @@ export function mergeTDigests(digests: readonly TDigest[], compression?: number)
 
 /** The union of the inputs' atom tables into `result`; returns the atoms demoted beyond MAX_ATOMS as a run. */
 function mergeAtomTables(result: TDigest, inputs: readonly TDigest[]): SortedRun {
-  const byValue = new Map<number, number>();
+  // the tables are sorted: merged pairwise in input order, so equal values' weights add up in that order
+  // and keep the first input's value (−0 and +0 are one value), like a running sum per value would
+  let values = EMPTY_ATOMS;
+  let weights = EMPTY_ATOMS;
+  let n = 0;
   for (const d of inputs) {
-    for (let i = 0; i < d.atomCount; i++) byValue.set(d.atomValues[i], (byValue.get(d.atomValues[i]) ?? 0) + d.atomWeights[i]);
+    if (d.atomCount === 0) continue;
+    if (n === 0) {
+      values = d.atomValues.slice(0, d.atomCount);
+      weights = d.atomWeights.slice(0, d.atomCount);
+      n = d.atomCount;
+      continue;
+    }
+    const mv = new Float64Array(n + d.atomCount);
+    const mw = new Float64Array(n + d.atomCount);
+    const bv = d.atomValues;
+    const bw = d.atomWeights;
+    const bn = d.atomCount;
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < n || j < bn) {
+      if (j >= bn || (i < n && values[i] < bv[j])) {
+        mv[k] = values[i];
+        mw[k++] = weights[i++];
+      } else if (i >= n || bv[j] < values[i]) {
+        mv[k] = bv[j];
+        mw[k++] = bw[j++];
+      } else {
+        mv[k] = values[i];
+        mw[k++] = weights[i++] + bw[j++];
+      }
+    }
+    values = k === mv.length ? mv : mv.slice(0, k);
+    weights = k === mw.length ? mw : mw.slice(0, k);
+    n = k;
   }
   const none: SortedRun = { means: EMPTY_ATOMS, weights: EMPTY_ATOMS, size: 0 };
-  if (byValue.size === 0) return none;
-  let entries = [...byValue].sort((a, b) => a[0] - b[0]);
-  let demoted: [number, number][] = [];
-  if (entries.length > MAX_ATOMS) {
-    const ranked = [...entries].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    const kept = new Set(ranked.slice(0, MAX_ATOMS).map((e) => e[0]));
-    demoted = entries.filter((e) => !kept.has(e[0]));
-    entries = entries.filter((e) => kept.has(e[0]));
+  if (n === 0) return none;
+  // a merged atom at zero is +0 (as it was when the tables were summed in a Map), whichever zero the inputs held
+  for (let i = 0; i < n; i++) if (values[i] === 0) values[i] = 0;
+  if (n <= MAX_ATOMS) {
+    result.atomValues = values;
+    result.atomWeights = weights;
+    result.atomCount = n;
+    return none;
   }
-  result.atomValues = Float64Array.from(entries, (e) => e[0]);
-  result.atomWeights = Float64Array.from(entries, (e) => e[1]);
-  result.atomCount = entries.length;
-  if (demoted.length === 0) return none;
-  return { means: Float64Array.from(demoted, (e) => e[0]), weights: Float64Array.from(demoted, (e) => e[1]), size: demoted.length };
+  // beyond MAX_ATOMS the heaviest stay (ties: the smaller value); the rest go back to the centroids
+  const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => weights[b] - weights[a] || values[a] - values[b]);
+  const kept = new Uint8Array(n);
+  for (let r = 0; r < MAX_ATOMS; r++) kept[ranked[r]] = 1;
+  const keptValues = new Float64Array(MAX_ATOMS);
+  const keptWeights = new Float64Array(MAX_ATOMS);
+  const demotedValues = new Float64Array(n - MAX_ATOMS);
+  const demotedWeights = new Float64Array(n - MAX_ATOMS);
+  let k = 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (kept[i] === 1) {
+      keptValues[k] = values[i];
+      keptWeights[k++] = weights[i];
+    } else {
+      demotedValues[m] = values[i];
+      demotedWeights[m++] = weights[i];
+    }
+  }
+  result.atomValues = keptValues;
+  result.atomWeights = keptWeights;
+  result.atomCount = MAX_ATOMS;
+  return { means: demotedValues, weights: demotedWeights, size: m };
 }
 
 export function cloneTDigest(d: TDigest): TDigest {
