@@ -12,6 +12,7 @@ import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./d
 import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
 import type { ContractName } from "./schema-files.ts";
 import { parseIsoTimestamp } from "./timestamp.ts";
+import { predictionScanLimits, scanJsonPrediction, type PredictionScanLimits } from "./json-prediction-scanner.ts";
 import type { BaselineEvent, DriftEvent, FeatureValue, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
 import { DetectorError } from "../errors/detector-error.ts";
 
@@ -25,6 +26,8 @@ type Fields = Record<string, unknown>;
 
 interface Contract<E> {
   readonly check: () => ValueCheck;
+  /** the event read straight from JSON bytes when it is valid and of the common shape (json-prediction-scanner.ts) */
+  readonly scan?: (bytes: Uint8Array, start: number) => E | undefined;
   /** builds the canonical event from a validated record: optional fields absent or null are omitted */
   readonly canonical: (fields: Fields) => E;
 }
@@ -41,8 +44,14 @@ function lazyCheck(name: ContractName): () => ValueCheck {
   return () => (check ??= compileContractCheck(loadAvroSchema(name)));
 }
 
+let predictionLimits: PredictionScanLimits | null | undefined;
+
 const predictionContract: Contract<PredictionEvent> = {
   check: lazyCheck("prediction-event"),
+  scan: (bytes, start) => {
+    if (predictionLimits === undefined) predictionLimits = predictionScanLimits(loadAvroSchema("prediction-event")) ?? null;
+    return predictionLimits === null ? undefined : scanJsonPrediction(bytes, start, predictionLimits);
+  },
   canonical: (f) => {
     const event: PredictionEvent = {
       eventId: f.eventId as string,
@@ -105,6 +114,8 @@ function jsonStart(bytes: Uint8Array): number {
 }
 
 function decodeJson<E>(bytes: Uint8Array, start: number, contract: Contract<E>): DecodeResult<E> {
+  const scanned = contract.scan?.(bytes, start);
+  if (scanned !== undefined) return { ok: true, event: scanned, format: "json" };
   let text: string;
   try {
     text = utf8.decode(start === 0 ? bytes : bytes.subarray(start));
@@ -133,6 +144,11 @@ function decodeJson<E>(bytes: Uint8Array, start: number, contract: Contract<E>):
 /** Decodes a UTF-8 JSON prediction (optional BOM and leading whitespace allowed). Never throws. */
 export function decodeJsonPrediction(bytes: Uint8Array): DecodeResult<PredictionEvent> {
   return decodeJsonMessage(bytes, predictionContract);
+}
+
+/** The general path alone (no scanner): what the tests hold the scanner's events against. */
+export function decodeJsonPredictionGeneral(bytes: Uint8Array): DecodeResult<PredictionEvent> {
+  return decodeJsonMessage(bytes, { check: predictionContract.check, canonical: predictionContract.canonical });
 }
 
 export function decodeJsonOutcome(bytes: Uint8Array): DecodeResult<OutcomeEvent> {
