@@ -32,58 +32,90 @@ export interface EventLine {
   result: DecodeResult<PredictionEvent>;
 }
 
-/** One non-blank input line: its bytes as read (no decode/encode round trip), without the line break. */
-export interface RawLine {
-  /** 0-based line number */
-  line: number;
-  value: Uint8Array;
-}
-
+/**
+ * Non-blank input lines as read, without their line breaks, and without an object per line: line i of the
+ * batch is `buffer.subarray(starts[i], ends[i])` (lineBytes). Lines are read far ahead of being decoded
+ * (replay applies them 16 384 at a time), and an object per waiting line was garbage-collector work.
+ */
 export interface RawLineBatch {
-  lines: RawLine[];
+  buffer: Buffer;
+  /** per line: its 0-based number in the input */
+  lineNumbers: number[];
+  starts: number[];
+  ends: number[];
   /** 0-based number of the last line read (blank or not), -1 before the first */
   lastLine: number;
   /** input bytes read up to the end of this batch */
   bytes: number;
 }
 
+/** The bytes of line `i` of a batch (a view, not a copy). */
+export function lineBytes(batch: RawLineBatch, i: number): Uint8Array {
+  return batch.buffer.subarray(batch.starts[i], batch.ends[i]);
+}
+
 const NEWLINE = 0x0a;
 const CR = 0x0d;
-const isBlank = (b: Uint8Array): boolean => {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0x20 && b[i] !== 0x09 && b[i] !== CR) return false;
+const isBlank = (b: Uint8Array, from: number, to: number): boolean => {
+  for (let i = from; i < to; i++) if (b[i] !== 0x20 && b[i] !== 0x09 && b[i] !== CR) return false;
   return true;
 };
 
 /**
- * The non-blank lines of the input in batches, as they arrive from the stream (one batch per read chunk):
- * bytes are split at "\n" (a trailing "\r" is dropped), never decoded here — the decoder does that once.
+ * The non-blank lines of the input in batches, as they arrive from the stream (one batch per read chunk, and
+ * one for a line that spans two chunks): bytes are split at "\n" (a trailing "\r" is dropped), never
+ * decoded here — the decoder does that once.
  */
 export async function* readLineBatches(input: string, stdin: Readable): AsyncGenerator<RawLineBatch> {
   const stream = await openInput(input, stdin);
   let carry: Buffer | null = null;
   let line = -1;
   let bytes = 0;
-  const cut = (buf: Buffer, from: number, to: number): Uint8Array => buf.subarray(from, to > from && buf[to - 1] === CR ? to - 1 : to);
+  // the lines of buf[from, to) that end in "\n" (to: the end of the last of them), and how far that got
+  const split = (buf: Buffer, from: number, to: number): RawLineBatch => {
+    const batch: RawLineBatch = { buffer: buf, lineNumbers: [], starts: [], ends: [], lastLine: line, bytes };
+    let start = from;
+    for (let nl = buf.indexOf(NEWLINE, start); nl >= 0 && nl < to; nl = buf.indexOf(NEWLINE, start)) {
+      line++;
+      const end = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+      if (!isBlank(buf, start, end)) {
+        batch.lineNumbers.push(line);
+        batch.starts.push(start);
+        batch.ends.push(end);
+      }
+      start = nl + 1;
+    }
+    batch.lastLine = line;
+    return batch;
+  };
   try {
     for await (const piece of stream as AsyncIterable<Buffer | string>) {
       const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
       bytes += chunk.length;
-      const buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
-      const lines: RawLine[] = [];
-      let start = 0;
-      for (let nl = buf.indexOf(NEWLINE, start); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
-        line++;
-        const value = cut(buf, start, nl);
-        if (!isBlank(value)) lines.push({ line, value });
-        start = nl + 1;
+      let from = 0;
+      if (carry !== null) {
+        // only the line that spans the two chunks is copied, not the whole chunk
+        const nl = chunk.indexOf(NEWLINE);
+        if (nl < 0) {
+          carry = Buffer.concat([carry, chunk]);
+          yield { buffer: carry, lineNumbers: [], starts: [], ends: [], lastLine: line, bytes };
+          continue;
+        }
+        const joined = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
+        yield split(joined, 0, joined.length);
+        from = nl + 1;
       }
-      carry = start < buf.length ? buf.subarray(start) : null;
-      yield { lines, lastLine: line, bytes };
+      const last = chunk.lastIndexOf(NEWLINE);
+      const batch = last < from ? split(chunk, from, from) : split(chunk, from, last + 1);
+      carry = Math.max(last + 1, from) < chunk.length ? chunk.subarray(Math.max(last + 1, from)) : null;
+      yield batch;
     }
     if (carry !== null) {
       line++;
-      const value = cut(carry, 0, carry.length);
-      yield { lines: isBlank(value) ? [] : [{ line, value }], lastLine: line, bytes };
+      let end = carry.length;
+      if (end > 0 && carry[end - 1] === CR) end--;
+      const blank = isBlank(carry, 0, end);
+      yield { buffer: carry, lineNumbers: blank ? [] : [line], starts: blank ? [] : [0], ends: blank ? [] : [end], lastLine: line, bytes };
     }
   } catch (err) {
     if (err instanceof InputFileError) throw err;
@@ -94,7 +126,9 @@ export async function* readLineBatches(input: string, stdin: Readable): AsyncGen
 export async function* readEventLines(input: string, stdin: Readable, maxMessageBytes: number): AsyncGenerator<EventLine> {
   const decodeContext = { schemaForId: () => undefined, maxMessageBytes };
   for await (const batch of readLineBatches(input, stdin)) {
-    for (const { line, value } of batch.lines) yield { line, bytes: batch.bytes, result: decodePredictionMessage(value, decodeContext) };
+    for (let i = 0; i < batch.lineNumbers.length; i++) {
+      yield { line: batch.lineNumbers[i], bytes: batch.bytes, result: decodePredictionMessage(lineBytes(batch, i), decodeContext) };
+    }
   }
 }
 
@@ -114,7 +148,10 @@ export async function* decodedLines<T>(
   decode: (value: Uint8Array) => DecodeResult<T>,
 ): AsyncGenerator<DecodedLine<T>> {
   for await (const batch of readLineBatches(input, stdin)) {
-    for (const { line, value } of batch.lines) yield { line, lastLine: batch.lastLine, bytes: batch.bytes, value, result: decode(value) };
+    for (let i = 0; i < batch.lineNumbers.length; i++) {
+      const value = lineBytes(batch, i);
+      yield { line: batch.lineNumbers[i], lastLine: batch.lastLine, bytes: batch.bytes, value, result: decode(value) };
+    }
   }
 }
 

@@ -27,9 +27,10 @@ import {
   InputFileError,
   mergeByEventTime,
   readEventLines,
+  lineBytes,
   readLineBatches,
   tallyRejection,
-  type RawLine,
+  type RawLineBatch,
   type RejectionTally,
 } from "./event-lines.ts";
 
@@ -85,6 +86,66 @@ export async function referencesFromFile(path: string, config: ResolvedConfig, s
   return new Map(builder.build(path.split("/").pop() ?? path).map((r) => [`${r.modelId}\u0000${r.modelVersion}`, r.baseline]));
 }
 
+/**
+ * Lines waiting to be applied, as ranges of read batches, decoded only as the processor takes them: each
+ * decoded event is garbage as soon as it is applied (decoding a whole chunk first kept 16 384 events alive
+ * across collections). Iterating yields each line once, as the message the processor reads.
+ */
+class PendingLines implements Iterable<DecodedMessage> {
+  private readonly batches: RawLineBatch[] = [];
+  private readonly froms: number[] = [];
+  private readonly tos: number[] = [];
+  size = 0;
+
+  constructor(private readonly decode: (value: Uint8Array) => DecodedMessage["result"]) {}
+
+  /** Takes lines of `batch` from index `from` until `limit` lines wait; returns the index after the last taken. */
+  take(batch: RawLineBatch, from: number, limit: number): number {
+    const to = Math.min(batch.lineNumbers.length, from + (limit - this.size));
+    if (to > from) {
+      this.batches.push(batch);
+      this.froms.push(from);
+      this.tos.push(to);
+      this.size += to - from;
+    }
+    return to;
+  }
+
+  [Symbol.iterator](): Iterator<DecodedMessage> {
+    return new PendingLinesCursor(this.batches, this.froms, this.tos, this.decode);
+  }
+}
+
+/** PendingLines' iterator (a generator cost more per line than the rest of replay's own work on it). */
+class PendingLinesCursor implements Iterator<DecodedMessage> {
+  private b = 0;
+  private i: number;
+  private readonly step: IteratorResult<DecodedMessage> = { done: false, value: undefined as unknown as DecodedMessage };
+
+  constructor(
+    private readonly batches: readonly RawLineBatch[],
+    private readonly froms: readonly number[],
+    private readonly tos: readonly number[],
+    private readonly decode: (value: Uint8Array) => DecodedMessage["result"],
+  ) {
+    this.i = froms.length > 0 ? froms[0] : 0;
+  }
+
+  next(): IteratorResult<DecodedMessage> {
+    while (this.b < this.batches.length && this.i >= this.tos[this.b]) {
+      this.b++;
+      if (this.b < this.batches.length) this.i = this.froms[this.b];
+    }
+    if (this.b >= this.batches.length) return { done: true, value: undefined };
+    const batch = this.batches[this.b];
+    const i = this.i++;
+    const value = lineBytes(batch, i);
+    // one result object for every step: for-of reads it before asking for the next
+    this.step.value = { message: { offset: String(batch.lineNumbers[i]), key: null, value }, result: this.decode(value) };
+    return this.step;
+  }
+}
+
 /** Lines applied per processor step (and per write to the in-memory store). */
 const REPLAY_CHUNK_LINES = 16384;
 
@@ -127,9 +188,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   };
 
   const decodePrediction = (value: Uint8Array) => decodePredictionMessage(value, decodeContext);
-  function* decodedPredictions(lines: readonly RawLine[]): Generator<DecodedMessage> {
-    for (const { line, value } of lines) yield { message: { offset: String(line), key: null, value }, result: decodePrediction(value) };
-  }
   // Applies one chunk and writes it to the store; at the end of input it also closes the open windows that
   // have at least minEvents events.
   const step = async (messages: Iterable<DecodedInput>, endOfInput: boolean) => {
@@ -171,19 +229,20 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     // Predictions only: lines are kept as bytes and decoded while the processor applies them, so each
     // decoded event is garbage as soon as it is applied (decoding a whole chunk first kept 16 384 events
     // alive across collections: a third of replay's time went to the garbage collector).
-    let pending: RawLine[] = [];
+    let pending = new PendingLines(decodePrediction);
     for await (const batch of readLineBatches(opts.input, opts.stdin)) {
       summary.linesRead = batch.lastLine + 1;
       opts.progress?.update(summary.linesRead, batch.bytes);
-      for (const line of batch.lines) {
-        pending.push(line);
-        if (pending.length >= REPLAY_CHUNK_LINES) {
-          await step(decodedPredictions(pending), false);
-          pending = [];
+      let from = 0;
+      while (from < batch.lineNumbers.length) {
+        from = pending.take(batch, from, REPLAY_CHUNK_LINES);
+        if (pending.size >= REPLAY_CHUNK_LINES) {
+          await step(pending, false);
+          pending = new PendingLines(decodePrediction);
         }
       }
     }
-    await step(decodedPredictions(pending), true);
+    await step(pending, true);
   } else {
     const predictions = decodedLines(opts.input, opts.stdin, decodePrediction);
     const outcomes = decodedLines(opts.outcomes, opts.stdin, (v) => decodeOutcomeMessage(v, decodeContext));

@@ -309,9 +309,13 @@ export function applyPrediction(
     state.counters.timestampOutOfRange++;
     return { outcome: "timestamp_out_of_range", message: verdict.message, outputs: [] };
   }
-  const { model, version, evicted } = versionFor(state, event, ctx);
+  // the common case, a known model version, without versionFor's result object
+  let model = state.models.get(event.modelId);
+  let version = model?.versions.get(event.modelVersion);
+  let evicted: string | undefined;
+  if (model === undefined || version === undefined) ({ model, version, evicted } = versionFor(state, event, ctx));
   const settings = ctx.settingsFor(event.modelId);
-  const outputs: EngineOutput[] = [];
+  let outputs = NO_OUTPUTS;
   const late = event.timestamp < state.maxEventTime - settings.window.allowedLatenessMs;
   if (late) state.counters.late++;
   if (event.timestamp > state.maxEventTime) state.maxEventTime = event.timestamp;
@@ -319,7 +323,7 @@ export function applyPrediction(
   // Late events never close windows by time: they are folded into the open window (documented in README).
   if (!late && reachesDeadline(version.window, event.timestamp)) {
     if (closeOrMergeForward(version.window, event.timestamp, settings.window) === "close") {
-      outputs.push(...finishWindow(state, model, version, settings, ctx));
+      outputs = withOutputs(outputs, finishWindow(state, model, version, settings, ctx));
     } else state.counters.windowsMergedForward++;
   }
   const wasEmpty = version.window.count === 0;
@@ -343,14 +347,28 @@ export function applyPrediction(
   state.counters.accepted++;
   state.dirtyHot.add(event.modelId);
   if (ctx.outcomes === true && settings.performance.enabled) {
-    outputs.push(...awaitOutcome(state, model, version, event, settings, ctx));
+    outputs = withOutputs(outputs, awaitOutcome(state, model, version, event, settings, ctx));
   }
-  if (isFull(version.window, settings.window)) outputs.push(...finishWindow(state, model, version, settings, ctx));
+  if (isFull(version.window, settings.window)) outputs = withOutputs(outputs, finishWindow(state, model, version, settings, ctx));
 
   // Windows of idle models close when the partition's event time passes their deadline (plus lateness).
-  if (state.maxEventTime >= state.nextDeadline) outputs.push(...closeExpiredWindows(state, ctx));
-  const outcome = late ? "late" : "accepted";
-  return evicted === undefined ? { outcome, outputs } : { outcome, outputs, evicted };
+  if (state.maxEventTime >= state.nextDeadline) outputs = withOutputs(outputs, closeExpiredWindows(state, ctx));
+  if (evicted !== undefined) return { outcome: late ? "late" : "accepted", outputs, evicted };
+  if (outputs === NO_OUTPUTS) return late ? LATE : ACCEPTED;
+  return { outcome: late ? "late" : "accepted", outputs };
+}
+
+// Most events close no window: they share one empty output list and one result (frozen: nobody adds to them).
+const NO_OUTPUTS = Object.freeze([]) as unknown as EngineOutput[];
+const ACCEPTED: PredictionResult = Object.freeze({ outcome: "accepted", outputs: NO_OUTPUTS });
+const LATE: PredictionResult = Object.freeze({ outcome: "late", outputs: NO_OUTPUTS });
+
+/** `outputs` followed by `more`: a fresh list the first time (never the shared empty one). */
+function withOutputs(outputs: EngineOutput[], more: EngineOutput[]): EngineOutput[] {
+  if (more.length === 0) return outputs;
+  if (outputs === NO_OUTPUTS) return [...more]; // rare (a window closed): a copy, so `more` stays its caller's
+  outputs.push(...more);
+  return outputs;
 }
 
 /** Close every open window whose deadline the partition's watermark (max event time − lateness) passed. */

@@ -70,6 +70,9 @@ export function describeEventTimeRefusal(timestamp: number, range: EventTimeRang
     : `event time ${timestamp} (${iso(timestamp)}) is older than the partition's watermark minus maxPastSkewMs (${iso(range.min)})`;
 }
 
+const ACCEPTED: EventTimeVerdict = Object.freeze({ accepted: true, pendingJump: null });
+const NO_JUMP = Object.freeze({ confirmed: true, pendingJump: null } as const);
+
 /**
  * Whether a partition accepts an event time now, and the pending forward jump after it. `watermark` is
  * -Infinity before the partition's first event; `pendingJump` is the partition's pending jump (or null).
@@ -81,11 +84,14 @@ export function judgeEventTime(
   bounds: EventTimeBounds,
   pendingJump: PendingForwardJump | null,
 ): EventTimeVerdict {
-  const range = acceptedEventTimes(watermark, wallClockMs, bounds);
-  if (!isEventTimeAccepted(timestamp, range)) return { accepted: false, message: describeEventTimeRefusal(timestamp, range), pendingJump };
-  if (timestamp >= wallClockMs - bounds.maxForwardJumpMs) return { accepted: true, pendingJump: null };
+  // the range of acceptedEventTimes, checked without building it (this runs for every event)
+  if (!(timestamp >= watermark - bounds.maxPastSkewMs && timestamp <= wallClockMs + bounds.maxFutureSkewMs)) {
+    const range = acceptedEventTimes(watermark, wallClockMs, bounds);
+    return { accepted: false, message: describeEventTimeRefusal(timestamp, range), pendingJump };
+  }
+  if (timestamp >= wallClockMs - bounds.maxForwardJumpMs) return ACCEPTED;
   const jump = confirmForwardJump(timestamp, watermark, bounds, pendingJump);
-  if (jump.confirmed) return { accepted: true, pendingJump: null };
+  if (jump.confirmed) return ACCEPTED;
   const next = jump.pendingJump;
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
@@ -109,7 +115,7 @@ export function confirmForwardJump(
   pendingJump: PendingForwardJump | null,
 ): { confirmed: true; pendingJump: null } | { confirmed: false; pendingJump: PendingForwardJump } {
   const jumps = Number.isFinite(watermark) && timestamp - watermark > bounds.maxForwardJumpMs;
-  if (!jumps) return { confirmed: true, pendingJump: null };
+  if (!jumps) return NO_JUMP;
   const continues = pendingJump !== null && Math.abs(timestamp - pendingJump.firstTime) <= bounds.maxForwardJumpMs;
   const next: PendingForwardJump = continues
     ? { firstTime: pendingJump.firstTime, count: pendingJump.count + 1 }

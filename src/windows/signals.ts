@@ -56,12 +56,21 @@ export function categorySketchFor(s: SignalSketches, signal: string, limits: Sig
 }
 
 // A core signal's sketch exists once the model has sent a value; after that an absent value is "missing".
-function addOptionalNumber(s: SignalSketches, signal: string, value: number | null | undefined): void {
-  if (typeof value === "number") addNumeric(numericSketchFor(s, signal), value);
-  else {
-    const sketch = s.numeric.get(signal);
-    if (sketch !== undefined) addNumericMissing(sketch);
+// `known` is the sketch the slot cache holds (undefined until it exists); returns the sketch, if any, to cache.
+function addOptionalNumber(
+  s: SignalSketches,
+  signal: string,
+  known: NumericSketch | undefined,
+  value: number | null | undefined,
+): NumericSketch | undefined {
+  if (typeof value === "number") {
+    const sketch = known ?? numericSketchFor(s, signal);
+    addNumeric(sketch, value);
+    return sketch;
   }
+  const sketch = known ?? s.numeric.get(signal);
+  if (sketch !== undefined) addNumericMissing(sketch);
+  return sketch;
 }
 
 /** The names one set of signals goes by: the model's own, or one segment's (windows/segments.ts). */
@@ -113,90 +122,151 @@ function addEventUnder(
   limits: SignalLimits,
   register: boolean,
 ): void {
-  addOptionalNumber(s, names.prediction, event.prediction);
-  addOptionalNumber(s, names.confidence, event.confidence);
-  addOptionalNumber(s, names.latency, event.latencyMs);
-  if (typeof event.predictedClass === "string") addCategory(categorySketchFor(s, names.predictedClass, limits), event.predictedClass);
-  else {
-    const counts = s.categorical.get(names.predictedClass);
+  const slots = signalSlotsOf(s, registry, names);
+  slots.prediction = addOptionalNumber(s, names.prediction, slots.prediction, event.prediction);
+  slots.confidence = addOptionalNumber(s, names.confidence, slots.confidence, event.confidence);
+  slots.latency = addOptionalNumber(s, names.latency, slots.latency, event.latencyMs);
+  if (typeof event.predictedClass === "string") {
+    const counts = (slots.predictedClass ??= categorySketchFor(s, names.predictedClass, limits));
+    addCategory(counts, event.predictedClass);
+  } else {
+    const counts = (slots.predictedClass ??= s.categorical.get(names.predictedClass));
     if (counts !== undefined) addMissingCategory(counts);
   }
   const features = event.features;
   if (features == null) return;
-  const slots = featureSlotsOf(s, registry, names);
+  const order = slots.order;
+  const orderSlots = slots.orderSlots;
+  let i = 0;
   for (const name in features) {
     const value = features[name];
-    const slot = slots.get(name);
-    if (slot !== undefined) {
-      // the common case: a feature of known kind whose sketch this window already has
-      if (slot.numeric !== undefined) {
-        if (typeof value === "number") addNumeric(slot.numeric, value);
-        else if (value === null) addNumericMissing(slot.numeric);
-        else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
-      } else {
-        const counts = slot.categorical!;
-        if (typeof value === "string") addCategory(counts, value);
-        else if (typeof value === "boolean") addCategory(counts, value ? "true" : "false");
-        else if (value === null) addMissingCategory(counts);
-        else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
-      }
-      continue;
-    }
-    let kind = registry.kinds.get(name);
-    if (kind === undefined) {
-      if (value === null || !register) continue; // kind unknown until a first value arrives
-      if (registry.kinds.size >= limits.maxFeaturesPerModel) {
-        registry.droppedValues++;
+    // the common case: the same feature as at this position in the previous event, of known kind and with a sketch
+    let slot = i < order.length && order[i] === name ? orderSlots[i] : null;
+    if (slot === null) {
+      slot = slots.features.get(name) ?? null;
+      if (slot === null) {
+        // not seen in this window yet: added on the slow path
+        orderSlots[i] = addFeatureFirst(names, s, registry, slots, name, value, limits, register);
+        order[i++] = name;
         continue;
       }
-      kind = typeof value === "number" ? "numeric" : "categorical";
-      registry.kinds.set(name, kind);
+      orderSlots[i] = slot;
+      order[i] = name;
     }
-    let signal = names.features.get(name);
-    if (signal === undefined) {
-      signal = names.feature(name);
-      names.features.set(name, signal);
-    }
-    if (kind === "numeric") {
-      if (typeof value === "number") addNumeric(numericSketchFor(s, signal), value);
-      else if (value === null) addNumericMissing(numericSketchFor(s, signal));
-      else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
-      const sketch = s.numeric.get(signal);
-      if (sketch !== undefined) slots.set(name, { numeric: sketch });
+    i++;
+    const numeric = slot.numeric;
+    if (numeric !== null) {
+      if (typeof value === "number") addNumeric(numeric, value);
+      else if (value === null) addNumericMissing(numeric);
+      else if (register) countTypeMismatch(s, name);
     } else {
-      if (typeof value === "string") addCategory(categorySketchFor(s, signal, limits), value);
-      else if (typeof value === "boolean") addCategory(categorySketchFor(s, signal, limits), value ? "true" : "false");
-      else if (value === null) addMissingCategory(categorySketchFor(s, signal, limits));
-      else if (register) s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
-      const counts = s.categorical.get(signal);
-      if (counts !== undefined) slots.set(name, { categorical: counts });
+      const counts = slot.categorical!;
+      if (typeof value === "string") addCategory(counts, value);
+      else if (typeof value === "boolean") addCategory(counts, value ? "true" : "false");
+      else if (value === null) addMissingCategory(counts);
+      else if (register) countTypeMismatch(s, name);
     }
   }
+}
+
+function countTypeMismatch(s: SignalSketches, name: string): void {
+  s.typeMismatches.set(name, (s.typeMismatches.get(name) ?? 0) + 1);
+}
+
+/**
+ * A feature value that has no slot in this window yet (with the slot already present it is added directly):
+ * registers the feature's kind when it is new, adds the value, and returns its slot once the sketch exists.
+ */
+function addFeatureFirst(
+  names: SignalNames,
+  s: SignalSketches,
+  registry: FeatureRegistry,
+  slots: SignalSlots,
+  name: string,
+  value: unknown,
+  limits: SignalLimits,
+  register: boolean,
+): FeatureSlot | null {
+  let kind = registry.kinds.get(name);
+  if (kind === undefined) {
+    if (value === null || !register) return null; // kind unknown until a first value arrives
+    if (registry.kinds.size >= limits.maxFeaturesPerModel) {
+      registry.droppedValues++;
+      return null;
+    }
+    kind = typeof value === "number" ? "numeric" : "categorical";
+    registry.kinds.set(name, kind);
+  }
+  let signal = names.features.get(name);
+  if (signal === undefined) {
+    signal = names.feature(name);
+    names.features.set(name, signal);
+  }
+  let slot: FeatureSlot | null = null;
+  if (kind === "numeric") {
+    if (typeof value === "number") addNumeric(numericSketchFor(s, signal), value);
+    else if (value === null) addNumericMissing(numericSketchFor(s, signal));
+    else if (register) countTypeMismatch(s, name);
+    const sketch = s.numeric.get(signal);
+    if (sketch !== undefined) slot = new FeatureSlot(sketch, null);
+  } else {
+    if (typeof value === "string") addCategory(categorySketchFor(s, signal, limits), value);
+    else if (typeof value === "boolean") addCategory(categorySketchFor(s, signal, limits), value ? "true" : "false");
+    else if (value === null) addMissingCategory(categorySketchFor(s, signal, limits));
+    else if (register) countTypeMismatch(s, name);
+    const counts = s.categorical.get(signal);
+    if (counts !== undefined) slot = new FeatureSlot(null, counts);
+  }
+  if (slot !== null) slots.features.set(name, slot);
+  return slot;
 }
 
 /** A feature's sketch in one window, once its kind is known and the sketch exists (kinds never change). */
-interface FeatureSlot {
-  numeric?: NumericSketch;
-  categorical?: CategoryCounts;
+class FeatureSlot {
+  constructor(
+    readonly numeric: NumericSketch | null,
+    readonly categorical: CategoryCounts | null,
+  ) {}
 }
 
-interface FeatureSlots {
-  registry: FeatureRegistry;
-  names: SignalNames;
-  slots: Map<string, FeatureSlot>;
+/**
+ * One window's sketches under one set of names, found without building or looking up signal names: the
+ * core signals' sketches once they exist, each feature's slot, and the feature names in the order the
+ * last event listed them (events of a model mostly list the same features in the same order).
+ */
+class SignalSlots {
+  prediction: NumericSketch | undefined = undefined;
+  confidence: NumericSketch | undefined = undefined;
+  latency: NumericSketch | undefined = undefined;
+  predictedClass: CategoryCounts | undefined = undefined;
+  readonly features = new Map<string, FeatureSlot>();
+  readonly order: string[] = [];
+  /** the slot of order[i]; null when that feature had none */
+  readonly orderSlots: (FeatureSlot | null)[] = [];
+  /** the slots of the same sketches under other names (segments), keyed by those names */
+  others: Map<SignalNames, SignalSlots> | undefined = undefined;
+  constructor(
+    readonly registry: FeatureRegistry,
+    readonly names: SignalNames,
+  ) {}
 }
 
-// Per window's sketches: feature name → its sketch, so an event costs one lookup per feature instead of
-// three (kind, signal name, sketch). Derived, never stored: a restored window starts with none.
-const featureSlots = new WeakMap<SignalSketches, FeatureSlots>();
+// Per window's sketches, derived and never stored: a restored window starts with none. Sketches are only
+// ever added to these maps (never replaced or removed), so a slot stays valid for the window's life.
+const signalSlots = new WeakMap<SignalSketches, SignalSlots>();
 
-function featureSlotsOf(s: SignalSketches, registry: FeatureRegistry, names: SignalNames): Map<string, FeatureSlot> {
-  let cached = featureSlots.get(s);
-  if (cached === undefined || cached.registry !== registry || cached.names !== names) {
-    cached = { registry, names, slots: new Map() };
-    featureSlots.set(s, cached);
+function signalSlotsOf(s: SignalSketches, registry: FeatureRegistry, names: SignalNames): SignalSlots {
+  let slots = signalSlots.get(s);
+  if (slots === undefined || slots.registry !== registry) {
+    slots = new SignalSlots(registry, names);
+    signalSlots.set(s, slots);
+    return slots;
   }
-  return cached.slots;
+  if (slots.names === names) return slots;
+  const others = (slots.others ??= new Map());
+  let other = others.get(names);
+  if (other === undefined) others.set(names, (other = new SignalSlots(registry, names)));
+  return other;
 }
 
 /** Union of several windows' sketches (for baselines). */

@@ -1,0 +1,70 @@
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { lineBytes, readLineBatches } from "../../../src/cli/event-lines.ts";
+
+/** Feeds `text` to readLineBatches as stdin in pieces cut at `cuts`; returns the lines and the last batch's counts. */
+async function readInPieces(text: string, cuts: number[]) {
+  const bytes = Buffer.from(text, "utf8");
+  const edges = [0, ...cuts, bytes.length];
+  // object mode (Readable.from), so each piece arrives as a chunk of its own
+  const stdin = Readable.from(edges.slice(1).map((end, i) => bytes.subarray(edges[i], end)));
+  const lines: { line: number; text: string }[] = [];
+  let lastLine = -2;
+  let readBytes = -1;
+  let batches = 0;
+  for await (const batch of readLineBatches("-", stdin)) {
+    batches++;
+    expect(batch.starts.length).toBe(batch.lineNumbers.length);
+    expect(batch.ends.length).toBe(batch.lineNumbers.length);
+    for (let i = 0; i < batch.lineNumbers.length; i++)
+      lines.push({ line: batch.lineNumbers[i], text: Buffer.from(lineBytes(batch, i)).toString("utf8") });
+    lastLine = batch.lastLine;
+    readBytes = batch.bytes;
+  }
+  expect(batches).toBeGreaterThanOrEqual(cuts.length + 1);
+  return { lines, lastLine, bytes: readBytes };
+}
+
+/** What readLineBatches must find, computed by splitting the whole text at once. */
+function expected(text: string) {
+  const parts = text.split("\n");
+  if (parts[parts.length - 1] === "") parts.pop();
+  const lines = parts
+    .map((p, line) => ({ line, text: p.endsWith("\r") ? p.slice(0, -1) : p }))
+    .filter((l) => l.text.replace(/[ \t\r]/g, "") !== "");
+  return { lines, lastLine: parts.length - 1 };
+}
+
+describe("readLineBatches", () => {
+  const text = '{"a":1}\r\n\n  \t\n{"b":"é"}\n{"c":[1,2,3]}\r\n \r\n{"d":"no newline at the end"}';
+
+  it("finds every non-blank line with its 0-based number wherever the stream's pieces are cut", async () => {
+    const want = expected(text);
+    const bytes = Buffer.byteLength(text);
+    for (let cut = 1; cut < bytes; cut++) {
+      const got = await readInPieces(text, [cut]);
+      expect({ cut, lines: got.lines, lastLine: got.lastLine, bytes: got.bytes }).toEqual({ cut, ...want, bytes });
+    }
+  });
+
+  it("joins a line spread over three or more pieces, and one piece per byte", async () => {
+    const want = expected(text);
+    const bytes = Buffer.byteLength(text);
+    expect((await readInPieces(text, [2, 4, 5])).lines).toEqual(want.lines);
+    const everyByte = Array.from({ length: bytes - 1 }, (_, i) => i + 1);
+    expect((await readInPieces(text, everyByte)).lines).toEqual(want.lines);
+  });
+
+  it("counts a last line without a line break, and ignores a final blank one", async () => {
+    expect(await readInPieces("x\ny", [])).toEqual({
+      lines: [
+        { line: 0, text: "x" },
+        { line: 1, text: "y" },
+      ],
+      lastLine: 1,
+      bytes: 3,
+    });
+    expect(await readInPieces("x\n\r", [2])).toEqual({ lines: [{ line: 0, text: "x" }], lastLine: 1, bytes: 3 });
+    expect(await readInPieces("x\n", [1])).toEqual({ lines: [{ line: 0, text: "x" }], lastLine: 0, bytes: 2 });
+  });
+});
