@@ -191,7 +191,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   // Applies one chunk and writes it to the store; at the end of input it also closes the open windows that
   // have at least minEvents events.
   const step = async (messages: Iterable<DecodedInput>, endOfInput: boolean) => {
-    const chunk = processChunk(slot, messages, settings, { endOfInput, wallClockMs });
+    // the store is dropped when the replay ends: the models' state is never loaded again, so not encoded
+    const chunk = processChunk(slot, messages, settings, { endOfInput, wallClockMs, discardModels: true });
     if (chunk === null) return;
     if (opts.strict && chunk.rejections.length > 0) {
       const first = chunk.rejections[0];

@@ -224,13 +224,16 @@ function fenceValue(offset: string | null): number | bigint {
  * measured against it, and its verdicts are persisted with the chunk. `endOfInput` (replay) also closes
  * the open windows that have at least minEvents events. `replayedThrough` (rebuilding lost state,
  * state-loss.ts): messages up to this offset are applied, but their outputs and dead letters were published
- * before the loss and their counts counted, so they go to `replayed` and into no metric.
+ * before the loss and their counts counted, so they go to `replayed` and into no metric. `discardModels`
+ * (replay, whose in-memory store is dropped at the end and never loaded again): the write carries the
+ * offsets, the partition's meta and the outbox but not the models' state — encoding it was a tenth of
+ * replay's own work per event; everything the engine decides is the same either way.
  */
 export function processChunk(
   slot: PartitionSlot,
   messages: Iterable<DecodedInput>,
   settings: ProcessorSettings,
-  options: { wallClockMs: number; endOfInput?: boolean; replayedThrough?: string | null },
+  options: { wallClockMs: number; endOfInput?: boolean; replayedThrough?: string | null; discardModels?: boolean },
 ): ProcessedChunk | null {
   const state = slot.state;
   const stored = fenceValue(slot.storedOffset);
@@ -339,7 +342,7 @@ export function processChunk(
   if (lastOffset === null && lastOutcomeOffset === null) return null; // the end of an empty input
   live.joins = joinGrowth.readings(state);
 
-  const { models, storedParts } = changedModels(slot);
+  const { models, storedParts } = options.discardModels === true ? { models: new Map(), storedParts: new Map() } : changedModels(slot);
   const write: PartitionWrite = {
     expectedOffset: slot.storedOffset,
     offset: lastOffset,
