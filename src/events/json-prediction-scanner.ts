@@ -201,9 +201,19 @@ export function scanJsonPrediction(bytes: Uint8Array, start: number, limits: Pre
     if (bytes[s.pos] !== QUOTE) return undefined;
     let field = nextField[previous];
     if (field < 0 || field >= UNKNOWN || !s.atKey(FIELD_BYTES[field])) {
-      const key = s.readString();
-      if (key === NOT_SIMPLE) return undefined;
-      field = FIELD_INDEX.get(key) ?? UNKNOWN;
+      // the schema's order, skipping absent fields; then any order
+      field = -1;
+      for (let i = previous >= UNKNOWN ? 0 : previous + 1; i < UNKNOWN; i++) {
+        if (s.atKey(FIELD_BYTES[i])) {
+          field = i;
+          break;
+        }
+      }
+      if (field < 0) {
+        const key = s.readString();
+        if (key === NOT_SIMPLE) return undefined;
+        field = FIELD_INDEX.get(key) ?? UNKNOWN;
+      }
       nextField[previous] = field;
     }
     if (field < UNKNOWN) {
