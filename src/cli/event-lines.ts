@@ -49,9 +49,11 @@ export interface RawLineBatch {
   bytes: number;
 }
 
-/** The bytes of line `i` of a batch (a view, not a copy). */
+/** The bytes of line `i` of a batch: a view, not a copy (a plain Uint8Array: cheaper to make than a Buffer's subarray). */
 export function lineBytes(batch: RawLineBatch, i: number): Uint8Array {
-  return batch.buffer.subarray(batch.starts[i], batch.ends[i]);
+  const buffer = batch.buffer;
+  const start = batch.starts[i];
+  return new Uint8Array(buffer.buffer, buffer.byteOffset + start, batch.ends[i] - start);
 }
 
 const NEWLINE = 0x0a;
