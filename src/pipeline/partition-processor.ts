@@ -329,7 +329,7 @@ export function processChunk(
     metrics.accepted++;
     if (applied.evicted !== undefined) metrics.evictedModels.push(applied.evicted);
     if (applied.outcome === "late") increment(metrics.lateByModel, event.modelId);
-    emit(applied.outputs);
+    if (applied.outputs.length > 0) emit(applied.outputs); // most events close no window
   }
   if (options.endOfInput === true) {
     metrics = live;
