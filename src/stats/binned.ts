@@ -22,21 +22,13 @@ export interface DecileBins {
  */
 export function referenceDecileBins(reference: TDigest, current: TDigest, modelOf: (d: TDigest) => CdfModel = cdfModelOf): DecileBins {
   const ref = modelOf(reference);
-  let bins = referenceBins.get(ref);
-  if (bins === undefined) {
-    const edges: number[] = [];
-    for (let k = 1; k < PSI_BIN_COUNT; k++) {
-      const e = modelQuantile(ref, k / PSI_BIN_COUNT);
-      if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
-    }
-    bins = { edges, reference: binProportions(ref, edges) };
-    referenceBins.set(ref, bins);
+  const edges: number[] = [];
+  for (let k = 1; k < PSI_BIN_COUNT; k++) {
+    const e = modelQuantile(ref, k / PSI_BIN_COUNT);
+    if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
   }
-  return { edges: bins.edges.slice(), reference: bins.reference.slice(), current: binProportions(modelOf(current), bins.edges) };
+  return { edges, reference: binProportions(ref, edges), current: binProportions(modelOf(current), edges) };
 }
-
-/** A reference model's edges and proportions: a model never changes, and a pinned reference's is kept (cdfModelMemo). */
-const referenceBins = new WeakMap<CdfModel, { edges: number[]; reference: number[] }>();
 
 function binProportions(d: CdfModel, edges: readonly number[]): number[] {
   const out: number[] = [];
