@@ -37,6 +37,20 @@ describe("sortFloat64 orders like Float64Array.prototype.sort", () => {
     expectSortedLikeBuiltin(Float64Array.from({ length: 2000 }, () => 1 + Math.floor(rand() * 1000) * 2 ** -40));
   });
 
+  it("on 1 000-value buffers (a closing window's flush) of every test distribution", () => {
+    for (const name of ["normal", "lognormal", "uniform", "bimodal", "exponential", "sorted"] as const) {
+      expectSortedLikeBuiltin(sample(name, 1000, 8));
+    }
+  });
+
+  it("with values that share their upper 24 bits but not their upper 32 (the second, 32-bit try)", () => {
+    const rand = seededRandom(6);
+    // 1 + k·2^-20: sign, exponent and the top 12 mantissa bits are shared, the next 8 bits are not
+    expectSortedLikeBuiltin(Float64Array.from({ length: 2000 }, () => 1 + Math.floor(rand() * 256) * 2 ** -20));
+    // epoch milliseconds over about a day: the upper 24 bits hold them to ~4.6 days
+    expectSortedLikeBuiltin(Float64Array.from({ length: 1000 }, () => 1.7e12 + Math.floor(rand() * 86_400_000)));
+  });
+
   it("falls back to the built-in sort instead of going quadratic on epoch-millisecond timestamps", () => {
     const rand = seededRandom(5);
     const data = Float64Array.from({ length: 20_000 }, () => 1.7e12 + Math.floor(rand() * 100_000));
