@@ -499,7 +499,9 @@ function mergeAtomTables(result: TDigest, inputs: readonly TDigest[]): SortedRun
     return none;
   }
   // beyond MAX_ATOMS the heaviest stay (ties: the smaller value); the rest go back to the centroids
-  const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => weights[b] - weights[a] || values[a] - values[b]);
+  const ranked: number[] = [];
+  for (let i = 0; i < n; i++) ranked.push(i);
+  ranked.sort((a, b) => weights[b] - weights[a] || values[a] - values[b]);
   const kept = new Uint8Array(n);
   for (let r = 0; r < MAX_ATOMS; r++) kept[ranked[r]] = 1;
   const keptValues = new Float64Array(MAX_ATOMS);
