@@ -6,7 +6,7 @@
 // and explains. Accepted events equal the general path's, field for field and key for key (the tests compare
 // both on every fixture line and on thousands of mutations).
 import type { FeatureValue, PredictionEvent } from "./types.ts";
-import { asciiBytes, JsonScanner, newShape, NOT_SIMPLE, type ObjectRule } from "./json-scanner.ts";
+import { asciiBytes, JsonScanner, newShape, NOT_SIMPLE, type ObjectRule, type Shape } from "./json-scanner.ts";
 
 interface LengthLimits {
   min: number;
@@ -171,8 +171,24 @@ const FIELD_BYTES = FIELDS.map(asciiBytes);
 const FIELD_INDEX = new Map<string, number>(FIELDS.map((name, i) => [name, i]));
 /** The field that followed field i (or the start) in the last message: usually the one that follows now. */
 const nextField = new Int8Array(FIELDS.length + 2).fill(-1);
-const FEATURES = newShape();
-const ATTRIBUTES = newShape();
+/** Where the keys of features and attributes start, per model (each model sends its own keys, in its own order). */
+interface ModelRoots {
+  features: Shape;
+  attributes: Shape;
+}
+const rootsByModel = new Map<string, ModelRoots>();
+const MAX_MODEL_ROOTS = 256;
+const SHARED_ROOTS: ModelRoots = { features: newShape(), attributes: newShape() };
+
+function rootsOf(modelId: string): ModelRoots {
+  let roots = rootsByModel.get(modelId);
+  if (roots === undefined) {
+    if (rootsByModel.size >= MAX_MODEL_ROOTS) return SHARED_ROOTS;
+    roots = { features: newShape(), attributes: newShape() };
+    rootsByModel.set(modelId, roots);
+  }
+  return roots;
+}
 const scanner = new JsonScanner();
 const MAX_ACCEPTED_MODEL_IDS = 256;
 
@@ -197,6 +213,8 @@ export function scanJsonPrediction(bytes: Uint8Array, start: number, limits: Pre
   let attributes: Record<string, string> | null = null;
   let seen = 0;
   let previous = START;
+  // modelId comes before features in the schema's order; when it does not, the shared roots serve
+  let roots: ModelRoots | undefined;
   for (;;) {
     if (bytes[s.pos] !== QUOTE) return undefined;
     let field = nextField[previous];
@@ -284,7 +302,7 @@ export function scanJsonPrediction(bytes: Uint8Array, start: number, limits: Pre
           if (s.readScalar() !== null) return undefined;
           features = null;
         } else {
-          const v = bytes[s.pos] === OPEN_BRACE ? s.readObject(FEATURES, limits.features) : NOT_SIMPLE;
+          const v = bytes[s.pos] === OPEN_BRACE ? s.readObject((roots ??= rootsOf(modelId)).features, limits.features) : NOT_SIMPLE;
           if (v === NOT_SIMPLE) return undefined;
           features = v as Record<string, FeatureValue>;
         }
@@ -295,7 +313,7 @@ export function scanJsonPrediction(bytes: Uint8Array, start: number, limits: Pre
           if (s.readScalar() !== null) return undefined;
           attributes = null;
         } else {
-          const v = bytes[s.pos] === OPEN_BRACE ? s.readObject(ATTRIBUTES, limits.attributes) : NOT_SIMPLE;
+          const v = bytes[s.pos] === OPEN_BRACE ? s.readObject((roots ??= rootsOf(modelId)).attributes, limits.attributes) : NOT_SIMPLE;
           if (v === NOT_SIMPLE) return undefined;
           attributes = v as Record<string, string>;
         }
