@@ -8,7 +8,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
-COPY deploy/docker/tsconfig.build.json deploy/docker/tsconfig.build.json
+COPY deploy/docker/tsconfig.build.json deploy/docker/build-cli.mjs deploy/docker/
 COPY src ./src
 COPY schemas ./schemas
 RUN npm run build \
@@ -17,7 +17,7 @@ RUN npm run build \
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-# bin.js runs dist/ when present; schemas/ is read at runtime (single source of truth for the contracts).
+# bin.js runs dist/cli/drift-detector.cjs (the bundled CLI, with its V8 code cache) when present; schemas/ is read at runtime (single source of truth for the contracts).
 COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

@@ -7,7 +7,6 @@ import type { PartitionState } from "../detect/engine.ts";
 import type { RedisStateStore } from "../state/redis-store.ts";
 import { stringOption, UsageError } from "./args.ts";
 import { parseIsoTimestamp } from "../events/timestamp.ts";
-import { loadConfig } from "./config-file.ts";
 import { createProgress } from "./progress.ts";
 
 const config: OptionSpec = { type: "string", value: "<file>", description: "config file (YAML or JSON); environment overrides apply" };
@@ -27,6 +26,12 @@ function wallClockOption(text: string | undefined): number | undefined {
   if (ms === undefined || !Number.isSafeInteger(ms))
     throw new UsageError(`replay: --now: expected epoch millis or an ISO-8601 date-time with offset, got "${text}"`);
   return ms;
+}
+
+/** The `--config` file resolved with the environment; the config modules (zod, yaml) load only here. */
+async function loadConfig(args: ParsedArgs): Promise<ResolvedConfig> {
+  const { loadConfig: load } = await import("./config-file.ts");
+  return load(stringOption(args, "config"));
 }
 
 const versionSuffix = (args: ParsedArgs) => {
@@ -59,7 +64,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: { config },
     async run(args) {
       const { runService } = await import("./run.ts");
-      return runService(loadConfig(stringOption(args, "config")));
+      return runService(await loadConfig(args));
     },
   },
   {
@@ -82,7 +87,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     async run(args, io) {
       const { formatReplaySummary, referencesFromFile, runReplay } = await import("./replay.ts");
-      const cfg = loadConfig(stringOption(args, "config"));
+      const cfg = await loadConfig(args);
       const referenceFile = stringOption(args, "reference");
       const references = referenceFile === undefined ? undefined : await referencesFromFile(referenceFile, cfg, io.stdin);
       const source = stringOption(args, "input") ?? "-";
@@ -115,7 +120,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       config,
     },
     async run(args, io) {
-      const cfg = loadConfig(stringOption(args, "config"));
+      const cfg = await loadConfig(args);
       const { RedisStateStore } = await import("../state/redis-store.ts");
       const { redisConnectionOptions } = await import("../state/redis-connection.ts");
       const { formatBaselineImportSummary, importBaselines } = await import("./baseline-import.ts");
@@ -151,7 +156,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       config,
     },
     async run(args, io) {
-      const cfg = loadConfig(stringOption(args, "config"));
+      const cfg = await loadConfig(args);
       const { formatVersionBaselines, versionBaselines } = await import("./baseline-show.ts");
       const modelId = stringOption(args, "model")!;
       const list = await withStoredState(cfg, (states) => versionBaselines(states, cfg, modelId, stringOption(args, "version")));
@@ -177,7 +182,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       config,
     },
     async run(args, io) {
-      const cfg = loadConfig(stringOption(args, "config"));
+      const cfg = await loadConfig(args);
       const { formatRequestedResets, requestBaselineResets } = await import("./baseline-reset.ts");
       const modelId = stringOption(args, "model")!;
       const requestId = stringOption(args, "request-id");
@@ -214,7 +219,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       config,
     },
     async run(args, io) {
-      const cfg = loadConfig(stringOption(args, "config"));
+      const cfg = await loadConfig(args);
       const { defaultRequestId, publishControlRecords } = await import("./control-records.ts");
       const modelId = stringOption(args, "model") ?? "";
       const modelVersion = stringOption(args, "version") ?? "";
@@ -240,7 +245,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       config,
     },
     async run(args, io) {
-      const cfg = loadConfig(stringOption(args, "config"));
+      const cfg = await loadConfig(args);
       const { formatStatusTable, versionStatuses } = await import("./status.ts");
       const rows = await withStoredState(cfg, (states) => versionStatuses(states, cfg, stringOption(args, "model")));
       io.stdout.write((args.options.has("json") ? JSON.stringify(rows, null, 2) : formatStatusTable(rows)) + "\n");
@@ -261,7 +266,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       config,
     },
     async run(args, io) {
-      const cfg = loadConfig(stringOption(args, "config"));
+      const cfg = await loadConfig(args);
       const note = stringOption(args, "reason")!;
       if (note.length > 1024) throw new UsageError(`retrain: --reason: at most 1024 characters, got ${note.length}`);
       const { formatManualRetrain, requestManualRetrain, RETRAIN_EXIT } = await import("./retrain.ts");

@@ -1,21 +1,35 @@
 // drift-detector CLI: dispatches argv to the command table (src/cli/commands.ts). `--help` on any command
 // or group prints its usage (exit 0); a usage mistake prints what is wrong and that usage (exit 2).
-import { ConfigError } from "../config/load.ts";
-import { SecretError } from "../config/secrets.ts";
+// Only the command table loads up front: each command imports its implementation when it runs, and the
+// error classes below are imported only once there is an error to classify (a class whose module was never
+// loaded has no instances), so `--help` or a replay loads nothing it does not use.
 import { commandUsage, parseCommandArgs, UsageError, type CommandIo } from "./args.ts";
 import { commandsInGroup, findCommand, groupUsage, topUsage, unknownCommand } from "./commands.ts";
-import { InputFileError } from "./event-lines.ts";
-import { PublishError } from "../kafka/publish-error.ts";
-import { EngineStateDecodeError } from "../state/engine-state-codec.ts";
-import { StateStoreCorruptError, StateStoreUnavailableError } from "../state/errors.ts";
 
-function isOperatorFailure(err: unknown): err is Error {
-  return (
-    err instanceof StateStoreUnavailableError ||
-    err instanceof StateStoreCorruptError ||
+/** The line written to stderr for a failed command, and its exit code. */
+async function failure(err: unknown): Promise<{ message: string; exitCode: number }> {
+  if (err instanceof UsageError) return { message: `${err.message}\n\n${err.context.usage ?? topUsage()}`, exitCode: 2 };
+  const [{ ConfigError }, { SecretError }, { InputFileError }, { PublishError }, { EngineStateDecodeError }, stateErrors] =
+    await Promise.all([
+      import("../config/load.ts"),
+      import("../config/secrets.ts"),
+      import("./event-lines.ts"),
+      import("../kafka/publish-error.ts"),
+      import("../state/engine-state-codec.ts"),
+      import("../state/errors.ts"),
+    ]);
+  if (err instanceof SecretError || err instanceof ConfigError || err instanceof InputFileError)
+    return { message: err.message, exitCode: 2 };
+  if (
+    err instanceof stateErrors.StateStoreUnavailableError ||
+    err instanceof stateErrors.StateStoreCorruptError ||
     err instanceof EngineStateDecodeError ||
     err instanceof PublishError
-  );
+  ) {
+    // Redis or Kafka failed under an operator command: not a usage mistake
+    return { message: err.message, exitCode: 1 };
+  }
+  return { message: (err as Error).stack ?? String(err), exitCode: 2 };
 }
 
 const HELP_WORDS = new Set(["help", "--help", "-h"]);
@@ -67,16 +81,9 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, st
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
-    if (err instanceof UsageError) process.stderr.write(`drift-detector: ${err.message}\n\n${err.context.usage ?? topUsage()}\n`);
-    else if (err instanceof SecretError) process.stderr.write(`drift-detector: ${err.message}\n`);
-    else if (err instanceof ConfigError || err instanceof InputFileError) process.stderr.write(`drift-detector: ${err.message}\n`);
-    else if (isOperatorFailure(err)) {
-      // Redis or Kafka failed under an operator command: not a usage mistake
-      process.stderr.write(`drift-detector: ${err.message}\n`);
-      process.exitCode = 1;
-      return;
-    } else process.stderr.write(`drift-detector: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 2;
+  async (err: unknown) => {
+    const { message, exitCode } = await failure(err);
+    process.stderr.write(`drift-detector: ${message}\n`);
+    process.exitCode = exitCode;
   },
 );

@@ -1,6 +1,6 @@
 // Loading and resolving the config: file (YAML or JSON) → environment overrides → zod validation →
 // per-model settings resolved by deep-merging `models.<id>` over `defaults`.
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 import { z } from "zod";
 import type { ModelSettings } from "../detect/settings.ts";
 import { modelSettingsFrom } from "./model-settings.ts";
@@ -13,6 +13,9 @@ export class ConfigError extends DetectorError<{ source: string; issues: string[
     super(message, context);
   }
 }
+
+// yaml (~60 ms to load) only when a config file is YAML: a JSON file or none never loads it
+const requireYaml = () => createRequire(import.meta.url)("yaml") as typeof import("yaml");
 
 type Plain = Record<string, unknown>;
 
@@ -39,7 +42,7 @@ export function parseConfigText(text: string, source: string): unknown {
   try {
     const trimmed = text.trim();
     if (trimmed === "") return {};
-    return trimmed.startsWith("{") ? JSON.parse(trimmed) : parseYaml(trimmed);
+    return trimmed.startsWith("{") ? JSON.parse(trimmed) : requireYaml().parse(trimmed);
   } catch (err) {
     throw new ConfigError(`${source}: not valid YAML/JSON: ${(err as Error).message}`, { source, issues: [] });
   }

@@ -2,7 +2,7 @@
 // (the single source of truth) once, synchronously, like loading code. src/events/X.ts and dist/events/X.js
 // both sit two levels below the package root, so one relative URL serves tsx and the build.
 import { readFileSync } from "node:fs";
-import avro from "avsc";
+import { createRequire } from "node:module";
 import type { Type } from "avsc";
 import { DetectorError } from "../errors/detector-error.ts";
 
@@ -25,6 +25,9 @@ function readSchemaFile(file: string): string {
     throw new SchemaFileError(`cannot read schema file ${url.pathname}`, url.pathname, { cause });
   }
 }
+
+// avsc (~50 ms to load) only when an Avro type is needed: JSON events are checked against the parsed .avsc
+const requireAvsc = () => createRequire(import.meta.url)("avsc") as typeof import("avsc");
 
 const textCache = new Map<ContractName, string>();
 const parsedCache = new Map<ContractName, unknown>();
@@ -61,7 +64,7 @@ export function loadAvroSchema(name: ContractName): unknown {
 export function loadAvroType(name: ContractName): Type {
   let type = typeCache.get(name);
   if (type === undefined) {
-    type = avro.Type.forSchema(loadAvroSchema(name) as avro.Schema);
+    type = requireAvsc().Type.forSchema(loadAvroSchema(name) as import("avsc").Schema);
     typeCache.set(name, type);
   }
   return type;

@@ -3,10 +3,14 @@
 // CLI a user runs (`drift-detector replay`, a child process, against a child `node` running the loop) —
 // once from the compiled dist/ (built first, as `npm ci` does; what src/cli/bin.js runs) and once from
 // the TypeScript sources through tsx (DRIFT_DETECTOR_SOURCES=1, what it ran before there was a build).
-// Wall time and CPU time (user + system) both: on a shared machine CPU time is the stable one.
+// Wall time and CPU time (user + system) both: on a shared machine CPU time is the stable one. A further
+// line is the compiled CLI's startup: `replay` of a 3-line file against a child `node -e 0`, and the share of
+// the whole-file CLI run that startup is.
 // Run: npx tsx test/bench/replay.bench.ts [file]   — prints one JSON object per line.
 import { execFileSync, spawnSync } from "node:child_process";
-import { createReadStream } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { PassThrough } from "node:stream";
@@ -16,6 +20,7 @@ import { runReplay } from "../../src/cli/replay.ts";
 const FILE = process.argv[2] ?? new URL("../fixtures/demo/predictions.jsonl", import.meta.url).pathname;
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
 const ROUNDS = 5;
+const STARTUP_ROUNDS = 15;
 
 interface Timing {
   wallMs: number;
@@ -99,6 +104,28 @@ function cli(): void {
     sources.push(child([BIN, "replay", "--input", FILE], FROM_SOURCES));
   }
   const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
+  const tinyDir = mkdtempSync(join(tmpdir(), "replay-bench-"));
+  const tiny = join(tinyDir, "three.jsonl");
+  writeFileSync(tiny, readFileSync(FILE, "utf8").split("\n").slice(0, 3).join("\n") + "\n");
+  const bare: Timing[] = [];
+  const startup: Timing[] = [];
+  for (let r = 0; r < STARTUP_ROUNDS; r++) {
+    bare.push(child(["-e", "0"]));
+    startup.push(child([BIN, "replay", "--input", tiny], FROM_DIST));
+  }
+  rmSync(tinyDir, { recursive: true, force: true });
+  console.log(
+    JSON.stringify({
+      bench: "replay",
+      name: "CLI startup (compiled dist/): drift-detector replay of a 3-line file vs node -e 0 (child processes)",
+      rounds: STARTUP_ROUNDS,
+      replayWallMs: Math.round(m(startup, "wallMs")),
+      replayCpuMs: Math.round(m(startup, "cpuMs")),
+      nodeWallMs: Math.round(m(bare, "wallMs")),
+      nodeCpuMs: Math.round(m(bare, "cpuMs")),
+      startupShareOfCliCpu: Number((m(startup, "cpuMs") / m(compiled, "cpuMs")).toFixed(2)),
+    }),
+  );
   for (const [name, rep] of [
     ["CLI (compiled dist/): drift-detector replay vs node readline + JSON.parse (child processes)", compiled],
     ["CLI (sources through tsx): drift-detector replay vs node readline + JSON.parse (child processes)", sources],

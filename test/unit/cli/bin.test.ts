@@ -1,7 +1,8 @@
 // src/cli/bin.js picks what to run: the compiled dist/ when it was built after the last change under src/,
 // else the TypeScript sources (through tsx). Checked on a throwaway checkout whose two entry points say
-// which of them ran.
+// which of them ran. (test/unit/cli/compiled-cli.test.ts runs the real bundle.)
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +20,9 @@ symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"));
 writeFileSync(join(root, "package.json"), JSON.stringify({ type: "module" }));
 copyFileSync(join(REPO, "src", "cli", "bin.js"), join(root, "src", "cli", "bin.js"));
 writeFileSync(join(root, "src", "cli", "main.ts"), 'const ran: string = "sources";\nconsole.log(ran);\n');
-writeFileSync(join(root, "dist", "cli", "main.js"), 'console.log("dist");\n');
+const BUNDLE = 'console.log("dist");\n';
+writeFileSync(join(root, "dist", "cli", "drift-detector.cjs"), BUNDLE);
+const CODE_CACHE = join(root, "dist", "cli", "drift-detector.cjs.cache");
 const stamp = join(root, "dist", ".built-from-src");
 const at = (path: string, seconds: number) => utimesSync(path, seconds, seconds);
 const NOW = Math.floor(Date.now() / 1000);
@@ -52,6 +55,18 @@ describe("bin.js", () => {
     rmSync(stamp);
     at(join(root, "src", "cli", "main.ts"), NOW - 100);
     expect(await ran()).toBe("sources");
+  });
+
+  it("runs dist/ whatever its code cache holds: one of another bundle, or bytes V8 rejects", async () => {
+    const sha256 = (text: string) => createHash("sha256").update(text).digest();
+    writeFileSync(stamp, "");
+    at(stamp, NOW - 5);
+    writeFileSync(CODE_CACHE, Buffer.concat([sha256("another bundle"), Buffer.alloc(64, 7)]));
+    expect(await ran()).toBe("dist");
+    writeFileSync(CODE_CACHE, Buffer.concat([sha256(BUNDLE), Buffer.alloc(64, 7)]));
+    expect(await ran()).toBe("dist");
+    rmSync(CODE_CACHE);
+    rmSync(stamp);
   });
 
   it("runs dist/ where no sources ship (the image)", async () => {

@@ -1,0 +1,94 @@
+// The compiled CLI (dist/cli/drift-detector.cjs, deploy/docker/build-cli.mjs) answers as the sources do: it
+// is built into a throwaway image-shaped directory (dist/ and schemas/, no sources) and run through bin.js,
+// as the image and a fresh `npm ci` run it; the other CLI tests run the sources.
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import Module from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Script } from "node:vm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commandUsage } from "../../../src/cli/args.ts";
+import { COMMANDS, topUsage } from "../../../src/cli/commands.ts";
+
+const execFileAsync = promisify(execFile);
+const REPO = new URL("../../..", import.meta.url).pathname;
+const DEMO = join(REPO, "test", "fixtures", "demo", "predictions.jsonl");
+const root = mkdtempSync(join(tmpdir(), "dd-compiled-"));
+const bundle = join(root, "dist", "cli", "drift-detector.cjs");
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(bin: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...env },
+      maxBuffer: 64 << 20,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const compiled = (...args: string[]) => run(join(root, "src", "cli", "bin.js"), args);
+const sources = (...args: string[]) => run(join(REPO, "src", "cli", "bin.js"), args, { DRIFT_DETECTOR_SOURCES: "1" });
+
+beforeAll(async () => {
+  mkdirSync(join(root, "src", "cli"), { recursive: true });
+  mkdirSync(join(root, "dist", "state"), { recursive: true });
+  for (const dir of ["node_modules", "schemas"]) symlinkSync(join(REPO, dir), join(root, dir));
+  symlinkSync(join(REPO, "src", "state", "lua"), join(root, "dist", "state", "lua"));
+  copyFileSync(join(REPO, "package.json"), join(root, "package.json"));
+  copyFileSync(join(REPO, "src", "cli", "bin.js"), join(root, "src", "cli", "bin.js"));
+  await execFileAsync(process.execPath, [join(REPO, "deploy", "docker", "build-cli.mjs"), bundle]);
+}, 60_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("the compiled CLI", () => {
+  it("replays the demo stream to the committed capture, byte for byte, with the same summary", async () => {
+    const { code, stdout, stderr } = await compiled("replay", "--input", DEMO);
+    expect(code).toBe(0);
+    expect(stdout).toBe(readFileSync(join(REPO, "test", "fixtures", "replay", "demo-defaults.jsonl"), "utf8"));
+    expect(stderr.split("\n").slice(0, 2)).toEqual([
+      "replay: 36000 lines read, 36000 events accepted, 0 rejected, 0 late",
+      "replay: 36 windows closed, 1 drift events, 1 retrain requests",
+    ]);
+  });
+
+  it("prints the usage texts of the command table", async () => {
+    expect(await compiled("--help")).toEqual({ code: 0, stdout: topUsage() + "\n", stderr: "" });
+    const replay = COMMANDS.find((c) => c.name === "replay")!;
+    expect(await compiled("replay")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `drift-detector: replay: missing --input <file|->\n\n${commandUsage(replay)}\n`,
+    });
+  });
+
+  it("reports a missing input file and an invalid YAML config as the sources do (exit 2)", async () => {
+    const config = join(root, "bad.yaml");
+    writeFileSync(config, "defaults:\n  window:\n    maxEvents: -1\n");
+    for (const args of [
+      ["replay", "--input", join(root, "missing.jsonl")],
+      ["replay", "--input", DEMO, "--config", config],
+    ]) {
+      const [fromBundle, fromSources] = await Promise.all([compiled(...args), sources(...args)]);
+      expect(fromBundle.code).toBe(2);
+      expect(fromBundle).toEqual(fromSources);
+    }
+  });
+
+  it("is built with a V8 code cache that this Node accepts", () => {
+    const source = readFileSync(bundle, "utf8");
+    const cache = readFileSync(bundle + ".cache");
+    const script = new Script(Module.wrap(source), { filename: bundle, cachedData: cache.subarray(32) });
+    expect(script.cachedDataRejected).toBe(false);
+  });
+});
