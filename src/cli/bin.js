@@ -55,8 +55,8 @@ function codeCacheOf(bundle) {
 
 /** Runs the bundle as Node runs a CommonJS file, compiled with its code cache (~25 ms less compiling). */
 function runCompiled() {
-  const bundle = readFileSync(compiled, "utf8");
-  const script = new Script(Module.wrap(bundle), { filename: compiled, cachedData: codeCacheOf(bundle) });
+  const bytes = readFileSync(compiled);
+  const script = new Script(Module.wrap(bytes.toString("utf8")), { filename: compiled, cachedData: codeCacheOf(bytes) });
   const module = { exports: {}, filename: compiled, id: compiled, loaded: false };
   script.runInThisContext().call(module.exports, module.exports, Module.createRequire(compiled), module, compiled, dirname(compiled));
 }

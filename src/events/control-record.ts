@@ -4,7 +4,7 @@
 // same offset fence as events: exactly once, atomically with the state they change, never racing the
 // running service, and identically in a rebuild from the retained history.
 import { z } from "zod";
-import { modelIdSchema } from "./schemas.ts";
+import { modelIdSchema } from "./model-id.ts";
 
 /** Header whose presence marks a control record (value: the command). */
 export const CONTROL_HEADER = "drift-detector-control";

@@ -4,6 +4,7 @@
 // The hot path does not use zod (see codec.ts); these serve config-time checks, tools and the tests.
 import { z } from "zod";
 import { codePointLengthWithin } from "./avro-constraints.ts";
+import { modelIdSchema } from "./model-id.ts";
 import { parseIsoTimestamp } from "./timestamp.ts";
 import type { BaselineEvent, DriftEvent, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
 
@@ -18,7 +19,7 @@ const finite = z.number().finite();
 /** An Avro long as avsc accepts it: an integer within ±2^52 (epoch millis up to year 144 683). */
 const safeInteger = z.number().int().min(-4503599627370496).max(4503599627370496);
 
-export const modelIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/u, "must match ^[A-Za-z0-9._-]{1,64}$");
+export { modelIdSchema };
 const eventIdSchema = text(1, 128);
 const modelVersionSchema = text(1, 64);
 

@@ -1,6 +1,7 @@
 // The compiled CLI (dist/cli/drift-detector.cjs, deploy/docker/build-cli.mjs) answers as the sources do: it
 // is built into a throwaway image-shaped directory (dist/ and schemas/, no sources) and run through bin.js,
 // as the image and a fresh `npm ci` run it; the other CLI tests run the sources.
+import { isAscii } from "node:buffer";
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import Module from "node:module";
@@ -85,8 +86,10 @@ describe("the compiled CLI", () => {
     }
   });
 
-  it("is built with a V8 code cache that this Node accepts", () => {
-    const source = readFileSync(bundle, "utf8");
+  it("is ASCII (so it loads as a one-byte string) and built with a V8 code cache that this Node accepts", () => {
+    const bytes = readFileSync(bundle);
+    expect(isAscii(bytes)).toBe(true);
+    const source = bytes.toString("utf8");
     const cache = readFileSync(bundle + ".cache");
     const script = new Script(Module.wrap(source), { filename: bundle, cachedData: cache.subarray(32) });
     expect(script.cachedDataRejected).toBe(false);
