@@ -80,7 +80,7 @@ async function buildBundle(outfile) {
   const text = readFileSync(outfile, "utf8");
   writeFileSync(
     outfile,
-    text.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`),
+    text.replace(/[\u0080-\u{10ffff}]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`),
   );
 
   // the code cache, from a replay of a small demo stream (the CLI's own output, so always valid input)
