@@ -297,18 +297,14 @@ export class JsonScanner {
     const bytes = this.bytes;
     const from = this.pos + 1;
     let pos = from;
-    let hash = 0;
-    let b = bytes[pos];
-    while (PLAIN[b] === 1) {
-      hash = (Math.imul(hash, 31) + b) | 0;
-      b = bytes[++pos];
-    }
+    while (PLAIN[bytes[pos]] === 1) pos++;
     // control characters are invalid JSON; escapes, DEL and non-ASCII take the general path
-    if (b !== QUOTE) return NOT_SIMPLE;
+    if (bytes[pos] !== QUOTE) return NOT_SIMPLE;
     this.pos = pos + 1;
     const length = pos - from;
     if (length > CACHED_STRING_BYTES) return asciiString(bytes, from, pos);
-    const slot = (hash ^ (hash >>> 12) ^ length) & (CACHE_SLOTS - 1);
+    // the slot from the length and three of the bytes: cheap, and the comparison below makes it exact
+    const slot = (length * 977 + bytes[from] * 31 + bytes[pos - 1] * 7 + bytes[from + (length >> 1)]) & (CACHE_SLOTS - 1);
     const cached = cache[slot];
     if (cached !== undefined && cached.length === length && sameAscii(cached, bytes, from)) return cached;
     const fresh = asciiString(bytes, from, pos);
