@@ -1,6 +1,6 @@
 // Reading PredictionEvent JSON lines from a file or stdin (shell side), decoded with the same decoder the
 // service uses. Blank lines are skipped; every other line yields a decode result with its 0-based number.
-import { createReadStream } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { decodePredictionMessage } from "../events/codec.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
@@ -13,15 +13,39 @@ export class InputFileError extends DetectorError<{ input: string; line?: number
   }
 }
 
-function openInput(input: string, stdin: Readable): Promise<Readable> {
+const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The input's bytes in chunks. A regular file is read with synchronous 1 MiB reads: from the page cache a
+ * read costs a fraction of the event-loop round trip a stream makes per chunk, during which replay sat
+ * idle (~6 % of its wall time). Pipes, devices and stdin are streamed.
+ */
+function openInput(input: string, stdin: Readable): Promise<AsyncIterable<Buffer | string>> {
   if (input === "-") return Promise.resolve(stdin);
-  return new Promise((resolve, reject) => {
-    const stream = createReadStream(input, { highWaterMark: 1 << 20 });
-    stream.once("open", () => resolve(stream));
-    stream.once("error", (err: NodeJS.ErrnoException) =>
-      reject(new InputFileError(`cannot read input ${input}: ${err.code ?? err.message}`, { input })),
+  let fd: number;
+  try {
+    fd = openSync(input, "r");
+  } catch (err) {
+    return Promise.reject(
+      new InputFileError(`cannot read input ${input}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { input }),
     );
-  });
+  }
+  if (!fstatSync(fd).isFile()) return Promise.resolve(createReadStream("", { fd, highWaterMark: READ_CHUNK_BYTES }));
+  return Promise.resolve(fileChunks(fd));
+}
+
+async function* fileChunks(fd: number): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      // a fresh buffer per chunk: batches keep views into it
+      const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      const n = readSync(fd, chunk, 0, READ_CHUNK_BYTES, null);
+      if (n === 0) return;
+      yield n === READ_CHUNK_BYTES ? chunk : chunk.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface EventLine {
@@ -91,7 +115,7 @@ export async function* readLineBatches(input: string, stdin: Readable): AsyncGen
     return batch;
   };
   try {
-    for await (const piece of stream as AsyncIterable<Buffer | string>) {
+    for await (const piece of stream) {
       const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
       bytes += chunk.length;
       let from = 0;
