@@ -72,6 +72,7 @@ async function inProcess(): Promise<void> {
       parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
       replayEventsPerSecond: Math.round(events / (m(rep, "wallMs") / 1000)),
       cpuRatio: Number((m(rep, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
+      wallRatio: Number((m(rep, "wallMs") / m(loop, "wallMs")).toFixed(2)),
     }),
   );
 }
@@ -140,6 +141,8 @@ function cli(): void {
         parseLoopWallMs: Math.round(m(loop, "wallMs")),
         parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
         cpuRatio: Number((m(rep, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
+        wallRatio: Number((m(rep, "wallMs") / m(loop, "wallMs")).toFixed(2)),
+        wallRatio: Number((m(rep, "wallMs") / m(loop, "wallMs")).toFixed(2)),
       }),
     );
   }
