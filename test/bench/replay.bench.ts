@@ -142,7 +142,6 @@ function cli(): void {
         parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
         cpuRatio: Number((m(rep, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
         wallRatio: Number((m(rep, "wallMs") / m(loop, "wallMs")).toFixed(2)),
-        wallRatio: Number((m(rep, "wallMs") / m(loop, "wallMs")).toFixed(2)),
       }),
     );
   }
