@@ -6,7 +6,16 @@
 // and explains. Accepted events equal the general path's, field for field and key for key (the tests compare
 // both on every fixture line and on thousands of mutations).
 import type { FeatureValue, PredictionEvent } from "./types.ts";
-import { asciiBytes, JsonScanner, newShape, NOT_SIMPLE, type ObjectRule, type Shape } from "./json-scanner.ts";
+import {
+  asciiBytes,
+  JsonScanner,
+  newShape,
+  NOT_SIMPLE,
+  type JsonObject,
+  type NotSimple,
+  type ObjectRule,
+  type Shape,
+} from "./json-scanner.ts";
 
 interface LengthLimits {
   min: number;
@@ -192,6 +201,19 @@ function rootsOf(modelId: string): ModelRoots {
 const scanner = new JsonScanner();
 const MAX_ACCEPTED_MODEL_IDS = 256;
 
+/** null, or a number within `range`; NOT_SIMPLE for anything else. */
+function nullOrNumberIn(s: JsonScanner, range: { min: number; max: number }): number | null | NotSimple {
+  const v = s.readScalar();
+  return v === null || (typeof v === "number" && v >= range.min && v <= range.max) ? v : NOT_SIMPLE;
+}
+
+/** null, or an object whose entries keep to `rule`; NOT_SIMPLE for anything else. */
+function nullOrObject(s: JsonScanner, root: Shape, rule: ObjectRule): JsonObject | null | NotSimple {
+  const b = s.bytes[s.pos];
+  if (b === NULL_FIRST_BYTE) return s.readScalar() === null ? null : NOT_SIMPLE;
+  return b === OPEN_BRACE ? s.readObject(root, rule) : NOT_SIMPLE;
+}
+
 /**
  * The PredictionEvent in `bytes` from `start` (its "{", after any BOM and whitespace), or undefined when the
  * message is anything but a valid event of the common shape. ASCII only here, so lengths in UTF-16 units are
@@ -274,8 +296,8 @@ export function scanJsonPrediction(bytes: Uint8Array, start: number, limits: Pre
         break;
       }
       case 4: {
-        const v = s.readScalar();
-        if (v !== null && (typeof v !== "number" || v < limits.prediction.min || v > limits.prediction.max)) return undefined;
+        const v = nullOrNumberIn(s, limits.prediction);
+        if (v === NOT_SIMPLE) return undefined;
         prediction = v;
         break;
       }
@@ -286,37 +308,27 @@ export function scanJsonPrediction(bytes: Uint8Array, start: number, limits: Pre
         break;
       }
       case 6: {
-        const v = s.readScalar();
-        if (v !== null && (typeof v !== "number" || v < limits.confidence.min || v > limits.confidence.max)) return undefined;
+        const v = nullOrNumberIn(s, limits.confidence);
+        if (v === NOT_SIMPLE) return undefined;
         confidence = v;
         break;
       }
       case 7: {
-        const v = s.readScalar();
-        if (v !== null && (typeof v !== "number" || v < limits.latencyMs.min || v > limits.latencyMs.max)) return undefined;
+        const v = nullOrNumberIn(s, limits.latencyMs);
+        if (v === NOT_SIMPLE) return undefined;
         latencyMs = v;
         break;
       }
       case 8: {
-        if (bytes[s.pos] === NULL_FIRST_BYTE) {
-          if (s.readScalar() !== null) return undefined;
-          features = null;
-        } else {
-          const v = bytes[s.pos] === OPEN_BRACE ? s.readObject((roots ??= rootsOf(modelId)).features, limits.features) : NOT_SIMPLE;
-          if (v === NOT_SIMPLE) return undefined;
-          features = v as Record<string, FeatureValue>;
-        }
+        const v = nullOrObject(s, (roots ??= rootsOf(modelId)).features, limits.features);
+        if (v === NOT_SIMPLE) return undefined;
+        features = v as Record<string, FeatureValue> | null;
         break;
       }
       case 9: {
-        if (bytes[s.pos] === NULL_FIRST_BYTE) {
-          if (s.readScalar() !== null) return undefined;
-          attributes = null;
-        } else {
-          const v = bytes[s.pos] === OPEN_BRACE ? s.readObject((roots ??= rootsOf(modelId)).attributes, limits.attributes) : NOT_SIMPLE;
-          if (v === NOT_SIMPLE) return undefined;
-          attributes = v as Record<string, string>;
-        }
+        const v = nullOrObject(s, (roots ??= rootsOf(modelId)).attributes, limits.attributes);
+        if (v === NOT_SIMPLE) return undefined;
+        attributes = v as Record<string, string> | null;
         break;
       }
       default:
