@@ -114,7 +114,13 @@ function jsonStart(bytes: Uint8Array): number {
 }
 
 function decodeJson<E>(bytes: Uint8Array, start: number, contract: Contract<E>): DecodeResult<E> {
-  const scanned = contract.scan?.(bytes, start);
+  let scanned: E | undefined;
+  try {
+    scanned = contract.scan?.(bytes, start);
+  } catch {
+    // a fault in the fast path must not cost an event: the general path decides
+    scanned = undefined;
+  }
   if (scanned !== undefined) return { ok: true, event: scanned, format: "json" };
   let text: string;
   try {
