@@ -8,7 +8,11 @@
 import type { FeatureValue, PredictionEvent } from "./types.ts";
 import {
   asciiBytes,
+  CLOSE_BRACE,
+  COLON,
   JsonScanner,
+  OPEN_BRACE,
+  QUOTE,
   newShape,
   NOT_SIMPLE,
   type JsonObject,
@@ -169,10 +173,6 @@ export function predictionScanLimits(schema: unknown): PredictionScanLimits | un
   };
 }
 
-const QUOTE = 0x22;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 const NULL_FIRST_BYTE = 0x6e;
 const UNKNOWN = FIELDS.length;
 const START = FIELDS.length + 1;

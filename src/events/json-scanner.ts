@@ -8,12 +8,12 @@
 
 export type JsonObject = Record<string, unknown>;
 
-const QUOTE = 0x22;
+export const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
+export const COLON = 0x3a;
+export const OPEN_BRACE = 0x7b;
+export const CLOSE_BRACE = 0x7d;
 const MINUS = 0x2d;
 const PLUS = 0x2b;
 const DOT = 0x2e;
