@@ -121,6 +121,9 @@ function estimateOverflow(c: CategoryCounts): number {
   if (c.overflowSeen === undefined) return 0;
   let set = 0;
   for (const word of c.overflowSeen) set += popcount(word);
+  // +0, not Math.round(−0): a −0 is a heap number, and storing one turns the field (a small integer in every
+  // other CategoryCounts) into a double field, which deoptimises the code that reads any CategoryCounts
+  if (set === 0) return 0;
   const empty = Math.max(OVERFLOW_BITS - set, 1);
   return Math.round(-OVERFLOW_BITS * Math.log(empty / OVERFLOW_BITS));
 }

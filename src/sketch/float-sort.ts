@@ -94,7 +94,9 @@ function radixPasses(a: Float64Array, digits: number): void {
     valueSrc = valueDst;
     valueDst = v;
   }
-  if (valueSrc !== a) a.set(valueSrc.subarray(0, n));
+  // an odd number of passes left the result in the scratch array (copied by index: a subarray here was an
+  // allocation per sort and a repeated deoptimisation on its rare first use)
+  if (valueSrc !== a) for (let i = 0; i < n; i++) a[i] = valueSrc[i];
 }
 
 /** Insertion pass over a nearly sorted array; false (the array left permuted) when it ran out of budget. */

@@ -62,6 +62,13 @@ describe("category counts", () => {
     expect(encodeCategoryCounts(mergeCategoryCounts([a, b], 3))).toEqual(encodeCategoryCounts(mergeCategoryCounts([b, a], 3)));
   });
 
+  it("a merge with nothing folded into other estimates +0 overflow values, not −0", () => {
+    const a = createCategoryCounts(5);
+    addCategory(a, "x");
+    const m = mergeCategoryCounts([a, createCategoryCounts(5)]);
+    expect(Object.is(m.overflowValues, 0)).toBe(true);
+  });
+
   it("merge keeps the inputs' other counts and defaults the cap to the largest input cap", () => {
     const a = countsOf(["a", "b", "c"], 2); // a1 b1 other1
     const b = countsOf(["a"], 4);
