@@ -5,7 +5,11 @@
 // the TypeScript sources through tsx (DRIFT_DETECTOR_SOURCES=1, what it ran before there was a build).
 // Wall time and CPU time (user + system) both: on a shared machine CPU time is the stable one. A further
 // line is the compiled CLI's startup: `replay` of a 3-line file against a child `node -e 0`, and the share of
-// the whole-file CLI run that startup is.
+// the whole-file CLI run that startup is. Two lines separate the code's speed from V8's warm-up: in process
+// once the JIT has settled (after STEADY_WARMUPS more replays: the window-close code runs ~540 times per
+// replay, so it is optimised only after several), and the compiled CLI over the demo stream repeated ten
+// times (360 000 events, timestamps shifted by the stream's span per copy, event ids made unique), the
+// length of history a backtest covers.
 // Run: npx tsx test/bench/replay.bench.ts [file]   — prints one JSON object per line.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +25,9 @@ const FILE = process.argv[2] ?? new URL("../fixtures/demo/predictions.jsonl", im
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
 const ROUNDS = 5;
 const STARTUP_ROUNDS = 15;
+const STEADY_WARMUPS = 15;
+const LONG_COPIES = 10;
+const LONG_ROUNDS = 3;
 
 interface Timing {
   wallMs: number;
@@ -49,9 +56,7 @@ const sink = () => new Writable({ write: (_chunk, _enc, done) => done() });
 const config = resolveConfig({});
 const replay = () => runReplay({ input: FILE, config, strict: false, stdin: new PassThrough(), stdout: sink() });
 
-async function inProcess(): Promise<void> {
-  await parseLoop();
-  await replay(); // warm-up
+async function inProcessLine(name: string): Promise<void> {
   const loop: Timing[] = [];
   const rep: Timing[] = [];
   let events = 0;
@@ -63,7 +68,7 @@ async function inProcess(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: "replay",
-      name: "in process: runReplay vs readline + JSON.parse",
+      name,
       events,
       rounds: ROUNDS,
       replayWallMs: Math.round(m(rep, "wallMs")),
@@ -75,6 +80,29 @@ async function inProcess(): Promise<void> {
       wallRatio: Number((m(rep, "wallMs") / m(loop, "wallMs")).toFixed(2)),
     }),
   );
+}
+
+async function inProcess(): Promise<void> {
+  await parseLoop();
+  await replay(); // warm-up
+  await inProcessLine("in process: runReplay vs readline + JSON.parse");
+  for (let r = 0; r < STEADY_WARMUPS; r++) await replay();
+  await inProcessLine(`in process, JIT settled (after ${STEADY_WARMUPS} more replays): runReplay vs readline + JSON.parse`);
+}
+
+/** The demo stream `copies` times over, each copy shifted by the stream's span and its event ids suffixed. */
+function longStream(copies: number, path: string): void {
+  const text = readFileSync(FILE, "utf8");
+  const stamps = [...text.matchAll(/"timestamp":(\d+)/g)].map((x) => Number(x[1]));
+  const span = Math.max(...stamps) - Math.min(...stamps) + 1000;
+  const parts: string[] = [];
+  for (let k = 0; k < copies; k++)
+    parts.push(
+      text
+        .replace(/"timestamp":(\d+)/g, (_x, t: string) => `"timestamp":${Number(t) + k * span}`)
+        .replace(/"eventId":"([^"]*)"/g, (_x, id: string) => `"eventId":"${id}-copy${k}"`),
+    );
+  writeFileSync(path, parts.join(""));
 }
 
 /** CPU ms (user + system) and wall ms of a child process. */
@@ -89,8 +117,11 @@ function child(args: string[], env: Record<string, string> = {}): Timing {
   return { wallMs, cpuMs: (user + sys) * 1000 };
 }
 
+const loopScriptFor = (file: string) =>
+  `const rl=require("node:readline").createInterface({input:require("node:fs").createReadStream(${JSON.stringify(file)}),crlfDelay:Infinity});let n=0;rl.on("line",(l)=>{if(l!==""&&JSON.parse(l).eventId!==undefined)n++});rl.on("close",()=>console.log(n));`;
+
 function cli(): void {
-  const loopScript = `const rl=require("node:readline").createInterface({input:require("node:fs").createReadStream(${JSON.stringify(FILE)}),crlfDelay:Infinity});let n=0;rl.on("line",(l)=>{if(l!==""&&JSON.parse(l).eventId!==undefined)n++});rl.on("close",()=>console.log(n));`;
+  const loopScript = loopScriptFor(FILE);
   // the compiled CLI, as `npm ci` (prepare) leaves it; bin.js runs it once it is newer than every source
   execFileSync("npm", ["run", "--silent", "build"], { cwd: new URL("../..", import.meta.url).pathname, stdio: "ignore" });
   const FROM_DIST = { DRIFT_DETECTOR_SOURCES: "0" };
@@ -147,5 +178,44 @@ function cli(): void {
   }
 }
 
+/** The compiled CLI (cli() built it) over a long stream against the loop over the same file. */
+function cliLong(): void {
+  const dir = mkdtempSync(join(tmpdir(), "replay-bench-long-"));
+  const file = join(dir, "long.jsonl");
+  try {
+    longStream(LONG_COPIES, file);
+    const loop: Timing[] = [];
+    const compiled: Timing[] = [];
+    for (let r = 0; r < LONG_ROUNDS; r++) {
+      loop.push(child(["-e", loopScriptFor(file)]));
+      compiled.push(child([BIN, "replay", "--input", file], { DRIFT_DETECTOR_SOURCES: "0" }));
+    }
+    const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
+    const events =
+      LONG_COPIES *
+      readFileSync(FILE, "utf8")
+        .split("\n")
+        .filter((l) => l !== "").length;
+    console.log(
+      JSON.stringify({
+        bench: "replay",
+        name: `CLI (compiled dist/), the demo stream ${LONG_COPIES} times over: drift-detector replay vs node readline + JSON.parse (child processes)`,
+        events,
+        rounds: LONG_ROUNDS,
+        replayWallMs: Math.round(m(compiled, "wallMs")),
+        replayCpuMs: Math.round(m(compiled, "cpuMs")),
+        parseLoopWallMs: Math.round(m(loop, "wallMs")),
+        parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
+        replayEventsPerSecond: Math.round(events / (m(compiled, "wallMs") / 1000)),
+        cpuRatio: Number((m(compiled, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
+        wallRatio: Number((m(compiled, "wallMs") / m(loop, "wallMs")).toFixed(2)),
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 await inProcess();
 cli();
+cliLong();
