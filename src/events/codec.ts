@@ -12,6 +12,7 @@ import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./d
 import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
 import type { ContractName } from "./schema-files.ts";
 import { parseIsoTimestamp } from "./timestamp.ts";
+import { canonicalPrediction } from "./canonical-prediction.ts";
 import { predictionScanLimits, scanJsonPrediction, type PredictionScanLimits } from "./json-prediction-scanner.ts";
 import type { BaselineEvent, DriftEvent, FeatureValue, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
 import { DetectorError } from "../errors/detector-error.ts";
@@ -52,21 +53,19 @@ const predictionContract: Contract<PredictionEvent> = {
     if (predictionLimits === undefined) predictionLimits = predictionScanLimits(loadAvroSchema("prediction-event")) ?? null;
     return predictionLimits === null ? undefined : scanJsonPrediction(bytes, start, predictionLimits);
   },
-  canonical: (f) => {
-    const event: PredictionEvent = {
-      eventId: f.eventId as string,
-      modelId: f.modelId as string,
-      modelVersion: f.modelVersion as string,
-      timestamp: f.timestamp as number,
-    };
-    if (f.prediction != null) event.prediction = f.prediction as number;
-    if (f.predictedClass != null) event.predictedClass = f.predictedClass as string;
-    if (f.confidence != null) event.confidence = f.confidence as number;
-    if (f.latencyMs != null) event.latencyMs = f.latencyMs as number;
-    if (f.features != null) event.features = f.features as Record<string, FeatureValue>;
-    if (f.attributes != null) event.attributes = f.attributes as Record<string, string>;
-    return event;
-  },
+  canonical: (f) =>
+    canonicalPrediction(
+      f.eventId as string,
+      f.modelId as string,
+      f.modelVersion as string,
+      f.timestamp as number,
+      f.prediction as number | null | undefined,
+      f.predictedClass as string | null | undefined,
+      f.confidence as number | null | undefined,
+      f.latencyMs as number | null | undefined,
+      f.features as Record<string, FeatureValue> | null | undefined,
+      f.attributes as Record<string, string> | null | undefined,
+    ),
 };
 
 const outcomeContract: Contract<OutcomeEvent> = {

@@ -6,6 +6,7 @@
 // and explains. Accepted events equal the general path's, field for field and key for key (the tests compare
 // both on every fixture line and on thousands of mutations).
 import type { FeatureValue, PredictionEvent } from "./types.ts";
+import { canonicalPrediction } from "./canonical-prediction.ts";
 import {
   asciiBytes,
   CLOSE_BRACE,
@@ -341,13 +342,16 @@ export function scanJsonPrediction(bytes: Uint8Array, start: number, limits: Pre
     if (!more) break;
   }
   if ((seen & 0b1111) !== 0b1111 || !s.atEnd()) return undefined;
-  // as the general path's canonical event: the required fields, then the optional ones that are not null
-  const event: PredictionEvent = { eventId, modelId, modelVersion, timestamp };
-  if (prediction !== null) event.prediction = prediction;
-  if (predictedClass !== null) event.predictedClass = predictedClass;
-  if (confidence !== null) event.confidence = confidence;
-  if (latencyMs !== null) event.latencyMs = latencyMs;
-  if (features !== null) event.features = features;
-  if (attributes !== null) event.attributes = attributes;
-  return event;
+  return canonicalPrediction(
+    eventId,
+    modelId,
+    modelVersion,
+    timestamp,
+    prediction,
+    predictedClass,
+    confidence,
+    latencyMs,
+    features,
+    attributes,
+  );
 }
