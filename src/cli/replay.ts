@@ -16,7 +16,14 @@ import { ReferenceBaselineBuilder } from "../baseline/import.ts";
 import { engineContextFrom } from "../config/engine-context.ts";
 import { decodeOutcomeMessage, decodePredictionMessage } from "../events/codec.ts";
 import { createJoinCounters, type JoinCounters } from "../outcomes/join.ts";
-import { processChunk, settle, type DecodedInput, type DecodedMessage, type ProcessorSettings } from "../pipeline/partition-processor.ts";
+import {
+  processChunk,
+  settle,
+  type DecodedInput,
+  type DecodedMessage,
+  type ProcessorSettings,
+  type SourceMessage,
+} from "../pipeline/partition-processor.ts";
 import { PartitionStates } from "../pipeline/partition-states.ts";
 import { InMemoryStateStore } from "../state/memory-store.ts";
 import { MIN_DEPENDENCE_WINDOWS } from "../detect/dependence.ts";
@@ -35,6 +42,8 @@ import {
 } from "./event-lines.ts";
 
 const NEWLINE = Uint8Array.of(0x0a);
+/** The result a cursor's input holds before its first step (never read). */
+const NO_RESULT: DecodedMessage["result"] = { ok: false, reason: "empty", message: "no line read yet" };
 
 export interface ReplaySummary {
   linesRead: number;
@@ -120,7 +129,11 @@ class PendingLines implements Iterable<DecodedMessage> {
 class PendingLinesCursor implements Iterator<DecodedMessage> {
   private b = 0;
   private i: number;
-  private readonly step: IteratorResult<DecodedMessage> = { done: false, value: undefined as unknown as DecodedMessage };
+  // One message, one input and one result object for every step: processChunk reads each input before asking
+  // for the next and keeps none of them (a dead letter copies the message's fields), as for-of reads the result.
+  private readonly message: SourceMessage = { offset: "", key: null, value: null };
+  private readonly input: { message: SourceMessage; result: DecodedMessage["result"] } = { message: this.message, result: NO_RESULT };
+  private readonly step: IteratorResult<DecodedMessage> = { done: false, value: this.input };
 
   constructor(
     private readonly batches: readonly RawLineBatch[],
@@ -140,8 +153,9 @@ class PendingLinesCursor implements Iterator<DecodedMessage> {
     const batch = this.batches[this.b];
     const i = this.i++;
     const value = lineBytes(batch, i);
-    // one result object for every step: for-of reads it before asking for the next
-    this.step.value = { message: { offset: String(batch.lineNumbers[i]), key: null, value }, result: this.decode(value) };
+    this.message.offset = String(batch.lineNumbers[i]);
+    this.message.value = value;
+    this.input.result = this.decode(value);
     return this.step;
   }
 }
