@@ -2,7 +2,7 @@
 // reference: pinned — imported, or the merge of the first `warmupWindows` windows of a model version.
 // rolling: the merge of the last `rollingWindows` closed windows (kept incrementally: rolling.ts).
 import type { ClosedWindow } from "../windows/window.ts";
-import { mergeSignalSketches, type SignalLimits, type SignalSketches } from "../windows/signals.ts";
+import { mergeSignalSketches, signalsOf, type SignalLimits, type SignalSketches } from "../windows/signals.ts";
 import type { Season } from "./season.ts";
 
 /** The reference windows of one seasonal slot, merged. */
@@ -53,9 +53,6 @@ export function baselineFromWindows(
     start: windows.reduce((t, w) => Math.min(t, w.start), first?.start ?? 0),
     end: windows.reduce((t, w) => Math.max(t, w.end), last?.end ?? 0),
     source: kind === "reference" ? "warmup" : "rolling",
-    signals: mergeSignalSketches(
-      windows.map((w) => w.signals),
-      limits,
-    ),
+    signals: mergeSignalSketches(signalsOf(windows), limits),
   };
 }

@@ -4,7 +4,7 @@
 // rolling comparison of a seasonal model uses only the rolling windows of the same slot, and is skipped
 // when there are none: the windows just before it are another part of the cycle.
 import type { ClosedWindow } from "../windows/window.ts";
-import { mergeSignalSketches, type SignalLimits } from "../windows/signals.ts";
+import { mergeSignalSketches, signalsOf, type SignalLimits } from "../windows/signals.ts";
 import type { Baseline } from "./baseline.ts";
 import { sameSeason, slotLabel, windowSlot, type Season } from "./season.ts";
 
@@ -48,12 +48,6 @@ export function sameSlotRolling(
     start: Math.min(...same.map((w) => w.start)),
     end: Math.max(...same.map((w) => w.end)),
     source: "rolling",
-    signals:
-      same.length === 1
-        ? first.signals
-        : mergeSignalSketches(
-            same.map((w) => w.signals),
-            limits,
-          ),
+    signals: same.length === 1 ? first.signals : mergeSignalSketches(signalsOf(same), limits),
   };
 }

@@ -204,6 +204,82 @@ const emptyDelta = (): MetricsDelta => ({
 const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 
 /**
+ * Where one chunk's outbox entries, dead letters and metric counts go: the live side, or (while lost state
+ * is rebuilt) the replayed side. A class rather than closures made per chunk, so every chunk calls the same
+ * functions: a fresh closure was a new call target each chunk, and that deoptimised the processor.
+ */
+class ChunkSink {
+  readonly outbox: OutboxEntry[];
+  readonly replayed: OutboxEntry[];
+  readonly rejections: Rejection[];
+  readonly live: MetricsDelta;
+  private readonly ignored: MetricsDelta;
+  private readonly settings: ProcessorSettings;
+  private readonly partition: number;
+  metrics: MetricsDelta;
+  private entries: OutboxEntry[];
+  /** offsets of the last prediction and outcome applied (null: none in this chunk) */
+  lastOffset: string | null;
+  lastOutcomeOffset: string | null;
+  readonly joinGrowth: JoinGrowth;
+
+  constructor(settings: ProcessorSettings, partition: number) {
+    this.outbox = [];
+    this.replayed = [];
+    this.rejections = [];
+    this.live = emptyDelta();
+    this.ignored = emptyDelta();
+    this.settings = settings;
+    this.partition = partition;
+    this.metrics = this.live;
+    this.entries = this.outbox;
+    this.lastOffset = null;
+    this.lastOutcomeOffset = null;
+    this.joinGrowth = new JoinGrowth();
+  }
+
+  useLive(): void {
+    this.metrics = this.live;
+    this.entries = this.outbox;
+  }
+
+  /** replayed: published and counted before the loss */
+  use(replay: boolean): void {
+    this.metrics = replay ? this.ignored : this.live;
+    this.entries = replay ? this.replayed : this.outbox;
+  }
+
+  reject(input: DecodedInput, reason: string, text: string, field?: string, schemaId?: number): void {
+    const settings = this.settings;
+    const outcome = input.source === "outcome";
+    const topic = outcome ? (settings.outcomesSourceTopic ?? settings.topics.outcomes ?? "outcomes") : settings.sourceTopic;
+    const source = { topic, partition: this.partition, ...input.message };
+    this.entries.push(
+      deadLetterEntry(settings.topics.deadLetter, source, { reason, message: text, field, schemaId }, settings.maxDeadLetterValueBytes),
+    );
+    this.rejections.push(
+      outcome
+        ? { source: "outcome", offset: input.message.offset, reason, message: text }
+        : { offset: input.message.offset, reason, message: text },
+    );
+    increment(outcome ? this.metrics.outcomesRejected : this.metrics.rejected, reason);
+  }
+
+  emit(outputs: readonly EngineOutput[]): void {
+    const metrics = this.metrics;
+    const topics = this.settings.topics;
+    for (const output of outputs) {
+      // an indexed store, not push: the first window of a chunk goes into an empty array still of small-integer
+      // kind, which push's optimised code checks the value against (a deoptimisation of the whole processor)
+      if (output.kind === "window") metrics.windows[metrics.windows.length] = output;
+      else if (output.kind === "performance") metrics.performance.push(output);
+      else if (output.kind === "drift") this.entries.push(driftOutboxEntry(topics.drift, output.event));
+      else if (output.kind === "retrain") this.entries.push(retrainOutboxEntry(topics.retrain, output.request));
+    }
+  }
+}
+
+/**
  * An offset (a decimal string: Kafka offsets, replay line numbers) as a value to order by: a Number while
  * exact (up to 15 digits), a bigint beyond; the two compare exactly with each other. Parsing a bigint per
  * message cost more than the rest of the processor's own per-message work.
@@ -236,111 +312,24 @@ export function processChunk(
   options: { wallClockMs: number; endOfInput?: boolean; replayedThrough?: string | null; discardModels?: boolean },
 ): ProcessedChunk | null {
   const state = slot.state;
-  const stored = fenceValue(slot.storedOffset);
-  const storedOutcome = fenceValue(slot.storedOutcomeOffset);
-  const outcomesTopic = settings.outcomesSourceTopic ?? settings.topics.outcomes ?? "outcomes";
-  const replayedThrough = fenceValue(options.replayedThrough ?? null);
-  // without outcomes the engine keeps no outcome state, so a prediction cannot move a join counter
-  const predictionsJoin = settings.engine.outcomes === true;
-  const outbox: OutboxEntry[] = [];
-  const replayed: OutboxEntry[] = [];
-  const rejections: Rejection[] = [];
-  const live = emptyDelta();
-  const ignored = emptyDelta();
-  let metrics = live;
-  let entries = outbox;
-  let lastOffset: string | null = null;
-  let lastOutcomeOffset: string | null = null;
-  const joinGrowth = new JoinGrowth();
-
-  const reject = (input: DecodedInput, reason: string, text: string, field?: string, schemaId?: number) => {
-    const outcome = input.source === "outcome";
-    const source = { topic: outcome ? outcomesTopic : settings.sourceTopic, partition: state.partition, ...input.message };
-    entries.push(
-      deadLetterEntry(settings.topics.deadLetter, source, { reason, message: text, field, schemaId }, settings.maxDeadLetterValueBytes),
-    );
-    rejections.push(
-      outcome
-        ? { source: "outcome", offset: input.message.offset, reason, message: text }
-        : { offset: input.message.offset, reason, message: text },
-    );
-    increment(outcome ? metrics.outcomesRejected : metrics.rejected, reason);
+  const sink = new ChunkSink(settings, state.partition);
+  const fences = {
+    stored: fenceValue(slot.storedOffset),
+    storedOutcome: fenceValue(slot.storedOutcomeOffset),
+    replayedThrough: fenceValue(options.replayedThrough ?? null),
   };
-  const emit = (outputs: readonly EngineOutput[]) => {
-    for (const output of outputs) {
-      if (output.kind === "window") metrics.windows.push(output);
-      else if (output.kind === "performance") metrics.performance.push(output);
-      else if (output.kind === "drift") entries.push(driftOutboxEntry(settings.topics.drift, output.event));
-      else if (output.kind === "retrain") entries.push(retrainOutboxEntry(settings.topics.retrain, output.request));
-    }
-  };
-
-  for (const input of messages) {
-    const { message } = input;
-    if (input.source === "outcome") {
-      metrics = live;
-      entries = outbox;
-      // outcomes at or below the stored outcome offset were applied before: skipped, like predictions
-      if (offsetValue(message.offset) <= storedOutcome) continue;
-      lastOutcomeOffset = message.offset;
-      const result = input.result;
-      if (!result.ok) {
-        reject(input, result.reason, result.message, result.field, result.schemaId);
-        continue;
-      }
-      joinGrowth.start(state, result.event.modelId);
-      const applied = applyOutcome(state, result.event, message.offset, settings.engine, options.wallClockMs);
-      joinGrowth.end(state);
-      if (isOutcomeRejected(applied)) {
-        reject(input, applied.outcome, applied.message);
-        continue;
-      }
-      metrics.outcomesAccepted++;
-      emit(applied.outputs);
-      continue;
-    }
-    const offset = offsetValue(message.offset);
-    if (offset <= stored) continue;
-    lastOffset = message.offset;
-    // replayed while lost state is rebuilt: published and counted before the loss
-    const replay = offset <= replayedThrough;
-    metrics = replay ? ignored : live;
-    entries = replay ? replayed : outbox;
-    const result = input.result;
-    if (!result.ok) {
-      reject(input, result.reason, result.message, result.field, result.schemaId);
-      continue;
-    }
-    if ("control" in result) {
-      const changed = applyReferenceCommand(state, result.control, settings.engine);
-      if (changed !== null) outbox.push(baselineOutboxEntry(settings.topics.baseline, changed));
-      metrics.controls.push({ control: result.control, applied: changed !== null });
-      continue;
-    }
-    const event = result.event;
-    const joins = predictionsJoin && !replay;
-    if (joins) joinGrowth.start(state, event.modelId);
-    const applied = applyPrediction(state, event, message.offset, settings.engine, options.wallClockMs);
-    if (joins) joinGrowth.end(state);
-    if (isRejected(applied)) {
-      reject(input, applied.outcome, applied.message);
-      continue;
-    }
-    metrics.accepted++;
-    if (applied.evicted !== undefined) metrics.evictedModels.push(applied.evicted);
-    if (applied.outcome === "late") increment(metrics.lateByModel, event.modelId);
-    if (applied.outputs.length > 0) emit(applied.outputs); // most events close no window
-  }
+  applyMessages(state, messages, settings, options.wallClockMs, fences, sink);
+  const { outbox, replayed, rejections, live } = sink;
+  let { lastOffset, lastOutcomeOffset } = sink;
   if (options.endOfInput === true) {
-    metrics = live;
-    entries = outbox;
-    emit(flushOpenWindows(state, settings.engine));
-    if (settings.engine.outcomes === true) emit(flushPerformance(state, settings.engine));
+    sink.useLive();
+    sink.emit(flushOpenWindows(state, settings.engine));
+    if (settings.engine.outcomes === true) sink.emit(flushPerformance(state, settings.engine));
   } else if (lastOffset === null && lastOutcomeOffset === null) return null; // everything was applied before
   lastOffset ??= slot.storedOffset;
   lastOutcomeOffset ??= slot.storedOutcomeOffset;
   if (lastOffset === null && lastOutcomeOffset === null) return null; // the end of an empty input
-  live.joins = joinGrowth.readings(state);
+  live.joins = sink.joinGrowth.readings(state);
 
   const { models, storedParts } = options.discardModels === true ? { models: new Map(), storedParts: new Map() } : changedModels(slot);
   const write: PartitionWrite = {
@@ -353,6 +342,79 @@ export function processChunk(
     outbox,
   };
   return { lastOffset, lastOutcomeOffset, write, storedParts, rejections, metrics: live, replayed };
+}
+
+/**
+ * The message loop of processChunk, a function of its own: V8 compiles a long loop on its own (on-stack
+ * replacement) before the code after it ever ran, and code after the loop in the same function then
+ * deoptimised at the end of every chunk.
+ */
+function applyMessages(
+  state: PartitionState,
+  messages: Iterable<DecodedInput>,
+  settings: ProcessorSettings,
+  wallClockMs: number,
+  fences: { stored: number | bigint; storedOutcome: number | bigint; replayedThrough: number | bigint },
+  sink: ChunkSink,
+): void {
+  // without outcomes the engine keeps no outcome state, so a prediction cannot move a join counter
+  const predictionsJoin = settings.engine.outcomes === true;
+  const outbox = sink.outbox;
+  for (const input of messages) {
+    const { message } = input;
+    if (input.source === "outcome") {
+      sink.useLive();
+      // outcomes at or below the stored outcome offset were applied before: skipped, like predictions
+      if (offsetValue(message.offset) <= fences.storedOutcome) continue;
+      sink.lastOutcomeOffset = message.offset;
+      const result = input.result;
+      if (!result.ok) {
+        sink.reject(input, result.reason, result.message, result.field, result.schemaId);
+        continue;
+      }
+      sink.joinGrowth.start(state, result.event.modelId);
+      const applied = applyOutcome(state, result.event, message.offset, settings.engine, wallClockMs);
+      sink.joinGrowth.end(state);
+      if (isOutcomeRejected(applied)) {
+        sink.reject(input, applied.outcome, applied.message);
+        continue;
+      }
+      sink.metrics.outcomesAccepted++;
+      sink.emit(applied.outputs);
+      continue;
+    }
+    const offset = offsetValue(message.offset);
+    if (offset <= fences.stored) continue;
+    sink.lastOffset = message.offset;
+    // replayed while lost state is rebuilt: published and counted before the loss
+    const replay = offset <= fences.replayedThrough;
+    sink.use(replay);
+    const result = input.result;
+    if (!result.ok) {
+      sink.reject(input, result.reason, result.message, result.field, result.schemaId);
+      continue;
+    }
+    if ("control" in result) {
+      const changed = applyReferenceCommand(state, result.control, settings.engine);
+      if (changed !== null) outbox.push(baselineOutboxEntry(settings.topics.baseline, changed));
+      sink.metrics.controls.push({ control: result.control, applied: changed !== null });
+      continue;
+    }
+    const event = result.event;
+    const joins = predictionsJoin && !replay;
+    if (joins) sink.joinGrowth.start(state, event.modelId);
+    const applied = applyPrediction(state, event, message.offset, settings.engine, wallClockMs);
+    if (joins) sink.joinGrowth.end(state);
+    if (isRejected(applied)) {
+      sink.reject(input, applied.outcome, applied.message);
+      continue;
+    }
+    const metrics = sink.metrics;
+    metrics.accepted++;
+    if (applied.evicted !== undefined) metrics.evictedModels.push(applied.evicted);
+    if (applied.outcome === "late") increment(metrics.lateByModel, event.modelId);
+    if (applied.outputs.length > 0) sink.emit(applied.outputs); // most events close no window
+  }
 }
 
 /** The encoded state of every model the engine marked dirty since the last write. */

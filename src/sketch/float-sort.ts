@@ -38,14 +38,32 @@ export function sortFloat64(a: Float64Array): void {
     keysB = new Uint32Array(n);
     valuesB = new Float64Array(n);
   }
-  radixPasses(a, 3);
+  radixSort(a, 3);
   if (insertionFinish(a, FIRST_TRY_BUDGET_PER_VALUE)) return;
-  radixPasses(a, 4);
+  radixSort(a, 4);
   if (!insertionFinish(a, SHIFT_BUDGET_PER_VALUE)) a.sort();
 }
 
-/** Stable LSD radix sort of `a` on the top `digits` bytes of the upper 32 bits of each value's sortable pattern. */
-function radixPasses(a: Float64Array, digits: number): void {
+/**
+ * radixPasses, then the result copied back into `a` when an odd number of passes left it in the scratch
+ * array (by index: a subarray here was an allocation per sort). The copy is out here, not after the loops
+ * in radixPasses: V8 compiles those loops on the first long sort (on-stack replacement) before the code
+ * after them ever ran, and that code then deoptimised at the end of every sort.
+ */
+function radixSort(a: Float64Array, digits: number): void {
+  const sorted = radixPasses(a, digits);
+  if (sorted !== a) copyInto(a, sorted);
+}
+
+function copyInto(a: Float64Array, from: Float64Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = from[i];
+}
+
+/**
+ * Stable LSD radix sort of `a` on the top `digits` bytes of the upper 32 bits of each value's sortable
+ * pattern; returns the array holding the result, `a` or the scratch array (valid in [0, a.length)).
+ */
+function radixPasses(a: Float64Array, digits: number): Float64Array {
   const n = a.length;
   // little-endian: word 2i + 1 holds the sign, the exponent and the top 20 mantissa bits of a[i]
   const words = new Uint32Array(a.buffer, a.byteOffset, n * 2);
@@ -94,9 +112,7 @@ function radixPasses(a: Float64Array, digits: number): void {
     valueSrc = valueDst;
     valueDst = v;
   }
-  // an odd number of passes left the result in the scratch array (copied by index: a subarray here was an
-  // allocation per sort and a repeated deoptimisation on its rare first use)
-  if (valueSrc !== a) for (let i = 0; i < n; i++) a[i] = valueSrc[i];
+  return valueSrc;
 }
 
 /** Insertion pass over a nearly sorted array; false (the array left permuted) when it ran out of budget. */

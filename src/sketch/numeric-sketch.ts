@@ -30,13 +30,15 @@ export function addNumericMissing(s: NumericSketch): void {
 
 /** Union of the inputs; inputs are not modified (their digests may be flushed). */
 export function mergeNumericSketches(list: readonly NumericSketch[], compression?: number): NumericSketch {
-  return {
-    digest: mergeTDigests(
-      list.map((s) => s.digest),
-      compression,
-    ),
-    moments: mergeMoments(list.map((s) => s.moments)),
-  };
+  // arrays built by push, not Array#map: map's result has another elements kind in optimised code than in
+  // the interpreter, and the merges deoptimised on it
+  const digests: TDigest[] = [];
+  const moments: Moments[] = [];
+  for (const s of list) {
+    digests.push(s.digest);
+    moments.push(s.moments);
+  }
+  return { digest: mergeTDigests(digests, compression), moments: mergeMoments(moments) };
 }
 
 // Format v1: u8 version = 1 | moments block | varint length | t-digest bytes (its own versioned format).

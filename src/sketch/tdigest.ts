@@ -435,7 +435,8 @@ export function mergeTDigests(digests: readonly TDigest[], compression?: number)
   const runs: SortedRun[] = [];
   for (const d of inputs) {
     if (exact || d.exact !== true || d.size === 0) {
-      runs.push(d);
+      // a run of its own, not the digest: mergeSortedRuns then only ever sees objects of one shape
+      runs.push({ means: d.means, weights: d.weights, size: d.size });
       continue;
     }
     const means = d.means.slice(0, d.size);

@@ -10,9 +10,9 @@ export interface DecileBins {
   /** strictly increasing inner edges e1 < … < ek (k ≤ 9); bins (−∞, e1], (e1, e2], …, (ek, +∞) */
   edges: number[];
   /** reference proportion per bin (sums to 1) */
-  reference: number[];
+  reference: Float64Array;
   /** current proportion per bin (sums to 1) */
-  current: number[];
+  current: Float64Array;
 }
 
 /**
@@ -30,20 +30,21 @@ export function referenceDecileBins(reference: TDigest, current: TDigest, modelO
   return { edges, reference: binProportions(ref, edges), current: binProportions(modelOf(current), edges) };
 }
 
-function binProportions(d: CdfModel, edges: readonly number[]): number[] {
-  const out: number[] = [];
+/** A Float64Array, so the divergences always read one kind of array (see categorical.ts). */
+function binProportions(d: CdfModel, edges: readonly number[]): Float64Array {
+  const out = new Float64Array(edges.length + 1);
   let below = 0;
-  for (const e of edges) {
-    const f = modelCdf(d, e);
-    out.push(Math.max(f - below, 0));
+  for (let i = 0; i < edges.length; i++) {
+    const f = modelCdf(d, edges[i]);
+    out[i] = Math.max(f - below, 0);
     below = Math.max(f, below);
   }
-  out.push(Math.max(1 - below, 0));
+  out[edges.length] = Math.max(1 - below, 0);
   return out;
 }
 
 /** PSI = Σ (c − p)·ln(c/p) with both proportions floored at PSI_EPSILON. 0 for identical inputs. */
-export function populationStabilityIndex(reference: readonly number[], current: readonly number[]): number {
+export function populationStabilityIndex(reference: ArrayLike<number>, current: ArrayLike<number>): number {
   let psi = 0;
   for (let i = 0; i < reference.length; i++) {
     const p = Math.max(reference[i], PSI_EPSILON);
@@ -57,7 +58,7 @@ export function populationStabilityIndex(reference: readonly number[], current: 
  * Jensen–Shannon distance, base 2 (√JSD, in [0, 1]) — scipy.spatial.distance.jensenshannon(p, q, base=2).
  * Inputs are proportion vectors (each summing to 1); zero entries contribute 0.
  */
-export function jensenShannonDistance(p: readonly number[], q: readonly number[]): number {
+export function jensenShannonDistance(p: ArrayLike<number>, q: ArrayLike<number>): number {
   let divergence = 0;
   for (let i = 0; i < p.length; i++) {
     const mid = (p[i] + q[i]) / 2;
@@ -69,7 +70,7 @@ export function jensenShannonDistance(p: readonly number[], q: readonly number[]
 }
 
 /** Hellinger distance √(½ Σ (√p − √q)²), in [0, 1]; exactly 0 for identical inputs. */
-export function hellingerDistance(p: readonly number[], q: readonly number[]): number {
+export function hellingerDistance(p: ArrayLike<number>, q: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < p.length; i++) {
     const d = Math.sqrt(p[i]) - Math.sqrt(q[i]);
@@ -79,6 +80,8 @@ export function hellingerDistance(p: readonly number[], q: readonly number[]): n
 }
 
 /** Bins with positive reference mass: the B in the PSI null (1/n + 1/m)·χ²(B − 1). */
-export function occupiedBins(reference: readonly number[]): number {
-  return reference.filter((p) => p > 0).length;
+export function occupiedBins(reference: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < reference.length; i++) if (reference[i] > 0) n++;
+  return n;
 }

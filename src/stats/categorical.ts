@@ -40,8 +40,14 @@ export function categoricalStatistics(reference: CategoryCounts, current: Catego
       curCounts.push(c);
     }
   }
-  const refShares = refCounts.map((r) => r / refTotal);
-  const curShares = curCounts.map((c) => c / curTotal);
+  // Float64Arrays, like the numeric bins' proportions: the divergences read arrays of one kind only (an
+  // all-integer share vector made a small-integer array, and the readers deoptimised on it)
+  const refShares = new Float64Array(refCounts.length);
+  const curShares = new Float64Array(curCounts.length);
+  for (let i = 0; i < refCounts.length; i++) {
+    refShares[i] = refCounts[i] / refTotal;
+    curShares[i] = curCounts[i] / curTotal;
+  }
   let lInf = 0;
   for (let i = 0; i < refShares.length; i++) lInf = Math.max(lInf, Math.abs(curShares[i] - refShares[i]));
   const jsDistance = jensenShannonDistance(refShares, curShares);

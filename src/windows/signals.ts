@@ -279,13 +279,30 @@ export function mergeSignalSketches(list: readonly SignalSketches[], limits: Sig
     for (const name of s.categorical.keys()) categoricalNames.add(name);
     for (const [name, n] of s.typeMismatches) out.typeMismatches.set(name, (out.typeMismatches.get(name) ?? 0) + n);
   }
+  // parts built by push, not Array#map/filter: their results have another elements kind in optimised code
+  // than in the interpreter, and the merges deoptimised on it
   for (const name of numericNames) {
-    const parts = list.map((s) => s.numeric.get(name)).filter((x): x is NumericSketch => x !== undefined);
+    const parts: NumericSketch[] = [];
+    for (const s of list) {
+      const part = s.numeric.get(name);
+      if (part !== undefined) parts.push(part);
+    }
     out.numeric.set(name, mergeNumericSketches(parts));
   }
   for (const name of categoricalNames) {
-    const parts = list.map((s) => s.categorical.get(name)).filter((x): x is CategoryCounts => x !== undefined);
+    const parts: CategoryCounts[] = [];
+    for (const s of list) {
+      const part = s.categorical.get(name);
+      if (part !== undefined) parts.push(part);
+    }
     out.categorical.set(name, mergeCategoryCounts(parts, limits.maxCategories));
   }
+  return out;
+}
+
+/** The windows' sketches, in order (an array built by push, like every list mergeSignalSketches gets). */
+export function signalsOf(windows: readonly { signals: SignalSketches }[]): SignalSketches[] {
+  const out: SignalSketches[] = [];
+  for (const w of windows) out.push(w.signals);
   return out;
 }
