@@ -4,8 +4,7 @@
 import type { SignalSketches } from "../windows/signals.ts";
 import type { ClosedWindow } from "../windows/window.ts";
 import { effectiveSampleSize } from "../stats/kolmogorov.ts";
-import { cdfModelOf, modelCdf, modelQuantile, type CdfModel } from "../sketch/cdf-model.ts";
-import type { TDigest } from "../sketch/tdigest.ts";
+import { freshCdfModels, modelCdf, modelQuantile, type CdfModels } from "../sketch/cdf-model.ts";
 
 /** Scores needed at a point before a signal's dependence factor departs from 1. */
 export const MIN_DISPERSION_WINDOWS = 4;
@@ -26,7 +25,7 @@ export function dispersionScores(
   current: SignalSketches,
   before: SignalSketches,
   minCount: number,
-  modelOf: (d: TDigest) => CdfModel = cdfModelOf,
+  models: CdfModels = freshCdfModels,
 ): Record<string, number[]> {
   const scores: Record<string, number[]> = {};
   for (const [signal, cur] of current.numeric) {
@@ -37,8 +36,8 @@ export function dispersionScores(
     if (n < minCount || m < minCount) continue;
     const ne = effectiveSampleSize(n, m);
     // one CDF model per digest for all nine points (building one is O(size))
-    const refModel = modelOf(ref.digest);
-    const curModel = modelOf(cur.digest);
+    const refModel = models.of(ref.digest);
+    const curModel = models.of(cur.digest);
     scores[signal] = DECILES.map((q) => {
       const x = modelQuantile(refModel, q);
       const p = modelCdf(refModel, x);

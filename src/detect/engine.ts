@@ -476,17 +476,17 @@ function finishWindow(
   // between); the pinned reference's digests never change, so theirs are kept from one window to the next
   const referenceDigests = new Set<TDigest>();
   for (const s of reference?.signals.numeric.values() ?? []) referenceDigests.add(s.digest);
-  const modelOf = cdfModelMemo((d) => referenceDigests.has(d));
+  const models = cdfModelMemo(referenceDigests);
   if (reference !== null) {
     const baselines: Baseline[] = [reference];
     const recent =
       season === null ? rolling : sameSlotRolling(version.rolling.windows, closed, season, model.modelId, version.modelVersion, ctx.limits);
     if (recent !== null) baselines.push(recent);
-    evaluation = evaluateWindow(closed.signals, baselines, settings, new Map(Object.entries(reference.dependence ?? {})), modelOf);
+    evaluation = evaluateWindow(closed.signals, baselines, settings, new Map(Object.entries(reference.dependence ?? {})), models);
     if (evaluation !== null && (settings.segments?.keys.length ?? 0) > 0) evaluation = attributeToSegmentMix(evaluation, baselines);
   }
   // how far this window is from the windows before it: calibrates significance under dependence
-  if (rolling !== null) closed.dispersion = dispersionScores(closed.signals, rolling.signals, settings.detection.minSignalCount, modelOf);
+  if (rolling !== null) closed.dispersion = dispersionScores(closed.signals, rolling.signals, settings.detection.minSignalCount, models);
   if (evaluation !== null) {
     version.hysteresis = nextHysteresis(version.hysteresis, evaluation.level, settings.detection.consecutiveWindows);
   }

@@ -13,8 +13,7 @@ import type { SignalSketches } from "../windows/signals.ts";
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
 import type { CategoryCounts } from "../sketch/categories.ts";
 import { OTHER_CATEGORY } from "../sketch/categories.ts";
-import { cdfModelOf, modelCdf, type CdfModel } from "../sketch/cdf-model.ts";
-import type { TDigest } from "../sketch/tdigest.ts";
+import { freshCdfModels, modelCdf, type CdfModels } from "../sketch/cdf-model.ts";
 import { benjaminiHochberg, categoricalStatistics, chiSquarePValue, ksPValue, numericStatistics } from "../stats/index.ts";
 import { twoProportionPValue } from "./proportion-test.ts";
 import { excessShareP, outOfRangeNullShare, unseenNullShare } from "./data-quality.ts";
@@ -83,7 +82,7 @@ function numericSignal(
   baseline: Baseline,
   settings: ModelSettings,
   dependence: number,
-  modelOf: (d: TDigest) => CdfModel,
+  models: CdfModels,
 ): PendingSignal | null {
   const minCount = settings.detection.minSignalCount;
   const refN = ref.moments.count;
@@ -91,10 +90,10 @@ function numericSignal(
   const tests: PendingTest[] = [];
   const statistics: Record<string, number> = {};
   if (refN >= minCount && curN >= minCount) {
-    const s = numericStatistics(ref, cur, modelOf);
+    const s = numericStatistics(ref, cur, models);
     Object.assign(statistics, s);
-    const below = cur.moments.min < ref.moments.min ? modelCdf(modelOf(cur.digest), nextBelow(ref.moments.min)) : 0;
-    const above = cur.moments.max > ref.moments.max ? 1 - modelCdf(modelOf(cur.digest), ref.moments.max) : 0;
+    const below = cur.moments.min < ref.moments.min ? modelCdf(models.of(cur.digest), nextBelow(ref.moments.min)) : 0;
+    const above = cur.moments.max > ref.moments.max ? 1 - modelCdf(models.of(cur.digest), ref.moments.max) : 0;
     statistics.outOfRangeShare = below + above;
     // dependent events: both sample sizes shrink to their effective sizes (detect/dependence.ts)
     const pValue = dependence > 1 ? ksPValue(s.ks, s.currentCount / dependence, s.referenceCount / dependence) : s.ksPValue;
@@ -224,7 +223,7 @@ function levelOf(test: PendingTest, significant: boolean): Status {
 
 /**
  * Evaluate a window's sketches against the given baselines (reference first). `dependence` holds each
- * signal's dependence factor D ≥ 1 (absent = 1, independent events); `modelOf` may remember each digest's
+ * signal's dependence factor D ≥ 1 (absent = 1, independent events); `models` may remember each digest's
  * CDF model (cdfModelMemo) across the baselines and statistics. Pure.
  */
 export function evaluateWindow(
@@ -232,7 +231,7 @@ export function evaluateWindow(
   baselines: readonly Baseline[],
   settings: ModelSettings,
   dependence: ReadonlyMap<string, number> = new Map(),
-  modelOf: (d: TDigest) => CdfModel = cdfModelOf,
+  models: CdfModels = freshCdfModels,
 ): WindowEvaluation | null {
   if (baselines.length === 0) return null;
   const pending: PendingSignal[] = [];
@@ -240,7 +239,7 @@ export function evaluateWindow(
     for (const [signal, cur] of current.numeric) {
       const ref = baseline.signals.numeric.get(signal);
       if (ref === undefined) continue;
-      const p = numericSignal(signal, ref, cur, baseline, settings, dependence.get(signal) ?? 1, modelOf);
+      const p = numericSignal(signal, ref, cur, baseline, settings, dependence.get(signal) ?? 1, models);
       if (p !== null) pending.push(p);
     }
     for (const [signal, cur] of current.categorical) {

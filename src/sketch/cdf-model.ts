@@ -40,22 +40,38 @@ export function cdfModelOf(d: TDigest): CdfModel {
   return withAtoms(centroids, d, total);
 }
 
+/** Where the statistics take each digest's CDF model from: built afresh, or remembered (cdfModelMemo). */
+export interface CdfModels {
+  of(d: TDigest): CdfModel;
+}
+
+/** Every model built afresh (cdfModelOf). */
+export const freshCdfModels: CdfModels = { of: cdfModelOf };
+
 /**
  * cdfModelOf remembered per digest: for one evaluation, where each digest is read by several statistics and
  * baselines and none is changed in between (a digest changed after its model was taken would read stale).
- * The digests for which `lasting` holds (a pinned reference's, read at every window close) keep their model
- * across evaluations too, for as long as the digest lives (lastingCdfModelOf).
+ * The digests in `lasting` (a pinned reference's, read at every window close) keep their model across
+ * evaluations too, for as long as the digest lives (lastingCdfModelOf).
  */
-export function cdfModelMemo(lasting: (d: TDigest) => boolean = () => false): (d: TDigest) => CdfModel {
-  const models = new Map<TDigest, CdfModel>();
-  return (d) => {
-    let m = models.get(d);
+export function cdfModelMemo(lasting: ReadonlySet<TDigest> = new Set()): CdfModels {
+  return new CdfModelMemo(lasting);
+}
+
+// A class, not a closure per memo: the statistics then call one function for every window (a new closure
+// per window was a new call target at each call site, and that deoptimised them)
+class CdfModelMemo implements CdfModels {
+  private readonly models = new Map<TDigest, CdfModel>();
+  constructor(private readonly lasting: ReadonlySet<TDigest>) {}
+
+  of(d: TDigest): CdfModel {
+    let m = this.models.get(d);
     if (m === undefined) {
-      m = lasting(d) ? lastingCdfModelOf(d) : cdfModelOf(d);
-      models.set(d, m);
+      m = this.lasting.has(d) ? lastingCdfModelOf(d) : cdfModelOf(d);
+      this.models.set(d, m);
     }
     return m;
-  };
+  }
 }
 
 /** A remembered model, with what it was built from: any change to the digest changes one of these. */

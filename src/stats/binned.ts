@@ -1,5 +1,5 @@
 // Divergences over the 10 reference-decile bins: PSI, Jensen–Shannon distance, Hellinger distance.
-import { cdfModelOf, modelCdf, modelQuantile, type CdfModel } from "../sketch/cdf-model.ts";
+import { freshCdfModels, modelCdf, modelQuantile, type CdfModel, type CdfModels } from "../sketch/cdf-model.ts";
 import type { TDigest } from "../sketch/tdigest.ts";
 
 export const PSI_BIN_COUNT = 10;
@@ -20,14 +20,14 @@ export interface DecileBins {
  * merged, bins right-closed like cdfAt (x ≤ e). Proportions are differences of cdfAt at the edges.
  * Both digests must be non-empty (callers check counts).
  */
-export function referenceDecileBins(reference: TDigest, current: TDigest, modelOf: (d: TDigest) => CdfModel = cdfModelOf): DecileBins {
-  const ref = modelOf(reference);
+export function referenceDecileBins(reference: TDigest, current: TDigest, models: CdfModels = freshCdfModels): DecileBins {
+  const ref = models.of(reference);
   const edges: number[] = [];
   for (let k = 1; k < PSI_BIN_COUNT; k++) {
     const e = modelQuantile(ref, k / PSI_BIN_COUNT);
     if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
   }
-  return { edges, reference: binProportions(ref, edges), current: binProportions(modelOf(current), edges) };
+  return { edges, reference: binProportions(ref, edges), current: binProportions(models.of(current), edges) };
 }
 
 /** A Float64Array, so the divergences always read one kind of array (see categorical.ts). */

@@ -1,6 +1,6 @@
 // Distances between the two piecewise CDFs of two t-digests: sup |F_ref − F_cur| (KS) and
 // ∫ |F_ref − F_cur| dx (Wasserstein-1), read from the digests' CDF models (KS with a resolution correction).
-import { cdfModelOf, modelSpreadWeight, type CdfModel } from "../sketch/cdf-model.ts";
+import { freshCdfModels, modelSpreadWeight, type CdfModels } from "../sketch/cdf-model.ts";
 import type { TDigest } from "../sketch/tdigest.ts";
 
 export interface CdfDistances {
@@ -22,12 +22,12 @@ export const BRIDGE_MEAN_SUP = Math.sqrt(Math.PI / 8);
  * derived and verified: deploy/docs/statistics.md, "KS from two digests, with a resolution correction".
  * Identical inputs give 0; empty digests give 0 (callers check counts). Flushes the digests' buffers.
  */
-export function cdfDistances(reference: TDigest, current: TDigest, modelOf: (d: TDigest) => CdfModel = cdfModelOf): CdfDistances {
+export function cdfDistances(reference: TDigest, current: TDigest, models: CdfModels = freshCdfModels): CdfDistances {
   if (reference.count === 0 || current.count === 0) return { ks: 0, wasserstein1: 0 };
   // One linear sweep over both digests' CDF knots: at every knot of either side, the left limit and the
   // value of D = F_ref − F_cur; D is affine between consecutive points.
-  const a = modelOf(reference);
-  const b = modelOf(current);
+  const a = models.of(reference);
+  const b = models.of(current);
   // the two sides' arrays in locals and F(x−), F(x) of each side computed inline: this loop runs over
   // every knot of both digests, twice per numeric signal per closed window
   const ax = a.x;

@@ -1,8 +1,7 @@
 // Drift statistics between two numeric sketches (reference vs current).
 import type { NumericSketch } from "../sketch/numeric-sketch.ts";
 import { stdOf } from "../sketch/moments.ts";
-import { cdfModelOf, type CdfModel } from "../sketch/cdf-model.ts";
-import type { TDigest } from "../sketch/tdigest.ts";
+import { freshCdfModels, type CdfModels } from "../sketch/cdf-model.ts";
 import { cdfDistances } from "./cdf-distance.ts";
 import { hellingerDistance, jensenShannonDistance, occupiedBins, populationStabilityIndex, referenceDecileBins } from "./binned.ts";
 import { ksPValue } from "./kolmogorov.ts";
@@ -52,14 +51,14 @@ export interface NumericStatisticsDetail extends NumericStatistics {
 export function numericStatistics(
   reference: NumericSketch,
   current: NumericSketch,
-  modelOf: (d: TDigest) => CdfModel = cdfModelOf,
+  models: CdfModels = freshCdfModels,
 ): NumericStatisticsDetail {
   const m = reference.digest.count;
   const n = current.digest.count;
   if (m === 0 || n === 0) return noDriftStatistics(m, n);
 
-  const bins = referenceDecileBins(reference.digest, current.digest, modelOf);
-  const { ks, wasserstein1 } = cdfDistances(reference.digest, current.digest, modelOf);
+  const bins = referenceDecileBins(reference.digest, current.digest, models);
+  const { ks, wasserstein1 } = cdfDistances(reference.digest, current.digest, models);
   const meanRef = reference.moments.mean;
   const meanCur = current.moments.mean;
   const sigmaRef = stdOf(reference.moments);
