@@ -98,21 +98,26 @@ export async function* readLineBatches(input: string, stdin: Readable): AsyncGen
   let line = -1;
   let bytes = 0;
   // the lines of buf[from, to) that end in "\n" (to: the end of the last of them), and how far that got
+  // (the batch is made after the loop: a store after it had no type feedback when the loop was optimised on
+  // the first chunk, and deoptimised it at the end of every chunk)
   const split = (buf: Buffer, from: number, to: number): RawLineBatch => {
-    const batch: RawLineBatch = { buffer: buf, lineNumbers: [], starts: [], ends: [], lastLine: line, bytes };
+    const lineNumbers: number[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let n = line;
     let start = from;
     for (let nl = buf.indexOf(NEWLINE, start); nl >= 0 && nl < to; nl = buf.indexOf(NEWLINE, start)) {
-      line++;
+      n++;
       const end = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
       if (!isBlank(buf, start, end)) {
-        batch.lineNumbers.push(line);
-        batch.starts.push(start);
-        batch.ends.push(end);
+        lineNumbers.push(n);
+        starts.push(start);
+        ends.push(end);
       }
       start = nl + 1;
     }
-    batch.lastLine = line;
-    return batch;
+    line = n;
+    return { buffer: buf, lineNumbers, starts, ends, lastLine: n, bytes };
   };
   try {
     for await (const piece of stream) {

@@ -125,10 +125,19 @@ class PendingLines implements Iterable<DecodedMessage> {
   }
 }
 
-/** PendingLines' iterator (a generator cost more per line than the rest of replay's own work on it). */
+/** The end of every cursor's lines (for-of does not write to it). */
+const DONE: IteratorResult<DecodedMessage> = { done: true, value: undefined };
+
+/**
+ * PendingLines' iterator (a generator cost more per line than the rest of replay's own work on it). The first
+ * step moves into the first range like every later move to the next range, so that code has run, with type
+ * feedback, before the optimising compiler sees it (a path that had never run deoptimised it mid-replay).
+ */
 class PendingLinesCursor implements Iterator<DecodedMessage> {
-  private b = 0;
-  private i: number;
+  /** the range being read (-1 before the first step), the next line of it, and where it ends */
+  private b = -1;
+  private i = 0;
+  private end = 0;
   // One message, one input and one result object for every step: processChunk reads each input before asking
   // for the next and keeps none of them (a dead letter copies the message's fields), as for-of reads the result.
   private readonly message: SourceMessage = { offset: "", key: null, value: null };
@@ -140,16 +149,16 @@ class PendingLinesCursor implements Iterator<DecodedMessage> {
     private readonly froms: readonly number[],
     private readonly tos: readonly number[],
     private readonly decode: (value: Uint8Array) => DecodedMessage["result"],
-  ) {
-    this.i = froms.length > 0 ? froms[0] : 0;
-  }
+  ) {}
 
   next(): IteratorResult<DecodedMessage> {
-    while (this.b < this.batches.length && this.i >= this.tos[this.b]) {
+    // ranges are never empty (PendingLines.take)
+    if (this.i >= this.end) {
+      if (this.b + 1 >= this.batches.length) return DONE;
       this.b++;
-      if (this.b < this.batches.length) this.i = this.froms[this.b];
+      this.i = this.froms[this.b];
+      this.end = this.tos[this.b];
     }
-    if (this.b >= this.batches.length) return { done: true, value: undefined };
     const batch = this.batches[this.b];
     const i = this.i++;
     const value = lineBytes(batch, i);
