@@ -14,7 +14,7 @@ import type { ResolvedConfig } from "../config/load.ts";
 import type { Baseline } from "../baseline/baseline.ts";
 import { ReferenceBaselineBuilder } from "../baseline/import.ts";
 import { engineContextFrom } from "../config/engine-context.ts";
-import { decodeOutcomeMessage, decodePredictionMessage } from "../events/codec.ts";
+import { decodeOutcomeMessage, decodePredictionMessage, decodePredictionMessageIn } from "../events/codec.ts";
 import { createJoinCounters, type JoinCounters } from "../outcomes/join.ts";
 import {
   processChunk,
@@ -106,7 +106,7 @@ class PendingLines implements Iterable<DecodedMessage> {
   private readonly tos: number[] = [];
   size = 0;
 
-  constructor(private readonly decode: (value: Uint8Array) => DecodedMessage["result"]) {}
+  constructor(private readonly decode: DecodeLine) {}
 
   /** Takes lines of `batch` from index `from` until `limit` lines wait; returns the index after the last taken. */
   take(batch: RawLineBatch, from: number, limit: number): number {
@@ -125,6 +125,9 @@ class PendingLines implements Iterable<DecodedMessage> {
   }
 }
 
+/** Decodes bytes[from, to) of a read buffer: one line. */
+type DecodeLine = (bytes: Uint8Array, from: number, to: number) => DecodedMessage["result"];
+
 /** The end of every cursor's lines (for-of does not write to it). */
 const DONE: IteratorResult<DecodedMessage> = { done: true, value: undefined };
 
@@ -140,16 +143,29 @@ class PendingLinesCursor implements Iterator<DecodedMessage> {
   private end = 0;
   // One message, one input and one result object for every step: processChunk reads each input before asking
   // for the next and keeps none of them (a dead letter copies the message's fields), as for-of reads the result.
-  private readonly message: SourceMessage = { offset: "", key: null, value: null };
-  private readonly input: { message: SourceMessage; result: DecodedMessage["result"] } = { message: this.message, result: NO_RESULT };
-  private readonly step: IteratorResult<DecodedMessage> = { done: false, value: this.input };
+  // The line is decoded where it lies in the read buffer; a view of its bytes is made only when the message's
+  // value is read (a dead letter: the processor spreads the message, which reads this own getter).
+  private readonly message: SourceMessage;
+  private readonly input: { message: SourceMessage; result: DecodedMessage["result"] };
+  private readonly step: IteratorResult<DecodedMessage>;
 
   constructor(
     private readonly batches: readonly RawLineBatch[],
     private readonly froms: readonly number[],
     private readonly tos: readonly number[],
-    private readonly decode: (value: Uint8Array) => DecodedMessage["result"],
-  ) {}
+    private readonly decode: DecodeLine,
+  ) {
+    const lastLine = () => lineBytes(this.batches[this.b], this.i - 1);
+    this.message = {
+      offset: "",
+      key: null,
+      get value() {
+        return lastLine();
+      },
+    };
+    this.input = { message: this.message, result: NO_RESULT };
+    this.step = { done: false, value: this.input };
+  }
 
   next(): IteratorResult<DecodedMessage> {
     // ranges are never empty (PendingLines.take)
@@ -161,10 +177,8 @@ class PendingLinesCursor implements Iterator<DecodedMessage> {
     }
     const batch = this.batches[this.b];
     const i = this.i++;
-    const value = lineBytes(batch, i);
     this.message.offset = String(batch.lineNumbers[i]);
-    this.message.value = value;
-    this.input.result = this.decode(value);
+    this.input.result = this.decode(batch.buffer, batch.starts[i], batch.ends[i]);
     return this.step;
   }
 }
@@ -211,6 +225,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   };
 
   const decodePrediction = (value: Uint8Array) => decodePredictionMessage(value, decodeContext);
+  const decodePredictionLine: DecodeLine = (bytes, from, to) => decodePredictionMessageIn(bytes, from, to, decodeContext);
   // Applies one chunk and writes it to the store; at the end of input it also closes the open windows that
   // have at least minEvents events.
   const step = async (messages: Iterable<DecodedInput>, endOfInput: boolean) => {
@@ -253,7 +268,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     // Predictions only: lines are kept as bytes and decoded while the processor applies them, so each
     // decoded event is garbage as soon as it is applied (decoding a whole chunk first kept 16 384 events
     // alive across collections: a third of replay's time went to the garbage collector).
-    let pending = new PendingLines(decodePrediction);
+    let pending = new PendingLines(decodePredictionLine);
     for await (const batch of readLineBatches(opts.input, opts.stdin)) {
       summary.linesRead = batch.lastLine + 1;
       opts.progress?.update(summary.linesRead, batch.bytes);
@@ -262,7 +277,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
         from = pending.take(batch, from, REPLAY_CHUNK_LINES);
         if (pending.size >= REPLAY_CHUNK_LINES) {
           await step(pending, false);
-          pending = new PendingLines(decodePrediction);
+          pending = new PendingLines(decodePredictionLine);
         }
       }
     }

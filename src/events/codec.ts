@@ -28,7 +28,7 @@ type Fields = Record<string, unknown>;
 interface Contract<E> {
   readonly check: () => ValueCheck;
   /** the event read straight from JSON bytes when it is valid and of the common shape (json-prediction-scanner.ts) */
-  readonly scan?: (bytes: Uint8Array, start: number) => E | undefined;
+  readonly scan?: (bytes: Uint8Array, start: number, end: number) => E | undefined;
   /** builds the canonical event from a validated record: optional fields absent or null are omitted */
   readonly canonical: (fields: Fields) => E;
 }
@@ -49,9 +49,9 @@ let predictionLimits: PredictionScanLimits | null | undefined;
 
 const predictionContract: Contract<PredictionEvent> = {
   check: lazyCheck("prediction-event"),
-  scan: (bytes, start) => {
+  scan: (bytes, start, end) => {
     if (predictionLimits === undefined) predictionLimits = predictionScanLimits(loadAvroSchema("prediction-event")) ?? null;
-    return predictionLimits === null ? undefined : scanJsonPrediction(bytes, start, predictionLimits);
+    return predictionLimits === null ? undefined : scanJsonPrediction(bytes, start, predictionLimits, end);
   },
   canonical: (f) =>
     canonicalPrediction(
@@ -105,17 +105,18 @@ function isJsonWhitespace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
-/** Index of the first byte after an optional UTF-8 BOM and JSON whitespace. */
-function jsonStart(bytes: Uint8Array): number {
-  let i = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (i < bytes.length && isJsonWhitespace(bytes[i])) i++;
+/** Index of the first byte of bytes[from, to) after an optional UTF-8 BOM and JSON whitespace. */
+function jsonStart(bytes: Uint8Array, from: number, to: number): number {
+  let i = to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf ? from + 3 : from;
+  while (i < to && isJsonWhitespace(bytes[i])) i++;
   return i;
 }
 
-function decodeJson<E>(bytes: Uint8Array, start: number, contract: Contract<E>): DecodeResult<E> {
+/** The JSON message bytes[…, end), whose "{" is at `start`. */
+function decodeJson<E>(bytes: Uint8Array, start: number, end: number, contract: Contract<E>): DecodeResult<E> {
   let scanned: E | undefined;
   try {
-    scanned = contract.scan?.(bytes, start);
+    scanned = contract.scan?.(bytes, start, end);
   } catch {
     // a fault in the fast path must not cost an event: the general path decides
     scanned = undefined;
@@ -123,7 +124,7 @@ function decodeJson<E>(bytes: Uint8Array, start: number, contract: Contract<E>):
   if (scanned !== undefined) return { ok: true, event: scanned, format: "json" };
   let text: string;
   try {
-    text = utf8.decode(start === 0 ? bytes : bytes.subarray(start));
+    text = utf8.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
   } catch {
     return reject("invalid_utf8", "message is not valid UTF-8");
   }
@@ -162,10 +163,10 @@ export function decodeJsonOutcome(bytes: Uint8Array): DecodeResult<OutcomeEvent>
 
 function decodeJsonMessage<E>(bytes: Uint8Array, contract: Contract<E>): DecodeResult<E> {
   try {
-    const start = jsonStart(bytes);
+    const start = jsonStart(bytes, 0, bytes.length);
     if (start === bytes.length) return reject("empty", "message has no content");
     if (bytes[start] !== OPEN_BRACE) return reject("unknown_format", "a JSON event must be an object starting with {");
-    return decodeJson(bytes, start, contract);
+    return decodeJson(bytes, start, bytes.length, contract);
   } catch (e) {
     return reject("invalid_json", `unexpected failure decoding JSON: ${errorMessage(e)}`);
   }
@@ -205,18 +206,25 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
 // ---- Either --------------------------------------------------------------------------------------
 
 function decodeMessage<E>(bytes: Uint8Array | null, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
+  if (bytes === null) return reject("empty", "message has no value (null or zero bytes)");
+  return decodeMessageIn(bytes, 0, bytes.length, ctx, contract);
+}
+
+/** The message bytes[from, to). */
+function decodeMessageIn<E>(bytes: Uint8Array, from: number, to: number, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
   try {
-    if (bytes === null || bytes.length === 0) return reject("empty", "message has no value (null or zero bytes)");
-    if (bytes.length > ctx.maxMessageBytes) {
-      return reject("oversize", `message has ${bytes.length} bytes, more than maxMessageBytes ${ctx.maxMessageBytes}`);
+    const length = to - from;
+    if (length === 0) return reject("empty", "message has no value (null or zero bytes)");
+    if (length > ctx.maxMessageBytes) {
+      return reject("oversize", `message has ${length} bytes, more than maxMessageBytes ${ctx.maxMessageBytes}`);
     }
-    if (bytes[0] === CONFLUENT_MAGIC_BYTE) return decodeAvro(bytes, ctx, contract);
-    const start = jsonStart(bytes);
-    if (start === bytes.length) return reject("empty", "message is only whitespace");
-    if (bytes[start] === OPEN_BRACE) return decodeJson(bytes, start, contract);
+    if (bytes[from] === CONFLUENT_MAGIC_BYTE) return decodeAvro(length === bytes.length ? bytes : bytes.subarray(from, to), ctx, contract);
+    const start = jsonStart(bytes, from, to);
+    if (start === to) return reject("empty", "message is only whitespace");
+    if (bytes[start] === OPEN_BRACE) return decodeJson(bytes, start, to, contract);
     return reject(
       "unknown_format",
-      `message is neither Confluent-framed Avro (0x00) nor a JSON object (first byte 0x${bytes[0].toString(16).padStart(2, "0")})`,
+      `message is neither Confluent-framed Avro (0x00) nor a JSON object (first byte 0x${bytes[from].toString(16).padStart(2, "0")})`,
     );
   } catch (e) {
     // unreachable by design; the stream must keep moving even so
@@ -230,6 +238,14 @@ function decodeMessage<E>(bytes: Uint8Array | null, ctx: DecodeContext, contract
  */
 export function decodePredictionMessage(bytes: Uint8Array | null, ctx: DecodeContext): DecodeResult<PredictionEvent> {
   return decodeMessage(bytes, ctx, predictionContract);
+}
+
+/**
+ * As decodePredictionMessage, of the message bytes[from, to) (a line of a larger buffer, without a view made
+ * for it). Never reads past `to` to accept: same results as decodePredictionMessage(bytes.subarray(from, to)).
+ */
+export function decodePredictionMessageIn(bytes: Uint8Array, from: number, to: number, ctx: DecodeContext): DecodeResult<PredictionEvent> {
+  return decodeMessageIn(bytes, from, to, ctx, predictionContract);
 }
 
 /** As decodePredictionMessage, for the outcomes topic. Never throws. */

@@ -216,13 +216,18 @@ function nullOrObject(s: JsonScanner, root: Shape, rule: ObjectRule): JsonObject
 }
 
 /**
- * The PredictionEvent in `bytes` from `start` (its "{", after any BOM and whitespace), or undefined when the
- * message is anything but a valid event of the common shape. ASCII only here, so lengths in UTF-16 units are
- * lengths in code points, as the schema counts them.
+ * The PredictionEvent in bytes[start, end) (start: its "{", after any BOM and whitespace), or undefined when
+ * the message is anything but a valid event of the common shape. ASCII only here, so lengths in UTF-16 units
+ * are lengths in code points, as the schema counts them.
  */
-export function scanJsonPrediction(bytes: Uint8Array, start: number, limits: PredictionScanLimits): PredictionEvent | undefined {
+export function scanJsonPrediction(
+  bytes: Uint8Array,
+  start: number,
+  limits: PredictionScanLimits,
+  end: number = bytes.length,
+): PredictionEvent | undefined {
   const s = scanner;
-  s.reset(bytes, start);
+  s.reset(bytes, start, end);
   if (!s.expect(OPEN_BRACE) || bytes[s.pos] === CLOSE_BRACE) return undefined;
   let eventId = "";
   let modelId = "";

@@ -129,10 +129,15 @@ const ANY_OBJECT: ObjectRule = {
   keyMaxLength: Number.MAX_SAFE_INTEGER,
 };
 
-/** One scanner, reused: the input and the position, and the stacks objects are built from. */
+/**
+ * One scanner, reused: the input and the position, and the stacks objects are built from. The input ends at
+ * `end`: bytes after it (the next lines of a read buffer) may be read on input that is then not taken, as
+ * only the last check, atEnd, stops at `end`, and pos never moves back: what is taken lies before it.
+ */
 export class JsonScanner {
   bytes: Uint8Array = EMPTY;
   pos = 0;
+  end = 0;
   // Objects are built from the keys and values on these stacks once their "}" is read: by a constructor made
   // for their sequence of keys (one object literal, so one hidden class, as JSON.parse does), or key by key.
   // Never shrunk: `top` is the stack height.
@@ -140,16 +145,21 @@ export class JsonScanner {
   private readonly values: unknown[] = [];
   private top = 0;
 
-  reset(bytes: Uint8Array, pos: number): void {
+  reset(bytes: Uint8Array, pos: number, end: number = bytes.length): void {
     this.bytes = bytes;
     this.pos = pos;
+    this.end = end;
     this.top = 0;
   }
 
-  /** Moves past whitespace; true when the input ends there. */
+  /** Moves past whitespace before the end; true when the input ends there. */
   atEnd(): boolean {
-    this.skipWhitespace();
-    return this.pos === this.bytes.length;
+    const bytes = this.bytes;
+    const end = this.end;
+    let pos = this.pos;
+    while (pos < end && WHITESPACE[bytes[pos]] === 1) pos++;
+    this.pos = pos;
+    return pos === end;
   }
 
   skipWhitespace(): void {

@@ -6,7 +6,12 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
-import { decodeJsonPrediction, decodeJsonPredictionGeneral } from "../../../src/events/codec.ts";
+import {
+  decodeJsonPrediction,
+  decodeJsonPredictionGeneral,
+  decodePredictionMessage,
+  decodePredictionMessageIn,
+} from "../../../src/events/codec.ts";
 import { predictionScanLimits, scanJsonPrediction } from "../../../src/events/json-prediction-scanner.ts";
 import { loadAvroSchema } from "../../../src/events/schema-files.ts";
 import { mutate, type Json } from "../../support/json-mutations.ts";
@@ -120,6 +125,47 @@ describe("the prediction scanner takes what the general path takes, and gives th
     expect(rejected).toBeGreaterThan(3000);
     expect(rejected).toBeLessThan(9000);
     expect(scanned / (12000 - rejected)).toBeGreaterThan(0.5);
+  });
+
+  it("decodes a line where it lies in a buffer of lines as it decodes a copy of the line: truncated, mutated, CRLF", () => {
+    // bytes after a line (the next lines of a read chunk) must never be taken into it: a truncated line
+    // followed by a whole one is the case that would join them
+    const random = seededRandom(777);
+    const demo = lines("demo/predictions.jsonl").slice(0, 200);
+    const texts: string[] = [];
+    const whole: boolean[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const line = new TextDecoder().decode(demo[random.int(demo.length)]);
+      const kind = random.int(4);
+      let text = line;
+      if (kind === 0) text = line.slice(0, random.int(line.length));
+      else if (kind === 1) text = mutateText(line, random).replaceAll("\n", "");
+      else if (kind === 2) text = `${line}${[" ", "\t", "  "][random.int(3)]}`;
+      texts.push(text);
+      whole.push(kind >= 2);
+    }
+    const separators = texts.map(() => (random.uniform() < 0.2 ? "\r\n" : "\n"));
+    const buffer = encoder.encode(texts.map((t, i) => t + separators[i]).join(""));
+    const ctx = { schemaForId: () => undefined, maxMessageBytes: 1 << 20 };
+    const differing: number[] = [];
+    const notScanned: number[] = [];
+    let accepted = 0;
+    let start = 0;
+    texts.forEach((_, i) => {
+      const end = buffer.indexOf(0x0a, start) - (separators[i] === "\r\n" ? 1 : 0);
+      const inPlace = decodePredictionMessageIn(buffer, start, end, ctx);
+      const alone = decodePredictionMessage(buffer.slice(start, end), ctx);
+      if (!isDeepStrictEqual(inPlace, alone) || JSON.stringify(inPlace) !== JSON.stringify(alone)) differing.push(i + 1);
+      if (inPlace.ok) accepted++;
+      // a whole line is taken by the scanner where it lies, trailing whitespace and CRLF included
+      if (whole[i] && scanJsonPrediction(buffer, start, limits, end) === undefined) notScanned.push(i + 1);
+      start = end + separators[i].length;
+    });
+    expect(differing).toEqual([]);
+    expect(notScanned).toEqual([]);
+    // about half are whole lines (plain or with trailing whitespace) and decode; the truncated ones do not
+    expect(accepted).toBeGreaterThan(1200);
+    expect(accepted).toBeLessThan(2400);
   });
 
   it("leaves an ISO timestamp, a BOM-less escape and a repeated field to the general path, which still decodes them", () => {
