@@ -14,6 +14,7 @@ export class InputFileError extends DetectorError<{ input: string; line?: number
 }
 
 const READ_CHUNK_BYTES = 1 << 20;
+const FIRST_READ_BYTES = 1 << 16;
 
 /**
  * The input's bytes in chunks. A regular file is read with synchronous 1 MiB reads: from the page cache a
@@ -36,12 +37,14 @@ function openInput(input: string, stdin: Readable): Promise<AsyncIterable<Buffer
 
 async function* fileChunks(fd: number): AsyncGenerator<Buffer> {
   try {
-    for (;;) {
+    // The first read is small: its few hundred lines end in a move to the next chunk's lines while the code
+    // that reads them still gathers type feedback (a first move only after V8 had optimised it deoptimised it).
+    for (let size = FIRST_READ_BYTES; ; size = READ_CHUNK_BYTES) {
       // a fresh buffer per chunk: batches keep views into it
-      const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-      const n = readSync(fd, chunk, 0, READ_CHUNK_BYTES, null);
+      const chunk = Buffer.allocUnsafe(size);
+      const n = readSync(fd, chunk, 0, size, null);
       if (n === 0) return;
-      yield n === READ_CHUNK_BYTES ? chunk : chunk.subarray(0, n);
+      yield n === size ? chunk : chunk.subarray(0, n);
     }
   } finally {
     closeSync(fd);
