@@ -318,7 +318,9 @@ export function processChunk(
     storedOutcome: fenceValue(slot.storedOutcomeOffset),
     replayedThrough: fenceValue(options.replayedThrough ?? null),
   };
-  applyMessages(state, messages, settings, options.wallClockMs, fences, sink);
+  // without outcomes the engine keeps no outcome state, so a prediction cannot move a join counter
+  const predictionsJoin = settings.engine.outcomes === true;
+  applyMessages(state, messages[Symbol.iterator](), settings, options.wallClockMs, predictionsJoin, fences, sink);
   const { outbox, replayed, rejections, live } = sink;
   let { lastOffset, lastOutcomeOffset } = sink;
   if (options.endOfInput === true) {
@@ -345,22 +347,24 @@ export function processChunk(
 }
 
 /**
- * The message loop of processChunk, a function of its own: V8 compiles a long loop on its own (on-stack
- * replacement) before the code after it ever ran, and code after the loop in the same function then
- * deoptimised at the end of every chunk.
+ * The message loop of processChunk, a function of its own with all of its code inside the loop: V8 compiles
+ * a long loop (on-stack replacement, then the whole function) during the function's first call, before code
+ * outside the loop ran with type feedback, and such code then deoptimised the compiled loop — code after
+ * the loop at the end of every chunk, code before it at the next chunk.
  */
 function applyMessages(
   state: PartitionState,
-  messages: Iterable<DecodedInput>,
+  messages: Iterator<DecodedInput>,
   settings: ProcessorSettings,
   wallClockMs: number,
+  predictionsJoin: boolean,
   fences: { stored: number | bigint; storedOutcome: number | bigint; replayedThrough: number | bigint },
   sink: ChunkSink,
 ): void {
-  // without outcomes the engine keeps no outcome state, so a prediction cannot move a join counter
-  const predictionsJoin = settings.engine.outcomes === true;
-  const outbox = sink.outbox;
-  for (const input of messages) {
+  for (;;) {
+    const step = messages.next();
+    if (step.done === true) return;
+    const input = step.value;
     const { message } = input;
     if (input.source === "outcome") {
       sink.useLive();
@@ -396,7 +400,7 @@ function applyMessages(
     }
     if ("control" in result) {
       const changed = applyReferenceCommand(state, result.control, settings.engine);
-      if (changed !== null) outbox.push(baselineOutboxEntry(settings.topics.baseline, changed));
+      if (changed !== null) sink.outbox.push(baselineOutboxEntry(settings.topics.baseline, changed));
       sink.metrics.controls.push({ control: result.control, applied: changed !== null });
       continue;
     }
