@@ -5,18 +5,7 @@
 // combination whichever decoder built the event.
 import type { FeatureValue, PredictionEvent } from "./types.ts";
 
-type Build = (
-  eventId: string,
-  modelId: string,
-  modelVersion: string,
-  timestamp: number,
-  prediction: number | null | undefined,
-  predictedClass: string | null | undefined,
-  confidence: number | null | undefined,
-  latencyMs: number | null | undefined,
-  features: Record<string, FeatureValue> | null | undefined,
-  attributes: Record<string, string> | null | undefined,
-) => PredictionEvent;
+type Build = typeof canonicalPrediction;
 
 const REQUIRED = ["eventId", "modelId", "modelVersion", "timestamp"];
 const OPTIONAL = ["prediction", "predictedClass", "confidence", "latencyMs", "features", "attributes"];

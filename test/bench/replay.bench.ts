@@ -44,6 +44,26 @@ async function timed(fn: () => Promise<unknown>): Promise<Timing> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** One result line: replay's median wall and CPU time against the loop's, in the same run. */
+function printRatioLine(name: string, rep: Timing[], loop: Timing[], events?: number): void {
+  const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
+  console.log(
+    JSON.stringify({
+      bench: "replay",
+      name,
+      events,
+      rounds: rep.length,
+      replayWallMs: Math.round(m(rep, "wallMs")),
+      replayCpuMs: Math.round(m(rep, "cpuMs")),
+      parseLoopWallMs: Math.round(m(loop, "wallMs")),
+      parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
+      replayEventsPerSecond: events === undefined ? undefined : Math.round(events / (m(rep, "wallMs") / 1000)),
+      cpuRatio: Number((m(rep, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
+      wallRatio: Number((m(rep, "wallMs") / m(loop, "wallMs")).toFixed(2)),
+    }),
+  );
+}
+
 async function parseLoop(): Promise<number> {
   let n = 0;
   for await (const line of createInterface({ input: createReadStream(FILE), crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -64,22 +84,7 @@ async function inProcessLine(name: string): Promise<void> {
     loop.push(await timed(async () => (events = await parseLoop())));
     rep.push(await timed(replay));
   }
-  const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
-  console.log(
-    JSON.stringify({
-      bench: "replay",
-      name,
-      events,
-      rounds: ROUNDS,
-      replayWallMs: Math.round(m(rep, "wallMs")),
-      replayCpuMs: Math.round(m(rep, "cpuMs")),
-      parseLoopWallMs: Math.round(m(loop, "wallMs")),
-      parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
-      replayEventsPerSecond: Math.round(events / (m(rep, "wallMs") / 1000)),
-      cpuRatio: Number((m(rep, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
-      wallRatio: Number((m(rep, "wallMs") / m(loop, "wallMs")).toFixed(2)),
-    }),
-  );
+  printRatioLine(name, rep, loop, events);
 }
 
 async function inProcess(): Promise<void> {
@@ -158,24 +163,8 @@ function cli(): void {
       startupShareOfCliCpu: Number((m(startup, "cpuMs") / m(compiled, "cpuMs")).toFixed(2)),
     }),
   );
-  for (const [name, rep] of [
-    ["CLI (compiled dist/): drift-detector replay vs node readline + JSON.parse (child processes)", compiled],
-    ["CLI (sources through tsx): drift-detector replay vs node readline + JSON.parse (child processes)", sources],
-  ] as const) {
-    console.log(
-      JSON.stringify({
-        bench: "replay",
-        name,
-        rounds: ROUNDS,
-        replayWallMs: Math.round(m(rep, "wallMs")),
-        replayCpuMs: Math.round(m(rep, "cpuMs")),
-        parseLoopWallMs: Math.round(m(loop, "wallMs")),
-        parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
-        cpuRatio: Number((m(rep, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
-        wallRatio: Number((m(rep, "wallMs") / m(loop, "wallMs")).toFixed(2)),
-      }),
-    );
-  }
+  printRatioLine("CLI (compiled dist/): drift-detector replay vs node readline + JSON.parse (child processes)", compiled, loop);
+  printRatioLine("CLI (sources through tsx): drift-detector replay vs node readline + JSON.parse (child processes)", sources, loop);
 }
 
 /** The compiled CLI (cli() built it) over a long stream against the loop over the same file. */
@@ -190,27 +179,13 @@ function cliLong(): void {
       loop.push(child(["-e", loopScriptFor(file)]));
       compiled.push(child([BIN, "replay", "--input", file], { DRIFT_DETECTOR_SOURCES: "0" }));
     }
-    const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
     const events =
       LONG_COPIES *
       readFileSync(FILE, "utf8")
         .split("\n")
         .filter((l) => l !== "").length;
-    console.log(
-      JSON.stringify({
-        bench: "replay",
-        name: `CLI (compiled dist/), the demo stream ${LONG_COPIES} times over: drift-detector replay vs node readline + JSON.parse (child processes)`,
-        events,
-        rounds: LONG_ROUNDS,
-        replayWallMs: Math.round(m(compiled, "wallMs")),
-        replayCpuMs: Math.round(m(compiled, "cpuMs")),
-        parseLoopWallMs: Math.round(m(loop, "wallMs")),
-        parseLoopCpuMs: Math.round(m(loop, "cpuMs")),
-        replayEventsPerSecond: Math.round(events / (m(compiled, "wallMs") / 1000)),
-        cpuRatio: Number((m(compiled, "cpuMs") / m(loop, "cpuMs")).toFixed(2)),
-        wallRatio: Number((m(compiled, "wallMs") / m(loop, "wallMs")).toFixed(2)),
-      }),
-    );
+    const name = `CLI (compiled dist/), the demo stream ${LONG_COPIES} times over: drift-detector replay vs node readline + JSON.parse (child processes)`;
+    printRatioLine(name, compiled, loop, events);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
