@@ -9,6 +9,16 @@ import { commandsInGroup, findCommand, groupUsage, topUsage, unknownCommand } fr
 /** The line written to stderr for a failed command, and its exit code. */
 async function failure(err: unknown): Promise<{ message: string; exitCode: number }> {
   if (err instanceof UsageError) return { message: `${err.message}\n\n${err.context.usage ?? topUsage()}`, exitCode: 2 };
+  if (err instanceof EvalError) {
+    // node --disallow-code-generation-from-strings: avsc compiles its Avro readers and writers as it loads (and
+    // the modules imported below load avsc, so this is decided first)
+    return {
+      message:
+        `${err.message}: this command needs Node without --disallow-code-generation-from-strings ` +
+        "(the Avro library, avsc, generates code as it loads); replay of JSON lines runs with it",
+      exitCode: 2,
+    };
+  }
   const [{ ConfigError }, { SecretError }, { InputFileError }, { PublishError }, { EngineStateDecodeError }, stateErrors] =
     await Promise.all([
       import("../config/load.ts"),

@@ -3,6 +3,7 @@
 // literal per combination of present fields: all fields in the object itself, in one allocation (adding the
 // optional fields one by one moved them to a property array that grew twice per event), and one hidden class per
 // combination whichever decoder built the event.
+import { CODE_GENERATION_ALLOWED } from "./code-generation.ts";
 import type { FeatureValue, PredictionEvent } from "./types.ts";
 
 type Build = typeof canonicalPrediction;
@@ -17,6 +18,7 @@ const builds: (Build | undefined)[] = new Array<Build | undefined>(1 << OPTIONAL
  * a string comes), and each change deprecates the hidden class and deoptimises the code that reads events.
  */
 function buildFor(present: number): Build {
+  if (!CODE_GENERATION_ALLOWED) return buildFieldByField;
   const keys = [...REQUIRED, ...OPTIONAL.filter((_, i) => (present & (1 << i)) !== 0)];
   const build = new Function(...REQUIRED, ...OPTIONAL, `return { ${keys.join(", ")} };`) as Build;
   // null first, then a value of another kind: each field goes straight to "any value", in place
@@ -25,6 +27,29 @@ function buildFor(present: number): Build {
   generalise("", "", "", 0.5, 0.5, "", 0.5, 0.5, {}, {});
   return build;
 }
+
+/** buildFor's result where code generation is disallowed: the same fields in the same order, one by one. */
+const buildFieldByField: Build = (
+  eventId,
+  modelId,
+  modelVersion,
+  timestamp,
+  prediction,
+  predictedClass,
+  confidence,
+  latencyMs,
+  features,
+  attributes,
+) => {
+  const event: PredictionEvent = { eventId, modelId, modelVersion, timestamp };
+  if (prediction != null) event.prediction = prediction;
+  if (predictedClass != null) event.predictedClass = predictedClass;
+  if (confidence != null) event.confidence = confidence;
+  if (latencyMs != null) event.latencyMs = latencyMs;
+  if (features != null) event.features = features;
+  if (attributes != null) event.attributes = attributes;
+  return event;
+};
 
 /** The event with the required fields and the optional ones that are neither null nor undefined. */
 export function canonicalPrediction(

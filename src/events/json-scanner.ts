@@ -6,6 +6,8 @@
 // to a string, reads repeated keys and short values (feature names, categories) from a cache instead of
 // building them again for every event, and builds each object with one object literal per key sequence.
 
+import { CODE_GENERATION_ALLOWED } from "./code-generation.ts";
+
 export type JsonObject = Record<string, unknown>;
 
 export const QUOTE = 0x22;
@@ -100,9 +102,19 @@ function nestedShape(shape: Shape | undefined): Shape | undefined {
 
 /** `(v, b) => ({ "k0": v[b], "k1": v[b + 1], … })`; keys on this path are printable ASCII without quote or backslash. */
 function shapeConstructor(keys: readonly string[], base: number, end: number): (values: unknown[], base: number) => JsonObject {
+  if (!CODE_GENERATION_ALLOWED) return keyByKeyConstructor(keys.slice(base, end));
   const fields: string[] = [];
   for (let i = base; i < end; i++) fields.push(`${JSON.stringify(keys[i])}: v[b + ${i - base}]`);
   return new Function("v", "b", `return { ${fields.join(", ")} };`) as (values: unknown[], base: number) => JsonObject;
+}
+
+/** shapeConstructor's result where code generation is disallowed: the same keys, in order, one by one. */
+function keyByKeyConstructor(keys: readonly string[]): (values: unknown[], base: number) => JsonObject {
+  return (values, base) => {
+    const object: JsonObject = {};
+    for (let i = 0; i < keys.length; i++) object[keys[i]] = values[base + i];
+    return object;
+  };
 }
 
 /**

@@ -86,6 +86,21 @@ describe("the compiled CLI", () => {
     }
   });
 
+  it("under node --disallow-code-generation-from-strings it replays the demo capture; run exits 2 naming the flag", async () => {
+    const hardened = (...args: string[]) => run("--disallow-code-generation-from-strings", [join(root, "src", "cli", "bin.js"), ...args]);
+    const replayed = await hardened("replay", "--input", DEMO);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toBe(readFileSync(join(REPO, "test", "fixtures", "replay", "demo-defaults.jsonl"), "utf8"));
+    // avsc generates its Avro readers as it loads: the service cannot start, and says why in one line
+    expect(await hardened("run")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        "drift-detector: Code generation from strings disallowed for this context: this command needs Node without " +
+        "--disallow-code-generation-from-strings (the Avro library, avsc, generates code as it loads); replay of JSON lines runs with it\n",
+    });
+  });
+
   it("is ASCII (so it loads as a one-byte string) and built with a V8 code cache that this Node accepts", () => {
     const bytes = readFileSync(bundle);
     expect(isAscii(bytes)).toBe(true);

@@ -179,6 +179,25 @@ describe("replay", () => {
     expect(stderr).toMatch(/events\/s/);
   }, 60_000);
 
+  it("under node --disallow-code-generation-from-strings the CLI gives the same outputs and rejects the same lines", async () => {
+    const lines = [...shifted];
+    const escaped = JSON.parse(shifted[30]) as { eventId: string; attributes?: Record<string, string> };
+    lines.splice(30, 1, JSON.stringify({ ...escaped, eventId: `${escaped.eventId}-\u00e9`, attributes: { note: 'a "quoted" é' } }));
+    lines.splice(4, 0, "{not json");
+    lines.splice(10, 0, JSON.stringify({ eventId: "x", modelId: "bad model", modelVersion: "v", timestamp: 1 }));
+    lines.splice(20, 0, "garbage");
+    const input = writeLines("mixed.jsonl", lines);
+    const cfg = writeLines("small-cg.yaml", ["defaults:", "  window: {maxEvents: 200, minEvents: 50}", "  baseline: {warmupWindows: 3}"]);
+    const args = [BIN, "replay", "--input", input, "--config", cfg, "--now", "1767225600000"];
+    const withoutTiming = (stderr: string) => stderr.replace(/^replay: [\d.]+ s, \d+ events\/s$/m, "");
+    const normal = await run("node", args);
+    const hardened = await run("node", ["--disallow-code-generation-from-strings", ...args]);
+    expect(normal.stderr).toMatch(/2403 lines read, 2400 events accepted, 3 rejected/);
+    expect(hardened.stderr).toMatch(/2403 lines read, 2400 events accepted, 3 rejected/);
+    expect(hardened.stdout).toBe(normal.stdout);
+    expect(withoutTiming(hardened.stderr)).toBe(withoutTiming(normal.stderr));
+  }, 60_000);
+
   it("an event stamped 2^52 ms is refused as timestamp_out_of_range and the rest replays as without it", async () => {
     const withOdd = [...shifted];
     const odd = JSON.parse(shifted[700]) as Record<string, unknown>;
