@@ -92,17 +92,18 @@ describe("CLI progress", () => {
   });
 
   it("a real terminal (script(1) pty) shows progress on a long replay; a pipe does not", async () => {
-    const lines = [...predictionStream(20_000, { seed: 5 })].map((e) => JSON.stringify(e));
+    // long enough to outlast PROGRESS_INTERVAL_MS several times over: 20 000 lines replay in ~0.2 s now
+    const lines = [...predictionStream(100_000, { seed: 5 })].map((e) => JSON.stringify(e));
     const path = join(dir, "long.jsonl");
     writeFileSync(path, lines.join("\n") + "\n");
     const command = `node ${BIN} replay --input ${path} >/dev/null`;
     const tty = await run("script", ["-qefc", command, "/dev/null"], { maxBuffer: 16 << 20 });
     expect(tty.stdout).toMatch(/\rreplay: \d+ lines, \d+ % \(\d+\.\d MB of \d+\.\d MB\)/);
     expect(tty.stdout).toContain(" MB)\x1b[K");
-    expect(tty.stdout).toMatch(/replay: 20000 lines read, 20000 events accepted/);
+    expect(tty.stdout).toMatch(/replay: 100000 lines read, 100000 events accepted/);
     const piped = await run("node", [BIN, "replay", "--input", path]);
     expect(piped.stderr).not.toContain("\r");
     expect(piped.stderr).not.toContain("\x1b");
-    expect(piped.stderr).toMatch(/^replay: 20000 lines read, 20000 events accepted/);
+    expect(piped.stderr).toMatch(/^replay: 100000 lines read, 100000 events accepted/);
   }, 120_000);
 });
