@@ -39,7 +39,9 @@ async function failure(err: unknown): Promise<{ message: string; exitCode: numbe
     // Redis or Kafka failed under an operator command: not a usage mistake
     return { message: err.message, exitCode: 1 };
   }
-  return { message: (err as Error).stack ?? String(err), exitCode: 2 };
+  const { sourceMappedStack } = await import("./source-mapped-stack.ts");
+  const stack = (err as Error).stack;
+  return { message: stack === undefined ? String(err) : sourceMappedStack(stack), exitCode: 2 };
 }
 
 const HELP_WORDS = new Set(["help", "--help", "-h"]);

@@ -12,6 +12,7 @@ import { Script } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandUsage } from "../../../src/cli/args.ts";
 import { COMMANDS, topUsage } from "../../../src/cli/commands.ts";
+import { sourceMappedStack } from "../../../src/cli/source-mapped-stack.ts";
 
 const execFileAsync = promisify(execFile);
 const REPO = new URL("../../..", import.meta.url).pathname;
@@ -99,6 +100,27 @@ describe("the compiled CLI", () => {
         "drift-detector: Code generation from strings disallowed for this context: this command needs Node without " +
         "--disallow-code-generation-from-strings (the Avro library, avsc, generates code as it loads); replay of JSON lines runs with it\n",
     });
+  });
+
+  it("prints a crash's stack at the TypeScript sources, through the bundle's source map", () => {
+    const lines = readFileSync(bundle, "utf8").split("\n");
+    const at = lines.findIndex((l) => l.startsWith("function scanJsonPrediction("));
+    const sourceLine = readFileSync(join(REPO, "src", "events", "json-prediction-scanner.ts"), "utf8")
+      .split("\n")
+      .findIndex((l) => l.startsWith("export function scanJsonPrediction("));
+    expect(at).toBeGreaterThan(0);
+    const stack = [
+      "Error: boom",
+      `    at scanJsonPrediction (${bundle}:${at + 1}:10)`,
+      `    at ${join(REPO, "node_modules", "avsc", "lib", "types.js")}:732:17`,
+      "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+    ].join("\n");
+    // the bundle was built from this checkout's sources: the map names them relative to the bundle
+    const mapped = sourceMappedStack(stack, REPO).split("\n");
+    expect(mapped[1]).toMatch(
+      new RegExp(`^    at scanJsonPrediction \\(src/events/json-prediction-scanner\\.ts:${sourceLine + 1}:\\d+\\)$`),
+    );
+    expect([mapped[0], ...mapped.slice(2)]).toEqual([stack.split("\n")[0], ...stack.split("\n").slice(2)]);
   });
 
   it("is ASCII (so it loads as a one-byte string) and built with a V8 code cache that this Node accepts", () => {
