@@ -202,17 +202,9 @@ function rootsOf(modelId: string): ModelRoots {
 const scanner = new JsonScanner();
 const MAX_ACCEPTED_MODEL_IDS = 256;
 
-/** null, or a number within `range`; NOT_SIMPLE for anything else. */
-function nullOrNumberIn(s: JsonScanner, range: { min: number; max: number }): number | null | NotSimple {
-  const v = s.readScalar();
-  return v === null || (typeof v === "number" && v >= range.min && v <= range.max) ? v : NOT_SIMPLE;
-}
-
-/** null, or an object whose entries keep to `rule`; NOT_SIMPLE for anything else. */
-function nullOrObject(s: JsonScanner, root: Shape, rule: ObjectRule): JsonObject | null | NotSimple {
-  const b = s.bytes[s.pos];
-  if (b === NULL_FIRST_BYTE) return s.readScalar() === null ? null : NOT_SIMPLE;
-  return b === OPEN_BRACE ? s.readObject(root, rule) : NOT_SIMPLE;
+/** `value` when it is null or a number within `range`; NOT_SIMPLE for anything else. */
+function nullOrNumberIn(value: unknown, range: { min: number; max: number }): number | null | NotSimple {
+  return value === null || (typeof value === "number" && value >= range.min && value <= range.max) ? value : NOT_SIMPLE;
 }
 
 /**
@@ -268,78 +260,82 @@ export function scanJsonPrediction(
       seen |= 1 << field;
     }
     if (!s.expect(COLON)) return undefined;
+    // the value first, by its first byte, through one call of each reader (one copy of each in the optimised
+    // code: V8 compiles this function sooner and in less time); then the field's own check
+    const b = bytes[s.pos];
+    let value: unknown;
+    if (b === QUOTE) value = field === 0 ? s.readUniqueString() : s.readString();
+    else if (b === OPEN_BRACE) {
+      if (field === 8) value = s.readObject((roots ??= rootsOf(modelId)).features, limits.features);
+      else if (field === 9) value = s.readObject((roots ??= rootsOf(modelId)).attributes, limits.attributes);
+      else value = field === UNKNOWN ? s.readValue() : NOT_SIMPLE;
+    } else value = s.readScalar();
+    if (value === NOT_SIMPLE) return undefined;
     switch (field) {
       case 0: {
-        const v = bytes[s.pos] === QUOTE ? s.readUniqueString() : NOT_SIMPLE;
-        if (v === NOT_SIMPLE || v.length < limits.eventId.min || v.length > limits.eventId.max) return undefined;
-        eventId = v;
+        if (typeof value !== "string" || value.length < limits.eventId.min || value.length > limits.eventId.max) return undefined;
+        eventId = value;
         break;
       }
       case 1: {
-        const v = bytes[s.pos] === QUOTE ? s.readString() : NOT_SIMPLE;
-        if (v === NOT_SIMPLE) return undefined;
+        if (typeof value !== "string") return undefined;
         const accepted = limits.acceptedModelIds;
-        if (!accepted.has(v)) {
+        if (!accepted.has(value)) {
           const m = limits.modelId;
-          if (v.length < m.min || v.length > m.max || !m.pattern.test(v)) return undefined;
+          if (value.length < m.min || value.length > m.max || !m.pattern.test(value)) return undefined;
           if (accepted.size >= MAX_ACCEPTED_MODEL_IDS) accepted.clear();
-          accepted.add(v);
+          accepted.add(value);
         }
-        modelId = v;
+        modelId = value;
         break;
       }
       case 2: {
-        const v = bytes[s.pos] === QUOTE ? s.readString() : NOT_SIMPLE;
-        if (v === NOT_SIMPLE || v.length < limits.modelVersion.min || v.length > limits.modelVersion.max) return undefined;
-        modelVersion = v;
+        if (typeof value !== "string" || value.length < limits.modelVersion.min || value.length > limits.modelVersion.max) return undefined;
+        modelVersion = value;
         break;
       }
       case 3: {
         // an ISO-8601 string takes the general path
-        const v = s.readScalar();
-        if (typeof v !== "number" || !Number.isInteger(v) || v < -LONG_LIMIT || v > LONG_LIMIT) return undefined;
-        timestamp = v;
+        if (typeof value !== "number" || !Number.isInteger(value) || value < -LONG_LIMIT || value > LONG_LIMIT) return undefined;
+        timestamp = value;
         break;
       }
       case 4: {
-        const v = nullOrNumberIn(s, limits.prediction);
+        const v = nullOrNumberIn(value, limits.prediction);
         if (v === NOT_SIMPLE) return undefined;
         prediction = v;
         break;
       }
       case 5: {
-        const v = bytes[s.pos] === QUOTE ? s.readString() : s.readScalar();
-        if (v !== null && (typeof v !== "string" || v.length > limits.predictedClass.max)) return undefined;
-        predictedClass = v;
+        if (value !== null && (typeof value !== "string" || value.length > limits.predictedClass.max)) return undefined;
+        predictedClass = value;
         break;
       }
       case 6: {
-        const v = nullOrNumberIn(s, limits.confidence);
+        const v = nullOrNumberIn(value, limits.confidence);
         if (v === NOT_SIMPLE) return undefined;
         confidence = v;
         break;
       }
       case 7: {
-        const v = nullOrNumberIn(s, limits.latencyMs);
+        const v = nullOrNumberIn(value, limits.latencyMs);
         if (v === NOT_SIMPLE) return undefined;
         latencyMs = v;
         break;
       }
       case 8: {
-        const v = nullOrObject(s, (roots ??= rootsOf(modelId)).features, limits.features);
-        if (v === NOT_SIMPLE) return undefined;
-        features = v as Record<string, FeatureValue> | null;
+        if (value !== null && b !== OPEN_BRACE) return undefined;
+        features = value as Record<string, FeatureValue> | null;
         break;
       }
       case 9: {
-        const v = nullOrObject(s, (roots ??= rootsOf(modelId)).attributes, limits.attributes);
-        if (v === NOT_SIMPLE) return undefined;
-        attributes = v as Record<string, string> | null;
+        if (value !== null && b !== OPEN_BRACE) return undefined;
+        attributes = value as Record<string, string> | null;
         break;
       }
       default:
         // a field the schema does not have: ignored, as the general path ignores it
-        if (s.readValue() === NOT_SIMPLE) return undefined;
+        break;
     }
     const more = s.memberEnd();
     if (more === NOT_SIMPLE) return undefined;
