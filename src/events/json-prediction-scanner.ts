@@ -16,7 +16,6 @@ import {
   QUOTE,
   newShape,
   NOT_SIMPLE,
-  type JsonObject,
   type NotSimple,
   type ObjectRule,
   type Shape,
@@ -174,7 +173,6 @@ export function predictionScanLimits(schema: unknown): PredictionScanLimits | un
   };
 }
 
-const NULL_FIRST_BYTE = 0x6e;
 const UNKNOWN = FIELDS.length;
 const START = FIELDS.length + 1;
 const FIELD_BYTES = FIELDS.map(asciiBytes);
