@@ -1,11 +1,12 @@
-// Reading PredictionEvent JSON lines from a file or stdin (shell side), decoded with the same decoder the
-// service uses. Blank lines are skipped; every other line yields a decode result with its 0-based number.
+// Reading PredictionEvent JSON lines from a file or stdin (shell side; gzip or zstd compressed or not:
+// input-decompression.ts), decoded with the same decoder the service uses. Blank lines are skipped; every other line yields a decode result with its 0-based number.
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { decodePredictionMessage } from "../events/codec.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { PredictionEvent } from "../events/types.ts";
 import { DetectorError } from "../errors/detector-error.ts";
+import { decompressedChunks, InputDecompressionError, type InputBytesRead } from "./input-decompression.ts";
 
 export class InputFileError extends DetectorError<{ input: string; line?: number; reason?: string }> {
   constructor(message: string, context: { input: string; line?: number; reason?: string }) {
@@ -96,7 +97,8 @@ const isBlank = (b: Uint8Array, from: number, to: number): boolean => {
  * decoded here — the decoder does that once.
  */
 export async function* readLineBatches(input: string, stdin: Readable): AsyncGenerator<RawLineBatch> {
-  const stream = await openInput(input, stdin);
+  const read: InputBytesRead = { bytes: 0 };
+  const stream = decompressedChunks(asBuffers(await openInput(input, stdin)), read);
   let carry: Buffer | null = null;
   let line = -1;
   let bytes = 0;
@@ -123,9 +125,8 @@ export async function* readLineBatches(input: string, stdin: Readable): AsyncGen
     return { buffer: buf, lineNumbers, starts, ends, lastLine: n, bytes };
   };
   try {
-    for await (const piece of stream) {
-      const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
-      bytes += chunk.length;
+    for await (const chunk of stream) {
+      bytes = read.bytes;
       let from = 0;
       if (carry !== null) {
         // only the line that spans the two chunks is copied, not the whole chunk
@@ -153,8 +154,16 @@ export async function* readLineBatches(input: string, stdin: Readable): AsyncGen
     }
   } catch (err) {
     if (err instanceof InputFileError) throw err;
+    if (err instanceof InputDecompressionError) {
+      throw new InputFileError(`cannot decompress input ${input} (${err.context.compression}): ${err.message}`, { input });
+    }
     throw new InputFileError(`cannot read input ${input}: ${(err as Error).message}`, { input });
   }
+}
+
+/** Stdin in text mode gives strings: bytes from here on. */
+async function* asBuffers(pieces: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  for await (const piece of pieces) yield typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
 }
 
 export async function* readEventLines(input: string, stdin: Readable, maxMessageBytes: number): AsyncGenerator<EventLine> {

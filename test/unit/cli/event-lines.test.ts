@@ -1,6 +1,9 @@
-import { Readable } from "node:stream";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { lineBytes, readLineBatches } from "../../../src/cli/event-lines.ts";
+import { InputFileError, lineBytes, readLineBatches } from "../../../src/cli/event-lines.ts";
 
 /** Feeds `text` to readLineBatches as stdin in pieces cut at `cuts`; returns the lines and the last batch's counts. */
 async function readInPieces(text: string, cuts: number[]) {
@@ -66,5 +69,62 @@ describe("readLineBatches", () => {
     });
     expect(await readInPieces("x\n\r", [2])).toEqual({ lines: [{ line: 0, text: "x" }], lastLine: 1, bytes: 3 });
     expect(await readInPieces("x\n", [1])).toEqual({ lines: [{ line: 0, text: "x" }], lastLine: 0, bytes: 2 });
+  });
+});
+
+/** Every line readLineBatches gives for `input` (stdin: `stdin`), and the input bytes the last batch counted. */
+async function readAll(input: string, stdin: Readable = new PassThrough()) {
+  const lines: { line: number; text: string }[] = [];
+  let bytes = -1;
+  for await (const batch of readLineBatches(input, stdin)) {
+    for (let i = 0; i < batch.lineNumbers.length; i++)
+      lines.push({ line: batch.lineNumbers[i], text: Buffer.from(lineBytes(batch, i)).toString("utf8") });
+    bytes = batch.bytes;
+  }
+  return { lines, bytes };
+}
+
+describe("compressed input", () => {
+  // made by GNU gzip and the zstd CLI, two members / frames each (test/fixtures/events/compressed/make.sh)
+  const fixture = (name: string) => new URL(`../../fixtures/events/compressed/${name}`, import.meta.url).pathname;
+  const plain = fixture("lines.jsonl");
+  const want = expected(readFileSync(plain, "utf8"));
+
+  it("a gzip file and a zstd file, each of two members, give the plain file's lines; progress counts the compressed bytes", async () => {
+    expect(want.lines).toHaveLength(300);
+    for (const name of ["lines.jsonl.gz", "lines.jsonl.zst"]) {
+      const got = await readAll(fixture(name));
+      expect({ name, lines: got.lines }).toEqual({ name, lines: want.lines });
+      expect(got.bytes).toBe(statSync(fixture(name)).size);
+    }
+    expect((await readAll(plain)).lines).toEqual(want.lines);
+  });
+
+  it("compressed stdin is told from its first bytes, even when they arrive one at a time", async () => {
+    const gz = readFileSync(fixture("lines.jsonl.gz"));
+    const pieces = [gz.subarray(0, 1), gz.subarray(1, 2), gz.subarray(2, 3), gz.subarray(3)];
+    expect((await readAll("-", Readable.from(pieces))).lines).toEqual(want.lines);
+    expect((await readAll("-", Readable.from([readFileSync(fixture("lines.jsonl.zst"))]))).lines).toEqual(want.lines);
+  });
+
+  it("a truncated or corrupt archive is one InputFileError naming the file and the format", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "compressed-"));
+    const cases = [
+      {
+        name: "cut.jsonl.gz",
+        bytes: readFileSync(fixture("lines.jsonl.gz")).subarray(0, 5000),
+        error: /\(gzip\): unexpected end of file$/,
+      },
+      { name: "cut.jsonl.zst", bytes: readFileSync(fixture("lines.jsonl.zst")).subarray(0, 5000), error: /\(zstd\): / },
+      { name: "bad.jsonl.gz", bytes: Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(64, 0xff)]), error: /\(gzip\): / },
+    ];
+    for (const c of cases) {
+      const path = join(dir, c.name);
+      writeFileSync(path, c.bytes);
+      const failure = await readAll(path).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(InputFileError);
+      expect((failure as Error).message).toMatch(new RegExp(`^cannot decompress input .*${c.name.replace(".", "\\.")} `));
+      expect((failure as Error).message).toMatch(c.error);
+    }
   });
 });
