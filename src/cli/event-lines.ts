@@ -1,12 +1,12 @@
-// Reading PredictionEvent JSON lines from a file or stdin (shell side; gzip or zstd compressed or not:
-// input-decompression.ts), decoded with the same decoder the service uses. Blank lines are skipped; every other line yields a decode result with its 0-based number.
+// Reading PredictionEvent JSON lines from a file or stdin (shell side; gzip- or zstd-compressed, UTF-16 or
+// UTF-8: input-encoding.ts), decoded with the same decoder the service uses. Blank lines are skipped; every other line yields a decode result with its 0-based number.
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { decodePredictionMessage } from "../events/codec.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { PredictionEvent } from "../events/types.ts";
 import { DetectorError } from "../errors/detector-error.ts";
-import { decompressedChunks, InputDecompressionError, type InputBytesRead } from "./input-decompression.ts";
+import { InputEncodingError, utf8InputChunks, type InputBytesRead } from "./input-encoding.ts";
 
 export class InputFileError extends DetectorError<{ input: string; line?: number; reason?: string }> {
   constructor(message: string, context: { input: string; line?: number; reason?: string }) {
@@ -98,7 +98,7 @@ const isBlank = (b: Uint8Array, from: number, to: number): boolean => {
  */
 export async function* readLineBatches(input: string, stdin: Readable): AsyncGenerator<RawLineBatch> {
   const read: InputBytesRead = { bytes: 0 };
-  const stream = decompressedChunks(asBuffers(await openInput(input, stdin)), read);
+  const stream = utf8InputChunks(asBuffers(await openInput(input, stdin)), read);
   let carry: Buffer | null = null;
   let line = -1;
   let bytes = 0;
@@ -154,8 +154,9 @@ export async function* readLineBatches(input: string, stdin: Readable): AsyncGen
     }
   } catch (err) {
     if (err instanceof InputFileError) throw err;
-    if (err instanceof InputDecompressionError) {
-      throw new InputFileError(`cannot decompress input ${input} (${err.context.compression}): ${err.message}`, { input });
+    if (err instanceof InputEncodingError) {
+      const what = err.context.format.startsWith("utf-16") ? "decode" : "decompress";
+      throw new InputFileError(`cannot ${what} input ${input} (${err.context.format}): ${err.message}`, { input });
     }
     throw new InputFileError(`cannot read input ${input}: ${(err as Error).message}`, { input });
   }

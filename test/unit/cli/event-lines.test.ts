@@ -84,8 +84,8 @@ async function readAll(input: string, stdin: Readable = new PassThrough()) {
   return { lines, bytes };
 }
 
-describe("compressed input", () => {
-  // made by GNU gzip and the zstd CLI, two members / frames each (test/fixtures/events/compressed/make.sh)
+describe("compressed and UTF-16 input", () => {
+  // made by GNU gzip, the zstd CLI and iconv (test/fixtures/events/compressed/make.sh)
   const fixture = (name: string) => new URL(`../../fixtures/events/compressed/${name}`, import.meta.url).pathname;
   const plain = fixture("lines.jsonl");
   const want = expected(readFileSync(plain, "utf8"));
@@ -100,6 +100,12 @@ describe("compressed input", () => {
     expect((await readAll(plain)).lines).toEqual(want.lines);
   });
 
+  it("UTF-16 text with a byte-order mark (little-endian gzipped, big-endian plain) gives the UTF-8 lines", async () => {
+    expect(want.lines.find((l) => l.line === 100)?.text).toContain('"region":"zürich 🙂"');
+    expect((await readAll(fixture("lines.utf16le.jsonl.gz"))).lines).toEqual(want.lines);
+    expect((await readAll(fixture("lines.utf16be.jsonl"))).lines).toEqual(want.lines.filter((l) => l.line < 20));
+  });
+
   it("compressed stdin is told from its first bytes, even when they arrive one at a time", async () => {
     const gz = readFileSync(fixture("lines.jsonl.gz"));
     const pieces = [gz.subarray(0, 1), gz.subarray(1, 2), gz.subarray(2, 3), gz.subarray(3)];
@@ -107,7 +113,7 @@ describe("compressed input", () => {
     expect((await readAll("-", Readable.from([readFileSync(fixture("lines.jsonl.zst"))]))).lines).toEqual(want.lines);
   });
 
-  it("a truncated or corrupt archive is one InputFileError naming the file and the format", async () => {
+  it("a truncated or corrupt archive, or cut UTF-16, is one InputFileError naming the file and the format", async () => {
     const dir = mkdtempSync(join(tmpdir(), "compressed-"));
     const cases = [
       {
@@ -117,13 +123,16 @@ describe("compressed input", () => {
       },
       { name: "cut.jsonl.zst", bytes: readFileSync(fixture("lines.jsonl.zst")).subarray(0, 5000), error: /\(zstd\): / },
       { name: "bad.jsonl.gz", bytes: Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(64, 0xff)]), error: /\(gzip\): / },
+      // an odd number of bytes: the last UTF-16 unit is cut
+      { name: "odd.jsonl", bytes: readFileSync(fixture("lines.utf16be.jsonl")).subarray(0, 1001), error: /\(utf-16be\): / },
     ];
     for (const c of cases) {
       const path = join(dir, c.name);
       writeFileSync(path, c.bytes);
       const failure = await readAll(path).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(InputFileError);
-      expect((failure as Error).message).toMatch(new RegExp(`^cannot decompress input .*${c.name.replace(".", "\\.")} `));
+      const what = c.name.endsWith(".gz") || c.name.endsWith(".zst") ? "decompress" : "decode";
+      expect((failure as Error).message).toMatch(new RegExp(`^cannot ${what} input .*${c.name.replace(".", "\\.")} `));
       expect((failure as Error).message).toMatch(c.error);
     }
   });
