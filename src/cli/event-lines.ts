@@ -97,6 +97,46 @@ const isBlank = (b: Uint8Array, from: number, to: number): boolean => {
  * decoded here — the decoder does that once.
  */
 export async function* readLineBatches(input: string, stdin: Readable): AsyncGenerator<RawLineBatch> {
+  let checked = false;
+  for await (const batch of lineBatches(input, stdin)) {
+    if (!checked && batch.lineNumbers.length > 0) {
+      checked = true;
+      refuseWholeDocument(input, lineBytes(batch, 0));
+    }
+    yield batch;
+  }
+}
+
+/**
+ * A JSON document where JSON lines belong (pandas' to_json() without lines=True writes one array; `jq .`
+ * pretty-prints an object over many lines) would be rejected line by line, thousands of times, with no word of
+ * why: its first line already tells, so the command stops there and says how to convert it.
+ */
+function refuseWholeDocument(input: string, firstLine: Uint8Array): void {
+  let from = firstLine[0] === 0xef && firstLine[1] === 0xbb && firstLine[2] === 0xbf ? 3 : 0;
+  while (from < firstLine.length && (firstLine[from] === 0x20 || firstLine[from] === 0x09)) from++;
+  let to = firstLine.length;
+  while (to > from && (firstLine[to - 1] === 0x20 || firstLine[to - 1] === 0x09)) to--;
+  if (firstLine[from] === 0x5b) {
+    throw new InputFileError(
+      `input ${input} is a JSON array, not JSON lines (one event per line): convert it with jq -c '.[]' (pandas: to_json(orient="records", lines=True))`,
+      { input, line: 0, reason: "json_array" },
+    );
+  }
+  if (to - from === 1 && firstLine[from] === 0x7b) {
+    throw new InputFileError(
+      `input ${input} is pretty-printed JSON (its first line is "{"), not JSON lines (one event per line): convert it with jq -c .`,
+      {
+        input,
+        line: 0,
+        reason: "pretty_printed_json",
+      },
+    );
+  }
+}
+
+/** readLineBatches without the check of the first line. */
+async function* lineBatches(input: string, stdin: Readable): AsyncGenerator<RawLineBatch> {
   const read: InputBytesRead = { bytes: 0 };
   const stream = utf8InputChunks(asBuffers(await openInput(input, stdin)), read);
   let carry: Buffer | null = null;

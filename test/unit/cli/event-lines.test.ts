@@ -137,3 +137,32 @@ describe("compressed and UTF-16 input", () => {
     }
   });
 });
+
+describe("a JSON document instead of JSON lines", () => {
+  it("a JSON array or a pretty-printed object is refused at its first line, with how to convert it", async () => {
+    const cases = [
+      { text: '[{"eventId":"a"},\n{"eventId":"b"}]\n', message: /is a JSON array, not JSON lines .*jq -c '\.\[\]'/, reason: "json_array" },
+      { text: '\ufeff  [ {"eventId":"a"} ]\n', message: /is a JSON array/, reason: "json_array" },
+      {
+        text: '\n{\n  "eventId": "a"\n}\n',
+        message: /is pretty-printed JSON \(its first line is "\{"\).*jq -c \./,
+        reason: "pretty_printed_json",
+      },
+    ];
+    for (const c of cases) {
+      const failure = await readAll("-", Readable.from([Buffer.from(c.text, "utf8")])).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(InputFileError);
+      expect((failure as InputFileError).message).toMatch(c.message);
+      expect((failure as InputFileError).context.reason).toBe(c.reason);
+    }
+  });
+
+  it("an array or a lone brace after the first line is an ordinary bad line", async () => {
+    const text = '{"eventId":"a"}\n[1,2]\n{\n';
+    expect((await readAll("-", Readable.from([Buffer.from(text, "utf8")]))).lines.map((l) => l.text)).toEqual([
+      '{"eventId":"a"}',
+      "[1,2]",
+      "{",
+    ]);
+  });
+});
