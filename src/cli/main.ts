@@ -44,6 +44,23 @@ async function failure(err: unknown): Promise<{ message: string; exitCode: numbe
   return { message: stack === undefined ? String(err) : sourceMappedStack(stack), exitCode: 2 };
 }
 
+/** `drift-detector replay … | head`: the reader of stdout went away (stdout is destroyed once a write fails). */
+const stdoutReaderGone = (err: unknown): boolean =>
+  (err as NodeJS.ErrnoException | undefined)?.code === "EPIPE" && process.stdout.destroyed;
+
+/**
+ * A command whose stdout is its output stops quietly (exit 0) when the reader of that output goes away, as Unix
+ * tools do, instead of dying on an unhandled EPIPE with a stack. Not `run`: the service logs to stdout, and a
+ * lost log reader must not stop it without its shutdown.
+ */
+function stopQuietlyWhenStdoutCloses(): void {
+  process.stdout.on("error", (err) => {
+    if ((err as NodeJS.ErrnoException).code === "EPIPE") process.exit(0);
+    process.stderr.write(`drift-detector: cannot write to stdout: ${err.message}\n`);
+    process.exit(1);
+  });
+}
+
 const HELP_WORDS = new Set(["help", "--help", "-h"]);
 
 /** Usage text for `help <words…>` / `<group> --help`, or undefined when the words name nothing. */
@@ -80,6 +97,7 @@ async function main(argv: readonly string[], io: CommandIo): Promise<number> {
     io.stdout.write(commandUsage(found.command) + "\n");
     return 0;
   }
+  if (found.command.name !== "run") stopQuietlyWhenStdoutCloses();
   try {
     return await found.command.run(args, io);
   } catch (err) {
@@ -94,6 +112,8 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, st
     process.exitCode = code;
   },
   async (err: unknown) => {
+    // the write that failed rejected the command before stdout's error event ended the process
+    if (stdoutReaderGone(err)) process.exit(0);
     const { message, exitCode } = await failure(err);
     process.stderr.write(`drift-detector: ${message}\n`);
     process.exitCode = exitCode;

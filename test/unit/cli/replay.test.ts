@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -196,6 +196,18 @@ describe("replay", () => {
     expect(hardened.stderr).toMatch(/2403 lines read, 2400 events accepted, 3 rejected/);
     expect(hardened.stdout).toBe(normal.stdout);
     expect(withoutTiming(hardened.stderr)).toBe(withoutTiming(normal.stderr));
+  }, 60_000);
+
+  it("a command whose reader stops early (`| head`) exits 0 quietly, not on an unhandled EPIPE", async () => {
+    // demo generate writes ~14 MB, far past what the pipe holds once its reader is gone (main.ts does this for
+    // every command but run)
+    const child = spawn("node", [BIN, "demo", "generate"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+    // like `head -c 1`: the first bytes, then the reader is gone
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on("close", done));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
   }, 60_000);
 
   it("an event stamped 2^52 ms is refused as timestamp_out_of_range and the rest replays as without it", async () => {
