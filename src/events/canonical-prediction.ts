@@ -28,28 +28,14 @@ function buildFor(present: number): Build {
   return build;
 }
 
-/** buildFor's result where code generation is disallowed: the same fields in the same order, one by one. */
-const buildFieldByField: Build = (
-  eventId,
-  modelId,
-  modelVersion,
-  timestamp,
-  prediction,
-  predictedClass,
-  confidence,
-  latencyMs,
-  features,
-  attributes,
-) => {
-  const event: PredictionEvent = { eventId, modelId, modelVersion, timestamp };
-  if (prediction != null) event.prediction = prediction;
-  if (predictedClass != null) event.predictedClass = predictedClass;
-  if (confidence != null) event.confidence = confidence;
-  if (latencyMs != null) event.latencyMs = latencyMs;
-  if (features != null) event.features = features;
-  if (attributes != null) event.attributes = attributes;
-  return event;
-};
+/** buildFor's result where code generation is disallowed: from the same key lists, field by field. */
+const buildFieldByField = ((...values: unknown[]) => {
+  const event: Record<string, unknown> = {};
+  [...REQUIRED, ...OPTIONAL].forEach((key, i) => {
+    if (i < REQUIRED.length || values[i] != null) event[key] = values[i];
+  });
+  return event as unknown as PredictionEvent;
+}) as Build;
 
 /** The event with the required fields and the optional ones that are neither null nor undefined. */
 export function canonicalPrediction(
