@@ -1,7 +1,7 @@
 // The CLI's command table: one entry per command, with its options (which give parsing, `--help` and
 // the usage text, src/cli/args.ts) and a handler that loads its implementation only when it runs.
 // Adding a command = adding an entry here.
-import type { CommandSpec, OptionSpec, ParsedArgs } from "./args.ts";
+import type { CommandIo, CommandSpec, OptionSpec, ParsedArgs } from "./args.ts";
 import type { ResolvedConfig } from "../config/load.ts";
 import type { PartitionState } from "../detect/engine.ts";
 import type { RedisStateStore } from "../state/redis-store.ts";
@@ -10,7 +10,17 @@ import { parseIsoTimestamp } from "../events/timestamp.ts";
 import { createProgress } from "./progress.ts";
 
 const config: OptionSpec = { type: "string", value: "<file>", description: "config file (YAML or JSON); environment overrides apply" };
-const input: OptionSpec = { type: "string", value: "<file|->", description: "PredictionEvent JSON lines; - reads stdin", required: true };
+const input: OptionSpec = {
+  type: "string",
+  value: "<file|->",
+  description: "PredictionEvent JSON lines (plain, gzip or zstd; UTF-8 or UTF-16); - reads stdin",
+  required: true,
+};
+
+/** `--input -` typed at a terminal waits for lines with no sign of it: say so, and how to end. */
+function noteTerminalInput(io: CommandIo, label: string, source: string): void {
+  if (source === "-" && io.stdin.isTTY === true) io.stderr.write(`${label}: reading JSON lines from the terminal; end with Ctrl-D\n`);
+}
 
 const driftOptions: Record<string, OptionSpec> = {
   "drift-model": { type: "string", value: "<model>", description: "model whose feature shifts (default fraud-scorer)" },
@@ -91,6 +101,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       const referenceFile = stringOption(args, "reference");
       const references = referenceFile === undefined ? undefined : await referencesFromFile(referenceFile, cfg, io.stdin);
       const source = stringOption(args, "input") ?? "-";
+      noteTerminalInput(io, "replay", source);
       const progress = createProgress(io.stderr, "replay", source);
       const wallClockMs = wallClockOption(stringOption(args, "now"));
       const summary = await runReplay({
@@ -126,6 +137,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       const { formatBaselineImportSummary, importBaselines } = await import("./baseline-import.ts");
       const source = stringOption(args, "input") ?? "-";
       const store = new RedisStateStore(cfg.redis.url, { keyPrefix: cfg.redis.keyPrefix, redisOptions: redisConnectionOptions(cfg) });
+      noteTerminalInput(io, "baseline import", source);
       const progress = createProgress(io.stderr, "baseline import", source);
       try {
         const summary = await importBaselines({

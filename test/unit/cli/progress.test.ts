@@ -106,4 +106,22 @@ describe("CLI progress", () => {
     expect(piped.stderr).not.toContain("\x1b");
     expect(piped.stderr).toMatch(/^replay: 100000 lines read, 100000 events accepted/);
   }, 120_000);
+
+  it("replay --input - at a terminal says it reads the terminal and how to end; piped stdin gets no such line", async () => {
+    // Ctrl-D typed into script(1)'s pty ends the input
+    const tty = await new Promise<string>((done, fail) => {
+      const child = execFile("script", ["-qefc", `node ${BIN} replay --input -`, "/dev/null"], (err, stdout) =>
+        err ? fail(err) : done(stdout),
+      );
+      child.stdin?.end("\x04");
+    });
+    expect(tty).toContain("replay: reading JSON lines from the terminal; end with Ctrl-D");
+    expect(tty).toMatch(/replay: 0 lines read/);
+    const piped = await new Promise<string>((done, fail) => {
+      const child = execFile("node", [BIN, "replay", "--input", "-"], (err, _stdout, stderr) => (err ? fail(err) : done(stderr)));
+      child.stdin?.end("");
+    });
+    expect(piped).not.toContain("reading JSON lines from the terminal");
+    expect(piped).toMatch(/^replay: 0 lines read/);
+  }, 60_000);
 });
