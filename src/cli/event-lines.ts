@@ -6,7 +6,9 @@ import { decodePredictionMessage } from "../events/codec.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
 import type { PredictionEvent } from "../events/types.ts";
 import { DetectorError } from "../errors/detector-error.ts";
-import { InputEncodingError, utf8InputChunks, type InputBytesRead } from "./input-encoding.ts";
+import { AvroBodyError } from "../events/avro-decoder.ts";
+import { avroContainerBlocks, AvroContainerError, type WriterSchemas } from "./avro-container-input.ts";
+import { inputContent, InputEncodingError, type InputBytesRead } from "./input-encoding.ts";
 
 export class InputFileError extends DetectorError<{ input: string; line?: number; reason?: string }> {
   constructor(message: string, context: { input: string; line?: number; reason?: string }) {
@@ -96,9 +98,9 @@ const isBlank = (b: Uint8Array, from: number, to: number): boolean => {
  * one for a line that spans two chunks): bytes are split at "\n" (a trailing "\r" is dropped), never
  * decoded here — the decoder does that once.
  */
-export async function* readLineBatches(input: string, stdin: Readable): AsyncGenerator<RawLineBatch> {
+export async function* readLineBatches(input: string, stdin: Readable, schemas: WriterSchemas): AsyncGenerator<RawLineBatch> {
   let checked = false;
-  for await (const batch of lineBatches(input, stdin)) {
+  for await (const batch of lineBatches(input, stdin, schemas)) {
     if (!checked && batch.lineNumbers.length > 0) {
       checked = true;
       refuseWholeDocument(input, lineBytes(batch, 0));
@@ -136,9 +138,47 @@ function refuseWholeDocument(input: string, firstLine: Uint8Array): void {
 }
 
 /** readLineBatches without the check of the first line. */
-async function* lineBatches(input: string, stdin: Readable): AsyncGenerator<RawLineBatch> {
+async function* lineBatches(input: string, stdin: Readable, schemas: WriterSchemas): AsyncGenerator<RawLineBatch> {
   const read: InputBytesRead = { bytes: 0 };
-  const stream = utf8InputChunks(asBuffers(await openInput(input, stdin)), read);
+  try {
+    const content = await inputContent(asBuffers(await openInput(input, stdin)), read);
+    if (content.format === "avro-container") yield* containerRecordBatches(content.chunks, schemas, read);
+    else yield* textLineBatches(content.chunks, read);
+  } catch (err) {
+    if (err instanceof InputFileError) throw err;
+    if (err instanceof InputEncodingError) {
+      const what = err.context.format.startsWith("utf-16") ? "decode" : "decompress";
+      throw new InputFileError(`cannot ${what} input ${input} (${err.context.format}): ${err.message}`, { input });
+    }
+    if (err instanceof AvroContainerError) throw new InputFileError(`cannot read Avro container input ${input}: ${err.message}`, { input });
+    if (err instanceof AvroBodyError) {
+      throw new InputFileError(
+        `cannot read Avro container input ${input}: a record does not decode with the file's schema: ${err.message}`,
+        {
+          input,
+        },
+      );
+    }
+    throw new InputFileError(`cannot read input ${input}: ${(err as Error).message}`, { input });
+  }
+}
+
+/** An Avro container file's records, a batch per block, each a "line" framed as a Confluent message. */
+async function* containerRecordBatches(
+  chunks: AsyncIterable<Buffer>,
+  schemas: WriterSchemas,
+  read: InputBytesRead,
+): AsyncGenerator<RawLineBatch> {
+  let line = -1;
+  for await (const block of avroContainerBlocks(chunks, schemas)) {
+    const lineNumbers: number[] = [];
+    for (let k = 0; k < block.starts.length; k++) lineNumbers.push(++line);
+    yield { buffer: block.frames, lineNumbers, starts: block.starts, ends: block.ends, lastLine: line, bytes: read.bytes };
+  }
+}
+
+/** Text input's non-blank lines. */
+async function* textLineBatches(stream: AsyncIterable<Buffer>, read: InputBytesRead): AsyncGenerator<RawLineBatch> {
   let carry: Buffer | null = null;
   let line = -1;
   let bytes = 0;
@@ -164,7 +204,7 @@ async function* lineBatches(input: string, stdin: Readable): AsyncGenerator<RawL
     line = n;
     return { buffer: buf, lineNumbers, starts, ends, lastLine: n, bytes };
   };
-  try {
+  {
     for await (const chunk of stream) {
       bytes = read.bytes;
       let from = 0;
@@ -192,13 +232,6 @@ async function* lineBatches(input: string, stdin: Readable): AsyncGenerator<RawL
       const blank = isBlank(carry, 0, end);
       yield { buffer: carry, lineNumbers: blank ? [] : [line], starts: blank ? [] : [0], ends: blank ? [] : [end], lastLine: line, bytes };
     }
-  } catch (err) {
-    if (err instanceof InputFileError) throw err;
-    if (err instanceof InputEncodingError) {
-      const what = err.context.format.startsWith("utf-16") ? "decode" : "decompress";
-      throw new InputFileError(`cannot ${what} input ${input} (${err.context.format}): ${err.message}`, { input });
-    }
-    throw new InputFileError(`cannot read input ${input}: ${(err as Error).message}`, { input });
   }
 }
 
@@ -208,8 +241,9 @@ async function* asBuffers(pieces: AsyncIterable<Buffer | string>): AsyncGenerato
 }
 
 export async function* readEventLines(input: string, stdin: Readable, maxMessageBytes: number): AsyncGenerator<EventLine> {
-  const decodeContext = { schemaForId: () => undefined, maxMessageBytes };
-  for await (const batch of readLineBatches(input, stdin)) {
+  const schemas: WriterSchemas = new Map();
+  const decodeContext = { schemaForId: (id: number) => schemas.get(id), maxMessageBytes };
+  for await (const batch of readLineBatches(input, stdin, schemas)) {
     for (let i = 0; i < batch.lineNumbers.length; i++) {
       yield { line: batch.lineNumbers[i], bytes: batch.bytes, result: decodePredictionMessage(lineBytes(batch, i), decodeContext) };
     }
@@ -230,8 +264,9 @@ export async function* decodedLines<T>(
   input: string,
   stdin: Readable,
   decode: (value: Uint8Array) => DecodeResult<T>,
+  schemas: WriterSchemas,
 ): AsyncGenerator<DecodedLine<T>> {
-  for await (const batch of readLineBatches(input, stdin)) {
+  for await (const batch of readLineBatches(input, stdin, schemas)) {
     for (let i = 0; i < batch.lineNumbers.length; i++) {
       const value = lineBytes(batch, i);
       yield { line: batch.lineNumbers[i], lastLine: batch.lastLine, bytes: batch.bytes, value, result: decode(value) };

@@ -1,13 +1,14 @@
-// The input of replay and baseline import as UTF-8 bytes, whatever it was saved as. History is usually
+// The content of replay and baseline import input, whatever it was saved as. History is usually
 // archived compressed (.jsonl.gz, .jsonl.zst), and a backtest should not need a decompressed copy of months of
 // it; text saved on Windows is often UTF-16 (PowerShell's `>`). Both are told from the first bytes, not the file
 // name, so stdin works too: gzip (concatenated members too) through node:zlib, zstd (concatenated frames too)
-// through fzstd, the decoder the Kafka consumer already uses, then UTF-16 with a byte-order mark transcoded.
-// Anything else passes as it is (a UTF-8 BOM is the decoder's to skip).
+// through fzstd, the decoder the Kafka consumer already uses; then an Avro container file is told apart, and
+// UTF-16 with a byte-order mark transcoded. Anything else passes as it is (a UTF-8 BOM is the decoder's to skip).
 import { createGunzip } from "node:zlib";
 import { Readable } from "node:stream";
 import { Decompress } from "fzstd";
 import { DetectorError } from "../errors/detector-error.ts";
+import { AVRO_CONTAINER_MAGIC, isAvroContainer } from "./avro-container-input.ts";
 
 export type InputCompression = "gzip" | "zstd" | "none";
 export type InputEncoding = "utf-16le" | "utf-16be" | "utf-8";
@@ -46,17 +47,22 @@ export interface InputBytesRead {
   bytes: number;
 }
 
+/** The input's content: UTF-8 text, or the bytes of an Avro container file (avro-container-input.ts). */
+export type InputContent = { format: "text"; chunks: AsyncIterable<Buffer> } | { format: "avro-container"; chunks: AsyncIterable<Buffer> };
+
 /**
- * The input's content as UTF-8: `chunks` decompressed and transcoded as their first bytes say. `read.bytes`
- * counts the input's own bytes as they are read. Throws InputEncodingError.
+ * The input's content, `chunks` decompressed and transcoded as their first bytes say. `read.bytes` counts the
+ * input's own bytes as they are read. Its chunks throw InputEncodingError.
  */
-export async function* utf8InputChunks(chunks: AsyncIterable<Buffer>, read: InputBytesRead): AsyncGenerator<Buffer> {
+export async function inputContent(chunks: AsyncIterable<Buffer>, read: InputBytesRead): Promise<InputContent> {
   const counted = withHead(countedChunks(chunks, read), ZSTD_MAGIC.length);
   const compression = compressionOf(await counted.head);
   const content = compression === "gzip" ? gunzipped(counted.all) : compression === "zstd" ? zstdDecompressed(counted.all) : counted.all;
-  const text = withHead(content, UTF16LE_BOM.length);
-  const encoding = encodingOf(await text.head);
-  yield* encoding === "utf-8" ? text.all : transcodedToUtf8(text.all, encoding);
+  const text = withHead(content, AVRO_CONTAINER_MAGIC.length);
+  const head = await text.head;
+  if (isAvroContainer(head)) return { format: "avro-container", chunks: text.all };
+  const encoding = encodingOf(head);
+  return { format: "text", chunks: encoding === "utf-8" ? text.all : transcodedToUtf8(text.all, encoding) };
 }
 
 async function* countedChunks(chunks: AsyncIterable<Buffer>, read: InputBytesRead): AsyncGenerator<Buffer> {

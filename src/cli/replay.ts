@@ -26,6 +26,7 @@ import {
 } from "../pipeline/partition-processor.ts";
 import { PartitionStates } from "../pipeline/partition-states.ts";
 import { InMemoryStateStore } from "../state/memory-store.ts";
+import type { WriterSchemas } from "./avro-container-input.ts";
 import { MIN_DEPENDENCE_WINDOWS } from "../detect/dependence.ts";
 import { closesFarBelowMaxEvents, formatDuration, WindowSizes, type ModelWindowSizes } from "../windows/window-sizes.ts";
 import type { Progress } from "./progress.ts";
@@ -203,7 +204,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     // predictions wait for outcomes only when there are outcomes to join
     engine: opts.outcomes === undefined ? engine : { ...engine, outcomes: true },
   };
-  const decodeContext = { schemaForId: () => undefined, maxMessageBytes: opts.config.limits.maxMessageBytes };
+  // the writer schemas of Avro container inputs, under the ids their records are framed with
+  const writerSchemas: WriterSchemas = new Map();
+  const decodeContext = { schemaForId: (id: number) => writerSchemas.get(id), maxMessageBytes: opts.config.limits.maxMessageBytes };
   const wallClockMs = opts.wallClockMs ?? Date.now();
   const sizes = new WindowSizes();
   const summary: ReplaySummary = {
@@ -269,7 +272,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     // decoded event is garbage as soon as it is applied (decoding a whole chunk first kept 16 384 events
     // alive across collections: a third of replay's time went to the garbage collector).
     let pending = new PendingLines(decodePredictionLine);
-    for await (const batch of readLineBatches(opts.input, opts.stdin)) {
+    for await (const batch of readLineBatches(opts.input, opts.stdin, writerSchemas)) {
       summary.linesRead = batch.lastLine + 1;
       opts.progress?.update(summary.linesRead, batch.bytes);
       let from = 0;
@@ -283,8 +286,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     }
     await step(pending, true);
   } else {
-    const predictions = decodedLines(opts.input, opts.stdin, decodePrediction);
-    const outcomes = decodedLines(opts.outcomes, opts.stdin, (v) => decodeOutcomeMessage(v, decodeContext));
+    const predictions = decodedLines(opts.input, opts.stdin, decodePrediction, writerSchemas);
+    const outcomes = decodedLines(opts.outcomes, opts.stdin, (v) => decodeOutcomeMessage(v, decodeContext), writerSchemas);
     const counts = summary.outcomes!;
     let pending: DecodedInput[] = [];
     for await (const { from, item } of mergeByEventTime(predictions, outcomes)) {

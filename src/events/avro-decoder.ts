@@ -315,6 +315,27 @@ class ReaderCompiler {
 export type AvroBodyDecoder = (body: Uint8Array) => unknown;
 
 const decoderCache = new WeakMap<Type, AvroBodyDecoder>();
+const readerCache = new WeakMap<Type, Reader>();
+
+function readerOf(writerType: Type): Reader {
+  let reader = readerCache.get(writerType);
+  if (reader === undefined) {
+    reader = new ReaderCompiler().compile(writerType as unknown as TypeShape).read;
+    readerCache.set(writerType, reader);
+  }
+  return reader;
+}
+
+/**
+ * Where the value written with `writerType` that starts at bytes[from] ends (bytes[from, end) is one value):
+ * how a container file's block is cut into its records, by the same bounds-checked reader (the value is read
+ * and dropped). Throws AvroBodyError as avroBodyDecoder does, but for trailing bytes.
+ */
+export function avroValueEnd(writerType: Type, bytes: Uint8Array, from: number): number {
+  const cursor: Cursor = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), pos: from };
+  readerOf(writerType)(cursor);
+  return cursor.pos;
+}
 
 /**
  * A decoder of Avro bodies written with `writerType`; cached per Type object. Throws AvroBodyError on
@@ -323,7 +344,7 @@ const decoderCache = new WeakMap<Type, AvroBodyDecoder>();
 export function avroBodyDecoder(writerType: Type): AvroBodyDecoder {
   let decoder = decoderCache.get(writerType);
   if (decoder === undefined) {
-    const reader = new ReaderCompiler().compile(writerType as unknown as TypeShape).read;
+    const reader = readerOf(writerType);
     decoder = (body) => {
       const cursor: Cursor = { bytes: body, view: new DataView(body.buffer, body.byteOffset, body.byteLength), pos: 0 };
       const value = reader(cursor);

@@ -70,6 +70,11 @@ export function loadAvroType(name: ContractName): Type {
   return type;
 }
 
+/** The avsc Type of a writer schema from elsewhere (an Avro container file's header), as the registry's are made. */
+export function avroTypeForSchema(schema: unknown): Type {
+  return requireAvsc().Type.forSchema(schema as import("avsc").Schema);
+}
+
 /** The JSON Schema of a contract, parsed (for ajv in tests and for publishing). */
 export function loadJsonSchema(name: ContractName): unknown {
   const file = `${name}.schema.json`;

@@ -15,7 +15,7 @@ async function readInPieces(text: string, cuts: number[]) {
   let lastLine = -2;
   let readBytes = -1;
   let batches = 0;
-  for await (const batch of readLineBatches("-", stdin)) {
+  for await (const batch of readLineBatches("-", stdin, new Map())) {
     batches++;
     expect(batch.starts.length).toBe(batch.lineNumbers.length);
     expect(batch.ends.length).toBe(batch.lineNumbers.length);
@@ -76,7 +76,7 @@ describe("readLineBatches", () => {
 async function readAll(input: string, stdin: Readable = new PassThrough()) {
   const lines: { line: number; text: string }[] = [];
   let bytes = -1;
-  for await (const batch of readLineBatches(input, stdin)) {
+  for await (const batch of readLineBatches(input, stdin, new Map())) {
     for (let i = 0; i < batch.lineNumbers.length; i++)
       lines.push({ line: batch.lineNumbers[i], text: Buffer.from(lineBytes(batch, i)).toString("utf8") });
     bytes = batch.bytes;
