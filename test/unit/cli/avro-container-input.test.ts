@@ -7,7 +7,9 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { InputFileError, readEventLines } from "../../../src/cli/event-lines.ts";
 import { runReplay } from "../../../src/cli/replay.ts";
+import { importBaselines } from "../../../src/cli/baseline-import.ts";
 import { resolveConfig } from "../../../src/config/load.ts";
+import { InMemoryStateStore } from "../../../src/state/memory-store.ts";
 
 const fixture = (name: string) => new URL(`../../fixtures/events/avro-container/${name}`, import.meta.url).pathname;
 const CODECS = ["null", "deflate", "snappy", "zstandard"];
@@ -44,6 +46,32 @@ describe("Avro container input", () => {
     const want = await replay(fixture("events.jsonl"));
     expect(want.summary.windowsClosed).toBeGreaterThan(10);
     expect(await replay(fixture("events.zstandard.avro"))).toEqual(want);
+  });
+
+  it("baseline import of a container file stores the references the same JSON lines give", async () => {
+    const imported = async (input: string) => {
+      const store = new InMemoryStateStore();
+      const summary = await importBaselines({ input, config: resolveConfig({}), store, stdin: new PassThrough() });
+      const stored = await Promise.all(
+        summary.baselines.map(async (b) =>
+          Buffer.from((await store.getReferenceBaseline(b.modelId, b.modelVersion)) ?? []).toString("base64"),
+        ),
+      );
+      return { summary, stored };
+    };
+    // the reference's id names the file: both copied under one name
+    const named = (source: string) => {
+      const path = join(mkdtempSync(join(tmpdir(), "avro-import-")), "history");
+      writeFileSync(path, readFileSync(source));
+      return path;
+    };
+    const want = await imported(named(fixture("events.jsonl")));
+    expect(want.summary.baselines.map((b) => b.id)).toEqual([
+      "fraud-scorer@2026-01-15/reference/import:history",
+      "churn-model@v3.2.0/reference/import:history",
+      "eta-regressor@2026.02.1/reference/import:history",
+    ]);
+    expect(await imported(named(fixture("events.deflate.avro")))).toEqual(want);
   });
 
   it("refuses a codec it does not read, a truncated file and a broken sync marker, naming the file", async () => {
