@@ -112,6 +112,15 @@ function jsonStart(bytes: Uint8Array, from: number, to: number): number {
   return i;
 }
 
+/**
+ * Kafka Connect's JsonConverter with schemas.enable (its default) wraps every value as {"schema", "payload"}:
+ * a producer set up so is told so, rather than that eventId is missing.
+ */
+function isConnectEnvelope(fields: Fields): boolean {
+  const keys = Object.keys(fields);
+  return keys.length === 2 && "schema" in fields && "payload" in fields && typeof fields.payload === "object" && fields.payload !== null;
+}
+
 /** The JSON message bytes[…, end), whose "{" is at `start`. */
 function decodeJson<E>(bytes: Uint8Array, start: number, end: number, contract: Contract<E>): DecodeResult<E> {
   let scanned: E | undefined;
@@ -136,6 +145,12 @@ function decodeJson<E>(bytes: Uint8Array, start: number, end: number, contract: 
   }
   // the first byte was "{", so a successful parse is an object
   const fields = parsed as Fields;
+  if (isConnectEnvelope(fields)) {
+    return reject(
+      "schema_violation",
+      "a Kafka Connect JsonConverter envelope ({schema, payload}): the event is its payload; set value.converter.schemas.enable=false",
+    );
+  }
   const timestamp = fields.timestamp;
   if (typeof timestamp === "string") {
     const millis = parseIsoTimestamp(timestamp);

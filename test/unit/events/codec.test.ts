@@ -132,6 +132,18 @@ describe("telling formats apart and rejecting with a reason", () => {
     });
   }
 
+  it("a Kafka Connect JsonConverter envelope is rejected with what to change, for predictions and outcomes", () => {
+    const schema = { type: "struct", fields: [{ type: "string", optional: false, field: "eventId" }], optional: false };
+    const prediction = utf8(JSON.stringify({ schema, payload: minimal }));
+    const outcome = utf8(JSON.stringify({ schema, payload: { eventId: "e", modelId: "m", timestamp: 5, actual: 1 } }));
+    for (const result of [decodePredictionMessage(prediction, ctx), decodeOutcomeMessage(outcome, ctx)]) {
+      expect(result).toMatchObject({ ok: false, reason: "schema_violation" });
+      expect(result.ok ? "" : result.message).toMatch(/Kafka Connect JsonConverter envelope .*value\.converter\.schemas\.enable=false/);
+    }
+    // an event that merely has a field named payload is an event
+    expect(decodePredictionMessage(utf8(JSON.stringify({ ...minimal, payload: {} })), ctx).ok).toBe(true);
+  });
+
   it("JSON with a BOM and leading whitespace is accepted", () => {
     const bytes = Uint8Array.from([0xef, 0xbb, 0xbf, 0x20, 0x0a, ...utf8(JSON.stringify(minimal))]);
     expect(decodePredictionMessage(bytes, ctx)).toEqual({ ok: true, format: "json", event: minimal });
