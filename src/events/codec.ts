@@ -12,6 +12,7 @@ import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./d
 import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
 import type { ContractName } from "./schema-files.ts";
 import { parseIsoTimestamp } from "./timestamp.ts";
+import { nonFiniteTokenIn } from "./json-non-finite.ts";
 import { canonicalPrediction } from "./canonical-prediction.ts";
 import { predictionScanLimits, scanJsonPrediction, type PredictionScanLimits } from "./json-prediction-scanner.ts";
 import type { BaselineEvent, DriftEvent, FeatureValue, OutcomeEvent, PredictionEvent, RetrainRequest } from "./types.ts";
@@ -141,6 +142,15 @@ function decodeJson<E>(bytes: Uint8Array, start: number, end: number, contract: 
   try {
     parsed = JSON.parse(text);
   } catch (e) {
+    const nonFinite = nonFiniteTokenIn(text);
+    if (nonFinite !== undefined) {
+      const python = { NaN: "nan", Infinity: "inf", "-Infinity": "-inf" }[nonFinite.token];
+      return reject(
+        "non_finite_number",
+        `${nonFinite.field}: ${nonFinite.token} is not JSON (Python's json.dumps writes float("${python}") so): send null for a missing value`,
+        nonFinite.field,
+      );
+    }
     return reject("invalid_json", `message is not valid JSON: ${errorMessage(e)}`);
   }
   // the first byte was "{", so a successful parse is an object

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   decodeJsonPrediction,
@@ -142,6 +143,33 @@ describe("telling formats apart and rejecting with a reason", () => {
     }
     // an event that merely has a field named payload is an event
     expect(decodePredictionMessage(utf8(JSON.stringify({ ...minimal, payload: {} })), ctx).ok).toBe(true);
+  });
+
+  it("Python's NaN / Infinity / -Infinity tokens are rejected as non_finite_number naming the field, not as invalid JSON", () => {
+    // written by Python's json.dumps (test/fixtures/events/python/make_non_finite.py)
+    const fixture = new URL("../../fixtures/events/python/non-finite.jsonl", import.meta.url);
+    const cases = readFileSync(fixture, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { field: string; line: string });
+    expect(cases).toHaveLength(4);
+    for (const c of cases) {
+      const result = decodePredictionMessage(utf8(c.line), ctx);
+      expect({ field: c.field, result }).toMatchObject({
+        field: c.field,
+        result: { ok: false, reason: "non_finite_number", field: c.field },
+      });
+      expect(result.ok ? "" : result.message).toMatch(
+        /is not JSON \(Python's json\.dumps writes float\("(nan|inf|-inf)"\) so\): send null/,
+      );
+    }
+    // a bare word that is not one of them is still invalid JSON
+    expect(
+      decodePredictionMessage(utf8('{"eventId":"e","modelId":"m","modelVersion":"1","timestamp":1,"prediction":nan}'), ctx),
+    ).toMatchObject({
+      ok: false,
+      reason: "invalid_json",
+    });
   });
 
   it("JSON with a BOM and leading whitespace is accepted", () => {
