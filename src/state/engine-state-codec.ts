@@ -14,7 +14,7 @@
 import type { Baseline, ReferenceSlot, SeasonalReference } from "../baseline/baseline.ts";
 import type { ReferenceCapture } from "../baseline/capture.ts";
 import type { ClosedWindow, OpenWindow } from "../windows/window.ts";
-import type { SignalLimits, SignalSketches } from "../windows/signals.ts";
+import { createFeatureRegistry, type SignalLimits, type SignalSketches } from "../windows/signals.ts";
 import { restoreRollingBaseline } from "../baseline/rolling.ts";
 import type { HysteresisState } from "../detect/hysteresis.ts";
 import type { RetrainState } from "../detect/retrain.ts";
@@ -374,7 +374,7 @@ export function decodeModel(
     for (const hv of h.versions) {
       const v = versionFor(hv.modelVersion);
       v.window = { ...hv.window, signals: signalsFromJson(hv.window.signals) };
-      v.registry = { kinds: new Map(hv.kinds), droppedValues: hv.droppedValues };
+      v.registry = createFeatureRegistry(new Map(hv.kinds), hv.droppedValues);
       v.lastEventTime = hv.lastEventTime ?? Number.NEGATIVE_INFINITY;
       if (hv.segments !== undefined) v.segments = { admitted: new Map(hv.segments.map(([k, s]) => [k, [...s]])) };
       if (hv.segmentDiscovery !== undefined) {

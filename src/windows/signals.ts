@@ -20,7 +20,7 @@ export interface SignalLimits {
 export interface FeatureRegistry {
   kinds: Map<string, "numeric" | "categorical">;
   /** derived, not stored: the model's signal names, so the hot path builds no strings */
-  names?: SignalNames;
+  names: SignalNames;
   /** feature values dropped because the model already had maxFeaturesPerModel features */
   droppedValues: number;
 }
@@ -29,8 +29,12 @@ export function createSignalSketches(): SignalSketches {
   return { numeric: new Map(), categorical: new Map(), typeMismatches: new Map() };
 }
 
-export function createFeatureRegistry(): FeatureRegistry {
-  return { kinds: new Map(), droppedValues: 0 };
+/**
+ * Every registry, fresh or restored, is built here with its names: one hidden class, and the per-event code
+ * makes no names object (created lazily, the first call had no type feedback and deoptimised a later replay).
+ */
+export function createFeatureRegistry(kinds = new Map<string, "numeric" | "categorical">(), droppedValues = 0): FeatureRegistry {
+  return { kinds, names: modelSignalNames(), droppedValues };
 }
 
 export function featureSignal(name: string): string {
@@ -97,7 +101,7 @@ function modelSignalNames(): SignalNames {
 
 /** Feed one (already validated) event into the window's sketches. */
 export function addEventToSignals(s: SignalSketches, registry: FeatureRegistry, event: PredictionEvent, limits: SignalLimits): void {
-  addEventUnder((registry.names ??= modelSignalNames()), s, registry, event, limits, true);
+  addEventUnder(registry.names, s, registry, event, limits, true);
 }
 
 /**
