@@ -501,6 +501,10 @@ function finishWindow(
     previousStatus,
     reference: version.reference,
     featureValuesDropped: version.registry.droppedValues,
+    // both set below when they apply: listed here so every window output has one hidden class (a property
+    // added to some of them made the processor's loop over outputs deoptimise when such a one came late)
+    estimatedAccuracy: undefined,
+    referencePinned: undefined,
   };
   const estimate = estimatedAccuracyOf(model, version.modelVersion, closed.signals.numeric.get("confidence"));
   if (estimate !== undefined) windowClosed.estimatedAccuracy = estimate;
