@@ -254,7 +254,7 @@ class ChunkSink {
     const outcome = input.source === "outcome";
     const topic = outcome ? (settings.outcomesSourceTopic ?? settings.topics.outcomes ?? "outcomes") : settings.sourceTopic;
     const source = { topic, partition: this.partition, ...input.message };
-    this.entries.push(
+    this.add(
       deadLetterEntry(settings.topics.deadLetter, source, { reason, message: text, field, schemaId }, settings.maxDeadLetterValueBytes),
     );
     this.rejections.push(
@@ -273,9 +273,18 @@ class ChunkSink {
       // kind, which push's optimised code checks the value against (a deoptimisation of the whole processor)
       if (output.kind === "window") metrics.windows[metrics.windows.length] = output;
       else if (output.kind === "performance") metrics.performance.push(output);
-      else if (output.kind === "drift") this.entries.push(driftOutboxEntry(topics.drift, output.event));
-      else if (output.kind === "retrain") this.entries.push(retrainOutboxEntry(topics.retrain, output.request));
+      else if (output.kind === "drift") this.add(driftOutboxEntry(topics.drift, output.event));
+      else if (output.kind === "retrain") this.add(retrainOutboxEntry(topics.retrain, output.request));
     }
+  }
+
+  /**
+   * One store for every outbox entry, indexed rather than push (as windows above): a chunk's first entry goes
+   * into an empty array still of small-integer kind, and push's optimised code, compiled after it saw only
+   * arrays of objects there, deoptimised the processor at the first drift event of a later chunk.
+   */
+  private add(entry: OutboxEntry): void {
+    this.entries[this.entries.length] = entry;
   }
 }
 
