@@ -17,7 +17,14 @@ export function engineContextFrom(
       maxCategories: config.limits.maxCategories,
     },
     configuredModels: new Set(Object.keys(config.models)),
-    eventTime: { ...config.eventTime },
+    // field by field, not a spread: a spread's result had another hidden class from one context to the next,
+    // and the per-event bounds check, compiled for one, deoptimised when a later context reached it
+    eventTime: {
+      maxFutureSkewMs: config.eventTime.maxFutureSkewMs,
+      maxPastSkewMs: config.eventTime.maxPastSkewMs,
+      maxForwardJumpMs: config.eventTime.maxForwardJumpMs,
+      forwardJumpConfirmations: config.eventTime.forwardJumpConfirmations,
+    },
     clock,
     importedReference,
   };
