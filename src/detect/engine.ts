@@ -7,7 +7,7 @@
 // same input gives the same windows, statuses and output ids however it is batched, crashed or replayed.
 // The one exception is the future bound on event time (windows/event-time.ts), checked against a wall
 // clock value the shell passes in; its verdict is persisted with the offset, so it is still decided once.
-import type { DriftEvent, IncidentRef, PredictionEvent, RetrainRequest, Status } from "../events/types.ts";
+import type { DriftEvent, IncidentRef, PredictionEvent, Status } from "../events/types.ts";
 import type { ModelSettings } from "./settings.ts";
 import { baselineFromWindows, type Baseline } from "../baseline/baseline.ts";
 import { createRollingBaseline, pushRollingWindow, rollingBaselineOf, type RollingBaseline } from "../baseline/rolling.ts";
@@ -41,6 +41,7 @@ import { addEventToSegments, attributeSegments, chooseSegments, createSegmentReg
 import type { PendingPrediction } from "../outcomes/join.ts";
 import { attributeToSegmentMix } from "./segments.ts";
 import { cdfModelMemo } from "../sketch/cdf-model.ts";
+import { DriftOutput, RetrainOutput } from "./outputs.ts";
 import type { TDigest } from "../sketch/tdigest.ts";
 
 export interface EngineLimits extends SignalLimits {
@@ -173,8 +174,7 @@ function referencePinned(reference: Baseline, windows: number): ReferencePinned 
   return { id: reference.id, windows, dependenceMeasured: windows >= MIN_DEPENDENCE_WINDOWS };
 }
 
-export type EngineOutput =
-  WindowClosed | PerformanceWindowClosed | { kind: "drift"; event: DriftEvent } | { kind: "retrain"; request: RetrainRequest };
+export type EngineOutput = WindowClosed | PerformanceWindowClosed | DriftOutput | RetrainOutput;
 
 export function createPartitionCounters(): PartitionCounters {
   return { accepted: 0, late: 0, modelLimit: 0, timestampOutOfRange: 0, modelsEvicted: 0, windowsClosed: 0, windowsMergedForward: 0 };
@@ -522,20 +522,21 @@ function finishWindow(
       settings.detection.reportEveryWindows,
     );
     if (step.report) {
-      outputs.push({
-        kind: "drift",
-        event: driftEventFor(
-          model.modelId,
-          version.modelVersion,
-          closed,
-          evaluation,
-          status,
-          previousStatus,
-          step.incident,
-          ctx.clock(),
-          windowClosed.estimatedAccuracy,
+      outputs.push(
+        new DriftOutput(
+          driftEventFor(
+            model.modelId,
+            version.modelVersion,
+            closed,
+            evaluation,
+            status,
+            previousStatus,
+            step.incident,
+            ctx.clock(),
+            windowClosed.estimatedAccuracy,
+          ),
         ),
-      });
+      );
     }
     const open = step.state !== null && step.state.open ? step.state : null;
     const decision = decideRetrain(
@@ -551,7 +552,7 @@ function finishWindow(
       { reason: "drift", outcomesFlowing: outcomesFlowing(model, version.modelVersion, closed.end, settings) },
     );
     model.retrain = decision.state;
-    if (decision.request !== null) outputs.push({ kind: "retrain", request: decision.request });
+    if (decision.request !== null) outputs.push(new RetrainOutput(decision.request));
     else {
       const aged = decideMaxAgeRetrain({
         modelId: model.modelId,
@@ -565,7 +566,7 @@ function finishWindow(
         requestedAt: ctx.clock(),
       });
       if (aged !== null) {
-        outputs.push({ kind: "retrain", request: aged });
+        outputs.push(new RetrainOutput(aged));
         version.maxAgeRequestedFor = version.reference?.id ?? null;
         model.retrain = { ...model.retrain, cooldownUntil: aged.cooldownUntil, lastRequestId: aged.requestId };
       }

@@ -8,7 +8,7 @@
 // the join (pending predictions, early outcomes, counters) and per version: the open performance window,
 // the performance reference and its confidence calibration, the performance hysteresis (status), the
 // performance incident and the performance retrain streak. The cooldown is the model's, shared with drift.
-import type { DriftEvent, RetrainRequest, Status } from "../events/types.ts";
+import type { DriftEvent, Status } from "../events/types.ts";
 import type { ModelSettings } from "./settings.ts";
 import type { SignalEvaluation } from "./evaluate.ts";
 import { STATUS_RANK } from "./evaluate.ts";
@@ -29,9 +29,9 @@ import type { PendingPrediction } from "../outcomes/join.ts";
 import type { SegmentResolver } from "../outcomes/tracker.ts";
 import { isDiscoveringSegments, segmentOfValue, segmentSignal, type SegmentRegistry } from "../windows/segments.ts";
 import { PERFORMANCE_SIGNAL } from "../outcomes/performance-signal.ts";
+import { DriftOutput, RetrainOutput } from "./outputs.ts";
 
-export type PerformanceOutput =
-  PerformanceWindowClosed | { kind: "drift"; event: DriftEvent } | { kind: "retrain"; request: RetrainRequest };
+export type PerformanceOutput = PerformanceWindowClosed | DriftOutput | RetrainOutput;
 
 /** The parts of a model (engine.ts' ModelState) the performance signal reads and writes. */
 export interface PerformanceModel {
@@ -189,7 +189,7 @@ export function performanceOutputs(
       c.previousStatus,
       settings.detection.reportEveryWindows,
     );
-    if (step.report) out.push({ kind: "drift", event: performanceDriftEvent(c, c.evaluation, partition, step.incident, emittedAt) });
+    if (step.report) out.push(new DriftOutput(performanceDriftEvent(c, c.evaluation, partition, step.incident, emittedAt)));
     const open = step.state !== null && step.state.open ? step.state : null;
     // the performance streak is the version's own; the cooldown is the model's, shared with drift requests
     const decision = decideRetrain(
@@ -206,7 +206,7 @@ export function performanceOutputs(
     );
     model.retrain = { ...model.retrain, cooldownUntil: decision.state.cooldownUntil, lastRequestId: decision.state.lastRequestId };
     v.retrainStreak = { count: decision.state.criticalStreak, windows: decision.state.streakWindows };
-    if (decision.request !== null) out.push({ kind: "retrain", request: decision.request });
+    if (decision.request !== null) out.push(new RetrainOutput(decision.request));
     v.incident = step.state === null ? null : { ...step.state, retrain: decision.incidentRetrain };
   }
   return out;
