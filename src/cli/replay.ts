@@ -28,7 +28,13 @@ import { PartitionStates } from "../pipeline/partition-states.ts";
 import { InMemoryStateStore } from "../state/memory-store.ts";
 import type { WriterSchemas } from "./avro-container-input.ts";
 import { MIN_DEPENDENCE_WINDOWS } from "../detect/dependence.ts";
-import { closesFarBelowMaxEvents, formatDuration, WindowSizes, type ModelWindowSizes } from "../windows/window-sizes.ts";
+import {
+  closesFarBelowMaxEvents,
+  formatDuration,
+  looksLikeEpochSeconds,
+  WindowSizes,
+  type ModelWindowSizes,
+} from "../windows/window-sizes.ts";
 import type { Progress } from "./progress.ts";
 import {
   decodedLines,
@@ -366,6 +372,13 @@ export function formatWindowSizes(m: ModelWindowSizes): string[] {
   const d = m.durationMs;
   const duration = `duration median ${formatDuration(d.median)} (range ${formatDuration(d.min)}\u2013${formatDuration(d.max)})`;
   const lines = [`replay: ${m.modelId}: ${m.windows} windows, ${events}, ${duration}`];
+  if (looksLikeEpochSeconds(m)) {
+    const first = new Date(m.eventTimeMs.first).toISOString();
+    lines.push(
+      `replay: warning: event times of ${m.modelId} are in 1970 (from ${first}): timestamp is epoch milliseconds, ` +
+        `and these look like epoch seconds (send them × 1000)`,
+    );
+  }
   if (closesFarBelowMaxEvents(m))
     lines.push(
       `replay: warning: windows of ${m.modelId} close by time with a median of ${Math.round(m.events.median)} events ` +

@@ -25,6 +25,8 @@ export interface ModelWindowSizes {
   events: Range;
   /** end − start, event time (ms) */
   durationMs: Range;
+  /** the earliest start and the latest end of its windows, event time (ms) */
+  eventTimeMs: { first: number; last: number };
 }
 
 interface ModelTally {
@@ -37,6 +39,8 @@ interface ModelTally {
   maxDuration: number;
   recentEvents: number[];
   recentDurations: number[];
+  firstStart: number;
+  lastEnd: number;
 }
 
 /** The median of a non-empty list (mean of the two middle values for an even length). */
@@ -63,6 +67,8 @@ export class WindowSizes {
         maxDuration: duration,
         recentEvents: [],
         recentDurations: [],
+        firstStart: window.start,
+        lastEnd: window.end,
       };
       this.models.set(modelId, t);
     }
@@ -73,6 +79,8 @@ export class WindowSizes {
     t.maxEventsSeen = Math.max(t.maxEventsSeen, window.count);
     t.minDuration = Math.min(t.minDuration, duration);
     t.maxDuration = Math.max(t.maxDuration, duration);
+    t.firstStart = Math.min(t.firstStart, window.start);
+    t.lastEnd = Math.max(t.lastEnd, window.end);
     t.recentEvents.push(window.count);
     t.recentDurations.push(duration);
     if (t.recentEvents.length > RECENT_WINDOWS) {
@@ -91,6 +99,7 @@ export class WindowSizes {
       closedAtMaxEvents: t.closedAtMaxEvents,
       events: { median: median(t.recentEvents), min: t.minEvents, max: t.maxEventsSeen },
       durationMs: { median: median(t.recentDurations), min: t.minDuration, max: t.maxDuration },
+      eventTimeMs: { first: t.firstStart, last: t.lastEnd },
     };
   }
 
@@ -103,6 +112,19 @@ export class WindowSizes {
 /** Whether a model's windows close by time with a median far below maxEvents (after MIN_WINDOWS_JUDGED windows). */
 export function closesFarBelowMaxEvents(s: ModelWindowSizes): boolean {
   return s.windows >= MIN_WINDOWS_JUDGED && s.events.median < SMALL_WINDOW_SHARE * s.maxEvents;
+}
+
+// Epoch seconds of 2001-09-09 … 2286-11-20 read as milliseconds: 1970-01-12 … 1970-04-26.
+const EPOCH_SECONDS_FROM = 1e9;
+const EPOCH_SECONDS_UNTIL = 1e10;
+
+/**
+ * Whether a model's event times all fall where epoch seconds (time.time(), Unix timestamps) land when read as
+ * the contract's epoch milliseconds: January to April 1970. Windows then hold 1000× the time they say, and
+ * nothing else would tell.
+ */
+export function looksLikeEpochSeconds(s: ModelWindowSizes): boolean {
+  return s.eventTimeMs.first >= EPOCH_SECONDS_FROM && s.eventTimeMs.last < EPOCH_SECONDS_UNTIL;
 }
 
 /** A duration as the summary prints it: 850ms, 42s, 3m20s, 2h05m, 3d04h. */

@@ -74,11 +74,28 @@ describe("replay", () => {
         closedAtMaxEvents: 12,
         events: { median: 200, min: 200, max: 200 },
         durationMs: { median: 19_900, min: 19_900, max: 19_900 },
+        // 12 windows of 200 events 100 ms apart from the stream's start (2025-11-22T00:00:00Z)
+        eventTimeMs: { first: 1_763_769_600_000, last: 1_763_769_600_000 + (12 * 200 - 1) * 100 },
       },
     ]);
     const lines = formatReplaySummary(summary).split("\n");
     expect(lines).toContain("replay: m: 12 windows, events median 200 (range 200\u2013200), duration median 20s (range 20s\u201320s)");
     expect(lines.filter((l) => l.includes("close by time"))).toEqual([]);
+  });
+
+  it("warns when a model's event times look like epoch seconds (1970 when read as the contract's milliseconds)", async () => {
+    const inSeconds = shifted.map((l) => {
+      const e = JSON.parse(l) as { timestamp: number };
+      return JSON.stringify({ ...e, timestamp: Math.floor(e.timestamp / 1000) });
+    });
+    const warning = (lines: string[]) => lines.filter((l) => l.includes("look like epoch seconds"));
+    const { summary } = await replay(writeLines("seconds.jsonl", inSeconds));
+    expect(warning(formatReplaySummary(summary).split("\n"))).toEqual([
+      "replay: warning: event times of m are in 1970 (from 1970-01-21T09:56:09.600Z): timestamp is epoch milliseconds, " +
+        "and these look like epoch seconds (send them × 1000)",
+    ]);
+    const inMillis = await replay(writeLines("millis.jsonl", shifted));
+    expect(warning(formatReplaySummary(inMillis.summary).split("\n"))).toEqual([]);
   });
 
   it("warns when a reference is captured from fewer than 5 windows (its dependence factors cannot be measured)", async () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { closesFarBelowMaxEvents, formatDuration, median, RECENT_WINDOWS, WindowSizes } from "../../../src/windows/window-sizes.ts";
+import {
+  closesFarBelowMaxEvents,
+  formatDuration,
+  looksLikeEpochSeconds,
+  median,
+  RECENT_WINDOWS,
+  WindowSizes,
+} from "../../../src/windows/window-sizes.ts";
 
 const win = (count: number, durationMs: number) => ({ count, start: 1_000, end: 1_000 + durationMs });
 
@@ -21,8 +28,25 @@ describe("window sizes per model", () => {
       closedAtMaxEvents: 3,
       events: { median: 1000, min: 412, max: 1000 },
       durationMs: { median: 150_000, min: 62_000, max: 200_000 },
+      eventTimeMs: { first: 1_000, last: 201_000 },
     });
     expect(sizes.sizesOf("other")).toBeUndefined();
+  });
+
+  it("event times in 1970-01-12 … 1970-04-26 (epoch seconds read as millis) look like epoch seconds; others do not", () => {
+    const spanning = (start: number, end: number) => {
+      const sizes = new WindowSizes();
+      sizes.add("m", { count: 10, start, end: start + 1 }, 1000);
+      sizes.add("m", { count: 10, start: end - 1, end }, 1000);
+      return looksLikeEpochSeconds(sizes.sizesOf("m")!);
+    };
+    // 2026-01-01T00:00:00Z in seconds, an hour of it
+    expect(spanning(1_767_225_600, 1_767_229_200)).toBe(true);
+    expect(spanning(1_000_000_000, 9_999_999_999)).toBe(true);
+    // the same time in milliseconds; small test clocks; a stream starting before 2001 in seconds
+    expect(spanning(1_767_225_600_000, 1_767_229_200_000)).toBe(false);
+    expect(spanning(1, 5_000)).toBe(false);
+    expect(spanning(999_999_999, 1_000_100_000)).toBe(false);
   });
 
   it("takes the mean of the two middle values for an even count", () => {
