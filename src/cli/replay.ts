@@ -18,10 +18,10 @@ import { decodeOutcomeMessage, decodePredictionMessage, decodePredictionMessageI
 import { createJoinCounters, type JoinCounters } from "../outcomes/join.ts";
 import {
   processChunk,
+  processorSettings,
   settle,
   type DecodedInput,
   type DecodedMessage,
-  type ProcessorSettings,
   type SourceMessage,
 } from "../pipeline/partition-processor.ts";
 import { PartitionStates } from "../pipeline/partition-states.ts";
@@ -199,15 +199,20 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const states = new PartitionStates(store, "replay", "replay", opts.config.limits);
   const slot = await states.load(0);
   if (opts.outcomes === "-" && opts.input === "-") throw new InputFileError("--input and --outcomes cannot both be stdin", { input: "-" });
-  const engine = engineContextFrom(opts.config, () => slot.state.maxEventTime, references && ((m, v) => references.get(`${m}\u0000${v}`)));
-  const settings: ProcessorSettings = {
+  const engine = engineContextFrom(
+    opts.config,
+    () => slot.state.maxEventTime,
+    references && ((m, v) => references.get(`${m}\u0000${v}`)),
+    // predictions wait for outcomes only when there are outcomes to join
+    { outcomes: opts.outcomes !== undefined },
+  );
+  const settings = processorSettings({
     sourceTopic: opts.input,
     outcomesSourceTopic: opts.outcomes,
     topics: opts.config.kafka.topics,
     maxDeadLetterValueBytes: 1024,
-    // predictions wait for outcomes only when there are outcomes to join
-    engine: opts.outcomes === undefined ? engine : { ...engine, outcomes: true },
-  };
+    engine,
+  });
   // the writer schemas of Avro container inputs, under the ids their records are framed with
   const writerSchemas: WriterSchemas = new Map();
   const decodeContext: DecodeContext = {

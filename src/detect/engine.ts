@@ -180,19 +180,28 @@ export function createPartitionCounters(): PartitionCounters {
   return { accepted: 0, late: 0, modelLimit: 0, timestampOutOfRange: 0, modelsEvicted: 0, windowsClosed: 0, windowsMergedForward: 0 };
 }
 
+/**
+ * A partition's state is made by a constructor, not an object literal: a literal that runs rarely (once per
+ * partition load, once per replay) gets its allocation boilerplate only when it runs again, later in the
+ * process, and that widens the recorded types of its fields; the per-event code V8 had compiled against them
+ * (applyPrediction) was thrown away at the start of the next replay. A constructor's stores keep the types.
+ */
+class FreshPartitionState implements PartitionState {
+  maxEventTime = Number.NEGATIVE_INFINITY;
+  nextDeadline = Number.POSITIVE_INFINITY;
+  pendingForwardJump: PendingForwardJump | null = null;
+  models = new Map<string, ModelState>();
+  counters = createPartitionCounters();
+  dirtyHot = new Set<string>();
+  dirtyCold = new Set<string>();
+  dirtyOutcomes = new Set<string>();
+  evicted = new Set<string>();
+
+  constructor(readonly partition: number) {}
+}
+
 export function createPartitionState(partition: number): PartitionState {
-  return {
-    partition,
-    maxEventTime: Number.NEGATIVE_INFINITY,
-    nextDeadline: Number.POSITIVE_INFINITY,
-    pendingForwardJump: null,
-    models: new Map(),
-    counters: createPartitionCounters(),
-    dirtyHot: new Set(),
-    dirtyCold: new Set(),
-    dirtyOutcomes: new Set(),
-    evicted: new Set(),
-  };
+  return new FreshPartitionState(partition);
 }
 
 export function createVersionState(modelVersion: string): VersionState {

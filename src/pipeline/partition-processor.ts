@@ -84,6 +84,33 @@ export interface ProcessorSettings {
   engine: EngineContext;
 }
 
+/**
+ * The settings as the processor should get them: copied into a class instance. The caller builds them once
+ * per run (replay: once per replay) as an object literal, and a literal that runs again later in the process
+ * gets its allocation boilerplate then, which widens the recorded types of its fields; the message loop,
+ * compiled against them (it reads settings.engine and settings.topics), was thrown away in the next replay.
+ * A constructor's stores keep the types.
+ */
+export function processorSettings(settings: ProcessorSettings): ProcessorSettings {
+  return new CopiedProcessorSettings(settings);
+}
+
+class CopiedProcessorSettings implements ProcessorSettings {
+  readonly sourceTopic: string;
+  readonly outcomesSourceTopic: string | undefined;
+  readonly topics: ProcessorSettings["topics"];
+  readonly maxDeadLetterValueBytes: number;
+  readonly engine: EngineContext;
+
+  constructor(settings: ProcessorSettings) {
+    this.sourceTopic = settings.sourceTopic;
+    this.outcomesSourceTopic = settings.outcomesSourceTopic;
+    this.topics = settings.topics;
+    this.maxDeadLetterValueBytes = settings.maxDeadLetterValueBytes;
+    this.engine = settings.engine;
+  }
+}
+
 /** What the metrics count for one chunk; applied by the runtime once the chunk is committed. */
 export interface MetricsDelta {
   accepted: number;

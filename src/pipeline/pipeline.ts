@@ -16,7 +16,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { DetectorMetrics } from "../metrics/detector-metrics.ts";
 import type { StateStore } from "../state/port.ts";
 import type { BackoffPolicy } from "./backoff.ts";
-import type { ProcessorSettings } from "./partition-processor.ts";
+import { processorSettings } from "./partition-processor.ts";
 import { createPartitionRuntime, ReferenceBaselines, type MessageDecoder } from "./partition-runtime.ts";
 import { PartitionStates } from "./partition-states.ts";
 
@@ -79,14 +79,14 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     fetch: (id) => schemas.fetch(id),
   };
   const references = new ReferenceBaselines(store);
-  const settings: ProcessorSettings = {
+  const settings = processorSettings({
     sourceTopic: topic,
     outcomesSourceTopic: outcomesTopic,
     topics: config.kafka.topics,
     maxDeadLetterValueBytes: deps.maxDeadLetterValueBytes ?? Math.min(config.limits.maxMessageBytes, 512 * 1024),
     // the outcomes topic is consumed: predictions of models with performance.enabled wait for their outcome
-    engine: { ...engineContextFrom(config, deps.clock ?? Date.now, references.lookup), outcomes: true },
-  };
+    engine: engineContextFrom(config, deps.clock ?? Date.now, references.lookup, { outcomes: true }),
+  });
   const states = new PartitionStates(store, config.kafka.groupId, topic, config.limits);
   const membership = createMembership();
   const relay: OutboxRelayDeps = { store, producer, encoder, config, metrics, log, limits };

@@ -20,7 +20,7 @@ import type { HysteresisState } from "../detect/hysteresis.ts";
 import type { RetrainState } from "../detect/retrain.ts";
 import type { IncidentState } from "../detect/incident.ts";
 import {
-  createPartitionCounters,
+  createPartitionState,
   createVersionState,
   type LastWindow,
   type ModelState,
@@ -433,19 +433,13 @@ export function decodePartitionState(
   limits: SignalLimits = DEFAULT_SIGNAL_LIMITS,
 ): PartitionState {
   const m = meta === null ? null : parseEnvelope<MetaJson>(meta, "meta");
-  const state: PartitionState = {
-    partition,
-    maxEventTime: m?.maxEventTime ?? Number.NEGATIVE_INFINITY,
-    nextDeadline: m?.nextDeadline ?? Number.POSITIVE_INFINITY,
-    pendingForwardJump: m?.pendingForwardJump ?? null,
-    models: new Map(),
-    // counters added later (timestampOutOfRange) start at 0 for records written before them
-    counters: { ...createPartitionCounters(), ...m?.counters },
-    dirtyHot: new Set(),
-    dirtyCold: new Set(),
-    dirtyOutcomes: new Set(),
-    evicted: new Set(),
-  };
+  // made as a fresh one is (one hidden class for every partition state), then given what was stored
+  const state = createPartitionState(partition);
+  state.maxEventTime = m?.maxEventTime ?? Number.NEGATIVE_INFINITY;
+  state.nextDeadline = m?.nextDeadline ?? Number.POSITIVE_INFINITY;
+  state.pendingForwardJump = m?.pendingForwardJump ?? null;
+  // counters added later (timestampOutOfRange) start at 0 for records written before them
+  Object.assign(state.counters, m?.counters);
   for (const id of [...models.keys()].sort()) {
     const stored = models.get(id);
     if (stored === undefined) continue;
