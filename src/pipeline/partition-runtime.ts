@@ -46,7 +46,7 @@ import { decodeBaseline } from "../state/engine-state-codec.ts";
 import type { OutboxEntry, PartitionRef, StateStore } from "../state/port.ts";
 import { ProcessingAbortedError, retryWithBackoff, type BackoffPolicy, type RetryControl } from "./backoff.ts";
 import { isOutage, outageOperation } from "./outage.ts";
-import { closesFarBelowMaxEvents, WindowSizes } from "../windows/window-sizes.ts";
+import { closesFarBelowMaxEvents, looksLikeEpochSeconds, WindowSizes } from "../windows/window-sizes.ts";
 import {
   commitFailureOutcome,
   controlResult,
@@ -167,6 +167,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
   // sizes of the windows this process closed, per model; each small-window model is warned about once
   const windowSizes = new WindowSizes();
   const warnedSmallWindows = new Set<string>();
+  const warnedEpochSeconds = new Set<string>();
   const outcomesTopic = deps.settings.outcomesSourceTopic ?? deps.settings.topics.outcomes;
 
   const rebuilds = new Map<number, Rebuild>();
@@ -550,6 +551,13 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
           "independent); raise baseline.warmupWindows or referenceDurationMs",
       );
     const sizes = windowSizes.sizesOf(w.modelId);
+    if (sizes !== undefined && !warnedEpochSeconds.has(w.modelId) && looksLikeEpochSeconds(sizes)) {
+      warnedEpochSeconds.add(w.modelId);
+      log.warn(
+        { model: w.modelId, firstEventTime: new Date(sizes.eventTimeMs.first).toISOString(), timestamp: sizes.eventTimeMs.first },
+        "event times of this model are in 1970: timestamp is epoch milliseconds, and these look like epoch seconds (send them × 1000)",
+      );
+    }
     if (sizes === undefined || warnedSmallWindows.has(w.modelId) || !closesFarBelowMaxEvents(sizes)) return;
     warnedSmallWindows.add(w.modelId);
     log.warn(

@@ -222,8 +222,25 @@ describe("partition runtime over the in-memory store", () => {
         [60, 6_000],
       ]);
       expect(warn.mock.calls.filter((c) => String(c[1]).includes("far below maxEvents"))).toEqual([]);
+      expect(warn.mock.calls.filter((c) => String(c[1]).includes("look like epoch seconds"))).toEqual([]);
     } finally {
       debug.mockRestore();
+      warn.mockRestore();
+    }
+  });
+
+  it("warns once per model when its event times look like epoch seconds (1970 as the contract's milliseconds)", async () => {
+    const warn = vi.spyOn(log, "warn");
+    try {
+      const messages = [...predictionStream(200, { seed: 3 })].map((e, i) => ({
+        offset: String(i),
+        key: Buffer.from(e.modelId),
+        value: Buffer.from(JSON.stringify({ ...e, timestamp: Math.floor(e.timestamp / 1000) })),
+      }));
+      await replica(newWorld()).runtime.runBatch({ topic: TOPIC, partition: 0, highWatermark: "200", messages }, controls);
+      const warned = warn.mock.calls.filter((c) => String(c[1]).includes("look like epoch seconds")).map((c) => c[0]);
+      expect(warned).toEqual([{ model: "m", firstEventTime: "1970-01-21T09:56:09.600Z", timestamp: 1_763_769_600 }]);
+    } finally {
       warn.mockRestore();
     }
   });
