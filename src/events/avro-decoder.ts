@@ -2,9 +2,11 @@
 // avsc's own decoder trusts block counts: a hostile or corrupt map/array count makes it loop for hours
 // or allocate gigabytes before it notices the buffer ended. This one rejects a count the remaining bytes
 // cannot hold, rejects invalid UTF-8, and yields plain objects with unwrapped unions and logical types
-// read as their underlying type (timestamp-millis → number of millis).
+// read as their underlying type (timestamp-millis → number of millis), but timestamp-micros and -nanos read as
+// epoch millis too (the contract's unit; src/events/schema-files.ts keeps them visible).
 import type { Type } from "avsc";
 import { DetectorError } from "../errors/detector-error.ts";
+import { FINER_EPOCH_LOGICAL_TYPES } from "./schema-files.ts";
 
 export class AvroBodyError extends DetectorError<{ path: readonly (string | number)[]; reason: "avro_decode_error" | "invalid_utf8" }> {
   constructor(
@@ -135,7 +137,11 @@ class ReaderCompiler {
     const name = type.typeName;
     if (name.startsWith("logical:")) {
       if (type.underlyingType === undefined) throw new AvroBodyError(`logical type ${name} without underlying type`);
-      return this.compile(type.underlyingType);
+      const underlying = this.compile(type.underlyingType);
+      // epoch micros / nanos (Spark, BigQuery) as the contract's epoch millis, rounded down
+      const perMilli = (FINER_EPOCH_LOGICAL_TYPES as Record<string, number>)[name.slice("logical:".length)];
+      if (perMilli === undefined || type.underlyingType.typeName !== "long") return underlying;
+      return { read: (c) => Math.floor((underlying.read(c) as number) / perMilli), minBytes: underlying.minBytes };
     }
     switch (name) {
       case "null":

@@ -70,9 +70,31 @@ export function loadAvroType(name: ContractName): Type {
   return type;
 }
 
-/** The avsc Type of a writer schema from elsewhere (an Avro container file's header), as the registry's are made. */
+/** Epoch timestamps in units other than the contract's milliseconds: kept as logical types for the decoder. */
+export const FINER_EPOCH_LOGICAL_TYPES = { "timestamp-micros": 1000, "timestamp-nanos": 1_000_000 } as const;
+let finerEpochTypes: Record<string, new (...args: never[]) => unknown> | undefined;
+
+/**
+ * The avsc Type of a writer schema from the registry or an Avro container file's header. timestamp-micros and
+ * timestamp-nanos (what Spark and BigQuery write) stay visible as logical types, so the decoder reads them as
+ * epoch milliseconds (src/events/avro-decoder.ts); avsc would otherwise hand over their raw longs unmarked.
+ */
 export function avroTypeForSchema(schema: unknown): Type {
-  return requireAvsc().Type.forSchema(schema as import("avsc").Schema);
+  const avsc = requireAvsc();
+  finerEpochTypes ??= Object.fromEntries(
+    Object.keys(FINER_EPOCH_LOGICAL_TYPES).map((name) => [
+      name,
+      class extends avsc.types.LogicalType {
+        override _fromValue(v: unknown): unknown {
+          return v;
+        }
+        override _toValue(v: unknown): unknown {
+          return v;
+        }
+      },
+    ]),
+  );
+  return avsc.Type.forSchema(schema as import("avsc").Schema, { logicalTypes: finerEpochTypes as never });
 }
 
 /** The JSON Schema of a contract, parsed (for ajv in tests and for publishing). */

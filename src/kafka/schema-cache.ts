@@ -3,11 +3,11 @@
 // asks `schemaForId`, and on "unknown_schema_id" the pipeline awaits `fetch(id)` and decodes again.
 // An id the registry does not know is remembered for a while (the message goes to the DLQ); a registry
 // that does not answer is an outage (SchemaRegistryUnavailableError: pause and retry).
-import avro from "avsc";
 import type { Type } from "avsc";
 import type { ResolvedConfig } from "../config/load.ts";
 import { readSecret, type Env } from "../config/secrets.ts";
 import { DetectorError } from "../errors/detector-error.ts";
+import { avroTypeForSchema } from "../events/schema-files.ts";
 
 export class SchemaRegistryUnavailableError extends DetectorError<{ schemaId: number; status?: number }> {
   constructor(message: string, context: { schemaId: number; status?: number }, options?: { cause?: unknown }) {
@@ -114,7 +114,7 @@ export class SchemaCache {
     // Only Avro is decodable here; a JSON/Protobuf schema id in a framed message is as good as unknown.
     if (typeof body.schema !== "string" || (body.schemaType !== undefined && body.schemaType !== "AVRO")) return this.markMissing(id);
     try {
-      this.types.set(id, avro.Type.forSchema(JSON.parse(body.schema) as avro.Schema));
+      this.types.set(id, avroTypeForSchema(JSON.parse(body.schema)));
     } catch {
       return this.markMissing(id);
     }

@@ -23,11 +23,11 @@ async function decoded(input: string): Promise<string[]> {
 }
 
 describe("Avro container input", () => {
-  it("each codec's file gives the events of the same JSON lines, key for key, and the same rejection", async () => {
+  it("each codec's file, and a Spark-style one (nullable fields, timestamp-micros), gives the events of the same JSON lines", async () => {
     const want = await decoded(fixture("events.jsonl"));
     expect(want).toHaveLength(300);
     expect(JSON.parse(want[10])).toEqual({ line: 10, reason: "schema_violation", field: "modelId" });
-    for (const codec of [...CODECS, "reordered"]) {
+    for (const codec of [...CODECS, "reordered", "spark-micros"]) {
       const got = await decoded(fixture(`events.${codec}.avro`));
       expect({ codec, lines: got }).toEqual({ codec, lines: want });
     }

@@ -13,7 +13,7 @@ import {
 import type { DecodeContext } from "../../../src/events/codec.ts";
 import { ConfluentFrameError, frameConfluent, parseConfluentFrame } from "../../../src/events/confluent-framing.ts";
 import { REJECTION_REASONS } from "../../../src/events/decode-result.ts";
-import { loadAvroType } from "../../../src/events/schema-files.ts";
+import { avroTypeForSchema, loadAvroSchema, loadAvroType } from "../../../src/events/schema-files.ts";
 import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
 import {
   ajvErrorPaths,
@@ -170,6 +170,34 @@ describe("telling formats apart and rejecting with a reason", () => {
       ok: false,
       reason: "invalid_json",
     });
+  });
+
+  it("a writer schema's timestamp-micros and timestamp-nanos (Spark, BigQuery) decode to epoch millis, rounded down", () => {
+    const withUnit = (logicalType: string) => {
+      const schema = JSON.parse(JSON.stringify(loadAvroSchema("prediction-event"))) as { fields: { name: string; type: unknown }[] };
+      schema.fields.find((f) => f.name === "timestamp")!.type = ["null", { type: "long", logicalType }];
+      return avroTypeForSchema(schema);
+    };
+    // nanoseconds of today exceed 2^53 (exact doubles): avsc cannot write them, so an earlier time for that unit
+    for (const [logicalType, raw, millis] of [
+      ["timestamp-micros", 1_767_225_600_123_999, 1_767_225_600_123],
+      ["timestamp-nanos", 5_000_000_123_999_999, 5_000_000_123],
+      ["timestamp-millis", 1_767_225_600_123, 1_767_225_600_123],
+    ] as const) {
+      const type = withUnit(logicalType);
+      const body = type.toBuffer({
+        ...minimal,
+        timestamp: raw,
+        prediction: null,
+        predictedClass: null,
+        confidence: null,
+        latencyMs: null,
+        features: null,
+        attributes: null,
+      });
+      const result = decodePredictionMessage(frameConfluent(3, body), { schemaForId: () => type, maxMessageBytes: 1 << 20 });
+      expect({ logicalType, result }).toMatchObject({ logicalType, result: { ok: true, event: { timestamp: millis } } });
+    }
   });
 
   it("JSON with a BOM and leading whitespace is accepted", () => {
