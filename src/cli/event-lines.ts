@@ -1,5 +1,7 @@
-// Reading PredictionEvent JSON lines from a file or stdin (shell side; gzip- or zstd-compressed, UTF-16 or
-// UTF-8: input-encoding.ts), decoded with the same decoder the service uses. Blank lines are skipped; every other line yields a decode result with its 0-based number.
+// Reading PredictionEvent JSON lines from a file or stdin (shell side), decoded with the same decoder the
+// service uses. Blank lines are skipped; every other line yields a decode result with its 0-based number. The
+// input may be compressed or UTF-16 (input-encoding.ts), or an Avro container file whose records stand in for
+// lines (avro-container-input.ts).
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { decodePredictionMessage } from "../events/codec.ts";
@@ -96,7 +98,8 @@ const isBlank = (b: Uint8Array, from: number, to: number): boolean => {
 /**
  * The non-blank lines of the input in batches, as they arrive from the stream (one batch per read chunk, and
  * one for a line that spans two chunks): bytes are split at "\n" (a trailing "\r" is dropped), never
- * decoded here — the decoder does that once.
+ * decoded here — the decoder does that once. An Avro container file gives one batch per block, each record a
+ * Confluent-framed "line" of a schema id registered in `schemas` (the caller's decode context reads it there).
  */
 export async function* readLineBatches(input: string, stdin: Readable, schemas: WriterSchemas): AsyncGenerator<RawLineBatch> {
   let checked = false;
@@ -126,14 +129,8 @@ function refuseWholeDocument(input: string, firstLine: Uint8Array): void {
     );
   }
   if (to - from === 1 && firstLine[from] === 0x7b) {
-    throw new InputFileError(
-      `input ${input} is pretty-printed JSON (its first line is "{"), not JSON lines (one event per line): convert it with jq -c .`,
-      {
-        input,
-        line: 0,
-        reason: "pretty_printed_json",
-      },
-    );
+    const message = `input ${input} is pretty-printed JSON (its first line is "{"), not JSON lines (one event per line): convert it with jq -c .`;
+    throw new InputFileError(message, { input, line: 0, reason: "pretty_printed_json" });
   }
 }
 
@@ -152,12 +149,8 @@ async function* lineBatches(input: string, stdin: Readable, schemas: WriterSchem
     }
     if (err instanceof AvroContainerError) throw new InputFileError(`cannot read Avro container input ${input}: ${err.message}`, { input });
     if (err instanceof AvroBodyError) {
-      throw new InputFileError(
-        `cannot read Avro container input ${input}: a record does not decode with the file's schema: ${err.message}`,
-        {
-          input,
-        },
-      );
+      const message = `cannot read Avro container input ${input}: a record does not decode with the file's schema: ${err.message}`;
+      throw new InputFileError(message, { input });
     }
     throw new InputFileError(`cannot read input ${input}: ${(err as Error).message}`, { input });
   }
@@ -204,34 +197,32 @@ async function* textLineBatches(stream: AsyncIterable<Buffer>, read: InputBytesR
     line = n;
     return { buffer: buf, lineNumbers, starts, ends, lastLine: n, bytes };
   };
-  {
-    for await (const chunk of stream) {
-      bytes = read.bytes;
-      let from = 0;
-      if (carry !== null) {
-        // only the line that spans the two chunks is copied, not the whole chunk
-        const nl = chunk.indexOf(NEWLINE);
-        if (nl < 0) {
-          carry = Buffer.concat([carry, chunk]);
-          yield { buffer: carry, lineNumbers: [], starts: [], ends: [], lastLine: line, bytes };
-          continue;
-        }
-        const joined = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
-        yield split(joined, 0, joined.length);
-        from = nl + 1;
-      }
-      const last = chunk.lastIndexOf(NEWLINE);
-      const batch = last < from ? split(chunk, from, from) : split(chunk, from, last + 1);
-      carry = Math.max(last + 1, from) < chunk.length ? chunk.subarray(Math.max(last + 1, from)) : null;
-      yield batch;
-    }
+  for await (const chunk of stream) {
+    bytes = read.bytes;
+    let from = 0;
     if (carry !== null) {
-      line++;
-      let end = carry.length;
-      if (end > 0 && carry[end - 1] === CR) end--;
-      const blank = isBlank(carry, 0, end);
-      yield { buffer: carry, lineNumbers: blank ? [] : [line], starts: blank ? [] : [0], ends: blank ? [] : [end], lastLine: line, bytes };
+      // only the line that spans the two chunks is copied, not the whole chunk
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) {
+        carry = Buffer.concat([carry, chunk]);
+        yield { buffer: carry, lineNumbers: [], starts: [], ends: [], lastLine: line, bytes };
+        continue;
+      }
+      const joined = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
+      yield split(joined, 0, joined.length);
+      from = nl + 1;
     }
+    const last = chunk.lastIndexOf(NEWLINE);
+    const batch = last < from ? split(chunk, from, from) : split(chunk, from, last + 1);
+    carry = Math.max(last + 1, from) < chunk.length ? chunk.subarray(Math.max(last + 1, from)) : null;
+    yield batch;
+  }
+  if (carry !== null) {
+    line++;
+    let end = carry.length;
+    if (end > 0 && carry[end - 1] === CR) end--;
+    const blank = isBlank(carry, 0, end);
+    yield { buffer: carry, lineNumbers: blank ? [] : [line], starts: blank ? [] : [0], ends: blank ? [] : [end], lastLine: line, bytes };
   }
 }
 
