@@ -4,14 +4,18 @@
 // so it goes through the decoder and contract check a record from Kafka goes through, unchanged. Blocks are
 // cut into records by the same bounds-checked reader (src/events/avro-decoder.ts), never by trusting counts.
 // Codecs: null, deflate, snappy and zstandard (those the Connect sinks and Spark write); others are refused.
+import { createRequire } from "node:module";
 import { crc32, inflateRawSync } from "node:zlib";
 import type { Type } from "avsc";
-import { decompress as zstdDecompress } from "fzstd";
-import { uncompressSync as snappyUncompress } from "snappy";
 import { avroValueEnd } from "../events/avro-decoder.ts";
 import { CONFLUENT_HEADER_BYTES, CONFLUENT_MAGIC_BYTE } from "../events/confluent-framing.ts";
 import { avroTypeForSchema } from "../events/schema-files.ts";
 import { DetectorError } from "../errors/detector-error.ts";
+
+// loaded when a block needs them: a replay of JSON lines does not pay for loading a native module at start-up
+const requireCodec = createRequire(import.meta.url);
+let snappy: typeof import("snappy") | undefined;
+let fzstd: typeof import("fzstd") | undefined;
 
 export const AVRO_CONTAINER_MAGIC = [0x4f, 0x62, 0x6a, 0x01]; // "Obj" 1
 const SYNC_BYTES = 16;
@@ -119,12 +123,14 @@ function decompressBlock(codec: (typeof CODECS)[number], data: Buffer): Buffer {
       return inflateRawSync(data);
     case "snappy": {
       // Avro's snappy blocks end in the CRC-32 of the uncompressed data, big-endian
-      const out = snappyUncompress(data.subarray(0, data.length - 4)) as Buffer;
+      snappy ??= requireCodec("snappy") as typeof import("snappy");
+      const out = snappy.uncompressSync(data.subarray(0, data.length - 4)) as Buffer;
       if (crc32(out) !== data.readUInt32BE(data.length - 4)) throw new Error("snappy block fails its CRC-32 check");
       return out;
     }
     case "zstandard":
-      return Buffer.from(zstdDecompress(data));
+      fzstd ??= requireCodec("fzstd") as typeof import("fzstd");
+      return Buffer.from(fzstd.decompress(data));
   }
 }
 

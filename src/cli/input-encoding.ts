@@ -4,9 +4,9 @@
 // name, so stdin works too: gzip (concatenated members too) through node:zlib, zstd (concatenated frames too)
 // through fzstd, the decoder the Kafka consumer already uses; then an Avro container file is told apart, and
 // UTF-16 with a byte-order mark transcoded. Anything else passes as it is (a UTF-8 BOM is the decoder's to skip).
+import { createRequire } from "node:module";
 import { createGunzip } from "node:zlib";
 import { Readable } from "node:stream";
-import { Decompress } from "fzstd";
 import { DetectorError } from "../errors/detector-error.ts";
 import { AVRO_CONTAINER_MAGIC, isAvroContainer } from "./avro-container-input.ts";
 
@@ -114,7 +114,9 @@ async function* gunzipped(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> 
 
 async function* zstdDecompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const out: Buffer[] = [];
-  // copied: line batches keep views into their chunk, and the decoder may reuse its output's memory
+  // loaded only for zstd input (start-up of every other replay); copied: line batches keep views into their
+  // chunk, and the decoder may reuse its output's memory
+  const { Decompress } = createRequire(import.meta.url)("fzstd") as typeof import("fzstd");
   const decompress = new Decompress((data) => out.push(Buffer.from(data)));
   const push = (chunk: Uint8Array, final: boolean): void => {
     try {
