@@ -333,6 +333,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   return summary;
 }
 
+/** A share of late events above this says the input is out of event-time order (concatenated partitions, unsorted exports). */
+const LATE_SHARE_WARNED = 0.01;
+
 export function formatReplaySummary(s: ReplaySummary): string {
   const rejected = Object.entries(s.rejected)
     .map(([reason, r]) => `  rejected ${reason}: ${r.count} (first lines: ${r.firstLines.join(", ")})`)
@@ -343,6 +346,11 @@ export function formatReplaySummary(s: ReplaySummary): string {
     s.rejected.timestamp_out_of_range === undefined
       ? ""
       : `  (event times were bounded against the wall clock ${new Date(s.wallClockMs).toISOString()}; pin it with --now)`,
+    s.accepted > 0 && s.late / s.accepted > LATE_SHARE_WARNED
+      ? `replay: warning: ${s.late} of ${s.accepted} events (${Math.round((100 * s.late) / s.accepted)} %) were late (older than the ` +
+        "largest event time read minus window.allowedLatenessMs): replay takes events in the order of the input, so history out of " +
+        "event-time order lands in the wrong windows; sort it by timestamp (jq -s -c 'sort_by(.timestamp)[]') or raise allowedLatenessMs"
+      : "",
     ...(s.outcomes === undefined ? [] : formatOutcomeSummary(s.outcomes)),
     `replay: ${s.windowsClosed} windows closed, ${s.driftEvents} drift events, ${s.retrainRequests} retrain requests`,
     ...s.windowSizes.flatMap(formatWindowSizes),

@@ -98,6 +98,22 @@ describe("replay", () => {
     expect(warning(formatReplaySummary(inMillis.summary).split("\n"))).toEqual([]);
   });
 
+  it("warns when more than 1 % of the events were late (input out of event-time order), not otherwise", async () => {
+    // the stream twice over, the copy's event ids made unique: its whole second half is late
+    const twice = [...shifted, ...shifted.map((l) => l.replace(/"eventId":"/, '"eventId":"again-'))];
+    const warning = (lines: string[]) => lines.filter((l) => l.includes("were late"));
+    const { summary } = await replay(writeLines("twice.jsonl", twice));
+    expect(summary.late).toBeGreaterThan(1000);
+    expect(warning(formatReplaySummary(summary).split("\n"))).toEqual([
+      `replay: warning: ${summary.late} of 4800 events (${Math.round((100 * summary.late) / 4800)} %) were late (older than the largest ` +
+        "event time read minus window.allowedLatenessMs): replay takes events in the order of the input, so history out of event-time " +
+        "order lands in the wrong windows; sort it by timestamp (jq -s -c 'sort_by(.timestamp)[]') or raise allowedLatenessMs",
+    ]);
+    const sorted = await replay(writeLines("sorted.jsonl", shifted));
+    expect(sorted.summary.late).toBe(0);
+    expect(warning(formatReplaySummary(sorted.summary).split("\n"))).toEqual([]);
+  });
+
   it("warns when a reference is captured from fewer than 5 windows (its dependence factors cannot be measured)", async () => {
     const { summary } = await replay(writeLines("few.jsonl", shifted));
     expect(summary.unmeasuredDependence).toEqual([{ modelId: "m", modelVersion: "v1", referenceId: "m@v1/reference/w0-w2", windows: 3 }]);
