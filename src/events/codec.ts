@@ -90,9 +90,24 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * What a timestamp that is a number but not an integer most likely is: Python's time.time() (epoch seconds, a
+ * float) or time.time() * 1000 (millis with a fraction). The contract wants integer epoch milliseconds.
+ */
+function timestampHint(value: unknown): string {
+  if (typeof value !== "number" || Number.isInteger(value) || !Number.isFinite(value)) return "";
+  return Math.abs(value) >= 1e9 && Math.abs(value) < 1e10
+    ? " (this looks like epoch seconds, as Python's time.time() gives: send int(time.time() * 1000))"
+    : " (epoch milliseconds as an integer: Python int(time.time() * 1000), JavaScript Date.now())";
+}
+
 function validate<E>(fields: Fields, contract: Contract<E>, format: MessageFormat, schemaId?: number): DecodeResult<E> {
   const violation = contract.check()(fields);
-  if (violation !== undefined) return reject(violation.reason, describeViolation(violation), violationField(violation), schemaId);
+  if (violation !== undefined) {
+    const field = violationField(violation);
+    const hint = field === "timestamp" ? timestampHint(fields.timestamp) : "";
+    return reject(violation.reason, describeViolation(violation) + hint, field, schemaId);
+  }
   const event = contract.canonical(fields);
   return schemaId === undefined ? { ok: true, event, format } : { ok: true, event, format, schemaId };
 }

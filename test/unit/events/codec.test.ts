@@ -133,6 +133,17 @@ describe("telling formats apart and rejecting with a reason", () => {
     });
   }
 
+  it("a timestamp with a fraction says what the contract wants, and when it looks like Python's time.time() seconds", () => {
+    const stamped = (timestamp: number) => decodePredictionMessage(utf8(JSON.stringify({ ...minimal, timestamp })), ctx);
+    const message = (timestamp: number) => {
+      const r = stamped(timestamp);
+      return r.ok ? "" : `${r.reason} ${r.field}: ${r.message}`;
+    };
+    expect(message(1_767_225_600.123)).toMatch(/^schema_violation timestamp: .*looks like epoch seconds.*int\(time\.time\(\) \* 1000\)\)$/);
+    expect(message(1_767_225_600_123.456)).toMatch(/^schema_violation timestamp: .*\(epoch milliseconds as an integer: .*Date\.now\(\)\)$/);
+    expect(stamped(1_767_225_600_123).ok).toBe(true);
+  });
+
   it("a Kafka Connect JsonConverter envelope is rejected with what to change, for predictions and outcomes", () => {
     const schema = { type: "struct", fields: [{ type: "string", optional: false, field: "eventId" }], optional: false };
     const prediction = utf8(JSON.stringify({ schema, payload: minimal }));
