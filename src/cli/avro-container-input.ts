@@ -115,14 +115,26 @@ async function readMetadata(input: Input): Promise<Map<string, Buffer>> {
   }
 }
 
+/** The uncompressed length a raw snappy block starts with (a little-endian base-128 varint of up to 5 bytes). */
+function snappyLength(data: Buffer): number {
+  let n = 0;
+  for (let i = 0, shift = 1; i < 5 && i < data.length; i++, shift *= 128) {
+    n += (data[i] & 0x7f) * shift;
+    if ((data[i] & 0x80) === 0) return n;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
 function decompressBlock(codec: (typeof CODECS)[number], data: Buffer): Buffer {
   switch (codec) {
     case "null":
       return data;
     case "deflate":
-      return inflateRawSync(data);
+      return inflateRawSync(data, { maxOutputLength: MAX_BLOCK_BYTES });
     case "snappy": {
-      // Avro's snappy blocks end in the CRC-32 of the uncompressed data, big-endian
+      // Avro's snappy blocks end in the CRC-32 of the uncompressed data, big-endian; the block starts with its
+      // uncompressed length (a varint), checked before anything is allocated for it
+      if (snappyLength(data) > MAX_BLOCK_BYTES) throw new Error(`it claims more than ${MAX_BLOCK_BYTES} bytes uncompressed`);
       snappy ??= requireCodec("snappy") as typeof import("snappy");
       const out = snappy.uncompressSync(data.subarray(0, data.length - 4)) as Buffer;
       if (crc32(out) !== data.readUInt32BE(data.length - 4)) throw new Error("snappy block fails its CRC-32 check");
@@ -170,6 +182,8 @@ export async function* avroContainerBlocks(chunks: AsyncIterable<Buffer>, schema
     } catch (err) {
       throw input.fail(`a ${codec} block does not decompress: ${(err as Error).message}`);
     }
+    // a record of the contract takes at least one byte: a larger count is corrupt, and would size `frames`
+    if (count > records.length) throw input.fail(`a block claims ${count} records in ${records.length} bytes`);
     const starts: number[] = [];
     const ends: number[] = [];
     const frames = Buffer.allocUnsafe(records.length + count * CONFLUENT_HEADER_BYTES);

@@ -80,8 +80,16 @@ describe("Avro container input", () => {
     const brokenSync = Buffer.from(deflate);
     // the header's sync marker is the 16 bytes before the first block; the last 16 bytes are the last block's
     brokenSync[brokenSync.length - 1] ^= 0xff;
+    // the first block's record count, rewritten to 1 000 000 (zig-zag varint 2 000 000); the header ends with the
+    // sync marker every block ends with, so the first block starts after its first occurrence
+    const plain = readFileSync(fixture("events.null.avro"));
+    const blockAt = plain.indexOf(plain.subarray(plain.length - 16)) + 16;
+    let countBytes = 1;
+    while ((plain[blockAt + countBytes - 1] & 0x80) !== 0) countBytes++;
+    const claimsMore = Buffer.concat([plain.subarray(0, blockAt), Buffer.from([0x80, 0x89, 0x7a]), plain.subarray(blockAt + countBytes)]);
     const cases = [
       { path: fixture("events.bzip2.avro"), error: /codec bzip2 is not supported \(null, deflate, snappy, zstandard are\)/ },
+      { path: join(dir, "count.avro"), bytes: claimsMore, error: /a block claims 1000000 records in \d+ bytes/ },
       { path: join(dir, "cut.avro"), bytes: deflate.subarray(0, deflate.length - 100), error: /the file ends inside a block/ },
       { path: join(dir, "sync.avro"), bytes: brokenSync, error: /a block's sync marker is not the header's/ },
     ];
