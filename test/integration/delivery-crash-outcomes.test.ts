@@ -303,6 +303,21 @@ async function runScenario(
     60_000,
     100,
   );
+  // Kafka's committed offsets catch up: a commit refused in a rebalance is made by the next owner once it has
+  // re-read (and skipped, below the stored offset) what the last one applied; on a fast run that re-read can
+  // come after everything was applied, so it is waited for here, and checked exactly below
+  await waitFor(
+    "committed offsets at the end of both topics",
+    async () => {
+      for (const topic of [topics.predictions, topics.outcomes]) {
+        const [committed, high] = [await committedOffsets(kafka, groupId, topic), await highWatermarks(kafka, topic)];
+        for (const [partition, end] of high) if (end > 0n && committed.get(partition) !== String(end)) return undefined;
+      }
+      return true;
+    },
+    60_000,
+    200,
+  );
   for (const service of running) service.kill("SIGTERM");
   for (const service of running) expect(await service.exited).toBe(0);
 
