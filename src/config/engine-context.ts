@@ -5,12 +5,7 @@ import type { EngineContext, EngineLimits } from "../detect/engine.ts";
 import type { ModelSettings } from "../detect/settings.ts";
 import type { EventTimeBounds } from "../windows/event-time.ts";
 
-/**
- * The context as a class instance, not an object literal: it is made once per run (replay: once per
- * replay), and a literal that runs again later in the process gets its allocation boilerplate then, which
- * widens the recorded types of its fields; the per-event code V8 had compiled against them (applyPrediction
- * reads ctx.eventTime) was thrown away at the start of the next replay. A constructor's stores keep the types.
- */
+/** A class instance, not a literal: made once per run, it keeps its fields' types (why: src/detect/outputs.ts). */
 class ConfiguredEngineContext implements EngineContext {
   constructor(
     readonly settingsFor: (modelId: string) => ModelSettings,

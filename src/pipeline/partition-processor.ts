@@ -85,11 +85,8 @@ export interface ProcessorSettings {
 }
 
 /**
- * The settings as the processor should get them: copied into a class instance. The caller builds them once
- * per run (replay: once per replay) as an object literal, and a literal that runs again later in the process
- * gets its allocation boilerplate then, which widens the recorded types of its fields; the message loop,
- * compiled against them (it reads settings.engine and settings.topics), was thrown away in the next replay.
- * A constructor's stores keep the types.
+ * The settings copied into a class instance: built once per run as a literal, they would widen their fields'
+ * types when built again and throw away the compiled message loop (why: src/detect/outputs.ts).
  */
 export function processorSettings(settings: ProcessorSettings): ProcessorSettings {
   return new CopiedProcessorSettings(settings);
