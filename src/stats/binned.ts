@@ -1,14 +1,29 @@
-// Divergences over the 10 reference-decile bins: PSI, Jensen–Shannon distance, Hellinger distance.
-import { freshCdfModels, modelCdf, modelQuantile, type CdfModel, type CdfModels } from "../sketch/cdf-model.ts";
+// Divergences over the reference-decile bins (10, and one more per large reference atom): PSI, Jensen–Shannon
+// distance, Hellinger distance.
+import { freshCdfModels, modelCdf, modelCdfBelow, modelQuantile, type CdfModel, type CdfModels } from "../sketch/cdf-model.ts";
 import type { TDigest } from "../sketch/tdigest.ts";
 
 export const PSI_BIN_COUNT = 10;
 /** Floor for empty-bin proportions in PSI (PSI only; JS and Hellinger are finite at 0). */
 export const PSI_EPSILON = 1e-4;
 
+/**
+ * A reference point mass holding at least this share at a decile edge gets a bin of its own: without it the
+ * right-closed bin (e_{k−1}, e] holds the atom and the values just below it together, so values moving from
+ * the atom to just below it (a fill value replaced by real readings below it) read PSI, JS and Hellinger 0.
+ * One decile's mass: an atom that size always lands on an edge, and smaller repeats stay in their bins.
+ */
+export const ATOM_BIN_SHARE = 1 / PSI_BIN_COUNT;
+
 export interface DecileBins {
-  /** strictly increasing inner edges e1 < … < ek (k ≤ 9); bins (−∞, e1], (e1, e2], …, (ek, +∞) */
+  /**
+   * Cut points, non-decreasing: each reads P(X ≤ e), or P(X < e) where `belowCut[k]` is 1. The reference
+   * deciles e1 < … < ek (k ≤ 9), and before a decile holding an atom of ≥ ATOM_BIN_SHARE the same value as a
+   * "below" cut, so the bins are (−∞, e1], …, (e_{j−1}, e_j), [e_j, e_j], (e_j, e_{j+1}], …, (ek, +∞).
+   */
   edges: number[];
+  /** 1 where edges[k] is a "below" cut (P(X < e)), else 0 */
+  belowCut: Uint8Array;
   /** reference proportion per bin (sums to 1) */
   reference: Float64Array;
   /** current proportion per bin (sums to 1) */
@@ -17,29 +32,41 @@ export interface DecileBins {
 
 /**
  * Bins at the reference deciles: edges = quantileAt(ref, 0.1 … 0.9), equal edges (ties in the data)
- * merged, bins right-closed like cdfAt (x ≤ e). Proportions are differences of cdfAt at the edges.
- * Both digests must be non-empty (callers check counts).
+ * merged, bins right-closed like cdfAt (x ≤ e), and an edge where the reference holds a point mass of at
+ * least ATOM_BIN_SHARE split into "below it" and "at it". Proportions are differences of the CDFs at the
+ * cuts. Both digests must be non-empty (callers check counts).
  */
 export function referenceDecileBins(reference: TDigest, current: TDigest, models: CdfModels = freshCdfModels): DecileBins {
   const ref = models.of(reference);
-  const edges: number[] = [];
+  const deciles: number[] = [];
   for (let k = 1; k < PSI_BIN_COUNT; k++) {
     const e = modelQuantile(ref, k / PSI_BIN_COUNT);
-    if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
+    if (deciles.length === 0 || e > deciles[deciles.length - 1]) deciles.push(e);
   }
-  return { edges, reference: binProportions(ref, edges), current: binProportions(models.of(current), edges) };
+  const edges: number[] = [];
+  const below: number[] = [];
+  for (const e of deciles) {
+    if (modelCdf(ref, e) - modelCdfBelow(ref, e) >= ATOM_BIN_SHARE) {
+      edges.push(e);
+      below.push(1);
+    }
+    edges.push(e);
+    below.push(0);
+  }
+  const belowCut = Uint8Array.from(below);
+  return { edges, belowCut, reference: binProportions(ref, edges, belowCut), current: binProportions(models.of(current), edges, belowCut) };
 }
 
 /** A Float64Array, so the divergences always read one kind of array (see categorical.ts). */
-function binProportions(d: CdfModel, edges: readonly number[]): Float64Array {
+function binProportions(d: CdfModel, edges: readonly number[], belowCut: Uint8Array): Float64Array {
   const out = new Float64Array(edges.length + 1);
-  let below = 0;
+  let under = 0;
   for (let i = 0; i < edges.length; i++) {
-    const f = modelCdf(d, edges[i]);
-    out[i] = Math.max(f - below, 0);
-    below = Math.max(f, below);
+    const f = belowCut[i] === 1 ? modelCdfBelow(d, edges[i]) : modelCdf(d, edges[i]);
+    out[i] = Math.max(f - under, 0);
+    under = Math.max(f, under);
   }
-  out[edges.length] = Math.max(1 - below, 0);
+  out[edges.length] = Math.max(1 - under, 0);
   return out;
 }
 

@@ -79,6 +79,21 @@ describe("numeric statistics on degenerate inputs", () => {
     expect(sigmaScale(0, 0.3, 0, 0.1)).toBe(0.3);
   });
 
+  it("values moving below a constant reference (a fill value) read PSI, JS and Hellinger: the point mass has a bin of its own", () => {
+    // bins (−∞, 0.5), [0.5, 0.5], (0.5, ∞): reference [0, 1, 0], window [0.4, 0.6, 0] (before the atom's own
+    // bin, (−∞, 0.5] held both sides and all three read 0)
+    const window = [...new Array<number>(600).fill(0.5), ...Array.from({ length: 400 }, (_, i) => 0.1 + i / 1000)];
+    const got = numericStatistics(numericSketchOf(new Array<number>(1000).fill(0.5)), numericSketchOf(window));
+    const psi = (0.4 - 1e-4) * Math.log(0.4 / 1e-4) + (0.6 - 1) * Math.log(0.6 / 1);
+    const js = Math.sqrt((1 * Math.log2(1 / 0.8) + 0.4 * Math.log2(0.4 / 0.2) + 0.6 * Math.log2(0.6 / 0.8)) / 2);
+    const hellinger = Math.sqrt(((0 - Math.sqrt(0.4)) ** 2 + (1 - Math.sqrt(0.6)) ** 2) / 2);
+    expect(got.psi).toBeCloseTo(psi, 12);
+    expect(got.jsDistance).toBeCloseTo(js, 12);
+    expect(got.hellinger).toBeCloseTo(hellinger, 12);
+    expect(got.psiBins).toBe(1);
+    expect(got.ks).toBeCloseTo(0.4, 12);
+  });
+
   it("a window collapsing to a constant gives a finite σ-ratio term", () => {
     const got = numericStatistics(numericSketchOf(normals(1000, 7)), numericSketchOf(new Array(200).fill(0)));
     expectAllFinite(got);
