@@ -437,14 +437,19 @@ describe("delivery: outcomes joined exactly once across crashes and rebalances",
         return service;
       };
       const reach = (n: number) => waitFor(`${n} messages applied`, async () => ((await applied()) >= n ? true : undefined), 150_000, 5);
+      const joinedWithPartitions = (m: ServiceProcess) =>
+        m.waitForLog((l) => l.msg === "joined consumer group" && Array.isArray(l.assigned) && l.assigned.length > 0, 60_000);
       const a = await start();
       const b = await start();
+      // a holds partitions before it leaves (on a fast machine b alone could otherwise apply the first third
+      // while a is still joining: seen once, a left without a join line)
+      await joinedWithPartitions(a);
       await reach(Math.round(total / 3));
       a.kill("SIGTERM"); // leaves the group: its partitions move to b
       expect(await a.exited).toBe(0);
       await reach(Math.round((2 * total) / 3));
       const c = await start(); // joins: partitions move again, from b to c
-      await c.waitForLog((l) => l.msg === "joined consumer group" && Array.isArray(l.assigned) && l.assigned.length > 0, 60_000);
+      await joinedWithPartitions(c);
       return [b, c];
     });
     // every member got predictions and outcomes partitions of the same numbers (the co-partitioned assigner)
