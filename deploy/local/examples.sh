@@ -2,7 +2,7 @@
 # Toolchains of the producer examples (deploy/examples/), installed when missing. Each `ensure` prints the
 # one line the caller needs on stdout (progress on stderr):
 #   deploy/local/examples.sh ensure kcat     # apt kcat                         → path of kcat
-#   deploy/local/examples.sh ensure python   # venv + confluent-kafka from PyPI → path of the venv's python
+#   deploy/local/examples.sh ensure python   # venv + confluent-kafka (Avro and JSON Schema serializers) from PyPI → path of the venv's python
 #   deploy/local/examples.sh ensure java     # JDK (apt) + the Kafka jars from Maven Central (the same
 #                                            #   deploy/local/.cache as stack.sh) → the classpath
 #   deploy/local/examples.sh ensure go       # go + franz-go from the module proxy (go.sum pinned), built
@@ -11,8 +11,9 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE_DIR="$REPO_ROOT/deploy/local/.cache"
 VENV="$CACHE_DIR/venv"
-# confluent-kafka with its schema-registry and Avro extras (AvroSerializer needs fastavro, httpx, …)
-PYTHON_REQUIREMENT="confluent-kafka[avro,schemaregistry]==2.16.1"
+# confluent-kafka with its schema-registry, Avro and JSON extras (AvroSerializer needs fastavro, httpx, …;
+# JSONSerializer jsonschema)
+PYTHON_REQUIREMENT="confluent-kafka[avro,json,schemaregistry]==2.16.1"
 
 log() { printf '[examples] %s\n' "$*" >&2; }
 
@@ -30,7 +31,7 @@ ensure_kcat() {
 }
 
 ensure_python() {
-  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro' 2>/dev/null; then
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema' 2>/dev/null; then
     command -v python3 >/dev/null || apt_install python3 python3-venv
     log "python venv $VENV with $PYTHON_REQUIREMENT"
     mkdir -p "$CACHE_DIR"

@@ -1,13 +1,21 @@
-// Message codecs. Decoding tells Confluent-framed Avro from JSON per message and never throws: every
-// failure is a Rejected value with a closed reason (design §4, "bad input never stops the stream").
+// Message codecs. Decoding tells Confluent-framed messages (Avro, or JSON under a JSON Schema id) from plain
+// JSON per message and never throws: every failure is a Rejected value with a closed reason (design §4, "bad
+// input never stops the stream").
 // Validation on this hot path is the constraint check compiled from the .avsc files; zod (schemas.ts)
 // is the same contract for tests and tools.
-import type { Type } from "avsc";
 import { compileAvroConstraints, describeViolation, violationField } from "./avro-constraints.ts";
 import type { ValueCheck } from "./avro-constraints.ts";
 import { compileFastAccept } from "./avro-fast-accept.ts";
 import { AvroBodyError, avroBodyDecoder } from "./avro-decoder.ts";
-import { CONFLUENT_HEADER_BYTES, CONFLUENT_MAGIC_BYTE, confluentSchemaId, frameConfluent } from "./confluent-framing.ts";
+import {
+  CONFLUENT_HEADER_BYTES,
+  CONFLUENT_MAGIC_BYTE,
+  confluentSchemaId,
+  frameConfluent,
+  isNonAvroWriter,
+  JSON_SCHEMA_WRITER,
+  type WriterSchema,
+} from "./confluent-framing.ts";
 import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./decode-result.ts";
 import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
 import type { ContractName } from "./schema-files.ts";
@@ -20,7 +28,7 @@ import { DetectorError } from "../errors/detector-error.ts";
 
 export interface DecodeContext {
   /** the writer schema for a registry id, or undefined when not (yet) fetched */
-  schemaForId(id: number): Type | undefined;
+  schemaForId(id: number): WriterSchema | undefined;
   maxMessageBytes: number;
 }
 
@@ -219,13 +227,19 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
   if (schemaId === undefined) {
     return reject("avro_decode_error", `Confluent frame needs ${CONFLUENT_HEADER_BYTES} header bytes, got ${bytes.length}`);
   }
-  let writerType: Type | undefined;
+  let writer: WriterSchema | undefined;
   try {
-    writerType = ctx.schemaForId(schemaId);
+    writer = ctx.schemaForId(schemaId);
   } catch (e) {
     return reject("unknown_schema_id", `schema ${schemaId} lookup failed: ${errorMessage(e)}`, undefined, schemaId);
   }
-  if (writerType === undefined) return reject("unknown_schema_id", `schema id ${schemaId} is not known`, undefined, schemaId);
+  if (writer === undefined) return reject("unknown_schema_id", `schema id ${schemaId} is not known`, undefined, schemaId);
+  if (isNonAvroWriter(writer)) {
+    if (writer === JSON_SCHEMA_WRITER) return framedBy(schemaId, decodeJsonMessage(bytes.subarray(CONFLUENT_HEADER_BYTES), contract));
+    const message = `schema ${schemaId} is a Protobuf schema, which the detector does not read: publish JSON (plain, or with a JSON Schema serializer) or Avro`;
+    return reject("unknown_format", message, undefined, schemaId);
+  }
+  const writerType = writer;
   let record: unknown;
   try {
     record = avroBodyDecoder(writerType)(bytes.subarray(CONFLUENT_HEADER_BYTES));
@@ -241,6 +255,11 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
     return reject("schema_violation", `schema ${schemaId} does not describe a record`, undefined, schemaId);
   }
   return validate(record as Fields, contract, "avro", schemaId);
+}
+
+/** A result of a framed message's body, with the frame's schema id. */
+function framedBy<E>(schemaId: number, result: DecodeResult<E>): DecodeResult<E> {
+  return { ...result, schemaId };
 }
 
 // ---- Either --------------------------------------------------------------------------------------

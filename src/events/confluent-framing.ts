@@ -1,4 +1,7 @@
-// Confluent wire format: magic byte 0x00, 4-byte big-endian schema id, then the Avro body.
+// Confluent wire format: magic byte 0x00, 4-byte big-endian schema id, then the body: Avro, or JSON when the
+// registry holds the id as a JSON Schema (Confluent's JSON Schema serializers: Python's JSONSerializer, Java's
+// KafkaJsonSchemaSerializer), or Protobuf (message indexes, then the message).
+import type { Type } from "avsc";
 import { DetectorError } from "../errors/detector-error.ts";
 
 export const CONFLUENT_MAGIC_BYTE = 0x00;
@@ -9,6 +12,18 @@ export class ConfluentFrameError extends DetectorError<{ byteLength: number }> {
   constructor(message: string, byteLength: number) {
     super(message, { byteLength });
   }
+}
+
+/** A registry schema of type JSON: the frame's body is the event as JSON. */
+export const JSON_SCHEMA_WRITER = Object.freeze({ schemaType: "JSON" as const });
+/** A registry schema of type PROTOBUF: not decoded (the rejection says so). */
+export const PROTOBUF_WRITER = Object.freeze({ schemaType: "PROTOBUF" as const });
+export type NonAvroWriter = typeof JSON_SCHEMA_WRITER | typeof PROTOBUF_WRITER;
+/** What a framed message's schema id stands for: an Avro writer schema, or one of the other registry types. */
+export type WriterSchema = Type | NonAvroWriter;
+
+export function isNonAvroWriter(writer: WriterSchema): writer is NonAvroWriter {
+  return writer === JSON_SCHEMA_WRITER || writer === PROTOBUF_WRITER;
 }
 
 export interface ConfluentFrame {

@@ -23,7 +23,7 @@ export interface Decoded<E> {
   readonly ok: true;
   readonly event: E;
   readonly format: MessageFormat;
-  /** set for Confluent-framed Avro */
+  /** set for Confluent-framed messages (Avro, or JSON under a JSON Schema id) */
   readonly schemaId?: number;
 }
 

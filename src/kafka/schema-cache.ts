@@ -1,13 +1,14 @@
-// Writer schemas of Confluent-framed Avro messages, fetched from the schema registry by id and cached
+// Writer schemas of Confluent-framed messages (Avro; JSON and Protobuf schemas as markers: a JSON Schema id's
+// messages are JSON after the frame, a Protobuf one's are refused by name), fetched from the registry by id and cached
 // for the life of the process (Confluent schema ids are immutable). Decoding stays synchronous: the codec
 // asks `schemaForId`, and on "unknown_schema_id" the pipeline awaits `fetch(id)` and decodes again.
 // An id the registry does not know is remembered for a while (the message goes to the DLQ); a registry
 // that does not answer is an outage (SchemaRegistryUnavailableError: pause and retry).
-import type { Type } from "avsc";
 import type { ResolvedConfig } from "../config/load.ts";
 import { readSecret, type Env } from "../config/secrets.ts";
 import { DetectorError } from "../errors/detector-error.ts";
 import { avroTypeForSchema } from "../events/schema-files.ts";
+import { JSON_SCHEMA_WRITER, PROTOBUF_WRITER, type WriterSchema } from "../events/confluent-framing.ts";
 
 export class SchemaRegistryUnavailableError extends DetectorError<{ schemaId: number; status?: number }> {
   constructor(message: string, context: { schemaId: number; status?: number }, options?: { cause?: unknown }) {
@@ -56,7 +57,7 @@ export function registryRequest(baseUrl: string, path: string): { url: string; h
 }
 
 export class SchemaCache {
-  private readonly types = new Map<number, Type>();
+  private readonly types = new Map<number, WriterSchema>();
   private readonly missingUntil = new Map<number, number>();
   private readonly inFlight = new Map<number, Promise<SchemaLookup>>();
   private readonly missingTtlMs: number;
@@ -72,7 +73,7 @@ export class SchemaCache {
   }
 
   /** Synchronous lookup for the codec. */
-  readonly schemaForId = (id: number): Type | undefined => this.types.get(id);
+  readonly schemaForId = (id: number): WriterSchema | undefined => this.types.get(id);
 
   /** True when the registry recently said it does not know this id: do not ask again, dead-letter the message. */
   isKnownMissing(id: number): boolean {
@@ -111,13 +112,20 @@ export class SchemaCache {
       });
     }
     const body = (await response.json()) as { schema?: unknown; schemaType?: unknown };
-    // Only Avro is decodable here; a JSON/Protobuf schema id in a framed message is as good as unknown.
+    // the registry omits schemaType for Avro; the JSON Schema itself is not needed: the contract check reads the event
+    if (body.schemaType === "JSON") return this.found(id, JSON_SCHEMA_WRITER);
+    if (body.schemaType === "PROTOBUF") return this.found(id, PROTOBUF_WRITER);
     if (typeof body.schema !== "string" || (body.schemaType !== undefined && body.schemaType !== "AVRO")) return this.markMissing(id);
     try {
       this.types.set(id, avroTypeForSchema(JSON.parse(body.schema)));
     } catch {
       return this.markMissing(id);
     }
+    return "found";
+  }
+
+  private found(id: number, writer: WriterSchema): SchemaLookup {
+    this.types.set(id, writer);
     return "found";
   }
 

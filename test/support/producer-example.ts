@@ -63,7 +63,7 @@ function run(cmd: ExampleCommand, env: Record<string, string>, timeoutMs: number
 export async function expectExampleDrift(
   label: string,
   cmd: ExampleCommand,
-  opts: { format: "json" | "avro"; timeoutMs?: number },
+  opts: { format: "json" | "avro" | "json-schema"; timeoutMs?: number },
 ): Promise<{ drift: DriftEvent[]; output: string }> {
   const config = driftingServiceConfig(label);
   const topic = config.kafka.topics.predictions;
@@ -87,12 +87,13 @@ export async function expectExampleDrift(
     );
     const total = EXAMPLE_STATIONARY + EXAMPLE_SHIFTED;
     await waitForCommittedEnd(kafka, config.kafka.groupId, topic, total);
-    // what the example wrote: keyed by modelId, JSON or Confluent-framed Avro (magic byte 0)
+    // what the example wrote: keyed by modelId, JSON, or Confluent-framed (magic byte 0, 4-byte schema id) Avro or JSON
     const produced = await readAllMessages(kafka, topic);
     expect(produced).toHaveLength(total);
     for (const m of [produced[0], produced[total - 1]]) {
       expect(m.key?.toString("utf8")).toBe(EXAMPLE_MODEL);
-      expect(m.value?.[0]).toBe(opts.format === "avro" ? 0 : "{".charCodeAt(0));
+      expect(m.value?.[0]).toBe(opts.format === "json" ? "{".charCodeAt(0) : 0);
+      if (opts.format === "json-schema") expect(m.value?.[5]).toBe("{".charCodeAt(0));
     }
     const text = await service.metricsText();
     const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));

@@ -1,12 +1,14 @@
-"""Publishes prediction events as Confluent-framed Avro with confluent-kafka (librdkafka), zstd-compressed:
-a stationary stream, then one where the feature `amount` is shifted by one standard deviation. Keyed by
-modelId. The schema is the detector's own schemas/prediction-event.avsc, registered under <topic>-value.
+"""Publishes prediction events with confluent-kafka (librdkafka), zstd-compressed: a stationary stream, then
+one where the feature `amount` is shifted by one standard deviation. Keyed by modelId. SERIALIZER=avro (the
+default) frames Avro of the detector's own schemas/prediction-event.avsc; SERIALIZER=json-schema frames JSON
+with confluent-kafka's JSONSerializer and schemas/prediction-event.schema.json. Either schema is registered
+under <topic>-value.
 
-    pip install "confluent-kafka[avro,schemaregistry]"
+    pip install "confluent-kafka[avro,json,schemaregistry]"
     KAFKA_BROKERS=127.0.0.1:19092 SCHEMA_REGISTRY_URL=http://127.0.0.1:18081 python deploy/examples/python/produce.py
 
 Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC (ml.predictions), MODEL_ID (fraud-scorer),
-MODEL_VERSION (v1), STATIONARY (1000), SHIFTED (1200), COMPRESSION (zstd), SEED (42).
+MODEL_VERSION (v1), STATIONARY (1000), SHIFTED (1200), COMPRESSION (zstd), SEED (42), SERIALIZER (avro).
 """
 import os
 import pathlib
@@ -16,9 +18,10 @@ import sys
 from confluent_kafka import Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.schema_registry.json_schema import JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext, StringSerializer
 
-SCHEMA = pathlib.Path(__file__).resolve().parents[3] / "schemas" / "prediction-event.avsc"
+SCHEMAS = pathlib.Path(__file__).resolve().parents[3] / "schemas"
 
 
 def main() -> int:
@@ -31,7 +34,15 @@ def main() -> int:
 
     registry = SchemaRegistryClient({"url": os.environ["SCHEMA_REGISTRY_URL"]})
     # registers the schema under <topic>-value on first use and frames each value (magic byte, schema id)
-    serialize_value = AvroSerializer(registry, SCHEMA.read_text())
+    serializer = os.environ.get("SERIALIZER", "avro")
+    if serializer == "avro":
+        serialize_value = AvroSerializer(registry, (SCHEMAS / "prediction-event.avsc").read_text())
+    elif serializer == "json-schema":
+        # validates each event against the JSON Schema before it is sent
+        serialize_value = JSONSerializer((SCHEMAS / "prediction-event.schema.json").read_text(), registry)
+    else:
+        print(f"SERIALIZER must be avro or json-schema, not {serializer!r}", file=sys.stderr)
+        return 2
     serialize_key = StringSerializer("utf_8")
     producer = Producer({
         "bootstrap.servers": os.environ["KAFKA_BROKERS"],
@@ -47,7 +58,8 @@ def main() -> int:
 
     for i in range(stationary + shifted):
         shift = 15.0 if i >= stationary else 0.0
-        # optional fields of the Avro schema are unions with null: give every field, None where absent
+        # optional fields of the Avro schema are unions with null: give every field, None where absent (JSON
+        # leaves them out)
         event = {
             "eventId": f"python-{i}",
             "modelId": model_id,
@@ -60,6 +72,8 @@ def main() -> int:
             "features": {"amount": 100 + shift + 15 * rng.gauss(0, 1), "country": rng.choice(["NL", "DE", "FR"])},
             "attributes": None,
         }
+        if serializer == "json-schema":
+            event = {k: v for k, v in event.items() if v is not None}
         producer.produce(
             topic,
             key=serialize_key(model_id),

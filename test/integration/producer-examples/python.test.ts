@@ -1,5 +1,6 @@
 // deploy/examples/python/produce.py: confluent-kafka from PyPI (in a venv made by deploy/local/examples.sh),
-// Avro through its AvroSerializer and the schema registry (the stand-in here), zstd.
+// Avro through its AvroSerializer, or JSON through its JSONSerializer, and the schema registry (the stand-in
+// here), zstd.
 import { beforeAll, describe, it } from "vitest";
 import { ensureExampleTool, expectExampleDrift, REPO_ROOT } from "../../support/producer-example.ts";
 
@@ -14,6 +15,14 @@ describe("Python producer example", () => {
       "python-zstd",
       { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`] },
       { format: "avro" },
+    );
+  });
+
+  it("confluent-kafka JSON Schema (JSONSerializer + registry): framed JSON, every event counted and the shift detected", async () => {
+    await expectExampleDrift(
+      "python-json-schema",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SERIALIZER: "json-schema" } },
+      { format: "json-schema" },
     );
   });
 });

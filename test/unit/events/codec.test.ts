@@ -11,7 +11,13 @@ import {
   EventEncodeError,
 } from "../../../src/events/codec.ts";
 import type { DecodeContext } from "../../../src/events/codec.ts";
-import { ConfluentFrameError, frameConfluent, parseConfluentFrame } from "../../../src/events/confluent-framing.ts";
+import {
+  ConfluentFrameError,
+  frameConfluent,
+  JSON_SCHEMA_WRITER,
+  parseConfluentFrame,
+  PROTOBUF_WRITER,
+} from "../../../src/events/confluent-framing.ts";
 import { REJECTION_REASONS } from "../../../src/events/decode-result.ts";
 import { avroTypeForSchema, loadAvroSchema, loadAvroType } from "../../../src/events/schema-files.ts";
 import type { DriftEvent, RetrainRequest } from "../../../src/events/types.ts";
@@ -246,6 +252,41 @@ describe("telling formats apart and rejecting with a reason", () => {
     expect(decodePredictionMessage(bytes, lazyCtx)).toMatchObject({ ok: false, reason: "unknown_schema_id", schemaId: 500 });
     registry.set(500, predictionType);
     expect(decodePredictionMessage(bytes, lazyCtx)).toEqual({ ok: true, format: "avro", schemaId: 500, event: minimal });
+  });
+
+  it("a frame under a JSON Schema id (Confluent's JSON Schema serializers) carries JSON: the same event as plain JSON, with the id", () => {
+    const json = utf8(
+      '{"eventId":"e1","modelId":"m","modelVersion":"v1","timestamp":1763769600000,"features":{"amount":12.5,"country":"NL"}}',
+    );
+    const jsonSchemaCtx: DecodeContext = { schemaForId: (id) => (id === 11 ? JSON_SCHEMA_WRITER : undefined), maxMessageBytes: 1024 };
+    const plain = decodePredictionMessage(json, jsonSchemaCtx);
+    expect(plain).toMatchObject({ ok: true, format: "json" });
+    expect(decodePredictionMessage(frameConfluent(11, json), jsonSchemaCtx)).toEqual({ ...plain, schemaId: 11 });
+    // outcomes too, and a payload that breaks the contract is rejected as plain JSON would be, naming the id
+    const outcome = utf8('{"eventId":"e1","modelId":"m","timestamp":1763769600500,"actual":1}');
+    expect(decodeOutcomeMessage(frameConfluent(11, outcome), jsonSchemaCtx)).toMatchObject({ ok: true, format: "json", schemaId: 11 });
+    const badTimestamp = utf8('{"eventId":"e1","modelId":"m","modelVersion":"v1","timestamp":"soon"}');
+    expect(decodePredictionMessage(frameConfluent(11, badTimestamp), jsonSchemaCtx)).toMatchObject({
+      ok: false,
+      reason: "schema_violation",
+      field: "timestamp",
+      schemaId: 11,
+    });
+    expect(decodePredictionMessage(frameConfluent(11, utf8("[1,2]")), jsonSchemaCtx)).toMatchObject({
+      ok: false,
+      reason: "unknown_format",
+      schemaId: 11,
+    });
+    expect(decodePredictionMessage(frameConfluent(11, new Uint8Array()), jsonSchemaCtx)).toMatchObject({ ok: false, reason: "empty" });
+  });
+
+  it("a frame under a Protobuf schema id is refused by name, not as an unknown id", () => {
+    const protobufCtx: DecodeContext = { schemaForId: () => PROTOBUF_WRITER, maxMessageBytes: 1024 };
+    const result = decodePredictionMessage(frameConfluent(12, Uint8Array.of(0, 10, 2, 101, 49)), protobufCtx);
+    expect(result).toMatchObject({ ok: false, reason: "unknown_format", schemaId: 12 });
+    expect(!result.ok && result.message).toBe(
+      "schema 12 is a Protobuf schema, which the detector does not read: publish JSON (plain, or with a JSON Schema serializer) or Avro",
+    );
   });
 
   it("a schema lookup that throws is an unknown schema id, not an exception", () => {
