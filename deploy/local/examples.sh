@@ -2,7 +2,8 @@
 # Toolchains of the producer examples (deploy/examples/), installed when missing. Each `ensure` prints the
 # one line the caller needs on stdout (progress on stderr):
 #   deploy/local/examples.sh ensure kcat     # apt kcat                         → path of kcat
-#   deploy/local/examples.sh ensure python   # venv + confluent-kafka (Avro and JSON Schema serializers) from PyPI → path of the venv's python
+#   deploy/local/examples.sh ensure python   # venv + confluent-kafka (Avro and JSON Schema serializers) and
+#                                            #   kafka-python and aiokafka from PyPI → path of the venv's python
 #   deploy/local/examples.sh ensure java     # JDK (apt) + the Kafka jars from Maven Central (the same
 #                                            #   deploy/local/.cache as stack.sh) → the classpath
 #   deploy/local/examples.sh ensure go       # go + franz-go from the module proxy (go.sum pinned), built
@@ -12,8 +13,9 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE_DIR="$REPO_ROOT/deploy/local/.cache"
 VENV="$CACHE_DIR/venv"
 # confluent-kafka with its schema-registry, Avro and JSON extras (AvroSerializer needs fastavro, httpx, …;
-# JSONSerializer jsonschema)
-PYTHON_REQUIREMENT="confluent-kafka[avro,json,schemaregistry]==2.16.1"
+# JSONSerializer jsonschema), and the pure-Python clients kafka-python and aiokafka, with the codecs they
+# compress with
+PYTHON_REQUIREMENTS=("confluent-kafka[avro,json,schemaregistry]==2.16.1" "kafka-python==2.2.21" "aiokafka==0.14.0" "lz4==4.4.5" "zstandard==0.25.0" "cramjam==2.14.0" "python-snappy==0.7.3")
 
 log() { printf '[examples] %s\n' "$*" >&2; }
 
@@ -31,12 +33,12 @@ ensure_kcat() {
 }
 
 ensure_python() {
-  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema' 2>/dev/null; then
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, kafka, aiokafka, lz4, zstandard, cramjam, snappy' 2>/dev/null; then
     command -v python3 >/dev/null || apt_install python3 python3-venv
-    log "python venv $VENV with $PYTHON_REQUIREMENT"
+    log "python venv $VENV with ${PYTHON_REQUIREMENTS[*]}"
     mkdir -p "$CACHE_DIR"
     python3 -m venv "$VENV" >&2 || { apt_install python3-venv && python3 -m venv "$VENV" >&2; }
-    "$VENV/bin/pip" install -q --disable-pip-version-check "$PYTHON_REQUIREMENT" >&2
+    "$VENV/bin/pip" install -q --disable-pip-version-check "${PYTHON_REQUIREMENTS[@]}" >&2
   fi
   echo "$VENV/bin/python"
 }
