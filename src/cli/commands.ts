@@ -53,7 +53,11 @@ const versionSuffix = (args: ParsedArgs) => {
 async function withStore<T>(cfg: ResolvedConfig, body: (store: RedisStateStore) => Promise<T>): Promise<T> {
   const { RedisStateStore } = await import("../state/redis-store.ts");
   const { redisConnectionOptions } = await import("../state/redis-connection.ts");
-  const store = new RedisStateStore(cfg.redis.url, { keyPrefix: cfg.redis.keyPrefix, redisOptions: redisConnectionOptions(cfg) });
+  const store = new RedisStateStore(cfg.redis.url, {
+    keyPrefix: cfg.redis.keyPrefix,
+    cluster: cfg.redis.cluster,
+    redisOptions: redisConnectionOptions(cfg),
+  });
   try {
     return await body(store);
   } finally {
@@ -136,7 +140,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       const { redisConnectionOptions } = await import("../state/redis-connection.ts");
       const { formatBaselineImportSummary, importBaselines } = await import("./baseline-import.ts");
       const source = stringOption(args, "input") ?? "-";
-      const store = new RedisStateStore(cfg.redis.url, { keyPrefix: cfg.redis.keyPrefix, redisOptions: redisConnectionOptions(cfg) });
+      const store = new RedisStateStore(cfg.redis.url, {
+        keyPrefix: cfg.redis.keyPrefix,
+        cluster: cfg.redis.cluster,
+        redisOptions: redisConnectionOptions(cfg),
+      });
       noteTerminalInput(io, "baseline import", source);
       const progress = createProgress(io.stderr, "baseline import", source);
       try {

@@ -11,6 +11,9 @@ import { createDetectorMetrics } from "../metrics/detector-metrics.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { connectServiceClients } from "../kafka/clients.ts";
 import { CO_PARTITIONING_EXIT_CODE, CoPartitioningError } from "../kafka/topic-admin.ts";
+
+/** Exit code when Redis is not what redis.cluster says (as for a topic layout the join cannot use: fix, then restart). */
+const MISCONFIGURED_REDIS_EXIT_CODE = 3;
 import { startPipeline, type RunningPipeline } from "../pipeline/pipeline.ts";
 import { redisConnectionOptions } from "../state/redis-connection.ts";
 import { RedisStateStore } from "../state/redis-store.ts";
@@ -26,6 +29,7 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
       topics: config.kafka.topics,
       redis: redactUrl(config.redis.url),
       keyPrefix: config.redis.keyPrefix,
+      cluster: config.redis.cluster,
       schemaRegistry: redactUrl(config.schemaRegistry.url),
       metricsPort: config.metrics.port,
       outputFormat: config.kafka.outputFormat,
@@ -41,10 +45,16 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
   let redisDown = false;
   const store = new RedisStateStore(config.redis.url, {
     keyPrefix: config.redis.keyPrefix,
+    cluster: config.redis.cluster,
     redisOptions: redisConnectionOptions(config),
     onConnectionError: (err) => {
       if (!redisDown) log.warn({ err: { message: err.message } }, "redis connection error");
       redisDown = true;
+    },
+    // a Redis Cluster node without redis.cluster (or the reverse): no retry can succeed, the operator must fix it
+    onMisconfigured: (err) => {
+      log.error({ err }, `cannot run: ${err.message}`);
+      void shutdown("redis misconfigured", MISCONFIGURED_REDIS_EXIT_CODE);
     },
   });
 

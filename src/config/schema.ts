@@ -163,6 +163,8 @@ export const configSchema = z
       .object({
         url: z.string().min(1).default("redis://127.0.0.1:16379"),
         keyPrefix: z.string().min(1).default("dd"),
+        /** the URL is a node of a Redis Cluster (the others are discovered from it) */
+        cluster: z.boolean().default(false),
         ...redisSecurityShape,
       })
       .strict()

@@ -26,3 +26,13 @@ export class StateStoreCorruptError extends DetectorError<StateStoreErrorContext
     super(message, context, options);
   }
 }
+
+/**
+ * The backend is not what the configuration says (a Redis Cluster node without redis.cluster, or the reverse):
+ * nothing succeeds until the configuration changes, so it is not retried.
+ */
+export class StateStoreMisconfiguredError extends DetectorError<StateStoreErrorContext> {
+  constructor(message: string, context: StateStoreErrorContext, options?: { cause?: unknown }) {
+    super(message, context, { ...options, dependency: "redis" });
+  }
+}

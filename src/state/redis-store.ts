@@ -18,8 +18,8 @@
 // one hash per model (deleted whole when the model is evicted), named in KEYS by the writer, and read by a
 // second MULTI once the first has named the models with outcome state.
 
-import { Redis, type Cluster, type RedisOptions } from "ioredis";
-import { StateStoreCorruptError, StateStoreUnavailableError, type StateStoreErrorContext } from "./errors.ts";
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from "ioredis";
+import { StateStoreCorruptError, StateStoreMisconfiguredError, StateStoreUnavailableError, type StateStoreErrorContext } from "./errors.ts";
 import { frameOutboxEntry, unframeOutboxEntry } from "./outbox-frame.ts";
 import {
   modelJoinKey,
@@ -56,6 +56,14 @@ export interface RedisStateStoreOptions {
   /** used only when the store is given a URL and creates (and owns) its client */
   redisOptions?: RedisOptions;
   /**
+   * The URL is a node of a Redis Cluster (redis.cluster): the store discovers the others from it. Without it, a
+   * URL whose server has cluster mode enabled is refused (StateStoreMisconfiguredError), and so is cluster mode
+   * against a server without it.
+   */
+  cluster?: boolean;
+  /** told once when the server turns out not to be what `cluster` says (every command then fails with the error) */
+  onMisconfigured?: (error: StateStoreMisconfiguredError) => void;
+  /**
    * Connection errors of an owned client (ioredis emits them as events while it reconnects). Commands
    * fail with StateStoreUnavailableError regardless; default: ignored, so they are not logged as unhandled.
    */
@@ -89,18 +97,35 @@ export class RedisStateStore implements StateStore {
   private readonly ownsClient: boolean;
   private closed = false;
   private lastConnectionError: { message: string; atMs: number } | undefined;
+  /** set when the server turned out not to be what redis.cluster says: every command fails with it */
+  private misconfigured: StateStoreMisconfiguredError | undefined;
+  /** host:port of the URL, for messages */
+  private where = "the given client";
+  private readonly onMisconfigured: (error: StateStoreMisconfiguredError) => void;
 
   /** A URL makes the store create and own its client (closed by close()); a client passed in stays the caller's. */
   constructor(clientOrUrl: RedisClient | string, options: RedisStateStoreOptions = {}) {
     this.keyPrefix = validateKeyPrefix(options.keyPrefix ?? "dd");
+    this.onMisconfigured = options.onMisconfigured ?? (() => {});
     if (typeof clientOrUrl === "string") {
-      this.client = new Redis(clientOrUrl, { ...DEFAULT_REDIS_OPTIONS, ...options.redisOptions });
+      const redisOptions = { ...DEFAULT_REDIS_OPTIONS, ...options.redisOptions };
+      const url = clientOrUrl;
+      this.where = redactedRedisUrl(url);
+      this.client = options.cluster === true ? clusterClient(url, redisOptions) : new Redis(url, redisOptions);
       const onError = options.onConnectionError ?? (() => {});
       this.client.on("error", (err: Error) => {
         this.lastConnectionError = { message: err.message, atMs: Date.now() };
+        if (this.client instanceof Cluster && clusterDisabled(this.client, err)) {
+          // the Cluster client would refresh its slots for ever with the commands queued: fail them instead
+          this.refuse(new StateStoreMisconfiguredError(notAClusterMessage(this.where), { operation: "connect" }, { cause: err }));
+          this.client.disconnect();
+        }
         onError(err);
       });
-      this.client.on("ready", () => (this.lastConnectionError = undefined));
+      this.client.on("ready", () => {
+        this.lastConnectionError = undefined;
+        if (options.cluster !== true) this.refuseClusterNode();
+      });
       this.ownsClient = true;
     } else {
       this.client = clientOrUrl;
@@ -434,15 +459,48 @@ export class RedisStateStore implements StateStore {
     throw new StateStoreCorruptError(`${ctx.operation}: unexpected script reply status ${status}`, ctx);
   }
 
+  /**
+   * A standalone client on a Redis Cluster node reaches only that node's slots: most partitions' keys answer
+   * MOVED, which inside MULTI surfaces as EXECABORT and would be retried for ever as an outage.
+   */
+  private refuseClusterNode(): void {
+    const client = this.client as Redis;
+    client
+      .info("cluster")
+      .then((info) => {
+        if (/^cluster_enabled:1\b/m.test(info)) {
+          const message = `Redis at ${this.where} has cluster mode enabled: set redis.cluster: true (REDIS_CLUSTER=true) to use it as a Redis Cluster`;
+          this.refuse(new StateStoreMisconfiguredError(message, { operation: "connect" }));
+        }
+      })
+      .catch(() => {
+        // INFO refused (a proxy, an ACL without it): the commands themselves will tell
+      });
+  }
+
+  /** Remembers the first misconfiguration (every later command fails with it) and tells the owner once. */
+  private refuse(error: StateStoreMisconfiguredError): StateStoreMisconfiguredError {
+    if (this.misconfigured === undefined) {
+      this.misconfigured = error;
+      this.onMisconfigured(error);
+    }
+    return this.misconfigured;
+  }
+
   /** Maps Redis failures to typed errors: WRONGTYPE replies are corruption, everything else is unavailability. */
   private async runCommand<T>(ctx: StateStoreErrorContext, command: () => Promise<T>): Promise<T> {
     this.assertOpen(ctx);
+    if (this.misconfigured !== undefined) throw this.misconfigured;
     try {
       return await command();
     } catch (cause) {
+      if (this.misconfigured !== undefined) throw this.misconfigured;
       const message = cause instanceof Error ? cause.message : String(cause);
       if (message.startsWith("WRONGTYPE")) {
         throw new StateStoreCorruptError(`${ctx.operation}: ${message}`, ctx, { cause });
+      }
+      if (this.client instanceof Cluster && clusterDisabled(this.client, cause)) {
+        throw this.refuse(new StateStoreMisconfiguredError(notAClusterMessage(this.where), ctx, { cause }));
       }
       const last = this.lastConnectionError;
       const because =
@@ -486,4 +544,44 @@ function bufferView(bytes: Uint8Array): Buffer {
 /** A plain Uint8Array copy, so callers never hold ioredis' (possibly pooled) reply memory. */
 function bytesOf(bytes: Buffer | undefined): Uint8Array {
   return bytes === undefined ? new Uint8Array(0) : new Uint8Array(bytes);
+}
+
+/**
+ * A Cluster client seeded with the URL's node; the URL's credentials and TLS (rediss://) apply to every node it
+ * discovers. Node names are connected to as given, not resolved to addresses first, so TLS verifies the name
+ * a managed cluster's certificate carries (ioredis' advice for ElastiCache with TLS).
+ */
+function clusterClient(url: string, redisOptions: RedisOptions): Cluster {
+  const parsed = new URL(url);
+  const node: ClusterNode = { host: parsed.hostname.replace(/^\[(.*)\]$/, "$1"), port: parsed.port === "" ? 6379 : Number(parsed.port) };
+  const fromUrl: RedisOptions = {
+    ...(parsed.username === "" ? {} : { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password === "" ? {} : { password: decodeURIComponent(parsed.password) }),
+    ...(parsed.protocol === "rediss:" ? { tls: {} } : {}),
+  };
+  return new Cluster([node], {
+    redisOptions: { ...fromUrl, ...redisOptions },
+    slotsRefreshTimeout: redisOptions.connectTimeout,
+    dnsLookup: (address, callback) => callback(null, address),
+  });
+}
+
+function notAClusterMessage(where: string): string {
+  return `redis.cluster is true but the Redis at ${where} is not a Redis Cluster (cluster mode disabled): set redis.cluster: false`;
+}
+
+/** Whether a Cluster client failed because its seed answered that cluster support is disabled. */
+function clusterDisabled(client: Cluster, cause: unknown): boolean {
+  const text = (e: unknown): string => (e instanceof Error ? `${e.message} ${text((e as { lastNodeError?: unknown }).lastNodeError)}` : "");
+  return client.status !== "ready" && /cluster support disabled/i.test(text(cause));
+}
+
+/** host:port of a Redis URL, without credentials (error messages are logged). */
+function redactedRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port === "" ? "6379" : parsed.port}`;
+  } catch {
+    return "the configured URL";
+  }
 }

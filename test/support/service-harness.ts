@@ -99,6 +99,7 @@ export async function startServiceInProcess(
   const { wrapStore, redisOptions, ...rest } = deps;
   const store = new RedisStateStore(config.redis.url, {
     keyPrefix: config.redis.keyPrefix,
+    cluster: config.redis.cluster,
     ...(redisOptions === undefined ? {} : { redisOptions }),
   });
   const pipeline = await startPipeline(config, {

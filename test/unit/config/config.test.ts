@@ -88,6 +88,13 @@ describe("config", () => {
     expect(c.kafka.groupId).toBe("g2");
   });
 
+  it("REDIS_CLUSTER=true or false sets redis.cluster; any other value is refused naming the key", () => {
+    expect(resolveConfig({}, {}).redis.cluster).toBe(false);
+    expect(resolveConfig({}, { REDIS_CLUSTER: "true" }).redis.cluster).toBe(true);
+    expect(resolveConfig({ redis: { cluster: true } }, { REDIS_CLUSTER: "false" }).redis.cluster).toBe(false);
+    expect(() => resolveConfig({}, { REDIS_CLUSTER: "yes" }, "c")).toThrowError(/redis\.cluster: Expected boolean, received string/);
+  });
+
   it("text that is neither YAML nor JSON is a ConfigError naming the file", () => {
     expect(() => parseConfigText("a: [1, 2", "broken.yaml")).toThrowError(ConfigError);
     expect(() => parseConfigText("a: [1, 2", "broken.yaml")).toThrowError(/broken\.yaml: not valid YAML\/JSON/);
