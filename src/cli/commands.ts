@@ -56,6 +56,7 @@ async function withStore<T>(cfg: ResolvedConfig, body: (store: RedisStateStore) 
   const store = new RedisStateStore(cfg.redis.url, {
     keyPrefix: cfg.redis.keyPrefix,
     cluster: cfg.redis.cluster,
+    ...(cfg.redis.sentinel === undefined ? {} : { sentinel: cfg.redis.sentinel }),
     redisOptions: redisConnectionOptions(cfg),
   });
   try {
@@ -143,6 +144,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       const store = new RedisStateStore(cfg.redis.url, {
         keyPrefix: cfg.redis.keyPrefix,
         cluster: cfg.redis.cluster,
+        ...(cfg.redis.sentinel === undefined ? {} : { sentinel: cfg.redis.sentinel }),
         redisOptions: redisConnectionOptions(cfg),
       });
       noteTerminalInput(io, "baseline import", source);

@@ -30,6 +30,7 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
       redis: redactUrl(config.redis.url),
       keyPrefix: config.redis.keyPrefix,
       cluster: config.redis.cluster,
+      ...(config.redis.sentinel === undefined ? {} : { sentinel: config.redis.sentinel }),
       schemaRegistry: redactUrl(config.schemaRegistry.url),
       metricsPort: config.metrics.port,
       outputFormat: config.kafka.outputFormat,
@@ -46,6 +47,7 @@ export async function runService(config: ResolvedConfig, options: { log?: Logger
   const store = new RedisStateStore(config.redis.url, {
     keyPrefix: config.redis.keyPrefix,
     cluster: config.redis.cluster,
+    ...(config.redis.sentinel === undefined ? {} : { sentinel: config.redis.sentinel }),
     redisOptions: redisConnectionOptions(config),
     onConnectionError: (err) => {
       if (!redisDown) log.warn({ err: { message: err.message } }, "redis connection error");

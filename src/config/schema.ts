@@ -1,7 +1,7 @@
 // Config file schema (YAML or JSON) validated by zod. Every key has a default, so an empty file is valid.
 // `models.<modelId>` overrides any part of `defaults` for one model (deep merge).
 import { z } from "zod";
-import { redisSecurityShape, registrySecurityShape, saslSchema, tlsSchema } from "./security.ts";
+import { redisSecurityShape, registrySecurityShape, saslSchema, secretRefSchema, tlsSchema } from "./security.ts";
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -165,9 +165,21 @@ export const configSchema = z
         keyPrefix: z.string().min(1).default("dd"),
         /** the URL is a node of a Redis Cluster (the others are discovered from it) */
         cluster: z.boolean().default(false),
+        /** the URL is a Redis Sentinel: the master is the one it monitors under masterName, found again after a failover */
+        sentinel: z
+          .object({
+            masterName: z.string().min(1),
+            /** more Sentinels of the same deployment, host:port */
+            sentinels: z.array(z.string().regex(/^[^\s:]+:\d+$/, "host:port")).default([]),
+            /** the Sentinels' own password (requirepass of the Sentinels), if they have one */
+            password: secretRefSchema.optional(),
+          })
+          .strict()
+          .optional(),
         ...redisSecurityShape,
       })
       .strict()
+      .refine((r) => !(r.cluster && r.sentinel !== undefined), { message: "cluster and sentinel exclude each other", path: ["sentinel"] })
       .default({}),
     schemaRegistry: z
       .object({ url: z.string().url().optional(), ...registrySecurityShape })

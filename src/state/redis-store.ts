@@ -61,6 +61,12 @@ export interface RedisStateStoreOptions {
    * against a server without it.
    */
   cluster?: boolean;
+  /**
+   * The URL is a Redis Sentinel (redis.sentinel): the store connects to the master it monitors under
+   * `masterName` (asking `sentinels` too) and finds the new one after a failover. The URL's credentials are the
+   * master's. A Sentinel's URL without it is refused like a cluster node's.
+   */
+  sentinel?: { masterName: string; sentinels: readonly string[] };
   /** told once when the server turns out not to be what `cluster` says (every command then fails with the error) */
   onMisconfigured?: (error: StateStoreMisconfiguredError) => void;
   /**
@@ -111,7 +117,12 @@ export class RedisStateStore implements StateStore {
       const redisOptions = { ...DEFAULT_REDIS_OPTIONS, ...options.redisOptions };
       const url = clientOrUrl;
       this.where = redactedRedisUrl(url);
-      this.client = options.cluster === true ? clusterClient(url, redisOptions) : new Redis(url, redisOptions);
+      this.client =
+        options.cluster === true
+          ? clusterClient(url, redisOptions)
+          : options.sentinel !== undefined
+            ? sentinelClient(url, options.sentinel, redisOptions)
+            : new Redis(url, redisOptions);
       const onError = options.onConnectionError ?? (() => {});
       this.client.on("error", (err: Error) => {
         this.lastConnectionError = { message: err.message, atMs: Date.now() };
@@ -124,7 +135,7 @@ export class RedisStateStore implements StateStore {
       });
       this.client.on("ready", () => {
         this.lastConnectionError = undefined;
-        if (options.cluster !== true) this.refuseClusterNode();
+        if (options.cluster !== true && options.sentinel === undefined) this.refuseUnexpectedMode();
       });
       this.ownsClient = true;
     } else {
@@ -461,15 +472,19 @@ export class RedisStateStore implements StateStore {
 
   /**
    * A standalone client on a Redis Cluster node reaches only that node's slots: most partitions' keys answer
-   * MOVED, which inside MULTI surfaces as EXECABORT and would be retried for ever as an outage.
+   * MOVED, which inside MULTI surfaces as EXECABORT and would be retried for ever as an outage. On a Sentinel
+   * every data command is unknown.
    */
-  private refuseClusterNode(): void {
+  private refuseUnexpectedMode(): void {
     const client = this.client as Redis;
     client
-      .info("cluster")
+      .info()
       .then((info) => {
         if (/^cluster_enabled:1\b/m.test(info)) {
           const message = `Redis at ${this.where} has cluster mode enabled: set redis.cluster: true (REDIS_CLUSTER=true) to use it as a Redis Cluster`;
+          this.refuse(new StateStoreMisconfiguredError(message, { operation: "connect" }));
+        } else if (/^redis_mode:sentinel\b/m.test(info)) {
+          const message = `Redis at ${this.where} is a Sentinel: set redis.sentinel.masterName (REDIS_SENTINEL_MASTER) to the name of the master it monitors`;
           this.refuse(new StateStoreMisconfiguredError(message, { operation: "connect" }));
         }
       })
@@ -563,6 +578,27 @@ function clusterClient(url: string, redisOptions: RedisOptions): Cluster {
     redisOptions: { ...fromUrl, ...redisOptions },
     slotsRefreshTimeout: redisOptions.connectTimeout,
     dnsLookup: (address, callback) => callback(null, address),
+  });
+}
+
+/** A client of the master a Sentinel deployment monitors under `masterName`; the URL is one of its Sentinels. */
+function sentinelClient(url: string, sentinel: { masterName: string; sentinels: readonly string[] }, redisOptions: RedisOptions): Redis {
+  const parsed = new URL(url);
+  const hostPort = (host: string, port: string) => ({ host: host.replace(/^\[(.*)\]$/, "$1"), port: port === "" ? 26379 : Number(port) });
+  const others = sentinel.sentinels.map((s) => hostPort(s.slice(0, s.lastIndexOf(":")), s.slice(s.lastIndexOf(":") + 1)));
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
+  return new Redis({
+    ...(parsed.username === "" ? {} : { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password === "" ? {} : { password: decodeURIComponent(parsed.password) }),
+    ...(parsed.protocol === "rediss:" ? { tls: {} } : {}),
+    ...(db === undefined || !Number.isInteger(db) ? {} : { db }),
+    ...redisOptions,
+    sentinels: [hostPort(parsed.hostname, parsed.port), ...others],
+    name: sentinel.masterName,
+    // a failover: the Sentinels announce the new master; a write that reached the demoted one (READONLY)
+    // reconnects, which asks the Sentinels again
+    failoverDetector: true,
+    reconnectOnError: (err) => /^(NOAUTH|WRONGPASS|READONLY)/.test(err.message),
   });
 }
 

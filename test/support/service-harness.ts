@@ -100,6 +100,7 @@ export async function startServiceInProcess(
   const store = new RedisStateStore(config.redis.url, {
     keyPrefix: config.redis.keyPrefix,
     cluster: config.redis.cluster,
+    ...(config.redis.sentinel === undefined ? {} : { sentinel: config.redis.sentinel }),
     ...(redisOptions === undefined ? {} : { redisOptions }),
   });
   const pipeline = await startPipeline(config, {

@@ -95,6 +95,16 @@ describe("config", () => {
     expect(() => resolveConfig({}, { REDIS_CLUSTER: "yes" }, "c")).toThrowError(/redis\.cluster: Expected boolean, received string/);
   });
 
+  it("REDIS_SENTINEL_MASTER sets redis.sentinel.masterName; cluster and sentinel together are refused", () => {
+    expect(resolveConfig({}, {}).redis.sentinel).toBeUndefined();
+    expect(resolveConfig({}, { REDIS_SENTINEL_MASTER: "mymaster" }).redis.sentinel).toEqual({ masterName: "mymaster", sentinels: [] });
+    const both = { redis: { cluster: true, sentinel: { masterName: "m", sentinels: ["s2:26379"] } } };
+    expect(() => resolveConfig(both, {}, "c")).toThrowError(/redis\.sentinel: cluster and sentinel exclude each other/);
+    expect(() => resolveConfig({ redis: { sentinel: { masterName: "m", sentinels: ["s2"] } } }, {}, "c")).toThrowError(
+      /redis\.sentinel\.sentinels\.0: host:port/,
+    );
+  });
+
   it("text that is neither YAML nor JSON is a ConfigError naming the file", () => {
     expect(() => parseConfigText("a: [1, 2", "broken.yaml")).toThrowError(ConfigError);
     expect(() => parseConfigText("a: [1, 2", "broken.yaml")).toThrowError(/broken\.yaml: not valid YAML\/JSON/);

@@ -1,0 +1,169 @@
+// redis.sentinel against a real Sentinel deployment (a master, a replica and a Sentinel of redis-server
+// processes, test/support/redis-sentinel.ts): the StateStore conformance suite through the Sentinel, a failover
+// under a store and under the running service, and a Sentinel's URL without the setting refused with a
+// message (before redis.sentinel existed, every command went to the Sentinel itself and failed as an outage).
+import { Redis } from "ioredis";
+import type { Kafka } from "kafkajs";
+import { afterAll, describe, expect, it } from "vitest";
+import { driftEventSchema } from "../../src/events/schemas.ts";
+import { StateStoreMisconfiguredError } from "../../src/state/errors.ts";
+import type { PartitionRef } from "../../src/state/port.ts";
+import { RedisStateStore } from "../../src/state/redis-store.ts";
+import { uniqueName } from "../support/infra.ts";
+import { SENTINEL_MASTER_NAME, startRedisSentinel, type RedisSentinelHandle } from "../support/redis-sentinel.ts";
+import { runStateStoreConformance } from "../support/state-store-conformance.ts";
+import {
+  createPredictionsTopic,
+  DRIFTING_MODEL,
+  driftingServiceConfig,
+  driftingStream,
+  harnessKafka,
+  predictionMessages,
+  produceRaw,
+  readAllMessages,
+  SHIFTED,
+  startServiceInProcess,
+  STATIONARY,
+  waitForCommittedEnd,
+} from "../support/service-harness.ts";
+
+let deployment: Promise<RedisSentinelHandle> | undefined;
+const sentinelOnce = () => (deployment ??= startRedisSentinel());
+afterAll(async () => (await deployment)?.stop());
+
+const viaSentinel = (url: string, keyPrefix: string) =>
+  new RedisStateStore(url, { keyPrefix, sentinel: { masterName: SENTINEL_MASTER_NAME, sentinels: [] } });
+
+/** Retries `op` while the store reports the switch as an outage (the pipeline does the same). */
+async function throughFailover<T>(op: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+runStateStoreConformance("RedisStateStore through a Redis Sentinel", async () => {
+  const { sentinelUrl } = await sentinelOnce();
+  const keyPrefix = uniqueName("sentinel-store");
+  const stores = [viaSentinel(sentinelUrl, keyPrefix)];
+  return {
+    store: stores[0],
+    peer: async () => {
+      const peer = viaSentinel(sentinelUrl, keyPrefix);
+      stores.push(peer);
+      return peer;
+    },
+    advanceTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    cleanup: async () => {
+      await Promise.all(stores.map((s) => s.close()));
+    },
+  };
+});
+
+describe("redis.sentinel on a real Sentinel deployment", () => {
+  it("a store keeps its state across a failover: it finds the new master and the fenced commits go on from there", async () => {
+    const handle = await sentinelOnce();
+    const store = viaSentinel(handle.sentinelUrl, uniqueName("failover"));
+    const p: PartitionRef = { group: "g", topic: "t", partition: 0 };
+    const write = (expectedOffset: string | null, offset: string) => ({
+      expectedOffset,
+      offset,
+      meta: new TextEncoder().encode(`meta@${offset}`),
+      models: new Map(),
+      outbox: [],
+    });
+    try {
+      await store.commitPartition(p, write(null, "1"));
+      const before = handle.masterPort();
+      // the replica has the write before the switch (replication is asynchronous)
+      const master = new Redis(before, "127.0.0.1");
+      expect(await master.call("WAIT", "1", "5000")).toBe(1);
+      await master.quit();
+      const after = await handle.failover();
+      expect(after).not.toBe(before);
+      const loaded = await throughFailover(() => store.loadPartition(p));
+      expect(loaded.offset).toBe("1");
+      await throughFailover(() => store.commitPartition(p, write("1", "2")));
+      const fresh = viaSentinel(handle.sentinelUrl, store.keyPrefix);
+      expect((await fresh.loadPartition(p)).offset).toBe("2");
+      await fresh.close();
+      // the write landed on the new master
+      const now = new Redis(after, "127.0.0.1");
+      expect(await now.call("ROLE")).toContain("master");
+      await now.quit();
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+
+  it("a Sentinel's URL without redis.sentinel is refused once, naming the fix", async () => {
+    const { sentinelUrl } = await sentinelOnce();
+    const told: StateStoreMisconfiguredError[] = [];
+    const store = new RedisStateStore(sentinelUrl, { keyPrefix: uniqueName("no-sentinel-flag"), onMisconfigured: (e) => told.push(e) });
+    try {
+      const port = new URL(sentinelUrl).port;
+      await expect
+        .poll(async () =>
+          store.ping().then(
+            () => "answered",
+            (e: unknown) => (e instanceof StateStoreMisconfiguredError ? e.message : String(e)),
+          ),
+        )
+        .toBe(
+          `Redis at 127.0.0.1:${port} is a Sentinel: set redis.sentinel.masterName (REDIS_SENTINEL_MASTER) to the name of the master it monitors`,
+        );
+      expect(told).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("the service through a Redis Sentinel", () => {
+  it("goes on across a failover between the stationary and the shifted part: every event counted once, the shift detected", async () => {
+    const handle = await sentinelOnce();
+    const kafka: Kafka = harnessKafka();
+    const base = driftingServiceConfig("redis-sentinel");
+    const config = {
+      ...base,
+      redis: {
+        ...base.redis,
+        url: handle.sentinelUrl,
+        sentinel: { masterName: SENTINEL_MASTER_NAME, sentinels: [] },
+        keyPrefix: uniqueName("svc"),
+      },
+    };
+    const topics = config.kafka.topics;
+    await createPredictionsTopic(kafka, config);
+    const events = predictionMessages(driftingStream());
+    await produceRaw(kafka, topics.predictions, events.slice(0, STATIONARY));
+    const service = await startServiceInProcess(config);
+    try {
+      await service.pipeline.ready;
+      await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, STATIONARY);
+      const master = new Redis(handle.masterPort(), "127.0.0.1");
+      expect(await master.call("WAIT", "1", "5000")).toBe(1);
+      await master.quit();
+      await handle.failover();
+      await produceRaw(kafka, topics.predictions, events.slice(STATIONARY));
+      await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, STATIONARY + SHIFTED, 90_000);
+      const consumed = (await service.metricsText()).split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
+      expect(consumed?.endsWith(` ${STATIONARY + SHIFTED}`), consumed).toBe(true);
+      const drift = (await readAllMessages(kafka, topics.drift)).map((m) =>
+        driftEventSchema.parse(JSON.parse(m.value?.toString("utf8") ?? "")),
+      );
+      for (const e of drift) expect(Number(e.window.firstOffset)).toBeGreaterThanOrEqual(STATIONARY);
+      const critical = drift.find((e) => e.status === "critical");
+      expect(critical?.modelId).toBe(DRIFTING_MODEL);
+      expect(critical?.signals.find((s) => s.signal === "feature:amount")?.status).toBe("critical");
+      expect(await readAllMessages(kafka, topics.deadLetter)).toHaveLength(0);
+    } finally {
+      await service.stop();
+    }
+  }, 180_000);
+});
