@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { expect } from "vitest";
 import { driftEventSchema } from "../../src/events/schemas.ts";
+import type { ResolvedConfig } from "../../src/config/load.ts";
 import type { DriftEvent } from "../../src/events/types.ts";
 import { infra } from "./infra.ts";
 import {
@@ -63,9 +64,10 @@ function run(cmd: ExampleCommand, env: Record<string, string>, timeoutMs: number
 export async function expectExampleDrift(
   label: string,
   cmd: ExampleCommand,
-  opts: { format: "json" | "avro" | "json-schema"; timeoutMs?: number },
-): Promise<{ drift: DriftEvent[]; output: string }> {
-  const config = driftingServiceConfig(label);
+  opts: { format: "json" | "avro" | "json-schema"; timeoutMs?: number; schemaRegistryUrl?: string },
+): Promise<{ drift: DriftEvent[]; output: string; config: ResolvedConfig }> {
+  // the producer and the service use the same registry: the test stack's unless another is given
+  const config = driftingServiceConfig(label, {}, {}, opts.schemaRegistryUrl);
   const topic = config.kafka.topics.predictions;
   const kafka = harnessKafka();
   await createPredictionsTopic(kafka, config);
@@ -77,7 +79,7 @@ export async function expectExampleDrift(
       cmd,
       {
         KAFKA_BROKERS: env.kafkaBrokers.join(","),
-        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+        SCHEMA_REGISTRY_URL: opts.schemaRegistryUrl ?? env.schemaRegistryUrl,
         TOPIC: topic,
         MODEL_ID: EXAMPLE_MODEL,
         STATIONARY: String(EXAMPLE_STATIONARY),
@@ -106,7 +108,7 @@ export async function expectExampleDrift(
     const critical = drift.find((e) => e.status === "critical");
     expect(critical?.modelId).toBe(EXAMPLE_MODEL);
     expect(critical?.signals.find((s) => s.signal === "feature:amount")?.status).toBe("critical");
-    return { drift, output };
+    return { drift, output, config };
   } finally {
     await service.stop();
   }

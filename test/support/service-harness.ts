@@ -396,15 +396,18 @@ export const AMOUNT_SD = 15;
 
 /**
  * A service config sized for driftingStream(): windows of 200, a 3-window reference, 2 windows to raise
- * drift and to request a retrain. `kafka` overrides merge into the kafka section.
+ * drift and to request a retrain. `kafka` overrides merge into the kafka section; `schemaRegistryUrl`
+ * replaces the test stack's registry.
  */
 export function driftingServiceConfig(
   label: string,
   kafka: Record<string, unknown> = {},
   defaults: Record<string, unknown> = {},
+  schemaRegistryUrl?: string,
 ): ResolvedConfig {
   return serviceConfig(label, {
     ...(Object.keys(kafka).length > 0 ? { kafka } : {}),
+    ...(schemaRegistryUrl !== undefined ? { schemaRegistry: { url: schemaRegistryUrl } } : {}),
     defaults: {
       window: { maxEvents: 200, minEvents: 50 },
       baseline: { warmupWindows: 3 },

@@ -1,0 +1,131 @@
+// A real schema registry instead of the test stack's stand-in: Apicurio Registry 2.4.2.Final (built from
+// Maven Central by deploy/local/apicurio.sh, in-memory storage) through its Confluent-compatible API
+// (/apis/ccompat/v7). The Python producer example registers and frames with confluent-kafka's serializers
+// against it, the service resolves the ids there; the service's own Avro outputs register there too.
+import { spawnSync } from "node:child_process";
+import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { driftEventSchema, retrainRequestSchema } from "../../src/events/schemas.ts";
+import { ensureExampleTool, expectExampleDrift, REPO_ROOT } from "../support/producer-example.ts";
+import {
+  createPredictionsTopic,
+  driftingServiceConfig,
+  driftingStream,
+  harnessKafka,
+  predictionMessages,
+  produceRaw,
+  readAllMessages,
+  startServiceInProcess,
+  waitForCommittedEnd,
+} from "../support/service-harness.ts";
+
+const SCRIPT = `${REPO_ROOT}deploy/local/apicurio.sh`;
+const APICURIO_ENV = {
+  ...process.env,
+  APICURIO_PORT: process.env.TEST_APICURIO_PORT ?? "28181",
+  STACK_DIR: process.env.TEST_STACK_DIR ?? `${REPO_ROOT}.stack/test`,
+};
+
+interface SubjectVersion {
+  subject: string;
+  version: number;
+  id: number;
+  schema: string;
+  schemaType?: string;
+}
+
+describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", () => {
+  let python = "";
+  let registryUrl = "";
+
+  async function latest(subject: string): Promise<SubjectVersion> {
+    const res = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}/versions/latest`);
+    expect(res.status, `${subject} in Apicurio`).toBe(200);
+    return (await res.json()) as SubjectVersion;
+  }
+
+  beforeAll(() => {
+    python = ensureExampleTool("python");
+    // builds once into deploy/local/.cache (Maven Central), then starts; a failure fails the suite
+    const res = spawnSync("bash", [SCRIPT, "start"], { env: APICURIO_ENV, encoding: "utf8", timeout: 600_000 });
+    const url = /^export SCHEMA_REGISTRY_URL=(\S+)$/m.exec(res.stdout ?? "")?.[1];
+    if (res.status !== 0 || url === undefined) throw new Error(`deploy/local/apicurio.sh start failed (${res.status}):\n${res.stderr}`);
+    registryUrl = url;
+  }, 900_000);
+
+  afterAll(() => {
+    spawnSync("bash", [SCRIPT, "stop"], { env: APICURIO_ENV, encoding: "utf8", timeout: 60_000 });
+  });
+
+  it("answers as a Confluent-compatible registry at the URL start printed", async () => {
+    expect(registryUrl).toBe(`http://127.0.0.1:${APICURIO_ENV.APICURIO_PORT}/apis/ccompat/v7`);
+    const res = await fetch(`${registryUrl}/schemas/ids/999999`);
+    expect(res.status).toBe(404);
+    // Confluent's code for an unknown schema id, which the service reads as a missing schema
+    expect(((await res.json()) as { error_code: number }).error_code).toBe(40403);
+  });
+
+  it("Python confluent-kafka AvroSerializer: registered in Apicurio, every event counted, the shift detected", async () => {
+    const { config } = await expectExampleDrift(
+      "apicurio-python-avro",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`] },
+      { format: "avro", schemaRegistryUrl: registryUrl },
+    );
+    const topic = config.kafka.topics.predictions;
+    const registered = await latest(`${topic}-value`);
+    // Avro is the default type: Apicurio leaves schemaType out, as Confluent does
+    expect(registered.schemaType).toBeUndefined();
+    expect(JSON.parse(registered.schema).name).toBe("PredictionEvent");
+    const [first] = await readAllMessages(harnessKafka(), topic);
+    expect(first.value?.readUInt32BE(1)).toBe(registered.id);
+  });
+
+  it("Python confluent-kafka JSONSerializer: a JSON schema in Apicurio, framed JSON counted, the shift detected", async () => {
+    const { config } = await expectExampleDrift(
+      "apicurio-python-json-schema",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SERIALIZER: "json-schema" } },
+      { format: "json-schema", schemaRegistryUrl: registryUrl },
+    );
+    const topic = config.kafka.topics.predictions;
+    const registered = await latest(`${topic}-value`);
+    expect(registered.schemaType).toBe("JSON");
+    const [first] = await readAllMessages(harnessKafka(), topic);
+    expect(first.value?.readUInt32BE(1)).toBe(registered.id);
+    const byId = (await (await fetch(`${registryUrl}/schemas/ids/${registered.id}`)).json()) as { schemaType?: string };
+    expect(byId.schemaType).toBe("JSON");
+  });
+
+  it("kafka.outputFormat avro: drift events and the retrain request register in Apicurio and decode with it", async () => {
+    const config = driftingServiceConfig("apicurio-avro-out", { outputFormat: "avro" }, {}, registryUrl);
+    const topics = config.kafka.topics;
+    const events = driftingStream();
+    const kafka = harnessKafka();
+    await createPredictionsTopic(kafka, config);
+    await produceRaw(kafka, topics.predictions, predictionMessages(events));
+    const service = await startServiceInProcess(config);
+    try {
+      await service.pipeline.ready;
+      await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, events.length);
+      const registry = new SchemaRegistry({ host: registryUrl });
+      const driftId = (await latest(`${topics.drift}-value`)).id;
+      const retrainId = (await latest(`${topics.retrain}-value`)).id;
+      const drift = await readAllMessages(kafka, topics.drift);
+      expect(drift.length).toBeGreaterThan(0);
+      for (const m of drift) {
+        const value = m.value ?? Buffer.alloc(0);
+        expect(value.readUInt32BE(1)).toBe(driftId);
+        const event = driftEventSchema.parse(await registry.decode(value));
+        expect(m.headers["event-id"]).toBe(event.eventId);
+      }
+      const retrain = await readAllMessages(kafka, topics.retrain);
+      expect(retrain).toHaveLength(1);
+      const value = retrain[0].value ?? Buffer.alloc(0);
+      expect(value.readUInt32BE(1)).toBe(retrainId);
+      const request = retrainRequestSchema.parse(await registry.decode(value));
+      expect(retrain[0].headers["request-id"]).toBe(request.requestId);
+      expect(await readAllMessages(kafka, topics.deadLetter)).toHaveLength(0);
+    } finally {
+      await service.stop();
+    }
+  });
+});
