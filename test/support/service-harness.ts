@@ -300,8 +300,11 @@ function headersOf(message: KafkaMessage): Record<string, string> {
   return out;
 }
 
-/** Every message of a topic up to its current end (high watermarks read at call time), in partition/offset order. */
-export async function readAllMessages(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<ReadMessage[]> {
+/**
+ * Every message of a topic up to its current end (high watermarks read at call time), in partition/offset order.
+ * A transactional topic's last offsets can be markers no reader sees: give `expected`, the count to stop at.
+ */
+export async function readAllMessages(kafka: Kafka, topic: string, timeoutMs = 30_000, expected?: number): Promise<ReadMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
@@ -330,7 +333,7 @@ export async function readAllMessages(kafka: Kafka, topic: string, timeoutMs = 3
           if (end === undefined || BigInt(message.offset) >= end) return;
           out.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: headersOf(message) });
           if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
-          if (remaining.size === 0) {
+          if (remaining.size === 0 || out.length === expected) {
             clearTimeout(timer);
             resolve();
           }

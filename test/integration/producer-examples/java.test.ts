@@ -22,4 +22,16 @@ describe("Java producer example", () => {
       );
     });
   }
+
+  it("kafka-clients in transactions, every third followed by an aborted one: only the committed events counted, none of the aborted ones", async () => {
+    await expectExampleDrift(
+      "java-transactions",
+      {
+        command: "java",
+        args: ["-cp", classpath, `${REPO_ROOT}deploy/examples/java/PredictionProducer.java`],
+        env: { TRANSACTIONAL_ID: "java-example", ABORTED: "50" },
+      },
+      { format: "json", transactional: true },
+    );
+  });
 });
