@@ -12,6 +12,8 @@
 //   GET    /subjects/{subject}/versions/{v|latest} -> {subject, version, id, schema, schemaType?}
 //   DELETE /subjects/{subject}                   -> [versions]  (hard delete; ids stay resolvable)
 //   GET    /schemas/ids/{id}                     -> {schema, schemaType?}
+//   GET    /schemas/ids/{id}/versions            -> [{subject, version}, ...]
+//   GET    /schemas/ids/{id}/subjects            -> ["subject", ...]
 //   GET    /config, PUT /config, GET|PUT /config/{subject}   compatibility level, stored only
 //
 // Deliberately missing: compatibility checking (levels are stored, never enforced), schema
@@ -160,6 +162,14 @@ class Registry {
     return schemaView(stored);
   }
 
+  /** Every subject version registered with schema `id` (Confluent: GET /schemas/ids/{id}/versions). */
+  usagesOf(id: number): { subject: string; version: number }[] {
+    this.schemaById(id); // 404 40403 for an unknown id
+    return Object.entries(this.state.subjects)
+      .flatMap(([subject, versions]) => versions.filter((v) => v.id === id).map((v) => ({ subject, version: v.version })))
+      .sort((a, b) => a.subject.localeCompare(b.subject) || a.version - b.version);
+  }
+
   subjects(): string[] {
     return Object.keys(this.state.subjects).sort();
   }
@@ -249,6 +259,14 @@ const routes: Route[] = [
   },
   { method: "DELETE", pattern: /^\/subjects\/([^/]+)$/, mutates: true, handle: (r, [s]) => r.deleteSubject(s) },
   { method: "GET", pattern: /^\/schemas\/ids\/(\d+)$/, mutates: false, handle: (r, [id]) => r.schemaById(Number(id)) },
+  // franz-go's sr client reads these after registering (CreateSchema)
+  { method: "GET", pattern: /^\/schemas\/ids\/(\d+)\/versions$/, mutates: false, handle: (r, [id]) => r.usagesOf(Number(id)) },
+  {
+    method: "GET",
+    pattern: /^\/schemas\/ids\/(\d+)\/subjects$/,
+    mutates: false,
+    handle: (r, [id]) => [...new Set(r.usagesOf(Number(id)).map((u) => u.subject))],
+  },
   { method: "GET", pattern: /^\/config$/, mutates: false, handle: (r) => r.globalConfig() },
   { method: "PUT", pattern: /^\/config$/, mutates: true, handle: (r, _p, b) => r.setConfig(undefined, b) },
   { method: "GET", pattern: /^\/config\/([^/]+)$/, mutates: false, handle: (r, [s]) => r.subjectConfig(s) },

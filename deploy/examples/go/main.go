@@ -1,10 +1,12 @@
-// Publishes prediction events as JSON with franz-go, snappy-compressed: a stationary stream, then one where
-// the feature `amount` is shifted by one standard deviation. Keyed by modelId.
+// Publishes prediction events with franz-go, snappy-compressed: a stationary stream, then one where the
+// feature `amount` is shifted by one standard deviation. Keyed by modelId. SERIALIZER=json (the default) sends
+// plain JSON; SERIALIZER=avro registers schemas/prediction-event.avsc under <topic>-value with franz-go's
+// schema registry client and frames Avro encoded by hamba/avro (an Avro implementation of its own).
 //
 //	cd deploy/examples/go && KAFKA_BROKERS=127.0.0.1:19092 go run .
 //
 // Environment: KAFKA_BROKERS, TOPIC (ml.predictions), MODEL_ID (fraud-scorer), MODEL_VERSION (v1),
-// STATIONARY (1000), SHIFTED (1200), SEED (42).
+// STATIONARY (1000), SHIFTED (1200), SEED (42), SERIALIZER (json), SCHEMA_REGISTRY_URL (for avro).
 package main
 
 import (
@@ -18,7 +20,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
 )
 
 // PredictionEvent is the JSON contract (schemas/prediction-event.schema.json); optional fields omitted.
@@ -31,6 +35,61 @@ type PredictionEvent struct {
 	Confidence   float64        `json:"confidence"`
 	LatencyMs    float64        `json:"latencyMs"`
 	Features     map[string]any `json:"features"`
+}
+
+// PredictionEventAvro is the same event for schemas/prediction-event.avsc: nullable unions as pointers (a map
+// value would read as hamba's {"type": value} form of a union), the features map's value union (null, double,
+// string, boolean) as Go values of those types.
+type PredictionEventAvro struct {
+	EventID        string             `avro:"eventId"`
+	ModelID        string             `avro:"modelId"`
+	ModelVersion   string             `avro:"modelVersion"`
+	Timestamp      time.Time          `avro:"timestamp"` // long, logicalType timestamp-millis
+	Prediction     *float64           `avro:"prediction"`
+	PredictedClass *string            `avro:"predictedClass"`
+	Confidence     *float64           `avro:"confidence"`
+	LatencyMs      *float64           `avro:"latencyMs"`
+	Features       *map[string]any    `avro:"features"`
+	Attributes     *map[string]string `avro:"attributes"`
+}
+
+// avroEncoder registers the contract's Avro schema under <topic>-value and returns a function that frames an
+// event as the Confluent wire format (magic byte, schema id, Avro body).
+func avroEncoder(ctx context.Context, topic string) func(PredictionEvent) ([]byte, error) {
+	// from the repository root, or from this directory (go run .)
+	text, err := os.ReadFile("schemas/prediction-event.avsc")
+	if os.IsNotExist(err) {
+		text, err = os.ReadFile("../../../schemas/prediction-event.avsc")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "schema:", err)
+		os.Exit(1)
+	}
+	registry, err := sr.NewClient(sr.URLs(env("SCHEMA_REGISTRY_URL", "http://127.0.0.1:18081")))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "registry client:", err)
+		os.Exit(1)
+	}
+	registered, err := registry.CreateSchema(ctx, topic+"-value", sr.Schema{Schema: string(text), Type: sr.TypeAvro})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "register schema:", err)
+		os.Exit(1)
+	}
+	schema := avro.MustParse(string(text))
+	var serde sr.Serde
+	serde.Register(registered.ID, PredictionEventAvro{}, sr.EncodeFn(func(v any) ([]byte, error) { return avro.Marshal(schema, v) }))
+	return func(e PredictionEvent) ([]byte, error) {
+		return serde.Encode(PredictionEventAvro{
+			EventID:      e.EventID,
+			ModelID:      e.ModelID,
+			ModelVersion: e.ModelVersion,
+			Timestamp:    time.UnixMilli(e.Timestamp).UTC(),
+			Prediction:   &e.Prediction,
+			Confidence:   &e.Confidence,
+			LatencyMs:    &e.LatencyMs,
+			Features:     &e.Features,
+		})
+	}
 }
 
 func env(name, fallback string) string {
@@ -71,6 +130,15 @@ func main() {
 	defer client.Close()
 
 	ctx := context.Background()
+	encode := func(e PredictionEvent) ([]byte, error) { return json.Marshal(e) }
+	switch serializer := env("SERIALIZER", "json"); serializer {
+	case "json":
+	case "avro":
+		encode = avroEncoder(ctx, topic)
+	default:
+		fmt.Fprintf(os.Stderr, "SERIALIZER must be json or avro, not %q\n", serializer)
+		os.Exit(2)
+	}
 	var failed atomic.Int64
 	for i := 0; i < stationary+shifted; i++ {
 		shift := 0.0
@@ -87,7 +155,11 @@ func main() {
 			LatencyMs:    10 + 5*random.Float64(),
 			Features:     map[string]any{"amount": 100 + shift + 15*random.NormFloat64(), "country": countries[random.Intn(len(countries))]},
 		}
-		value, _ := json.Marshal(event)
+		value, err := encode(event)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "encode:", err)
+			os.Exit(1)
+		}
 		client.Produce(ctx, &kgo.Record{Key: []byte(modelID), Value: value}, func(_ *kgo.Record, err error) {
 			if err != nil {
 				failed.Add(1)

@@ -1,4 +1,5 @@
-// deploy/examples/go: franz-go from the Go module proxy, JSON, snappy (raw blocks, unlike the Java client).
+// deploy/examples/go: franz-go from the Go module proxy, JSON and Avro (hamba/avro, franz-go's sr), snappy (raw
+// blocks, unlike the Java client).
 import { beforeAll, describe, it } from "vitest";
 import { ensureExampleTool, expectExampleDrift } from "../../support/producer-example.ts";
 
@@ -11,5 +12,10 @@ describe("Go producer example", () => {
 
   it("franz-go JSON with snappy: every event counted and the shift detected", async () => {
     await expectExampleDrift("go-snappy", { command: binary, args: [] }, { format: "json" });
+  });
+
+  // hamba/avro is an Avro encoder of its own (not avsc, fastavro or the Java library), franz-go's sr the registry client
+  it("franz-go Avro (hamba/avro, registered through franz-go's sr client) with snappy: every event counted and the shift detected", async () => {
+    await expectExampleDrift("go-avro", { command: binary, args: [], env: { SERIALIZER: "avro" } }, { format: "avro" });
   });
 });
