@@ -35,14 +35,15 @@ if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${REDIS_URL:-}" ] || [ -z "${SCHEMA_REGI
   fi
 fi
 
-# Debian's prometheus package: promtool runs the alert-rule unit tests, and the prometheus server the
-# end-to-end alerting test (test/integration/prometheus-e2e.test.ts), whatever provides Kafka.
-if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+# Debian's prometheus and prometheus-alertmanager packages: promtool and amtool check the rules and the
+# Alertmanager config, and the prometheus and alertmanager servers run the end-to-end alerting test
+# (test/integration/prometheus-e2e.test.ts), whatever provides Kafka.
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || ! command -v prometheus-alertmanager >/dev/null || ! command -v amtool >/dev/null; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  log "apt-get install prometheus (for promtool)"
+  log "apt-get install prometheus prometheus-alertmanager (for promtool, amtool and the servers)"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager
 fi
 
 # A report from an earlier run must never be mistaken for this one's.

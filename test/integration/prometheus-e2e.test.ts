@@ -24,11 +24,13 @@ import {
   type InProcessService,
 } from "../support/service-harness.ts";
 import { startPrometheus, type PrometheusServer } from "../support/prometheus.ts";
+import { startAlertmanager, type AlertmanagerServer } from "../support/alertmanager.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const PROMETHEUS_CONFIG = `${ROOT}deploy/prometheus/prometheus.yml`; // its rule file: alerts.yml
 const DASHBOARD = `${ROOT}deploy/grafana/drift-detector-dashboard.json`;
 const ALERTS = `${ROOT}deploy/prometheus/alerts.yml`;
+const ALERTMANAGER_CONFIG = `${ROOT}deploy/alertmanager/alertmanager.yml`;
 const BAD_MESSAGES = 3;
 
 interface Panel {
@@ -74,6 +76,7 @@ describe("real Prometheus against the running service", () => {
   let kafka: Kafka;
   let service: InProcessService;
   let prometheus: PrometheusServer;
+  let alertmanager: AlertmanagerServer;
 
   beforeAll(async () => {
     kafka = harnessKafka();
@@ -95,7 +98,12 @@ describe("real Prometheus against the running service", () => {
       return { key: MODEL, value: JSON.stringify(o) };
     });
     service = await startServiceInProcess(config);
-    prometheus = await startPrometheus({ configFile: PROMETHEUS_CONFIG, targets: [`127.0.0.1:${service.server.port}`] });
+    alertmanager = await startAlertmanager({ configFile: ALERTMANAGER_CONFIG });
+    prometheus = await startPrometheus({
+      configFile: PROMETHEUS_CONFIG,
+      targets: [`127.0.0.1:${service.server.port}`],
+      alertmanager: new URL(alertmanager.url).host,
+    });
     await service.pipeline.ready;
     // in this order, each read before the next is produced: the predictions, their outcomes (the performance
     // reference and calibration), then the rest of the predictions (windows with a label-free estimate)
@@ -109,6 +117,7 @@ describe("real Prometheus against the running service", () => {
 
   afterAll(async () => {
     await prometheus?.stop();
+    await alertmanager?.stop();
     await service?.stop();
   });
 
@@ -142,6 +151,53 @@ describe("real Prometheus against the running service", () => {
       (a) => a.labels.alertname.startsWith("DriftDetector") && !a.labels.alertname.startsWith("DriftDetectorModelDrift"),
     );
     expect(others.filter((a) => a.state === "firing")).toEqual([]);
+  });
+
+  it("the critical drift alert reaches the on-call webhook through Alertmanager (deploy/alertmanager/alertmanager.yml), grouped by model and version", async () => {
+    const notification = await waitFor(
+      "a DriftDetectorModelDriftCritical notification at the webhook",
+      () => alertmanager.notifications.find((n) => n.status === "firing" && n.groupLabels.alertname === "DriftDetectorModelDriftCritical"),
+      60_000,
+      500,
+    );
+    expect(notification.receiver).toBe("on-call");
+    expect(notification.groupLabels).toEqual({ alertname: "DriftDetectorModelDriftCritical", model: MODEL, version: VERSION });
+    expect(notification.alerts.map((a) => a.labels.severity)).toEqual(["critical"]);
+    expect(notification.alerts[0].annotations.description).toMatch(/feature:amount/);
+  });
+
+  it("a critical alert of a model version suppresses its warnings (the inhibit rule), not another version's", async () => {
+    // posted to Alertmanager's API as Prometheus posts them: a critical drift alert of v1, warnings of v1 and v2
+    const alert = (alertname: string, severity: string, version: string) => ({
+      labels: { alertname, severity, model: "inhibit-check", version },
+      annotations: { summary: `${alertname} ${version}` },
+      startsAt: new Date().toISOString(),
+    });
+    const posted = await fetch(`${alertmanager.url}/api/v2/alerts`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([
+        alert("DriftDetectorModelDriftCritical", "critical", "v1"),
+        alert("DriftDetectorConfidenceDrop", "warning", "v1"),
+        alert("DriftDetectorConfidenceDrop", "warning", "v2"),
+      ]),
+    });
+    expect(posted.status).toBe(200);
+    const states = await waitFor(
+      "the three alerts in Alertmanager",
+      async () => {
+        const res = await fetch(`${alertmanager.url}/api/v2/alerts?filter=${encodeURIComponent('model="inhibit-check"')}`);
+        const got = (await res.json()) as { labels: Record<string, string>; status: { state: string } }[];
+        return got.length === 3 ? got : undefined;
+      },
+      30_000,
+      200,
+    );
+    const stateOf = (alertname: string, version: string) =>
+      states.find((x) => x.labels.alertname === alertname && x.labels.version === version)?.status.state;
+    expect(stateOf("DriftDetectorModelDriftCritical", "v1")).toBe("active");
+    expect(stateOf("DriftDetectorConfidenceDrop", "v1")).toBe("suppressed");
+    expect(stateOf("DriftDetectorConfidenceDrop", "v2")).toBe("active");
   });
 
   it("the dashboard's variables resolve: label_values(drift_model_status, model) and version", async () => {

@@ -1,7 +1,7 @@
 // The real Prometheus server (Debian's `prometheus` package, installed by deploy/local/test.sh) for tests:
 // started on a free port with a temporary TSDB and the project's Prometheus config file (the one
 // docker-compose.yml mounts) with its rule files, scrape targets replaced by the test's, scrape and rule
-// evaluation every second and no Alertmanager. Fails loudly when the binary is missing or does not start.
+// evaluation every second, and the test's Alertmanager when one is given. Fails loudly when the binary is missing or does not start.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,17 +50,21 @@ interface PrometheusConfigFile {
   scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
 }
 
-/** The config file with every job's targets replaced, rule files made absolute, 1 s intervals, no Alertmanager. */
-export function testPrometheusConfig(configFile: string, targets: string[]): PrometheusConfigFile {
+/**
+ * The config file with every job's targets replaced, rule files made absolute, 1 s intervals, and the test's
+ * Alertmanager (host:port) in place of the file's, or none.
+ */
+export function testPrometheusConfig(configFile: string, targets: string[], alertmanager?: string): PrometheusConfigFile {
   const config = parseYaml(readFileSync(configFile, "utf8")) as PrometheusConfigFile;
   return {
     global: { ...config.global, scrape_interval: "1s", evaluation_interval: "1s", scrape_timeout: "900ms" },
     rule_files: (config.rule_files ?? []).map((f) => resolve(dirname(configFile), f)),
+    ...(alertmanager === undefined ? {} : { alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanager] }] }] } }),
     scrape_configs: config.scrape_configs.map((job) => ({ ...job, static_configs: [{ targets }] })),
   };
 }
 
-export async function startPrometheus(opts: { configFile: string; targets: string[] }): Promise<PrometheusServer> {
+export async function startPrometheus(opts: { configFile: string; targets: string[]; alertmanager?: string }): Promise<PrometheusServer> {
   const version = spawnSync("prometheus", ["--version"], { encoding: "utf8" });
   if (version.error !== undefined || version.status !== 0) {
     throw new Error(
@@ -68,7 +72,7 @@ export async function startPrometheus(opts: { configFile: string; targets: strin
     );
   }
   const dir = mkdtempSync(join(tmpdir(), "prometheus-test-"));
-  writeFileSync(join(dir, "prometheus.yml"), stringifyYaml(testPrometheusConfig(opts.configFile, opts.targets)));
+  writeFileSync(join(dir, "prometheus.yml"), stringifyYaml(testPrometheusConfig(opts.configFile, opts.targets, opts.alertmanager)));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(

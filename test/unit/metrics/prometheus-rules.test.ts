@@ -32,4 +32,19 @@ describe("prometheus rules and config", () => {
     const res = promtool("check", "config", "deploy/prometheus/prometheus.yml");
     expect(res.status, res.output).toBe(0);
   });
+
+  it("amtool check-config accepts deploy/alertmanager/alertmanager.yml (its routing and inhibition run in prometheus-e2e)", () => {
+    const res = spawnSync("amtool", ["check-config", "deploy/alertmanager/alertmanager.yml"], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    if (res.error !== undefined)
+      throw new Error(
+        `amtool is not installed (apt-get install prometheus-alertmanager; deploy/local/test.sh does it): ${res.error.message}`,
+      );
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toContain("SUCCESS");
+    expect(res.stdout).toContain("1 inhibit rules");
+  });
 });
