@@ -10,6 +10,7 @@ import { StateStoreMisconfiguredError } from "../../src/state/errors.ts";
 import { partitionKeys } from "../../src/state/keys.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import { InfraNotProvidedError, uniqueName } from "../support/infra.ts";
+import { freePort } from "../support/ports.ts";
 import { startRedisCluster, type RedisClusterHandle } from "../support/redis-cluster.ts";
 import { runStateStoreConformance } from "../support/state-store-conformance.ts";
 import {
@@ -21,8 +22,10 @@ import {
   predictionMessages,
   produceRaw,
   readAllMessages,
+  serviceRawConfig,
   SHIFTED,
   startServiceInProcess,
+  startServiceProcess,
   STATIONARY,
   waitForCommittedEnd,
 } from "../support/service-harness.ts";
@@ -140,6 +143,23 @@ describe("redis.cluster on a real Redis Cluster", () => {
       await store.close();
     }
   }, 30_000);
+});
+
+describe("drift-detector run against a Redis Cluster node without redis.cluster", () => {
+  it("logs `cannot run:` with the fix and exits 3, instead of retrying for ever", async () => {
+    const { url, ports } = await clusterOnce();
+    const service = startServiceProcess(serviceRawConfig("cluster-flag-missing"), {
+      metricsPort: await freePort(),
+      env: { REDIS_URL: url },
+    });
+    const code = await Promise.race([service.exited, new Promise((r) => setTimeout(() => r("still running after 60 s"), 60_000))]);
+    if (code !== 3) service.kill("SIGKILL");
+    expect(code).toBe(3);
+    const refusal = service.output.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.msg.startsWith("cannot run:"));
+    expect(refusal?.msg).toBe(
+      `cannot run: Redis at 127.0.0.1:${ports[0]} has cluster mode enabled: set redis.cluster: true (REDIS_CLUSTER=true) to use it as a Redis Cluster`,
+    );
+  }, 90_000);
 });
 
 describe("the service on a Redis Cluster", () => {
