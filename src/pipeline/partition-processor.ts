@@ -321,6 +321,10 @@ function offsetValue(offset: string): number | bigint {
   return offset.length <= 15 ? Number(offset) : BigInt(offset);
 }
 
+function laterOffset(a: string, b: string): string {
+  return offsetValue(b) > offsetValue(a) ? b : a;
+}
+
 /** A stored offset as the fence below which messages were applied before (-1: none). */
 function fenceValue(offset: string | null): number | bigint {
   return offset === null ? -1 : offsetValue(offset);
@@ -336,13 +340,14 @@ function fenceValue(offset: string | null): number | bigint {
  * before the loss and their counts counted, so they go to `replayed` and into no metric. `discardModels`
  * (replay, whose in-memory store is dropped at the end and never loaded again): the write carries the
  * offsets, the partition's meta and the outbox but not the models' state — encoding it was a tenth of
- * replay's own work per event; everything the engine decides is the same either way.
+ * replay's own work per event; everything the engine decides is the same either way. `throughOffset` (the
+ * last chunk of a Kafka batch that ends in records no reader sees): the offset stored for this chunk's topic.
  */
 export function processChunk(
   slot: PartitionSlot,
   messages: Iterable<DecodedInput>,
   settings: ProcessorSettings,
-  options: { wallClockMs: number; endOfInput?: boolean; replayedThrough?: string | null; discardModels?: boolean },
+  options: { wallClockMs: number; endOfInput?: boolean; replayedThrough?: string | null; discardModels?: boolean; throughOffset?: string },
 ): ProcessedChunk | null {
   const state = slot.state;
   const sink = new ChunkSink(settings, state.partition);
@@ -356,6 +361,12 @@ export function processChunk(
   applyMessages(state, messages[Symbol.iterator](), settings, options.wallClockMs, predictionsJoin, fences, sink);
   const { outbox, replayed, rejections, live } = sink;
   let { lastOffset, lastOutcomeOffset } = sink;
+  if (options.throughOffset !== undefined) {
+    // the source's records after this chunk's last message through throughOffset carry no events (transaction
+    // markers, aborted records): stored as passed, so Kafka's offset can be committed past them too
+    if (lastOutcomeOffset !== null) lastOutcomeOffset = laterOffset(lastOutcomeOffset, options.throughOffset);
+    else if (lastOffset !== null) lastOffset = laterOffset(lastOffset, options.throughOffset);
+  }
   if (options.endOfInput === true) {
     sink.useLive();
     sink.emit(flushOpenWindows(state, settings.engine));

@@ -71,6 +71,11 @@ export interface SourceBatch {
   partition: number;
   highWatermark: string;
   messages: SourceMessage[];
+  /**
+   * The batch's last offset, with the records `messages` leaves out (a transactional producer's commit and
+   * abort markers, aborted records): kafkajs' Batch.lastOffset()
+   */
+  lastOffset?(): string;
 }
 
 /** What the consumer offers while a batch runs (kafkajs eachBatch arguments fit). */
@@ -252,6 +257,9 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         const started = performance.now();
         const messages = batch.messages.slice(at, at + deps.chunkSize);
         const lastInChunk = messages[messages.length - 1].offset;
+        // the batch may end past its last message: with the last chunk, those records are passed too
+        const batchEnd = at + deps.chunkSize >= batch.messages.length ? batch.lastOffset?.() : undefined;
+        const through = batchEnd !== undefined && BigInt(batchEnd) > BigInt(lastInChunk) ? batchEnd : undefined;
 
         const decoded = outcomes
           ? await decodeOutcomeChunk(messages, slot.storedOutcomeOffset, control)
@@ -262,6 +270,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         const chunk = processChunk(slot, decoded, deps.settings, {
           wallClockMs: (deps.clock ?? Date.now)(),
           replayedThrough: rebuild?.plan.publishedThrough,
+          ...(through === undefined ? {} : { throughOffset: through }),
         });
         if (chunk !== null) {
           const persisted = await persist(slot, chunk, control);
@@ -280,11 +289,13 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         }
         if (rebuild !== undefined) finishRebuildIfDone(batch.partition, slot, rebuild);
         mutated = false;
-        uncommitted = lastInChunk;
-        controls.resolveOffset(lastInChunk);
+        // Redis holds the state through `end`: the records after lastInChunk were stored as passed
+        const end = chunk !== null && through !== undefined ? through : lastInChunk;
+        uncommitted = end;
+        controls.resolveOffset(end);
         if (chunk !== null && chunk.write.outbox.length > 0) await drain(slot, control);
         metrics.observeBatch((performance.now() - started) / 1000, messages.length);
-        metrics.setConsumerLag(batch.topic, batch.partition, Number(BigInt(batch.highWatermark) - BigInt(lastInChunk) - 1n));
+        metrics.setConsumerLag(batch.topic, batch.partition, Number(BigInt(batch.highWatermark) - BigInt(end) - 1n));
         await controls.heartbeat();
       }
       // Kafka offset only after Redis has the state. Once per batch saves a broker round trip per chunk;

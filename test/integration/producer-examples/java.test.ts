@@ -23,7 +23,7 @@ describe("Java producer example", () => {
     });
   }
 
-  it("kafka-clients in transactions, every third followed by an aborted one: only the committed events counted, none of the aborted ones", async () => {
+  it("kafka-clients in transactions, every third followed by an aborted one: only the committed events counted, none of the aborted ones, committed to the log's end", async () => {
     await expectExampleDrift(
       "java-transactions",
       {

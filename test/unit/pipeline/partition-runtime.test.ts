@@ -257,6 +257,32 @@ describe("partition runtime over the in-memory store", () => {
     }
   });
 
+  it("a batch ending in records it leaves out (a transaction's commit marker) is stored and committed through its last offset", async () => {
+    const world = newWorld();
+    const marker = String(BATCH); // kafkajs: the batch's lastOffset(), past its last message (BATCH - 1)
+    const batch = {
+      topic: TOPIC,
+      partition: 0,
+      highWatermark: String(BATCH + 1),
+      messages: INPUT.slice(0, BATCH),
+      lastOffset: () => marker,
+    };
+    await replica(world).runtime.runBatch(batch, controls);
+    expect(world.committed).toBe(BATCH + 1);
+    const stored = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
+    expect(stored.offset).toBe(marker);
+    // redelivered to a new replica (its offset commit lost): nothing is applied twice
+    const before = decodePartitionState(0, stored.meta, stored.models, config.limits).counters;
+    await replica({ ...world, committed: 0 }).runtime.runBatch(batch, controls);
+    const again = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
+    expect(again.offset).toBe(marker);
+    expect(decodePartitionState(0, again.meta, again.models, config.limits).counters).toEqual(before);
+    // a batch whose last offset is its last message's stores that offset, as before
+    const plain = newWorld();
+    await replica(plain).runtime.runBatch({ ...batch, lastOffset: () => String(BATCH - 1) }, controls);
+    expect(plain.committed).toBe(BATCH);
+  });
+
   it("a crash before or after any step, followed by a restart from Kafka's committed offset, ends like an uninterrupted run", async () => {
     const { world: expected, steps } = await uninterrupted();
     expect(steps).toBeGreaterThan(40); // loads, commits, publishes, acks and offset commits of 8 batches
