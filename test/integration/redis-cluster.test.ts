@@ -12,7 +12,7 @@ import { RedisStateStore } from "../../src/state/redis-store.ts";
 import { InfraNotProvidedError, uniqueName } from "../support/infra.ts";
 import { freePort } from "../support/ports.ts";
 import { startRedisCluster, type RedisClusterHandle } from "../support/redis-cluster.ts";
-import { runStateStoreConformance } from "../support/state-store-conformance.ts";
+import { runStateStoreConformance, sharedBackendFixture } from "../support/state-store-conformance.ts";
 import {
   createPredictionsTopic,
   DRIFTING_MODEL,
@@ -43,20 +43,7 @@ function standaloneRedisUrl(): string {
 
 runStateStoreConformance("RedisStateStore on a Redis Cluster", async () => {
   const { url } = await clusterOnce();
-  const keyPrefix = uniqueName("cluster-store");
-  const stores = [new RedisStateStore(url, { keyPrefix, cluster: true })];
-  return {
-    store: stores[0],
-    peer: async () => {
-      const peer = new RedisStateStore(url, { keyPrefix, cluster: true });
-      stores.push(peer);
-      return peer;
-    },
-    advanceTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    cleanup: async () => {
-      await Promise.all(stores.map((s) => s.close()));
-    },
-  };
+  return sharedBackendFixture((keyPrefix) => new RedisStateStore(url, { keyPrefix, cluster: true }), uniqueName("cluster-store"));
 });
 
 describe("redis.cluster on a real Redis Cluster", () => {

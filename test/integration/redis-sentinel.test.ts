@@ -11,7 +11,8 @@ import type { PartitionRef } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import { uniqueName } from "../support/infra.ts";
 import { SENTINEL_MASTER_NAME, startRedisSentinel, type RedisSentinelHandle } from "../support/redis-sentinel.ts";
-import { runStateStoreConformance } from "../support/state-store-conformance.ts";
+import { runStateStoreConformance, sharedBackendFixture } from "../support/state-store-conformance.ts";
+import type { ResolvedConfig } from "../../src/config/load.ts";
 import {
   createPredictionsTopic,
   DRIFTING_MODEL,
@@ -49,21 +50,16 @@ async function throughFailover<T>(op: () => Promise<T>): Promise<T> {
 
 runStateStoreConformance("RedisStateStore through a Redis Sentinel", async () => {
   const { sentinelUrl } = await sentinelOnce();
-  const keyPrefix = uniqueName("sentinel-store");
-  const stores = [viaSentinel(sentinelUrl, keyPrefix)];
-  return {
-    store: stores[0],
-    peer: async () => {
-      const peer = viaSentinel(sentinelUrl, keyPrefix);
-      stores.push(peer);
-      return peer;
-    },
-    advanceTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    cleanup: async () => {
-      await Promise.all(stores.map((s) => s.close()));
-    },
-  };
+  return sharedBackendFixture((keyPrefix) => viaSentinel(sentinelUrl, keyPrefix), uniqueName("sentinel-store"));
 });
+
+/** The drifting service config with its state kept through the test's Sentinel, under a fresh key prefix. */
+async function throughSentinel(label: string): Promise<ResolvedConfig> {
+  const { sentinelUrl } = await sentinelOnce();
+  const base = driftingServiceConfig(label);
+  const sentinel = { masterName: SENTINEL_MASTER_NAME, sentinels: [] };
+  return { ...base, redis: { ...base.redis, url: sentinelUrl, sentinel, keyPrefix: uniqueName(label) } };
+}
 
 describe("redis.sentinel on a real Sentinel deployment", () => {
   it("a store keeps its state across a failover: it finds the new master and the fenced commits go on from there", async () => {
@@ -134,16 +130,7 @@ describe("the service through a Redis Sentinel", () => {
   it("a failover while it processes (writes the old master took may be discarded) ends with the outputs of an uninterrupted run", async () => {
     const handle = await sentinelOnce();
     const kafka: Kafka = harnessKafka();
-    const base = driftingServiceConfig("sentinel-lossy");
-    const config = {
-      ...base,
-      redis: {
-        ...base.redis,
-        url: handle.sentinelUrl,
-        sentinel: { masterName: SENTINEL_MASTER_NAME, sentinels: [] },
-        keyPrefix: uniqueName("lossy"),
-      },
-    };
+    const config = await throughSentinel("sentinel-lossy");
     const topics = config.kafka.topics;
     await createPredictionsTopic(kafka, config);
     const events = predictionMessages(driftingStream());
@@ -187,16 +174,7 @@ describe("the service through a Redis Sentinel", () => {
   it("goes on across a failover between the stationary and the shifted part: every event counted once, the shift detected", async () => {
     const handle = await sentinelOnce();
     const kafka: Kafka = harnessKafka();
-    const base = driftingServiceConfig("redis-sentinel");
-    const config = {
-      ...base,
-      redis: {
-        ...base.redis,
-        url: handle.sentinelUrl,
-        sentinel: { masterName: SENTINEL_MASTER_NAME, sentinels: [] },
-        keyPrefix: uniqueName("svc"),
-      },
-    };
+    const config = await throughSentinel("redis-sentinel");
     const topics = config.kafka.topics;
     await createPredictionsTopic(kafka, config);
     const events = predictionMessages(driftingStream());

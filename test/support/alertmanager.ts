@@ -2,13 +2,11 @@
 // the project's deploy/alertmanager/alertmanager.yml: its routes, grouping and inhibition as written, every
 // receiver's webhook pointed at a local HTTP server that records what arrives, and group_wait cut to 1 s.
 // Fails loudly when the binary is missing or does not start.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { freePort, waitFor } from "./service-harness.ts";
+import { startServerProcess } from "./server-process.ts";
 
 /** One webhook notification (Alertmanager's webhook payload, version 4). */
 export interface AlertNotification {
@@ -51,12 +49,6 @@ export function testAlertmanagerConfig(configFile: string, webhookUrl: string): 
 }
 
 export async function startAlertmanager(opts: { configFile: string }): Promise<AlertmanagerServer> {
-  const version = spawnSync("prometheus-alertmanager", ["--version"], { encoding: "utf8" });
-  if (version.error !== undefined || version.status !== 0) {
-    throw new Error(
-      `prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager; deploy/local/test.sh does it): ${version.error?.message ?? version.stderr}`,
-    );
-  }
   const notifications: AlertNotification[] = [];
   const webhook: Server = createServer((req, res) => {
     let body = "";
@@ -69,47 +61,24 @@ export async function startAlertmanager(opts: { configFile: string }): Promise<A
   await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
   const address = webhook.address();
   const webhookUrl = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/alerts`;
-  const dir = mkdtempSync(join(tmpdir(), "alertmanager-test-"));
-  writeFileSync(join(dir, "alertmanager.yml"), stringifyYaml(testAlertmanagerConfig(opts.configFile, webhookUrl)));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    "prometheus-alertmanager",
-    [
-      `--config.file=${join(dir, "alertmanager.yml")}`,
-      `--storage.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--cluster.listen-address=", // one instance: no gossip port
-      "--log.level=warn",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const output: string[] = [];
-  child.stdout?.on("data", (c: Buffer) => output.push(c.toString("utf8")));
-  child.stderr?.on("data", (c: Buffer) => output.push(c.toString("utf8")));
-  let exited = false;
-  child.once("exit", () => (exited = true));
-  const stop = async () => {
-    if (!exited) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-    }
-    await new Promise((r) => webhook.close(r));
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const closeWebhook = () => new Promise<void>((r) => webhook.close(() => r()));
   try {
-    await waitFor(
-      "alertmanager to be ready",
-      async () => {
-        if (exited) throw new Error(`alertmanager exited: ${output.join("")}`);
-        const res = await fetch(`${url}/-/ready`).catch(() => undefined);
-        return res?.ok === true ? true : undefined;
-      },
-      30_000,
-    );
+    const server = await startServerProcess({
+      command: "prometheus-alertmanager",
+      install: "prometheus-alertmanager",
+      prepare: (dir) => writeFileSync(join(dir, "alertmanager.yml"), stringifyYaml(testAlertmanagerConfig(opts.configFile, webhookUrl))),
+      argsFor: (dir, port) => [
+        `--config.file=${join(dir, "alertmanager.yml")}`,
+        `--storage.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--cluster.listen-address=", // one instance: no gossip port
+        "--log.level=warn",
+      ],
+      beforeStop: closeWebhook,
+    });
+    return { ...server, notifications };
   } catch (err) {
-    await stop();
+    await closeWebhook();
     throw err;
   }
-  return { url, notifications, output, stop };
 }

@@ -1,13 +1,12 @@
 // The real Prometheus server (Debian's `prometheus` package, installed by deploy/local/test.sh) for tests:
 // started on a free port with a temporary TSDB and the project's Prometheus config file (the one
 // docker-compose.yml mounts) with its rule files, scrape targets replaced by the test's, scrape and rule
-// evaluation every second, and the test's Alertmanager when one is given. Fails loudly when the binary is missing or does not start.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// evaluation every second, and the test's Alertmanager when one is given. Fails loudly when the binary is
+// missing or does not start (server-process.ts).
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { freePort, waitFor } from "./service-harness.ts";
+import { startServerProcess } from "./server-process.ts";
 
 export interface PrometheusServer {
   url: string;
@@ -65,52 +64,18 @@ export function testPrometheusConfig(configFile: string, targets: string[], aler
 }
 
 export async function startPrometheus(opts: { configFile: string; targets: string[]; alertmanager?: string }): Promise<PrometheusServer> {
-  const version = spawnSync("prometheus", ["--version"], { encoding: "utf8" });
-  if (version.error !== undefined || version.status !== 0) {
-    throw new Error(
-      `prometheus is not installed (apt-get install prometheus; deploy/local/test.sh does it): ${version.error?.message ?? version.stderr}`,
-    );
-  }
-  const dir = mkdtempSync(join(tmpdir(), "prometheus-test-"));
-  writeFileSync(join(dir, "prometheus.yml"), stringifyYaml(testPrometheusConfig(opts.configFile, opts.targets, opts.alertmanager)));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    "prometheus",
-    [
+  const { url, output, stop } = await startServerProcess({
+    command: "prometheus",
+    install: "prometheus",
+    prepare: (dir) =>
+      writeFileSync(join(dir, "prometheus.yml"), stringifyYaml(testPrometheusConfig(opts.configFile, opts.targets, opts.alertmanager))),
+    argsFor: (dir, port) => [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const output: string[] = [];
-  child.stdout?.on("data", (c: Buffer) => output.push(c.toString("utf8")));
-  child.stderr?.on("data", (c: Buffer) => output.push(c.toString("utf8")));
-  let exited = false;
-  child.once("exit", () => (exited = true));
-  const stop = async () => {
-    if (!exited) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor(
-      "prometheus to be ready",
-      async () => {
-        if (exited) throw new Error(`prometheus exited: ${output.join("")}`);
-        const res = await fetch(`${url}/-/ready`);
-        return res.ok ? true : undefined;
-      },
-      30_000,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  });
   return {
     url,
     output,

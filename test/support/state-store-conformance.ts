@@ -644,3 +644,23 @@ export function runStateStoreConformance(name: string, makeStore: () => Promise<
     });
   });
 }
+
+/**
+ * A fixture of stores that share one backend, each made by `open(keyPrefix)` under one fresh key prefix (a
+ * RedisStateStore on a cluster or through a Sentinel): lock time passes for real, and cleanup closes them all.
+ */
+export function sharedBackendFixture(open: (keyPrefix: string) => StateStore, keyPrefix: string): StateStoreFixture {
+  const stores = [open(keyPrefix)];
+  return {
+    store: stores[0],
+    peer: async () => {
+      const peer = open(keyPrefix);
+      stores.push(peer);
+      return peer;
+    },
+    advanceTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    cleanup: async () => {
+      await Promise.all(stores.map((s) => s.close()));
+    },
+  };
+}
