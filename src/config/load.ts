@@ -70,8 +70,8 @@ export function environmentOverrides(env: Record<string, string | undefined>): P
         .filter(Boolean),
     );
   if (env.REDIS_URL) set(["redis", "url"], env.REDIS_URL);
-  // anything but "true"/"false" reaches the schema as a string and is refused there, naming redis.cluster
   if (env.REDIS_SENTINEL_MASTER) set(["redis", "sentinel", "masterName"], env.REDIS_SENTINEL_MASTER);
+  // anything but "true"/"false" reaches the schema as a string and is refused there, naming redis.cluster
   if (env.REDIS_CLUSTER)
     set(["redis", "cluster"], env.REDIS_CLUSTER === "true" ? true : env.REDIS_CLUSTER === "false" ? false : env.REDIS_CLUSTER);
   if (env.SCHEMA_REGISTRY_URL) set(["schemaRegistry", "url"], env.SCHEMA_REGISTRY_URL);
