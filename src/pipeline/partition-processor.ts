@@ -194,6 +194,12 @@ export interface Rejection {
   message: string;
 }
 
+/** Records of a source topic through `offset` that carry no events (transaction markers, aborted records). */
+export interface PassedThrough {
+  source: "prediction" | "outcome";
+  offset: string;
+}
+
 export interface ProcessedChunk {
   /** offset of the last prediction applied (this chunk's, else the stored one) */
   lastOffset: string | null;
@@ -321,10 +327,6 @@ function offsetValue(offset: string): number | bigint {
   return offset.length <= 15 ? Number(offset) : BigInt(offset);
 }
 
-function laterOffset(a: string, b: string): string {
-  return offsetValue(b) > offsetValue(a) ? b : a;
-}
-
 /** A stored offset as the fence below which messages were applied before (-1: none). */
 function fenceValue(offset: string | null): number | bigint {
   return offset === null ? -1 : offsetValue(offset);
@@ -340,14 +342,22 @@ function fenceValue(offset: string | null): number | bigint {
  * before the loss and their counts counted, so they go to `replayed` and into no metric. `discardModels`
  * (replay, whose in-memory store is dropped at the end and never loaded again): the write carries the
  * offsets, the partition's meta and the outbox but not the models' state — encoding it was a tenth of
- * replay's own work per event; everything the engine decides is the same either way. `throughOffset` (the
- * last chunk of a Kafka batch that ends in records no reader sees): the offset stored for this chunk's topic.
+ * replay's own work per event; everything the engine decides is the same either way. `passedThrough` (a
+ * Kafka batch that ends in records no reader sees: transaction markers, aborted records; with its last
+ * chunk, or alone when the batch holds only such records): the offset stored for that topic, when later than
+ * what the chunk and the store reached.
  */
 export function processChunk(
   slot: PartitionSlot,
   messages: Iterable<DecodedInput>,
   settings: ProcessorSettings,
-  options: { wallClockMs: number; endOfInput?: boolean; replayedThrough?: string | null; discardModels?: boolean; throughOffset?: string },
+  options: {
+    wallClockMs: number;
+    endOfInput?: boolean;
+    replayedThrough?: string | null;
+    discardModels?: boolean;
+    passedThrough?: PassedThrough;
+  },
 ): ProcessedChunk | null {
   const state = slot.state;
   const sink = new ChunkSink(settings, state.partition);
@@ -361,11 +371,17 @@ export function processChunk(
   applyMessages(state, messages[Symbol.iterator](), settings, options.wallClockMs, predictionsJoin, fences, sink);
   const { outbox, replayed, rejections, live } = sink;
   let { lastOffset, lastOutcomeOffset } = sink;
-  if (options.throughOffset !== undefined) {
-    // the source's records after this chunk's last message through throughOffset carry no events (transaction
+  const passed = options.passedThrough;
+  if (passed !== undefined) {
+    // the source's records after this chunk's last message through passed.offset carry no events (transaction
     // markers, aborted records): stored as passed, so Kafka's offset can be committed past them too
-    if (lastOutcomeOffset !== null) lastOutcomeOffset = laterOffset(lastOutcomeOffset, options.throughOffset);
-    else if (lastOffset !== null) lastOffset = laterOffset(lastOffset, options.throughOffset);
+    if (passed.source === "outcome") {
+      const reached = lastOutcomeOffset ?? slot.storedOutcomeOffset;
+      if (reached === null || offsetValue(passed.offset) > offsetValue(reached)) lastOutcomeOffset = passed.offset;
+    } else {
+      const reached = lastOffset ?? slot.storedOffset;
+      if (reached === null || offsetValue(passed.offset) > offsetValue(reached)) lastOffset = passed.offset;
+    }
   }
   if (options.endOfInput === true) {
     sink.useLive();

@@ -252,14 +252,17 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
 
       // last offset Redis has the state of and Kafka not yet: committed once per batch, not per chunk
       let uncommitted: string | null = null;
-      for (let at = 0; at < batch.messages.length; at += deps.chunkSize) {
+      // a batch of only records no reader sees (passFilteredBatch) is one chunk of no messages
+      const chunks = Math.max(Math.ceil(batch.messages.length / deps.chunkSize), batch.lastOffset === undefined ? 0 : 1);
+      for (let index = 0; index < chunks; index++) {
         if (!control.shouldContinue()) break;
         const started = performance.now();
+        const at = index * deps.chunkSize;
         const messages = batch.messages.slice(at, at + deps.chunkSize);
-        const lastInChunk = messages[messages.length - 1].offset;
+        const lastInChunk = messages.length === 0 ? null : messages[messages.length - 1].offset;
         // the batch may end past its last message: with the last chunk, those records are passed too
-        const batchEnd = at + deps.chunkSize >= batch.messages.length ? batch.lastOffset?.() : undefined;
-        const through = batchEnd !== undefined && BigInt(batchEnd) > BigInt(lastInChunk) ? batchEnd : undefined;
+        const batchEnd = index === chunks - 1 ? batch.lastOffset?.() : undefined;
+        const through = batchEnd !== undefined && (lastInChunk === null || BigInt(batchEnd) > BigInt(lastInChunk)) ? batchEnd : undefined;
 
         const decoded = outcomes
           ? await decodeOutcomeChunk(messages, slot.storedOutcomeOffset, control)
@@ -270,7 +273,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         const chunk = processChunk(slot, decoded, deps.settings, {
           wallClockMs: (deps.clock ?? Date.now)(),
           replayedThrough: rebuild?.plan.publishedThrough,
-          ...(through === undefined ? {} : { throughOffset: through }),
+          ...(through === undefined ? {} : { passedThrough: { source: outcomes ? "outcome" : "prediction", offset: through } }),
         });
         if (chunk !== null) {
           const persisted = await persist(slot, chunk, control);
@@ -291,10 +294,11 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         mutated = false;
         // Redis holds the state through `end`: the records after lastInChunk were stored as passed
         const end = chunk !== null && through !== undefined ? through : lastInChunk;
+        if (end === null) break; // records passed before: nothing to store or commit
         uncommitted = end;
         controls.resolveOffset(end);
         if (chunk !== null && chunk.write.outbox.length > 0) await drain(slot, control);
-        metrics.observeBatch((performance.now() - started) / 1000, messages.length);
+        if (messages.length > 0) metrics.observeBatch((performance.now() - started) / 1000, messages.length);
         metrics.setConsumerLag(batch.topic, batch.partition, Number(BigInt(batch.highWatermark) - BigInt(end) - 1n));
         await controls.heartbeat();
       }

@@ -186,6 +186,31 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     for (const p of assigned) loadEagerly(p);
     checkReady();
   });
+  // kafkajs skips a fetch that holds only records no reader sees (transaction markers, aborted records) without
+  // calling eachBatch, and reports it as a batch of size 0. Its last offset is passed like the end of a batch,
+  // so the stored and committed offsets reach the log end without waiting for the next event. With firstOffset
+  // null nothing at or past the fetch position came back, and kafkajs' lastOffset names a record not yet read.
+  const passing = new Set<Promise<void>>();
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.batchSize !== 0 || (payload.firstOffset as string | null) === null || stopping) return;
+    const { topic: batchTopic, partition, highWatermark, lastOffset } = payload;
+    const generation = membership.generation;
+    const job = runtime
+      .runBatch(
+        { topic: batchTopic, partition, highWatermark, messages: [], lastOffset: () => lastOffset },
+        {
+          resolveOffset: () => {},
+          heartbeat: async () => {},
+          isRunning: () => !stopping,
+          isStale: () => membership.generation !== generation || !membership.assigned.includes(partition),
+        },
+      )
+      .catch((err: unknown) =>
+        log.error({ err, topic: batchTopic, partition, lastOffset }, "passing records no reader sees failed; the next batch passes them"),
+      );
+    passing.add(job);
+    void job.finally(() => passing.delete(job));
+  });
   consumer.on(consumer.events.CRASH, (event) => {
     const { error, restart } = event.payload;
     metrics.onConsumerCrash(restart);
@@ -232,7 +257,9 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       stopped ??= (async () => {
         stopping = true;
         if (probeTimer !== undefined) clearInterval(probeTimer);
-        // disconnect waits for the running batch: it finishes its chunk (persist, commit) and returns
+        // disconnect waits for the running batch: it finishes its chunk (persist, commit) and returns;
+        // so does a batch of only passed records (which kafkajs does not wait for)
+        await Promise.all(passing);
         await consumer.disconnect();
         await producer.disconnect();
         await positions.close();

@@ -81,6 +81,11 @@ export async function expectExampleDrift(
     schemaRegistryUrl?: string;
     /** the example writes in transactions and aborts some: the log also holds their records and the markers */
     transactional?: boolean;
+    /**
+     * once everything is committed, the example runs again with these variables (e.g. one aborted transaction
+     * and no events): the committed offset must reach the log's new end, the lag read 0 and no event be counted
+     */
+    tail?: Record<string, string>;
   },
 ): Promise<{ drift: DriftEvent[]; output: string; config: ResolvedConfig }> {
   // the producer and the service use the same registry: the test stack's unless another is given
@@ -92,24 +97,31 @@ export async function expectExampleDrift(
   try {
     await service.pipeline.ready;
     const env = infra();
-    const output = await run(
-      cmd,
-      {
-        KAFKA_BROKERS: env.kafkaBrokers.join(","),
-        SCHEMA_REGISTRY_URL: opts.schemaRegistryUrl ?? env.schemaRegistryUrl,
-        TOPIC: topic,
-        MODEL_ID: EXAMPLE_MODEL,
-        STATIONARY: String(EXAMPLE_STATIONARY),
-        SHIFTED: String(EXAMPLE_SHIFTED),
-      },
-      opts.timeoutMs ?? 120_000,
-    );
+    const runEnv = {
+      KAFKA_BROKERS: env.kafkaBrokers.join(","),
+      SCHEMA_REGISTRY_URL: opts.schemaRegistryUrl ?? env.schemaRegistryUrl,
+      TOPIC: topic,
+      MODEL_ID: EXAMPLE_MODEL,
+      STATIONARY: String(EXAMPLE_STATIONARY),
+      SHIFTED: String(EXAMPLE_SHIFTED),
+    };
+    const output = await run(cmd, runEnv, opts.timeoutMs ?? 120_000);
     const total = EXAMPLE_STATIONARY + EXAMPLE_SHIFTED;
     if (opts.transactional === true) {
       // committed past the last transaction's commit marker, to the log's end: a lag monitor reads 0
       const end = await logEnd(kafka, topic);
       expect(end).toBeGreaterThan(total);
       await waitForCommittedEnd(kafka, config.kafka.groupId, topic, end);
+      if (opts.tail !== undefined) {
+        // fetched alone, after the end above was committed: a fetch of records no handler is given
+        await run({ ...cmd, env: { ...cmd.env, ...opts.tail } }, runEnv, opts.timeoutMs ?? 120_000);
+        const tailEnd = await logEnd(kafka, topic);
+        expect(tailEnd).toBeGreaterThan(end);
+        await waitForCommittedEnd(kafka, config.kafka.groupId, topic, tailEnd);
+        const lag = (await service.metricsText()).split("\n").filter((l) => l.startsWith("drift_consumer_lag_messages{"));
+        expect(lag.length).toBeGreaterThan(0);
+        for (const line of lag) expect(line).toMatch(/ 0$/);
+      }
     } else await waitForCommittedEnd(kafka, config.kafka.groupId, topic, total);
     // what the example wrote: keyed by modelId, JSON, or Confluent-framed (magic byte 0, 4-byte schema id) Avro or
     // JSON (a read_committed reader: the aborted records are not among them)

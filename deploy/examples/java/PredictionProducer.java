@@ -6,6 +6,7 @@
 // STATIONARY (1000), SHIFTED (1200), COMPRESSION (lz4), SEED (42). TRANSACTIONAL_ID set: the events go in
 // transactions of 100 (as a Kafka Streams or Flink exactly-once job writes), and after every third one a
 // transaction of ABORTED (50) far-off events is aborted: a read_committed consumer never sees those.
+// ABORT_AT_END=1 (with TRANSACTIONAL_ID): one more aborted transaction after the last committed one.
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Random;
@@ -42,6 +43,7 @@ public class PredictionProducer {
     String transactionalId = env("TRANSACTIONAL_ID", "");
     boolean transactional = !transactionalId.isEmpty();
     int aborted = Integer.parseInt(env("ABORTED", "50"));
+    boolean abortAtEnd = env("ABORT_AT_END", "0").equals("1");
     if (transactional) props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
 
     int abortedSent = 0;
@@ -69,6 +71,17 @@ public class PredictionProducer {
         }
       }
       if (transactional) producer.commitTransaction();
+      if (transactional && abortAtEnd) {
+        // the topic ends in an aborted transaction: the last records a read_committed consumer fetches are
+        // aborted ones and the abort marker, none of which it may count
+        producer.beginTransaction();
+        for (int k = 0; k < aborted; k++) {
+          String id = "java-aborted-" + abortedSent++;
+          producer.send(new ProducerRecord<>(topic, modelId, event(id, modelId, version, 0, 1000 + random.nextGaussian(), random, countries)));
+        }
+        producer.flush();
+        producer.abortTransaction();
+      }
       producer.flush();
     }
     System.err.printf("published %d events to %s%s%n", stationary + shifted, topic,

@@ -34,4 +34,16 @@ describe("Java producer example", () => {
       { format: "json", transactional: true },
     );
   });
+
+  it("kafka-clients, a topic that ends in an aborted transaction fetched on its own: committed to the log's end, lag 0, none of its events counted", async () => {
+    await expectExampleDrift(
+      "java-aborted-tail",
+      {
+        command: "java",
+        args: ["-cp", classpath, `${REPO_ROOT}deploy/examples/java/PredictionProducer.java`],
+        env: { TRANSACTIONAL_ID: "java-example-tail", ABORTED: "50" },
+      },
+      { format: "json", transactional: true, tail: { STATIONARY: "0", SHIFTED: "0", ABORT_AT_END: "1" } },
+    );
+  });
 });

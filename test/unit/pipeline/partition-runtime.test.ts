@@ -283,6 +283,42 @@ describe("partition runtime over the in-memory store", () => {
     expect(plain.committed).toBe(BATCH);
   });
 
+  it("a batch of only records it leaves out (a fetch of an aborted transaction and its marker) is stored and committed through its last offset", async () => {
+    const world = newWorld();
+    const first = replica(world);
+    await first.runtime.runBatch({ topic: TOPIC, partition: 0, highWatermark: String(BATCH), messages: INPUT.slice(0, BATCH) }, controls);
+    expect(world.committed).toBe(BATCH);
+    const before = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
+    // offsets BATCH .. BATCH + 9: aborted records and the abort marker, which kafkajs filters out
+    const passed = { topic: TOPIC, partition: 0, highWatermark: String(BATCH + 10), messages: [], lastOffset: () => String(BATCH + 9) };
+    await first.runtime.runBatch(passed, controls);
+    expect(world.committed).toBe(BATCH + 10);
+    const after = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
+    expect(after.offset).toBe(String(BATCH + 9));
+    expect(after.models).toEqual(before.models);
+    expect(after.meta).toEqual(before.meta);
+    // the same fetch again (its commit lost) or one already passed: nothing stored, nothing committed
+    const again = { ...world, committed: 0 };
+    await replica(again).runtime.runBatch(passed, controls);
+    await replica(again).runtime.runBatch({ ...passed, lastOffset: () => String(BATCH - 5) }, controls);
+    expect(again.committed).toBe(0);
+    expect((await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF)).offset).toBe(String(BATCH + 9));
+  });
+
+  it("a batch of only records it leaves out on a partition with no state yet stores their offset", async () => {
+    const world = newWorld();
+    await replica(world).runtime.runBatch(
+      { topic: TOPIC, partition: 0, highWatermark: "3", messages: [], lastOffset: () => "2" },
+      controls,
+    );
+    expect(world.committed).toBe(3);
+    expect((await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF)).offset).toBe("2");
+    // the events after it are applied as usual
+    const events = INPUT.slice(0, BATCH).map((m) => ({ ...m, offset: String(Number(m.offset) + 3) }));
+    await replica(world).runtime.runBatch({ topic: TOPIC, partition: 0, highWatermark: String(BATCH + 3), messages: events }, controls);
+    expect(world.committed).toBe(BATCH + 3);
+  });
+
   it("a crash before or after any step, followed by a restart from Kafka's committed offset, ends like an uninterrupted run", async () => {
     const { world: expected, steps } = await uninterrupted();
     expect(steps).toBeGreaterThan(40); // loads, commits, publishes, acks and offset commits of 8 batches
