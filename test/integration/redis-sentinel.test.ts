@@ -54,8 +54,8 @@ runStateStoreConformance("RedisStateStore through a Redis Sentinel", async () =>
 });
 
 /** The drifting service config with its state kept through the test's Sentinel, under a fresh key prefix. */
-async function throughSentinel(label: string): Promise<ResolvedConfig> {
-  const { sentinelUrl } = await sentinelOnce();
+async function throughSentinel(label: string, handle?: RedisSentinelHandle): Promise<ResolvedConfig> {
+  const { sentinelUrl } = handle ?? (await sentinelOnce());
   const base = driftingServiceConfig(label);
   const sentinel = { masterName: SENTINEL_MASTER_NAME, sentinels: [] };
   return { ...base, redis: { ...base.redis, url: sentinelUrl, sentinel, keyPrefix: uniqueName(label) } };
@@ -120,6 +120,31 @@ describe("redis.sentinel on a real Sentinel deployment", () => {
   });
 });
 
+/** The same messages through an uninterrupted run (the test stack's Redis, its own group and outputs) published the same outputs. */
+async function expectOutputsOfUninterruptedRun(
+  kafka: Kafka,
+  label: string,
+  topics: ResolvedConfig["kafka"]["topics"],
+  count: number,
+): Promise<void> {
+  const reference = driftingServiceConfig(label);
+  const referenceConfig = {
+    ...reference,
+    kafka: { ...reference.kafka, topics: { ...reference.kafka.topics, predictions: topics.predictions } },
+  };
+  const uninterrupted = await startServiceInProcess(referenceConfig);
+  try {
+    await uninterrupted.pipeline.ready;
+    await waitForCommittedEnd(kafka, referenceConfig.kafka.groupId, topics.predictions, count, 120_000);
+  } finally {
+    await uninterrupted.stop();
+  }
+  const got = await outputIds(kafka, topics);
+  const want = await outputIds(kafka, referenceConfig.kafka.topics);
+  expect(want.drift.length).toBeGreaterThan(0);
+  expect(got).toEqual(want);
+}
+
 /** The outputs a run published: drift event ids and retrain request ids (deterministic, from the header). */
 async function outputIds(kafka: Kafka, topics: { drift: string; retrain: string }): Promise<{ drift: string[]; retrain: string[] }> {
   const ids = async (topic: string, header: string) => (await readAllMessages(kafka, topic)).map((m) => String(m.headers[header])).sort();
@@ -152,23 +177,49 @@ describe("the service through a Redis Sentinel", () => {
     } finally {
       await service.stop();
     }
-    // the same messages through an uninterrupted run (the test stack's Redis, its own group and outputs)
-    const reference = driftingServiceConfig("sentinel-lossy-reference");
-    const referenceConfig = {
-      ...reference,
-      kafka: { ...reference.kafka, topics: { ...reference.kafka.topics, predictions: topics.predictions } },
-    };
-    const uninterrupted = await startServiceInProcess(referenceConfig);
+    await expectOutputsOfUninterruptedRun(kafka, "sentinel-lossy-reference", topics, events.length);
+  }, 240_000);
+
+  it("a master that dies with writes its replica never got: the lost state is detected and rebuilt from Kafka, the outputs those of an uninterrupted run", async () => {
+    // a deployment of its own: the killed node stays down
+    const handle = await startRedisSentinel();
+    const kafka: Kafka = harnessKafka();
     try {
-      await uninterrupted.pipeline.ready;
-      await waitForCommittedEnd(kafka, referenceConfig.kafka.groupId, topics.predictions, events.length, 120_000);
+      const config = await throughSentinel("sentinel-crash", handle);
+      const topics = config.kafka.topics;
+      await createPredictionsTopic(kafka, config);
+      const events = predictionMessages(driftingStream());
+      const service = await startServiceInProcess(config);
+      try {
+        await service.pipeline.ready;
+        await produceRaw(kafka, topics.predictions, events.slice(0, 800));
+        await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, 800);
+        const master = new Redis(handle.masterPort(), "127.0.0.1");
+        expect(await master.call("WAIT", "1", "5000")).toBe(1);
+        await master.quit();
+        // 600 events applied, stored on the master alone and committed to Kafka, then the master dies
+        await handle.crashMasterLosingWrites(async () => {
+          await produceRaw(kafka, topics.predictions, events.slice(800, 1400));
+          await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, 1400);
+        });
+        await produceRaw(kafka, topics.predictions, events.slice(1400));
+        await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, events.length, 120_000);
+        await expect.poll(() => service.pipeline.isReady(), { timeout: 60_000 }).toBe(true);
+        const text = await service.metricsText();
+        const lost = text.split("\n").filter((l) => l.startsWith("drift_state_lost_total{"));
+        expect(
+          lost.some((l) => !l.endsWith(" 0")),
+          lost.join("\n"),
+        ).toBe(true);
+        const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
+        expect(consumed?.endsWith(` ${events.length}`), consumed).toBe(true);
+      } finally {
+        await service.stop();
+      }
+      await expectOutputsOfUninterruptedRun(kafka, "sentinel-crash-reference", topics, events.length);
     } finally {
-      await uninterrupted.stop();
+      handle.stop();
     }
-    const got = await outputIds(kafka, topics);
-    const want = await outputIds(kafka, referenceConfig.kafka.topics);
-    expect(want.drift.length).toBeGreaterThan(0);
-    expect(got).toEqual(want);
   }, 240_000);
 
   it("goes on across a failover between the stationary and the shifted part: every event counted once, the shift detected", async () => {

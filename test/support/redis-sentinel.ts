@@ -21,6 +21,13 @@ export interface RedisSentinelHandle {
    * the demoted node replicates from it (until then it still takes writes, which its resync then discards)
    */
   failover(): Promise<number>;
+  /**
+   * An unplanned failover that loses acknowledged writes: the replica is stopped (SIGSTOP) and its link
+   * closed while `meanwhile` runs, so it misses every write the master takes then; then the master is killed
+   * (SIGKILL) and the replica resumed, and the Sentinel promotes it. Resolves with the new master's port once it says so itself.
+   * The killed node stays down.
+   */
+  crashMasterLosingWrites(meanwhile: () => Promise<void>): Promise<number>;
   stop(): void;
 }
 
@@ -122,6 +129,27 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
         30_000,
       );
       return after;
+    },
+    async crashMasterLosingWrites(meanwhile) {
+      const before = masterPort();
+      const other = before === master ? replica : master;
+      const pid = (port: number) => Number(/process_id:(\d+)/.exec(cli(["-p", String(port), "info", "server"]))?.[1]);
+      const [masterPid, replicaPid] = [pid(before), pid(other)];
+      // stopped, then cut off: what the master sent before still waits in the replica's socket, nothing after
+      process.kill(replicaPid, "SIGSTOP");
+      cli(["-p", String(before), "client", "kill", "type", "replica"]);
+      try {
+        await meanwhile();
+      } finally {
+        process.kill(masterPid, "SIGKILL");
+        process.kill(replicaPid, "SIGCONT");
+      }
+      await waitUntil(
+        `the Sentinel to promote ${other}`,
+        () => masterPort() === other && /role:master/.test(cli(["-p", String(other), "info", "replication"])),
+        60_000,
+      );
+      return other;
     },
     stop,
   };
