@@ -1,7 +1,7 @@
 // Reading PredictionEvent JSON lines from a file or stdin (shell side), decoded with the same decoder the
 // service uses. Blank lines are skipped; every other line yields a decode result with its 0-based number. The
-// input may be compressed or UTF-16 (input-encoding.ts), or an Avro container file whose records stand in for
-// lines (avro-container-input.ts).
+// input may be compressed or UTF-16 (input-encoding.ts), an Avro container file whose records stand in for
+// lines (avro-container-input.ts), or CSV whose rows do (csv-input.ts).
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { decodePredictionMessage } from "../events/codec.ts";
@@ -10,6 +10,7 @@ import type { PredictionEvent } from "../events/types.ts";
 import { DetectorError } from "../errors/detector-error.ts";
 import { AvroBodyError } from "../events/avro-decoder.ts";
 import { avroContainerBlocks, AvroContainerError, type WriterSchemas } from "./avro-container-input.ts";
+import { csvLineBlocks, CsvInputError, isCsvHeader, type CsvContract } from "./csv-input.ts";
 import { inputContent, InputEncodingError, type InputBytesRead } from "./input-encoding.ts";
 
 export class InputFileError extends DetectorError<{ input: string; line?: number; reason?: string }> {
@@ -101,9 +102,14 @@ const isBlank = (b: Uint8Array, from: number, to: number): boolean => {
  * decoded here — the decoder does that once. An Avro container file gives one batch per block, each record a
  * Confluent-framed "line" of a schema id registered in `schemas` (the caller's decode context reads it there).
  */
-export async function* readLineBatches(input: string, stdin: Readable, schemas: WriterSchemas): AsyncGenerator<RawLineBatch> {
+export async function* readLineBatches(
+  input: string,
+  stdin: Readable,
+  schemas: WriterSchemas,
+  contract: CsvContract = "prediction",
+): AsyncGenerator<RawLineBatch> {
   let checked = false;
-  for await (const batch of lineBatches(input, stdin, schemas)) {
+  for await (const batch of lineBatches(input, stdin, schemas, contract)) {
     if (!checked && batch.lineNumbers.length > 0) {
       checked = true;
       refuseWholeDocument(input, lineBytes(batch, 0));
@@ -135,14 +141,21 @@ function refuseWholeDocument(input: string, firstLine: Uint8Array): void {
 }
 
 /** readLineBatches without the check of the first line. */
-async function* lineBatches(input: string, stdin: Readable, schemas: WriterSchemas): AsyncGenerator<RawLineBatch> {
+async function* lineBatches(input: string, stdin: Readable, schemas: WriterSchemas, contract: CsvContract): AsyncGenerator<RawLineBatch> {
   const read: InputBytesRead = { bytes: 0 };
   try {
     const content = await inputContent(asBuffers(await openInput(input, stdin)), read);
     if (content.format === "avro-container") yield* containerRecordBatches(content.chunks, schemas, read);
-    else yield* textLineBatches(content.chunks, read);
+    else {
+      const text = await peeked(content.chunks);
+      if (text.first !== undefined && isCsvHeader(firstLineOf(text.first))) yield* csvRowBatches(text.chunks, contract, read);
+      else yield* textLineBatches(text.chunks, read);
+    }
   } catch (err) {
     if (err instanceof InputFileError) throw err;
+    if (err instanceof CsvInputError) {
+      throw new InputFileError(`cannot read CSV input ${input}: ${err.message}`, { input, line: err.context.line, reason: "csv" });
+    }
     if (err instanceof InputEncodingError) {
       const what = err.context.format.startsWith("utf-16") ? "decode" : "decompress";
       throw new InputFileError(`cannot ${what} input ${input} (${err.context.format}): ${err.message}`, { input });
@@ -167,6 +180,33 @@ async function* containerRecordBatches(
     const lineNumbers: number[] = [];
     for (let k = 0; k < block.starts.length; k++) lineNumbers.push(++line);
     yield { buffer: block.frames, lineNumbers, starts: block.starts, ends: block.ends, lastLine: line, bytes: read.bytes };
+  }
+}
+
+/** The first chunk of a stream, and the whole stream again. */
+async function peeked(chunks: AsyncIterable<Buffer>): Promise<{ first: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const head = await iterator.next();
+  const first = head.done === true ? undefined : head.value;
+  async function* again(): AsyncGenerator<Buffer> {
+    if (first === undefined) return;
+    yield first;
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+  }
+  return { first, chunks: again() };
+}
+
+function firstLineOf(chunk: Buffer): string {
+  const nl = chunk.indexOf(NEWLINE);
+  return chunk.toString("utf8", 0, nl < 0 ? Math.min(chunk.length, 1 << 16) : nl);
+}
+
+/** CSV rows as the JSON lines of their events, a batch per read chunk. */
+async function* csvRowBatches(chunks: AsyncIterable<Buffer>, contract: CsvContract, read: InputBytesRead): AsyncGenerator<RawLineBatch> {
+  let lastLine = 0;
+  for await (const block of csvLineBlocks(chunks, contract)) {
+    if (block.lines.length > 0) lastLine = block.lines[block.lines.length - 1];
+    yield { buffer: block.frames, lineNumbers: block.lines, starts: block.starts, ends: block.ends, lastLine, bytes: read.bytes };
   }
 }
 
@@ -256,8 +296,9 @@ export async function* decodedLines<T>(
   stdin: Readable,
   decode: (value: Uint8Array) => DecodeResult<T>,
   schemas: WriterSchemas,
+  contract: CsvContract = "prediction",
 ): AsyncGenerator<DecodedLine<T>> {
-  for await (const batch of readLineBatches(input, stdin, schemas)) {
+  for await (const batch of readLineBatches(input, stdin, schemas, contract)) {
     for (let i = 0; i < batch.lineNumbers.length; i++) {
       const value = lineBytes(batch, i);
       yield { line: batch.lineNumbers[i], lastLine: batch.lastLine, bytes: batch.bytes, value, result: decode(value) };

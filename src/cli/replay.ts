@@ -298,7 +298,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     await step(pending, true);
   } else {
     const predictions = decodedLines(opts.input, opts.stdin, decodePrediction, writerSchemas);
-    const outcomes = decodedLines(opts.outcomes, opts.stdin, (v) => decodeOutcomeMessage(v, decodeContext), writerSchemas);
+    const outcomes = decodedLines(opts.outcomes, opts.stdin, (v) => decodeOutcomeMessage(v, decodeContext), writerSchemas, "outcome");
     const counts = summary.outcomes!;
     let pending: DecodedInput[] = [];
     for await (const { from, item } of mergeByEventTime(predictions, outcomes)) {
