@@ -84,6 +84,11 @@ export interface BatchControls {
   heartbeat(): Promise<void>;
   isRunning(): boolean;
   isStale(): boolean;
+  /**
+   * an outage fails the batch at once instead of being retried with heartbeats (a batch of only passed
+   * records, whose offsets the next batch covers anyway, and that has no heartbeat of its own to send)
+   */
+  noRetry?: boolean;
 }
 
 /** Decoding with a schema registry behind it: decoding is synchronous, fetching an unknown writer schema is not. */
@@ -210,7 +215,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     const control: RetryControl = {
       shouldContinue: () => controls.isRunning() && !controls.isStale() && !deps.isStopping(),
       heartbeat: controls.heartbeat,
-      isRetryable: isOutage,
+      isRetryable: controls.noRetry === true ? () => false : isOutage,
       onRetry: (operation, attempt, delayMs, err) => {
         const kind = outageOperation(err);
         if (kind === "redis") metrics.onRedisError(operation);

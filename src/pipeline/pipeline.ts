@@ -9,7 +9,7 @@ import { connectServiceClients, type ServiceClients } from "../kafka/clients.ts"
 import { applyGroupJoin, createMembership } from "../kafka/consumer.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
 import { DependencyHealth } from "./dependency-health.ts";
-import { outageOperation } from "./outage.ts";
+import { isOutage, outageOperation } from "./outage.ts";
 import { drainOutbox, type OutboxRelayDeps } from "../kafka/outbox-relay.ts";
 import { registryUrlWithCredentials, SchemaCache } from "../kafka/schema-cache.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -203,11 +203,14 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
           heartbeat: async () => {},
           isRunning: () => !stopping,
           isStale: () => membership.generation !== generation || !membership.assigned.includes(partition),
+          noRetry: true,
         },
       )
-      .catch((err: unknown) =>
-        log.error({ err, topic: batchTopic, partition, lastOffset }, "passing records no reader sees failed; the next batch passes them"),
-      );
+      .catch((err: unknown) => {
+        const message = "passing records no reader sees failed; the next batch passes them";
+        if (isOutage(err)) log.warn({ err, topic: batchTopic, partition, lastOffset }, message);
+        else log.error({ err, topic: batchTopic, partition, lastOffset }, message);
+      });
     passing.add(job);
     void job.finally(() => passing.delete(job));
   });

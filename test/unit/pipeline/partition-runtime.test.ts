@@ -158,6 +158,20 @@ async function consume(world: World, runtime: PartitionRuntime): Promise<void> {
   }
 }
 
+/** `store` with its commitPartition replaced (its other methods delegated: a spread would lose a class's methods). */
+function withCommit(store: StateStore, commitPartition: StateStore["commitPartition"]): StateStore {
+  return {
+    loadPartition: (p) => store.loadPartition(p),
+    commitPartition,
+    pendingOutbox: (p, l) => store.pendingOutbox(p, l),
+    ackOutbox: (p, ids) => store.ackOutbox(p, ids),
+    acquireRetrainLock: (m, q, t) => store.acquireRetrainLock(m, q, t),
+    getReferenceBaseline: (m, v) => store.getReferenceBaseline(m, v),
+    putReferenceBaseline: (m, v, b) => store.putReferenceBaseline(m, v, b),
+    close: () => store.close(),
+  };
+}
+
 const newWorld = (): World => ({ backend: new InMemoryStateBackend(), published: [], committed: 0, logStart: 0 });
 
 async function uninterrupted() {
@@ -305,6 +319,26 @@ describe("partition runtime over the in-memory store", () => {
     expect((await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF)).offset).toBe(String(BATCH + 9));
   });
 
+  it("a batch of only records it leaves out is not retried through an outage (noRetry): it fails at once, and the next batch covers its records", async () => {
+    const world = newWorld();
+    let down = true;
+    const r = replica(world, undefined, (store) =>
+      withCommit(store, async (p, w) => {
+        if (down) throw new StateStoreUnavailableError("connection refused", { operation: "commitPartition" });
+        await store.commitPartition(p, w);
+      }),
+    );
+    const passed = { topic: TOPIC, partition: 0, highWatermark: "3", messages: [], lastOffset: () => "2" };
+    const started = Date.now();
+    await expect(r.runtime.runBatch(passed, { ...controls, noRetry: true })).rejects.toThrow(StateStoreUnavailableError);
+    expect(Date.now() - started).toBeLessThan(500); // no backoff
+    expect(world.committed).toBe(0);
+    down = false;
+    const events = INPUT.slice(0, BATCH).map((m) => ({ ...m, offset: String(Number(m.offset) + 3) }));
+    await r.runtime.runBatch({ topic: TOPIC, partition: 0, highWatermark: String(BATCH + 3), messages: events }, controls);
+    expect(world.committed).toBe(BATCH + 3);
+  });
+
   it("a batch of only records it leaves out on a partition with no state yet stores their offset", async () => {
     const world = newWorld();
     await replica(world).runtime.runBatch(
@@ -337,21 +371,13 @@ describe("partition runtime over the in-memory store", () => {
     const { world: expected } = await uninterrupted();
     const world = newWorld();
     let lost = 0;
-    const r = replica(world, undefined, (store) => ({
-      ...store,
-      loadPartition: (p) => store.loadPartition(p),
-      pendingOutbox: (p, l) => store.pendingOutbox(p, l),
-      ackOutbox: (p, ids) => store.ackOutbox(p, ids),
-      acquireRetrainLock: (m, q, t) => store.acquireRetrainLock(m, q, t),
-      getReferenceBaseline: (m, v) => store.getReferenceBaseline(m, v),
-      putReferenceBaseline: (m, v, b) => store.putReferenceBaseline(m, v, b),
-      close: () => store.close(),
-      commitPartition: async (p, w) => {
+    const r = replica(world, undefined, (store) =>
+      withCommit(store, async (p, w) => {
         await store.commitPartition(p, w);
         // every third write lands but its reply is lost: the runtime retries the same write
         if (++lost % 3 === 0) throw new StateStoreUnavailableError("connection reset", { operation: "commitPartition" });
-      },
-    }));
+      }),
+    );
     await consume(world, r.runtime);
     expect(lost).toBeGreaterThan(10);
     expect(r.forgotten).toEqual([]);
