@@ -241,6 +241,11 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       "Times Redis was found without (emptied) or behind (rolled back) the state of a partition it had acknowledged",
       ["partition"],
     ),
+    sourceLogReplaced: counter(
+      "drift_source_log_replaced_total",
+      "Times a source partition's log was found rewritten under the stored state (topic recreated, another cluster): applied from its start",
+      ["topic", "partition"],
+    ),
     stateRebuildsInexact: counter(
       "drift_state_rebuilds_inexact_total",
       "Rebuilds of lost state that could not be exact: retention had deleted records the state was built from",

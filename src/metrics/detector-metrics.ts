@@ -100,6 +100,8 @@ export interface DetectorMetrics {
   /** Redis lost (or rolled back) a partition's state; `exact`: retention still holds everything to rebuild it */
   onStateLost(partition: number, exact: boolean): void;
   setStateRebuilding(partition: number, rebuilding: boolean): void;
+  /** a source partition's log was rewritten under the stored state and is applied from its start (state-loss.ts replacedLog) */
+  onSourceLogReplaced(topic: string, partition: number): void;
   /** the engine evicted these unconfigured models to admit new ones; their series are removed */
   onModelsEvicted(models: readonly string[]): void;
   /**
@@ -325,6 +327,9 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     onStateLost(partition, exact) {
       m.stateLost.inc({ partition: String(partition) });
       m.stateRebuildsInexact.inc({ partition: String(partition) }, exact ? 0 : 1);
+    },
+    onSourceLogReplaced(topic, partition) {
+      m.sourceLogReplaced.inc({ topic: topics.value(topic), partition: String(partition) });
     },
     setStateRebuilding(partition, rebuilding) {
       m.stateRebuilding.set({ partition: String(partition) }, rebuilding ? 1 : 0);

@@ -544,6 +544,25 @@ export function commitFailureOutcome(
 }
 
 /** Records a landed write in the slot: its offset is the new fence, its models are clean. */
+/**
+ * The write that forgets how far a source's log was applied, keeping every model's state: its log was
+ * replaced (state-loss.ts replacedLog), so its records, whatever their offsets, were never applied.
+ */
+export function forgetSourceOffset(slot: PartitionSlot, source: PassedThrough["source"]): ProcessedChunk {
+  const lastOffset = source === "prediction" ? null : slot.storedOffset;
+  const lastOutcomeOffset = source === "outcome" ? null : slot.storedOutcomeOffset;
+  const write: PartitionWrite = {
+    expectedOffset: slot.storedOffset,
+    offset: lastOffset,
+    expectedOutcomeOffset: slot.storedOutcomeOffset,
+    outcomeOffset: lastOutcomeOffset,
+    meta: encodePartitionMeta(slot.state),
+    models: new Map(),
+    outbox: [],
+  };
+  return { lastOffset, lastOutcomeOffset, write, storedParts: new Map(), rejections: [], metrics: emptyDelta(), replayed: [] };
+}
+
 export function settle(slot: PartitionSlot, chunk: ProcessedChunk): void {
   slot.storedOffset = chunk.lastOffset;
   slot.storedOutcomeOffset = chunk.lastOutcomeOffset;

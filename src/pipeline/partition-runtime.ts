@@ -50,6 +50,7 @@ import { closesFarBelowMaxEvents, looksLikeEpochSeconds, WindowSizes } from "../
 import {
   commitFailureOutcome,
   controlResult,
+  forgetSourceOffset,
   joinWaiting,
   processChunk,
   settle,
@@ -62,7 +63,7 @@ import {
 import type { PartitionSlot, PartitionStates } from "./partition-states.ts";
 import { CONTROL_HEADER } from "../events/control-record.ts";
 import type { PartitionPositions } from "../kafka/partition-positions.ts";
-import { lossAtLoad, rebuildPlan, type RebuildPlan, type StateLoss } from "./state-loss.ts";
+import { lossAtLoad, rebuildPlan, replacedLog, type RebuildPlan, type StateLoss } from "./state-loss.ts";
 import { MIN_DEPENDENCE_WINDOWS } from "../detect/dependence.ts";
 
 /** One fetched batch of one partition (a kafkajs Batch fits). */
@@ -247,6 +248,10 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
           return;
         }
       }
+      if ((await forgetReplacedLog(batch, slot, outcomes, control, plog)) === "stale") {
+        drop(batch.partition);
+        return;
+      }
       deps.onLoaded();
       // what waits in the join as loaded (the counters count what this replica applies, chunk by chunk)
       for (const { model, ...waiting } of joinWaiting(slot.state, slot.state.models.keys())) metrics.onJoinCounted(model, {}, waiting);
@@ -407,6 +412,45 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     if ((result.fallbacks ?? 0) + (result.dropped ?? 0) > 0)
       log.warn({ partition: slot.ref.partition, ...result }, "outbox drained with fallback records");
     else if (result.published + result.suppressed > 0) log.debug({ partition: slot.ref.partition, ...result }, "outbox drained");
+  }
+
+  /**
+   * A source log that ends at or below the offset the state applied (state-loss.ts replacedLog). A new log
+   * (no committed offset either) is applied from its start: the stored offset is forgotten, the models kept.
+   * A truncated one is reported once per load. One comparison per batch; Kafka is asked only when it holds.
+   */
+  async function forgetReplacedLog(
+    batch: SourceBatch,
+    slot: PartitionSlot,
+    outcomes: boolean,
+    control: RetryControl,
+    plog: Logger,
+  ): Promise<"ok" | "stale"> {
+    const stored = outcomes ? slot.storedOutcomeOffset : slot.storedOffset;
+    if (stored === null || BigInt(batch.highWatermark) > BigInt(stored)) return "ok";
+    const committed = await retryWithBackoff("fetchOffsets", () => deps.positions.committed(batch.topic, batch.partition), control);
+    const verdict = replacedLog(stored, committed, batch.highWatermark);
+    const detail = { storedOffset: stored, highWatermark: batch.highWatermark, committed };
+    if (verdict === "truncated") {
+      if (!slot.truncationReported)
+        plog.error(
+          detail,
+          "the partition's log ends before the offset the state has applied: it lost records (an unclean leader election?); " +
+            "records written at offsets up to the stored one are skipped as applied",
+        );
+      slot.truncationReported = true;
+      return "ok";
+    }
+    if (verdict === null) return "ok";
+    plog.error(
+      detail,
+      "the partition's log ends before the offset the state has applied and the group has no committed offset: the topic was " +
+        "recreated, or this is another cluster's copy. Its records are applied from its start; the models' state is kept",
+    );
+    const persisted = await persist(slot, forgetSourceOffset(slot, outcomes ? "outcome" : "prediction"), control);
+    if (persisted !== "ok") return "stale";
+    metrics.onSourceLogReplaced(batch.topic, batch.partition);
+    return "ok";
   }
 
   /** Redis behind Kafka's committed offset: it lost state it had acknowledged (a replica started after the loss). */

@@ -22,6 +22,8 @@ export interface PartitionSlot {
   publishedThrough: string | null;
   /** the stored offset was compared with Kafka's committed offset after loading (state-loss.ts) */
   positionChecked: boolean;
+  /** a source log that lost records under the stored offset was reported (state-loss.ts replacedLog) */
+  truncationReported: boolean;
   /**
    * Per model, the cold-state parts (closed windows) the store holds: part key → the window object
    * written under it (null: stored, not referred to). A cold write sends only the windows not in here.
@@ -91,6 +93,7 @@ export class PartitionStates {
       outboxPending: true,
       publishedThrough: null,
       positionChecked: false,
+      truncationReported: false,
       storedParts,
     };
     this.slots.set(partition, slot);

@@ -73,3 +73,18 @@ export function rebuildPlan(loss: StateLoss, logStart: string, publishedThrough:
     publishedThrough: big(published) < 0n ? null : published,
   };
 }
+
+/**
+ * The opposite loss: the log behind the stored offset is not the one the state was built from. Kafka's offsets
+ * only grow, so a log whose end (`highWatermark`, the next offset to be written) is at or below the last
+ * offset Redis applied was rewritten under the state: the topic was deleted and created again, or the service
+ * now reads another cluster's copy (MirrorMaker keeps names, not offsets). With the group's committed offset
+ * gone as well (deleting a topic deletes its committed offsets) it is a new log: its records were never
+ * applied, though the fence would skip every one up to the stored offset. With a committed offset past the
+ * end, the same log lost its last records (an unclean leader election): which of the records now at those
+ * offsets are new cannot be told, so that is only reported.
+ */
+export function replacedLog(stored: string | null, committed: string | null, highWatermark: string): "replaced" | "truncated" | null {
+  if (stored === null || BigInt(highWatermark) > BigInt(stored)) return null;
+  return committed === null ? "replaced" : "truncated";
+}

@@ -353,6 +353,40 @@ describe("partition runtime over the in-memory store", () => {
     expect(world.committed).toBe(BATCH + 3);
   });
 
+  it("a log that ends before the stored offset, with no committed offset (the topic recreated): its records are applied from its start, the models kept", async () => {
+    const world = newWorld();
+    await replica(world).runtime.runBatch(
+      { topic: TOPIC, partition: 0, highWatermark: String(BATCH), messages: INPUT.slice(0, BATCH) },
+      controls,
+    );
+    const before = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
+    const acceptedBefore = decodePartitionState(0, before.meta, before.models, config.limits).counters.accepted;
+    expect(before.offset).toBe(String(BATCH - 1));
+    // the topic deleted and created again: its committed offset went with it, the new log holds 10 records
+    world.committed = 0;
+    const next = replica(world);
+    const fresh = INPUT.slice(BATCH, BATCH + 10).map((m, i) => ({ ...m, offset: String(i) }));
+    await next.runtime.runBatch({ topic: TOPIC, partition: 0, highWatermark: "10", messages: fresh }, controls);
+    expect(world.committed).toBe(10);
+    const after = await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF);
+    expect(after.offset).toBe("9");
+    // all 10 applied on top of what the old log gave (none of the 10 is one of INPUT's undecodable messages)
+    expect(decodePartitionState(0, after.meta, after.models, config.limits).counters.accepted).toBe(acceptedBefore + 10);
+    expect(await next.metrics.registry.getSingleMetricAsString("drift_source_log_replaced_total")).toMatch(/partition="0"} 1$/m);
+  });
+
+  it("a log that ends before the stored offset while the group has a committed offset past it (truncated) is reported, not re-applied", async () => {
+    const world = newWorld();
+    await replica(world).runtime.runBatch(
+      { topic: TOPIC, partition: 0, highWatermark: String(BATCH), messages: INPUT.slice(0, BATCH) },
+      controls,
+    );
+    const next = replica(world);
+    await next.runtime.runBatch({ topic: TOPIC, partition: 0, highWatermark: "40", messages: INPUT.slice(30, 40) }, controls);
+    expect((await new InMemoryStateStore({ backend: world.backend }).loadPartition(REF)).offset).toBe(String(BATCH - 1));
+    expect(await next.metrics.registry.getSingleMetricAsString("drift_source_log_replaced_total")).not.toMatch(/} 1$/m);
+  });
+
   it("a crash before or after any step, followed by a restart from Kafka's committed offset, ends like an uninterrupted run", async () => {
     const { world: expected, steps } = await uninterrupted();
     expect(steps).toBeGreaterThan(40); // loads, commits, publishes, acks and offset commits of 8 batches

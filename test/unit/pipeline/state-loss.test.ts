@@ -1,6 +1,6 @@
 // Telling a move to another owner from lost state, and where a rebuild starts (src/pipeline/state-loss.ts).
 import { describe, expect, it } from "vitest";
-import { fenceConflict, lossAtLoad, rebuildPlan } from "../../../src/pipeline/state-loss.ts";
+import { fenceConflict, lossAtLoad, rebuildPlan, replacedLog } from "../../../src/pipeline/state-loss.ts";
 
 describe("fenceConflict", () => {
   it("a stored offset past the one this writer loaded is another owner's write", () => {
@@ -60,5 +60,19 @@ describe("rebuildPlan", () => {
     expect(rebuildPlan(loss, "0", "149", "200").publishedThrough).toBe("199");
     expect(rebuildPlan(loss, "0", "239", "200").publishedThrough).toBe("239");
     expect(rebuildPlan(loss, "0", null, "0").publishedThrough).toBeNull();
+  });
+});
+
+describe("replacedLog (a log rewritten under the stored offset)", () => {
+  it("a log that ends past the stored offset is the same log, whatever the committed offset (offsets expired, a fresh group)", () => {
+    expect(replacedLog("4999", null, "5000")).toBeNull();
+    expect(replacedLog("4999", "5000", "5000")).toBeNull();
+    expect(replacedLog(null, null, "0")).toBeNull();
+  });
+  it("a log that ends at or before it is new when the group has no committed offset (the topic recreated), truncated when it has one", () => {
+    expect(replacedLog("4999", null, "120")).toBe("replaced");
+    expect(replacedLog("4999", null, "4999")).toBe("replaced");
+    expect(replacedLog("4999", null, "0")).toBe("replaced");
+    expect(replacedLog("4999", "5000", "4990")).toBe("truncated");
   });
 });
