@@ -95,8 +95,11 @@ export interface DetectorMetrics {
   setDependencyUp(dependency: DependencyName, up: boolean): void;
   /** the engine dropped data at one of its caps (counted by kind; the model is not a label: it is unbounded) */
   onCardinalityDropped(kind: "model" | "feature" | "category", model: string, count: number): void;
-  /** drift_state_lost_total, drift_state_rebuilds_inexact_total and drift_state_rebuilding start at 0 for partitions 0..count-1 */
-  initStatePartitions(count: number): void;
+  /**
+   * drift_state_lost_total, drift_state_rebuilds_inexact_total and drift_state_rebuilding start at 0 for partitions
+   * 0..count-1, and drift_source_log_replaced_total for those partitions of each source topic
+   */
+  initStatePartitions(count: number, sourceTopics?: readonly string[]): void;
   /** Redis lost (or rolled back) a partition's state; `exact`: retention still holds everything to rebuild it */
   onStateLost(partition: number, exact: boolean): void;
   setStateRebuilding(partition: number, rebuilding: boolean): void;
@@ -316,12 +319,13 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     removeModel(model) {
       series.remove(model);
     },
-    initStatePartitions(count) {
+    initStatePartitions(count, sourceTopics = []) {
       for (let p = 0; p < count; p++) {
         const partition = String(p);
         m.stateLost.inc({ partition }, 0);
         m.stateRebuildsInexact.inc({ partition }, 0);
         m.stateRebuilding.set({ partition }, 0);
+        for (const topic of sourceTopics) m.sourceLogReplaced.inc({ topic: topics.value(topic), partition }, 0);
       }
     },
     onStateLost(partition, exact) {

@@ -94,7 +94,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   const health = new DependencyHealth(metrics, log);
   const outboxStuckAfterMs = deps.outboxStuckAfterMs ?? 60_000;
   metrics.trackOutbox(() => backlog.snapshot());
-  metrics.initStatePartitions(config.kafka.partitions);
+  metrics.initStatePartitions(config.kafka.partitions, outcomesTopic === topic ? [topic] : [topic, outcomesTopic]);
   let stopping = false;
   let crashed = false;
 

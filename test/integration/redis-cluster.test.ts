@@ -15,9 +15,9 @@ import { startRedisCluster, type RedisClusterHandle } from "../support/redis-clu
 import { runStateStoreConformance, sharedBackendFixture } from "../support/state-store-conformance.ts";
 import {
   createPredictionsTopic,
-  DRIFTING_MODEL,
   driftingServiceConfig,
   driftingStream,
+  expectAmountShiftDetected,
   harnessKafka,
   predictionMessages,
   produceRaw,
@@ -29,7 +29,6 @@ import {
   STATIONARY,
   waitForCommittedEnd,
 } from "../support/service-harness.ts";
-import { driftEventSchema } from "../../src/events/schemas.ts";
 
 let cluster: Promise<RedisClusterHandle> | undefined;
 const clusterOnce = () => (cluster ??= startRedisCluster(3));
@@ -166,12 +165,7 @@ describe("the service on a Redis Cluster", () => {
     try {
       await service.pipeline.ready;
       await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, STATIONARY + SHIFTED);
-      const drift = (await readAllMessages(kafka, topics.drift)).map((m) =>
-        driftEventSchema.parse(JSON.parse(m.value?.toString("utf8") ?? "")),
-      );
-      const critical = drift.find((e) => e.status === "critical");
-      expect(critical?.modelId).toBe(DRIFTING_MODEL);
-      expect(critical?.signals.find((s) => s.signal === "feature:amount")?.status).toBe("critical");
+      await expectAmountShiftDetected(kafka, topics.drift);
       expect(await readAllMessages(kafka, topics.deadLetter)).toHaveLength(0);
       expect(await service.store.storedPartitions(config.kafka.groupId, topics.predictions)).toEqual([0]);
     } finally {

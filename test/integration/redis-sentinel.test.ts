@@ -5,7 +5,6 @@
 import { Redis } from "ioredis";
 import type { Kafka } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
-import { driftEventSchema } from "../../src/events/schemas.ts";
 import { StateStoreMisconfiguredError } from "../../src/state/errors.ts";
 import type { PartitionRef } from "../../src/state/port.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
@@ -15,9 +14,9 @@ import { runStateStoreConformance, sharedBackendFixture } from "../support/state
 import type { ResolvedConfig } from "../../src/config/load.ts";
 import {
   createPredictionsTopic,
-  DRIFTING_MODEL,
   driftingServiceConfig,
   driftingStream,
+  expectAmountShiftDetected,
   harnessKafka,
   predictionMessages,
   produceRaw,
@@ -242,13 +241,7 @@ describe("the service through a Redis Sentinel", () => {
       await waitForCommittedEnd(kafka, config.kafka.groupId, topics.predictions, STATIONARY + SHIFTED, 90_000);
       const consumed = (await service.metricsText()).split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
       expect(consumed?.endsWith(` ${STATIONARY + SHIFTED}`), consumed).toBe(true);
-      const drift = (await readAllMessages(kafka, topics.drift)).map((m) =>
-        driftEventSchema.parse(JSON.parse(m.value?.toString("utf8") ?? "")),
-      );
-      for (const e of drift) expect(Number(e.window.firstOffset)).toBeGreaterThanOrEqual(STATIONARY);
-      const critical = drift.find((e) => e.status === "critical");
-      expect(critical?.modelId).toBe(DRIFTING_MODEL);
-      expect(critical?.signals.find((s) => s.signal === "feature:amount")?.status).toBe("critical");
+      await expectAmountShiftDetected(kafka, topics.drift, STATIONARY);
       expect(await readAllMessages(kafka, topics.deadLetter)).toHaveLength(0);
     } finally {
       await service.stop();

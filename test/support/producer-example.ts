@@ -3,13 +3,13 @@
 // service in process must count every event and emit the drift.
 import { spawn, spawnSync } from "node:child_process";
 import { expect } from "vitest";
-import { driftEventSchema } from "../../src/events/schemas.ts";
 import type { ResolvedConfig } from "../../src/config/load.ts";
 import type { DriftEvent } from "../../src/events/types.ts";
 import { infra } from "./infra.ts";
 import {
   createPredictionsTopic,
   driftingServiceConfig,
+  expectAmountShiftDetected,
   harnessKafka,
   readAllMessages,
   startServiceInProcess,
@@ -136,13 +136,7 @@ export async function expectExampleDrift(
     const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
     expect(consumed?.endsWith(` ${total}`), consumed).toBe(true);
     expect(await readAllMessages(kafka, config.kafka.topics.deadLetter)).toHaveLength(0);
-    const drift = (await readAllMessages(kafka, config.kafka.topics.drift)).map((m) =>
-      driftEventSchema.parse(JSON.parse(m.value?.toString("utf8") ?? "")),
-    );
-    for (const e of drift) expect(Number(e.window.firstOffset)).toBeGreaterThanOrEqual(EXAMPLE_STATIONARY);
-    const critical = drift.find((e) => e.status === "critical");
-    expect(critical?.modelId).toBe(EXAMPLE_MODEL);
-    expect(critical?.signals.find((s) => s.signal === "feature:amount")?.status).toBe("critical");
+    const drift = await expectAmountShiftDetected(kafka, config.kafka.topics.drift, EXAMPLE_STATIONARY);
     return { drift, output, config };
   } finally {
     await service.stop();

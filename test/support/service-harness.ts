@@ -11,9 +11,11 @@ import { Writable } from "node:stream";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from "kafkajs";
 import { resolveConfig, type ResolvedConfig } from "../../src/config/load.ts";
+import { expect } from "vitest";
 import { encodeJson, encodePredictionAvro } from "../../src/events/codec.ts";
+import { driftEventSchema } from "../../src/events/schemas.ts";
 import { readAvroSchemaText } from "../../src/events/schema-files.ts";
-import type { PredictionEvent } from "../../src/events/types.ts";
+import type { DriftEvent, PredictionEvent } from "../../src/events/types.ts";
 import { createLogger, type Logger } from "../../src/logging/logger.ts";
 import { createDetectorMetrics, type DetectorMetrics } from "../../src/metrics/detector-metrics.ts";
 import { startMetricsServer, type MetricsServer } from "../../src/metrics/server.ts";
@@ -511,6 +513,19 @@ export async function createPredictionsTopic(kafka: Kafka, config: ResolvedConfi
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The drift events on `topic`, checked for the shift of driftingStream(): the first critical one is the
+ * drifting model's, with `amount` critical; with `shiftFrom`, no window starts before that offset.
+ */
+export async function expectAmountShiftDetected(kafka: Kafka, topic: string, shiftFrom?: number): Promise<DriftEvent[]> {
+  const drift = (await readAllMessages(kafka, topic)).map((m) => driftEventSchema.parse(JSON.parse(m.value?.toString("utf8") ?? "")));
+  if (shiftFrom !== undefined) for (const e of drift) expect(Number(e.window.firstOffset)).toBeGreaterThanOrEqual(shiftFrom);
+  const critical = drift.find((e) => e.status === "critical");
+  expect(critical?.modelId).toBe(DRIFTING_MODEL);
+  expect(critical?.signals.find((s) => s.signal === "feature:amount")?.status).toBe("critical");
+  return drift;
 }
 
 /** Waits until the service's group has committed `count` messages of partition 0 of a topic. */
