@@ -4,7 +4,9 @@
 // line the decoder reads, so every check and every rejection message is the JSON path's. A row that is not
 // CSV (an unclosed quote, a count of cells unlike the header's) stops the input with its line, as a corrupt
 // Avro container does: what follows it cannot be trusted to line up.
-// RFC 4180: comma-separated, "…" quotes a cell, "" inside one is a quote, CRLF or LF ends a row.
+// RFC 4180: comma-separated, "…" quotes a cell, "" inside one is a quote, CRLF or LF ends a row. A header
+// separated by semicolons (Excel where the comma is the decimal mark) or tabs (TSV: psql, warehouse exports)
+// sets that separator instead.
 import { DetectorError } from "../errors/detector-error.ts";
 
 export class CsvInputError extends DetectorError<{ line: number }> {
@@ -48,7 +50,9 @@ export interface CsvRow {
 }
 
 const QUOTE = 0x22;
-const COMMA = 0x2c;
+/** The separators a header may use, as the byte that splits cells. */
+export const CSV_SEPARATORS = { ",": 0x2c, ";": 0x3b, "\t": 0x09 } as const;
+export type CsvSeparator = keyof typeof CSV_SEPARATORS;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 
@@ -56,7 +60,14 @@ const CR = 0x0d;
  * The rows of `buf` from `from` on. A row that runs past the end is left for the next chunk unless `final`;
  * `consumed` is where the unparsed rest starts, `line` the line number there.
  */
-export function parseCsvRows(buf: Buffer, from: number, line: number, final: boolean): { rows: CsvRow[]; consumed: number; line: number } {
+export function parseCsvRows(
+  buf: Buffer,
+  from: number,
+  line: number,
+  final: boolean,
+  separator: CsvSeparator = ",",
+): { rows: CsvRow[]; consumed: number; line: number } {
+  const SEPARATOR = CSV_SEPARATORS[separator];
   const rows: CsvRow[] = [];
   let at = from;
   for (;;) {
@@ -104,7 +115,7 @@ export function parseCsvRows(buf: Buffer, from: number, line: number, final: boo
         at = p + 1;
         cells.push(text);
         quoted.push(true);
-        if (at < buf.length && buf[at] === COMMA) {
+        if (at < buf.length && buf[at] === SEPARATOR) {
           at++;
           continue;
         }
@@ -123,14 +134,14 @@ export function parseCsvRows(buf: Buffer, from: number, line: number, final: boo
           line,
         );
       }
-      // an unquoted cell: up to the next comma or line break (a quote inside it is taken as written)
+      // an unquoted cell: up to the next separator or line break (a quote inside it is taken as written)
       let p = at;
-      while (p < buf.length && buf[p] !== COMMA && buf[p] !== NEWLINE) p++;
+      while (p < buf.length && buf[p] !== SEPARATOR && buf[p] !== NEWLINE) p++;
       if (p === buf.length && !final) break;
       const end = p > at && buf[p - 1] === CR && (p === buf.length || buf[p] === NEWLINE) ? p - 1 : p;
       cells.push(buf.toString("utf8", at, end));
       quoted.push(false);
-      if (p < buf.length && buf[p] === COMMA) {
+      if (p < buf.length && buf[p] === SEPARATOR) {
         at = p + 1;
         continue;
       }
@@ -147,11 +158,17 @@ export function parseCsvRows(buf: Buffer, from: number, line: number, final: boo
   }
 }
 
-/** Whether the first line of a text input is a CSV header of the contract (it names the modelId column). */
-export function isCsvHeader(firstLine: string): boolean {
+/**
+ * The separator of a text input's first line when it is a CSV header of the contract (it names the modelId
+ * column), else undefined.
+ */
+export function csvHeaderSeparator(firstLine: string): CsvSeparator | undefined {
   const text = firstLine.replace(/^\uFEFF/, "").trimStart();
-  if (text.startsWith("{") || text.startsWith("[")) return false;
-  return text.split(",").some((cell) => cell.trim().replace(/^"(.*)"$/, "$1") === "modelId");
+  if (text.startsWith("{") || text.startsWith("[")) return undefined;
+  for (const separator of Object.keys(CSV_SEPARATORS) as CsvSeparator[]) {
+    if (text.split(separator).some((cell) => cell.trim().replace(/^"(.*)"$/, "$1") === "modelId")) return separator;
+  }
+  return undefined;
 }
 
 /** The header's columns, checked: every column a field of the contract, none twice, the required ones present. */
@@ -261,7 +278,11 @@ export interface CsvLineBlock {
  * A CSV input's rows as JSON lines, a block per read chunk. The first row is the header; blank rows are
  * skipped.
  */
-export async function* csvLineBlocks(chunks: AsyncIterable<Buffer>, contract: CsvContract): AsyncGenerator<CsvLineBlock> {
+export async function* csvLineBlocks(
+  chunks: AsyncIterable<Buffer>,
+  contract: CsvContract,
+  separator: CsvSeparator = ",",
+): AsyncGenerator<CsvLineBlock> {
   let columns: Column[] | undefined;
   let carry: Buffer | null = null;
   let line = 0;
@@ -287,11 +308,11 @@ export async function* csvLineBlocks(chunks: AsyncIterable<Buffer>, contract: Cs
   };
   for await (const chunk of chunks) {
     const buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
-    const parsed = parseCsvRows(buf, 0, line, false);
+    const parsed = parseCsvRows(buf, 0, line, false, separator);
     line = parsed.line;
     carry = parsed.consumed < buf.length ? buf.subarray(parsed.consumed) : null;
     yield block(parsed.rows);
   }
-  if (carry !== null) yield block(parseCsvRows(carry, 0, line, true).rows);
+  if (carry !== null) yield block(parseCsvRows(carry, 0, line, true, separator).rows);
   if (columns === undefined) throw new CsvInputError("the input has no header row", 0);
 }

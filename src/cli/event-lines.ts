@@ -10,7 +10,7 @@ import type { PredictionEvent } from "../events/types.ts";
 import { DetectorError } from "../errors/detector-error.ts";
 import { AvroBodyError } from "../events/avro-decoder.ts";
 import { avroContainerBlocks, AvroContainerError, type WriterSchemas } from "./avro-container-input.ts";
-import { csvLineBlocks, CsvInputError, isCsvHeader, type CsvContract } from "./csv-input.ts";
+import { csvHeaderSeparator, csvLineBlocks, CsvInputError, type CsvContract, type CsvSeparator } from "./csv-input.ts";
 import { inputContent, InputEncodingError, type InputBytesRead } from "./input-encoding.ts";
 
 export class InputFileError extends DetectorError<{ input: string; line?: number; reason?: string }> {
@@ -148,7 +148,8 @@ async function* lineBatches(input: string, stdin: Readable, schemas: WriterSchem
     if (content.format === "avro-container") yield* containerRecordBatches(content.chunks, schemas, read);
     else {
       const text = await peeked(content.chunks);
-      if (text.first !== undefined && isCsvHeader(firstLineOf(text.first))) yield* csvRowBatches(text.chunks, contract, read);
+      const separator = text.first === undefined ? undefined : csvHeaderSeparator(firstLineOf(text.first));
+      if (separator !== undefined) yield* csvRowBatches(text.chunks, contract, separator, read);
       else yield* textLineBatches(text.chunks, read);
     }
   } catch (err) {
@@ -202,9 +203,14 @@ function firstLineOf(chunk: Buffer): string {
 }
 
 /** CSV rows as the JSON lines of their events, a batch per read chunk. */
-async function* csvRowBatches(chunks: AsyncIterable<Buffer>, contract: CsvContract, read: InputBytesRead): AsyncGenerator<RawLineBatch> {
+async function* csvRowBatches(
+  chunks: AsyncIterable<Buffer>,
+  contract: CsvContract,
+  separator: CsvSeparator,
+  read: InputBytesRead,
+): AsyncGenerator<RawLineBatch> {
   let lastLine = 0;
-  for await (const block of csvLineBlocks(chunks, contract)) {
+  for await (const block of csvLineBlocks(chunks, contract, separator)) {
     if (block.lines.length > 0) lastLine = block.lines[block.lines.length - 1];
     yield { buffer: block.frames, lineNumbers: block.lines, starts: block.starts, ends: block.ends, lastLine, bytes: read.bytes };
   }

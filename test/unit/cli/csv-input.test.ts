@@ -11,7 +11,7 @@ import {
   csvLineBlocks,
   csvRowJson,
   CsvInputError,
-  isCsvHeader,
+  csvHeaderSeparator,
   parseCsvRows,
   type CsvRow,
 } from "../../../src/cli/csv-input.ts";
@@ -78,11 +78,23 @@ describe("CSV rows (RFC 4180)", () => {
     expect(() => parseCsvRows(Buffer.from('a,b\n"1"x,2\n'), 0, 0, true)).toThrow("line 2: a character after the closing quote of cell 1");
   });
 
-  it("is recognised by a header that names modelId, quoted or not, and not by a JSON line", () => {
-    expect(isCsvHeader("eventId,modelId,modelVersion,timestamp")).toBe(true);
-    expect(isCsvHeader('\uFEFF"eventId","modelId","timestamp"')).toBe(true);
-    expect(isCsvHeader('{"eventId":"e","modelId":"m"}')).toBe(false);
-    expect(isCsvHeader("id,model,version")).toBe(false);
+  it("is recognised by a header that names modelId, quoted or not, separated by commas, semicolons or tabs; not by a JSON line", () => {
+    expect(csvHeaderSeparator("eventId,modelId,modelVersion,timestamp")).toBe(",");
+    expect(csvHeaderSeparator('\uFEFF"eventId","modelId","timestamp"')).toBe(",");
+    expect(csvHeaderSeparator("eventId;modelId;modelVersion;timestamp")).toBe(";");
+    expect(csvHeaderSeparator("eventId\tmodelId\tmodelVersion\ttimestamp")).toBe("\t");
+    expect(csvHeaderSeparator('{"eventId":"e","modelId":"m"}')).toBeUndefined();
+    expect(csvHeaderSeparator("id,model,version")).toBeUndefined();
+  });
+
+  it("a semicolon or tab separated input reads as the comma separated one, commas inside cells kept", () => {
+    const text = 'a;b;c\n"x; y";1,5;z\n';
+    expect(parseCsvRows(Buffer.from(text), 0, 0, true, ";").rows[1]).toEqual({
+      line: 1,
+      cells: ["x; y", "1,5", "z"],
+      quoted: [true, false, false],
+    });
+    expect(parseCsvRows(Buffer.from("a\tb\n1\t2\n"), 0, 0, true, "\t").rows[1].cells).toEqual(["1", "2"]);
   });
 });
 
