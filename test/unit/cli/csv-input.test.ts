@@ -15,7 +15,7 @@ import {
   parseCsvRows,
   type CsvRow,
 } from "../../../src/cli/csv-input.ts";
-import { runReplay } from "../../../src/cli/replay.ts";
+import { referencesFromFile, runReplay } from "../../../src/cli/replay.ts";
 import { resolveConfig } from "../../../src/config/load.ts";
 import type { DriftEvent } from "../../../src/events/types.ts";
 import { predictionStream } from "../../support/engine-streams.ts";
@@ -191,16 +191,10 @@ describe("replay of CSV", () => {
     return { summary, outputs };
   };
   const features = [...new Set(events.flatMap((e) => Object.keys(e.features ?? {})))];
-  const header = ["eventId", "modelId", "modelVersion", "timestamp", "prediction", ...features.map((f) => `features.${f}`)];
+  const fields = ["eventId", "modelId", "modelVersion", "timestamp", "prediction", "predictedClass", "confidence", "latencyMs"] as const;
+  const header = [...fields, ...features.map((f) => `features.${f}`)];
   const csvLine = (e: (typeof events)[number]) =>
-    [
-      e.eventId,
-      e.modelId,
-      e.modelVersion,
-      String(e.timestamp),
-      e.prediction === undefined ? "" : String(e.prediction),
-      ...features.map((f) => String(e.features?.[f] ?? "")),
-    ].join(",");
+    [...fields.map((f) => String(e[f] ?? "")), ...features.map((f) => String(e.features?.[f] ?? ""))].join(",");
 
   it("detects what the JSON lines of the same events show, with offsets the CSV's line numbers", async () => {
     const jsonl = await replay(write("shifted.jsonl", events.map((e) => JSON.stringify(e)).join("\n") + "\n"));
@@ -211,6 +205,18 @@ describe("replay of CSV", () => {
       JSON.parse(line, (k, v: unknown) => (k.endsWith("Offset") && typeof v === "string" ? String(Number(v) - 1) : v)) as unknown;
     expect(csv.outputs.map(shift)).toEqual(jsonl.outputs.map((l) => JSON.parse(l) as unknown));
     expect((JSON.parse(csv.outputs[0]) as DriftEvent).window.firstOffset).toBe("1401");
+  });
+
+  it("--reference from CSV builds the baselines the JSON lines of the same events build", async () => {
+    const reference = events.slice(0, 1000);
+    // the same file name (a baseline's id names its file), JSON lines in one folder and CSV in the other
+    const [jsonDir, csvDir] = [mkdtempSync(join(dir, "json-")), mkdtempSync(join(dir, "csv-"))];
+    writeFileSync(join(jsonDir, "reference"), reference.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    writeFileSync(join(csvDir, "reference"), [header.join(","), ...reference.map(csvLine)].join("\n") + "\n");
+    const fromJson = await referencesFromFile(join(jsonDir, "reference"), config, new PassThrough());
+    const fromCsv = await referencesFromFile(join(csvDir, "reference"), config, new PassThrough());
+    expect(fromJson.size).toBe(1);
+    expect(fromCsv).toEqual(fromJson);
   });
 
   it("rejects a row's bad value by field with the file's line; --strict stops there", async () => {
