@@ -38,7 +38,7 @@ const REQUIRED: Record<CsvContract, string[]> = {
   outcome: ["eventId", "modelId", "timestamp"],
 };
 
-/** One column of the header: where its cell goes in the event. */
+/** One column of the header: where its cell goes in the event (a feature's type is "number" for the decimal comma only: its cells read as they look). */
 type Column = { kind: "field" | "feature" | "attribute"; name: string; type: FieldType; /** `"name":` */ key: string };
 
 export interface CsvRow {
@@ -185,7 +185,7 @@ export function csvColumns(header: CsvRow, contract: CsvContract): Column[] {
     seen.add(name);
     const column = (kind: Column["kind"], key: string, type: FieldType): Column => ({ kind, name, type, key: `${JSON.stringify(key)}:` });
     if (Object.hasOwn(fields, name)) return column("field", name, fields[name]);
-    if (contract === "prediction" && name.startsWith("features.") && name.length > 9) return column("feature", name.slice(9), "string");
+    if (contract === "prediction" && name.startsWith("features.") && name.length > 9) return column("feature", name.slice(9), "number");
     if (contract === "prediction" && name.startsWith("attributes.") && name.length > 11)
       return column("attribute", name.slice(11), "string");
     const maps = contract === "prediction" ? ", features.<name> or attributes.<name>" : "";
@@ -238,8 +238,14 @@ function featureJson(cell: string, quoted: boolean): string {
   return JSON.stringify(cell);
 }
 
-/** One row as the JSON line of its event. Empty cells of fields and attributes are left out. */
-export function csvRowJson(columns: readonly Column[], row: CsvRow): string {
+const DECIMAL_COMMA_NUMBER = /^\s*-?\d+,\d+(?:[eE][+-]?\d+)?\s*$/;
+
+/**
+ * One row as the JSON line of its event. Empty cells of fields and attributes are left out. With
+ * `decimalComma` (a semicolon-separated file: Excel where the comma is the decimal mark, as pandas'
+ * read_csv(sep=";", decimal=",") reads it) a number written `0,25` reads as 0.25.
+ */
+export function csvRowJson(columns: readonly Column[], row: CsvRow, decimalComma = false): string {
   if (row.cells.length !== columns.length) {
     throw new CsvInputError(`line ${row.line + 1}: the row has ${row.cells.length} cells, the header ${columns.length}`, row.line);
   }
@@ -248,7 +254,11 @@ export function csvRowJson(columns: readonly Column[], row: CsvRow): string {
   let attributes = "";
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i];
-    const cell = row.cells[i];
+    const written = row.cells[i];
+    const cell =
+      decimalComma && column.type !== "string" && !row.quoted[i] && DECIMAL_COMMA_NUMBER.test(written)
+        ? written.replace(",", ".")
+        : written;
     if (column.kind === "feature") {
       features += `${features === "" ? "" : ","}${column.key}${featureJson(cell, row.quoted[i])}`;
       continue;
@@ -297,7 +307,7 @@ export async function* csvLineBlocks(
         columns = csvColumns(row, contract);
         continue;
       }
-      const json = csvRowJson(columns, row);
+      const json = csvRowJson(columns, row, separator === ";");
       starts.push(length);
       length += Buffer.byteLength(json);
       ends.push(length);

@@ -174,6 +174,16 @@ describe("a row as the JSON line of its event", () => {
     );
   });
 
+  it("in a semicolon-separated file a decimal comma is the decimal mark, in numbers and features, not in strings, quoted cells or attributes", () => {
+    const cells = ["e", "m", "v", "1", "0,25", "-1,5e3", '"3,5"', "2,0", "x,y", "1,5"];
+    const quoted = [false, false, false, false, false, false, true, false, false, false];
+    expect(csvRowJson(columns, row(cells, quoted), true)).toBe(
+      '{"eventId":"e","modelId":"m","modelVersion":"v","timestamp":1,"prediction":0.25,"confidence":-1.5e3,' +
+        '"features":{"code":"\\"3,5\\"","flag":2.0,"v":"x,y"},"attributes":{"r":"1,5"}}',
+    );
+    expect(csvRowJson(columns, row(cells, quoted))).toContain('"prediction":"0,25"');
+  });
+
   it("a row with more or fewer cells than the header is an error naming its line", () => {
     expect(() => json(["e", "m", "v"])).toThrow("line 2: the row has 3 cells, the header 10");
   });
