@@ -543,7 +543,6 @@ export function commitFailureOutcome(
   return { cause: outcomes.cause, storedOffset, reachedOffset: write.expectedOffset ?? "-1" };
 }
 
-/** Records a landed write in the slot: its offset is the new fence, its models are clean. */
 /**
  * The write that forgets how far a source's log was applied, keeping every model's state: its log was
  * replaced (state-loss.ts replacedLog), so its records, whatever their offsets, were never applied.
@@ -563,6 +562,7 @@ export function forgetSourceOffset(slot: PartitionSlot, source: PassedThrough["s
   return { lastOffset, lastOutcomeOffset, write, storedParts: new Map(), rejections: [], metrics: emptyDelta(), replayed: [] };
 }
 
+/** Records a landed write in the slot: its offset is the new fence, its models are clean. */
 export function settle(slot: PartitionSlot, chunk: ProcessedChunk): void {
   slot.storedOffset = chunk.lastOffset;
   slot.storedOutcomeOffset = chunk.lastOutcomeOffset;

@@ -262,7 +262,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
 
       // last offset Redis has the state of and Kafka not yet: committed once per batch, not per chunk
       let uncommitted: string | null = null;
-      // a batch of only records no reader sees (passFilteredBatch) is one chunk of no messages
+      // a batch of only records no reader sees (pipeline.ts passes kafkajs' filtered fetches) is one chunk of no messages
       const chunks = Math.max(Math.ceil(batch.messages.length / deps.chunkSize), batch.lastOffset === undefined ? 0 : 1);
       for (let index = 0; index < chunks; index++) {
         if (!control.shouldContinue()) break;
