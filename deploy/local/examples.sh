@@ -2,7 +2,8 @@
 # Toolchains of the producer examples (deploy/examples/), installed when missing. Each `ensure` prints the
 # one line the caller needs on stdout (progress on stderr):
 #   deploy/local/examples.sh ensure kcat     # apt kcat                         → path of kcat
-#   deploy/local/examples.sh ensure python   # venv + confluent-kafka (Avro and JSON Schema serializers) and
+#   deploy/local/examples.sh ensure python   # venv + confluent-kafka (Avro, JSON Schema and Protobuf serializers,
+#                                            #   grpcio-tools for protoc) and
 #                                            #   kafka-python and aiokafka from PyPI → path of the venv's python
 #   deploy/local/examples.sh ensure java     # JDK (apt) + the Kafka jars from Maven Central (the same
 #                                            #   deploy/local/.cache as stack.sh) → the classpath
@@ -12,10 +13,10 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE_DIR="$REPO_ROOT/deploy/local/.cache"
 VENV="$CACHE_DIR/venv"
-# confluent-kafka with its schema-registry, Avro and JSON extras (AvroSerializer needs fastavro, httpx, …;
-# JSONSerializer jsonschema), and the pure-Python clients kafka-python and aiokafka, with the codecs they
-# compress with
-PYTHON_REQUIREMENTS=("confluent-kafka[avro,json,schemaregistry]==2.16.1" "kafka-python==2.2.21" "aiokafka==0.14.0" "lz4==4.4.5" "zstandard==0.25.0" "cramjam==2.14.0" "python-snappy==0.7.3")
+# confluent-kafka with its schema-registry, Avro, JSON and Protobuf extras (AvroSerializer needs fastavro, httpx, …;
+# JSONSerializer jsonschema; ProtobufSerializer protobuf, and grpcio-tools' protoc compiles the .proto), and the
+# pure-Python clients kafka-python and aiokafka, with the codecs they compress with
+PYTHON_REQUIREMENTS=("confluent-kafka[avro,json,protobuf,schemaregistry]==2.16.1" "grpcio-tools==1.85.1" "kafka-python==2.2.21" "aiokafka==0.14.0" "lz4==4.4.5" "zstandard==0.25.0" "cramjam==2.14.0" "python-snappy==0.7.3")
 
 log() { printf '[examples] %s\n' "$*" >&2; }
 
@@ -33,7 +34,7 @@ ensure_kcat() {
 }
 
 ensure_python() {
-  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, kafka, aiokafka, lz4, zstandard, cramjam, snappy' 2>/dev/null; then
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, confluent_kafka.schema_registry.protobuf, grpc_tools.protoc, kafka, aiokafka, lz4, zstandard, cramjam, snappy' 2>/dev/null; then
     command -v python3 >/dev/null || apt_install python3 python3-venv
     log "python venv $VENV with ${PYTHON_REQUIREMENTS[*]}"
     mkdir -p "$CACHE_DIR"

@@ -1,4 +1,4 @@
-// Message codecs. Decoding tells Confluent-framed messages (Avro, or JSON under a JSON Schema id) from plain
+// Message codecs. Decoding tells Confluent-framed messages (Avro, Protobuf, or JSON under a JSON Schema id) from plain
 // JSON per message and never throws: every failure is a Rejected value with a closed reason (design §4, "bad
 // input never stops the stream").
 // Validation on this hot path is the constraint check compiled from the .avsc files; zod (schemas.ts)
@@ -13,9 +13,10 @@ import {
   confluentSchemaId,
   frameConfluent,
   isNonAvroWriter,
-  JSON_SCHEMA_WRITER,
+  UnreadableProtobufSchema,
   type WriterSchema,
 } from "./confluent-framing.ts";
+import { ProtobufWriter } from "./protobuf-writer.ts";
 import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./decode-result.ts";
 import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
 import type { ContractName } from "./schema-files.ts";
@@ -235,9 +236,16 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
   }
   if (writer === undefined) return reject("unknown_schema_id", `schema id ${schemaId} is not known`, undefined, schemaId);
   if (isNonAvroWriter(writer)) {
-    if (writer === JSON_SCHEMA_WRITER) return framedBy(schemaId, decodeJsonMessage(bytes.subarray(CONFLUENT_HEADER_BYTES), contract));
-    const message = `schema ${schemaId} is a Protobuf schema, which the detector does not read: publish JSON (plain, or with a JSON Schema serializer) or Avro`;
-    return reject("unknown_format", message, undefined, schemaId);
+    if (writer instanceof ProtobufWriter) return decodeProtobuf(writer, schemaId, bytes.subarray(CONFLUENT_HEADER_BYTES), contract);
+    if (writer instanceof UnreadableProtobufSchema) {
+      return reject(
+        "unknown_format",
+        `schema ${schemaId} is a Protobuf schema the detector cannot read: ${writer.reason}`,
+        undefined,
+        schemaId,
+      );
+    }
+    return framedBy(schemaId, decodeJsonMessage(bytes.subarray(CONFLUENT_HEADER_BYTES), contract));
   }
   const writerType = writer;
   let record: unknown;
@@ -255,6 +263,24 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
     return reject("schema_violation", `schema ${schemaId} does not describe a record`, undefined, schemaId);
   }
   return validate(record as Fields, contract, "avro", schemaId);
+}
+
+// ---- Protobuf ------------------------------------------------------------------------------------
+
+function decodeProtobuf<E>(writer: ProtobufWriter, schemaId: number, body: Uint8Array, contract: Contract<E>): DecodeResult<E> {
+  const record = writer.decode(body);
+  if (!record.ok)
+    return reject(record.reason, `Protobuf body does not decode with schema ${schemaId}: ${record.message}`, record.field, schemaId);
+  const fields = record.fields;
+  if (typeof fields.timestamp === "string") {
+    // a string timestamp reads as JSON's does
+    const millis = parseIsoTimestamp(fields.timestamp);
+    if (millis === undefined) {
+      return reject("schema_violation", "timestamp: expected epoch millis or an ISO-8601 date-time with offset", "timestamp", schemaId);
+    }
+    fields.timestamp = millis;
+  }
+  return validate(fields, contract, "protobuf", schemaId);
 }
 
 /** A result of a framed message's body, with the frame's schema id. */

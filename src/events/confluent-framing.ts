@@ -1,8 +1,9 @@
 // Confluent wire format: magic byte 0x00, 4-byte big-endian schema id, then the body: Avro, or JSON when the
 // registry holds the id as a JSON Schema (Confluent's JSON Schema serializers: Python's JSONSerializer, Java's
-// KafkaJsonSchemaSerializer), or Protobuf (message indexes, then the message).
+// KafkaJsonSchemaSerializer), or Protobuf (message indexes, then the message: protobuf-writer.ts).
 import type { Type } from "avsc";
 import { DetectorError } from "../errors/detector-error.ts";
+import { ProtobufWriter } from "./protobuf-writer.ts";
 
 export const CONFLUENT_MAGIC_BYTE = 0x00;
 export const CONFLUENT_HEADER_BYTES = 5;
@@ -16,14 +17,20 @@ export class ConfluentFrameError extends DetectorError<{ byteLength: number }> {
 
 /** A registry schema of type JSON: the frame's body is the event as JSON. */
 export const JSON_SCHEMA_WRITER = Object.freeze({ schemaType: "JSON" as const });
-/** A registry schema of type PROTOBUF: not decoded (the rejection says so). */
-export const PROTOBUF_WRITER = Object.freeze({ schemaType: "PROTOBUF" as const });
-export type NonAvroWriter = typeof JSON_SCHEMA_WRITER | typeof PROTOBUF_WRITER;
+/**
+ * A registry schema of type PROTOBUF that does not parse or resolve: its messages are refused with the reason
+ * (the registry accepted it, so asking again gives the same schema).
+ */
+export class UnreadableProtobufSchema {
+  readonly schemaType = "PROTOBUF";
+  constructor(readonly reason: string) {}
+}
+export type NonAvroWriter = typeof JSON_SCHEMA_WRITER | ProtobufWriter | UnreadableProtobufSchema;
 /** What a framed message's schema id stands for: an Avro writer schema, or one of the other registry types. */
 export type WriterSchema = Type | NonAvroWriter;
 
 export function isNonAvroWriter(writer: WriterSchema): writer is NonAvroWriter {
-  return writer === JSON_SCHEMA_WRITER || writer === PROTOBUF_WRITER;
+  return writer === JSON_SCHEMA_WRITER || writer instanceof ProtobufWriter || writer instanceof UnreadableProtobufSchema;
 }
 
 export interface ConfluentFrame {

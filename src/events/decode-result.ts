@@ -9,6 +9,8 @@ export const REJECTION_REASONS = [
   "unknown_format",
   "unknown_schema_id",
   "avro_decode_error",
+  /** a Confluent Protobuf frame whose message indexes or message do not decode with its schema */
+  "protobuf_decode_error",
   "schema_violation",
   "non_finite_number",
   /** a record marked as a control record (events/control-record.ts) that is not a valid one */
@@ -17,13 +19,13 @@ export const REJECTION_REASONS = [
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
-export type MessageFormat = "json" | "avro";
+export type MessageFormat = "json" | "avro" | "protobuf";
 
 export interface Decoded<E> {
   readonly ok: true;
   readonly event: E;
   readonly format: MessageFormat;
-  /** set for Confluent-framed messages (Avro, or JSON under a JSON Schema id) */
+  /** set for Confluent-framed messages (Avro, Protobuf, or JSON under a JSON Schema id) */
   readonly schemaId?: number;
 }
 

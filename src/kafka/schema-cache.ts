@@ -1,6 +1,6 @@
-// Writer schemas of Confluent-framed messages (Avro; JSON and Protobuf schemas as markers: a JSON Schema id's
-// messages are JSON after the frame, a Protobuf one's are refused by name), fetched from the registry by id and cached
-// for the life of the process (Confluent schema ids are immutable). Decoding stays synchronous: the codec
+// Writer schemas of Confluent-framed messages (Avro; Protobuf with the files it imports, fetched through the
+// schema's references; JSON Schema as a marker: its messages are JSON after the frame), fetched from the
+// registry by id and cached for the life of the process (Confluent schema ids are immutable). Decoding stays synchronous: the codec
 // asks `schemaForId`, and on "unknown_schema_id" the pipeline awaits `fetch(id)` and decodes again.
 // An id the registry does not know is remembered for a while (the message goes to the DLQ); a registry
 // that does not answer is an outage (SchemaRegistryUnavailableError: pause and retry).
@@ -8,7 +8,8 @@ import type { ResolvedConfig } from "../config/load.ts";
 import { readSecret, type Env } from "../config/secrets.ts";
 import { DetectorError } from "../errors/detector-error.ts";
 import { avroTypeForSchema } from "../events/schema-files.ts";
-import { JSON_SCHEMA_WRITER, PROTOBUF_WRITER, type WriterSchema } from "../events/confluent-framing.ts";
+import { JSON_SCHEMA_WRITER, UnreadableProtobufSchema, type WriterSchema } from "../events/confluent-framing.ts";
+import { ProtobufSchemaError, ProtobufWriter, type ProtobufSchemaFile } from "../events/protobuf-writer.ts";
 
 export class SchemaRegistryUnavailableError extends DetectorError<{ schemaId: number; status?: number }> {
   constructor(message: string, context: { schemaId: number; status?: number }, options?: { cause?: unknown }) {
@@ -26,7 +27,19 @@ export interface SchemaCacheOptions {
   fetchImpl?: typeof fetch;
   now?: () => number;
   timeoutMs?: number;
+  /** a schema that reads, with something its producers should know (a Protobuf field without presence) */
+  onSchemaWarning?: (message: string, schemaId: number) => void;
 }
+
+/** A registry's reference of a schema to a file it imports. */
+interface SchemaReference {
+  name: string;
+  subject: string;
+  version: number;
+}
+
+// a schema's imports, transitively, fetched at most so many (a registry cannot make this loop forever)
+const MAX_REFERENCED_FILES = 64;
 
 /**
  * The registry URL with the configured basic-auth credentials as its userinfo (what registryRequest and
@@ -111,10 +124,10 @@ export class SchemaCache {
         status: response.status,
       });
     }
-    const body = (await response.json()) as { schema?: unknown; schemaType?: unknown };
+    const body = (await response.json()) as { schema?: unknown; schemaType?: unknown; references?: unknown };
     // the registry omits schemaType for Avro; the JSON Schema itself is not needed: the contract check reads the event
     if (body.schemaType === "JSON") return this.found(id, JSON_SCHEMA_WRITER);
-    if (body.schemaType === "PROTOBUF") return this.found(id, PROTOBUF_WRITER);
+    if (body.schemaType === "PROTOBUF") return this.found(id, await this.protobufWriter(id, body.schema, body.references));
     if (typeof body.schema !== "string" || (body.schemaType !== undefined && body.schemaType !== "AVRO")) return this.markMissing(id);
     try {
       this.types.set(id, avroTypeForSchema(JSON.parse(body.schema)));
@@ -122,6 +135,52 @@ export class SchemaCache {
       return this.markMissing(id);
     }
     return "found";
+  }
+
+  /** The Protobuf schema with its imported files, or what makes it unreadable (its messages are refused saying so). */
+  private async protobufWriter(id: number, schema: unknown, references: unknown): Promise<WriterSchema> {
+    if (typeof schema !== "string") return new UnreadableProtobufSchema("the registry's answer has no schema text");
+    const files: ProtobufSchemaFile[] = [];
+    const pending = referencesOf(references);
+    while (pending.length > 0) {
+      const ref = pending.shift() as SchemaReference;
+      if (files.some((f) => f.name === ref.name)) continue;
+      if (files.length >= MAX_REFERENCED_FILES) return new UnreadableProtobufSchema(`it imports more than ${MAX_REFERENCED_FILES} files`);
+      const path = `/subjects/${encodeURIComponent(ref.subject)}/versions/${ref.version}`;
+      const answer = await this.get(id, path);
+      if (answer === undefined)
+        return new UnreadableProtobufSchema(`its reference ${ref.name} (${ref.subject} version ${ref.version}) is not in the registry`);
+      if (typeof answer.schema !== "string") return new UnreadableProtobufSchema(`its reference ${ref.name} has no schema text`);
+      files.push({ name: ref.name, schema: answer.schema });
+      pending.push(...referencesOf(answer.references));
+    }
+    try {
+      const writer = new ProtobufWriter(schema, files);
+      for (const warning of writer.warnings) this.options.onSchemaWarning?.(`schema ${id}: ${warning}`, id);
+      return writer;
+    } catch (e) {
+      if (e instanceof ProtobufSchemaError) return new UnreadableProtobufSchema(e.message);
+      throw e;
+    }
+  }
+
+  /** GET of a registry path: the JSON body, undefined on 404; an outage otherwise. */
+  private async get(id: number, path: string): Promise<{ schema?: unknown; references?: unknown } | undefined> {
+    const { url, headers } = registryRequest(this.options.url as string, path);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (cause) {
+      throw new SchemaRegistryUnavailableError(`schema registry did not answer for ${path} (schema id ${id})`, { schemaId: id }, { cause });
+    }
+    if (response.status === 404) return undefined;
+    if (!response.ok) {
+      throw new SchemaRegistryUnavailableError(`schema registry answered ${response.status} for ${path} (schema id ${id})`, {
+        schemaId: id,
+        status: response.status,
+      });
+    }
+    return (await response.json()) as { schema?: unknown; references?: unknown };
   }
 
   private found(id: number, writer: WriterSchema): SchemaLookup {
@@ -133,4 +192,12 @@ export class SchemaCache {
     this.missingUntil.set(id, this.now() + this.missingTtlMs);
     return "missing";
   }
+}
+
+function referencesOf(value: unknown): SchemaReference[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (r): r is SchemaReference =>
+      typeof r === "object" && r !== null && typeof r.name === "string" && typeof r.subject === "string" && Number.isInteger(r.version),
+  );
 }

@@ -70,7 +70,10 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   // feeds the same partition state
   const outcomesTopic = config.kafka.topics.outcomes;
   const { consumer, producer, encoder, limits, positions } = deps.clients ?? (await connectServiceClients(config, log, deps.kafka));
-  const schemas = new SchemaCache({ url: registryUrlWithCredentials(config) });
+  const schemas = new SchemaCache({
+    url: registryUrlWithCredentials(config),
+    onSchemaWarning: (message, schemaId) => log.warn({ schemaId }, message),
+  });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
   const decoder: MessageDecoder = {
     decode: (value) => decodePredictionMessage(value, decodeContext),

@@ -1,7 +1,11 @@
 // Decode + validate throughput on the per-event hot path, against JSON.parse alone in the same run.
 // Run: npx tsx test/bench/decode.bench.ts   — prints one JSON object per line.
+import { readFileSync } from "node:fs";
+import protobuf from "protobufjs";
 import { decodePredictionMessage, encodeAvroEvent } from "../../src/events/codec.ts";
 import type { DecodeContext } from "../../src/events/codec.ts";
+import { frameConfluent } from "../../src/events/confluent-framing.ts";
+import { ProtobufWriter } from "../../src/events/protobuf-writer.ts";
 import { loadAvroType } from "../../src/events/schema-files.ts";
 import { predictionEventSchema } from "../../src/events/schemas.ts";
 
@@ -37,12 +41,41 @@ function event(i: number) {
 }
 
 const predictionType = loadAvroType("prediction-event");
-const ctx: DecodeContext = { schemaForId: (id) => (id === 1 ? predictionType : undefined), maxMessageBytes: 1 << 20 };
+const proto = readFileSync(new URL("../../schemas/prediction-event.proto", import.meta.url), "utf8");
+const protobufWriter = new ProtobufWriter(proto);
+const ctx: DecodeContext = {
+  schemaForId: (id) => (id === 1 ? predictionType : id === 2 ? protobufWriter : undefined),
+  maxMessageBytes: 1 << 20,
+};
 const encoder = new TextEncoder();
 const texts = Array.from({ length: 1024 }, (_, i) => JSON.stringify(event(i)));
 const jsonBytes = texts.map((t) => encoder.encode(t));
 const avroBytes = Array.from({ length: 1024 }, (_, i) => encodeAvroEvent("prediction-event", 1, event(i)));
 const decoder = new TextDecoder();
+// the same events as Confluent-framed Protobuf of schemas/prediction-event.proto (message indexes [0]: one 0 byte)
+const protobufType = protobuf.parse(proto, { keepCase: true }).root.lookupType("io.driftdetector.PredictionEvent");
+const protobufBytes = Array.from({ length: 1024 }, (_, i) => {
+  const e = event(i);
+  const features = Object.fromEntries(
+    Object.entries(e.features).map(([k, v]) => [
+      k,
+      v === null ? {} : typeof v === "number" ? { number_value: v } : typeof v === "string" ? { string_value: v } : { bool_value: v },
+    ]),
+  );
+  const message = protobufType.fromObject({
+    event_id: e.eventId,
+    model_id: e.modelId,
+    model_version: e.modelVersion,
+    timestamp: e.timestamp,
+    prediction: e.prediction,
+    predicted_class: e.predictedClass,
+    confidence: e.confidence,
+    latency_ms: e.latencyMs,
+    features,
+    attributes: e.attributes,
+  });
+  return frameConfluent(2, Uint8Array.from([0, ...protobufType.encode(message).finish()]));
+});
 
 function measure(name: string, n: number, fn: (i: number) => unknown): void {
   let sink = 0;
@@ -76,7 +109,9 @@ measure("baseline: JSON.parse(string)", N, (i) => JSON.parse(texts[i & 1023]));
 measure("baseline: TextDecoder + JSON.parse(bytes)", N, (i) => JSON.parse(decoder.decode(jsonBytes[i & 1023])));
 measure("decodePredictionMessage json", N, (i) => decodePredictionMessage(jsonBytes[i & 1023], ctx).ok);
 measure("decodePredictionMessage avro (confluent)", N, (i) => decodePredictionMessage(avroBytes[i & 1023], ctx).ok);
+measure("decodePredictionMessage protobuf (confluent)", N, (i) => decodePredictionMessage(protobufBytes[i & 1023], ctx).ok);
 measure("avsc fromBuffer alone (no validation)", N, (i) => predictionType.fromBuffer(Buffer.from(avroBytes[i & 1023].buffer, 5)));
+measure("protobufjs decode alone (no validation)", N, (i) => protobufType.decode(protobufBytes[i & 1023].subarray(6)));
 measure("zod safeParse after JSON.parse (reference)", N / 4, (i) => predictionEventSchema.safeParse(JSON.parse(texts[i & 1023])).success);
 
 const json = results.get("decodePredictionMessage json")!;

@@ -1,7 +1,7 @@
 // A real schema registry instead of the test stack's stand-in: Apicurio Registry 2.4.2.Final (built from
 // Maven Central by deploy/local/apicurio.sh, in-memory storage) through its Confluent-compatible API
 // (/apis/ccompat/v7). The Python producer example registers and frames with confluent-kafka's serializers
-// against it, the service resolves the ids there; the service's own Avro outputs register there too.
+// (Avro, JSON Schema, Protobuf) against it, the service resolves the ids there; the service's own Avro outputs register there too.
 import { spawnSync } from "node:child_process";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +93,19 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
     expect(first.value?.readUInt32BE(1)).toBe(registered.id);
     const byId = (await (await fetch(`${registryUrl}/schemas/ids/${registered.id}`)).json()) as { schemaType?: string };
     expect(byId.schemaType).toBe("JSON");
+  });
+
+  it("Python confluent-kafka ProtobufSerializer: a Protobuf schema in Apicurio, framed Protobuf counted, the shift detected", async () => {
+    const { config } = await expectExampleDrift(
+      "apicurio-python-protobuf",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SERIALIZER: "protobuf" } },
+      { format: "protobuf", schemaRegistryUrl: registryUrl },
+    );
+    const topic = config.kafka.topics.predictions;
+    const registered = await latest(`${topic}-value`);
+    expect(registered.schemaType).toBe("PROTOBUF");
+    const [first] = await readAllMessages(harnessKafka(), topic);
+    expect(first.value?.readUInt32BE(1)).toBe(registered.id);
   });
 
   it("kafka.outputFormat avro: drift events and the retrain request register in Apicurio and decode with it", async () => {

@@ -76,7 +76,7 @@ export async function expectExampleDrift(
   label: string,
   cmd: ExampleCommand,
   opts: {
-    format: "json" | "avro" | "json-schema";
+    format: "json" | "avro" | "json-schema" | "protobuf";
     timeoutMs?: number;
     schemaRegistryUrl?: string;
     /** the example writes in transactions and aborts some: the log also holds their records and the markers */
@@ -123,14 +123,16 @@ export async function expectExampleDrift(
         for (const line of lag) expect(line).toMatch(/ 0$/);
       }
     } else await waitForCommittedEnd(kafka, config.kafka.groupId, topic, total);
-    // what the example wrote: keyed by modelId, JSON, or Confluent-framed (magic byte 0, 4-byte schema id) Avro or
-    // JSON (a read_committed reader: the aborted records are not among them)
+    // what the example wrote: keyed by modelId, JSON, or Confluent-framed (magic byte 0, 4-byte schema id) Avro,
+    // JSON or Protobuf (a read_committed reader: the aborted records are not among them)
     const produced = await readAllMessages(kafka, topic, 30_000, opts.transactional === true ? total : undefined);
     expect(produced).toHaveLength(total);
     for (const m of [produced[0], produced[total - 1]]) {
       expect(m.key?.toString("utf8")).toBe(EXAMPLE_MODEL);
       expect(m.value?.[0]).toBe(opts.format === "json" ? "{".charCodeAt(0) : 0);
       if (opts.format === "json-schema") expect(m.value?.[5]).toBe("{".charCodeAt(0));
+      // Protobuf: message indexes [0] (one 0 byte), then field 1 (event_id), length-delimited
+      if (opts.format === "protobuf") expect([m.value?.[5], m.value?.[6]]).toEqual([0x00, 0x0a]);
     }
     const text = await service.metricsText();
     const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));

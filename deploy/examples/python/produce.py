@@ -1,27 +1,64 @@
 """Publishes prediction events with confluent-kafka (librdkafka), zstd-compressed: a stationary stream, then
 one where the feature `amount` is shifted by one standard deviation. Keyed by modelId. SERIALIZER=avro (the
 default) frames Avro of the detector's own schemas/prediction-event.avsc; SERIALIZER=json-schema frames JSON
-with confluent-kafka's JSONSerializer and schemas/prediction-event.schema.json. Either schema is registered
-under <topic>-value.
+with confluent-kafka's JSONSerializer and schemas/prediction-event.schema.json; SERIALIZER=protobuf frames
+Protobuf with its ProtobufSerializer and schemas/prediction-event.proto (compiled here by grpcio-tools'
+protoc, as `protoc --python_out` would). The schema is registered under <topic>-value.
 
-    pip install "confluent-kafka[avro,json,schemaregistry]"
+    pip install "confluent-kafka[avro,json,protobuf,schemaregistry]" grpcio-tools
     KAFKA_BROKERS=127.0.0.1:19092 SCHEMA_REGISTRY_URL=http://127.0.0.1:18081 python deploy/examples/python/produce.py
 
 Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC (ml.predictions), MODEL_ID (fraud-scorer),
 MODEL_VERSION (v1), STATIONARY (1000), SHIFTED (1200), COMPRESSION (zstd), SEED (42), SERIALIZER (avro).
 """
+import importlib
 import os
 import pathlib
 import random
 import sys
+import tempfile
 
 from confluent_kafka import Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONSerializer
+from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext, StringSerializer
 
 SCHEMAS = pathlib.Path(__file__).resolve().parents[3] / "schemas"
+
+
+def prediction_message_class():
+    """The PredictionEvent class protoc generates from schemas/prediction-event.proto."""
+    from grpc_tools import protoc
+
+    out = tempfile.mkdtemp(prefix="prediction-event-pb2-")
+    if protoc.main(["protoc", f"-I{SCHEMAS}", f"--python_out={out}", str(SCHEMAS / "prediction-event.proto")]) != 0:
+        raise RuntimeError("protoc could not compile schemas/prediction-event.proto")
+    sys.path.insert(0, out)
+    return importlib.import_module("prediction_event_pb2").PredictionEvent
+
+
+def to_protobuf(message_class, event):
+    """The event as a PredictionEvent message: unset optional fields for None, FeatureValue by the value's type."""
+    message = message_class(event_id=event["eventId"], model_id=event["modelId"], model_version=event["modelVersion"],
+                            timestamp=event["timestamp"])
+    for field, name in (("prediction", "prediction"), ("predictedClass", "predicted_class"), ("confidence", "confidence"),
+                        ("latencyMs", "latency_ms")):
+        if event[field] is not None:
+            setattr(message, name, event[field])
+    for name, value in (event["features"] or {}).items():
+        if isinstance(value, bool):
+            message.features[name].bool_value = value
+        elif isinstance(value, (int, float)):
+            message.features[name].number_value = value
+        elif isinstance(value, str):
+            message.features[name].string_value = value
+        else:
+            message.features[name].SetInParent()  # no kind: missing
+    for name, value in (event["attributes"] or {}).items():
+        message.attributes[name] = value
+    return message
 
 
 def main() -> int:
@@ -40,8 +77,14 @@ def main() -> int:
     elif serializer == "json-schema":
         # validates each event against the JSON Schema before it is sent
         serialize_value = JSONSerializer((SCHEMAS / "prediction-event.schema.json").read_text(), registry)
+    elif serializer == "protobuf":
+        message_class = prediction_message_class()
+        protobuf_serializer = ProtobufSerializer(message_class, registry, {"use.deprecated.format": False})
+
+        def serialize_value(event, ctx):
+            return protobuf_serializer(to_protobuf(message_class, event), ctx)
     else:
-        print(f"SERIALIZER must be avro or json-schema, not {serializer!r}", file=sys.stderr)
+        print(f"SERIALIZER must be avro, json-schema or protobuf, not {serializer!r}", file=sys.stderr)
         return 2
     serialize_key = StringSerializer("utf_8")
     producer = Producer({

@@ -1,6 +1,6 @@
 // deploy/examples/python/produce.py: confluent-kafka from PyPI (in a venv made by deploy/local/examples.sh),
-// Avro through its AvroSerializer, or JSON through its JSONSerializer, and the schema registry (the stand-in
-// here), zstd.
+// Avro through its AvroSerializer, JSON through its JSONSerializer, or Protobuf through its ProtobufSerializer,
+// and the schema registry (the stand-in here), zstd.
 import { beforeAll, describe, it } from "vitest";
 import { ensureExampleTool, expectExampleDrift, REPO_ROOT } from "../../support/producer-example.ts";
 
@@ -23,6 +23,14 @@ describe("Python producer example", () => {
       "python-json-schema",
       { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SERIALIZER: "json-schema" } },
       { format: "json-schema" },
+    );
+  });
+
+  it("confluent-kafka Protobuf (ProtobufSerializer + registry, schemas/prediction-event.proto): every event counted and the shift detected", async () => {
+    await expectExampleDrift(
+      "python-protobuf",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SERIALIZER: "protobuf" } },
+      { format: "protobuf" },
     );
   });
 });

@@ -16,7 +16,7 @@ import {
   frameConfluent,
   JSON_SCHEMA_WRITER,
   parseConfluentFrame,
-  PROTOBUF_WRITER,
+  UnreadableProtobufSchema,
 } from "../../../src/events/confluent-framing.ts";
 import { REJECTION_REASONS } from "../../../src/events/decode-result.ts";
 import { avroTypeForSchema, loadAvroSchema, loadAvroType } from "../../../src/events/schema-files.ts";
@@ -280,12 +280,13 @@ describe("telling formats apart and rejecting with a reason", () => {
     expect(decodePredictionMessage(frameConfluent(11, new Uint8Array()), jsonSchemaCtx)).toMatchObject({ ok: false, reason: "empty" });
   });
 
-  it("a frame under a Protobuf schema id is refused by name, not as an unknown id", () => {
-    const protobufCtx: DecodeContext = { schemaForId: () => PROTOBUF_WRITER, maxMessageBytes: 1024 };
+  it("a frame under a Protobuf schema the detector cannot read is refused with the reason, not as an unknown id", () => {
+    const unreadable = new UnreadableProtobufSchema("imports common/ids.proto, which is not among the schema's references");
+    const protobufCtx: DecodeContext = { schemaForId: () => unreadable, maxMessageBytes: 1024 };
     const result = decodePredictionMessage(frameConfluent(12, Uint8Array.of(0, 10, 2, 101, 49)), protobufCtx);
     expect(result).toMatchObject({ ok: false, reason: "unknown_format", schemaId: 12 });
     expect(!result.ok && result.message).toBe(
-      "schema 12 is a Protobuf schema, which the detector does not read: publish JSON (plain, or with a JSON Schema serializer) or Avro",
+      "schema 12 is a Protobuf schema the detector cannot read: imports common/ids.proto, which is not among the schema's references",
     );
   });
 

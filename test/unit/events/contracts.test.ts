@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ZodObject } from "zod";
 import type { ZodTypeAny } from "zod";
@@ -5,6 +6,7 @@ import { decodeOutcomeMessage, decodePredictionMessage } from "../../../src/even
 import type { DecodeContext } from "../../../src/events/codec.ts";
 import { frameConfluent } from "../../../src/events/confluent-framing.ts";
 import { avroBodyDecoder } from "../../../src/events/avro-decoder.ts";
+import { lowerCamel, ProtobufWriter } from "../../../src/events/protobuf-writer.ts";
 import { CONTRACT_NAMES, loadAvroSchema, loadAvroType, loadJsonSchema } from "../../../src/events/schema-files.ts";
 import type { ContractName } from "../../../src/events/schema-files.ts";
 import type { BaselineEvent, DriftEvent, OutcomeEvent, PredictionEvent, RetrainRequest } from "../../../src/events/types.ts";
@@ -332,6 +334,29 @@ describe("the schema files, zod and the TypeScript types list the same fields", 
       const avro = loadAvroSchema(name) as { fields: Json[] };
       const requiredAvro = avro.fields.filter((f) => !Object.hasOwn(f, "default")).map((f) => f.name);
       expect(((loadJsonSchema(name) as Json).required as string[]).slice().sort()).toEqual((requiredAvro as string[]).sort());
+    });
+  }
+});
+
+describe("the Protobuf contracts (schemas/*.proto) have the Avro fields", () => {
+  // Avro type of a top-level field (the non-null branch of an optional one) → the .proto type it is written as
+  const protoType: Record<string, string> = { string: "string", long: "int64", double: "double", map: "map" };
+  for (const name of ["prediction-event", "outcome-event"] as const) {
+    it(`${name}.proto: one field per Avro field, by JSON name, of the same type; optional ones with presence`, () => {
+      const writer = new ProtobufWriter(readFileSync(new URL(`../../../schemas/${name}.proto`, import.meta.url), "utf8"));
+      const type = writer.messageAt([0]);
+      if (typeof type === "string") throw new Error(type);
+      const proto = type.fieldsArray.map((f) => ({
+        name: lowerCamel(f.name),
+        type: f.map ? "map" : f.type,
+        presence: f.map || Boolean(f.hasPresence),
+      }));
+      const avro = (loadAvroSchema(name) as { fields: { name: string; type: Json; default?: unknown }[] }).fields.map((f) => {
+        const branch = Array.isArray(f.type) ? f.type.find((t) => t !== "null") : f.type;
+        const avroType = typeof branch === "string" ? branch : ((branch as { type: string }).type as string);
+        return { name: f.name, type: protoType[avroType], presence: Object.hasOwn(f, "default") };
+      });
+      expect(proto).toEqual(avro);
     });
   }
 });

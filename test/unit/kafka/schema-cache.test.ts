@@ -1,21 +1,40 @@
 // The schema cache against a fake registry: what each registry schema type of an id becomes for the codec.
 import { describe, expect, it } from "vitest";
 import { decodePredictionMessage, encodeAvroEvent } from "../../../src/events/codec.ts";
-import { JSON_SCHEMA_WRITER, PROTOBUF_WRITER } from "../../../src/events/confluent-framing.ts";
+import { frameConfluent, JSON_SCHEMA_WRITER, UnreadableProtobufSchema } from "../../../src/events/confluent-framing.ts";
+import { ProtobufWriter } from "../../../src/events/protobuf-writer.ts";
 import { readAvroSchemaText } from "../../../src/events/schema-files.ts";
-import { SchemaCache } from "../../../src/kafka/schema-cache.ts";
+import { SchemaCache, SchemaRegistryUnavailableError } from "../../../src/kafka/schema-cache.ts";
 
-/** A registry answering GET /schemas/ids/{id} from `bodies` (404 for other ids), counting requests. */
-function registry(bodies: Record<number, object>): { cache: SchemaCache; requests: string[] } {
+/**
+ * A registry answering GET /schemas/ids/{id} from `bodies` and GET /subjects/{subject}/versions/{v} from
+ * `versions` (404 otherwise), counting requests and collecting schema warnings.
+ */
+function registry(
+  bodies: Record<number, object>,
+  versions: Record<string, object | "down"> = {},
+): { cache: SchemaCache; requests: string[]; warnings: string[] } {
   const requests: string[] = [];
+  const warnings: string[] = [];
   const fetchImpl = (input: string | URL | Request): Promise<Response> => {
     const url = String(input);
     requests.push(url);
+    const path = new URL(url).pathname;
+    if (path.startsWith("/subjects/")) {
+      const body = versions[path];
+      if (body === "down") return Promise.reject(new Error("ECONNREFUSED"));
+      return Promise.resolve(body === undefined ? new Response("{}", { status: 404 }) : Response.json(body));
+    }
     const id = Number(url.split("/").pop());
     const body = bodies[id];
     return Promise.resolve(body === undefined ? new Response("{}", { status: 404 }) : Response.json(body));
   };
-  return { cache: new SchemaCache({ url: "http://registry:8081", fetchImpl: fetchImpl as typeof fetch }), requests };
+  const onSchemaWarning = (message: string) => warnings.push(message);
+  return {
+    cache: new SchemaCache({ url: "http://registry:8081", fetchImpl: fetchImpl as typeof fetch, onSchemaWarning }),
+    requests,
+    warnings,
+  };
 }
 
 describe("schema cache: registry schema types", () => {
@@ -34,7 +53,7 @@ describe("schema cache: registry schema types", () => {
     });
   });
 
-  it("a JSON Schema id is found as framed JSON, whatever its schema says; a Protobuf id as Protobuf", async () => {
+  it("a JSON Schema id is found as framed JSON, whatever its schema says; a Protobuf id as its parsed schema", async () => {
     const { cache, requests } = registry({
       2: { schemaType: "JSON", schema: '{"type":"object"}' },
       3: { schemaType: "PROTOBUF", schema: 'syntax = "proto3"; message P { string eventId = 1; }' },
@@ -42,7 +61,7 @@ describe("schema cache: registry schema types", () => {
     expect(await cache.fetch(2)).toBe("found");
     expect(cache.schemaForId(2)).toBe(JSON_SCHEMA_WRITER);
     expect(await cache.fetch(3)).toBe("found");
-    expect(cache.schemaForId(3)).toBe(PROTOBUF_WRITER);
+    expect(cache.schemaForId(3)).toBeInstanceOf(ProtobufWriter);
     // cached for the process: schema ids are immutable
     expect(await cache.fetch(2)).toBe("found");
     expect(requests).toHaveLength(2);
@@ -57,5 +76,77 @@ describe("schema cache: registry schema types", () => {
       expect(await cache.fetch(id)).toBe("missing");
     }
     expect(requests).toHaveLength(3);
+  });
+
+  it("a Protobuf schema's references are fetched, transitively, and its messages decode; a field without presence is warned of", async () => {
+    const { cache, requests, warnings } = registry(
+      {
+        8: {
+          schemaType: "PROTOBUF",
+          schema:
+            'syntax = "proto3"; import "ids.proto"; message P { ids.Ids ids = 1; string event_id = 2; string model_id = 3; string model_version = 4; int64 timestamp = 5; double confidence = 6; }',
+          references: [{ name: "ids.proto", subject: "ids", version: 2 }],
+        },
+      },
+      {
+        "/subjects/ids/versions/2": {
+          schema: 'syntax = "proto3"; package ids; import "more.proto"; message Ids { more.Tag tag = 1; }',
+          references: [{ name: "more.proto", subject: "more", version: 1 }],
+        },
+        "/subjects/more/versions/1": { schema: 'syntax = "proto3"; package more; message Tag { string value = 1; }' },
+      },
+    );
+    expect(await cache.fetch(8)).toBe("found");
+    expect(requests.map((u) => new URL(u).pathname)).toEqual(["/schemas/ids/8", "/subjects/ids/versions/2", "/subjects/more/versions/1"]);
+    expect(warnings).toEqual([
+      "schema 8: P.confidence has no presence (proto3 without `optional`): an unset value reads as 0, not as none",
+    ]);
+    // P { event_id: "e", model_id: "m", model_version: "v", timestamp: 5, confidence: 0.5 }, index [0]
+    const body = Uint8Array.of(0x00, 0x12, 0x01, 0x65, 0x1a, 0x01, 0x6d, 0x22, 0x01, 0x76, 0x28, 0x05, 0x31, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f);
+    const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
+    expect(decodePredictionMessage(frameConfluent(8, body), ctx)).toEqual({
+      ok: true,
+      format: "protobuf",
+      schemaId: 8,
+      event: { eventId: "e", modelId: "m", modelVersion: "v", timestamp: 5, confidence: 0.5 },
+    });
+  });
+
+  it("a Protobuf schema whose reference is not in the registry, or that does not parse, is found as unreadable: its messages say why", async () => {
+    const { cache } = registry({
+      9: {
+        schemaType: "PROTOBUF",
+        schema: 'syntax = "proto3"; import "gone.proto"; message P { gone.X x = 1; }',
+        references: [{ name: "gone.proto", subject: "gone", version: 1 }],
+      },
+      10: { schemaType: "PROTOBUF", schema: "message {" },
+    });
+    expect(await cache.fetch(9)).toBe("found");
+    expect(cache.schemaForId(9)).toEqual(new UnreadableProtobufSchema("its reference gone.proto (gone version 1) is not in the registry"));
+    expect(await cache.fetch(10)).toBe("found");
+    expect(cache.schemaForId(10)).toBeInstanceOf(UnreadableProtobufSchema);
+    const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
+    expect(decodePredictionMessage(frameConfluent(9, Uint8Array.of(0)), ctx)).toEqual({
+      ok: false,
+      reason: "unknown_format",
+      schemaId: 9,
+      message: "schema 9 is a Protobuf schema the detector cannot read: its reference gone.proto (gone version 1) is not in the registry",
+    });
+  });
+
+  it("a registry that stops answering while references are fetched is an outage, and nothing is cached", async () => {
+    const { cache } = registry(
+      {
+        11: {
+          schemaType: "PROTOBUF",
+          schema: 'syntax = "proto3"; import "a.proto"; message P {}',
+          references: [{ name: "a.proto", subject: "a", version: 1 }],
+        },
+      },
+      { "/subjects/a/versions/1": "down" },
+    );
+    await expect(cache.fetch(11)).rejects.toBeInstanceOf(SchemaRegistryUnavailableError);
+    expect(cache.schemaForId(11)).toBeUndefined();
+    expect(cache.isKnownMissing(11)).toBe(false);
   });
 });

@@ -408,7 +408,7 @@ describe("counters and shell gauges", () => {
     m.onWindowClosed(windowClosed());
     e = await scrape(m);
     const reasons = [...e.keys()].filter((k) => k.startsWith("drift_events_rejected_total"));
-    expect(reasons).toHaveLength(10);
+    expect(reasons).toHaveLength(11);
     expect(e.get(seriesId("drift_events_rejected_total", { reason: "invalid_json", topic: "ml.predictions" }))).toBe(0);
     expect(e.get(seriesId("drift_events_late_total", { model: "fraud-scorer" }))).toBe(0);
     expect(e.get(seriesId("drift_retrain_requests_suppressed_total", { model: "fraud-scorer" }))).toBe(0);
