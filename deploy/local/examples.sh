@@ -7,7 +7,7 @@
 #                                            #   kafka-python and aiokafka from PyPI → path of the venv's python
 #   deploy/local/examples.sh ensure java     # JDK (apt) + the Kafka jars from Maven Central (the same
 #                                            #   deploy/local/.cache as stack.sh) → the classpath
-#   deploy/local/examples.sh ensure go       # go + franz-go from the module proxy (go.sum pinned), built
+#   deploy/local/examples.sh ensure go       # go + franz-go, hamba/avro, protobuf and protocompile from the module proxy (go.sum pinned), built
 #                                            #   → path of the example's binary
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

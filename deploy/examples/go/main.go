@@ -1,12 +1,15 @@
 // Publishes prediction events with franz-go, snappy-compressed: a stationary stream, then one where the
 // feature `amount` is shifted by one standard deviation. Keyed by modelId. SERIALIZER=json (the default) sends
 // plain JSON; SERIALIZER=avro registers schemas/prediction-event.avsc under <topic>-value with franz-go's
-// schema registry client and frames Avro encoded by hamba/avro (an Avro implementation of its own).
+// schema registry client and frames Avro encoded by hamba/avro (an Avro implementation of its own);
+// SERIALIZER=protobuf registers schemas/prediction-event.proto (as .proto text) and frames Protobuf encoded by
+// Go's protobuf runtime, the message built with dynamicpb from the .proto compiled by bufbuild/protocompile
+// (what protoc-gen-go's generated code would do, without a generation step).
 //
 //	cd deploy/examples/go && KAFKA_BROKERS=127.0.0.1:19092 go run .
 //
 // Environment: KAFKA_BROKERS, TOPIC (ml.predictions), MODEL_ID (fraud-scorer), MODEL_VERSION (v1),
-// STATIONARY (1000), SHIFTED (1200), SEED (42), SERIALIZER (json), SCHEMA_REGISTRY_URL (for avro).
+// STATIONARY (1000), SHIFTED (1200), SEED (42), SERIALIZER (json), SCHEMA_REGISTRY_URL (avro, protobuf).
 package main
 
 import (
@@ -20,9 +23,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bufbuild/protocompile"
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // PredictionEvent is the JSON contract (schemas/prediction-event.schema.json); optional fields omitted.
@@ -53,31 +60,88 @@ type PredictionEventAvro struct {
 	Attributes     *map[string]string `avro:"attributes"`
 }
 
-// avroEncoder registers the contract's Avro schema under <topic>-value and returns a function that frames an
-// event as the Confluent wire format (magic byte, schema id, Avro body).
-func avroEncoder(ctx context.Context, topic string) func(PredictionEvent) ([]byte, error) {
-	// from the repository root, or from this directory (go run .)
-	text, err := os.ReadFile("schemas/prediction-event.avsc")
+// readSchema reads a file of schemas/, from the repository root or from this directory (go run .).
+func readSchema(name string) []byte {
+	text, err := os.ReadFile("schemas/" + name)
 	if os.IsNotExist(err) {
-		text, err = os.ReadFile("../../../schemas/prediction-event.avsc")
+		text, err = os.ReadFile("../../../schemas/" + name)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "schema:", err)
 		os.Exit(1)
 	}
+	return text
+}
+
+// register registers a schema under <topic>-value and returns its id.
+func register(ctx context.Context, topic string, schema sr.Schema) int {
 	registry, err := sr.NewClient(sr.URLs(env("SCHEMA_REGISTRY_URL", "http://127.0.0.1:18081")))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "registry client:", err)
 		os.Exit(1)
 	}
-	registered, err := registry.CreateSchema(ctx, topic+"-value", sr.Schema{Schema: string(text), Type: sr.TypeAvro})
+	registered, err := registry.CreateSchema(ctx, topic+"-value", schema)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "register schema:", err)
 		os.Exit(1)
 	}
+	return registered.ID
+}
+
+// protobufEncoder registers the contract's .proto under <topic>-value and returns a function that frames an
+// event as the Confluent wire format (magic byte, schema id, message indexes [0], the PredictionEvent message).
+func protobufEncoder(ctx context.Context, topic string) func(PredictionEvent) ([]byte, error) {
+	text := readSchema("prediction-event.proto")
+	compiler := protocompile.Compiler{Resolver: &protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(map[string]string{
+		"prediction-event.proto": string(text),
+	})}}
+	files, err := compiler.Compile(ctx, "prediction-event.proto")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "compile prediction-event.proto:", err)
+		os.Exit(1)
+	}
+	descriptor := files[0].Messages().ByName("PredictionEvent")
+	featureValue := files[0].Messages().ByName("FeatureValue")
+	id := register(ctx, topic, sr.Schema{Schema: string(text), Type: sr.TypeProtobuf})
+	var serde sr.Serde
+	// the first message of the file: franz-go writes the index as Confluent's single 0 byte
+	serde.Register(id, &dynamicpb.Message{}, sr.EncodeFn(func(v any) ([]byte, error) { return proto.Marshal(v.(*dynamicpb.Message)) }), sr.Index(0))
+	fields := descriptor.Fields()
+	set := func(m *dynamicpb.Message, name string, v protoreflect.Value) { m.Set(fields.ByName(protoreflect.Name(name)), v) }
+	return func(e PredictionEvent) ([]byte, error) {
+		m := dynamicpb.NewMessage(descriptor)
+		set(m, "event_id", protoreflect.ValueOfString(e.EventID))
+		set(m, "model_id", protoreflect.ValueOfString(e.ModelID))
+		set(m, "model_version", protoreflect.ValueOfString(e.ModelVersion))
+		set(m, "timestamp", protoreflect.ValueOfInt64(e.Timestamp))
+		set(m, "prediction", protoreflect.ValueOfFloat64(e.Prediction))
+		set(m, "confidence", protoreflect.ValueOfFloat64(e.Confidence))
+		set(m, "latency_ms", protoreflect.ValueOfFloat64(e.LatencyMs))
+		features := m.Mutable(fields.ByName("features")).Map()
+		for name, value := range e.Features {
+			fv := dynamicpb.NewMessage(featureValue)
+			switch v := value.(type) {
+			case float64:
+				fv.Set(featureValue.Fields().ByName("number_value"), protoreflect.ValueOfFloat64(v))
+			case string:
+				fv.Set(featureValue.Fields().ByName("string_value"), protoreflect.ValueOfString(v))
+			case bool:
+				fv.Set(featureValue.Fields().ByName("bool_value"), protoreflect.ValueOfBool(v))
+			}
+			features.Set(protoreflect.ValueOfString(name).MapKey(), protoreflect.ValueOfMessage(fv))
+		}
+		return serde.Encode(m)
+	}
+}
+
+// avroEncoder registers the contract's Avro schema under <topic>-value and returns a function that frames an
+// event as the Confluent wire format (magic byte, schema id, Avro body).
+func avroEncoder(ctx context.Context, topic string) func(PredictionEvent) ([]byte, error) {
+	text := readSchema("prediction-event.avsc")
+	id := register(ctx, topic, sr.Schema{Schema: string(text), Type: sr.TypeAvro})
 	schema := avro.MustParse(string(text))
 	var serde sr.Serde
-	serde.Register(registered.ID, PredictionEventAvro{}, sr.EncodeFn(func(v any) ([]byte, error) { return avro.Marshal(schema, v) }))
+	serde.Register(id, PredictionEventAvro{}, sr.EncodeFn(func(v any) ([]byte, error) { return avro.Marshal(schema, v) }))
 	return func(e PredictionEvent) ([]byte, error) {
 		return serde.Encode(PredictionEventAvro{
 			EventID:      e.EventID,
@@ -135,8 +199,10 @@ func main() {
 	case "json":
 	case "avro":
 		encode = avroEncoder(ctx, topic)
+	case "protobuf":
+		encode = protobufEncoder(ctx, topic)
 	default:
-		fmt.Fprintf(os.Stderr, "SERIALIZER must be json or avro, not %q\n", serializer)
+		fmt.Fprintf(os.Stderr, "SERIALIZER must be json, avro or protobuf, not %q\n", serializer)
 		os.Exit(2)
 	}
 	var failed atomic.Int64
