@@ -107,7 +107,9 @@ func protobufEncoder(ctx context.Context, topic string) func(PredictionEvent) ([
 	// the first message of the file: franz-go writes the index as Confluent's single 0 byte
 	serde.Register(id, &dynamicpb.Message{}, sr.EncodeFn(func(v any) ([]byte, error) { return proto.Marshal(v.(*dynamicpb.Message)) }), sr.Index(0))
 	fields := descriptor.Fields()
-	set := func(m *dynamicpb.Message, name string, v protoreflect.Value) { m.Set(fields.ByName(protoreflect.Name(name)), v) }
+	set := func(m *dynamicpb.Message, name string, v protoreflect.Value) {
+		m.Set(fields.ByName(protoreflect.Name(name)), v)
+	}
 	return func(e PredictionEvent) ([]byte, error) {
 		m := dynamicpb.NewMessage(descriptor)
 		set(m, "event_id", protoreflect.ValueOfString(e.EventID))
