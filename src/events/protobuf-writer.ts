@@ -177,8 +177,8 @@ function fromText(schema: string, references: readonly ProtobufSchemaFile[]): Me
       throw new ProtobufSchemaError(`the referenced ${name} does not parse: ${errorText(cause)}`, name, { cause });
     }
   }
-  pb.parse(schema, root, { keepCase: true, alternateCommentMode: true });
   try {
+    pb.parse(schema, root, { keepCase: true, alternateCommentMode: true });
     root.resolveAll();
   } catch (cause) {
     throw new ProtobufSchemaError(`the schema does not resolve: ${errorText(cause)}`, "<schema>", { cause });

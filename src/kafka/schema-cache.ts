@@ -159,8 +159,11 @@ export class SchemaCache {
       for (const warning of writer.warnings) this.options.onSchemaWarning?.(`schema ${id}: ${warning}`, id);
       return writer;
     } catch (e) {
-      if (e instanceof ProtobufSchemaError) return new UnreadableProtobufSchema(e.message);
-      throw e;
+      // a ProtobufSchemaError, or protobufjs failing otherwise (an EvalError where code generation is disallowed):
+      // the same schema fails the same way, so each of its messages is refused saying why
+      return new UnreadableProtobufSchema(
+        e instanceof ProtobufSchemaError ? e.message : `protobufjs: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   }
 

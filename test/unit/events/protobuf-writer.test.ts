@@ -223,6 +223,13 @@ describe("Protobuf schemas that cannot be read", () => {
     expect(() => new ProtobufWriter("bm90IGEgZGVzY3JpcHRvcg==")).toThrow(ProtobufSchemaError);
   });
 
+  it("a reference that defines a message of the schema again is an error of the schema, not of protobufjs", () => {
+    const twice = { name: "p.proto", schema: 'syntax = "proto3"; message P { string a = 1; }' };
+    expect(() => new ProtobufWriter('syntax = "proto3"; import "p.proto"; message P { string b = 1; }', [twice])).toThrow(
+      /^the schema does not resolve: duplicate name 'P'/,
+    );
+  });
+
   it("an import among the references resolves", () => {
     const ids = {
       name: "common/ids.proto",
