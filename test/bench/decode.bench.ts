@@ -77,7 +77,8 @@ const protobufBytes = Array.from({ length: 1024 }, (_, i) => {
   return frameConfluent(2, Uint8Array.from([0, ...protobufType.encode(message).finish()]));
 });
 
-function measure(name: string, n: number, fn: (i: number) => unknown): void {
+/** Median rate of `fn` over ROUNDS runs of n calls; `bytesPerEvent` is the size of one encoded event of its input. */
+function measure(name: string, n: number, fn: (i: number) => unknown, bytesPerEvent = jsonBytes[0].length): void {
   let sink = 0;
   for (let i = 0; i < 20_000; i++) if (fn(i)) sink++; // warm-up
   const rates: number[] = [];
@@ -97,7 +98,7 @@ function measure(name: string, n: number, fn: (i: number) => unknown): void {
       rounds: ROUNDS,
       eventsPerSecond: Math.round(median),
       nsPerEvent: Math.round(1e9 / median),
-      bytesPerEvent: jsonBytes[0].length,
+      bytesPerEvent,
       sink: sink > 0,
     }),
   );
@@ -108,10 +109,25 @@ const results = new Map<string, number>();
 measure("baseline: JSON.parse(string)", N, (i) => JSON.parse(texts[i & 1023]));
 measure("baseline: TextDecoder + JSON.parse(bytes)", N, (i) => JSON.parse(decoder.decode(jsonBytes[i & 1023])));
 measure("decodePredictionMessage json", N, (i) => decodePredictionMessage(jsonBytes[i & 1023], ctx).ok);
-measure("decodePredictionMessage avro (confluent)", N, (i) => decodePredictionMessage(avroBytes[i & 1023], ctx).ok);
-measure("decodePredictionMessage protobuf (confluent)", N, (i) => decodePredictionMessage(protobufBytes[i & 1023], ctx).ok);
-measure("avsc fromBuffer alone (no validation)", N, (i) => predictionType.fromBuffer(Buffer.from(avroBytes[i & 1023].buffer, 5)));
-measure("protobufjs decode alone (no validation)", N, (i) => protobufType.decode(protobufBytes[i & 1023].subarray(6)));
+measure("decodePredictionMessage avro (confluent)", N, (i) => decodePredictionMessage(avroBytes[i & 1023], ctx).ok, avroBytes[0].length);
+measure(
+  "decodePredictionMessage protobuf (confluent)",
+  N,
+  (i) => decodePredictionMessage(protobufBytes[i & 1023], ctx).ok,
+  protobufBytes[0].length,
+);
+measure(
+  "avsc fromBuffer alone (no validation)",
+  N,
+  (i) => predictionType.fromBuffer(Buffer.from(avroBytes[i & 1023].buffer, 5)),
+  avroBytes[0].length,
+);
+measure(
+  "protobufjs decode alone (no validation)",
+  N,
+  (i) => protobufType.decode(protobufBytes[i & 1023].subarray(6)),
+  protobufBytes[0].length,
+);
 measure("zod safeParse after JSON.parse (reference)", N / 4, (i) => predictionEventSchema.safeParse(JSON.parse(texts[i & 1023])).success);
 
 const json = results.get("decodePredictionMessage json")!;
