@@ -12,8 +12,8 @@ import {
   CONFLUENT_MAGIC_BYTE,
   confluentSchemaId,
   frameConfluent,
-  isNonAvroWriter,
-  UnreadableProtobufSchema,
+  isAvroWriterType,
+  UnreadableSchema,
   type WriterSchema,
 } from "./confluent-framing.ts";
 import { ProtobufWriter } from "./protobuf-writer.ts";
@@ -235,12 +235,13 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
     return reject("unknown_schema_id", `schema ${schemaId} lookup failed: ${errorMessage(e)}`, undefined, schemaId);
   }
   if (writer === undefined) return reject("unknown_schema_id", `schema id ${schemaId} is not known`, undefined, schemaId);
-  if (isNonAvroWriter(writer)) {
+  if (!isAvroWriterType(writer)) {
     if (writer instanceof ProtobufWriter) return decodeProtobuf(writer, schemaId, bytes.subarray(CONFLUENT_HEADER_BYTES), contract);
-    if (writer instanceof UnreadableProtobufSchema) {
+    if (writer instanceof UnreadableSchema) {
+      const kind = writer.schemaType === "AVRO" ? "an Avro" : "a Protobuf";
       return reject(
         "unknown_format",
-        `schema ${schemaId} is a Protobuf schema the detector cannot read: ${writer.reason}`,
+        `schema ${schemaId} is ${kind} schema the detector cannot read: ${writer.reason}`,
         undefined,
         schemaId,
       );

@@ -18,19 +18,21 @@ export class ConfluentFrameError extends DetectorError<{ byteLength: number }> {
 /** A registry schema of type JSON: the frame's body is the event as JSON. */
 export const JSON_SCHEMA_WRITER = Object.freeze({ schemaType: "JSON" as const });
 /**
- * A registry schema of type PROTOBUF that does not parse or resolve: its messages are refused with the reason
- * (the registry accepted it, so asking again gives the same schema).
+ * A registry schema (Avro or Protobuf) that does not parse or resolve: its messages are refused with the
+ * reason (schema ids are immutable, so asking the registry again gives the same schema).
  */
-export class UnreadableProtobufSchema {
-  readonly schemaType = "PROTOBUF";
-  constructor(readonly reason: string) {}
+export class UnreadableSchema {
+  constructor(
+    readonly schemaType: "AVRO" | "PROTOBUF",
+    readonly reason: string,
+  ) {}
 }
-export type NonAvroWriter = typeof JSON_SCHEMA_WRITER | ProtobufWriter | UnreadableProtobufSchema;
-/** What a framed message's schema id stands for: an Avro writer schema, or one of the other registry types. */
-export type WriterSchema = Type | NonAvroWriter;
+/** What a framed message's schema id stands for: an Avro writer type, a Protobuf schema, JSON, or unreadable. */
+export type WriterSchema = Type | typeof JSON_SCHEMA_WRITER | ProtobufWriter | UnreadableSchema;
 
-export function isNonAvroWriter(writer: WriterSchema): writer is NonAvroWriter {
-  return writer === JSON_SCHEMA_WRITER || writer instanceof ProtobufWriter || writer instanceof UnreadableProtobufSchema;
+/** Whether the writer is an Avro type the body decodes with (an avsc Type), not another kind of writer. */
+export function isAvroWriterType(writer: WriterSchema): writer is Type {
+  return writer !== JSON_SCHEMA_WRITER && !(writer instanceof ProtobufWriter) && !(writer instanceof UnreadableSchema);
 }
 
 export interface ConfluentFrame {

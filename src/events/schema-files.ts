@@ -78,8 +78,10 @@ let finerEpochTypes: Record<string, new (...args: never[]) => unknown> | undefin
  * The avsc Type of a writer schema from the registry or an Avro container file's header. timestamp-micros and
  * timestamp-nanos (what Spark and BigQuery write) stay visible as logical types, so the decoder reads them as
  * epoch milliseconds (src/events/avro-decoder.ts); avsc would otherwise hand over their raw longs unmarked.
+ * `references` are the schemas of the named types it uses from other registry subjects, each after the ones it
+ * uses itself.
  */
-export function avroTypeForSchema(schema: unknown): Type {
+export function avroTypeForSchema(schema: unknown, references: readonly unknown[] = []): Type {
   const avsc = requireAvsc();
   finerEpochTypes ??= Object.fromEntries(
     Object.keys(FINER_EPOCH_LOGICAL_TYPES).map((name) => [
@@ -94,7 +96,11 @@ export function avroTypeForSchema(schema: unknown): Type {
       },
     ]),
   );
-  return avsc.Type.forSchema(schema as import("avsc").Schema, { logicalTypes: finerEpochTypes as never });
+  // the named types each schema defines, for the ones after it to use by name
+  const registry = {};
+  const options = { logicalTypes: finerEpochTypes as never, registry };
+  for (const reference of references) avsc.Type.forSchema(reference as import("avsc").Schema, options);
+  return avsc.Type.forSchema(schema as import("avsc").Schema, options);
 }
 
 /** The JSON Schema of a contract, parsed (for ajv in tests and for publishing). */

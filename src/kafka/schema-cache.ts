@@ -1,6 +1,7 @@
-// Writer schemas of Confluent-framed messages (Avro; Protobuf with the files it imports, fetched through the
-// schema's references; JSON Schema as a marker: its messages are JSON after the frame), fetched from the
-// registry by id and cached for the life of the process (Confluent schema ids are immutable). Decoding stays synchronous: the codec
+// Writer schemas of Confluent-framed messages (Avro and Protobuf, each with what it uses from other subjects,
+// fetched through the schema's references; JSON Schema as a marker: its messages are JSON after the frame),
+// fetched from the registry by id and cached for the life of the process (Confluent schema ids are immutable).
+// A schema that does not parse is cached as unreadable, so its messages are refused saying why. Decoding stays synchronous: the codec
 // asks `schemaForId`, and on "unknown_schema_id" the pipeline awaits `fetch(id)` and decodes again.
 // An id the registry does not know is remembered for a while (the message goes to the DLQ); a registry
 // that does not answer is an outage (SchemaRegistryUnavailableError: pause and retry).
@@ -8,7 +9,7 @@ import type { ResolvedConfig } from "../config/load.ts";
 import { readSecret, type Env } from "../config/secrets.ts";
 import { DetectorError } from "../errors/detector-error.ts";
 import { avroTypeForSchema } from "../events/schema-files.ts";
-import { JSON_SCHEMA_WRITER, UnreadableProtobufSchema, type WriterSchema } from "../events/confluent-framing.ts";
+import { JSON_SCHEMA_WRITER, UnreadableSchema, type WriterSchema } from "../events/confluent-framing.ts";
 import { ProtobufSchemaError, ProtobufWriter, type ProtobufSchemaFile } from "../events/protobuf-writer.ts";
 
 export class SchemaRegistryUnavailableError extends DetectorError<{ schemaId: number; status?: number }> {
@@ -129,42 +130,65 @@ export class SchemaCache {
     if (body.schemaType === "JSON") return this.found(id, JSON_SCHEMA_WRITER);
     if (body.schemaType === "PROTOBUF") return this.found(id, await this.protobufWriter(id, body.schema, body.references));
     if (typeof body.schema !== "string" || (body.schemaType !== undefined && body.schemaType !== "AVRO")) return this.markMissing(id);
-    try {
-      this.types.set(id, avroTypeForSchema(JSON.parse(body.schema)));
-    } catch {
-      return this.markMissing(id);
-    }
-    return "found";
+    return this.found(id, await this.avroWriter(id, body.schema, body.references));
   }
 
-  /** The Protobuf schema with its imported files, or what makes it unreadable (its messages are refused saying so). */
-  private async protobufWriter(id: number, schema: unknown, references: unknown): Promise<WriterSchema> {
-    if (typeof schema !== "string") return new UnreadableProtobufSchema("the registry's answer has no schema text");
-    const files: ProtobufSchemaFile[] = [];
-    const pending = referencesOf(references);
-    while (pending.length > 0) {
-      const ref = pending.shift() as SchemaReference;
-      if (files.some((f) => f.name === ref.name)) continue;
-      if (files.length >= MAX_REFERENCED_FILES) return new UnreadableProtobufSchema(`it imports more than ${MAX_REFERENCED_FILES} files`);
-      const path = `/subjects/${encodeURIComponent(ref.subject)}/versions/${ref.version}`;
-      const answer = await this.get(id, path);
-      if (answer === undefined)
-        return new UnreadableProtobufSchema(`its reference ${ref.name} (${ref.subject} version ${ref.version}) is not in the registry`);
-      if (typeof answer.schema !== "string") return new UnreadableProtobufSchema(`its reference ${ref.name} has no schema text`);
-      files.push({ name: ref.name, schema: answer.schema });
-      pending.push(...referencesOf(answer.references));
+  /** The Avro writer type, with the named types its references define, or what makes it unreadable. */
+  private async avroWriter(id: number, schema: string, references: unknown): Promise<WriterSchema> {
+    const files = await this.referencedSchemas(id, references);
+    if (typeof files === "string") return new UnreadableSchema("AVRO", files);
+    try {
+      return avroTypeForSchema(
+        JSON.parse(schema),
+        files.map((f) => JSON.parse(f.schema) as unknown),
+      );
+    } catch (e) {
+      return new UnreadableSchema("AVRO", e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /** The Protobuf schema with its imported files, or what makes it unreadable. */
+  private async protobufWriter(id: number, schema: unknown, references: unknown): Promise<WriterSchema> {
+    if (typeof schema !== "string") return new UnreadableSchema("PROTOBUF", "the registry's answer has no schema text");
+    const files = await this.referencedSchemas(id, references);
+    if (typeof files === "string") return new UnreadableSchema("PROTOBUF", files);
     try {
       const writer = new ProtobufWriter(schema, files);
       for (const warning of writer.warnings) this.options.onSchemaWarning?.(`schema ${id}: ${warning}`, id);
       return writer;
     } catch (e) {
       // a ProtobufSchemaError, or protobufjs failing otherwise (an EvalError where code generation is disallowed):
-      // the same schema fails the same way, so each of its messages is refused saying why
-      return new UnreadableProtobufSchema(
+      // the same schema fails the same way
+      return new UnreadableSchema(
+        "PROTOBUF",
         e instanceof ProtobufSchemaError ? e.message : `protobufjs: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
+  }
+
+  /**
+   * The schemas a schema's references name, transitively, each after the ones it references itself, or why
+   * they cannot all be had. Each reference is `GET /subjects/{subject}/versions/{version}`.
+   */
+  private async referencedSchemas(id: number, references: unknown): Promise<ProtobufSchemaFile[] | string> {
+    const files: ProtobufSchemaFile[] = [];
+    const seen = new Set<string>();
+    const visit = async (refs: SchemaReference[]): Promise<string | undefined> => {
+      for (const ref of refs) {
+        if (seen.has(ref.name)) continue;
+        if (seen.size >= MAX_REFERENCED_FILES) return `it references more than ${MAX_REFERENCED_FILES} schemas`;
+        seen.add(ref.name);
+        const answer = await this.get(id, `/subjects/${encodeURIComponent(ref.subject)}/versions/${ref.version}`);
+        if (answer === undefined) return `its reference ${ref.name} (${ref.subject} version ${ref.version}) is not in the registry`;
+        if (typeof answer.schema !== "string") return `its reference ${ref.name} has no schema text`;
+        const failure = await visit(referencesOf(answer.references));
+        if (failure !== undefined) return failure;
+        files.push({ name: ref.name, schema: answer.schema });
+      }
+      return undefined;
+    };
+    const failure = await visit(referencesOf(references));
+    return failure ?? files;
   }
 
   /** GET of a registry path: the JSON body, undefined on 404; an outage otherwise. */

@@ -80,6 +80,19 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
     expect(first.value?.readUInt32BE(1)).toBe(registered.id);
   });
 
+  it("Python confluent-kafka AvroSerializer with a schema reference: Apicurio lists the reference, the events are counted and the shift detected", async () => {
+    const { config } = await expectExampleDrift(
+      "apicurio-python-avro-references",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SERIALIZER: "avro-references" } },
+      { format: "avro", schemaRegistryUrl: registryUrl },
+    );
+    const topic = config.kafka.topics.predictions;
+    const byId = (await (await fetch(`${registryUrl}/schemas/ids/${(await latest(`${topic}-value`)).id}`)).json()) as {
+      references?: { name: string; subject: string }[];
+    };
+    expect(byId.references).toMatchObject([{ name: "com.shop.Label", subject: `${topic}-label` }]);
+  });
+
   it("Python confluent-kafka JSONSerializer: a JSON schema in Apicurio, framed JSON counted, the shift detected", async () => {
     const { config } = await expectExampleDrift(
       "apicurio-python-json-schema",

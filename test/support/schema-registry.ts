@@ -6,18 +6,19 @@
 // producers and @kafkajs/confluent-schema-registry use:
 //
 //   POST   /subjects/{subject}/versions          register {schema, schemaType?, references?} -> {id}
+//                                                (references are stored and returned, not resolved)
 //   POST   /subjects/{subject}                   look up a schema under a subject -> {subject, id, version, schema}
 //   GET    /subjects                             -> ["subject", ...]
 //   GET    /subjects/{subject}/versions          -> [1, 2, ...]
-//   GET    /subjects/{subject}/versions/{v|latest} -> {subject, version, id, schema, schemaType?}
+//   GET    /subjects/{subject}/versions/{v|latest} -> {subject, version, id, schema, schemaType?, references?}
 //   DELETE /subjects/{subject}                   -> [versions]  (hard delete; ids stay resolvable)
-//   GET    /schemas/ids/{id}                     -> {schema, schemaType?}
+//   GET    /schemas/ids/{id}                     -> {schema, schemaType?, references?}
 //   GET    /schemas/ids/{id}/versions            -> [{subject, version}, ...]
 //   GET    /schemas/ids/{id}/subjects            -> ["subject", ...]
 //   GET    /config, PUT /config, GET|PUT /config/{subject}   compatibility level, stored only
 //
-// Deliberately missing: compatibility checking (levels are stored, never enforced), schema
-// references resolution, modes, contexts, ACLs. Optional HTTP basic auth (`basicAuth`, or --basic-auth user:pass):
+// Deliberately missing: compatibility checking (levels are stored, never enforced), checking that
+// references exist, modes, contexts, ACLs. Optional HTTP basic auth (`basicAuth`, or --basic-auth user:pass):
 // every request without the right Authorization header gets 401 with `WWW-Authenticate: Basic`. Schema identity: AVRO and JSON schemas are compared
 // after JSON re-serialisation (whitespace-insensitive), so the same schema gets the same global id
 // under every subject, as in Confluent's registry.
@@ -44,11 +45,19 @@ const COMPATIBILITY_LEVELS = new Set([
 
 type SchemaType = "AVRO" | "JSON" | "PROTOBUF";
 
+interface SchemaReference {
+  name: string;
+  subject: string;
+  version: number;
+}
+
 interface StoredSchema {
   id: number;
   schemaType: SchemaType;
   schema: string;
-  /** identity key: type + canonical text */
+  /** the schemas of other subjects it uses (named Avro types, imported .proto files); absent when none */
+  references?: SchemaReference[];
+  /** identity key: type + canonical text + references */
   key: string;
 }
 
@@ -111,18 +120,34 @@ function parseSchemaType(value: unknown): SchemaType {
   throw new RegistryError(422, 42201, `Invalid schemaType ${String(value)}`);
 }
 
-function readSchemaBody(body: unknown): { schemaType: SchemaType; schema: string; key: string } {
+function readReferences(value: unknown): SchemaReference[] | undefined {
+  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) return undefined;
+  const valid =
+    Array.isArray(value) &&
+    value.every(
+      (r: Partial<SchemaReference>) => typeof r.name === "string" && typeof r.subject === "string" && Number.isInteger(r.version),
+    );
+  if (!valid) throw new RegistryError(422, 42201, "Invalid schema: references must be [{name, subject, version}]");
+  return (value as SchemaReference[]).map(({ name, subject, version }) => ({ name, subject, version }));
+}
+
+function readSchemaBody(body: unknown): { schemaType: SchemaType; schema: string; references?: SchemaReference[]; key: string } {
   if (typeof body !== "object" || body === null || typeof (body as { schema?: unknown }).schema !== "string") {
     throw new RegistryError(422, 42201, 'Invalid schema: body must be {"schema": "<schema text>"}');
   }
-  const { schema, schemaType: rawType } = body as { schema: string; schemaType?: unknown };
+  const { schema, schemaType: rawType, references: rawReferences } = body as { schema: string; schemaType?: unknown; references?: unknown };
   const schemaType = parseSchemaType(rawType);
-  return { schemaType, schema, key: `${schemaType}:${canonicalText(schemaType, schema)}` };
+  const references = readReferences(rawReferences);
+  const key = `${schemaType}:${canonicalText(schemaType, schema)}${references === undefined ? "" : `:${JSON.stringify(references)}`}`;
+  return references === undefined ? { schemaType, schema, key } : { schemaType, schema, references, key };
 }
 
-function schemaView(stored: StoredSchema): { schema: string; schemaType?: SchemaType } {
-  // Confluent omits schemaType for AVRO, the default.
-  return stored.schemaType === "AVRO" ? { schema: stored.schema } : { schema: stored.schema, schemaType: stored.schemaType };
+function schemaView(stored: StoredSchema): { schema: string; schemaType?: SchemaType; references?: SchemaReference[] } {
+  // Confluent omits schemaType for AVRO, the default, and references when there are none.
+  const view: { schema: string; schemaType?: SchemaType; references?: SchemaReference[] } = { schema: stored.schema };
+  if (stored.schemaType !== "AVRO") view.schemaType = stored.schemaType;
+  if (stored.references !== undefined) view.references = stored.references;
+  return view;
 }
 
 /** The registry's behaviour over plain state; the HTTP layer below only routes and serialises. */
@@ -134,12 +159,13 @@ class Registry {
   }
 
   register(subject: string, body: unknown): { id: number } {
-    const { schemaType, schema, key } = readSchemaBody(body);
+    const { schemaType, schema, references, key } = readSchemaBody(body);
     let stored = this.state.schemas.find((s) => s.key === key);
     const versions = this.state.subjects[subject] ?? [];
     if (stored && versions.some((v) => v.id === stored!.id)) return { id: stored.id };
     if (!stored) {
       stored = { id: this.state.nextId++, schemaType, schema, key };
+      if (references !== undefined) stored.references = references;
       this.state.schemas.push(stored);
     }
     const nextVersion = versions.reduce((max, v) => Math.max(max, v.version), 0) + 1;

@@ -3,7 +3,9 @@ one where the feature `amount` is shifted by one standard deviation. Keyed by mo
 default) frames Avro of the detector's own schemas/prediction-event.avsc; SERIALIZER=json-schema frames JSON
 with confluent-kafka's JSONSerializer and schemas/prediction-event.schema.json; SERIALIZER=protobuf frames
 Protobuf with its ProtobufSerializer and schemas/prediction-event.proto (compiled here by grpcio-tools'
-protoc, as `protoc --python_out` would). The schema is registered under <topic>-value.
+protoc, as `protoc --python_out` would); SERIALIZER=avro-references frames Avro of a producer's own schema that
+takes its class label from an enum registered under another subject (<topic>-label), named by a schema
+reference. The schema is registered under <topic>-value.
 
     pip install "confluent-kafka[avro,json,protobuf,schemaregistry]" grpcio-tools
     KAFKA_BROKERS=127.0.0.1:19092 SCHEMA_REGISTRY_URL=http://127.0.0.1:18081 python deploy/examples/python/produce.py
@@ -12,6 +14,7 @@ Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC (ml.predictions), MODEL_I
 MODEL_VERSION (v1), STATIONARY (1000), SHIFTED (1200), COMPRESSION (zstd), SEED (42), SERIALIZER (avro).
 """
 import importlib
+import json
 import os
 import pathlib
 import random
@@ -19,7 +22,7 @@ import sys
 import tempfile
 
 from confluent_kafka import Producer
-from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
@@ -37,6 +40,35 @@ def prediction_message_class():
         raise RuntimeError("protoc could not compile schemas/prediction-event.proto")
     sys.path.insert(0, out)
     return importlib.import_module("prediction_event_pb2").PredictionEvent
+
+
+# a label enum of a shared subject, and a producer's own record that uses it by name
+LABEL = {"type": "enum", "name": "Label", "namespace": "com.shop", "symbols": ["LEGIT", "FRAUD"]}
+SCORED = {
+    "type": "record",
+    "name": "ScoredPrediction",
+    "namespace": "com.shop",
+    "fields": [
+        {"name": "eventId", "type": "string"},
+        {"name": "modelId", "type": "string"},
+        {"name": "modelVersion", "type": "string"},
+        {"name": "timestamp", "type": "long"},
+        {"name": "prediction", "type": ["null", "double"], "default": None},
+        {"name": "predictedClass", "type": ["null", "com.shop.Label"], "default": None},
+        {"name": "confidence", "type": ["null", "double"], "default": None},
+        {"name": "latencyMs", "type": ["null", "double"], "default": None},
+        {"name": "features", "type": ["null", {"type": "map", "values": ["null", "double", "string", "boolean"]}], "default": None},
+        {"name": "attributes", "type": ["null", {"type": "map", "values": "string"}], "default": None},
+    ],
+}
+
+
+def schema_with_reference(registry, topic):
+    """SCORED, with a reference to LABEL as registered under <topic>-label."""
+    label_subject = f"{topic}-label"
+    registry.register_schema(label_subject, Schema(json.dumps(LABEL), "AVRO"))
+    label_version = registry.get_latest_version(label_subject).version
+    return Schema(json.dumps(SCORED), "AVRO", [SchemaReference("com.shop.Label", label_subject, label_version)])
 
 
 def to_protobuf(message_class, event):
@@ -77,6 +109,8 @@ def main() -> int:
     elif serializer == "json-schema":
         # validates each event against the JSON Schema before it is sent
         serialize_value = JSONSerializer((SCHEMAS / "prediction-event.schema.json").read_text(), registry)
+    elif serializer == "avro-references":
+        serialize_value = AvroSerializer(registry, schema_with_reference(registry, topic))
     elif serializer == "protobuf":
         message_class = prediction_message_class()
         protobuf_serializer = ProtobufSerializer(message_class, registry, {"use.deprecated.format": False})
@@ -84,7 +118,7 @@ def main() -> int:
         def serialize_value(event, ctx):
             return protobuf_serializer(to_protobuf(message_class, event), ctx)
     else:
-        print(f"SERIALIZER must be avro, json-schema or protobuf, not {serializer!r}", file=sys.stderr)
+        print(f"SERIALIZER must be avro, avro-references, json-schema or protobuf, not {serializer!r}", file=sys.stderr)
         return 2
     serialize_key = StringSerializer("utf_8")
     producer = Producer({
@@ -109,7 +143,8 @@ def main() -> int:
             "modelVersion": version,
             "timestamp": 1763769600000 + i * 10,
             "prediction": rng.random(),
-            "predictedClass": None,
+            # the enum's symbol in the schema with a reference; none in the others
+            "predictedClass": ("FRAUD" if rng.random() < 0.1 else "LEGIT") if serializer == "avro-references" else None,
             "confidence": 0.6 + 0.4 * rng.random(),
             "latencyMs": 10 + 5 * rng.random(),
             "features": {"amount": 100 + shift + 15 * rng.gauss(0, 1), "country": rng.choice(["NL", "DE", "FR"])},

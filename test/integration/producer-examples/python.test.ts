@@ -18,6 +18,14 @@ describe("Python producer example", () => {
     );
   });
 
+  it("confluent-kafka Avro of a producer's own schema whose label enum is another subject's (a schema reference): counted, the shift detected", async () => {
+    await expectExampleDrift(
+      "python-avro-references",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SERIALIZER: "avro-references" } },
+      { format: "avro" },
+    );
+  });
+
   it("confluent-kafka JSON Schema (JSONSerializer + registry): framed JSON, every event counted and the shift detected", async () => {
     await expectExampleDrift(
       "python-json-schema",

@@ -16,7 +16,7 @@ import {
   frameConfluent,
   JSON_SCHEMA_WRITER,
   parseConfluentFrame,
-  UnreadableProtobufSchema,
+  UnreadableSchema,
 } from "../../../src/events/confluent-framing.ts";
 import { REJECTION_REASONS } from "../../../src/events/decode-result.ts";
 import { avroTypeForSchema, loadAvroSchema, loadAvroType } from "../../../src/events/schema-files.ts";
@@ -280,8 +280,8 @@ describe("telling formats apart and rejecting with a reason", () => {
     expect(decodePredictionMessage(frameConfluent(11, new Uint8Array()), jsonSchemaCtx)).toMatchObject({ ok: false, reason: "empty" });
   });
 
-  it("a frame under a Protobuf schema the detector cannot read is refused with the reason, not as an unknown id", () => {
-    const unreadable = new UnreadableProtobufSchema("imports common/ids.proto, which is not among the schema's references");
+  it("a frame under a schema the detector cannot read is refused with the reason, not as an unknown id", () => {
+    const unreadable = new UnreadableSchema("PROTOBUF", "imports common/ids.proto, which is not among the schema's references");
     const protobufCtx: DecodeContext = { schemaForId: () => unreadable, maxMessageBytes: 1024 };
     const result = decodePredictionMessage(frameConfluent(12, Uint8Array.of(0, 10, 2, 101, 49)), protobufCtx);
     expect(result).toMatchObject({ ok: false, reason: "unknown_format", schemaId: 12 });

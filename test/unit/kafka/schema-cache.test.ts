@@ -1,7 +1,7 @@
 // The schema cache against a fake registry: what each registry schema type of an id becomes for the codec.
 import { describe, expect, it } from "vitest";
 import { decodePredictionMessage, encodeAvroEvent } from "../../../src/events/codec.ts";
-import { frameConfluent, JSON_SCHEMA_WRITER, UnreadableProtobufSchema } from "../../../src/events/confluent-framing.ts";
+import { frameConfluent, JSON_SCHEMA_WRITER, UnreadableSchema } from "../../../src/events/confluent-framing.ts";
 import { ProtobufWriter } from "../../../src/events/protobuf-writer.ts";
 import { readAvroSchemaText } from "../../../src/events/schema-files.ts";
 import { SchemaCache, SchemaRegistryUnavailableError } from "../../../src/kafka/schema-cache.ts";
@@ -67,15 +67,78 @@ describe("schema cache: registry schema types", () => {
     expect(requests).toHaveLength(2);
   });
 
-  it("an unknown id, another schema type or an Avro schema that does not parse is missing, and not asked again at once", async () => {
-    const { cache, requests } = registry({ 5: { schemaType: "XML", schema: "<x/>" }, 6: { schema: "{not avro" } });
-    for (const id of [4, 5, 6]) {
+  it("an unknown id or another schema type is missing, and not asked again at once", async () => {
+    const { cache, requests } = registry({ 5: { schemaType: "XML", schema: "<x/>" } });
+    for (const id of [4, 5]) {
       expect(await cache.fetch(id)).toBe("missing");
       expect(cache.schemaForId(id)).toBeUndefined();
       expect(cache.isKnownMissing(id)).toBe(true);
       expect(await cache.fetch(id)).toBe("missing");
     }
-    expect(requests).toHaveLength(3);
+    expect(requests).toHaveLength(2);
+  });
+
+  it("an Avro schema that does not parse is unreadable: its messages say why, and it is not asked again", async () => {
+    const { cache, requests } = registry({
+      6: { schema: "{not avro" },
+      7: { schema: '{"type":"record","name":"P","fields":[{"name":"x","type":"com.acme.Missing"}]}' },
+    });
+    for (const id of [6, 7]) {
+      expect(await cache.fetch(id)).toBe("found");
+      expect(cache.schemaForId(id)).toBeInstanceOf(UnreadableSchema);
+      expect(await cache.fetch(id)).toBe("found");
+    }
+    expect(requests).toHaveLength(2);
+    const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
+    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.of(0)), ctx)).toEqual({
+      ok: false,
+      reason: "unknown_format",
+      schemaId: 7,
+      message: "schema 7 is an Avro schema the detector cannot read: undefined type name: com.acme.Missing",
+    });
+  });
+
+  it("an Avro schema's references (named types of other subjects, transitively) are fetched first, and its messages decode", async () => {
+    const label = { type: "enum", name: "Label", namespace: "com.acme", symbols: ["LEGIT", "FRAUD"] };
+    const scored = { type: "record", name: "Scored", namespace: "com.acme", fields: [{ name: "label", type: "com.acme.Label" }] };
+    const main = {
+      type: "record",
+      name: "ScoredPrediction",
+      namespace: "com.shop",
+      fields: [
+        { name: "eventId", type: "string" },
+        { name: "modelId", type: "string" },
+        { name: "modelVersion", type: "string" },
+        { name: "timestamp", type: "long" },
+        { name: "predictedClass", type: "com.acme.Label" },
+        { name: "scored", type: "com.acme.Scored" },
+      ],
+    };
+    const { cache, requests } = registry(
+      { 12: { schema: JSON.stringify(main), references: [{ name: "com.acme.Scored", subject: "scored", version: 3 }] } },
+      {
+        "/subjects/scored/versions/3": {
+          schema: JSON.stringify(scored),
+          references: [{ name: "com.acme.Label", subject: "label", version: 1 }],
+        },
+        "/subjects/label/versions/1": { schema: JSON.stringify(label) },
+      },
+    );
+    expect(await cache.fetch(12)).toBe("found");
+    expect(requests.map((u) => new URL(u).pathname)).toEqual([
+      "/schemas/ids/12",
+      "/subjects/scored/versions/3",
+      "/subjects/label/versions/1",
+    ]);
+    // eventId "e", modelId "m", modelVersion "v", timestamp 5, predictedClass FRAUD (1), scored.label LEGIT (0): zigzag varints
+    const body = Uint8Array.of(0x02, 0x65, 0x02, 0x6d, 0x02, 0x76, 0x0a, 0x02, 0x00);
+    const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
+    expect(decodePredictionMessage(frameConfluent(12, body), ctx)).toEqual({
+      ok: true,
+      format: "avro",
+      schemaId: 12,
+      event: { eventId: "e", modelId: "m", modelVersion: "v", timestamp: 5, predictedClass: "FRAUD" },
+    });
   });
 
   it("a Protobuf schema's references are fetched, transitively, and its messages decode; a field without presence is warned of", async () => {
@@ -122,9 +185,11 @@ describe("schema cache: registry schema types", () => {
       10: { schemaType: "PROTOBUF", schema: "message {" },
     });
     expect(await cache.fetch(9)).toBe("found");
-    expect(cache.schemaForId(9)).toEqual(new UnreadableProtobufSchema("its reference gone.proto (gone version 1) is not in the registry"));
+    expect(cache.schemaForId(9)).toEqual(
+      new UnreadableSchema("PROTOBUF", "its reference gone.proto (gone version 1) is not in the registry"),
+    );
     expect(await cache.fetch(10)).toBe("found");
-    expect(cache.schemaForId(10)).toBeInstanceOf(UnreadableProtobufSchema);
+    expect(cache.schemaForId(10)).toBeInstanceOf(UnreadableSchema);
     const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
     expect(decodePredictionMessage(frameConfluent(9, Uint8Array.of(0)), ctx)).toEqual({
       ok: false,
