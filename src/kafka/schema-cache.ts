@@ -1,8 +1,8 @@
 // Writer schemas of Confluent-framed messages (Avro and Protobuf, each with what it uses from other subjects,
 // fetched through the schema's references; JSON Schema as a marker: its messages are JSON after the frame),
 // fetched from the registry by id and cached for the life of the process (Confluent schema ids are immutable).
-// A schema that does not parse is cached as unreadable, so its messages are refused saying why. Decoding stays synchronous: the codec
-// asks `schemaForId`, and on "unknown_schema_id" the pipeline awaits `fetch(id)` and decodes again.
+// A schema that does not parse is cached as unreadable, so its messages are refused saying why. Decoding stays
+// synchronous: the codec asks `schemaForId`, and on "unknown_schema_id" the pipeline awaits `fetch(id)` and decodes again.
 // An id the registry does not know is remembered for a while (the message goes to the DLQ); a registry
 // that does not answer is an outage (SchemaRegistryUnavailableError: pause and retry).
 import type { ResolvedConfig } from "../config/load.ts";
@@ -10,7 +10,7 @@ import { readSecret, type Env } from "../config/secrets.ts";
 import { DetectorError } from "../errors/detector-error.ts";
 import { avroTypeForSchema } from "../events/schema-files.ts";
 import { JSON_SCHEMA_WRITER, UnreadableSchema, type WriterSchema } from "../events/confluent-framing.ts";
-import { ProtobufSchemaError, ProtobufWriter, type ProtobufSchemaFile } from "../events/protobuf-writer.ts";
+import { ProtobufSchemaError, ProtobufWriter } from "../events/protobuf-writer.ts";
 
 export class SchemaRegistryUnavailableError extends DetectorError<{ schemaId: number; status?: number }> {
   constructor(message: string, context: { schemaId: number; status?: number }, options?: { cause?: unknown }) {
@@ -32,15 +32,21 @@ export interface SchemaCacheOptions {
   onSchemaWarning?: (message: string, schemaId: number) => void;
 }
 
-/** A registry's reference of a schema to a file it imports. */
+/** A registry's reference from a schema to one of another subject that it uses (an Avro named type, an imported .proto). */
 interface SchemaReference {
   name: string;
   subject: string;
   version: number;
 }
 
-// a schema's imports, transitively, fetched at most so many (a registry cannot make this loop forever)
-const MAX_REFERENCED_FILES = 64;
+/** A referenced schema: the name the referencing schema uses it by, and its text. */
+interface ReferencedSchema {
+  readonly name: string;
+  readonly schema: string;
+}
+
+// a schema's references, transitively, fetched at most so many (a registry cannot make this loop forever)
+const MAX_REFERENCED_SCHEMAS = 64;
 
 /**
  * The registry URL with the configured basic-auth credentials as its userinfo (what registryRequest and
@@ -109,23 +115,8 @@ export class SchemaCache {
 
   private async load(id: number): Promise<SchemaLookup> {
     if (this.options.url === undefined) return this.markMissing(id);
-    const { url, headers } = registryRequest(this.options.url, `/schemas/ids/${id}`);
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (cause) {
-      throw new SchemaRegistryUnavailableError(`schema registry did not answer for schema id ${id}`, { schemaId: id }, { cause });
-    }
-    if (response.status === 404) return this.markMissing(id);
-    if (!response.ok) {
-      // named so DependencyHealth classifies a wrong or missing registry password as "auth"
-      const why = response.status === 401 ? " (authentication failed)" : response.status === 403 ? " (not authorized)" : "";
-      throw new SchemaRegistryUnavailableError(`schema registry answered ${response.status}${why} for schema id ${id}`, {
-        schemaId: id,
-        status: response.status,
-      });
-    }
-    const body = (await response.json()) as { schema?: unknown; schemaType?: unknown; references?: unknown };
+    const body = await this.get(id, `/schemas/ids/${id}`);
+    if (body === undefined) return this.markMissing(id);
     // the registry omits schemaType for Avro; the JSON Schema itself is not needed: the contract check reads the event
     if (body.schemaType === "JSON") return this.found(id, JSON_SCHEMA_WRITER);
     if (body.schemaType === "PROTOBUF") return this.found(id, await this.protobufWriter(id, body.schema, body.references));
@@ -170,13 +161,13 @@ export class SchemaCache {
    * The schemas a schema's references name, transitively, each after the ones it references itself, or why
    * they cannot all be had. Each reference is `GET /subjects/{subject}/versions/{version}`.
    */
-  private async referencedSchemas(id: number, references: unknown): Promise<ProtobufSchemaFile[] | string> {
-    const files: ProtobufSchemaFile[] = [];
+  private async referencedSchemas(id: number, references: unknown): Promise<ReferencedSchema[] | string> {
+    const files: ReferencedSchema[] = [];
     const seen = new Set<string>();
     const visit = async (refs: SchemaReference[]): Promise<string | undefined> => {
       for (const ref of refs) {
         if (seen.has(ref.name)) continue;
-        if (seen.size >= MAX_REFERENCED_FILES) return `it references more than ${MAX_REFERENCED_FILES} schemas`;
+        if (seen.size >= MAX_REFERENCED_SCHEMAS) return `it references more than ${MAX_REFERENCED_SCHEMAS} schemas`;
         seen.add(ref.name);
         const answer = await this.get(id, `/subjects/${encodeURIComponent(ref.subject)}/versions/${ref.version}`);
         if (answer === undefined) return `its reference ${ref.name} (${ref.subject} version ${ref.version}) is not in the registry`;
@@ -192,22 +183,25 @@ export class SchemaCache {
   }
 
   /** GET of a registry path: the JSON body, undefined on 404; an outage otherwise. */
-  private async get(id: number, path: string): Promise<{ schema?: unknown; references?: unknown } | undefined> {
+  private async get(id: number, path: string): Promise<{ schema?: unknown; schemaType?: unknown; references?: unknown } | undefined> {
     const { url, headers } = registryRequest(this.options.url as string, path);
+    const what = path === `/schemas/ids/${id}` ? `schema id ${id}` : `${path} (schema id ${id})`;
     let response: Response;
     try {
       response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (cause) {
-      throw new SchemaRegistryUnavailableError(`schema registry did not answer for ${path} (schema id ${id})`, { schemaId: id }, { cause });
+      throw new SchemaRegistryUnavailableError(`schema registry did not answer for ${what}`, { schemaId: id }, { cause });
     }
     if (response.status === 404) return undefined;
     if (!response.ok) {
-      throw new SchemaRegistryUnavailableError(`schema registry answered ${response.status} for ${path} (schema id ${id})`, {
+      // named so DependencyHealth classifies a wrong or missing registry password as "auth"
+      const why = response.status === 401 ? " (authentication failed)" : response.status === 403 ? " (not authorized)" : "";
+      throw new SchemaRegistryUnavailableError(`schema registry answered ${response.status}${why} for ${what}`, {
         schemaId: id,
         status: response.status,
       });
     }
-    return (await response.json()) as { schema?: unknown; references?: unknown };
+    return (await response.json()) as { schema?: unknown; schemaType?: unknown; references?: unknown };
   }
 
   private found(id: number, writer: WriterSchema): SchemaLookup {

@@ -37,6 +37,11 @@ function registry(
   };
 }
 
+/** What the codec makes of `body` framed under schema `id`, with the cache's writers. */
+function decodeFramed(cache: SchemaCache, id: number, body: Uint8Array) {
+  return decodePredictionMessage(frameConfluent(id, body), { schemaForId: cache.schemaForId, maxMessageBytes: 1024 });
+}
+
 describe("schema cache: registry schema types", () => {
   const avro = readAvroSchemaText("prediction-event");
 
@@ -44,8 +49,9 @@ describe("schema cache: registry schema types", () => {
     const { cache } = registry({ 1: { schema: avro } });
     expect(await cache.fetch(1)).toBe("found");
     const event = { eventId: "e", modelId: "m", modelVersion: "v1", timestamp: 5 };
-    const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
-    expect(decodePredictionMessage(encodeAvroEvent("prediction-event", 1, event), ctx)).toEqual({
+    expect(
+      decodePredictionMessage(encodeAvroEvent("prediction-event", 1, event), { schemaForId: cache.schemaForId, maxMessageBytes: 1024 }),
+    ).toEqual({
       ok: true,
       format: "avro",
       schemaId: 1,
@@ -89,8 +95,7 @@ describe("schema cache: registry schema types", () => {
       expect(await cache.fetch(id)).toBe("found");
     }
     expect(requests).toHaveLength(2);
-    const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
-    expect(decodePredictionMessage(frameConfluent(7, Uint8Array.of(0)), ctx)).toEqual({
+    expect(decodeFramed(cache, 7, Uint8Array.of(0))).toEqual({
       ok: false,
       reason: "unknown_format",
       schemaId: 7,
@@ -132,8 +137,7 @@ describe("schema cache: registry schema types", () => {
     ]);
     // eventId "e", modelId "m", modelVersion "v", timestamp 5, predictedClass FRAUD (1), scored.label LEGIT (0): zigzag varints
     const body = Uint8Array.of(0x02, 0x65, 0x02, 0x6d, 0x02, 0x76, 0x0a, 0x02, 0x00);
-    const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
-    expect(decodePredictionMessage(frameConfluent(12, body), ctx)).toEqual({
+    expect(decodeFramed(cache, 12, body)).toEqual({
       ok: true,
       format: "avro",
       schemaId: 12,
@@ -166,8 +170,7 @@ describe("schema cache: registry schema types", () => {
     ]);
     // P { event_id: "e", model_id: "m", model_version: "v", timestamp: 5, confidence: 0.5 }, index [0]
     const body = Uint8Array.of(0x00, 0x12, 0x01, 0x65, 0x1a, 0x01, 0x6d, 0x22, 0x01, 0x76, 0x28, 0x05, 0x31, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f);
-    const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
-    expect(decodePredictionMessage(frameConfluent(8, body), ctx)).toEqual({
+    expect(decodeFramed(cache, 8, body)).toEqual({
       ok: true,
       format: "protobuf",
       schemaId: 8,
@@ -190,8 +193,7 @@ describe("schema cache: registry schema types", () => {
     );
     expect(await cache.fetch(10)).toBe("found");
     expect(cache.schemaForId(10)).toBeInstanceOf(UnreadableSchema);
-    const ctx = { schemaForId: cache.schemaForId, maxMessageBytes: 1024 };
-    expect(decodePredictionMessage(frameConfluent(9, Uint8Array.of(0)), ctx)).toEqual({
+    expect(decodeFramed(cache, 9, Uint8Array.of(0))).toEqual({
       ok: false,
       reason: "unknown_format",
       schemaId: 9,
