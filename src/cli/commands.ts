@@ -72,6 +72,27 @@ async function withStoredState<T>(cfg: ResolvedConfig, body: (states: PartitionS
   return withStore(cfg, async (store) => body(await readStoredPartitions(store, cfg)));
 }
 
+/** `--timeout <ms>` of the dead-letter commands: a positive integer, 60 000 when absent. */
+function timeoutOption(args: ParsedArgs, command: string): number {
+  const text = stringOption(args, "timeout");
+  if (text === undefined) return 60_000;
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms <= 0)
+    throw new UsageError(`${command}: --timeout: expected milliseconds, a positive integer, got "${text}"`);
+  return ms;
+}
+
+/** Runs `body` with a Kafka client of the config whose logs go to stderr at warn (stdout stays the answer). */
+async function withOperatorKafka<T>(
+  cfg: ResolvedConfig,
+  body: (kafka: import("kafkajs").Kafka, log: import("../logging/logger.ts").Logger) => Promise<T>,
+): Promise<T> {
+  const { createLogger } = await import("../logging/logger.ts");
+  const { createKafkaClient } = await import("../kafka/clients.ts");
+  const log = createLogger({ level: "warn", destination: process.stderr });
+  return body(createKafkaClient(cfg, log), log);
+}
+
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "run",
@@ -307,6 +328,61 @@ export const COMMANDS: readonly CommandSpec[] = [
       );
       (result.kind === "published" ? io.stdout : io.stderr).write(formatManualRetrain(result, cfg.kafka.topics.retrain) + "\n");
       return RETRAIN_EXIT[result.kind];
+    },
+  },
+  {
+    name: "dead-letters summary",
+    summary: "count the dead-letter topic's records by source topic and reason",
+    details: "Reads the whole topic with a throwaway consumer group (deleted after); REDRIVABLE counts those that hold their whole value.",
+    options: {
+      json: { type: "boolean", description: "JSON instead of a table" },
+      timeout: { type: "string", value: "<ms>", description: "how long reading to the end may take (default 60000)" },
+      config,
+    },
+    async run(args, io) {
+      const cfg = await loadConfig(args);
+      const { summariseDeadLetters, formatSummary } = await import("../kafka/dead-letter-redrive.ts");
+      const rows = await withOperatorKafka(cfg, (kafka) => summariseDeadLetters(kafka, cfg, timeoutOption(args, "dead-letters summary")));
+      io.stdout.write((args.options.has("json") ? JSON.stringify(rows, null, 2) : formatSummary(rows, cfg.kafka.topics.deadLetter)) + "\n");
+      return 0;
+    },
+  },
+  {
+    name: "dead-letters redrive",
+    summary: "send the dead letters of one reason back to their source topic, once (after fixing their cause)",
+    details:
+      "Each chunk's copies and the group <kafka.groupId>.redrive.<reason>'s offsets on the dead-letter topic are one\n" +
+      "Kafka transaction: a second run sends only dead letters written since. Truncated values are not sent back.\n" +
+      "Exit 0 done (--dry-run: counted only); 1 a Kafka failure or timeout.",
+    options: {
+      reason: { type: "string", value: "<reason>", description: "the rejection reason, e.g. unknown_schema_id", required: true },
+      "source-topic": {
+        type: "string",
+        value: "<topic>",
+        description: "only dead letters of this source topic (default: predictions and outcomes)",
+      },
+      "dry-run": { type: "boolean", description: "count what would go back; send and commit nothing" },
+      timeout: { type: "string", value: "<ms>", description: "how long reading to the end may take (default 60000)" },
+      json: { type: "boolean", description: "JSON instead of text" },
+      config,
+    },
+    async run(args, io) {
+      const cfg = await loadConfig(args);
+      const reason = stringOption(args, "reason")!;
+      const sourceTopic = stringOption(args, "source-topic");
+      const inputs = [cfg.kafka.topics.predictions, cfg.kafka.topics.outcomes];
+      if (sourceTopic !== undefined && !inputs.includes(sourceTopic)) {
+        throw new UsageError(
+          `dead-letters redrive: --source-topic: ${sourceTopic} is not one of the detector's inputs (${inputs.join(", ")})`,
+        );
+      }
+      const { redriveDeadLetters, formatRedrive } = await import("../kafka/dead-letter-redrive.ts");
+      const options = { reason, dryRun: args.options.has("dry-run"), timeoutMs: timeoutOption(args, "dead-letters redrive") };
+      const result = await withOperatorKafka(cfg, (kafka, log) =>
+        redriveDeadLetters(kafka, cfg, sourceTopic === undefined ? options : { ...options, sourceTopic }, log),
+      );
+      io.stdout.write((args.options.has("json") ? JSON.stringify(result, null, 2) : formatRedrive(result, reason)) + "\n");
+      return 0;
     },
   },
   {

@@ -144,3 +144,54 @@ export function outputFallback(entry: OutboxEntry, source: { topic: string; part
     },
   };
 }
+
+/** What `dead-letters redrive` does with one record of the DLQ topic. */
+export type RedriveDecision =
+  | {
+      readonly kind: "redrive";
+      readonly topic: string;
+      /** the source partition, which the record goes back to */
+      readonly partition: number;
+      readonly key: Buffer | null;
+      readonly value: Buffer;
+      /** `redriven-from`: the dead letter's id, so the copy can be traced */
+      readonly headers: Record<string, string>;
+    }
+  /** a dead letter of the reason asked for that cannot go back whole */
+  | { readonly kind: "not-redrivable"; readonly why: string }
+  /** another reason or source topic: left for another run */
+  | { readonly kind: "other" };
+
+export interface RedriveFilter {
+  readonly reason: string;
+  /** the source topics a dead letter may go back to (the predictions and outcomes topics) */
+  readonly sourceTopics: readonly string[];
+}
+
+/**
+ * Whether a DLQ record goes back to its source topic: its `reason` header is the one asked for and its
+ * `source-topic` one of the detector's inputs, with the whole original value (not truncated, not a
+ * delivery fallback, not an output that could not be delivered).
+ */
+export function redriveDecision(
+  message: { key: Buffer | null; value: Buffer | null; headers: Record<string, string> },
+  filter: RedriveFilter,
+): RedriveDecision {
+  const { headers } = message;
+  if (headers.reason !== filter.reason) return { kind: "other" };
+  const topic = headers["source-topic"];
+  if (topic === undefined || !filter.sourceTopics.includes(topic)) return { kind: "other" };
+  if (headers["delivery-fallback"] !== undefined) return { kind: "not-redrivable", why: "a delivery fallback: the DLQ holds no value" };
+  if (headers["value-truncated"] === "true")
+    return { kind: "not-redrivable", why: `its value was truncated (${headers["original-size"] ?? "?"} bytes)` };
+  const partition = Number(headers["source-partition"]);
+  if (!Number.isInteger(partition) || partition < 0) return { kind: "not-redrivable", why: "no source-partition header" };
+  return {
+    kind: "redrive",
+    topic,
+    partition,
+    key: message.key,
+    value: message.value ?? Buffer.alloc(0),
+    headers: { "redriven-from": headers["dlq-id"] ?? `${topic}:${partition}:${headers["source-offset"] ?? "?"}` },
+  };
+}

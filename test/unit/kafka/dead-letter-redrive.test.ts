@@ -1,0 +1,77 @@
+// Which records of the dead-letter topic `dead-letters redrive` sends back, and where: the dead letters as the
+// relay writes them (deadLetterEntry, fitDeadLetter, deadLetterFallback), read back as a consumer sees them.
+import { describe, expect, it } from "vitest";
+import { deadLetterEntry, deadLetterFallback, fitDeadLetter, outputFallback, redriveDecision } from "../../../src/kafka/dead-letter.ts";
+import type { OutboxEntry } from "../../../src/state/port.ts";
+
+const filter = { reason: "unknown_schema_id", sourceTopics: ["ml.predictions", "ml.outcomes"] };
+const value = Buffer.from([0, 0, 0, 0, 7, 2, 101]);
+
+function deadLetter(topic: string, reason: string, bytes: Uint8Array = value, maxValueBytes = 1024): OutboxEntry {
+  return deadLetterEntry(
+    "ml.predictions.dlq",
+    { topic, partition: 2, offset: "41", key: Buffer.from("fraud-scorer"), value: bytes },
+    { reason, message: "schema id 7 is not known", schemaId: 7 },
+    maxValueBytes,
+  );
+}
+
+/** The record a consumer of the DLQ topic reads for an entry the relay sent whole. */
+function asRead(entry: OutboxEntry) {
+  const message = fitDeadLetter(entry);
+  if (message === null) throw new Error("does not fit");
+  return message;
+}
+
+describe("dead-letters redrive: which dead letters go back", () => {
+  it("a dead letter of the reason goes back to its source topic and partition, key and value as they were, traced by its id", () => {
+    expect(redriveDecision(asRead(deadLetter("ml.predictions", "unknown_schema_id")), filter)).toEqual({
+      kind: "redrive",
+      topic: "ml.predictions",
+      partition: 2,
+      key: Buffer.from("fraud-scorer"),
+      value,
+      headers: { "redriven-from": "dlq:ml.predictions:2:41" },
+    });
+    expect(redriveDecision(asRead(deadLetter("ml.outcomes", "unknown_schema_id")), filter)).toMatchObject({
+      kind: "redrive",
+      topic: "ml.outcomes",
+    });
+  });
+
+  it("another reason, or a source topic that is not an input of the detector, is passed over", () => {
+    expect(redriveDecision(asRead(deadLetter("ml.predictions", "schema_violation")), filter)).toEqual({ kind: "other" });
+    expect(redriveDecision(asRead(deadLetter("other.topic", "unknown_schema_id")), filter)).toEqual({ kind: "other" });
+    expect(
+      redriveDecision(asRead(deadLetter("ml.outcomes", "unknown_schema_id")), { ...filter, sourceTopics: ["ml.predictions"] }),
+    ).toEqual({
+      kind: "other",
+    });
+  });
+
+  it("a truncated value or a delivery fallback is not sent back: the DLQ does not hold the whole message", () => {
+    const big = deadLetter("ml.predictions", "unknown_schema_id", new Uint8Array(2000), 100);
+    expect(redriveDecision(asRead(big), filter)).toEqual({ kind: "not-redrivable", why: "its value was truncated (2000 bytes)" });
+    const fallback = deadLetterFallback(deadLetter("ml.predictions", "unknown_schema_id"), {
+      cause: "MESSAGE_TOO_LARGE",
+      detail: "too large",
+    });
+    expect(redriveDecision(fallback, filter)).toEqual({ kind: "not-redrivable", why: "a delivery fallback: the DLQ holds no value" });
+  });
+
+  it("an output that could not be delivered is never sent to an input topic", () => {
+    const output: OutboxEntry = {
+      id: "drift:x",
+      kind: "drift",
+      topic: "ml.drift-events",
+      key: null,
+      value: new Uint8Array(10),
+      headers: {},
+    };
+    const record = outputFallback(output, { topic: "ml.predictions", partition: 0 }, { cause: "MESSAGE_TOO_LARGE", detail: "" });
+    expect(redriveDecision(record, { ...filter, reason: "output_undeliverable" })).toEqual({
+      kind: "not-redrivable",
+      why: "a delivery fallback: the DLQ holds no value",
+    });
+  });
+});
