@@ -82,15 +82,27 @@ function timeoutOption(args: ParsedArgs, command: string): number {
   return ms;
 }
 
-/** Runs `body` with a Kafka client of the config whose logs go to stderr at warn (stdout stays the answer). */
+/**
+ * Runs a dead-letter command's `body` with a Kafka client of the config whose logs go to stderr at warn (stdout
+ * stays the answer); a Kafka failure becomes a DeadLetterRedriveError (exit 1) naming the dead-letter topic.
+ */
 async function withOperatorKafka<T>(
   cfg: ResolvedConfig,
   body: (kafka: import("kafkajs").Kafka, log: import("../logging/logger.ts").Logger) => Promise<T>,
 ): Promise<T> {
   const { createLogger } = await import("../logging/logger.ts");
   const { createKafkaClient } = await import("../kafka/clients.ts");
+  const { DeadLetterRedriveError } = await import("../kafka/dead-letter-redrive.ts");
   const log = createLogger({ level: "warn", destination: process.stderr });
-  return body(createKafkaClient(cfg, log), log);
+  try {
+    return await body(createKafkaClient(cfg, log), log);
+  } catch (e) {
+    if (e instanceof DeadLetterRedriveError) throw e;
+    const cause = e instanceof Error && e.cause instanceof Error && e.cause.message !== e.message ? ` (${e.cause.message})` : "";
+    const detail = e instanceof Error ? e.message + cause : String(e);
+    const topic = cfg.kafka.topics.deadLetter;
+    throw new DeadLetterRedriveError(`Kafka failed with ${topic}: ${detail}`, { topic }, { cause: e });
+  }
 }
 
 export const COMMANDS: readonly CommandSpec[] = [

@@ -28,13 +28,15 @@ async function failure(err: unknown): Promise<{ message: string; exitCode: numbe
       import("../state/engine-state-codec.ts"),
       import("../state/errors.ts"),
     ]);
+  const { DeadLetterRedriveError } = await import("../kafka/dead-letter-redrive.ts");
   if (err instanceof SecretError || err instanceof ConfigError || err instanceof InputFileError)
     return { message: err.message, exitCode: 2 };
   if (
     err instanceof stateErrors.StateStoreUnavailableError ||
     err instanceof stateErrors.StateStoreCorruptError ||
     err instanceof EngineStateDecodeError ||
-    err instanceof PublishError
+    err instanceof PublishError ||
+    err instanceof DeadLetterRedriveError
   ) {
     // Redis or Kafka failed under an operator command: not a usage mistake
     return { message: err.message, exitCode: 1 };
