@@ -146,8 +146,45 @@ function isConnectEnvelope(fields: Fields): boolean {
   return keys.length === 2 && "schema" in fields && "payload" in fields && typeof fields.payload === "object" && fields.payload !== null;
 }
 
+/**
+ * kcat's `-J` envelope of a consumed record ({topic, partition, offset, tstype, ts, broker, headers, key,
+ * payload}): what a topic dumped with `kcat -C -J` holds per line. The event is its payload.
+ */
+function isKcatEnvelope(fields: Fields): boolean {
+  return (
+    typeof fields.topic === "string" &&
+    typeof fields.partition === "number" &&
+    typeof fields.offset === "number" &&
+    "payload" in fields &&
+    !("eventId" in fields)
+  );
+}
+
+const utf8Encoder = new TextEncoder();
+
+/** The event of a kcat -J envelope: its payload, JSON text (or, from kcat -s avro, a JSON object). */
+function decodeKcatPayload<E>(fields: Fields, contract: Contract<E>, depth: number): DecodeResult<E> {
+  const payload = fields.payload;
+  const where = `kcat -J record (${String(fields.topic)} partition ${String(fields.partition)} offset ${String(fields.offset)})`;
+  if (payload === null) {
+    const error = typeof fields.payload_error === "string" ? `: kcat could not decode it (${fields.payload_error})` : " (a tombstone)";
+    return reject("empty", `a ${where} with no payload${error}`);
+  }
+  if (depth >= 2) return reject("unknown_format", `a ${where} wrapping another envelope`);
+  if (typeof payload === "string") {
+    if (payload.trimStart().startsWith("{")) return decodeJsonMessage(utf8Encoder.encode(payload), contract, depth + 1);
+    const framed =
+      payload.charCodeAt(0) === CONFLUENT_MAGIC_BYTE
+        ? ": it is Confluent-framed, which kcat -J writes as text; dump it with kcat -s value=avro"
+        : "";
+    return reject("unknown_format", `a ${where} whose payload is not a JSON event${framed}`);
+  }
+  if (typeof payload === "object" && !Array.isArray(payload)) return decodeJsonFields(payload as Fields, contract, depth + 1);
+  return reject("unknown_format", `a ${where} whose payload is not a JSON event`);
+}
+
 /** The JSON message bytes[…, end), whose "{" is at `start`. */
-function decodeJson<E>(bytes: Uint8Array, start: number, end: number, contract: Contract<E>): DecodeResult<E> {
+function decodeJson<E>(bytes: Uint8Array, start: number, end: number, contract: Contract<E>, depth = 0): DecodeResult<E> {
   let scanned: E | undefined;
   try {
     scanned = contract.scan?.(bytes, start, end);
@@ -178,7 +215,12 @@ function decodeJson<E>(bytes: Uint8Array, start: number, end: number, contract: 
     return reject("invalid_json", `message is not valid JSON: ${errorMessage(e)}`);
   }
   // the first byte was "{", so a successful parse is an object
-  const fields = parsed as Fields;
+  return decodeJsonFields(parsed as Fields, contract, depth);
+}
+
+/** A parsed JSON object as the event: envelopes unwrapped or named, an ISO timestamp read, then checked. */
+function decodeJsonFields<E>(fields: Fields, contract: Contract<E>, depth: number): DecodeResult<E> {
+  if (isKcatEnvelope(fields)) return decodeKcatPayload(fields, contract, depth);
   if (isConnectEnvelope(fields)) {
     return reject(
       "schema_violation",
@@ -210,12 +252,12 @@ export function decodeJsonOutcome(bytes: Uint8Array): DecodeResult<OutcomeEvent>
   return decodeJsonMessage(bytes, outcomeContract);
 }
 
-function decodeJsonMessage<E>(bytes: Uint8Array, contract: Contract<E>): DecodeResult<E> {
+function decodeJsonMessage<E>(bytes: Uint8Array, contract: Contract<E>, depth = 0): DecodeResult<E> {
   try {
     const start = jsonStart(bytes, 0, bytes.length);
     if (start === bytes.length) return reject("empty", "message has no content");
     if (bytes[start] !== OPEN_BRACE) return reject("unknown_format", "a JSON event must be an object starting with {");
-    return decodeJson(bytes, start, bytes.length, contract);
+    return decodeJson(bytes, start, bytes.length, contract, depth);
   } catch (e) {
     return reject("invalid_json", `unexpected failure decoding JSON: ${errorMessage(e)}`);
   }

@@ -162,6 +162,60 @@ describe("telling formats apart and rejecting with a reason", () => {
     expect(decodePredictionMessage(utf8(JSON.stringify({ ...minimal, payload: {} })), ctx).ok).toBe(true);
   });
 
+  it("a topic dumped with kcat -C -J: each envelope's payload is the event, the same as its JSON line; a tombstone is empty", () => {
+    // 300 demo events and a tombstone, produced with kcat -P -K '|' (a header on the events, -Z for the
+    // tombstone) and consumed with kcat -C -J -e by kcat 1.7.1 (Debian) from the real broker
+    const envelopes = readFileSync(new URL("../../fixtures/replay/kcat-json-envelopes.jsonl", import.meta.url), "utf8")
+      .trim()
+      .split("\n");
+    const lines = readFileSync(new URL("../../fixtures/demo/predictions.jsonl", import.meta.url), "utf8")
+      .split("\n")
+      .slice(0, 300);
+    expect(envelopes).toHaveLength(301);
+    for (let i = 0; i < 300; i++) {
+      const plain = decodePredictionMessage(utf8(lines[i]), ctx);
+      expect(plain.ok).toBe(true);
+      expect(decodePredictionMessage(utf8(envelopes[i]), ctx)).toEqual(plain);
+    }
+    const tombstone = decodePredictionMessage(utf8(envelopes[300]), ctx);
+    expect(tombstone).toMatchObject({ ok: false, reason: "empty" });
+    expect(!tombstone.ok && tombstone.message).toMatch(
+      /^a kcat -J record \(kcat\.fixture partition 0 offset 300\) with no payload \(a tombstone\)$/,
+    );
+  });
+
+  it("a kcat -J payload that kcat decoded itself (-s value=avro) is the event; framed bytes written as text are named", () => {
+    const envelope = {
+      topic: "t",
+      partition: 0,
+      offset: 7,
+      tstype: "create",
+      ts: 1,
+      broker: 1,
+      key: "m",
+      payload: minimal,
+      value_schema_id: 3,
+    };
+    expect(decodePredictionMessage(utf8(JSON.stringify(envelope)), ctx)).toMatchObject({ ok: true, event: minimal });
+    const failed = { ...envelope, payload: null, payload_error: "Invalid CP1 magic byte 123" };
+    expect(decodePredictionMessage(utf8(JSON.stringify(failed)), ctx)).toMatchObject({
+      ok: false,
+      reason: "empty",
+      message: "a kcat -J record (t partition 0 offset 7) with no payload: kcat could not decode it (Invalid CP1 magic byte 123)",
+    });
+    const framedText = { ...envelope, payload: "\u0000\u0000\u0000\u0000\u0007\u0002e" };
+    expect(decodePredictionMessage(utf8(JSON.stringify(framedText)), ctx)).toMatchObject({
+      ok: false,
+      reason: "unknown_format",
+      message:
+        "a kcat -J record (t partition 0 offset 7) whose payload is not a JSON event: it is Confluent-framed, which kcat -J writes as text; dump it with kcat -s value=avro",
+    });
+    // an event with fields named like the envelope's is an event
+    expect(decodePredictionMessage(utf8(JSON.stringify({ ...minimal, topic: "x", partition: 1, offset: 2, payload: "y" })), ctx).ok).toBe(
+      true,
+    );
+  });
+
   it("Python's NaN / Infinity / -Infinity tokens are rejected as non_finite_number naming the field, not as invalid JSON", () => {
     // written by Python's json.dumps (test/fixtures/events/python/make_non_finite.py)
     const fixture = new URL("../../fixtures/events/python/non-finite.jsonl", import.meta.url);
