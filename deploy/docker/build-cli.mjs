@@ -53,8 +53,10 @@ const moduleUrlPlugin = {
   },
 };
 
-// zod is bundled; every other dependency is required from node_modules
-const EXTERNAL = Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).dependencies).filter((name) => name !== "zod");
+// zod is bundled, and hyparquet (an ES module only, which a CommonJS bundle cannot require on Node 20); every
+// other dependency is required from node_modules
+const BUNDLED = new Set(["zod", "hyparquet"]);
+const EXTERNAL = Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).dependencies).filter((name) => !BUNDLED.has(name));
 
 async function buildBundle(outfile) {
   await build({

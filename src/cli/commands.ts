@@ -13,7 +13,7 @@ const config: OptionSpec = { type: "string", value: "<file>", description: "conf
 const input: OptionSpec = {
   type: "string",
   value: "<file|->",
-  description: "PredictionEvent JSON lines, CSV or an Avro container file (plain, gzip or zstd; UTF-8 or UTF-16); - reads stdin",
+  description: "PredictionEvent JSON lines, CSV, Parquet or an Avro container file (plain, gzip or zstd; UTF-8 or UTF-16); - reads stdin",
   required: true,
 };
 

@@ -12,6 +12,7 @@ import { AvroBodyError } from "../events/avro-decoder.ts";
 import { avroContainerBlocks, AvroContainerError, type WriterSchemas } from "./avro-container-input.ts";
 import { csvHeaderSeparator, csvLineBlocks, CsvInputError, type CsvContract, type CsvSeparator } from "./csv-input.ts";
 import { inputContent, InputEncodingError, type InputBytesRead } from "./input-encoding.ts";
+import { parquetLineBlocks, ParquetInputError } from "./parquet-input.ts";
 
 export class InputFileError extends DetectorError<{ input: string; line?: number; reason?: string }> {
   constructor(message: string, context: { input: string; line?: number; reason?: string }) {
@@ -146,6 +147,7 @@ async function* lineBatches(input: string, stdin: Readable, schemas: WriterSchem
   try {
     const content = await inputContent(asBuffers(await openInput(input, stdin)), read);
     if (content.format === "avro-container") yield* containerRecordBatches(content.chunks, schemas, read);
+    else if (content.format === "parquet") yield* parquetRowBatches(content.chunks, contract, read);
     else {
       const text = await peeked(content.chunks);
       const separator = text.first === undefined ? undefined : csvHeaderSeparator(firstLineOf(text.first));
@@ -162,6 +164,13 @@ async function* lineBatches(input: string, stdin: Readable, schemas: WriterSchem
       throw new InputFileError(`cannot ${what} input ${input} (${err.context.format}): ${err.message}`, { input });
     }
     if (err instanceof AvroContainerError) throw new InputFileError(`cannot read Avro container input ${input}: ${err.message}`, { input });
+    if (err instanceof ParquetInputError) {
+      const row = err.context.row;
+      throw new InputFileError(
+        `cannot read Parquet input ${input}: ${err.message}`,
+        row === undefined ? { input } : { input, line: row, reason: "parquet" },
+      );
+    }
     if (err instanceof AvroBodyError) {
       const message = `cannot read Avro container input ${input}: a record does not decode with the file's schema: ${err.message}`;
       throw new InputFileError(message, { input });
@@ -181,6 +190,24 @@ async function* containerRecordBatches(
     const lineNumbers: number[] = [];
     for (let k = 0; k < block.starts.length; k++) lineNumbers.push(++line);
     yield { buffer: block.frames, lineNumbers, starts: block.starts, ends: block.ends, lastLine: line, bytes: read.bytes };
+  }
+}
+
+/**
+ * A Parquet file's rows as JSON lines, a batch per row group ("line" is the row). The file is read whole
+ * first: Parquet's footer, at its end, says where each column is.
+ */
+async function* parquetRowBatches(
+  chunks: AsyncIterable<Buffer>,
+  contract: CsvContract,
+  read: InputBytesRead,
+): AsyncGenerator<RawLineBatch> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  let lastLine = -1;
+  for await (const block of parquetLineBlocks(Buffer.concat(parts), contract)) {
+    if (block.lines.length > 0) lastLine = block.lines[block.lines.length - 1];
+    yield { buffer: block.frames, lineNumbers: block.lines, starts: block.starts, ends: block.ends, lastLine, bytes: read.bytes };
   }
 }
 

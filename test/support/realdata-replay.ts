@@ -12,6 +12,12 @@ import type { DriftEvent, RetrainRequest } from "../../src/events/types.ts";
 
 export const realDataFixture = (name: string) => new URL(`../fixtures/realdata/${name}`, import.meta.url);
 
+/** A fixture's bytes, a .gz one decompressed (replay reads compressed input too; the tests keep to one reader). */
+const fixtureBytes = (name: string): Buffer => {
+  const bytes = readFileSync(realDataFixture(name));
+  return name.endsWith(".gz") ? gunzipSync(bytes) : bytes;
+};
+
 export async function replayRealData(stream: string, config: ResolvedConfig, outcomesStream?: string) {
   const stdout = new PassThrough();
   const lines: string[] = [];
@@ -24,10 +30,10 @@ export async function replayRealData(stream: string, config: ResolvedConfig, out
   let outcomes: string | undefined;
   if (outcomesStream !== undefined) {
     // replay reads outcomes from a file
-    outcomes = join(mkdtempSync(join(tmpdir(), "realdata-")), "outcomes.jsonl");
-    writeFileSync(outcomes, gunzipSync(readFileSync(realDataFixture(outcomesStream))));
+    outcomes = join(mkdtempSync(join(tmpdir(), "realdata-")), "outcomes");
+    writeFileSync(outcomes, fixtureBytes(outcomesStream));
   }
-  const stdin = Readable.from([gunzipSync(readFileSync(realDataFixture(stream)))]);
+  const stdin = Readable.from([fixtureBytes(stream)]);
   const summary = await runReplay({ input: "-", outcomes, config, strict: false, stdin, stdout, wallClockMs: Date.UTC(2026, 0, 1) });
   const outputs = lines.filter((l) => l !== "").map((l) => JSON.parse(l) as DriftEvent | RetrainRequest);
   return {
