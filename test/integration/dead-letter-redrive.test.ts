@@ -4,11 +4,10 @@
 // detects the shift. The redrive is SIGKILLed four times while it runs before one runs to the end, and each
 // dead letter still goes back exactly once (the copies and the redrive group's offsets are one transaction
 // per chunk of 500); a further redrive sends nothing.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kafka } from "kafkajs";
 import { resolveConfig } from "../../src/config/load.ts";
@@ -19,6 +18,8 @@ import {
   driftingStream,
   expectAmountShiftDetected,
   harnessKafka,
+  logEnd,
+  operatorCli,
   predictionMessages,
   produceRaw,
   readAllMessages,
@@ -30,19 +31,8 @@ import {
   waitForCommittedEnd,
 } from "../support/service-harness.ts";
 
-const exec = promisify(execFile);
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
 const TOTAL = STATIONARY + SHIFTED;
-
-async function logEnd(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)?.high ?? 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe("dead-letters redrive after fixing the cause of the dead letters", () => {
   const raw = serviceRawConfig("redrive", {
@@ -57,11 +47,7 @@ describe("dead-letters redrive after fixing the cause of the dead letters", () =
   const topics = config.kafka.topics;
   const configFile = join(mkdtempSync(join(tmpdir(), "redrive-")), "config.json");
   writeFileSync(configFile, JSON.stringify(raw));
-  const cli = (...args: string[]) =>
-    exec(process.execPath, [BIN, ...args, "--config", configFile]).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
-    );
+  const cli = operatorCli(configFile);
   let kafka: Kafka;
   let emptyRegistry: RunningSchemaRegistry;
 

@@ -3,11 +3,9 @@
 // publishes a manual request only outside the cooldown the service's own request started, or with --force.
 // A second model (a classifier with outcomes on the outcomes topic, in the same partition and event-time
 // span) shows `status` reading the performance signal from the stored state.
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kafka } from "kafkajs";
 import { versionBaselines } from "../../src/cli/baseline-show.ts";
@@ -23,6 +21,7 @@ import {
   DRIFTING_VERSION as VERSION,
   driftingStream,
   harnessKafka,
+  operatorCli,
   predictionMessages,
   produceRaw,
   readAllMessages,
@@ -40,9 +39,6 @@ import type { OutcomeEvent, PredictionEvent } from "../../src/events/types.ts";
 const CLASSIFIER = "clf";
 const CLASSIFIED = 1000;
 
-const exec = promisify(execFile);
-const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
-
 describe("operator commands against a running service", () => {
   const raw = serviceRawConfig("opscmd", {
     defaults: {
@@ -58,11 +54,7 @@ describe("operator commands against a running service", () => {
   const config = resolveConfig(raw, {}, "test:opscmd");
   const configFile = join(mkdtempSync(join(tmpdir(), "opscmd-")), "config.json");
   writeFileSync(configFile, JSON.stringify(raw));
-  const cli = (...args: string[]) =>
-    exec(process.execPath, [BIN, ...args, "--config", configFile]).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
-    );
+  const cli = operatorCli(configFile);
   let kafka: Kafka;
   let service: InProcessService | undefined;
   let store: RedisStateStore;

@@ -7,6 +7,7 @@ import type { ResolvedConfig } from "../../src/config/load.ts";
 import type { DriftEvent } from "../../src/events/types.ts";
 import { infra } from "./infra.ts";
 import {
+  logEnd,
   createPredictionsTopic,
   driftingServiceConfig,
   expectAmountShiftDetected,
@@ -54,17 +55,6 @@ function run(cmd: ExampleCommand, env: Record<string, string>, timeoutMs: number
       else reject(new Error(`${cmd.command} ${cmd.args.join(" ")} exited ${code ?? signal}:\n${output}`));
     });
   });
-}
-
-/** The end offset (high watermark) of partition 0 of `topic`. */
-async function logEnd(kafka: ReturnType<typeof harnessKafka>, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)?.high ?? 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**

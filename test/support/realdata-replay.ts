@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { runReplay } from "../../src/cli/replay.ts";
-import type { ResolvedConfig } from "../../src/config/load.ts";
+import { expect } from "vitest";
+import { resolveConfig, type ResolvedConfig } from "../../src/config/load.ts";
 import type { DriftEvent, RetrainRequest } from "../../src/events/types.ts";
 
 export const realDataFixture = (name: string) => new URL(`../fixtures/realdata/${name}`, import.meta.url);
@@ -41,4 +42,30 @@ export async function replayRealData(stream: string, config: ResolvedConfig, out
     drift: outputs.filter((o): o is DriftEvent => o.type === "drift"),
     retrain: outputs.filter((o): o is RetrainRequest => o.type === "retrain"),
   };
+}
+
+/**
+ * Elec2 with its outcomes (performance on) from another format replays to the outputs of the JSON lines it was
+ * written from: the same accepted counts, nothing rejected, and the same drift events (performance windows among
+ * them) and retrain requests, each output first passed through `asJsonLines` (e.g. to move offsets by a header).
+ */
+export async function expectElecReplaysAsJsonLines(
+  stream: string,
+  outcomesStream: string,
+  asJsonLines: (output: object) => unknown = (o) => o,
+) {
+  const config = resolveConfig({
+    defaults: { performance: { enabled: true, labelDelayMs: 86_400_000, maxDurationMs: 14 * 86_400_000 } },
+  });
+  const jsonl = await replayRealData("elec-ordered.jsonl.gz", config, "elec-outcomes.jsonl.gz");
+  const other = await replayRealData(stream, config, outcomesStream);
+  expect(other.summary.accepted).toBe(jsonl.summary.accepted);
+  expect(other.summary.rejected).toEqual({});
+  expect(other.summary.outcomes?.accepted).toBe(jsonl.summary.outcomes?.accepted);
+  expect(other.summary.outcomes?.rejected).toEqual({});
+  expect(other.drift.length).toBeGreaterThan(100);
+  expect(other.drift.some((e) => e.window.id.includes("/performance/"))).toBe(true);
+  expect(other.retrain.length).toBeGreaterThan(0);
+  expect(other.drift.map(asJsonLines)).toEqual(jsonl.drift);
+  expect(other.retrain.map(asJsonLines)).toEqual(jsonl.retrain);
 }

@@ -3,11 +3,12 @@
 // tests), producing prediction events (JSON or Confluent-framed Avro) and reading a topic back.
 import { freePort } from "./ports.ts";
 export { freePort };
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { promisify } from "node:util";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from "kafkajs";
 import { resolveConfig, type ResolvedConfig } from "../../src/config/load.ts";
@@ -526,6 +527,32 @@ export async function expectAmountShiftDetected(kafka: Kafka, topic: string, shi
   expect(critical?.modelId).toBe(DRIFTING_MODEL);
   expect(critical?.signals.find((s) => s.signal === "feature:amount")?.status).toBe("critical");
   return drift;
+}
+
+const execFileAsync = promisify(execFile);
+
+/** The end offset (high watermark) of partition 0 of `topic`: past any transaction markers. */
+export async function logEnd(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)?.high ?? 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * `drift-detector <args> --config <configFile>` as a child process: its exit code and output (a failing
+ * command resolves too, with its code).
+ */
+export function operatorCli(configFile: string): (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = new URL("../../src/cli/bin.js", import.meta.url).pathname;
+  return (...args) =>
+    execFileAsync(process.execPath, [bin, ...args, "--config", configFile]).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+    );
 }
 
 /** Waits until the service's group has committed `count` messages of partition 0 of a topic. */
