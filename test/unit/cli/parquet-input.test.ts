@@ -1,5 +1,5 @@
 // Parquet input (src/cli/parquet-input.ts) on files pyarrow and pandas wrote (test/fixtures/realdata/make_parquet.py):
-// nested struct columns, gzip and several row groups; a pandas index column; a file cut short. Elec2 in Parquet
+// nested struct columns, gzip and several row groups; map columns; a pandas index column; a file cut short. Elec2 in Parquet
 // replays as its JSON lines do: test/unit/realdata/elec-parquet.test.ts.
 import { readFileSync } from "node:fs";
 import { PassThrough, Writable } from "node:stream";
@@ -46,6 +46,17 @@ describe("Parquet input", () => {
       // a struct of attributes: null fields are left out
       expect(attributes).toEqual(lineAttributes);
     }
+  });
+
+  it("map columns (map<string, double>, map<string, string>): the entries present, a null entry missing, a null map none", async () => {
+    const lines: string[] = [];
+    for await (const block of parquetLineBlocks(readFileSync(fixture("map-columns.parquet")), "prediction")) {
+      for (let k = 0; k < block.starts.length; k++) lines.push(block.frames.subarray(block.starts[k], block.ends[k]).toString());
+    }
+    expect(lines).toEqual([
+      '{"eventId":"a","modelId":"m","modelVersion":"v","timestamp":1767225600000,"features":{"x":1.5,"y":null},"attributes":{"region":"eu"}}',
+      '{"eventId":"b","modelId":"m","modelVersion":"v","timestamp":1767225600500,"features":{"x":2.5}}',
+    ]);
   });
 
   it("replay reads it by its first bytes: the summary counts rows as lines", async () => {
