@@ -66,6 +66,8 @@ function valueJson(value: unknown): string {
   if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? String(Number(value)) : JSON.stringify(value.toString());
   if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
   if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString("base64"));
+  // a list column: an array, which the check then rejects naming the field
+  if (Array.isArray(value)) return `[${value.map(valueJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
     const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
     return `{${entries.map(([k, v]) => `${JSON.stringify(String(k))}:${valueJson(v)}`).join(",")}}`;

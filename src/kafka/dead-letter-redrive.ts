@@ -45,7 +45,7 @@ export interface SummaryRow {
   sourceTopic: string;
   reason: string;
   count: number;
-  /** whether the dead letters hold their whole value (redrive can send them back) */
+  /** how many of them hold their whole value (redrive can send those back) */
   redrivable: number;
   firstError: string;
 }
