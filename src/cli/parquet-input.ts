@@ -29,7 +29,8 @@ const REQUIRED: Record<CsvContract, readonly string[]> = {
 };
 
 type ColumnKind = "field" | "feature" | "attribute" | "features" | "attributes";
-interface Column {
+/** A column of the file as the contract reads it. */
+export interface Column {
   name: string;
   kind: ColumnKind;
   /** the JSON key it is written under (for a flattened feature or attribute, its name in the map) */

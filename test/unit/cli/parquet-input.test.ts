@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { readLineBatches } from "../../../src/cli/event-lines.ts";
-import { parquetLineBlocks, ParquetInputError } from "../../../src/cli/parquet-input.ts";
+import { parquetLineBlocks, ParquetInputError, parquetRowJson, type Column } from "../../../src/cli/parquet-input.ts";
 import { runReplay } from "../../../src/cli/replay.ts";
 import { resolveConfig } from "../../../src/config/load.ts";
 import { decodeJsonPrediction } from "../../../src/events/codec.ts";
@@ -83,5 +83,41 @@ describe("Parquet input", () => {
       /^cannot read Parquet input -: not a readable Parquet file: /,
     );
     await expect(parquetLineBlocks(whole.subarray(0, 200), "prediction").next()).rejects.toBeInstanceOf(ParquetInputError);
+  });
+
+  it("a row's values as JSON: a timestamp as epoch millis, a 64-bit integer as a number (beyond 2^53 a string), NaN as Python's token, a list as an array", () => {
+    const columns: Column[] = [
+      { name: "eventId", kind: "field", key: "eventId" },
+      { name: "timestamp", kind: "field", key: "timestamp" },
+      { name: "prediction", kind: "field", key: "prediction" },
+      { name: "features.count", kind: "feature", key: "count" },
+      { name: "features.huge", kind: "feature", key: "huge" },
+      { name: "features.score", kind: "feature", key: "score" },
+      { name: "features.tags", kind: "feature", key: "tags" },
+      { name: "features.absent", kind: "feature", key: "absent" },
+      { name: "attributes.region", kind: "attribute", key: "region" },
+    ];
+    const row = {
+      eventId: "e",
+      timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 250)),
+      prediction: null,
+      "features.count": 42n,
+      "features.huge": 9007199254740993n,
+      "features.score": Number.NaN,
+      "features.tags": ["a", "b"],
+      "attributes.region": null,
+    };
+    expect(parquetRowJson(columns, row)).toBe(
+      '{"eventId":"e","timestamp":1767225600250,"features":{"count":42,"huge":"9007199254740993","score":NaN,"tags":["a","b"],"absent":null}}',
+    );
+    // the list is then rejected by the decoder, naming the feature (NaN is, as non_finite_number)
+    const complete: Column[] = [
+      ...columns,
+      { name: "modelId", kind: "field", key: "modelId" },
+      { name: "modelVersion", kind: "field", key: "modelVersion" },
+    ];
+    const line = parquetRowJson(complete, { ...row, "features.score": 1, modelId: "m", modelVersion: "v" });
+    const decoded = decodeJsonPrediction(new TextEncoder().encode(line));
+    expect(decoded).toMatchObject({ ok: false, field: "features.tags" });
   });
 });
