@@ -3,15 +3,14 @@
 // it; text saved on Windows is often UTF-16 (PowerShell's `>`). Both are told from the first bytes, not the file
 // name, so stdin works too: gzip (concatenated members too) through node:zlib, zstd (concatenated frames too)
 // through fzstd, the decoder the Kafka consumer already uses; then an Avro container file and a Parquet file are
-// told apart, and UTF-16 with a byte-order mark transcoded. Anything else passes as it is (a UTF-8 BOM is the decoder's to skip).
+// told apart, and UTF-16 with a byte-order mark transcoded. Anything else passes as it is (a UTF-8 BOM is the
+// decoder's to skip).
 import { createRequire } from "node:module";
 import { createGunzip } from "node:zlib";
 import { Readable } from "node:stream";
 import { DetectorError } from "../errors/detector-error.ts";
 import { AVRO_CONTAINER_MAGIC, isAvroContainer } from "./avro-container-input.ts";
-
-/** "PAR1", the first bytes of a Parquet file (parquet-input.ts, loaded only for one). */
-const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31];
+import { isParquet } from "./parquet-input.ts";
 
 export type InputCompression = "gzip" | "zstd" | "none";
 export type InputEncoding = "utf-16le" | "utf-16be" | "utf-8";
@@ -64,7 +63,7 @@ export async function inputContent(chunks: AsyncIterable<Buffer>, read: InputByt
   const text = withHead(content, AVRO_CONTAINER_MAGIC.length);
   const head = await text.head;
   if (isAvroContainer(head)) return { format: "avro-container", chunks: text.all };
-  if (startsWith(head, PARQUET_MAGIC)) return { format: "parquet", chunks: text.all };
+  if (isParquet(head)) return { format: "parquet", chunks: text.all };
   const encoding = encodingOf(head);
   return { format: "text", chunks: encoding === "utf-8" ? text.all : transcodedToUtf8(text.all, encoding) };
 }

@@ -69,14 +69,12 @@ function valueJson(value: unknown): string {
   if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString("base64"));
   // a list column: an array, which the check then rejects naming the field
   if (Array.isArray(value)) return `[${value.map(valueJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-    return `{${entries.map(([k, v]) => `${JSON.stringify(String(k))}:${valueJson(v)}`).join(",")}}`;
-  }
+  // a struct or map within a value, which the check then rejects naming the field
+  if (typeof value === "object" && value !== null) return mapJson(value, false) as string;
   return value === undefined ? "null" : JSON.stringify(value);
 }
 
-/** A nested features or attributes value (a struct or a map) as a JSON object; null entries of attributes left out. */
+/** A struct or map value as a JSON object (a list of {key, value} entries too); null entries left out with `dropNull`. */
 function mapJson(value: unknown, dropNull: boolean): string | undefined {
   if (value === null || value === undefined) return undefined;
   const entries =
