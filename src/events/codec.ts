@@ -13,7 +13,9 @@ import {
   confluentSchemaId,
   frameConfluent,
   isAvroWriterType,
+  readSchemaIdHeader,
   UnreadableSchema,
+  type SchemaKey,
   type WriterSchema,
 } from "./confluent-framing.ts";
 import { ProtobufWriter } from "./protobuf-writer.ts";
@@ -28,8 +30,8 @@ import type { BaselineEvent, DriftEvent, FeatureValue, OutcomeEvent, PredictionE
 import { DetectorError } from "../errors/detector-error.ts";
 
 export interface DecodeContext {
-  /** the writer schema for a registry id, or undefined when not (yet) fetched */
-  schemaForId(id: number): WriterSchema | undefined;
+  /** the writer schema for a registry id or schema GUID, or undefined when not (yet) fetched */
+  schemaForId(id: SchemaKey): WriterSchema | undefined;
   maxMessageBytes: number;
 }
 
@@ -88,8 +90,8 @@ const outcomeContract: Contract<OutcomeEvent> = {
   },
 };
 
-function reject(reason: RejectionReason, message: string, field?: string, schemaId?: number): Rejected {
-  const r: { ok: false; reason: RejectionReason; message: string; field?: string; schemaId?: number } = { ok: false, reason, message };
+function reject(reason: RejectionReason, message: string, field?: string, schemaId?: SchemaKey): Rejected {
+  const r: { ok: false; reason: RejectionReason; message: string; field?: string; schemaId?: SchemaKey } = { ok: false, reason, message };
   if (field !== undefined && field !== "") r.field = field;
   if (schemaId !== undefined) r.schemaId = schemaId;
   return r;
@@ -110,7 +112,7 @@ function timestampHint(value: unknown): string {
     : " (epoch milliseconds as an integer: Python int(time.time() * 1000), JavaScript Date.now())";
 }
 
-function validate<E>(fields: Fields, contract: Contract<E>, format: MessageFormat, schemaId?: number): DecodeResult<E> {
+function validate<E>(fields: Fields, contract: Contract<E>, format: MessageFormat, schemaId?: SchemaKey): DecodeResult<E> {
   const violation = contract.check()(fields);
   if (violation !== undefined) {
     const field = violationField(violation);
@@ -270,6 +272,24 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
   if (schemaId === undefined) {
     return reject("avro_decode_error", `Confluent frame needs ${CONFLUENT_HEADER_BYTES} header bytes, got ${bytes.length}`);
   }
+  return decodeWithSchema(schemaId, bytes.subarray(CONFLUENT_HEADER_BYTES), undefined, ctx, contract);
+}
+
+/** A message whose schema the `__value_schema_id` header names (confluent-framing.ts): the value is the bare body. */
+function decodeHeaderNamed<E>(bytes: Uint8Array, header: Uint8Array, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
+  const named = readSchemaIdHeader(header);
+  if (typeof named === "string") return reject("unknown_format", named);
+  return decodeWithSchema(named.schema, bytes, named.rest, ctx, contract);
+}
+
+/** The body under writer schema `schemaId`; `protobufIndexes` when a header, not the body, holds them. */
+function decodeWithSchema<E>(
+  schemaId: SchemaKey,
+  body: Uint8Array,
+  protobufIndexes: Uint8Array | undefined,
+  ctx: DecodeContext,
+  contract: Contract<E>,
+): DecodeResult<E> {
   let writer: WriterSchema | undefined;
   try {
     writer = ctx.schemaForId(schemaId);
@@ -278,7 +298,7 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
   }
   if (writer === undefined) return reject("unknown_schema_id", `schema id ${schemaId} is not known`, undefined, schemaId);
   if (!isAvroWriterType(writer)) {
-    if (writer instanceof ProtobufWriter) return decodeProtobuf(writer, schemaId, bytes.subarray(CONFLUENT_HEADER_BYTES), contract);
+    if (writer instanceof ProtobufWriter) return decodeProtobuf(writer, schemaId, body, protobufIndexes, contract);
     if (writer instanceof UnreadableSchema) {
       const kind = writer.schemaType === "AVRO" ? "an Avro" : "a Protobuf";
       return reject(
@@ -288,12 +308,12 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
         schemaId,
       );
     }
-    return framedBy(schemaId, decodeJsonMessage(bytes.subarray(CONFLUENT_HEADER_BYTES), contract));
+    return framedBy(schemaId, decodeJsonMessage(body, contract));
   }
   const writerType = writer;
   let record: unknown;
   try {
-    record = avroBodyDecoder(writerType)(bytes.subarray(CONFLUENT_HEADER_BYTES));
+    record = avroBodyDecoder(writerType)(body);
   } catch (e) {
     if (e instanceof AvroBodyError) {
       const field = e.context.path.join(".");
@@ -310,8 +330,14 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
 
 // ---- Protobuf ------------------------------------------------------------------------------------
 
-function decodeProtobuf<E>(writer: ProtobufWriter, schemaId: number, body: Uint8Array, contract: Contract<E>): DecodeResult<E> {
-  const record = writer.decode(body);
+function decodeProtobuf<E>(
+  writer: ProtobufWriter,
+  schemaId: SchemaKey,
+  body: Uint8Array,
+  indexes: Uint8Array | undefined,
+  contract: Contract<E>,
+): DecodeResult<E> {
+  const record = writer.decode(body, indexes);
   if (!record.ok)
     return reject(record.reason, `Protobuf body does not decode with schema ${schemaId}: ${record.message}`, record.field, schemaId);
   const fields = record.fields;
@@ -327,15 +353,30 @@ function decodeProtobuf<E>(writer: ProtobufWriter, schemaId: number, body: Uint8
 }
 
 /** A result of a framed message's body, with the frame's schema id. */
-function framedBy<E>(schemaId: number, result: DecodeResult<E>): DecodeResult<E> {
+function framedBy<E>(schemaId: SchemaKey, result: DecodeResult<E>): DecodeResult<E> {
   return { ...result, schemaId };
 }
 
 // ---- Either --------------------------------------------------------------------------------------
 
-function decodeMessage<E>(bytes: Uint8Array | null, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
+function decodeMessage<E>(
+  bytes: Uint8Array | null,
+  ctx: DecodeContext,
+  contract: Contract<E>,
+  schemaIdHeader: Uint8Array | undefined,
+): DecodeResult<E> {
   if (bytes === null) return reject("empty", "message has no value (null or zero bytes)");
-  return decodeMessageIn(bytes, 0, bytes.length, ctx, contract);
+  if (schemaIdHeader === undefined) return decodeMessageIn(bytes, 0, bytes.length, ctx, contract);
+  try {
+    if (bytes.length === 0) return reject("empty", "message has no value (null or zero bytes)");
+    if (bytes.length > ctx.maxMessageBytes) {
+      return reject("oversize", `message has ${bytes.length} bytes, more than maxMessageBytes ${ctx.maxMessageBytes}`);
+    }
+    // the header names the schema, as Confluent's deserializers read it: before any magic byte in the value
+    return decodeHeaderNamed(bytes, schemaIdHeader, ctx, contract);
+  } catch (e) {
+    return reject("unknown_format", `unexpected failure decoding message: ${errorMessage(e)}`);
+  }
 }
 
 /** The message bytes[from, to). */
@@ -362,10 +403,15 @@ function decodeMessageIn<E>(bytes: Uint8Array, from: number, to: number, ctx: De
 
 /**
  * Decodes one message of the predictions topic: Confluent-framed Avro when the first byte is 0x00, JSON
- * when the first non-whitespace byte (after an optional BOM) is "{", rejected otherwise. Never throws.
+ * when the first non-whitespace byte (after an optional BOM) is "{", rejected otherwise; with the bytes of a
+ * `__value_schema_id` header (schemaIdHeaderBytes), the body of the schema it names. Never throws.
  */
-export function decodePredictionMessage(bytes: Uint8Array | null, ctx: DecodeContext): DecodeResult<PredictionEvent> {
-  return decodeMessage(bytes, ctx, predictionContract);
+export function decodePredictionMessage(
+  bytes: Uint8Array | null,
+  ctx: DecodeContext,
+  schemaIdHeader?: Uint8Array,
+): DecodeResult<PredictionEvent> {
+  return decodeMessage(bytes, ctx, predictionContract, schemaIdHeader);
 }
 
 /**
@@ -377,8 +423,12 @@ export function decodePredictionMessageIn(bytes: Uint8Array, from: number, to: n
 }
 
 /** As decodePredictionMessage, for the outcomes topic. Never throws. */
-export function decodeOutcomeMessage(bytes: Uint8Array | null, ctx: DecodeContext): DecodeResult<OutcomeEvent> {
-  return decodeMessage(bytes, ctx, outcomeContract);
+export function decodeOutcomeMessage(
+  bytes: Uint8Array | null,
+  ctx: DecodeContext,
+  schemaIdHeader?: Uint8Array,
+): DecodeResult<OutcomeEvent> {
+  return decodeMessage(bytes, ctx, outcomeContract, schemaIdHeader);
 }
 
 // ---- Encoding ------------------------------------------------------------------------------------

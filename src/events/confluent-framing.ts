@@ -1,6 +1,9 @@
 // Confluent wire format: magic byte 0x00, 4-byte big-endian schema id, then the body: Avro, or JSON when the
 // registry holds the id as a JSON Schema (Confluent's JSON Schema serializers: Python's JSONSerializer, Java's
 // KafkaJsonSchemaSerializer), or Protobuf (message indexes, then the message: protobuf-writer.ts).
+// Or the schema named in a header instead (Confluent Platform 8's "schema ID in headers": the serializers'
+// header_schema_id_serializer / HeaderSchemaIdSerializer): header `__value_schema_id` holds 0x01 and the
+// schema's 16-byte GUID (or 0x00 and a 4-byte id), then a Protobuf message's indexes; the value is the bare body.
 import type { Type } from "avsc";
 import { DetectorError } from "../errors/detector-error.ts";
 import { ProtobufWriter } from "./protobuf-writer.ts";
@@ -33,6 +36,65 @@ export type WriterSchema = Type | typeof JSON_SCHEMA_WRITER | ProtobufWriter | U
 /** Whether the writer is an Avro type the body decodes with (an avsc Type), not another kind of writer. */
 export function isAvroWriterType(writer: WriterSchema): writer is Type {
   return writer !== JSON_SCHEMA_WRITER && !(writer instanceof ProtobufWriter) && !(writer instanceof UnreadableSchema);
+}
+
+/** A registry schema id, or a schema GUID (lowercase, 8-4-4-4-12 hex) named by the schema-id header. */
+export type SchemaKey = number | string;
+
+export const VALUE_SCHEMA_ID_HEADER = "__value_schema_id";
+const HEADER_MAGIC_ID = 0x00;
+const HEADER_MAGIC_GUID = 0x01;
+const GUID_BYTES = 16;
+
+/** The schema a schema-id header names, and what follows it (a Protobuf message's indexes, else empty). */
+export interface SchemaIdHeader {
+  readonly schema: SchemaKey;
+  readonly rest: Uint8Array;
+}
+
+/** Kafka headers as the consumer gives them: a value per name, or several when the name repeats. */
+export type MessageHeaders = Readonly<Record<string, Uint8Array | string | (Uint8Array | string)[] | undefined>>;
+
+/** The bytes of the `__value_schema_id` header (the first, when repeated), or undefined without one. */
+export function schemaIdHeaderBytes(headers: MessageHeaders | undefined): Uint8Array | undefined {
+  const value = headers?.[VALUE_SCHEMA_ID_HEADER];
+  const first = Array.isArray(value) ? value[0] : value;
+  if (first === undefined) return undefined;
+  // a header given as text (a test, a tool) holds one byte per character
+  return typeof first === "string" ? Uint8Array.from(first, (c) => c.charCodeAt(0) & 0xff) : first;
+}
+
+/** Reads a schema-id header value; a string says what is wrong with it. Never throws. */
+export function readSchemaIdHeader(value: Uint8Array): SchemaIdHeader | string {
+  if (value[0] === HEADER_MAGIC_GUID && value.length >= 1 + GUID_BYTES) {
+    return { schema: guidText(value.subarray(1, 1 + GUID_BYTES)), rest: value.subarray(1 + GUID_BYTES) };
+  }
+  if (value[0] === HEADER_MAGIC_ID && value.length >= CONFLUENT_HEADER_BYTES) {
+    return { schema: confluentSchemaId(value) as number, rest: value.subarray(CONFLUENT_HEADER_BYTES) };
+  }
+  if (value.length === 0) return `header ${VALUE_SCHEMA_ID_HEADER} is empty`;
+  const magic = `0x${value[0].toString(16).padStart(2, "0")}`;
+  return value[0] === HEADER_MAGIC_GUID || value[0] === HEADER_MAGIC_ID
+    ? `header ${VALUE_SCHEMA_ID_HEADER} is cut short (${value.length} bytes after magic byte ${magic})`
+    : `header ${VALUE_SCHEMA_ID_HEADER} starts with magic byte ${magic}, not 0x01 (a schema GUID) or 0x00 (a schema id)`;
+}
+
+/** `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` of 16 bytes, as the registry's /schemas/guids/{guid} takes it. */
+export function guidText(bytes: Uint8Array): string {
+  let hex = "";
+  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The header value naming schema GUID `guid` (after it, a Protobuf message's `indexes` bytes). */
+export function schemaGuidHeader(guid: string, indexes: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const hex = guid.replaceAll("-", "");
+  if (!/^[0-9a-f]{32}$/iu.test(hex)) throw new ConfluentFrameError(`a schema GUID has 32 hex digits, got ${JSON.stringify(guid)}`, 0);
+  const value = new Uint8Array(1 + GUID_BYTES + indexes.length);
+  value[0] = HEADER_MAGIC_GUID;
+  for (let i = 0; i < GUID_BYTES; i++) value[1 + i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  value.set(indexes, 1 + GUID_BYTES);
+  return value;
 }
 
 export interface ConfluentFrame {

@@ -1,5 +1,6 @@
 // What decoding one Kafka message yields: an event, or a rejection whose reason becomes the DLQ header
 // and the `reason` label of the rejected-events counter (a closed set, so the label stays bounded).
+import type { SchemaKey } from "./confluent-framing.ts";
 
 export const REJECTION_REASONS = [
   "empty",
@@ -26,7 +27,7 @@ export interface Decoded<E> {
   readonly event: E;
   readonly format: MessageFormat;
   /** set for Confluent-framed messages (Avro, Protobuf, or JSON under a JSON Schema id) */
-  readonly schemaId?: number;
+  readonly schemaId?: SchemaKey;
 }
 
 export interface Rejected {
@@ -36,7 +37,7 @@ export interface Rejected {
   /** dotted path of the offending field ("features.amount"), when one is to blame */
   readonly field?: string;
   /** set when the message was Confluent-framed, including for unknown_schema_id (fetch it, then retry) */
-  readonly schemaId?: number;
+  readonly schemaId?: SchemaKey;
 }
 
 export type DecodeResult<E> = Decoded<E> | Rejected;

@@ -86,14 +86,19 @@ export class ProtobufWriter {
   }
 
   /** The contract record of the body (after the frame's 5 bytes). Never throws. */
-  decode(body: Uint8Array): ProtobufRecord {
-    const indexes = readMessageIndexes(body);
-    if (typeof indexes === "string") return { ok: false, reason: "protobuf_decode_error", message: indexes };
-    const type = this.messageAt(indexes.path);
+  /**
+   * The record of a framed body (message indexes, then the message), or of a bare message whose indexes are
+   * given apart (`indexes`: what follows the GUID in a schema-id header; none there means [0]).
+   */
+  decode(body: Uint8Array, indexes?: Uint8Array): ProtobufRecord {
+    const read =
+      indexes === undefined ? readMessageIndexes(body) : indexes.length === 0 ? { path: [0], next: 0 } : readMessageIndexes(indexes);
+    if (typeof read === "string") return { ok: false, reason: "protobuf_decode_error", message: read };
+    const type = this.messageAt(read.path);
     if (typeof type === "string") return { ok: false, reason: "protobuf_decode_error", message: type };
     let message: Protobuf.Message;
     try {
-      message = type.decode(body.subarray(indexes.next));
+      message = type.decode(indexes === undefined ? body.subarray(read.next) : body);
     } catch (e) {
       return {
         ok: false,

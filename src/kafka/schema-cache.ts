@@ -9,11 +9,11 @@ import type { ResolvedConfig } from "../config/load.ts";
 import { readSecret, type Env } from "../config/secrets.ts";
 import { DetectorError } from "../errors/detector-error.ts";
 import { avroTypeForSchema } from "../events/schema-files.ts";
-import { JSON_SCHEMA_WRITER, UnreadableSchema, type WriterSchema } from "../events/confluent-framing.ts";
+import { JSON_SCHEMA_WRITER, UnreadableSchema, type SchemaKey, type WriterSchema } from "../events/confluent-framing.ts";
 import { ProtobufSchemaError, ProtobufWriter } from "../events/protobuf-writer.ts";
 
-export class SchemaRegistryUnavailableError extends DetectorError<{ schemaId: number; status?: number }> {
-  constructor(message: string, context: { schemaId: number; status?: number }, options?: { cause?: unknown }) {
+export class SchemaRegistryUnavailableError extends DetectorError<{ schemaId: SchemaKey; status?: number }> {
+  constructor(message: string, context: { schemaId: SchemaKey; status?: number }, options?: { cause?: unknown }) {
     super(message, context, { ...options, retriable: true, dependency: "registry" });
   }
 }
@@ -29,7 +29,7 @@ export interface SchemaCacheOptions {
   now?: () => number;
   timeoutMs?: number;
   /** a schema that reads, with something its producers should know (a Protobuf field without presence) */
-  onSchemaWarning?: (message: string, schemaId: number) => void;
+  onSchemaWarning?: (message: string, schemaId: SchemaKey) => void;
 }
 
 /** A registry's reference from a schema to one of another subject that it uses (an Avro named type, an imported .proto). */
@@ -77,9 +77,10 @@ export function registryRequest(baseUrl: string, path: string): { url: string; h
 }
 
 export class SchemaCache {
-  private readonly types = new Map<number, WriterSchema>();
-  private readonly missingUntil = new Map<number, number>();
-  private readonly inFlight = new Map<number, Promise<SchemaLookup>>();
+  // by registry id, or by GUID (a schema-id header's): the same schema under both is cached twice
+  private readonly types = new Map<SchemaKey, WriterSchema>();
+  private readonly missingUntil = new Map<SchemaKey, number>();
+  private readonly inFlight = new Map<SchemaKey, Promise<SchemaLookup>>();
   private readonly missingTtlMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
@@ -93,16 +94,16 @@ export class SchemaCache {
   }
 
   /** Synchronous lookup for the codec. */
-  readonly schemaForId = (id: number): WriterSchema | undefined => this.types.get(id);
+  readonly schemaForId = (id: SchemaKey): WriterSchema | undefined => this.types.get(id);
 
   /** True when the registry recently said it does not know this id: do not ask again, dead-letter the message. */
-  isKnownMissing(id: number): boolean {
+  isKnownMissing(id: SchemaKey): boolean {
     const until = this.missingUntil.get(id);
     return until !== undefined && until > this.now();
   }
 
-  /** Fetches and caches the writer schema of `id`; concurrent calls for one id share one request. */
-  fetch(id: number): Promise<SchemaLookup> {
+  /** Fetches and caches the writer schema of `id` (an id or a GUID); concurrent calls for one share one request. */
+  fetch(id: SchemaKey): Promise<SchemaLookup> {
     if (this.types.has(id)) return Promise.resolve("found");
     if (this.isKnownMissing(id)) return Promise.resolve("missing");
     let pending = this.inFlight.get(id);
@@ -113,9 +114,9 @@ export class SchemaCache {
     return pending;
   }
 
-  private async load(id: number): Promise<SchemaLookup> {
+  private async load(id: SchemaKey): Promise<SchemaLookup> {
     if (this.options.url === undefined) return this.markMissing(id);
-    const body = await this.get(id, `/schemas/ids/${id}`);
+    const body = await this.get(id, schemaPath(id));
     if (body === undefined) return this.markMissing(id);
     // the registry omits schemaType for Avro; the JSON Schema itself is not needed: the contract check reads the event
     if (body.schemaType === "JSON") return this.found(id, JSON_SCHEMA_WRITER);
@@ -125,7 +126,7 @@ export class SchemaCache {
   }
 
   /** The Avro writer type, with the named types its references define, or what makes it unreadable. */
-  private async avroWriter(id: number, schema: string, references: unknown): Promise<WriterSchema> {
+  private async avroWriter(id: SchemaKey, schema: string, references: unknown): Promise<WriterSchema> {
     const files = await this.referencedSchemas(id, references);
     if (typeof files === "string") return new UnreadableSchema("AVRO", files);
     try {
@@ -139,7 +140,7 @@ export class SchemaCache {
   }
 
   /** The Protobuf schema with its imported files, or what makes it unreadable. */
-  private async protobufWriter(id: number, schema: unknown, references: unknown): Promise<WriterSchema> {
+  private async protobufWriter(id: SchemaKey, schema: unknown, references: unknown): Promise<WriterSchema> {
     if (typeof schema !== "string") return new UnreadableSchema("PROTOBUF", "the registry's answer has no schema text");
     const files = await this.referencedSchemas(id, references);
     if (typeof files === "string") return new UnreadableSchema("PROTOBUF", files);
@@ -161,7 +162,7 @@ export class SchemaCache {
    * The schemas a schema's references name, transitively, each after the ones it references itself, or why
    * they cannot all be had. Each reference is `GET /subjects/{subject}/versions/{version}`.
    */
-  private async referencedSchemas(id: number, references: unknown): Promise<ReferencedSchema[] | string> {
+  private async referencedSchemas(id: SchemaKey, references: unknown): Promise<ReferencedSchema[] | string> {
     const files: ReferencedSchema[] = [];
     const seen = new Set<string>();
     const visit = async (refs: SchemaReference[]): Promise<string | undefined> => {
@@ -183,9 +184,10 @@ export class SchemaCache {
   }
 
   /** GET of a registry path: the JSON body, undefined on 404; an outage otherwise. */
-  private async get(id: number, path: string): Promise<{ schema?: unknown; schemaType?: unknown; references?: unknown } | undefined> {
+  private async get(id: SchemaKey, path: string): Promise<{ schema?: unknown; schemaType?: unknown; references?: unknown } | undefined> {
     const { url, headers } = registryRequest(this.options.url as string, path);
-    const what = path === `/schemas/ids/${id}` ? `schema id ${id}` : `${path} (schema id ${id})`;
+    const named = typeof id === "number" ? `schema id ${id}` : `schema GUID ${id}`;
+    const what = path === schemaPath(id) ? named : `${path} (${named})`;
     let response: Response;
     try {
       response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
@@ -204,15 +206,20 @@ export class SchemaCache {
     return (await response.json()) as { schema?: unknown; schemaType?: unknown; references?: unknown };
   }
 
-  private found(id: number, writer: WriterSchema): SchemaLookup {
+  private found(id: SchemaKey, writer: WriterSchema): SchemaLookup {
     this.types.set(id, writer);
     return "found";
   }
 
-  private markMissing(id: number): SchemaLookup {
+  private markMissing(id: SchemaKey): SchemaLookup {
     this.missingUntil.set(id, this.now() + this.missingTtlMs);
     return "missing";
   }
+}
+
+/** Confluent's GET of a schema by id, or by GUID (Confluent Platform 8, Redpanda 26.3). */
+function schemaPath(id: SchemaKey): string {
+  return typeof id === "number" ? `/schemas/ids/${id}` : `/schemas/guids/${encodeURIComponent(id)}`;
 }
 
 function referencesOf(value: unknown): SchemaReference[] {

@@ -20,6 +20,7 @@ import {
 import type { JoinCounters } from "../outcomes/join.ts";
 import type { PerformanceWindowClosed } from "../outcomes/tracker.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
+import type { MessageHeaders, SchemaKey } from "../events/confluent-framing.ts";
 import type { OutcomeEvent, PredictionEvent } from "../events/types.ts";
 import { applyOutcome, flushPerformance, isOutcomeRejected } from "../detect/outcome-engine.ts";
 import { deadLetterEntry } from "../kafka/dead-letter.ts";
@@ -42,8 +43,8 @@ export interface SourceMessage {
   value: Uint8Array | null;
   /** producer timestamp, ms as a decimal string */
   timestamp?: string;
-  /** Kafka headers; only `drift-detector-control` (events/control-record.ts) is read */
-  headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
+  /** Kafka headers; `drift-detector-control` (events/control-record.ts) and `__value_schema_id` (confluent-framing.ts) are read */
+  headers?: MessageHeaders;
 }
 
 /** A valid control record (events/control-record.ts), applied in offset order like an event. */
@@ -279,7 +280,7 @@ class ChunkSink {
     this.entries = replay ? this.replayed : this.outbox;
   }
 
-  reject(input: DecodedInput, reason: string, text: string, field?: string, schemaId?: number): void {
+  reject(input: DecodedInput, reason: string, text: string, field?: string, schemaId?: SchemaKey): void {
     const settings = this.settings;
     const outcome = input.source === "outcome";
     const topic = outcome ? (settings.outcomesSourceTopic ?? settings.topics.outcomes ?? "outcomes") : settings.sourceTopic;

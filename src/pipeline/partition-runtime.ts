@@ -36,6 +36,7 @@
 // Nothing here imports kafkajs: the consumer is an interface, so unit tests drive this with a fake one.
 import type { Baseline } from "../baseline/baseline.ts";
 import type { DecodeResult } from "../events/decode-result.ts";
+import type { MessageHeaders, SchemaKey } from "../events/confluent-framing.ts";
 import type { OutcomeEvent, PredictionEvent } from "../events/types.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
 import type { DependencyName } from "../metrics/detector-metrics.ts";
@@ -94,12 +95,13 @@ export interface BatchControls {
 
 /** Decoding with a schema registry behind it: decoding is synchronous, fetching an unknown writer schema is not. */
 export interface MessageDecoder {
-  decode(value: Uint8Array | null): DecodeResult<PredictionEvent>;
+  /** `headers`: the message's, of which the schema-id header (confluent-framing.ts) may name the schema */
+  decode(value: Uint8Array | null, headers?: MessageHeaders): DecodeResult<PredictionEvent>;
   /** the outcomes topic's messages; absent: outcome batches are refused (the service always gives it) */
-  decodeOutcome?(value: Uint8Array | null): DecodeResult<OutcomeEvent>;
-  /** false when the registry is known not to have this id (it is not asked again for a while) */
-  canFetch(schemaId: number): boolean;
-  fetch(schemaId: number): Promise<unknown>;
+  decodeOutcome?(value: Uint8Array | null, headers?: MessageHeaders): DecodeResult<OutcomeEvent>;
+  /** false when the registry is known not to have this id or GUID (it is not asked again for a while) */
+  canFetch(schemaId: SchemaKey): boolean;
+  fetch(schemaId: SchemaKey): Promise<unknown>;
 }
 
 /** Imported reference baselines, fetched before a chunk is applied so the engine's lookup stays synchronous. */
@@ -343,8 +345,8 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     const out: DecodedInput[] = [];
     for (const message of messages) {
       if (BigInt(message.offset) <= stored) continue;
-      const value = message.value;
-      const result = await decodeWithSchemaFetch(() => decodeOutcome(value), control);
+      const { value, headers } = message;
+      const result = await decodeWithSchemaFetch(() => decodeOutcome(value, headers), control);
       out.push({ source: "outcome", message, result });
     }
     return out;
@@ -374,7 +376,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         out.push({ message, result: controlResult(message.value) });
         continue;
       }
-      const result = await decodeWithSchemaFetch(() => deps.decoder.decode(message.value), control);
+      const result = await decodeWithSchemaFetch(() => deps.decoder.decode(message.value, message.headers), control);
       out.push({ message, result });
     }
     return out;

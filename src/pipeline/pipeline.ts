@@ -5,6 +5,7 @@ import type { Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 import { engineContextFrom } from "../config/engine-context.ts";
 import { decodeOutcomeMessage, decodePredictionMessage } from "../events/codec.ts";
+import { schemaIdHeaderBytes } from "../events/confluent-framing.ts";
 import { connectServiceClients, type ServiceClients } from "../kafka/clients.ts";
 import { applyGroupJoin, createMembership } from "../kafka/consumer.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
@@ -76,8 +77,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
   const decoder: MessageDecoder = {
-    decode: (value) => decodePredictionMessage(value, decodeContext),
-    decodeOutcome: (value) => decodeOutcomeMessage(value, decodeContext),
+    decode: (value, headers) => decodePredictionMessage(value, decodeContext, schemaIdHeaderBytes(headers)),
+    decodeOutcome: (value, headers) => decodeOutcomeMessage(value, decodeContext, schemaIdHeaderBytes(headers)),
     canFetch: (id) => !schemas.isKnownMissing(id),
     fetch: (id) => schemas.fetch(id),
   };

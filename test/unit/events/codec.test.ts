@@ -17,6 +17,8 @@ import {
   JSON_SCHEMA_WRITER,
   parseConfluentFrame,
   UnreadableSchema,
+  type SchemaKey,
+  type WriterSchema,
 } from "../../../src/events/confluent-framing.ts";
 import { REJECTION_REASONS } from "../../../src/events/decode-result.ts";
 import { avroTypeForSchema, loadAvroSchema, loadAvroType } from "../../../src/events/schema-files.ts";
@@ -33,7 +35,7 @@ import { mulberry32 } from "../../support/random.ts";
 
 const predictionType = loadAvroType("prediction-event");
 const outcomeType = loadAvroType("outcome-event");
-const known = new Map([
+const known = new Map<SchemaKey, WriterSchema>([
   [42, predictionType],
   [7, predictionType],
   [4294967295, predictionType],
@@ -301,7 +303,7 @@ describe("telling formats apart and rejecting with a reason", () => {
 
   it("an unknown schema id costs no decoding and is answered again after the schema arrives", () => {
     const bytes = encodeAvroEvent("prediction-event", 500, minimal);
-    const registry = new Map<number, typeof predictionType>();
+    const registry = new Map<SchemaKey, typeof predictionType>();
     const lazyCtx: DecodeContext = { schemaForId: (id) => registry.get(id), maxMessageBytes: 1024 };
     expect(decodePredictionMessage(bytes, lazyCtx)).toMatchObject({ ok: false, reason: "unknown_schema_id", schemaId: 500 });
     registry.set(500, predictionType);

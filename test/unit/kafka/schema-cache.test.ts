@@ -1,7 +1,13 @@
 // The schema cache against a fake registry: what each registry schema type of an id becomes for the codec.
 import { describe, expect, it } from "vitest";
 import { decodePredictionMessage, encodeAvroEvent } from "../../../src/events/codec.ts";
-import { frameConfluent, JSON_SCHEMA_WRITER, UnreadableSchema } from "../../../src/events/confluent-framing.ts";
+import {
+  CONFLUENT_HEADER_BYTES,
+  frameConfluent,
+  JSON_SCHEMA_WRITER,
+  schemaGuidHeader,
+  UnreadableSchema,
+} from "../../../src/events/confluent-framing.ts";
 import { ProtobufWriter } from "../../../src/events/protobuf-writer.ts";
 import { readAvroSchemaText } from "../../../src/events/schema-files.ts";
 import { SchemaCache, SchemaRegistryUnavailableError } from "../../../src/kafka/schema-cache.ts";
@@ -82,6 +88,33 @@ describe("schema cache: registry schema types", () => {
       expect(await cache.fetch(id)).toBe("missing");
     }
     expect(requests).toHaveLength(2);
+  });
+
+  it("a schema GUID (schema ID in headers) is fetched from /schemas/guids/{guid}, cached, and its messages decode; an unknown GUID is missing", async () => {
+    const guid = "0f8a2b4c-1d3e-4f50-8a6b-7c8d9e0f1a2b";
+    const requests: string[] = [];
+    const fetchImpl = (input: string | URL | Request): Promise<Response> => {
+      const url = String(input);
+      requests.push(new URL(url).pathname);
+      if (url.endsWith(`/schemas/guids/${guid}`)) return Promise.resolve(Response.json({ schema: avro }));
+      return Promise.resolve(new Response("{}", { status: 404 }));
+    };
+    const cache = new SchemaCache({ url: "http://registry:8081", fetchImpl: fetchImpl as typeof fetch });
+    expect(await cache.fetch(guid)).toBe("found");
+    expect(await cache.fetch(guid)).toBe("found");
+    const event = { eventId: "e", modelId: "m", modelVersion: "v1", timestamp: 5 };
+    const body = encodeAvroEvent("prediction-event", 1, event).subarray(CONFLUENT_HEADER_BYTES);
+    expect(decodePredictionMessage(body, { schemaForId: cache.schemaForId, maxMessageBytes: 1024 }, schemaGuidHeader(guid))).toEqual({
+      ok: true,
+      format: "avro",
+      schemaId: guid,
+      event,
+    });
+    const unknown = "00000000-0000-4000-8000-000000000000";
+    expect(await cache.fetch(unknown)).toBe("missing");
+    expect(cache.isKnownMissing(unknown)).toBe(true);
+    expect(await cache.fetch(unknown)).toBe("missing");
+    expect(requests).toEqual([`/schemas/guids/${guid}`, `/schemas/guids/${unknown}`]);
   });
 
   it("an Avro schema that does not parse is unreadable: its messages say why, and it is not asked again", async () => {
