@@ -218,7 +218,10 @@ export async function redriveDeadLetters(
   await producer?.connect();
   try {
     await readToEnds(kafka, dlq, readerGroup(group), range, options.timeoutMs, async (partition, messages, nextOffset) => {
-      const copies = new Map<string, { partition: number; key: Buffer | null; value: Buffer; headers: Record<string, string> }[]>();
+      const copies = new Map<
+        string,
+        { partition: number; key: Buffer | null; value: Buffer; headers: Record<string, string | Buffer> }[]
+      >();
       const counted: RedriveTally = { redriven: {}, notRedrivable: {}, other: 0 };
       for (const m of messages) {
         const decision = redriveDecision({ key: m.key, value: m.value, headers: headerText(m.headers) }, filter);

@@ -2,10 +2,13 @@
 // `dlq:<topic>:<partition>:<offset>`), written to Redis in the same atomic step as the partition's offset,
 // then relayed to the DLQ topic with the original key and value bytes and headers `reason`, `source-topic`,
 // `source-partition`, `source-offset`, `error`, `dlq-id` (plus `schema-id`, `field`, `source-timestamp`
-// when known). Values over `maxValueBytes` are truncated (headers `value-truncated: true`, `original-size`).
+// when known, and `source-value-schema-id`: the base64 of the message's own `__value_schema_id` header, which
+// names the schema of a bare body and goes back with it on redrive). Values over `maxValueBytes` are
+// truncated (headers `value-truncated: true`, `original-size`).
 // At publish time the value is cut again to whatever the DLQ topic's `max.message.bytes` leaves, and a dead
 // letter that cannot be delivered at all becomes a fallback record naming its source (see the relay), so
 // an oversize message can never make the DLQ write itself fail and stall the partition.
+import { schemaIdHeaderBytes, VALUE_SCHEMA_ID_HEADER, type MessageHeaders, type SchemaKey } from "../events/confluent-framing.ts";
 import type { OutboxEntry } from "../state/port.ts";
 import { recordBytes, type SizedMessage } from "./record-size.ts";
 
@@ -20,14 +23,19 @@ export interface DeadLetterSource {
   value: Uint8Array | null;
   /** producer timestamp of the original message (ms, decimal string) */
   timestamp?: string;
+  /** its headers: only the schema-id header is kept (as `source-value-schema-id`) */
+  headers?: MessageHeaders;
 }
 
 export interface DeadLetterReason {
   reason: string;
   message: string;
   field?: string;
-  schemaId?: number;
+  schemaId?: SchemaKey;
 }
+
+/** a dead letter's copy of its message's `__value_schema_id` header, base64 (outbox headers are text) */
+const SOURCE_SCHEMA_ID_HEADER = "source-value-schema-id";
 
 export function deadLetterId(topic: string, partition: number, offset: string): string {
   return `dlq:${topic}:${partition}:${offset}`;
@@ -48,6 +56,8 @@ export function deadLetterEntry(dlqTopic: string, source: DeadLetterSource, why:
   if (why.field !== undefined) headers.field = why.field;
   if (why.schemaId !== undefined) headers["schema-id"] = String(why.schemaId);
   if (source.timestamp !== undefined) headers["source-timestamp"] = source.timestamp;
+  const schemaIdHeader = schemaIdHeaderBytes(source.headers);
+  if (schemaIdHeader !== undefined) headers[SOURCE_SCHEMA_ID_HEADER] = bufferOf(schemaIdHeader).toString("base64");
   if (truncated) {
     headers["value-truncated"] = "true";
     headers["original-size"] = String(value.length);
@@ -154,8 +164,8 @@ export type RedriveDecision =
       readonly partition: number;
       readonly key: Buffer | null;
       readonly value: Buffer;
-      /** `redriven-from`: the dead letter's id, so the copy can be traced */
-      readonly headers: Record<string, string>;
+      /** `redriven-from`: the dead letter's id, so the copy can be traced; the message's own schema-id header */
+      readonly headers: Record<string, string | Buffer>;
     }
   /** a dead letter of the reason asked for that cannot go back whole */
   | { readonly kind: "not-redrivable"; readonly why: string }
@@ -192,6 +202,11 @@ export function redriveDecision(
     partition,
     key: message.key,
     value: message.value ?? Buffer.alloc(0),
-    headers: { "redriven-from": headers["dlq-id"] ?? `${topic}:${partition}:${headers["source-offset"] ?? "?"}` },
+    headers: {
+      "redriven-from": headers["dlq-id"] ?? `${topic}:${partition}:${headers["source-offset"] ?? "?"}`,
+      ...(headers[SOURCE_SCHEMA_ID_HEADER] === undefined
+        ? {}
+        : { [VALUE_SCHEMA_ID_HEADER]: Buffer.from(headers[SOURCE_SCHEMA_ID_HEADER], "base64") }),
+    },
   };
 }

@@ -2,6 +2,7 @@
 // relay writes them (deadLetterEntry, fitDeadLetter, deadLetterFallback), read back as a consumer sees them.
 import { describe, expect, it } from "vitest";
 import { deadLetterEntry, deadLetterFallback, fitDeadLetter, outputFallback, redriveDecision } from "../../../src/kafka/dead-letter.ts";
+import { schemaGuidHeader, VALUE_SCHEMA_ID_HEADER } from "../../../src/events/confluent-framing.ts";
 import type { OutboxEntry } from "../../../src/state/port.ts";
 
 const filter = { reason: "unknown_schema_id", sourceTopics: ["ml.predictions", "ml.outcomes"] };
@@ -36,6 +37,34 @@ describe("dead-letters redrive: which dead letters go back", () => {
     expect(redriveDecision(asRead(deadLetter("ml.outcomes", "unknown_schema_id")), filter)).toMatchObject({
       kind: "redrive",
       topic: "ml.outcomes",
+    });
+  });
+
+  it("a bare body whose schema is named by its __value_schema_id header keeps that header, and goes back with it byte for byte", () => {
+    const header = schemaGuidHeader("0f8a2b4c-1d3e-4f50-8a6b-7c8d9e0f1a2b", Uint8Array.of(0));
+    const entry = deadLetterEntry(
+      "ml.predictions.dlq",
+      {
+        topic: "ml.predictions",
+        partition: 2,
+        offset: "41",
+        key: null,
+        value: Uint8Array.of(2, 101),
+        headers: { [VALUE_SCHEMA_ID_HEADER]: header, traceparent: "00-abc" },
+      },
+      { reason: "unknown_schema_id", message: "schema GUID 0f8a2b4c-… is not known", schemaId: "0f8a2b4c-1d3e-4f50-8a6b-7c8d9e0f1a2b" },
+      1024,
+    );
+    expect(entry.headers["source-value-schema-id"]).toBe(Buffer.from(header).toString("base64"));
+    expect(entry.headers["schema-id"]).toBe("0f8a2b4c-1d3e-4f50-8a6b-7c8d9e0f1a2b");
+    expect(entry.headers.traceparent).toBeUndefined();
+    expect(redriveDecision(asRead(entry), filter)).toEqual({
+      kind: "redrive",
+      topic: "ml.predictions",
+      partition: 2,
+      key: null,
+      value: Buffer.from([2, 101]),
+      headers: { "redriven-from": "dlq:ml.predictions:2:41", [VALUE_SCHEMA_ID_HEADER]: Buffer.from(header) },
     });
   });
 
