@@ -14,6 +14,7 @@ import {
   harnessKafka,
   readAllMessages,
   startServiceInProcess,
+  type ReadMessage,
   waitForCommittedEnd,
 } from "./service-harness.ts";
 
@@ -76,6 +77,8 @@ export async function expectExampleDrift(
      * and no events): the committed offset must reach the log's new end, the lag read 0 and no event be counted
      */
     tail?: Record<string, string>;
+    /** the example names the schema in header `__value_schema_id` (0x01 + GUID), the value is the bare body */
+    schemaIdInHeader?: boolean;
   },
 ): Promise<{ drift: DriftEvent[]; output: string; config: ResolvedConfig }> {
   // the producer and the service use the same registry: the test stack's unless another is given
@@ -117,7 +120,9 @@ export async function expectExampleDrift(
     // JSON or Protobuf (a read_committed reader: the aborted records are not among them)
     const produced = await readAllMessages(kafka, topic, 30_000, opts.transactional === true ? total : undefined);
     expect(produced).toHaveLength(total);
-    for (const m of [produced[0], produced[total - 1]]) {
+    if (opts.schemaIdInHeader === true)
+      await expectSchemaGuidHeaders(produced, `${topic}-value`, opts.schemaRegistryUrl ?? infra().schemaRegistryUrl);
+    for (const m of opts.schemaIdInHeader === true ? [] : [produced[0], produced[total - 1]]) {
       expect(m.key?.toString("utf8")).toBe(EXAMPLE_MODEL);
       expect(m.value?.[0]).toBe(opts.format === "json" ? "{".charCodeAt(0) : 0);
       if (opts.format === "json-schema") expect(m.value?.[5]).toBe("{".charCodeAt(0));
@@ -132,5 +137,24 @@ export async function expectExampleDrift(
     return { drift, output, config };
   } finally {
     await service.stop();
+  }
+}
+
+/**
+ * Every message names its schema in header `__value_schema_id`: 0x01, then the 16-byte GUID the registry gives
+ * the subject's latest schema (then a Protobuf message's indexes), with no magic byte at the value's start.
+ */
+async function expectSchemaGuidHeaders(produced: ReadMessage[], subject: string, registryUrl: string): Promise<void> {
+  const latest = (await (await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}/versions/latest`)).json()) as {
+    guid?: string;
+  };
+  expect(latest.guid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  for (const m of produced) {
+    const header = m.rawHeaders?.__value_schema_id;
+    expect(Buffer.isBuffer(header)).toBe(true);
+    const bytes = header as Buffer;
+    expect(bytes[0]).toBe(0x01);
+    expect(bytes.subarray(1, 17).toString("hex")).toBe(latest.guid!.replaceAll("-", ""));
+    expect(m.value?.[0]).not.toBe(0x00);
   }
 }

@@ -5,14 +5,16 @@
 // docker-compose.yml runs the real one. It implements the subset of the REST API that
 // producers and @kafkajs/confluent-schema-registry use:
 //
-//   POST   /subjects/{subject}/versions          register {schema, schemaType?, references?} -> {id}
+//   POST   /subjects/{subject}/versions          register {schema, schemaType?, references?} -> {id, guid}
 //                                                (references are stored and returned, not resolved)
 //   POST   /subjects/{subject}                   look up a schema under a subject -> {subject, id, version, schema}
 //   GET    /subjects                             -> ["subject", ...]
 //   GET    /subjects/{subject}/versions          -> [1, 2, ...]
 //   GET    /subjects/{subject}/versions/{v|latest} -> {subject, version, id, schema, schemaType?, references?}
 //   DELETE /subjects/{subject}                   -> [versions]  (hard delete; ids stay resolvable)
-//   GET    /schemas/ids/{id}                     -> {schema, schemaType?, references?}
+//   GET    /schemas/ids/{id}                     -> {schema, schemaType?, references?, guid}
+//   GET    /schemas/guids/{guid}                 -> {schema, schemaType?, references?, guid}  (Confluent Platform 8:
+//                                                the GUID a schema-id header names; here derived from the content)
 //   GET    /schemas/ids/{id}/versions            -> [{subject, version}, ...]
 //   GET    /schemas/ids/{id}/subjects            -> ["subject", ...]
 //   GET    /config, PUT /config, GET|PUT /config/{subject}   compatibility level, stored only
@@ -28,7 +30,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { readFileSync, writeFileSync, renameSync, existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { pathToFileURL } from "node:url";
 
 const CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -142,9 +144,23 @@ function readSchemaBody(body: unknown): { schemaType: SchemaType; schema: string
   return references === undefined ? { schemaType, schema, key } : { schemaType, schema, references, key };
 }
 
-function schemaView(stored: StoredSchema): { schema: string; schemaType?: SchemaType; references?: SchemaReference[] } {
+/** A schema's GUID: one per content, as Confluent's (here a version-4-shaped UUID of the identity key's SHA-256). */
+function guidOf(stored: StoredSchema): string {
+  const hex = createHash("sha256").update(stored.key).digest("hex");
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+interface SchemaView {
+  schema: string;
+  schemaType?: SchemaType;
+  references?: SchemaReference[];
+  guid: string;
+}
+
+function schemaView(stored: StoredSchema): SchemaView {
   // Confluent omits schemaType for AVRO, the default, and references when there are none.
-  const view: { schema: string; schemaType?: SchemaType; references?: SchemaReference[] } = { schema: stored.schema };
+  const view: SchemaView = { schema: stored.schema, guid: guidOf(stored) };
   if (stored.schemaType !== "AVRO") view.schemaType = stored.schemaType;
   if (stored.references !== undefined) view.references = stored.references;
   return view;
@@ -158,11 +174,11 @@ class Registry {
     return this.state;
   }
 
-  register(subject: string, body: unknown): { id: number } {
+  register(subject: string, body: unknown): { id: number; guid: string } {
     const { schemaType, schema, references, key } = readSchemaBody(body);
     let stored = this.state.schemas.find((s) => s.key === key);
     const versions = this.state.subjects[subject] ?? [];
-    if (stored && versions.some((v) => v.id === stored!.id)) return { id: stored.id };
+    if (stored && versions.some((v) => v.id === stored!.id)) return { id: stored.id, guid: guidOf(stored) };
     if (!stored) {
       stored = { id: this.state.nextId++, schemaType, schema, key };
       if (references !== undefined) stored.references = references;
@@ -170,7 +186,7 @@ class Registry {
     }
     const nextVersion = versions.reduce((max, v) => Math.max(max, v.version), 0) + 1;
     this.state.subjects[subject] = [...versions, { version: nextVersion, id: stored.id }];
-    return { id: stored.id };
+    return { id: stored.id, guid: guidOf(stored) };
   }
 
   lookup(subject: string, body: unknown): { subject: string; id: number; version: number; schema: string; schemaType?: SchemaType } {
@@ -182,8 +198,14 @@ class Registry {
     return { subject, id: stored.id, version: version.version, ...schemaView(stored) };
   }
 
-  schemaById(id: number): { schema: string; schemaType?: SchemaType } {
+  schemaById(id: number): SchemaView {
     const stored = this.state.schemas.find((s) => s.id === id);
+    if (!stored) throw new RegistryError(404, 40403, "Schema not found");
+    return schemaView(stored);
+  }
+
+  schemaByGuid(guid: string): SchemaView {
+    const stored = this.state.schemas.find((s) => guidOf(s) === guid.toLowerCase());
     if (!stored) throw new RegistryError(404, 40403, "Schema not found");
     return schemaView(stored);
   }
@@ -285,6 +307,7 @@ const routes: Route[] = [
   },
   { method: "DELETE", pattern: /^\/subjects\/([^/]+)$/, mutates: true, handle: (r, [s]) => r.deleteSubject(s) },
   { method: "GET", pattern: /^\/schemas\/ids\/(\d+)$/, mutates: false, handle: (r, [id]) => r.schemaById(Number(id)) },
+  { method: "GET", pattern: /^\/schemas\/guids\/([^/]+)$/, mutates: false, handle: (r, [guid]) => r.schemaByGuid(guid) },
   // franz-go's sr client reads these after registering (CreateSchema)
   { method: "GET", pattern: /^\/schemas\/ids\/(\d+)\/versions$/, mutates: false, handle: (r, [id]) => r.usagesOf(Number(id)) },
   {

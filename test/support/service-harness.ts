@@ -290,7 +290,10 @@ export interface ReadMessage {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  /** as UTF-8 text */
   headers: Record<string, string>;
+  /** as the consumer gave them (binary headers: a schema GUID) */
+  rawHeaders: KafkaMessage["headers"];
 }
 
 function headersOf(message: KafkaMessage): Record<string, string> {
@@ -334,7 +337,8 @@ export async function readAllMessages(kafka: Kafka, topic: string, timeoutMs = 3
         eachMessage: async ({ partition, message }) => {
           const end = remaining.get(partition);
           if (end === undefined || BigInt(message.offset) >= end) return;
-          out.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: headersOf(message) });
+          const { key, value } = message;
+          out.push({ partition, offset: message.offset, key, value, headers: headersOf(message), rawHeaders: message.headers });
           if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
           if (remaining.size === 0 || out.length === expected) {
             clearTimeout(timer);

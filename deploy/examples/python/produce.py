@@ -5,13 +5,16 @@ with confluent-kafka's JSONSerializer and schemas/prediction-event.schema.json; 
 Protobuf with its ProtobufSerializer and schemas/prediction-event.proto (compiled here by grpcio-tools'
 protoc, as `protoc --python_out` would); SERIALIZER=avro-references frames Avro of a producer's own schema that
 takes its class label from an enum registered under another subject (<topic>-label), named by a schema
-reference. The schema is registered under <topic>-value.
+reference. The schema is registered under <topic>-value. SCHEMA_ID=header names the schema in a header instead
+of the value's first bytes (Confluent Platform 8's schema ID in headers: header_schema_id_serializer writes
+`__value_schema_id`, 0x01 and the schema's GUID, and leaves the value the bare body).
 
     pip install "confluent-kafka[avro,json,protobuf,schemaregistry]" grpcio-tools
     KAFKA_BROKERS=127.0.0.1:19092 SCHEMA_REGISTRY_URL=http://127.0.0.1:18081 python deploy/examples/python/produce.py
 
 Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC (ml.predictions), MODEL_ID (fraud-scorer),
-MODEL_VERSION (v1), STATIONARY (1000), SHIFTED (1200), COMPRESSION (zstd), SEED (42), SERIALIZER (avro).
+MODEL_VERSION (v1), STATIONARY (1000), SHIFTED (1200), COMPRESSION (zstd), SEED (42), SERIALIZER (avro),
+SCHEMA_ID (prefix).
 """
 import importlib
 import json
@@ -22,7 +25,13 @@ import sys
 import tempfile
 
 from confluent_kafka import Producer
-from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
+from confluent_kafka.schema_registry import (
+    Schema,
+    SchemaReference,
+    SchemaRegistryClient,
+    header_schema_id_serializer,
+    prefix_schema_id_serializer,
+)
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
@@ -104,16 +113,21 @@ def main() -> int:
     registry = SchemaRegistryClient({"url": os.environ["SCHEMA_REGISTRY_URL"]})
     # registers the schema under <topic>-value on first use and frames each value (magic byte, schema id)
     serializer = os.environ.get("SERIALIZER", "avro")
+    schema_id = os.environ.get("SCHEMA_ID", "prefix")
+    if schema_id not in ("prefix", "header"):
+        print(f"SCHEMA_ID must be prefix or header, not {schema_id!r}", file=sys.stderr)
+        return 2
+    conf = {"schema.id.serializer": header_schema_id_serializer if schema_id == "header" else prefix_schema_id_serializer}
     if serializer == "avro":
-        serialize_value = AvroSerializer(registry, (SCHEMAS / "prediction-event.avsc").read_text())
+        serialize_value = AvroSerializer(registry, (SCHEMAS / "prediction-event.avsc").read_text(), conf=conf)
     elif serializer == "json-schema":
         # validates each event against the JSON Schema before it is sent
-        serialize_value = JSONSerializer((SCHEMAS / "prediction-event.schema.json").read_text(), registry)
+        serialize_value = JSONSerializer((SCHEMAS / "prediction-event.schema.json").read_text(), registry, conf=conf)
     elif serializer == "avro-references":
-        serialize_value = AvroSerializer(registry, schema_with_reference(registry, topic))
+        serialize_value = AvroSerializer(registry, schema_with_reference(registry, topic), conf=conf)
     elif serializer == "protobuf":
         message_class = prediction_message_class()
-        protobuf_serializer = ProtobufSerializer(message_class, registry, {"use.deprecated.format": False})
+        protobuf_serializer = ProtobufSerializer(message_class, registry, {"use.deprecated.format": False, **conf})
 
         def serialize_value(event, ctx):
             return protobuf_serializer(to_protobuf(message_class, event), ctx)
@@ -152,12 +166,10 @@ def main() -> int:
         }
         if serializer == "json-schema":
             event = {k: v for k, v in event.items() if v is not None}
-        producer.produce(
-            topic,
-            key=serialize_key(model_id),
-            value=serialize_value(event, SerializationContext(topic, MessageField.VALUE)),
-            on_delivery=on_delivery,
-        )
+        # the header serializer adds __value_schema_id here
+        headers = []
+        value = serialize_value(event, SerializationContext(topic, MessageField.VALUE, headers))
+        producer.produce(topic, key=serialize_key(model_id), value=value, headers=headers, on_delivery=on_delivery)
         producer.poll(0)
     remaining = producer.flush(30)
     if remaining or failures:

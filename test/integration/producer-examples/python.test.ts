@@ -41,4 +41,28 @@ describe("Python producer example", () => {
       { format: "protobuf" },
     );
   });
+
+  it("confluent-kafka Avro with the schema GUID in header __value_schema_id (header_schema_id_serializer), the value a bare Avro body: every event counted and the shift detected", async () => {
+    await expectExampleDrift(
+      "python-avro-header-id",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SCHEMA_ID: "header" } },
+      { format: "avro", schemaIdInHeader: true },
+    );
+  });
+
+  it("confluent-kafka Protobuf with the schema GUID and message indexes in header __value_schema_id: every event counted and the shift detected", async () => {
+    await expectExampleDrift(
+      "python-protobuf-header-id",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SERIALIZER: "protobuf", SCHEMA_ID: "header" } },
+      { format: "protobuf", schemaIdInHeader: true },
+    );
+  });
+
+  it("confluent-kafka JSON Schema with the schema GUID in header __value_schema_id, the value plain JSON: every event counted and the shift detected", async () => {
+    await expectExampleDrift(
+      "python-json-schema-header-id",
+      { command: python, args: [`${REPO_ROOT}deploy/examples/python/produce.py`], env: { SERIALIZER: "json-schema", SCHEMA_ID: "header" } },
+      { format: "json-schema", schemaIdInHeader: true },
+    );
+  });
 });
