@@ -296,7 +296,10 @@ function decodeWithSchema<E>(
   } catch (e) {
     return reject("unknown_schema_id", `schema ${schemaId} lookup failed: ${errorMessage(e)}`, undefined, schemaId);
   }
-  if (writer === undefined) return reject("unknown_schema_id", `schema id ${schemaId} is not known`, undefined, schemaId);
+  if (writer === undefined) {
+    const named = typeof schemaId === "number" ? "schema id" : "schema GUID";
+    return reject("unknown_schema_id", `${named} ${schemaId} is not known`, undefined, schemaId);
+  }
   if (!isAvroWriterType(writer)) {
     if (writer instanceof ProtobufWriter) return decodeProtobuf(writer, schemaId, body, protobufIndexes, contract);
     if (writer instanceof UnreadableSchema) {

@@ -157,7 +157,7 @@ describe("a message whose schema the header names", () => {
       ok: false,
       reason: "unknown_schema_id",
       schemaId: other,
-      message: `schema id ${other} is not known`,
+      message: `schema GUID ${other} is not known`,
     });
   });
 
