@@ -100,19 +100,27 @@ function nestedShape(shape: Shape | undefined): Shape | undefined {
   return shape.nested;
 }
 
-/** `(v, b) => ({ "k0": v[b], "k1": v[b + 1], … })`; keys on this path are printable ASCII without quote or backslash. */
-function shapeConstructor(keys: readonly string[], base: number, end: number): (values: unknown[], base: number) => JsonObject {
-  if (!CODE_GENERATION_ALLOWED) return keyByKeyConstructor(keys.slice(base, end));
-  const fields: string[] = [];
-  for (let i = base; i < end; i++) fields.push(`${JSON.stringify(keys[i])}: v[b + ${i - base}]`);
+/**
+ * `(v, b) => ({ "k0": v[b], "k1": v[b + 1], … })`: builds objects with `keys`, in order, from values[base …]: one object literal when code generation is allowed
+ * (one hidden class, as JSON.parse makes), else key by key. A "__proto__" key (which only the general path
+ * reads) is defined as an own entry, as JSON.parse defines it, never as the prototype.
+ */
+export function objectBuilder(keys: readonly string[]): (values: unknown[], base: number) => JsonObject {
+  if (!CODE_GENERATION_ALLOWED || keys.includes("__proto__")) return keyByKeyConstructor(keys);
+  const fields = keys.map((key, i) => `${JSON.stringify(key)}: v[b + ${i}]`);
   return new Function("v", "b", `return { ${fields.join(", ")} };`) as (values: unknown[], base: number) => JsonObject;
 }
 
-/** shapeConstructor's result where code generation is disallowed: the same keys, in order, one by one. */
+/** objectBuilder's result where code generation is disallowed: the same keys, in order, one by one. */
 function keyByKeyConstructor(keys: readonly string[]): (values: unknown[], base: number) => JsonObject {
   return (values, base) => {
     const object: JsonObject = {};
-    for (let i = 0; i < keys.length; i++) object[keys[i]] = values[base + i];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key === "__proto__")
+        Object.defineProperty(object, key, { value: values[base + i], enumerable: true, writable: true, configurable: true });
+      else object[key] = values[base + i];
+    }
     return object;
   };
 }
@@ -246,7 +254,7 @@ export class JsonScanner {
     const end = this.top;
     this.top = base;
     if (shape !== undefined) {
-      shape.build ??= shapeConstructor(this.keys, base, end);
+      shape.build ??= objectBuilder(this.keys.slice(base, end));
       return shape.build(this.values, base);
     }
     const object: JsonObject = {};
