@@ -56,11 +56,14 @@ const moduleUrlPlugin = {
 // zod is bundled, and hyparquet (an ES module only, which a CommonJS bundle cannot require on Node 20); every
 // other dependency is required from node_modules
 const BUNDLED = new Set(["zod", "hyparquet"]);
-const EXTERNAL = Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).dependencies).filter((name) => !BUNDLED.has(name));
+const EXTERNAL = Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).dependencies).filter(
+  (name) => !BUNDLED.has(name),
+);
 
-async function buildBundle(outfile) {
+/** One entry and what it imports from src/ bundled into `outfile`, loadable as a one-byte string. */
+async function bundle(entry, outfile) {
   await build({
-    entryPoints: [join(srcDir, "cli", "main.ts")],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: "node",
@@ -84,6 +87,12 @@ async function buildBundle(outfile) {
     outfile,
     text.replace(/[\u0080-\u{10ffff}]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`),
   );
+}
+
+async function buildBundle(outfile) {
+  await bundle(join(srcDir, "cli", "main.ts"), outfile);
+  // replay's decoding thread (src/cli/decoding-thread.ts) runs its own bundle, beside the CLI's
+  await bundle(join(srcDir, "cli", "decoding-thread.ts"), join(dirname(outfile), "decoding-thread.cjs"));
 
   // the code cache, from a replay of a small demo stream (the CLI's own output, so always valid input)
   const cacheFile = outfile + ".cache";

@@ -134,7 +134,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
     },
     async run(args, io) {
-      const { formatReplaySummary, referencesFromFile, runReplay } = await import("./replay.ts");
+      const { decodeThreadWanted, formatReplaySummary, referencesFromFile, runReplay } = await import("./replay.ts");
       const cfg = await loadConfig(args);
       const referenceFile = stringOption(args, "reference");
       const references = referenceFile === undefined ? undefined : await referencesFromFile(referenceFile, cfg, io.stdin);
@@ -152,6 +152,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         stdout: io.stdout,
         progress,
         wallClockMs,
+        decodeThread: decodeThreadWanted(process.env.DRIFT_DETECTOR_DECODE_THREAD, source),
       });
       progress.done();
       io.stderr.write(formatReplaySummary(summary) + "\n");

@@ -10,7 +10,9 @@
 // value for the whole replay: --now, or the time the replay started. Only events later than that plus the
 // skew depend on it, so the output is the same whenever history is replayed; pass --now to pin it.
 import type { Readable, Writable } from "node:stream";
-import type { ResolvedConfig } from "../config/load.ts";
+import { statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { ConfigError, type ResolvedConfig } from "../config/load.ts";
 import type { Baseline } from "../baseline/baseline.ts";
 import { ReferenceBaselineBuilder } from "../baseline/import.ts";
 import { engineContextFrom } from "../config/engine-context.ts";
@@ -26,6 +28,8 @@ import {
 } from "../pipeline/partition-processor.ts";
 import { PartitionStates } from "../pipeline/partition-states.ts";
 import { InMemoryStateStore } from "../state/memory-store.ts";
+import { PredictionUnpacker } from "../events/packed-predictions.ts";
+import { startDecodingThread, type DecodedPack } from "./decoding-thread.ts";
 import type { WriterSchemas } from "./avro-container-input.ts";
 import { MIN_DEPENDENCE_WINDOWS } from "../detect/dependence.ts";
 import {
@@ -93,6 +97,13 @@ export interface ReplayOptions {
   stdout: Writable;
   /** wall clock for the future bound on event time; default: when the replay started */
   wallClockMs?: number;
+  /**
+   * Decode a file's predictions on a worker thread (decoding-thread.ts) while this thread applies them: the same
+   * output in less time on a long file when a second core is free. Not for stdin or with --outcomes.
+   */
+  decodeThread?: boolean;
+  /** with decodeThread, the lines decoded here first (a multiple of the chunk size; default THREAD_HEAD_LINES) */
+  decodeThreadHeadLines?: number;
 }
 
 /** Reference baselines built from a file of events (`replay --reference`), keyed by model and version. */
@@ -102,21 +113,26 @@ export async function referencesFromFile(path: string, config: ResolvedConfig, s
   return new Map(builder.build(path.split("/").pop() ?? path).map((r) => [`${r.modelId}\u0000${r.modelVersion}`, r.baseline]));
 }
 
+/** Lines of batches, each batch's in order, and the input read by the end of each batch. */
+interface LineBatch {
+  readonly lineNumbers: ArrayLike<number>;
+  readonly lastLine: number;
+  readonly bytes: number;
+}
+
 /**
- * Lines waiting to be applied, as ranges of read batches, decoded only as the processor takes them: each
- * decoded event is garbage as soon as it is applied (decoding a whole chunk first kept 16 384 events alive
- * across collections). Iterating yields each line once, as the message the processor reads.
+ * Lines waiting to be applied, as ranges of batches, decoded (or unpacked) only as the processor takes them:
+ * each decoded event is garbage as soon as it is applied (decoding a whole chunk first kept 16 384 events
+ * alive across collections). Iterating yields each line once, as the message the processor reads.
  */
-class PendingLines implements Iterable<DecodedMessage> {
-  private readonly batches: RawLineBatch[] = [];
-  private readonly froms: number[] = [];
-  private readonly tos: number[] = [];
+abstract class PendingRanges<B extends LineBatch> implements Iterable<DecodedMessage> {
+  protected readonly batches: B[] = [];
+  protected readonly froms: number[] = [];
+  protected readonly tos: number[] = [];
   size = 0;
 
-  constructor(private readonly decodeContext: DecodeContext) {}
-
   /** Takes lines of `batch` from index `from` until `limit` lines wait; returns the index after the last taken. */
-  take(batch: RawLineBatch, from: number, limit: number): number {
+  take(batch: B, from: number, limit: number): number {
     const to = Math.min(batch.lineNumbers.length, from + (limit - this.size));
     if (to > from) {
       this.batches.push(batch);
@@ -127,8 +143,28 @@ class PendingLines implements Iterable<DecodedMessage> {
     return to;
   }
 
+  abstract [Symbol.iterator](): Iterator<DecodedMessage>;
+}
+
+/** Lines of read batches, decoded here. */
+class PendingLines extends PendingRanges<RawLineBatch> {
+  constructor(private readonly decodeContext: DecodeContext) {
+    super();
+  }
+
   [Symbol.iterator](): Iterator<DecodedMessage> {
     return new PendingLinesCursor(this.batches, this.froms, this.tos, this.decodeContext);
+  }
+}
+
+/** Lines the decoding thread decoded, unpacked here. */
+class PendingPacks extends PendingRanges<DecodedPack> {
+  constructor(private readonly unpacker: PredictionUnpacker) {
+    super();
+  }
+
+  [Symbol.iterator](): Iterator<DecodedMessage> {
+    return new PendingPacksCursor(this.batches, this.froms, this.tos, this.unpacker);
   }
 }
 
@@ -159,20 +195,13 @@ class PendingLinesCursor implements Iterator<DecodedMessage> {
     private readonly tos: readonly number[],
     private readonly decodeContext: DecodeContext,
   ) {
-    const lastLine = () => lineBytes(this.batches[this.b], this.i - 1);
-    this.message = {
-      offset: "",
-      key: null,
-      get value() {
-        return lastLine();
-      },
-    };
+    this.message = messageWithValue(() => lineBytes(this.batches[this.b], this.i - 1));
     this.input = { message: this.message, result: NO_RESULT };
     this.step = { done: false, value: this.input };
   }
 
   next(): IteratorResult<DecodedMessage> {
-    // ranges are never empty (PendingLines.take)
+    // ranges are never empty (PendingRanges.take)
     if (this.i >= this.end) {
       if (this.b + 1 >= this.batches.length) return DONE;
       this.b++;
@@ -188,8 +217,85 @@ class PendingLinesCursor implements Iterator<DecodedMessage> {
   }
 }
 
+/** PendingPacks' iterator: as PendingLinesCursor, with each line's result unpacked in order. */
+class PendingPacksCursor implements Iterator<DecodedMessage> {
+  private b = -1;
+  private i = 0;
+  private end = 0;
+  private readonly message: SourceMessage;
+  private readonly input: { message: SourceMessage; result: DecodedMessage["result"] };
+  private readonly step: IteratorResult<DecodedMessage>;
+
+  constructor(
+    private readonly batches: readonly DecodedPack[],
+    private readonly froms: readonly number[],
+    private readonly tos: readonly number[],
+    private readonly unpacker: PredictionUnpacker,
+  ) {
+    this.message = messageWithValue(() => unpacker.lastRejectedValue);
+    this.input = { message: this.message, result: NO_RESULT };
+    this.step = { done: false, value: this.input };
+  }
+
+  next(): IteratorResult<DecodedMessage> {
+    if (this.i >= this.end) {
+      if (this.b + 1 >= this.batches.length) return DONE;
+      this.b++;
+      this.i = this.froms[this.b];
+      this.end = this.tos[this.b];
+      // a pack's lines are unpacked in order: its first range starts at its first line
+      if (this.i === 0) this.unpacker.load(this.batches[this.b].packed);
+    }
+    this.message.offset = String(this.batches[this.b].lineNumbers[this.i++]);
+    this.input.result = this.unpacker.next();
+    return this.step;
+  }
+}
+
+/** A message whose value (read only for a dead letter) is the current line's bytes. */
+function messageWithValue(value: () => Uint8Array): SourceMessage {
+  return {
+    offset: "",
+    key: null,
+    get value() {
+      return value();
+    },
+  };
+}
+
 /** Lines applied per processor step (and per write to the in-memory store). */
 const REPLAY_CHUNK_LINES = 16384;
+/**
+ * With the decoding thread, the lines decoded here first: the thread starts (~0.1 s) and its decoder warms up
+ * meanwhile, and then runs ahead (started on the first line, this thread waited ~0.4 s at the start).
+ */
+const THREAD_HEAD_LINES = 2 * REPLAY_CHUNK_LINES;
+
+/**
+ * The input size from which replay decodes on a second thread by default: below it the thread's start and the
+ * contention for the second core (V8 compiles and collects garbage there) cost about what the thread saves
+ * (measured: no gain on 42 MB, 17–26 % less wall time on 141 MB; deploy/docs/measurements.md).
+ */
+const DECODE_THREAD_MIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Whether replay decodes `input` on a second thread: for a file of DECODE_THREAD_MIN_BYTES or more when there is
+ * a second core for it, unless DRIFT_DETECTOR_DECODE_THREAD says otherwise ("0" never, "1" for any file; the
+ * benchmark compares both).
+ */
+export function decodeThreadWanted(setting: string | undefined, input: string): boolean {
+  if (setting === "0" || setting === "1") return setting === "1";
+  if (setting !== undefined && setting !== "") {
+    const issue = `DRIFT_DETECTOR_DECODE_THREAD must be 0 or 1, not ${JSON.stringify(setting)}`;
+    throw new ConfigError(`environment: ${issue}`, { source: "environment", issues: [issue] });
+  }
+  if (availableParallelism() < 2 || input === "-") return false;
+  try {
+    return statSync(input).size >= DECODE_THREAD_MIN_BYTES;
+  } catch {
+    return false; // replay itself says what is wrong with the file
+  }
+}
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const started = process.hrtime.bigint();
@@ -278,24 +384,54 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     if (out.length > 0 && !opts.stdout.write(Buffer.concat(out))) await new Promise((r) => opts.stdout.once("drain", r));
   };
 
-  if (opts.outcomes === undefined) {
-    // Predictions only: lines are kept as bytes and decoded while the processor applies them, so each
-    // decoded event is garbage as soon as it is applied (decoding a whole chunk first kept 16 384 events
-    // alive across collections: a third of replay's time went to the garbage collector).
-    let pending = new PendingLines(decodeContext);
-    for await (const batch of readLineBatches(opts.input, opts.stdin, writerSchemas)) {
+  // Takes the batches' lines into chunks of REPLAY_CHUNK_LINES and applies each, the last at the end of input;
+  // or stops after `maxLines` lines (a multiple of the chunk size, so chunks stay where they would be): false.
+  const applyBatches = async <B extends LineBatch>(
+    batches: AsyncIterable<B>,
+    pendingLines: () => PendingRanges<B>,
+    maxLines = Number.POSITIVE_INFINITY,
+  ): Promise<boolean> => {
+    let pending = pendingLines();
+    let taken = 0;
+    for await (const batch of batches) {
       summary.linesRead = batch.lastLine + 1;
       opts.progress?.update(summary.linesRead, batch.bytes);
       let from = 0;
       while (from < batch.lineNumbers.length) {
+        if (taken >= maxLines) return false;
+        const before = pending.size;
         from = pending.take(batch, from, REPLAY_CHUNK_LINES);
+        taken += pending.size - before;
         if (pending.size >= REPLAY_CHUNK_LINES) {
           await step(pending, false);
-          pending = new PendingLines(decodeContext);
+          pending = pendingLines();
         }
       }
     }
     await step(pending, true);
+    return true;
+  };
+  const readHere = () => readLineBatches(opts.input, opts.stdin, writerSchemas);
+
+  if (opts.outcomes === undefined && opts.decodeThread === true && opts.input !== "-") {
+    // Predictions from a file: the first lines decoded here while the decoding thread starts, the rest there
+    // while this thread applies them.
+    const head = opts.decodeThreadHeadLines ?? THREAD_HEAD_LINES;
+    if (head % REPLAY_CHUNK_LINES !== 0) throw new RangeError(`decodeThreadHeadLines ${head} is not a multiple of ${REPLAY_CHUNK_LINES}`);
+    const thread = startDecodingThread(opts.input, opts.config.limits.maxMessageBytes, head);
+    try {
+      if (!(await applyBatches(readHere(), () => new PendingLines(decodeContext), head))) {
+        const unpacker = new PredictionUnpacker();
+        await applyBatches(thread.packs(), () => new PendingPacks(unpacker));
+      }
+    } finally {
+      await thread.stop();
+    }
+  } else if (opts.outcomes === undefined) {
+    // Predictions only: lines are kept as bytes and decoded while the processor applies them, so each
+    // decoded event is garbage as soon as it is applied (decoding a whole chunk first kept 16 384 events
+    // alive across collections: a third of replay's time went to the garbage collector).
+    await applyBatches(readHere(), () => new PendingLines(decodeContext));
   } else {
     const predictions = decodedLines(opts.input, opts.stdin, decodePrediction, writerSchemas);
     const outcomes = decodedLines(opts.outcomes, opts.stdin, (v) => decodeOutcomeMessage(v, decodeContext), writerSchemas, "outcome");

@@ -123,6 +123,23 @@ describe("the compiled CLI", () => {
     expect([mapped[0], ...mapped.slice(2)]).toEqual([stack.split("\n")[0], ...stack.split("\n").slice(2)]);
   });
 
+  it("decodes on its decoding thread (dist/cli/decoding-thread.cjs) to the same capture, also with code generation disallowed", async () => {
+    const capture = readFileSync(join(REPO, "test", "fixtures", "replay", "demo-defaults.jsonl"), "utf8");
+    const bin = join(root, "src", "cli", "bin.js");
+    const threaded = await run(bin, ["replay", "--input", DEMO], { DRIFT_DETECTOR_DECODE_THREAD: "1" });
+    expect(threaded.code).toBe(0);
+    expect(threaded.stdout).toBe(capture);
+    const hardened = await run("--disallow-code-generation-from-strings", [bin, "replay", "--input", DEMO], {
+      DRIFT_DETECTOR_DECODE_THREAD: "1",
+    });
+    expect(hardened.code).toBe(0);
+    expect(hardened.stdout).toBe(capture);
+    expect(await run(bin, ["replay", "--input", DEMO], { DRIFT_DETECTOR_DECODE_THREAD: "yes" })).toMatchObject({
+      code: 2,
+      stderr: 'drift-detector: environment: DRIFT_DETECTOR_DECODE_THREAD must be 0 or 1, not "yes"\n',
+    });
+  });
+
   it("is ASCII (so it loads as a one-byte string) and built with a V8 code cache that this Node accepts", () => {
     const bytes = readFileSync(bundle);
     expect(isAscii(bytes)).toBe(true);
