@@ -9,7 +9,9 @@
 // once the JIT has settled (after STEADY_WARMUPS more replays: the window-close code runs ~540 times per
 // replay, so it is optimised only after several), and the compiled CLI over the demo stream repeated ten
 // times (360 000 events, timestamps shifted by the stream's span per copy, event ids made unique), the
-// length of history a backtest covers.
+// length of history a backtest covers. The CLI decodes a file on a second thread when it has two cores
+// (src/cli/decoding-thread.ts); each CLI line is measured with it and, in the same rounds, without it
+// (DRIFT_DETECTOR_DECODE_THREAD=0). In process, runReplay decodes on its own thread.
 // Run: npx tsx test/bench/replay.bench.ts [file]   — prints one JSON object per line.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -28,6 +30,8 @@ const STARTUP_ROUNDS = 15;
 const STEADY_WARMUPS = 15;
 const LONG_COPIES = 10;
 const LONG_ROUNDS = 3;
+// the CLI decodes a file on a second thread when it has two cores (src/cli/decoding-thread.ts); this turns it off
+const WITHOUT_DECODING_THREAD = { DRIFT_DETECTOR_DECODE_THREAD: "0" };
 
 interface Timing {
   wallMs: number;
@@ -134,10 +138,12 @@ function cli(): void {
   execFileSync("node", [BIN, "replay", "--input", FILE], { stdio: "ignore", env: { ...process.env, ...FROM_SOURCES } }); // warm the tsx cache
   const loop: Timing[] = [];
   const compiled: Timing[] = [];
+  const compiledOneThread: Timing[] = [];
   const sources: Timing[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     loop.push(child(["-e", loopScript]));
     compiled.push(child([BIN, "replay", "--input", FILE], FROM_DIST));
+    compiledOneThread.push(child([BIN, "replay", "--input", FILE], { ...FROM_DIST, ...WITHOUT_DECODING_THREAD }));
     sources.push(child([BIN, "replay", "--input", FILE], FROM_SOURCES));
   }
   const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
@@ -164,6 +170,11 @@ function cli(): void {
     }),
   );
   printRatioLine("CLI (compiled dist/): drift-detector replay vs node readline + JSON.parse (child processes)", compiled, loop);
+  printRatioLine(
+    "CLI (compiled dist/) without its decoding thread: drift-detector replay vs node readline + JSON.parse (child processes)",
+    compiledOneThread,
+    loop,
+  );
   printRatioLine("CLI (sources through tsx): drift-detector replay vs node readline + JSON.parse (child processes)", sources, loop);
 }
 
@@ -175,9 +186,11 @@ function cliLong(): void {
     longStream(LONG_COPIES, file);
     const loop: Timing[] = [];
     const compiled: Timing[] = [];
+    const compiledOneThread: Timing[] = [];
     for (let r = 0; r < LONG_ROUNDS; r++) {
       loop.push(child(["-e", loopScriptFor(file)]));
       compiled.push(child([BIN, "replay", "--input", file], { DRIFT_DETECTOR_SOURCES: "0" }));
+      compiledOneThread.push(child([BIN, "replay", "--input", file], { DRIFT_DETECTOR_SOURCES: "0", ...WITHOUT_DECODING_THREAD }));
     }
     const events =
       LONG_COPIES *
@@ -186,6 +199,7 @@ function cliLong(): void {
         .filter((l) => l !== "").length;
     const name = `CLI (compiled dist/), the demo stream ${LONG_COPIES} times over: drift-detector replay vs node readline + JSON.parse (child processes)`;
     printRatioLine(name, compiled, loop, events);
+    printRatioLine(name.replace(" the demo stream", " without its decoding thread, the demo stream"), compiledOneThread, loop, events);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
