@@ -172,30 +172,36 @@ class PendingPacks extends PendingRanges<DecodedPack> {
 const DONE: IteratorResult<DecodedMessage> = { done: true, value: undefined };
 
 /**
- * PendingLines' iterator (a generator cost more per line than the rest of replay's own work on it). The first
- * step moves into the first range like every later move to the next range, so that code has run, with type
- * feedback, before the optimising compiler sees it (a path that had never run deoptimised it mid-replay).
+ * A pending chunk's iterator (a generator cost more per line than the rest of replay's own work on it). The
+ * first step moves into the first range like every later move to the next range, so that code has run, with
+ * type feedback, before the optimising compiler sees it (a path that had never run deoptimised it mid-replay).
  */
-class PendingLinesCursor implements Iterator<DecodedMessage> {
+abstract class PendingCursor<B extends LineBatch> implements Iterator<DecodedMessage> {
   /** the range being read (-1 before the first step), the next line of it, and where it ends */
-  private b = -1;
-  private i = 0;
+  protected b = -1;
+  protected i = 0;
   private end = 0;
   // One message, one input and one result object for every step: processChunk reads each input before asking
   // for the next and keeps none of them (a dead letter copies the message's fields), as for-of reads the result.
-  // The line is decoded where it lies in the read buffer; a view of its bytes is made only when the message's
-  // value is read (a dead letter: the processor spreads the message, which reads this own getter).
+  // The message's value is made only when it is read (a dead letter: the processor spreads the message, which
+  // reads this own getter).
   private readonly message: SourceMessage;
   private readonly input: { message: SourceMessage; result: DecodedMessage["result"] };
   private readonly step: IteratorResult<DecodedMessage>;
 
   constructor(
-    private readonly batches: readonly RawLineBatch[],
+    protected readonly batches: readonly B[],
     private readonly froms: readonly number[],
     private readonly tos: readonly number[],
-    private readonly decodeContext: DecodeContext,
   ) {
-    this.message = messageWithValue(() => lineBytes(this.batches[this.b], this.i - 1));
+    const lastValue = () => this.lastValue();
+    this.message = {
+      offset: "",
+      key: null,
+      get value() {
+        return lastValue();
+      },
+    };
     this.input = { message: this.message, result: NO_RESULT };
     this.step = { done: false, value: this.input };
   }
@@ -207,60 +213,64 @@ class PendingLinesCursor implements Iterator<DecodedMessage> {
       this.b++;
       this.i = this.froms[this.b];
       this.end = this.tos[this.b];
+      this.enterRange(this.batches[this.b], this.i);
     }
     const batch = this.batches[this.b];
     const i = this.i++;
     this.message.offset = String(batch.lineNumbers[i]);
-    // a direct call: a function made per replay was a new call target each time, a deoptimisation of next()
-    this.input.result = decodePredictionMessageIn(batch.buffer, batch.starts[i], batch.ends[i], this.decodeContext);
+    this.input.result = this.decode(batch, i);
     return this.step;
+  }
+
+  protected abstract decode(batch: B, i: number): DecodedMessage["result"];
+  /** the bytes of the line last decoded */
+  protected abstract lastValue(): Uint8Array;
+  protected enterRange(_batch: B, _from: number): void {}
+}
+
+/** Lines decoded where they lie in the read buffer; a view of a line's bytes is made only when it is read. */
+class PendingLinesCursor extends PendingCursor<RawLineBatch> {
+  constructor(
+    batches: readonly RawLineBatch[],
+    froms: readonly number[],
+    tos: readonly number[],
+    private readonly decodeContext: DecodeContext,
+  ) {
+    super(batches, froms, tos);
+  }
+
+  protected decode(batch: RawLineBatch, i: number): DecodedMessage["result"] {
+    return decodePredictionMessageIn(batch.buffer, batch.starts[i], batch.ends[i], this.decodeContext);
+  }
+
+  protected lastValue(): Uint8Array {
+    return lineBytes(this.batches[this.b], this.i - 1);
   }
 }
 
-/** PendingPacks' iterator: as PendingLinesCursor, with each line's result unpacked in order. */
-class PendingPacksCursor implements Iterator<DecodedMessage> {
-  private b = -1;
-  private i = 0;
-  private end = 0;
-  private readonly message: SourceMessage;
-  private readonly input: { message: SourceMessage; result: DecodedMessage["result"] };
-  private readonly step: IteratorResult<DecodedMessage>;
-
+/** Lines the decoding thread decoded: each line's result unpacked in order. */
+class PendingPacksCursor extends PendingCursor<DecodedPack> {
   constructor(
-    private readonly batches: readonly DecodedPack[],
-    private readonly froms: readonly number[],
-    private readonly tos: readonly number[],
+    batches: readonly DecodedPack[],
+    froms: readonly number[],
+    tos: readonly number[],
     private readonly unpacker: PredictionUnpacker,
   ) {
-    this.message = messageWithValue(() => unpacker.lastRejectedValue);
-    this.input = { message: this.message, result: NO_RESULT };
-    this.step = { done: false, value: this.input };
+    super(batches, froms, tos);
   }
 
-  next(): IteratorResult<DecodedMessage> {
-    if (this.i >= this.end) {
-      if (this.b + 1 >= this.batches.length) return DONE;
-      this.b++;
-      this.i = this.froms[this.b];
-      this.end = this.tos[this.b];
-      // a pack's lines are unpacked in order: its first range starts at its first line
-      if (this.i === 0) this.unpacker.load(this.batches[this.b].packed);
-    }
-    this.message.offset = String(this.batches[this.b].lineNumbers[this.i++]);
-    this.input.result = this.unpacker.next();
-    return this.step;
+  // a pack's lines are unpacked in order: its first range starts at its first line
+  protected override enterRange(pack: DecodedPack, from: number): void {
+    if (from === 0) this.unpacker.load(pack.packed);
   }
-}
 
-/** A message whose value (read only for a dead letter) is the current line's bytes. */
-function messageWithValue(value: () => Uint8Array): SourceMessage {
-  return {
-    offset: "",
-    key: null,
-    get value() {
-      return value();
-    },
-  };
+  protected decode(): DecodedMessage["result"] {
+    return this.unpacker.next();
+  }
+
+  protected lastValue(): Uint8Array {
+    return this.unpacker.lastRejectedValue;
+  }
 }
 
 /** Lines applied per processor step (and per write to the in-memory store). */
