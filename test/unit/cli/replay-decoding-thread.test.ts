@@ -1,13 +1,13 @@
 // Replay with its decoding thread (src/cli/decoding-thread.ts) gives what replay decoding on its own thread
 // gives: the same bytes on stdout, the same summary, the same progress and the same errors, on every input
-// format replay reads, with rejected lines, blank lines and a strict stop.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// format replay reads, with rejected lines, blank lines and a strict stop; and when the CLI uses it.
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { resolveConfig } from "../../../src/config/load.ts";
-import { runReplay, type ReplaySummary } from "../../../src/cli/replay.ts";
+import { ConfigError, resolveConfig } from "../../../src/config/load.ts";
+import { decodeThreadWanted, runReplay, type ReplaySummary } from "../../../src/cli/replay.ts";
 
 const fixture = (path: string) => new URL(`../../fixtures/${path}`, import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "replay-thread-"));
@@ -135,4 +135,29 @@ describe("replay decoded on its decoding thread gives what replay decoded on its
       expect(threaded).toBe(here);
     }
   }, 60_000);
+});
+
+describe("whether the CLI's replay decodes on the thread (decodeThreadWanted)", () => {
+  const twoCores = availableParallelism() > 1;
+  const sized = (name: string, bytes: number) => {
+    const path = join(dir, name);
+    writeFileSync(path, "");
+    truncateSync(path, bytes);
+    return path;
+  };
+
+  it("by default: a file of 64 MiB or more with a second core; not a smaller one, stdin or a missing file", () => {
+    expect(decodeThreadWanted(undefined, sized("big.jsonl", 64 * 1024 * 1024))).toBe(twoCores);
+    expect(decodeThreadWanted("", sized("big.jsonl", 64 * 1024 * 1024))).toBe(twoCores);
+    expect(decodeThreadWanted(undefined, sized("small.jsonl", 64 * 1024 * 1024 - 1))).toBe(false);
+    expect(decodeThreadWanted(undefined, "-")).toBe(false);
+    expect(decodeThreadWanted(undefined, join(dir, "missing.jsonl"))).toBe(false);
+  });
+
+  it("DRIFT_DETECTOR_DECODE_THREAD=0 never, =1 for any file, anything else an error naming it", () => {
+    expect(decodeThreadWanted("0", sized("big.jsonl", 64 * 1024 * 1024))).toBe(false);
+    expect(decodeThreadWanted("1", sized("tiny.jsonl", 10))).toBe(true);
+    expect(() => decodeThreadWanted("yes", "-")).toThrow(ConfigError);
+    expect(() => decodeThreadWanted("true", "-")).toThrow('environment: DRIFT_DETECTOR_DECODE_THREAD must be 0 or 1, not "true"');
+  });
 });
