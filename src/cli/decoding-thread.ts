@@ -1,6 +1,7 @@
 // Replay's decoding thread: a worker thread reads and decodes the input file and hands the results over
 // packed (events/packed-predictions.ts) while the main thread applies them. Decoding is ~40 % of a replay's
-// CPU time, so with a second core a replay takes about the time of applying alone. The results are the ones
+// CPU time; with a second core a long replay takes 17–26 % less wall time, not 40 %: unpacking costs the main
+// thread ~1 µs an event, and V8's compiler and collector share the second core (measurements.md). The results are the ones
 // decoding on the main thread gives, line for line and in order (tests replay both ways and compare the bytes).
 // At most MAX_AHEAD_LINES lines wait unread, so memory stays flat whatever the length of the file.
 // The thread runs this same module: from the bundle, its own bundle (dist/cli/decoding-thread.cjs, built with
