@@ -7,6 +7,8 @@
 #                                            #   kafka-python and aiokafka from PyPI → path of the venv's python
 #   deploy/local/examples.sh ensure java     # JDK (apt) + the Kafka jars from Maven Central (the same
 #                                            #   deploy/local/.cache as stack.sh) → the classpath
+#   deploy/local/examples.sh ensure java-apicurio  # the JDK + Apicurio's Avro serde 2.4.2.Final and what it
+#                                            #   brings, from Maven Central → the classpath
 #   deploy/local/examples.sh ensure go       # go + franz-go, hamba/avro, protobuf and protocompile from the module proxy (go.sum pinned), built
 #                                            #   → path of the example's binary
 set -euo pipefail
@@ -63,6 +65,20 @@ ensure_java() {
   echo "$libs/*"
 }
 
+ensure_java_apicurio() {
+  ensure_java >/dev/null
+  # Apicurio Registry's own Avro serde and what it brings (deploy/examples/java/apicurio/pom.xml)
+  local libs="$CACHE_DIR/apicurio-serde-2.4.2.Final/libs"
+  if [ ! -f "$libs/.complete" ]; then
+    log "downloading Apicurio's Avro serde 2.4.2.Final from Maven Central into ${libs#"$REPO_ROOT"/}"
+    rm -rf "$libs.tmp.$$"
+    mvn -q -B -Dstyle.color=never -f "$REPO_ROOT/deploy/examples/java/apicurio/pom.xml" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs.tmp.$$" >&2
+    rm -rf "$libs" && mv "$libs.tmp.$$" "$libs" && touch "$libs/.complete"
+  fi
+  echo "$libs/*"
+}
+
 ensure_go() {
   command -v go >/dev/null || apt_install golang-go
   # franz-go needs Go 1.26; go >= 1.21 switches to the toolchain go.mod names by itself (GOTOOLCHAIN=auto)
@@ -83,6 +99,7 @@ case "${1:-}:${2:-}" in
   ensure:kcat) ensure_kcat ;;
   ensure:python) ensure_python ;;
   ensure:java) ensure_java ;;
+  ensure:java-apicurio) ensure_java_apicurio ;;
   ensure:go) ensure_go ;;
-  *) echo "usage: $0 ensure kcat|python|java|go" >&2; exit 2 ;;
+  *) echo "usage: $0 ensure kcat|python|java|java-apicurio|go" >&2; exit 2 ;;
 esac

@@ -13,12 +13,12 @@ import {
   confluentSchemaId,
   frameConfluent,
   isAvroWriterType,
-  readSchemaIdHeader,
   UnreadableSchema,
   type SchemaKey,
   type WriterSchema,
 } from "./confluent-framing.ts";
 import { ProtobufWriter } from "./protobuf-writer.ts";
+import { describeSchemaKey, readSchemaNamingHeader, type SchemaNamingHeader } from "./schema-id-headers.ts";
 import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./decode-result.ts";
 import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
 import type { ContractName } from "./schema-files.ts";
@@ -275,9 +275,12 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
   return decodeWithSchema(schemaId, bytes.subarray(CONFLUENT_HEADER_BYTES), undefined, ctx, contract);
 }
 
-/** A message whose schema the `__value_schema_id` header names (confluent-framing.ts): the value is the bare body. */
-function decodeHeaderNamed<E>(bytes: Uint8Array, header: Uint8Array, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
-  const named = readSchemaIdHeader(header);
+const APICURIO_LONG_ID_HINT =
+  " (Apicurio's serde without headers writes 0x00 and an 8-byte id, not Confluent's 4-byte one: enable its headers or apicurio.registry.as-confluent)";
+
+/** A message whose schema a header names (schema-id-headers.ts): the value is the bare body. */
+function decodeHeaderNamed<E>(bytes: Uint8Array, header: SchemaNamingHeader, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
+  const named = readSchemaNamingHeader(header);
   if (typeof named === "string") return reject("unknown_format", named);
   return decodeWithSchema(named.schema, bytes, named.rest, ctx, contract);
 }
@@ -297,8 +300,9 @@ function decodeWithSchema<E>(
     return reject("unknown_schema_id", `schema ${schemaId} lookup failed: ${errorMessage(e)}`, undefined, schemaId);
   }
   if (writer === undefined) {
-    const named = typeof schemaId === "number" ? "schema id" : "schema GUID";
-    return reject("unknown_schema_id", `${named} ${schemaId} is not known`, undefined, schemaId);
+    // registries number schemas from 1; a 0 is most often the high half of Apicurio's 8-byte id
+    const hint = schemaId === 0 ? APICURIO_LONG_ID_HINT : "";
+    return reject("unknown_schema_id", `${describeSchemaKey(schemaId)} is not known${hint}`, undefined, schemaId);
   }
   if (!isAvroWriterType(writer)) {
     if (writer instanceof ProtobufWriter) return decodeProtobuf(writer, schemaId, body, protobufIndexes, contract);
@@ -366,7 +370,7 @@ function decodeMessage<E>(
   bytes: Uint8Array | null,
   ctx: DecodeContext,
   contract: Contract<E>,
-  schemaIdHeader: Uint8Array | undefined,
+  schemaIdHeader: SchemaNamingHeader | undefined,
 ): DecodeResult<E> {
   if (bytes === null) return reject("empty", "message has no value (null or zero bytes)");
   if (schemaIdHeader === undefined) return decodeMessageIn(bytes, 0, bytes.length, ctx, contract);
@@ -406,13 +410,14 @@ function decodeMessageIn<E>(bytes: Uint8Array, from: number, to: number, ctx: De
 
 /**
  * Decodes one message of the predictions topic: Confluent-framed Avro when the first byte is 0x00, JSON
- * when the first non-whitespace byte (after an optional BOM) is "{", rejected otherwise; with the bytes of a
- * `__value_schema_id` header (schemaIdHeaderBytes), the body of the schema it names. Never throws.
+ * when the first non-whitespace byte (after an optional BOM) is "{", rejected otherwise; with a header naming
+ * the schema (schemaNamingHeaderOf: Confluent's `__value_schema_id`, Apicurio's ids), the body of that schema.
+ * Never throws.
  */
 export function decodePredictionMessage(
   bytes: Uint8Array | null,
   ctx: DecodeContext,
-  schemaIdHeader?: Uint8Array,
+  schemaIdHeader?: SchemaNamingHeader,
 ): DecodeResult<PredictionEvent> {
   return decodeMessage(bytes, ctx, predictionContract, schemaIdHeader);
 }
@@ -429,7 +434,7 @@ export function decodePredictionMessageIn(bytes: Uint8Array, from: number, to: n
 export function decodeOutcomeMessage(
   bytes: Uint8Array | null,
   ctx: DecodeContext,
-  schemaIdHeader?: Uint8Array,
+  schemaIdHeader?: SchemaNamingHeader,
 ): DecodeResult<OutcomeEvent> {
   return decodeMessage(bytes, ctx, outcomeContract, schemaIdHeader);
 }

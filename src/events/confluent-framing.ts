@@ -38,7 +38,10 @@ export function isAvroWriterType(writer: WriterSchema): writer is Type {
   return writer !== JSON_SCHEMA_WRITER && !(writer instanceof ProtobufWriter) && !(writer instanceof UnreadableSchema);
 }
 
-/** A registry schema id, or a schema GUID (lowercase, 8-4-4-4-12 hex) named by the schema-id header. */
+/**
+ * A registry schema id, a schema GUID (lowercase, 8-4-4-4-12 hex) named by the schema-id header, or an Apicurio
+ * id named by its headers (`globalId:7`, schema-id-headers.ts).
+ */
 export type SchemaKey = number | string;
 
 export const VALUE_SCHEMA_ID_HEADER = "__value_schema_id";
@@ -54,15 +57,6 @@ export interface SchemaIdHeader {
 
 /** Kafka headers as the consumer gives them: a value per name, or several when the name repeats. */
 export type MessageHeaders = Readonly<Record<string, Uint8Array | string | (Uint8Array | string)[] | undefined>>;
-
-/** The bytes of the `__value_schema_id` header (the first, when repeated), or undefined without one. */
-export function schemaIdHeaderBytes(headers: MessageHeaders | undefined): Uint8Array | undefined {
-  const value = headers?.[VALUE_SCHEMA_ID_HEADER];
-  const first = Array.isArray(value) ? value[0] : value;
-  if (first === undefined) return undefined;
-  // a header given as text (a test, a tool) holds one byte per character
-  return typeof first === "string" ? Uint8Array.from(first, (c) => c.charCodeAt(0) & 0xff) : first;
-}
 
 /** Reads a schema-id header value; a string says what is wrong with it. Never throws. */
 export function readSchemaIdHeader(value: Uint8Array): SchemaIdHeader | string {

@@ -3,12 +3,14 @@
 // then relayed to the DLQ topic with the original key and value bytes and headers `reason`, `source-topic`,
 // `source-partition`, `source-offset`, `error`, `dlq-id` (plus `schema-id`, `field`, `source-timestamp`
 // when known, and `source-value-schema-id`: the base64 of the message's own `__value_schema_id` header, which
-// names the schema of a bare body and goes back with it on redrive). Values over `maxValueBytes` are
+// names the schema of a bare body and goes back with it on redrive; Apicurio's `apicurio.value.globalId`,
+// `apicurio.value.contentId` and `apicurio.value.encoding` likewise, as `source-header-<name>`). Values over `maxValueBytes` are
 // truncated (headers `value-truncated: true`, `original-size`).
 // At publish time the value is cut again to whatever the DLQ topic's `max.message.bytes` leaves, and a dead
 // letter that cannot be delivered at all becomes a fallback record naming its source (see the relay), so
 // an oversize message can never make the DLQ write itself fail and stall the partition.
-import { schemaIdHeaderBytes, VALUE_SCHEMA_ID_HEADER, type MessageHeaders, type SchemaKey } from "../events/confluent-framing.ts";
+import { VALUE_SCHEMA_ID_HEADER, type MessageHeaders, type SchemaKey } from "../events/confluent-framing.ts";
+import { headerBytes, SCHEMA_NAMING_HEADERS } from "../events/schema-id-headers.ts";
 import type { OutboxEntry } from "../state/port.ts";
 import { recordBytes, type SizedMessage } from "./record-size.ts";
 
@@ -23,7 +25,7 @@ export interface DeadLetterSource {
   value: Uint8Array | null;
   /** producer timestamp of the original message (ms, decimal string) */
   timestamp?: string;
-  /** its headers: only the schema-id header is kept (as `source-value-schema-id`) */
+  /** its headers: only the ones naming the schema are kept (deadLetterHeaderFor) */
   headers?: MessageHeaders;
 }
 
@@ -34,8 +36,13 @@ export interface DeadLetterReason {
   schemaId?: SchemaKey;
 }
 
-/** a dead letter's copy of its message's `__value_schema_id` header, base64 (outbox headers are text) */
-const SOURCE_SCHEMA_ID_HEADER = "source-value-schema-id";
+/**
+ * The header a dead letter keeps a source header naming the schema in, base64 (outbox headers are text):
+ * `source-value-schema-id` for Confluent's (as before Apicurio's were kept), `source-header-<name>` for the others.
+ */
+function deadLetterHeaderFor(sourceHeader: string): string {
+  return sourceHeader === VALUE_SCHEMA_ID_HEADER ? "source-value-schema-id" : `source-header-${sourceHeader}`;
+}
 
 export function deadLetterId(topic: string, partition: number, offset: string): string {
   return `dlq:${topic}:${partition}:${offset}`;
@@ -56,8 +63,10 @@ export function deadLetterEntry(dlqTopic: string, source: DeadLetterSource, why:
   if (why.field !== undefined) headers.field = why.field;
   if (why.schemaId !== undefined) headers["schema-id"] = String(why.schemaId);
   if (source.timestamp !== undefined) headers["source-timestamp"] = source.timestamp;
-  const schemaIdHeader = schemaIdHeaderBytes(source.headers);
-  if (schemaIdHeader !== undefined) headers[SOURCE_SCHEMA_ID_HEADER] = bufferOf(schemaIdHeader).toString("base64");
+  for (const name of SCHEMA_NAMING_HEADERS) {
+    const bytes = headerBytes(source.headers, name);
+    if (bytes !== undefined) headers[deadLetterHeaderFor(name)] = bufferOf(bytes).toString("base64");
+  }
   if (truncated) {
     headers["value-truncated"] = "true";
     headers["original-size"] = String(value.length);
@@ -204,9 +213,17 @@ export function redriveDecision(
     value: message.value ?? Buffer.alloc(0),
     headers: {
       "redriven-from": headers["dlq-id"] ?? `${topic}:${partition}:${headers["source-offset"] ?? "?"}`,
-      ...(headers[SOURCE_SCHEMA_ID_HEADER] === undefined
-        ? {}
-        : { [VALUE_SCHEMA_ID_HEADER]: Buffer.from(headers[SOURCE_SCHEMA_ID_HEADER], "base64") }),
+      ...schemaHeadersKeptIn(headers),
     },
   };
+}
+
+/** The source headers naming the schema that a dead letter kept, as they were. */
+function schemaHeadersKeptIn(headers: Readonly<Record<string, string | undefined>>): Record<string, Buffer> {
+  const restored: Record<string, Buffer> = {};
+  for (const name of SCHEMA_NAMING_HEADERS) {
+    const kept = headers[deadLetterHeaderFor(name)];
+    if (kept !== undefined) restored[name] = Buffer.from(kept, "base64");
+  }
+  return restored;
 }

@@ -1,6 +1,7 @@
 // Writer schemas of Confluent-framed messages (Avro and Protobuf, each with what it uses from other subjects,
 // fetched through the schema's references; JSON Schema as a marker: its messages are JSON after the frame),
-// fetched from the registry by id and cached for the life of the process (Confluent schema ids are immutable).
+// fetched from the registry by id and cached for the life of the process (Confluent schema ids are immutable);
+// an Apicurio id from its serdes' headers is fetched from Apicurio's core API beside the configured ccompat one.
 // A schema that does not parse is cached as unreadable, so its messages are refused saying why. Decoding stays
 // synchronous: the codec asks `schemaForId`, and on "unknown_schema_id" the pipeline awaits `fetch(id)` and decodes again.
 // An id the registry does not know is remembered for a while (the message goes to the DLQ); a registry
@@ -11,6 +12,7 @@ import { DetectorError } from "../errors/detector-error.ts";
 import { avroTypeForSchema } from "../events/schema-files.ts";
 import { JSON_SCHEMA_WRITER, UnreadableSchema, type SchemaKey, type WriterSchema } from "../events/confluent-framing.ts";
 import { ProtobufSchemaError, ProtobufWriter } from "../events/protobuf-writer.ts";
+import { apicurioIdOf, describeSchemaKey, type ApicurioIdKind } from "../events/schema-id-headers.ts";
 
 export class SchemaRegistryUnavailableError extends DetectorError<{ schemaId: SchemaKey; status?: number }> {
   constructor(message: string, context: { schemaId: SchemaKey; status?: number }, options?: { cause?: unknown }) {
@@ -116,6 +118,8 @@ export class SchemaCache {
 
   private async load(id: SchemaKey): Promise<SchemaLookup> {
     if (this.options.url === undefined) return this.markMissing(id);
+    const apicurio = apicurioIdOf(id);
+    if (apicurio !== undefined) return this.loadApicurio(id, apicurio, this.options.url);
     const body = await this.get(id, schemaPath(id));
     if (body === undefined) return this.markMissing(id);
     // the registry omits schemaType for Avro; the JSON Schema itself is not needed: the contract check reads the event
@@ -123,6 +127,36 @@ export class SchemaCache {
     if (body.schemaType === "PROTOBUF") return this.found(id, await this.protobufWriter(id, body.schema, body.references));
     if (typeof body.schema !== "string" || (body.schemaType !== undefined && body.schemaType !== "AVRO")) return this.markMissing(id);
     return this.found(id, await this.avroWriter(id, body.schema, body.references));
+  }
+
+  /**
+   * An id from Apicurio's own serdes' headers, looked up in Apicurio's core API beside the Confluent-compatible
+   * one configured (`…/apis/ccompat/v7` → `…/apis/registry/v2/ids/globalIds/{id}`), which answers the schema's
+   * text (2.4.2 without its type: apicurioArtifactType tells). Avro and JSON Schema are read; references are not
+   * fetched.
+   */
+  private async loadApicurio(key: SchemaKey, apicurio: { kind: ApicurioIdKind; id: number }, registryUrl: string): Promise<SchemaLookup> {
+    const base = apicurioApiUrl(registryUrl);
+    if (base === undefined) {
+      this.options.onSchemaWarning?.(
+        `${describeSchemaKey(key)} cannot be looked up: schemaRegistry.url is not Apicurio's Confluent-compatible API (…/apis/ccompat/v7), beside which its own API lies`,
+        key,
+      );
+      return this.markMissing(key);
+    }
+    // the core API answers the schema's own text, of its own media type
+    const response = await this.request(key, base, `/ids/${apicurio.kind}s/${apicurio.id}`, "*/*");
+    if (response === undefined) return this.markMissing(key);
+    const text = await response.text();
+    const type = response.headers.get("x-registry-artifacttype") ?? apicurioArtifactType(text);
+    if (type === "JSON") return this.found(key, JSON_SCHEMA_WRITER);
+    if (type === "PROTOBUF") {
+      const reason =
+        "Protobuf named by Apicurio's headers is not read (Avro and JSON Schema are): use Confluent's framing (apicurio.registry.as-confluent)";
+      return this.found(key, new UnreadableSchema("PROTOBUF", reason));
+    }
+    if (type !== "AVRO") return this.found(key, new UnreadableSchema("AVRO", `Apicurio holds it as ${type}, not as AVRO or JSON`));
+    return this.found(key, await this.avroWriter(key, text, []));
   }
 
   /** The Avro writer type, with the named types its references define, or what makes it unreadable. */
@@ -185,8 +219,17 @@ export class SchemaCache {
 
   /** GET of a registry path: the JSON body, undefined on 404; an outage otherwise. */
   private async get(id: SchemaKey, path: string): Promise<{ schema?: unknown; schemaType?: unknown; references?: unknown } | undefined> {
-    const { url, headers } = registryRequest(this.options.url as string, path);
-    const named = typeof id === "number" ? `schema id ${id}` : `schema GUID ${id}`;
+    const response = await this.request(id, this.options.url as string, path);
+    return response === undefined
+      ? undefined
+      : ((await response.json()) as { schema?: unknown; schemaType?: unknown; references?: unknown });
+  }
+
+  /** GET of a path under `base`: the response, undefined on 404; an outage otherwise. */
+  private async request(id: SchemaKey, base: string, path: string, accept?: string): Promise<Response | undefined> {
+    const { url, headers } = registryRequest(base, path);
+    if (accept !== undefined) headers.accept = accept;
+    const named = describeSchemaKey(id);
     const what = path === schemaPath(id) ? named : `${path} (${named})`;
     let response: Response;
     try {
@@ -203,7 +246,7 @@ export class SchemaCache {
         status: response.status,
       });
     }
-    return (await response.json()) as { schema?: unknown; schemaType?: unknown; references?: unknown };
+    return response;
   }
 
   private found(id: SchemaKey, writer: WriterSchema): SchemaLookup {
@@ -215,6 +258,37 @@ export class SchemaCache {
     this.missingUntil.set(id, this.now() + this.missingTtlMs);
     return "missing";
   }
+}
+
+/**
+ * Apicurio's core API (v2, which 2.x serves) beside its Confluent-compatible one at `…/apis/ccompat/vN`; undefined
+ * for any other URL. Credentials in the URL stay (registryRequest moves them into a header).
+ */
+export function apicurioApiUrl(registryUrl: string): string | undefined {
+  const parsed = new URL(registryUrl);
+  const ccompat = /^(.*)\/apis\/ccompat\/v\d+\/?$/u.exec(parsed.pathname);
+  if (ccompat === null) return undefined;
+  parsed.pathname = `${ccompat[1]}/apis/registry/v2`;
+  return parsed.toString();
+}
+
+/**
+ * The artifact type of a schema Apicurio 2.x answered by id without saying its type: JSON Schema when it declares
+ * `$schema` or an object type, Avro for any other JSON, and text that is not JSON Protobuf (the other type its
+ * serdes write).
+ */
+export function apicurioArtifactType(text: string): "AVRO" | "JSON" | "PROTOBUF" {
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch {
+    return "PROTOBUF";
+  }
+  if (typeof schema === "object" && schema !== null && !Array.isArray(schema)) {
+    const declared = schema as { $schema?: unknown; type?: unknown };
+    if (declared.$schema !== undefined || declared.type === "object") return "JSON";
+  }
+  return "AVRO";
 }
 
 /** Confluent's GET of a schema by id, or by GUID (Confluent Platform 8, Redpanda 26.3). */

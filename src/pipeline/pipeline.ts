@@ -5,7 +5,7 @@ import type { Kafka } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 import { engineContextFrom } from "../config/engine-context.ts";
 import { decodeOutcomeMessage, decodePredictionMessage } from "../events/codec.ts";
-import { schemaIdHeaderBytes } from "../events/confluent-framing.ts";
+import { schemaNamingHeaderOf } from "../events/schema-id-headers.ts";
 import { connectServiceClients, type ServiceClients } from "../kafka/clients.ts";
 import { applyGroupJoin, createMembership } from "../kafka/consumer.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
@@ -77,8 +77,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   });
   const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
   const decoder: MessageDecoder = {
-    decode: (value, headers) => decodePredictionMessage(value, decodeContext, schemaIdHeaderBytes(headers)),
-    decodeOutcome: (value, headers) => decodeOutcomeMessage(value, decodeContext, schemaIdHeaderBytes(headers)),
+    decode: (value, headers) => decodePredictionMessage(value, decodeContext, schemaNamingHeaderOf(headers)),
+    decodeOutcome: (value, headers) => decodeOutcomeMessage(value, decodeContext, schemaNamingHeaderOf(headers)),
     canFetch: (id) => !schemas.isKnownMissing(id),
     fetch: (id) => schemas.fetch(id),
   };

@@ -2,6 +2,7 @@
 // Maven Central by deploy/local/apicurio.sh, in-memory storage) through its Confluent-compatible API
 // (/apis/ccompat/v7). The Python producer example registers and frames with confluent-kafka's serializers
 // (Avro, JSON Schema, Protobuf) against it, the service resolves the ids there; the service's own Avro outputs register there too.
+// Apicurio's own Java Avro serializer, at its defaults, names the schema in headers (apicurio.value.globalId) instead.
 import { spawnSync } from "node:child_process";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,6 +37,7 @@ interface SubjectVersion {
 
 describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", () => {
   let python = "";
+  let javaApicurio = "";
   let registryUrl = "";
 
   async function latest(subject: string): Promise<SubjectVersion> {
@@ -46,6 +48,7 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
 
   beforeAll(() => {
     python = ensureExampleTool("python");
+    javaApicurio = ensureExampleTool("java-apicurio");
     // builds once into deploy/local/.cache (Maven Central), then starts; a failure fails the suite
     const res = spawnSync("bash", [SCRIPT, "start"], { env: APICURIO_ENV, encoding: "utf8", timeout: 600_000 });
     const url = /^export SCHEMA_REGISTRY_URL=(\S+)$/m.exec(res.stdout ?? "")?.[1];
@@ -120,6 +123,26 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
     const [first] = await readAllMessages(harnessKafka(), topic);
     expect(first.value?.readUInt32BE(1)).toBe(registered.id);
   });
+
+  for (const kind of ["globalId", "contentId"] as const) {
+    it(`Java, Apicurio's own AvroKafkaSerializer (2.4.2.Final, ${kind} in headers): every bare Avro body counted, the shift detected`, async () => {
+      const { config } = await expectExampleDrift(
+        `apicurio-java-serde-${kind}`,
+        {
+          command: "java",
+          args: ["-cp", javaApicurio, `${REPO_ROOT}deploy/examples/java/ApicurioAvroProducer.java`],
+          // the serde speaks Apicurio's core API; the detector is given the Confluent-compatible one beside it
+          env: { APICURIO_URL: registryUrl.replace(/\/apis\/ccompat\/v7$/, "/apis/registry/v2"), USE_ID: kind },
+        },
+        { format: "avro", schemaRegistryUrl: registryUrl, apicurioIdHeader: kind, timeoutMs: 240_000 },
+      );
+      const [first] = await readAllMessages(harnessKafka(), config.kafka.topics.predictions);
+      const id = (first.rawHeaders?.[`apicurio.value.${kind}`] as Buffer).readBigInt64BE(0);
+      const core = registryUrl.replace(/\/apis\/ccompat\/v7$/, "/apis/registry/v2");
+      const schema = (await (await fetch(`${core}/ids/${kind}s/${id}`)).json()) as { name: string };
+      expect(schema.name).toBe("PredictionEvent");
+    }, 300_000);
+  }
 
   it("kafka.outputFormat avro: drift events and the retrain request register in Apicurio and decode with it", async () => {
     const config = driftingServiceConfig("apicurio-avro-out", { outputFormat: "avro" }, {}, registryUrl);

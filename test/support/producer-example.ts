@@ -25,7 +25,7 @@ export const EXAMPLE_SHIFTED = 1200;
 export const EXAMPLE_MODEL = "fraud-scorer";
 
 /** deploy/local/examples.sh ensure <tool>: installs the toolchain when missing, returns its one stdout line. */
-export function ensureExampleTool(tool: "kcat" | "python" | "java" | "go"): string {
+export function ensureExampleTool(tool: "kcat" | "python" | "java" | "java-apicurio" | "go"): string {
   const res = spawnSync("bash", [`${REPO_ROOT}deploy/local/examples.sh`, "ensure", tool], { encoding: "utf8", timeout: 600_000 });
   if (res.status !== 0) throw new Error(`deploy/local/examples.sh ensure ${tool} failed (${res.status}):\n${res.stderr}`);
   return res.stdout.trim();
@@ -79,6 +79,8 @@ export async function expectExampleDrift(
     tail?: Record<string, string>;
     /** the example names the schema in header `__value_schema_id` (0x01 + GUID), the value is the bare body */
     schemaIdInHeader?: boolean;
+    /** the example is Apicurio's own serializer: the id in header `apicurio.value.<kind>` (8 bytes), the value the bare body */
+    apicurioIdHeader?: "globalId" | "contentId";
   },
 ): Promise<{ drift: DriftEvent[]; output: string; config: ResolvedConfig }> {
   // the producer and the service use the same registry: the test stack's unless another is given
@@ -122,7 +124,9 @@ export async function expectExampleDrift(
     expect(produced).toHaveLength(total);
     if (opts.schemaIdInHeader === true)
       await expectSchemaGuidHeaders(produced, `${topic}-value`, opts.schemaRegistryUrl ?? infra().schemaRegistryUrl);
-    for (const m of opts.schemaIdInHeader === true ? [] : [produced[0], produced[total - 1]]) {
+    if (opts.apicurioIdHeader !== undefined) expectApicurioIdHeaders(produced, opts.apicurioIdHeader);
+    const bareBodies = opts.schemaIdInHeader === true || opts.apicurioIdHeader !== undefined;
+    for (const m of bareBodies ? [] : [produced[0], produced[total - 1]]) {
       expect(m.key?.toString("utf8")).toBe(EXAMPLE_MODEL);
       expect(m.value?.[0]).toBe(opts.format === "json" ? "{".charCodeAt(0) : 0);
       if (opts.format === "json-schema") expect(m.value?.[5]).toBe("{".charCodeAt(0));
@@ -144,6 +148,16 @@ export async function expectExampleDrift(
  * Every message names its schema in header `__value_schema_id`: 0x01, then the 16-byte GUID the registry gives
  * the subject's latest schema (then a Protobuf message's indexes), with no magic byte at the value's start.
  */
+/** Apicurio's serializer at its defaults: an 8-byte id header, the BINARY encoding header, a bare Avro body. */
+function expectApicurioIdHeaders(produced: ReadMessage[], kind: "globalId" | "contentId"): void {
+  for (const m of produced) {
+    const id = m.rawHeaders?.[`apicurio.value.${kind}`];
+    expect(Buffer.isBuffer(id) && id.length).toBe(8);
+    expect(m.headers["apicurio.value.encoding"]).toBe("BINARY");
+    expect(m.value?.[0]).not.toBe(0x00);
+  }
+}
+
 async function expectSchemaGuidHeaders(produced: ReadMessage[], subject: string, registryUrl: string): Promise<void> {
   const latest = (await (await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}/versions/latest`)).json()) as {
     guid?: string;

@@ -10,12 +10,13 @@ import {
   JSON_SCHEMA_WRITER,
   readSchemaIdHeader,
   schemaGuidHeader,
-  schemaIdHeaderBytes,
+  VALUE_SCHEMA_ID_HEADER,
   type SchemaKey,
   type WriterSchema,
 } from "../../../src/events/confluent-framing.ts";
 import { ProtobufWriter, readMessageIndexes } from "../../../src/events/protobuf-writer.ts";
 import { loadAvroType } from "../../../src/events/schema-files.ts";
+import { schemaNamingHeaderOf, type SchemaNamingHeader } from "../../../src/events/schema-id-headers.ts";
 
 const GUID = "3f2a6c1e-9b7d-4e5f-8a1b-0c2d4e6f8091";
 const GUID_BYTES = "3f2a6c1e9b7d4e5f8a1b0c2d4e6f8091";
@@ -47,6 +48,7 @@ const schemas = new Map<SchemaKey, WriterSchema>([
 ]);
 const ctx: DecodeContext = { schemaForId: (id) => schemas.get(id), maxMessageBytes: 1 << 20 };
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
+const named = (value: Uint8Array): SchemaNamingHeader => ({ name: VALUE_SCHEMA_ID_HEADER, value });
 
 describe("the schema-id header's value", () => {
   it("0x01 and 16 bytes name a GUID, written 8-4-4-4-12 in lowercase; the bytes after it are kept", () => {
@@ -74,18 +76,18 @@ describe("the schema-id header's value", () => {
   });
 
   it("is found among a message's headers: absent, a Buffer, the first of repeated ones, or text one byte per character", () => {
-    expect(schemaIdHeaderBytes(undefined)).toBeUndefined();
-    expect(schemaIdHeaderBytes({ other: Buffer.from("x") })).toBeUndefined();
+    expect(schemaNamingHeaderOf(undefined)).toBeUndefined();
+    expect(schemaNamingHeaderOf({ other: Buffer.from("x") })).toBeUndefined();
     const a = Buffer.from(`01${GUID_BYTES}`, "hex");
-    expect(schemaIdHeaderBytes({ __value_schema_id: a })).toBe(a);
-    expect(schemaIdHeaderBytes({ __value_schema_id: [a, Buffer.from("00000000", "hex")] })).toBe(a);
-    expect(Array.from(schemaIdHeaderBytes({ __value_schema_id: "\u0000\u0000\u0000\u0000\u0007" })!)).toEqual([0, 0, 0, 0, 7]);
+    expect(schemaNamingHeaderOf({ __value_schema_id: a })).toEqual(named(a));
+    expect(schemaNamingHeaderOf({ __value_schema_id: [a, Buffer.from("00000000", "hex")] })?.value).toBe(a);
+    expect(Array.from(schemaNamingHeaderOf({ __value_schema_id: "\u0000\u0000\u0000\u0000\u0007" })!.value)).toEqual([0, 0, 0, 0, 7]);
   });
 });
 
 describe("a message whose schema the header names", () => {
   it("Avro: the bare body decodes with the GUID's schema, and the result names the GUID", () => {
-    expect(decodePredictionMessage(avroBody, ctx, schemaGuidHeader(GUID))).toEqual({
+    expect(decodePredictionMessage(avroBody, ctx, named(schemaGuidHeader(GUID)))).toEqual({
       ok: true,
       format: "avro",
       schemaId: GUID,
@@ -94,7 +96,7 @@ describe("a message whose schema the header names", () => {
   });
 
   it("Avro under a 4-byte id in the header: the same event, named by the id", () => {
-    const result = decodePredictionMessage(avroBody, ctx, hex("0000000007"));
+    const result = decodePredictionMessage(avroBody, ctx, named(hex("0000000007")));
     expect(result).toMatchObject({ ok: true, format: "avro", schemaId: 7 });
   });
 
@@ -105,7 +107,7 @@ describe("a message whose schema the header names", () => {
     expect(indexes.path).toEqual([1]);
     const header = schemaGuidHeader(PROTOBUF_GUID, framed.subarray(5, 5 + indexes.next));
     const inFrame = decodePredictionMessage(framed, { schemaForId: () => shopWriter, maxMessageBytes: 1 << 20 });
-    const inHeader = decodePredictionMessage(framed.subarray(5 + indexes.next), ctx, header);
+    const inHeader = decodePredictionMessage(framed.subarray(5 + indexes.next), ctx, named(header));
     expect(inFrame.ok).toBe(true);
     expect(inHeader).toEqual({ ...inFrame, schemaId: PROTOBUF_GUID });
   });
@@ -118,7 +120,7 @@ describe("a message whose schema the header names", () => {
     const inFrame = decodePredictionMessage(framed, { schemaForId: () => predictionWriter, maxMessageBytes: 1 << 20 });
     const headerCtx: DecodeContext = { schemaForId: () => predictionWriter, maxMessageBytes: 1 << 20 };
     expect(inFrame.ok).toBe(true);
-    expect(decodePredictionMessage(framed.subarray(6), headerCtx, schemaGuidHeader(PROTOBUF_GUID))).toEqual({
+    expect(decodePredictionMessage(framed.subarray(6), headerCtx, named(schemaGuidHeader(PROTOBUF_GUID)))).toEqual({
       ...inFrame,
       schemaId: PROTOBUF_GUID,
     });
@@ -126,7 +128,7 @@ describe("a message whose schema the header names", () => {
 
   it("JSON under a JSON Schema GUID: the plain JSON value, checked against the contract", () => {
     const json = new TextEncoder().encode(JSON.stringify(minimal));
-    expect(decodePredictionMessage(json, ctx, schemaGuidHeader(JSON_GUID))).toEqual({
+    expect(decodePredictionMessage(json, ctx, named(schemaGuidHeader(JSON_GUID)))).toEqual({
       ok: true,
       format: "json",
       schemaId: JSON_GUID,
@@ -147,13 +149,13 @@ describe("a message whose schema the header names", () => {
       attributes: null,
     });
     expect(body[0]).toBe(0);
-    const result = decodePredictionMessage(body, ctx, schemaGuidHeader(GUID));
+    const result = decodePredictionMessage(body, ctx, named(schemaGuidHeader(GUID)));
     expect(result).toMatchObject({ ok: false, reason: "schema_violation", schemaId: GUID });
   });
 
   it("an unknown GUID is unknown_schema_id naming the GUID (the pipeline fetches it, then decodes again)", () => {
     const other = "11111111-2222-4333-8444-555555555555";
-    expect(decodePredictionMessage(avroBody, ctx, schemaGuidHeader(other))).toMatchObject({
+    expect(decodePredictionMessage(avroBody, ctx, named(schemaGuidHeader(other)))).toMatchObject({
       ok: false,
       reason: "unknown_schema_id",
       schemaId: other,
@@ -162,15 +164,15 @@ describe("a message whose schema the header names", () => {
   });
 
   it("a header that names no schema is unknown_format, saying what is wrong with it; no value is empty, too large is oversize", () => {
-    expect(decodePredictionMessage(avroBody, ctx, hex("02"))).toEqual({
+    expect(decodePredictionMessage(avroBody, ctx, named(hex("02")))).toEqual({
       ok: false,
       reason: "unknown_format",
       message: "header __value_schema_id starts with magic byte 0x02, not 0x01 (a schema GUID) or 0x00 (a schema id)",
     });
-    expect(decodePredictionMessage(new Uint8Array(0), ctx, schemaGuidHeader(GUID))).toMatchObject({ ok: false, reason: "empty" });
-    expect(decodePredictionMessage(null, ctx, schemaGuidHeader(GUID))).toMatchObject({ ok: false, reason: "empty" });
+    expect(decodePredictionMessage(new Uint8Array(0), ctx, named(schemaGuidHeader(GUID)))).toMatchObject({ ok: false, reason: "empty" });
+    expect(decodePredictionMessage(null, ctx, named(schemaGuidHeader(GUID)))).toMatchObject({ ok: false, reason: "empty" });
     const small: DecodeContext = { ...ctx, maxMessageBytes: 8 };
-    expect(decodePredictionMessage(avroBody, small, schemaGuidHeader(GUID))).toMatchObject({ ok: false, reason: "oversize" });
+    expect(decodePredictionMessage(avroBody, small, named(schemaGuidHeader(GUID)))).toMatchObject({ ok: false, reason: "oversize" });
   });
 
   it("outcomes read the header the same way", () => {
@@ -186,7 +188,7 @@ describe("a message whose schema the header names", () => {
       schemaForId: (id) => (id === outcomeGuid ? loadAvroType("outcome-event") : undefined),
       maxMessageBytes: 1024,
     };
-    expect(decodeOutcomeMessage(body, outcomeCtx, schemaGuidHeader(outcomeGuid))).toMatchObject({
+    expect(decodeOutcomeMessage(body, outcomeCtx, named(schemaGuidHeader(outcomeGuid)))).toMatchObject({
       ok: true,
       format: "avro",
       schemaId: outcomeGuid,

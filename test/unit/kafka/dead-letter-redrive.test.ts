@@ -68,6 +68,39 @@ describe("dead-letters redrive: which dead letters go back", () => {
     });
   });
 
+  it("a bare body whose schema Apicurio's headers name keeps them (the id and the encoding), and goes back with them byte for byte", () => {
+    const globalId = Buffer.from("0000000000000003", "hex");
+    const entry = deadLetterEntry(
+      "ml.predictions.dlq",
+      {
+        topic: "ml.predictions",
+        partition: 2,
+        offset: "41",
+        key: null,
+        value: Uint8Array.of(2, 101),
+        headers: {
+          "apicurio.value.globalId": globalId,
+          "apicurio.value.encoding": Buffer.from("BINARY"),
+          "apicurio.key.globalId": globalId,
+        },
+      },
+      { reason: "unknown_schema_id", message: "Apicurio globalId 3 is not known", schemaId: "globalId:3" },
+      1024,
+    );
+    expect(entry.headers["source-header-apicurio.value.globalId"]).toBe(globalId.toString("base64"));
+    expect(entry.headers["source-header-apicurio.value.encoding"]).toBe(Buffer.from("BINARY").toString("base64"));
+    expect(entry.headers["schema-id"]).toBe("globalId:3");
+    expect(Object.keys(entry.headers).filter((k) => k.includes("apicurio.key"))).toEqual([]);
+    expect(redriveDecision(asRead(entry), filter)).toMatchObject({
+      kind: "redrive",
+      headers: {
+        "redriven-from": "dlq:ml.predictions:2:41",
+        "apicurio.value.globalId": globalId,
+        "apicurio.value.encoding": Buffer.from("BINARY"),
+      },
+    });
+  });
+
   it("another reason, or a source topic that is not an input of the detector, is passed over", () => {
     expect(redriveDecision(asRead(deadLetter("ml.predictions", "schema_violation")), filter)).toEqual({ kind: "other" });
     expect(redriveDecision(asRead(deadLetter("other.topic", "unknown_schema_id")), filter)).toEqual({ kind: "other" });

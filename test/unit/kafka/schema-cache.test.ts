@@ -9,8 +9,9 @@ import {
   UnreadableSchema,
 } from "../../../src/events/confluent-framing.ts";
 import { ProtobufWriter } from "../../../src/events/protobuf-writer.ts";
+import { schemaNamingHeaderOf } from "../../../src/events/schema-id-headers.ts";
 import { readAvroSchemaText } from "../../../src/events/schema-files.ts";
-import { SchemaCache, SchemaRegistryUnavailableError } from "../../../src/kafka/schema-cache.ts";
+import { apicurioApiUrl, apicurioArtifactType, SchemaCache, SchemaRegistryUnavailableError } from "../../../src/kafka/schema-cache.ts";
 
 /**
  * A registry answering GET /schemas/ids/{id} from `bodies` and GET /subjects/{subject}/versions/{v} from
@@ -104,7 +105,13 @@ describe("schema cache: registry schema types", () => {
     expect(await cache.fetch(guid)).toBe("found");
     const event = { eventId: "e", modelId: "m", modelVersion: "v1", timestamp: 5 };
     const body = encodeAvroEvent("prediction-event", 1, event).subarray(CONFLUENT_HEADER_BYTES);
-    expect(decodePredictionMessage(body, { schemaForId: cache.schemaForId, maxMessageBytes: 1024 }, schemaGuidHeader(guid))).toEqual({
+    expect(
+      decodePredictionMessage(
+        body,
+        { schemaForId: cache.schemaForId, maxMessageBytes: 1024 },
+        schemaNamingHeaderOf({ __value_schema_id: schemaGuidHeader(guid) }),
+      ),
+    ).toEqual({
       ok: true,
       format: "avro",
       schemaId: guid,
@@ -248,5 +255,97 @@ describe("schema cache: registry schema types", () => {
     await expect(cache.fetch(11)).rejects.toBeInstanceOf(SchemaRegistryUnavailableError);
     expect(cache.schemaForId(11)).toBeUndefined();
     expect(cache.isKnownMissing(11)).toBe(false);
+  });
+});
+
+describe("Apicurio ids from its serdes' headers", () => {
+  const ccompat = "http://user:pa%20ss@registry:8080/apis/ccompat/v7";
+  /** Apicurio 2.4.2's core API: GET /apis/registry/v2/ids/{globalIds|contentIds}/{id} answers the schema text, no type */
+  function apicurio(texts: Record<string, string>): {
+    cache: SchemaCache;
+    requests: { path: string; init?: RequestInit }[];
+    warnings: string[];
+  } {
+    const requests: { path: string; init?: RequestInit }[] = [];
+    const warnings: string[] = [];
+    const fetchImpl = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const path = new URL(String(input)).pathname;
+      requests.push({ path, init });
+      const text = texts[path];
+      return Promise.resolve(
+        text === undefined
+          ? Response.json({ error_code: 404, message: "No artifact" }, { status: 404 })
+          : new Response(text, { headers: { "content-type": "application/json" } }),
+      );
+    };
+    const cache = new SchemaCache({ url: ccompat, fetchImpl: fetchImpl as typeof fetch, onSchemaWarning: (m) => warnings.push(m) });
+    return { cache, requests, warnings };
+  }
+
+  it("the core API beside the Confluent-compatible one is derived from the configured URL, credentials kept", () => {
+    expect(apicurioApiUrl(ccompat)).toBe("http://user:pa%20ss@registry:8080/apis/registry/v2");
+    expect(apicurioApiUrl("http://registry:8080/prefix/apis/ccompat/v6/")).toBe("http://registry:8080/prefix/apis/registry/v2");
+    expect(apicurioApiUrl("http://registry:8081")).toBeUndefined();
+  });
+
+  it("a global id's Avro schema is fetched from the core API (basic auth in a header) and decodes the bare body", async () => {
+    const { cache, requests } = apicurio({ "/apis/registry/v2/ids/globalIds/3": readAvroSchemaText("prediction-event") });
+    expect(await cache.fetch("globalId:3")).toBe("found");
+    expect(requests.map((r) => r.path)).toEqual(["/apis/registry/v2/ids/globalIds/3"]);
+    const headers = requests[0].init?.headers as Record<string, string>;
+    expect(headers.authorization).toBe(`Basic ${Buffer.from("user:pa ss").toString("base64")}`);
+    expect(headers.accept).toBe("*/*");
+    const event = { eventId: "e", modelId: "m", modelVersion: "v1", timestamp: 5 };
+    const body = encodeAvroEvent("prediction-event", 1, event).subarray(CONFLUENT_HEADER_BYTES);
+    const id = Buffer.alloc(8);
+    id.writeBigInt64BE(3n);
+    const header = schemaNamingHeaderOf({ "apicurio.value.globalId": id, "apicurio.value.encoding": "BINARY" });
+    expect(decodePredictionMessage(body, { schemaForId: cache.schemaForId, maxMessageBytes: 1024 }, header)).toEqual({
+      ok: true,
+      format: "avro",
+      schemaId: "globalId:3",
+      event,
+    });
+  });
+
+  it("a content id, a JSON Schema, Protobuf text and an unknown id", async () => {
+    const { cache } = apicurio({
+      "/apis/registry/v2/ids/contentIds/4": readAvroSchemaText("prediction-event"),
+      "/apis/registry/v2/ids/globalIds/5": JSON.stringify({ $schema: "http://json-schema.org/draft-07/schema#", type: "object" }),
+      "/apis/registry/v2/ids/globalIds/6": 'syntax = "proto3"; message P {}',
+    });
+    expect(await cache.fetch("contentId:4")).toBe("found");
+    expect(cache.schemaForId("contentId:4")).not.toBeInstanceOf(UnreadableSchema);
+    expect(await cache.fetch("globalId:5")).toBe("found");
+    expect(cache.schemaForId("globalId:5")).toBe(JSON_SCHEMA_WRITER);
+    expect(await cache.fetch("globalId:6")).toBe("found");
+    expect(cache.schemaForId("globalId:6")).toEqual(
+      new UnreadableSchema(
+        "PROTOBUF",
+        "Protobuf named by Apicurio's headers is not read (Avro and JSON Schema are): use Confluent's framing (apicurio.registry.as-confluent)",
+      ),
+    );
+    expect(await cache.fetch("globalId:7")).toBe("missing");
+    expect(cache.isKnownMissing("globalId:7")).toBe(true);
+  });
+
+  it("apicurioArtifactType: $schema or an object type is JSON Schema, other JSON Avro, text Protobuf", () => {
+    expect(apicurioArtifactType('{"type":"object","properties":{}}')).toBe("JSON");
+    expect(apicurioArtifactType('{"type":"record","name":"P","fields":[]}')).toBe("AVRO");
+    expect(apicurioArtifactType('"string"')).toBe("AVRO");
+    expect(apicurioArtifactType('syntax = "proto3";')).toBe("PROTOBUF");
+  });
+
+  it("with a registry URL that is not Apicurio's ccompat API the id is missing, with a warning saying why", async () => {
+    const warnings: string[] = [];
+    const cache = new SchemaCache({
+      url: "http://registry:8081",
+      fetchImpl: (() => Promise.reject(new Error("not called"))) as typeof fetch,
+      onSchemaWarning: (m) => warnings.push(m),
+    });
+    expect(await cache.fetch("globalId:3")).toBe("missing");
+    expect(warnings).toEqual([
+      "Apicurio globalId 3 cannot be looked up: schemaRegistry.url is not Apicurio's Confluent-compatible API (…/apis/ccompat/v7), beside which its own API lies",
+    ]);
   });
 });
