@@ -4,6 +4,7 @@
 // (Avro, JSON Schema, Protobuf) against it, the service resolves the ids there; the service's own Avro outputs register there too.
 // Apicurio's own Java Avro serializer, at its defaults, names the schema in headers (apicurio.value.globalId) instead.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { driftEventSchema, retrainRequestSchema } from "../../src/events/schemas.ts";
@@ -12,6 +13,7 @@ import {
   createPredictionsTopic,
   driftingServiceConfig,
   driftingStream,
+  expectAmountShiftDetected,
   harnessKafka,
   predictionMessages,
   produceRaw,
@@ -143,6 +145,54 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
       expect(schema.name).toBe("PredictionEvent");
     }, 300_000);
   }
+
+  it("a JSON Schema artifact named by apicurio.value.globalId (as Apicurio's JSON Schema serde sends it): plain JSON counted, the shift detected; a Protobuf one dead-lettered saying why", async () => {
+    const config = driftingServiceConfig("apicurio-json-header", {}, {}, registryUrl);
+    const topic = config.kafka.topics.predictions;
+    const core = registryUrl.replace(/\/apis\/ccompat\/v7$/, "/apis/registry/v2");
+    const register = async (artifactId: string, type: string, content: string): Promise<bigint> => {
+      const res = await fetch(`${core}/groups/default/artifacts`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "X-Registry-ArtifactId": artifactId, "X-Registry-ArtifactType": type },
+        body: content,
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return BigInt(((await res.json()) as { globalId: number }).globalId);
+    };
+    const jsonId = await register(`${topic}-value`, "JSON", readFileSync(`${REPO_ROOT}schemas/prediction-event.schema.json`, "utf8"));
+    const protoId = await register(`${topic}-proto`, "PROTOBUF", readFileSync(`${REPO_ROOT}schemas/prediction-event.proto`, "utf8"));
+    const idHeader = (id: bigint) => {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64BE(id);
+      return b;
+    };
+    const events = driftingStream();
+    const kafka = harnessKafka();
+    await createPredictionsTopic(kafka, config);
+    const messages = predictionMessages(events).map((m) => ({ ...m, headers: { "apicurio.value.globalId": idHeader(jsonId) } }));
+    // one more: a JSON body under the Protobuf artifact's id
+    messages.push({ ...messages[0], headers: { "apicurio.value.globalId": idHeader(protoId) } });
+    await produceRaw(kafka, topic, messages);
+    const service = await startServiceInProcess(config);
+    try {
+      await service.pipeline.ready;
+      await waitForCommittedEnd(kafka, config.kafka.groupId, topic, messages.length);
+      const consumed = (await service.metricsText()).split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
+      expect(consumed?.endsWith(` ${events.length}`), consumed).toBe(true);
+      const dead = await readAllMessages(kafka, config.kafka.topics.deadLetter);
+      expect(dead.map((m) => [m.headers.reason, m.headers["schema-id"], m.headers.error])).toEqual([
+        [
+          "unknown_format",
+          `globalId:${protoId}`,
+          `schema globalId:${protoId} is a Protobuf schema the detector cannot read: Protobuf named by Apicurio's headers is not read (Avro and JSON Schema are): use Confluent's framing (apicurio.registry.as-confluent)`,
+        ],
+      ]);
+      expect(dead[0].headers["source-header-apicurio.value.globalId"]).toBe(idHeader(protoId).toString("base64"));
+      await expectAmountShiftDetected(kafka, config.kafka.topics.drift);
+    } finally {
+      await service.stop();
+    }
+  });
 
   it("kafka.outputFormat avro: drift events and the retrain request register in Apicurio and decode with it", async () => {
     const config = driftingServiceConfig("apicurio-avro-out", { outputFormat: "avro" }, {}, registryUrl);
