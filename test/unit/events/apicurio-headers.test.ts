@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { decodePredictionMessage, type DecodeContext } from "../../../src/events/codec.ts";
 import { JSON_SCHEMA_WRITER, type SchemaKey, type WriterSchema } from "../../../src/events/confluent-framing.ts";
 import { loadAvroType } from "../../../src/events/schema-files.ts";
+import { BARE_AVRO_BODY, MINIMAL_PREDICTION } from "../../support/bare-avro-body.ts";
 import {
   apicurioIdOf,
   apicurioSchemaKey,
@@ -15,16 +16,8 @@ import {
   schemaNamingHeaderOf,
 } from "../../../src/events/schema-id-headers.ts";
 
-const minimal = { eventId: "e-1", modelId: "fraud-scorer", modelVersion: "v1", timestamp: 1767225600000 };
-const avroBody = loadAvroType("prediction-event").toBuffer({
-  ...minimal,
-  prediction: null,
-  predictedClass: null,
-  confidence: 0.75,
-  latencyMs: null,
-  features: { amount: 12.5 },
-  attributes: null,
-});
+const minimal = MINIMAL_PREDICTION;
+const avroBody = BARE_AVRO_BODY;
 const long = (n: bigint) => {
   const b = Buffer.alloc(8);
   b.writeBigInt64BE(n);

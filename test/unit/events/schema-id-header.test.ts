@@ -16,6 +16,7 @@ import {
 } from "../../../src/events/confluent-framing.ts";
 import { ProtobufWriter, readMessageIndexes } from "../../../src/events/protobuf-writer.ts";
 import { loadAvroType } from "../../../src/events/schema-files.ts";
+import { BARE_AVRO_BODY, MINIMAL_PREDICTION } from "../../support/bare-avro-body.ts";
 import { schemaNamingHeaderOf, type SchemaNamingHeader } from "../../../src/events/schema-id-headers.ts";
 
 const GUID = "3f2a6c1e-9b7d-4e5f-8a1b-0c2d4e6f8091";
@@ -30,16 +31,8 @@ interface Fixtures {
 const fixtures = JSON.parse(readFileSync(new URL("../../fixtures/protobuf/confluent-python.json", import.meta.url), "utf8")) as Fixtures;
 const shopWriter = new ProtobufWriter(fixtures.subjects["predictions-shop-value"].schema);
 
-const minimal = { eventId: "e-1", modelId: "fraud-scorer", modelVersion: "v1", timestamp: 1767225600000 };
-const avroBody = loadAvroType("prediction-event").toBuffer({
-  ...minimal,
-  prediction: null,
-  predictedClass: null,
-  confidence: 0.75,
-  latencyMs: null,
-  features: { amount: 12.5 },
-  attributes: null,
-});
+const minimal = MINIMAL_PREDICTION;
+const avroBody = BARE_AVRO_BODY;
 const schemas = new Map<SchemaKey, WriterSchema>([
   [GUID, loadAvroType("prediction-event")],
   [7, loadAvroType("prediction-event")],
