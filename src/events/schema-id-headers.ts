@@ -15,6 +15,7 @@ export const APICURIO_GLOBAL_ID_HEADER = "apicurio.value.globalId";
 export const APICURIO_CONTENT_ID_HEADER = "apicurio.value.contentId";
 export const APICURIO_ENCODING_HEADER = "apicurio.value.encoding";
 const APICURIO_ID_BYTES = 8;
+const MAX_ENCODING_BYTES = 64;
 
 /** The headers that say which schema a message's body is in, by name (the ones a dead letter keeps). */
 export const SCHEMA_NAMING_HEADERS = [
@@ -49,7 +50,9 @@ export function schemaNamingHeaderOf(headers: MessageHeaders | undefined): Schem
     const value = headerBytes(headers, name);
     if (value === undefined) continue;
     const encoding = headerBytes(headers, APICURIO_ENCODING_HEADER);
-    return encoding === undefined ? { name, value } : { name, value, encoding: String.fromCharCode(...encoding) };
+    if (encoding === undefined) return { name, value };
+    // a name of a few letters; any header may be as long as the message, so only its start is read
+    return { name, value, encoding: String.fromCharCode(...encoding.subarray(0, MAX_ENCODING_BYTES)) };
   }
   return undefined;
 }

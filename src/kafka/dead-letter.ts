@@ -38,7 +38,7 @@ export interface DeadLetterReason {
 
 /**
  * The header a dead letter keeps a source header naming the schema in, base64 (outbox headers are text):
- * `source-value-schema-id` for Confluent's (as before Apicurio's were kept), `source-header-<name>` for the others.
+ * `source-value-schema-id` for Confluent's (the name its dead letters had first), `source-header-<name>` for the others.
  */
 function deadLetterHeaderFor(sourceHeader: string): string {
   return sourceHeader === VALUE_SCHEMA_ID_HEADER ? "source-value-schema-id" : `source-header-${sourceHeader}`;

@@ -64,6 +64,12 @@ describe("Apicurio's id headers", () => {
     );
   });
 
+  it("an encoding header as long as a message is read by its start only, and refused", () => {
+    const header = schemaNamingHeaderOf({ "apicurio.value.globalId": long(1n), "apicurio.value.encoding": Buffer.alloc(900_000, 0x41) });
+    expect(header?.encoding).toBe("A".repeat(64));
+    expect(readSchemaNamingHeader(header!)).toMatch(/^header apicurio.value.encoding is "A{40}": only BINARY/);
+  });
+
   it("keys: apicurioSchemaKey and apicurioIdOf are inverse, and never take a registry id or a GUID", () => {
     expect(apicurioIdOf(apicurioSchemaKey("globalId", 12))).toEqual({ kind: "globalId", id: 12 });
     expect(apicurioIdOf(7)).toBeUndefined();
