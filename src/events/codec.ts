@@ -282,14 +282,17 @@ const APICURIO_LONG_ID_HINT =
 function decodeHeaderNamed<E>(bytes: Uint8Array, header: SchemaNamingHeader, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
   const named = readSchemaNamingHeader(header);
   if (typeof named === "string") return reject("unknown_format", named);
-  return decodeWithSchema(named.schema, bytes, named.rest, ctx, contract);
+  return decodeWithSchema(named.schema, bytes, named.protobufType ?? named.rest, ctx, contract);
 }
 
-/** The body under writer schema `schemaId`; `protobufIndexes` when a header, not the body, holds them. */
+/**
+ * The body under writer schema `schemaId`; `protobufMessage` when a header, not the body, says which message it
+ * is: the indexes (Confluent's), or the message's name (Apicurio's).
+ */
 function decodeWithSchema<E>(
   schemaId: SchemaKey,
   body: Uint8Array,
-  protobufIndexes: Uint8Array | undefined,
+  protobufMessage: Uint8Array | string | undefined,
   ctx: DecodeContext,
   contract: Contract<E>,
 ): DecodeResult<E> {
@@ -305,7 +308,7 @@ function decodeWithSchema<E>(
     return reject("unknown_schema_id", `${describeSchemaKey(schemaId)} is not known${hint}`, undefined, schemaId);
   }
   if (!isAvroWriterType(writer)) {
-    if (writer instanceof ProtobufWriter) return decodeProtobuf(writer, schemaId, body, protobufIndexes, contract);
+    if (writer instanceof ProtobufWriter) return decodeProtobuf(writer, schemaId, body, protobufMessage, contract);
     if (writer instanceof UnreadableSchema) {
       const kind = writer.schemaType === "AVRO" ? "an Avro" : "a Protobuf";
       return reject(
@@ -341,10 +344,10 @@ function decodeProtobuf<E>(
   writer: ProtobufWriter,
   schemaId: SchemaKey,
   body: Uint8Array,
-  indexes: Uint8Array | undefined,
+  message: Uint8Array | string | undefined,
   contract: Contract<E>,
 ): DecodeResult<E> {
-  const record = writer.decode(body, indexes);
+  const record = typeof message === "string" ? writer.decodeNamed(body, message) : writer.decode(body, message);
   if (!record.ok)
     return reject(record.reason, `Protobuf body does not decode with schema ${schemaId}: ${record.message}`, record.field, schemaId);
   const fields = record.fields;

@@ -53,6 +53,8 @@ const GUID_BYTES = 16;
 export interface SchemaIdHeader {
   readonly schema: SchemaKey;
   readonly rest: Uint8Array;
+  /** Apicurio's header apicurio.protobuf.type: the Protobuf message by name, instead of indexes */
+  readonly protobufType?: string;
 }
 
 /** Kafka headers as the consumer gives them: a value per name, or several when the name repeats. */

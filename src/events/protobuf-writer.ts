@@ -85,10 +85,22 @@ export class ProtobufWriter {
     return node === undefined ? "no message indexes" : node.type;
   }
 
-  /** The contract record of the body (after the frame's 5 bytes). Never throws. */
+  /** The message type of that name (short, as Apicurio's header gives it, or full), or a message saying why none. */
+  messageNamed(name: string): Protobuf.Type | string {
+    const search = (nodes: readonly MessageNode[]): Protobuf.Type | undefined => {
+      for (const node of nodes) if (node.type.name === name || node.type.fullName === `.${name}`) return node.type;
+      for (const node of nodes) {
+        const found = node.nested === undefined ? undefined : search(node.nested);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    };
+    return search(this.messages) ?? `the schema has no message named ${JSON.stringify(name.slice(0, 200))}`;
+  }
+
   /**
    * The record of a framed body (message indexes, then the message), or of a bare message whose indexes are
-   * given apart (`indexes`: what follows the GUID in a schema-id header; none there means [0]).
+   * given apart (`indexes`: what follows the GUID in a schema-id header; none there means [0]). Never throws.
    */
   decode(body: Uint8Array, indexes?: Uint8Array): ProtobufRecord {
     const read =
@@ -96,18 +108,29 @@ export class ProtobufWriter {
     if (typeof read === "string") return { ok: false, reason: "protobuf_decode_error", message: read };
     const type = this.messageAt(read.path);
     if (typeof type === "string") return { ok: false, reason: "protobuf_decode_error", message: type };
-    let message: Protobuf.Message;
-    try {
-      message = type.decode(indexes === undefined ? body.subarray(read.next) : body);
-    } catch (e) {
-      return {
-        ok: false,
-        reason: "protobuf_decode_error",
-        message: `${type.name} does not decode: ${e instanceof Error ? e.message : String(e)}`,
-      };
-    }
-    return contractFields(type, message);
+    return decodeAs(type, indexes === undefined ? body.subarray(read.next) : body);
   }
+
+  /** The record of a bare message of the named type (Apicurio's header apicurio.protobuf.type). Never throws. */
+  decodeNamed(body: Uint8Array, name: string): ProtobufRecord {
+    const type = this.messageNamed(name);
+    if (typeof type === "string") return { ok: false, reason: "protobuf_decode_error", message: type };
+    return decodeAs(type, body);
+  }
+}
+
+function decodeAs(type: Protobuf.Type, bytes: Uint8Array): ProtobufRecord {
+  let message: Protobuf.Message;
+  try {
+    message = type.decode(bytes);
+  } catch (e) {
+    return {
+      ok: false,
+      reason: "protobuf_decode_error",
+      message: `${type.name} does not decode: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+  return contractFields(type, message);
 }
 
 /** Confluent's message indexes at the start of `body`: [0] when the count is 0. */

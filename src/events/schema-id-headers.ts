@@ -2,7 +2,8 @@
 // - `__value_schema_id`: Confluent Platform 8's and Redpanda's schema ID in headers (confluent-framing.ts);
 // - `apicurio.value.globalId` or `apicurio.value.contentId`: Apicurio Registry's own serdes, whose default
 //   (apicurio.registry.headers.enabled=true) puts the artifact version's id there as an 8-byte big-endian long.
-//   Its Avro serializer adds `apicurio.value.encoding`: BINARY, or JSON (Avro's JSON encoding, not read here).
+//   Its Avro serializer adds `apicurio.value.encoding`: BINARY, or JSON (Avro's JSON encoding, not read here); its
+//   Protobuf serializer `apicurio.protobuf.type`, the message's name (the body is then the bare message).
 import {
   readSchemaIdHeader,
   VALUE_SCHEMA_ID_HEADER,
@@ -14,8 +15,11 @@ import {
 export const APICURIO_GLOBAL_ID_HEADER = "apicurio.value.globalId";
 export const APICURIO_CONTENT_ID_HEADER = "apicurio.value.contentId";
 export const APICURIO_ENCODING_HEADER = "apicurio.value.encoding";
+/** the Protobuf serializer's: the message's name (Descriptor.getName()) */
+export const APICURIO_PROTOBUF_TYPE_HEADER = "apicurio.protobuf.type";
 const APICURIO_ID_BYTES = 8;
 const MAX_ENCODING_BYTES = 64;
+const MAX_TYPE_NAME_BYTES = 1024;
 
 /** The headers that say which schema a message's body is in, by name (the ones a dead letter keeps). */
 export const SCHEMA_NAMING_HEADERS = [
@@ -23,13 +27,18 @@ export const SCHEMA_NAMING_HEADERS = [
   APICURIO_GLOBAL_ID_HEADER,
   APICURIO_CONTENT_ID_HEADER,
   APICURIO_ENCODING_HEADER,
+  APICURIO_PROTOBUF_TYPE_HEADER,
 ];
 
-/** The header naming a message's schema: its name and bytes (and, from Apicurio, the encoding header's text). */
+/**
+ * The header naming a message's schema: its name and bytes (and, from Apicurio, the text of the encoding header
+ * and of the Protobuf message's name).
+ */
 export interface SchemaNamingHeader {
   readonly name: typeof VALUE_SCHEMA_ID_HEADER | typeof APICURIO_GLOBAL_ID_HEADER | typeof APICURIO_CONTENT_ID_HEADER;
   readonly value: Uint8Array;
   readonly encoding?: string;
+  readonly protobufType?: string;
 }
 
 /** The bytes of header `name` (the first, when repeated), or undefined without one. */
@@ -41,6 +50,12 @@ export function headerBytes(headers: MessageHeaders | undefined, name: string): 
   return typeof first === "string" ? Uint8Array.from(first, (c) => c.charCodeAt(0) & 0xff) : first;
 }
 
+/** The first `maxBytes` of header `name` as text (one character per byte; the names are ASCII), or undefined. */
+function headerText(headers: MessageHeaders, name: string, maxBytes: number): string | undefined {
+  const bytes = headerBytes(headers, name);
+  return bytes === undefined ? undefined : String.fromCharCode(...bytes.subarray(0, maxBytes));
+}
+
 /** The header that names the message's schema: Confluent's first, then Apicurio's globalId, then its contentId. */
 export function schemaNamingHeaderOf(headers: MessageHeaders | undefined): SchemaNamingHeader | undefined {
   if (headers === undefined) return undefined;
@@ -49,10 +64,15 @@ export function schemaNamingHeaderOf(headers: MessageHeaders | undefined): Schem
   for (const name of [APICURIO_GLOBAL_ID_HEADER, APICURIO_CONTENT_ID_HEADER] as const) {
     const value = headerBytes(headers, name);
     if (value === undefined) continue;
-    const encoding = headerBytes(headers, APICURIO_ENCODING_HEADER);
-    if (encoding === undefined) return { name, value };
-    // a name of a few letters; any header may be as long as the message, so only its start is read
-    return { name, value, encoding: String.fromCharCode(...encoding.subarray(0, MAX_ENCODING_BYTES)) };
+    // short texts; any header may be as long as the message, so only their start is read
+    const encoding = headerText(headers, APICURIO_ENCODING_HEADER, MAX_ENCODING_BYTES);
+    const protobufType = headerText(headers, APICURIO_PROTOBUF_TYPE_HEADER, MAX_TYPE_NAME_BYTES);
+    return {
+      name,
+      value,
+      ...(encoding === undefined ? {} : { encoding }),
+      ...(protobufType === undefined ? {} : { protobufType }),
+    };
   }
   return undefined;
 }
@@ -69,7 +89,10 @@ export function readSchemaNamingHeader(header: SchemaNamingHeader): SchemaIdHead
   const id = new DataView(header.value.buffer, header.value.byteOffset, APICURIO_ID_BYTES).getBigInt64(0, false);
   if (id < 0n || id > BigInt(Number.MAX_SAFE_INTEGER)) return `header ${header.name} holds ${id}, not an id the registry gives`;
   const kind = header.name === APICURIO_GLOBAL_ID_HEADER ? "globalId" : "contentId";
-  return { schema: apicurioSchemaKey(kind, Number(id)), rest: new Uint8Array(0) };
+  const schema = apicurioSchemaKey(kind, Number(id));
+  return header.protobufType === undefined
+    ? { schema, rest: new Uint8Array(0) }
+    : { schema, rest: new Uint8Array(0), protobufType: header.protobufType };
 }
 
 export type ApicurioIdKind = "globalId" | "contentId";

@@ -132,8 +132,8 @@ export class SchemaCache {
   /**
    * An id from Apicurio's own serdes' headers, looked up in Apicurio's core API beside the Confluent-compatible
    * one configured (`…/apis/ccompat/v7` → `…/apis/registry/v2/ids/globalIds/{id}`), which answers the schema's
-   * text (2.4.2 without its type: apicurioArtifactType tells). Avro and JSON Schema are read; references are not
-   * fetched.
+   * text (2.4.2 without its type: apicurioArtifactType tells). Avro, Protobuf and JSON Schema are read; references
+   * (Avro named types of other artifacts, imported .proto files) are not fetched.
    */
   private async loadApicurio(key: SchemaKey, apicurio: { kind: ApicurioIdKind; id: number }, registryUrl: string): Promise<SchemaLookup> {
     const base = apicurioApiUrl(registryUrl);
@@ -150,11 +150,8 @@ export class SchemaCache {
     const text = await response.text();
     const type = response.headers.get("x-registry-artifacttype") ?? apicurioArtifactType(text);
     if (type === "JSON") return this.found(key, JSON_SCHEMA_WRITER);
-    if (type === "PROTOBUF") {
-      const reason =
-        "Protobuf named by Apicurio's headers is not read (Avro and JSON Schema are): use Confluent's framing (apicurio.registry.as-confluent)";
-      return this.found(key, new UnreadableSchema("PROTOBUF", reason));
-    }
+    // the .proto text Apicurio's serializer registered (map fields as map_entry messages); imports are not fetched
+    if (type === "PROTOBUF") return this.found(key, await this.protobufWriter(key, text, []));
     if (type !== "AVRO") return this.found(key, new UnreadableSchema("AVRO", `Apicurio holds it as ${type}, not as AVRO or JSON`));
     return this.found(key, await this.avroWriter(key, text, []));
   }

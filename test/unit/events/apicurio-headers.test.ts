@@ -1,11 +1,13 @@
 // Apicurio Registry's own serdes name the schema in headers at their defaults (apicurio.registry.headers.enabled):
 // `apicurio.value.globalId` (or `apicurio.value.contentId`) holds the id as an 8-byte big-endian long (Java's
 // ByteBuffer.putLong, as DefaultHeadersHandler writes it), `apicurio.value.encoding` BINARY, and the value is the bare
-// Avro body: the form in which the real serializer (2.4.2.Final, deploy/examples/java/ApicurioAvroProducer.java)
+// Avro body: the form in which the real serializer (2.4.2.Final, deploy/examples/java/ApicurioProducer.java)
 // wrote them to the broker (test/integration/registry-apicurio.test.ts runs it end to end).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodePredictionMessage, type DecodeContext } from "../../../src/events/codec.ts";
 import { JSON_SCHEMA_WRITER, type SchemaKey, type WriterSchema } from "../../../src/events/confluent-framing.ts";
+import { ProtobufWriter } from "../../../src/events/protobuf-writer.ts";
 import { loadAvroType } from "../../../src/events/schema-files.ts";
 import { BARE_AVRO_BODY, MINIMAL_PREDICTION } from "../../support/bare-avro-body.ts";
 import {
@@ -132,5 +134,52 @@ describe("Apicurio's serde without headers", () => {
     expect(!result.ok && result.message).toBe(
       "schema id 0 is not known (Apicurio's serde without headers writes 0x00 and an 8-byte id, not Confluent's 4-byte one: enable its headers or apicurio.registry.as-confluent)",
     );
+  });
+});
+
+describe("Apicurio's own Protobuf serializer (bytes it wrote: test/fixtures/protobuf/apicurio-java.json)", () => {
+  const fixture = JSON.parse(readFileSync(new URL("../../fixtures/protobuf/apicurio-java.json", import.meta.url), "utf8")) as {
+    schema: string;
+    headers: Record<string, string>;
+    body: string;
+  };
+  const headers = {
+    "apicurio.value.globalId": Buffer.from(fixture.headers["apicurio.value.globalId"], "hex"),
+    "apicurio.value.msgType": Buffer.from(fixture.headers["apicurio.value.msgType"]),
+    "apicurio.protobuf.type": Buffer.from(fixture.headers["apicurio.protobuf.type"]),
+  };
+  // the .proto text it registered writes the maps as map_entry messages
+  const writer = new ProtobufWriter(fixture.schema);
+  const protoCtx: DecodeContext = { schemaForId: (id) => (id === "globalId:29" ? writer : undefined), maxMessageBytes: 1 << 20 };
+
+  it("the message named by apicurio.protobuf.type decodes from the bare body, maps and optional fields included", () => {
+    const header = schemaNamingHeaderOf(headers);
+    expect(header).toMatchObject({ name: "apicurio.value.globalId", protobufType: "PredictionEvent" });
+    expect(decodePredictionMessage(Buffer.from(fixture.body, "hex"), protoCtx, header)).toEqual({
+      ok: true,
+      format: "protobuf",
+      schemaId: "globalId:29",
+      event: {
+        eventId: "apicurio-0",
+        modelId: "fraud-scorer",
+        modelVersion: "v1",
+        timestamp: 1763769600000,
+        prediction: 0.30871945533265976,
+        confidence: 0.7108313960296546,
+        latencyMs: 13.327744758972868,
+        features: { amount: 117.12857973209583, country: "FR" },
+      },
+    });
+  });
+
+  it("a message name the schema does not have is protobuf_decode_error naming it; without the header the first message is read", () => {
+    const other = schemaNamingHeaderOf({ ...headers, "apicurio.protobuf.type": Buffer.from("Missing") });
+    expect(decodePredictionMessage(Buffer.from(fixture.body, "hex"), protoCtx, other)).toMatchObject({
+      ok: false,
+      reason: "protobuf_decode_error",
+      message: 'Protobuf body does not decode with schema globalId:29: the schema has no message named "Missing"',
+    });
+    const unnamed = schemaNamingHeaderOf({ "apicurio.value.globalId": headers["apicurio.value.globalId"] });
+    expect(decodePredictionMessage(Buffer.from(fixture.body, "hex"), protoCtx, unnamed)).toMatchObject({ ok: true, format: "protobuf" });
   });
 });

@@ -308,7 +308,7 @@ describe("Apicurio ids from its serdes' headers", () => {
     });
   });
 
-  it("a content id, a JSON Schema, Protobuf text and an unknown id", async () => {
+  it("a content id, a JSON Schema, Protobuf text (read as a .proto file) and an unknown id", async () => {
     const { cache } = apicurio({
       "/apis/registry/v2/ids/contentIds/4": readAvroSchemaText("prediction-event"),
       "/apis/registry/v2/ids/globalIds/5": JSON.stringify({ $schema: "http://json-schema.org/draft-07/schema#", type: "object" }),
@@ -319,12 +319,7 @@ describe("Apicurio ids from its serdes' headers", () => {
     expect(await cache.fetch("globalId:5")).toBe("found");
     expect(cache.schemaForId("globalId:5")).toBe(JSON_SCHEMA_WRITER);
     expect(await cache.fetch("globalId:6")).toBe("found");
-    expect(cache.schemaForId("globalId:6")).toEqual(
-      new UnreadableSchema(
-        "PROTOBUF",
-        "Protobuf named by Apicurio's headers is not read (Avro and JSON Schema are): use Confluent's framing (apicurio.registry.as-confluent)",
-      ),
-    );
+    expect(cache.schemaForId("globalId:6")).toBeInstanceOf(ProtobufWriter);
     expect(await cache.fetch("globalId:7")).toBe("missing");
     expect(cache.isKnownMissing("globalId:7")).toBe(true);
   });
