@@ -167,7 +167,8 @@ export async function* avroContainerBlocks(chunks: AsyncIterable<Buffer>, schema
   } catch (err) {
     throw input.fail(`the header's schema is not a valid Avro schema: ${(err as Error).message}`);
   }
-  const schemaId = schemas.size;
+  // numbered from 1, as registries number theirs: a frame with id 0 is Apicurio's 8-byte one (apicurio-value-frame.ts)
+  const schemaId = schemas.size + 1;
   schemas.set(schemaId, writer);
   for (;;) {
     const count = await input.long("a block's record count");

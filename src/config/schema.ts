@@ -182,7 +182,12 @@ export const configSchema = z
       .refine((r) => !(r.cluster && r.sentinel !== undefined), { message: "cluster and sentinel exclude each other", path: ["sentinel"] })
       .default({}),
     schemaRegistry: z
-      .object({ url: z.string().url().optional(), ...registrySecurityShape })
+      .object({
+        url: z.string().url().optional(),
+        /** the id in the value of Apicurio's serdes without headers: apicurio.registry.use-id of the producers */
+        apicurioUseId: z.enum(["globalId", "contentId"]).default("globalId"),
+        ...registrySecurityShape,
+      })
       .strict()
       .default({}),
     metrics: z

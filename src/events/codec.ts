@@ -18,7 +18,14 @@ import {
   type WriterSchema,
 } from "./confluent-framing.ts";
 import { ProtobufWriter } from "./protobuf-writer.ts";
-import { describeSchemaKey, readSchemaNamingHeader, type SchemaNamingHeader } from "./schema-id-headers.ts";
+import {
+  apicurioSchemaKey,
+  describeSchemaKey,
+  readSchemaNamingHeader,
+  type ApicurioIdKind,
+  type SchemaNamingHeader,
+} from "./schema-id-headers.ts";
+import { APICURIO_FRAME_BYTES, apicurioFrameId, readApicurioProtobufRef } from "./apicurio-value-frame.ts";
 import type { DecodeResult, MessageFormat, Rejected, RejectionReason } from "./decode-result.ts";
 import { loadAvroSchema, loadAvroType } from "./schema-files.ts";
 import type { ContractName } from "./schema-files.ts";
@@ -33,6 +40,8 @@ export interface DecodeContext {
   /** the writer schema for a registry id or schema GUID, or undefined when not (yet) fetched */
   schemaForId(id: SchemaKey): WriterSchema | undefined;
   maxMessageBytes: number;
+  /** what the 8-byte id of Apicurio's frame without headers is (apicurio-value-frame.ts); globalId when unset */
+  apicurioUseId?: ApicurioIdKind;
 }
 
 type Fields = Record<string, unknown>;
@@ -272,11 +281,24 @@ function decodeAvro<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract
   if (schemaId === undefined) {
     return reject("avro_decode_error", `Confluent frame needs ${CONFLUENT_HEADER_BYTES} header bytes, got ${bytes.length}`);
   }
+  // registries number schemas from 1: a 0 is the high half of the 8-byte id of Apicurio's serde without headers
+  if (schemaId === 0) return decodeApicurioFramed(bytes, ctx, contract);
   return decodeWithSchema(schemaId, bytes.subarray(CONFLUENT_HEADER_BYTES), undefined, ctx, contract);
 }
 
-const APICURIO_LONG_ID_HINT =
-  " (Apicurio's serde without headers writes 0x00 and an 8-byte id, not Confluent's 4-byte one: enable its headers or apicurio.registry.as-confluent)";
+/** Apicurio's Protobuf body without headers: a delimited Ref naming the message, then the message. */
+const REF_IN_BODY: unique symbol = Symbol("Apicurio Ref in the body");
+
+/** 0x00 and an 8-byte id (apicurio-value-frame.ts): the id is a globalId or, as configured, a contentId. */
+function decodeApicurioFramed<E>(bytes: Uint8Array, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
+  const id = apicurioFrameId(bytes);
+  if (typeof id === "string") return reject("unknown_format", id);
+  const key = apicurioSchemaKey(ctx.apicurioUseId ?? "globalId", id);
+  return decodeWithSchema(key, bytes.subarray(APICURIO_FRAME_BYTES), REF_IN_BODY, ctx, contract);
+}
+
+const APICURIO_FRAME_HINT =
+  " (read from the value's 8-byte id, as Apicurio's serde writes it without headers; a producer with apicurio.registry.use-id=contentId needs schemaRegistry.apicurioUseId: contentId)";
 
 /** A message whose schema a header names (schema-id-headers.ts): the value is the bare body. */
 function decodeHeaderNamed<E>(bytes: Uint8Array, header: SchemaNamingHeader, ctx: DecodeContext, contract: Contract<E>): DecodeResult<E> {
@@ -286,13 +308,13 @@ function decodeHeaderNamed<E>(bytes: Uint8Array, header: SchemaNamingHeader, ctx
 }
 
 /**
- * The body under writer schema `schemaId`; `protobufMessage` when a header, not the body, says which message it
- * is: the indexes (Confluent's), or the message's name (Apicurio's).
+ * The body under writer schema `schemaId`; `protobufMessage` when a header, not the body's start, says which
+ * message it is: the indexes (Confluent's), or the message's name (Apicurio's); REF_IN_BODY for Apicurio's frame.
  */
 function decodeWithSchema<E>(
   schemaId: SchemaKey,
   body: Uint8Array,
-  protobufMessage: Uint8Array | string | undefined,
+  protobufMessage: Uint8Array | string | typeof REF_IN_BODY | undefined,
   ctx: DecodeContext,
   contract: Contract<E>,
 ): DecodeResult<E> {
@@ -303,8 +325,7 @@ function decodeWithSchema<E>(
     return reject("unknown_schema_id", `schema ${schemaId} lookup failed: ${errorMessage(e)}`, undefined, schemaId);
   }
   if (writer === undefined) {
-    // registries number schemas from 1; a 0 is most often the high half of Apicurio's 8-byte id
-    const hint = schemaId === 0 ? APICURIO_LONG_ID_HINT : "";
+    const hint = protobufMessage === REF_IN_BODY ? APICURIO_FRAME_HINT : "";
     return reject("unknown_schema_id", `${describeSchemaKey(schemaId)} is not known${hint}`, undefined, schemaId);
   }
   if (!isAvroWriterType(writer)) {
@@ -344,9 +365,15 @@ function decodeProtobuf<E>(
   writer: ProtobufWriter,
   schemaId: SchemaKey,
   body: Uint8Array,
-  message: Uint8Array | string | undefined,
+  message: Uint8Array | string | typeof REF_IN_BODY | undefined,
   contract: Contract<E>,
 ): DecodeResult<E> {
+  if (message === REF_IN_BODY) {
+    const ref = readApicurioProtobufRef(body);
+    if (typeof ref === "string")
+      return reject("protobuf_decode_error", `Protobuf body of ${describeSchemaKey(schemaId)}: ${ref}`, undefined, schemaId);
+    return decodeProtobuf(writer, schemaId, ref.message, ref.name, contract);
+  }
   const record = typeof message === "string" ? writer.decodeNamed(body, message) : writer.decode(body, message);
   if (!record.ok)
     return reject(record.reason, `Protobuf body does not decode with schema ${schemaId}: ${record.message}`, record.field, schemaId);

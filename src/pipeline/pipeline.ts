@@ -75,7 +75,11 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     url: registryUrlWithCredentials(config),
     onSchemaWarning: (message, schemaId) => log.warn({ schemaId }, message),
   });
-  const decodeContext = { schemaForId: schemas.schemaForId, maxMessageBytes: config.limits.maxMessageBytes };
+  const decodeContext = {
+    schemaForId: schemas.schemaForId,
+    maxMessageBytes: config.limits.maxMessageBytes,
+    apicurioUseId: config.schemaRegistry.apicurioUseId,
+  };
   const decoder: MessageDecoder = {
     decode: (value, headers) => decodePredictionMessage(value, decodeContext, schemaNamingHeaderOf(headers)),
     decodeOutcome: (value, headers) => decodeOutcomeMessage(value, decodeContext, schemaNamingHeaderOf(headers)),

@@ -156,6 +156,34 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
     }, 300_000);
   }
 
+  const withoutHeadersCases = [
+    { serializer: "avro", kind: "globalId" },
+    { serializer: "avro", kind: "contentId" },
+    { serializer: "protobuf", kind: "globalId" },
+  ] as const;
+  for (const { serializer, kind } of withoutHeadersCases) {
+    it(`Java, Apicurio's own ${serializer} serializer with headers off (${kind} as 8 bytes in the value, schemaRegistry.apicurioUseId ${kind}): every event counted, the shift detected`, async () => {
+      const core = registryUrl.replace(/\/apis\/ccompat\/v7$/, "/apis/registry/v2");
+      const { config } = await expectExampleDrift(
+        `apicurio-java-${serializer}-${kind}-no-headers`,
+        {
+          command: "java",
+          args: ["-cp", javaApicurio, `${REPO_ROOT}deploy/examples/java/ApicurioProducer.java`],
+          env: { APICURIO_URL: core, USE_ID: kind, SERIALIZER: serializer, HEADERS: "0" },
+        },
+        { format: serializer, schemaRegistryUrl: registryUrl, apicurioIdInValue: kind, timeoutMs: 240_000 },
+      );
+      const [first] = await readAllMessages(harnessKafka(), config.kafka.topics.predictions);
+      const schema = await (await fetch(`${core}/ids/${kind}s/${first.value!.readBigUInt64BE(1)}`)).text();
+      if (serializer === "avro") expect((JSON.parse(schema) as { name: string }).name).toBe("PredictionEvent");
+      else {
+        expect(schema).toMatch(/message PredictionEvent \{/);
+        // a delimited Ref naming the message, then the message
+        expect(first.value!.subarray(9, 27).toString("latin1")).toBe("\x11\x0a\x0fPredictionEvent");
+      }
+    }, 300_000);
+  }
+
   it("a JSON Schema artifact named by apicurio.value.globalId (as Apicurio's JSON Schema serde sends it): plain JSON counted, the shift detected; JSON under a Protobuf artifact dead-lettered, its header kept", async () => {
     const config = driftingServiceConfig("apicurio-json-header", {}, {}, registryUrl);
     const topic = config.kafka.topics.predictions;

@@ -30,7 +30,7 @@ const PASSWORD_ENV = "REGAUTH_TEST_SR_PASSWORD";
 const WRONG_PASSWORD_ENV = "REGAUTH_TEST_SR_WRONG_PASSWORD";
 
 function withRegistry(config: ResolvedConfig, url: string, passwordEnv: string): ResolvedConfig {
-  return { ...config, schemaRegistry: { url, username: USERNAME, password: { env: passwordEnv } } };
+  return { ...config, schemaRegistry: { ...config.schemaRegistry, url, username: USERNAME, password: { env: passwordEnv } } };
 }
 
 describe("schema registry with basic auth", () => {

@@ -81,10 +81,19 @@ export async function expectExampleDrift(
     schemaIdInHeader?: boolean;
     /** the example is Apicurio's own serializer: the id in header `apicurio.value.<kind>` (8 bytes), the value the bare body */
     apicurioIdHeader?: "globalId" | "contentId";
+    /**
+     * the example is Apicurio's own serializer with headers off: 0x00 and the id as 8 bytes in the value, which
+     * the service is told is a globalId or a contentId (schemaRegistry.apicurioUseId)
+     */
+    apicurioIdInValue?: "globalId" | "contentId";
   },
 ): Promise<{ drift: DriftEvent[]; output: string; config: ResolvedConfig }> {
   // the producer and the service use the same registry: the test stack's unless another is given
-  const config = driftingServiceConfig(label, {}, {}, opts.schemaRegistryUrl);
+  const drifting = driftingServiceConfig(label, {}, {}, opts.schemaRegistryUrl);
+  const config =
+    opts.apicurioIdInValue === undefined
+      ? drifting
+      : { ...drifting, schemaRegistry: { ...drifting.schemaRegistry, apicurioUseId: opts.apicurioIdInValue } };
   const topic = config.kafka.topics.predictions;
   const kafka = harnessKafka();
   await createPredictionsTopic(kafka, config);
@@ -125,6 +134,7 @@ export async function expectExampleDrift(
     if (opts.schemaIdInHeader === true)
       await expectSchemaGuidHeaders(produced, `${topic}-value`, opts.schemaRegistryUrl ?? infra().schemaRegistryUrl);
     if (opts.apicurioIdHeader !== undefined) expectApicurioIdHeaders(produced, opts.apicurioIdHeader);
+    if (opts.apicurioIdInValue !== undefined) expectApicurioIdsInValues(produced);
     const bareBodies = opts.schemaIdInHeader === true || opts.apicurioIdHeader !== undefined;
     for (const m of bareBodies ? [] : [produced[0], produced[total - 1]]) {
       expect(m.key?.toString("utf8")).toBe(EXAMPLE_MODEL);
@@ -156,6 +166,15 @@ function expectApicurioIdHeaders(produced: ReadMessage[], kind: "globalId" | "co
     // the Avro serializer's; the Protobuf one names the message in apicurio.protobuf.type instead
     if (m.headers["apicurio.protobuf.type"] === undefined) expect(m.headers["apicurio.value.encoding"]).toBe("BINARY");
     expect(m.value?.[0]).not.toBe(0x00);
+  }
+}
+
+function expectApicurioIdsInValues(produced: ReadMessage[]): void {
+  for (const m of produced) {
+    expect(Object.keys(m.headers).filter((name) => name.startsWith("apicurio."))).toEqual([]);
+    // 0x00, then the id as a big-endian long: its high half zero, the low half the id
+    expect(m.value?.subarray(0, 5).toString("hex")).toBe("0000000000");
+    expect(m.value?.readUInt32BE(5)).toBeGreaterThan(0);
   }
 }
 

@@ -8,7 +8,8 @@
 //   java -cp "$(deploy/local/examples.sh ensure java-apicurio)" deploy/examples/java/ApicurioProducer.java
 // Environment: KAFKA_BROKERS, APICURIO_URL (Apicurio's core API, e.g. http://127.0.0.1:18181/apis/registry/v2),
 // TOPIC (ml.predictions), MODEL_ID (fraud-scorer), MODEL_VERSION (v1), STATIONARY (1000), SHIFTED (1200),
-// SEED (42), SERIALIZER (avro), USE_ID (globalId; contentId puts the content id in apicurio.value.contentId instead).
+// SEED (42), SERIALIZER (avro), USE_ID (globalId; contentId puts the content id in apicurio.value.contentId instead),
+// HEADERS (1; 0 turns the serdes' headers off: the value is then 0x00, the id as 8 bytes, the body).
 import io.apicurio.registry.serde.SerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.apicurio.registry.serde.protobuf.ProtobufKafkaSerializer;
@@ -61,6 +62,8 @@ public class ApicurioProducer {
     props.put(SerdeConfig.REGISTRY_URL, registry);
     props.put(SerdeConfig.AUTO_REGISTER_ARTIFACT, "true");
     props.put(SerdeConfig.USE_ID, env("USE_ID", "globalId"));
+    // HEADERS=0: the id goes in the value instead (0x00, then the id as an 8-byte big-endian long)
+    props.put(SerdeConfig.ENABLE_HEADERS, env("HEADERS", "1").equals("0") ? "false" : "true");
 
     // the contract's own schemas; a producer may keep its own message, as long as the field names match
     Schema avro = protobuf ? null : new Schema.Parser().parse(new File("schemas/prediction-event.avsc"));
@@ -80,8 +83,8 @@ public class ApicurioProducer {
       }
       producer.flush();
     }
-    System.err.printf("published %d events to %s (Apicurio %s serializer, %s in headers)%n", stationary + shifted, topic,
-        protobuf ? "Protobuf" : "Avro", env("USE_ID", "globalId"));
+    System.err.printf("published %d events to %s (Apicurio %s serializer, %s in %s)%n", stationary + shifted, topic,
+        protobuf ? "Protobuf" : "Avro", env("USE_ID", "globalId"), env("HEADERS", "1").equals("0") ? "the value" : "headers");
   }
 
   static GenericRecord avroEvent(Schema schema, String id, String modelId, String version, int i, double prediction,

@@ -40,7 +40,7 @@ describe("deploy/config.example.yaml", () => {
     const { models: _none, ...defaults } = JSON.parse(JSON.stringify(resolveConfig({}))) as Record<string, unknown>;
     // schemaRegistry.url has no default; the example shows it in a comment
     expect(leafPaths(rest).sort()).toEqual(
-      leafPaths({ ...defaults, schemaRegistry: {} })
+      leafPaths({ ...defaults, schemaRegistry: { apicurioUseId: "globalId" } })
         .sort()
         .filter((p) => p !== ""),
     );

@@ -126,17 +126,6 @@ describe("a message whose schema Apicurio's headers name", () => {
   });
 });
 
-describe("Apicurio's serde without headers", () => {
-  it("0x00 and an 8-byte id read as schema id 0, and the rejection says what it most likely is", () => {
-    const framed = Buffer.concat([Buffer.from("000000000000000001", "hex"), avroBody]);
-    const result = decodePredictionMessage(framed, { schemaForId: () => undefined, maxMessageBytes: 1 << 20 });
-    expect(result).toMatchObject({ ok: false, reason: "unknown_schema_id", schemaId: 0 });
-    expect(!result.ok && result.message).toBe(
-      "schema id 0 is not known (Apicurio's serde without headers writes 0x00 and an 8-byte id, not Confluent's 4-byte one: enable its headers or apicurio.registry.as-confluent)",
-    );
-  });
-});
-
 describe("Apicurio's own Protobuf serializer (bytes it wrote: test/fixtures/protobuf/apicurio-java.json)", () => {
   const fixture = JSON.parse(readFileSync(new URL("../../fixtures/protobuf/apicurio-java.json", import.meta.url), "utf8")) as {
     schema: string;
