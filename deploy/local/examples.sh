@@ -7,7 +7,7 @@
 #                                            #   kafka-python and aiokafka from PyPI → path of the venv's python
 #   deploy/local/examples.sh ensure java     # JDK (apt) + the Kafka jars from Maven Central (the same
 #                                            #   deploy/local/.cache as stack.sh) → the classpath
-#   deploy/local/examples.sh ensure java-apicurio  # the JDK + Apicurio's Avro and Protobuf serdes 2.4.2.Final and what they
+#   deploy/local/examples.sh ensure java-apicurio  # the JDK + Apicurio's Avro, Protobuf and JSON Schema serdes 2.4.2.Final and what they
 #                                            #   brings, from Maven Central → the classpath
 #   deploy/local/examples.sh ensure go       # go + franz-go, hamba/avro, protobuf and protocompile from the module proxy (go.sum pinned), built
 #                                            #   → path of the example's binary
@@ -67,12 +67,15 @@ ensure_java() {
 
 ensure_java_apicurio() {
   ensure_java >/dev/null
-  # Apicurio Registry's own Avro and Protobuf serdes and what they bring (deploy/examples/java/apicurio/pom.xml)
-  local libs="$CACHE_DIR/apicurio-serdes-2.4.2.Final/libs"
+  # Apicurio Registry's own Avro, Protobuf and JSON Schema serdes and what they bring (deploy/examples/java/apicurio/pom.xml;
+  # the cache is named by the pom's hash, so a changed pom downloads again)
+  local pom="$REPO_ROOT/deploy/examples/java/apicurio/pom.xml"
+  local libs
+  libs="$CACHE_DIR/apicurio-serdes-2.4.2.Final-$(sha256sum "$pom" | cut -c1-12)/libs"
   if [ ! -f "$libs/.complete" ]; then
     log "downloading Apicurio's serdes 2.4.2.Final from Maven Central into ${libs#"$REPO_ROOT"/}"
     rm -rf "$libs.tmp.$$"
-    mvn -q -B -Dstyle.color=never -f "$REPO_ROOT/deploy/examples/java/apicurio/pom.xml" \
+    mvn -q -B -Dstyle.color=never -f "$pom" \
       dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs.tmp.$$" >&2
     rm -rf "$libs" && mv "$libs.tmp.$$" "$libs" && touch "$libs/.complete"
   fi

@@ -130,6 +130,7 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
     { serializer: "avro", kind: "globalId" },
     { serializer: "avro", kind: "contentId" },
     { serializer: "protobuf", kind: "globalId" },
+    { serializer: "json-schema", kind: "globalId" },
   ] as const;
   for (const { serializer, kind } of serdeCases) {
     it(`Java, Apicurio's own ${serializer} serializer (2.4.2.Final, ${kind} in headers): every bare body counted, the shift detected`, async () => {
@@ -148,6 +149,8 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
       const core = registryUrl.replace(/\/apis\/ccompat\/v7$/, "/apis/registry/v2");
       const schema = await (await fetch(`${core}/ids/${kind}s/${id}`)).text();
       if (serializer === "avro") expect((JSON.parse(schema) as { name: string }).name).toBe("PredictionEvent");
+      // the contract's JSON Schema, which the example registered (the serializer does not)
+      else if (serializer === "json-schema") expect((JSON.parse(schema) as { title: string }).title).toBe("PredictionEvent");
       else {
         // the .proto text the serializer registered, with the message named in a header of its own
         expect(schema).toMatch(/message PredictionEvent \{/);
@@ -160,6 +163,7 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
     { serializer: "avro", kind: "globalId" },
     { serializer: "avro", kind: "contentId" },
     { serializer: "protobuf", kind: "globalId" },
+    { serializer: "json-schema", kind: "globalId" },
   ] as const;
   for (const { serializer, kind } of withoutHeadersCases) {
     it(`Java, Apicurio's own ${serializer} serializer with headers off (${kind} as 8 bytes in the value, schemaRegistry.apicurioUseId ${kind}): every event counted, the shift detected`, async () => {
@@ -176,6 +180,8 @@ describe("Apicurio Registry 2.4.2.Final (ccompat v7) as the schema registry", ()
       const [first] = await readAllMessages(harnessKafka(), config.kafka.topics.predictions);
       const schema = await (await fetch(`${core}/ids/${kind}s/${first.value!.readBigUInt64BE(1)}`)).text();
       if (serializer === "avro") expect((JSON.parse(schema) as { name: string }).name).toBe("PredictionEvent");
+      // the contract's JSON Schema, which the example registered (the serializer does not)
+      else if (serializer === "json-schema") expect((JSON.parse(schema) as { title: string }).title).toBe("PredictionEvent");
       else {
         expect(schema).toMatch(/message PredictionEvent \{/);
         // a delimited Ref naming the message, then the message

@@ -133,15 +133,17 @@ export async function expectExampleDrift(
     expect(produced).toHaveLength(total);
     if (opts.schemaIdInHeader === true)
       await expectSchemaGuidHeaders(produced, `${topic}-value`, opts.schemaRegistryUrl ?? infra().schemaRegistryUrl);
-    if (opts.apicurioIdHeader !== undefined) expectApicurioIdHeaders(produced, opts.apicurioIdHeader);
+    if (opts.apicurioIdHeader !== undefined) expectApicurioIdHeaders(produced, opts.apicurioIdHeader, opts.format);
     if (opts.apicurioIdInValue !== undefined) expectApicurioIdsInValues(produced);
     const bareBodies = opts.schemaIdInHeader === true || opts.apicurioIdHeader !== undefined;
     for (const m of bareBodies ? [] : [produced[0], produced[total - 1]]) {
       expect(m.key?.toString("utf8")).toBe(EXAMPLE_MODEL);
       expect(m.value?.[0]).toBe(opts.format === "json" ? "{".charCodeAt(0) : 0);
-      if (opts.format === "json-schema") expect(m.value?.[5]).toBe("{".charCodeAt(0));
-      // Protobuf: message indexes [0], written as one 0 byte
-      if (opts.format === "protobuf") expect(m.value?.[5]).toBe(0x00);
+      // after Confluent's 5 bytes (Apicurio's 9-byte frame is checked above)
+      const body = opts.apicurioIdInValue === undefined ? 5 : 9;
+      if (opts.format === "json-schema") expect(m.value?.[body]).toBe("{".charCodeAt(0));
+      // Protobuf: message indexes [0], written as one 0 byte (Apicurio's: a delimited Ref of 17 bytes)
+      if (opts.format === "protobuf") expect(m.value?.[body]).toBe(opts.apicurioIdInValue === undefined ? 0x00 : 0x11);
     }
     const text = await service.metricsText();
     const consumed = text.split("\n").find((l) => l.startsWith("drift_events_consumed_total{"));
@@ -159,12 +161,16 @@ export async function expectExampleDrift(
  * the subject's latest schema (then a Protobuf message's indexes), with no magic byte at the value's start.
  */
 /** Apicurio's serializers at their defaults: an 8-byte id header, the BINARY encoding header (Avro), a bare body. */
-function expectApicurioIdHeaders(produced: ReadMessage[], kind: "globalId" | "contentId"): void {
+function expectApicurioIdHeaders(produced: ReadMessage[], kind: "globalId" | "contentId", format: string): void {
   for (const m of produced) {
     const id = m.rawHeaders?.[`apicurio.value.${kind}`];
     expect(Buffer.isBuffer(id) && id.length).toBe(8);
     // the Avro serializer's; the Protobuf one names the message in apicurio.protobuf.type instead
-    if (m.headers["apicurio.protobuf.type"] === undefined) expect(m.headers["apicurio.value.encoding"]).toBe("BINARY");
+    if (format === "avro") expect(m.headers["apicurio.value.encoding"]).toBe("BINARY");
+    if (format === "protobuf") expect(m.headers["apicurio.protobuf.type"]).toBe("PredictionEvent");
+    // the JSON Schema one: the class Jackson wrote
+    if (format === "json-schema") expect(m.headers["apicurio.value.msgType"]).toBe("java.util.LinkedHashMap");
+    if (format === "json-schema") expect(m.value?.[0]).toBe("{".charCodeAt(0));
     expect(m.value?.[0]).not.toBe(0x00);
   }
 }
