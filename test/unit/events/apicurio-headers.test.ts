@@ -9,6 +9,7 @@ import { decodePredictionMessage, type DecodeContext } from "../../../src/events
 import { JSON_SCHEMA_WRITER, type SchemaKey, type WriterSchema } from "../../../src/events/confluent-framing.ts";
 import { ProtobufWriter } from "../../../src/events/protobuf-writer.ts";
 import { loadAvroType } from "../../../src/events/schema-files.ts";
+import { APICURIO_PRODUCER_FIRST_EVENT } from "../../support/apicurio-producer-event.ts";
 import { BARE_AVRO_BODY, MINIMAL_PREDICTION } from "../../support/bare-avro-body.ts";
 import {
   apicurioIdOf,
@@ -148,16 +149,7 @@ describe("Apicurio's own Protobuf serializer (bytes it wrote: test/fixtures/prot
       ok: true,
       format: "protobuf",
       schemaId: "globalId:29",
-      event: {
-        eventId: "apicurio-0",
-        modelId: "fraud-scorer",
-        modelVersion: "v1",
-        timestamp: 1763769600000,
-        prediction: 0.30871945533265976,
-        confidence: 0.7108313960296546,
-        latencyMs: 13.327744758972868,
-        features: { amount: 117.12857973209583, country: "FR" },
-      },
+      event: APICURIO_PRODUCER_FIRST_EVENT,
     });
   });
 

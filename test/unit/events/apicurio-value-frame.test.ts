@@ -9,6 +9,7 @@ import { decodePredictionMessage, type DecodeContext } from "../../../src/events
 import { JSON_SCHEMA_WRITER, type SchemaKey, type WriterSchema } from "../../../src/events/confluent-framing.ts";
 import { apicurioFrameId, readApicurioProtobufRef } from "../../../src/events/apicurio-value-frame.ts";
 import { ProtobufWriter } from "../../../src/events/protobuf-writer.ts";
+import { APICURIO_PRODUCER_FIRST_EVENT } from "../../support/apicurio-producer-event.ts";
 
 const fixture = JSON.parse(readFileSync(new URL("../../fixtures/apicurio/serde-without-headers.json", import.meta.url), "utf8")) as {
   avro: { globalId: number; schema: string; value: string };
@@ -24,17 +25,7 @@ function context(schemas: [SchemaKey, WriterSchema][], apicurioUseId?: "globalId
   return { schemaForId: (id) => byKey.get(id), maxMessageBytes: 1 << 20, ...(apicurioUseId === undefined ? {} : { apicurioUseId }) };
 }
 
-// the first event of ApicurioProducer's stream (SEED 42), as the serializers were given it
-const FIRST_EVENT = {
-  eventId: "apicurio-0",
-  modelId: "fraud-scorer",
-  modelVersion: "v1",
-  timestamp: 1763769600000,
-  prediction: 0.30871945533265976,
-  confidence: 0.7108313960296546,
-  latencyMs: 13.327744758972868,
-  features: { amount: 117.12857973209583, country: "FR" },
-};
+const FIRST_EVENT = APICURIO_PRODUCER_FIRST_EVENT;
 
 describe("Apicurio's serdes without headers: 0x00 and an 8-byte id in the value", () => {
   it("the Avro serializer's value decodes under the globalId its 8 bytes hold", () => {
