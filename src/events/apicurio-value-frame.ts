@@ -9,6 +9,7 @@
 /** magic byte and the 8-byte id */
 export const APICURIO_FRAME_BYTES = 9;
 const MAX_NAME_BYTES = 1024;
+const utf8 = new TextDecoder();
 
 /** The 8-byte id of an Apicurio frame (bytes whose first five are zero), or what is wrong with it. */
 export function apicurioFrameId(bytes: Uint8Array): number | string {
@@ -41,7 +42,7 @@ export function readApicurioProtobufRef(body: Uint8Array): { name: string; messa
       if (size === undefined || size.next + size.value > end) return "Apicurio's Ref: a field runs past the Ref";
       if (tag.value >>> 3 === 1) {
         if (size.value > MAX_NAME_BYTES) return `Apicurio's Ref: a message name of ${size.value} bytes`;
-        name = new TextDecoder().decode(body.subarray(size.next, size.next + size.value));
+        name = utf8.decode(body.subarray(size.next, size.next + size.value));
       }
       pos = size.next + size.value;
     } else if (wireType === 1 || wireType === 5) {
