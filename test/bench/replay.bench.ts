@@ -13,15 +13,14 @@
 // (src/cli/decoding-thread.ts); each CLI line is measured with it and, in the same rounds, without it
 // (DRIFT_DETECTOR_DECODE_THREAD=0). In process, runReplay decodes on its own thread.
 // Run: npx tsx test/bench/replay.bench.ts [file]   — prints one JSON object per line.
-import { execFileSync, spawnSync } from "node:child_process";
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { Writable } from "node:stream";
-import { PassThrough } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { resolveConfig } from "../../src/config/load.ts";
 import { runReplay } from "../../src/cli/replay.ts";
+import { childNode, medianOf, parseLoop as parseLoopOf, longStream, parseLoopScript, timed, type Timing } from "./replay-timing.ts";
 
 const FILE = process.argv[2] ?? new URL("../fixtures/demo/predictions.jsonl", import.meta.url).pathname;
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
@@ -33,24 +32,9 @@ const LONG_ROUNDS = 3;
 // the CLI decodes a file on a second thread when it has two cores (src/cli/decoding-thread.ts); this turns it off
 const WITHOUT_DECODING_THREAD = { DRIFT_DETECTOR_DECODE_THREAD: "0" };
 
-interface Timing {
-  wallMs: number;
-  cpuMs: number;
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<Timing> {
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
-  await fn();
-  const used = process.cpuUsage(cpu);
-  return { wallMs: performance.now() - t0, cpuMs: (used.user + used.system) / 1000 };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /** One result line: replay's median wall and CPU time against the loop's, in the same run. */
 function printRatioLine(name: string, rep: Timing[], loop: Timing[], events?: number): void {
-  const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
+  const m = medianOf;
   console.log(
     JSON.stringify({
       bench: "replay",
@@ -68,13 +52,7 @@ function printRatioLine(name: string, rep: Timing[], loop: Timing[], events?: nu
   );
 }
 
-async function parseLoop(): Promise<number> {
-  let n = 0;
-  for await (const line of createInterface({ input: createReadStream(FILE), crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (line !== "" && (JSON.parse(line) as { eventId?: string }).eventId !== undefined) n++;
-  }
-  return n;
-}
+const parseLoop = () => parseLoopOf(FILE);
 
 const sink = () => new Writable({ write: (_chunk, _enc, done) => done() });
 const config = resolveConfig({});
@@ -99,38 +77,8 @@ async function inProcess(): Promise<void> {
   await inProcessLine(`in process, JIT settled (after ${STEADY_WARMUPS} more replays): runReplay vs readline + JSON.parse`);
 }
 
-/** The demo stream `copies` times over, each copy shifted by the stream's span and its event ids suffixed. */
-function longStream(copies: number, path: string): void {
-  const text = readFileSync(FILE, "utf8");
-  const stamps = [...text.matchAll(/"timestamp":(\d+)/g)].map((x) => Number(x[1]));
-  const span = Math.max(...stamps) - Math.min(...stamps) + 1000;
-  const parts: string[] = [];
-  for (let k = 0; k < copies; k++)
-    parts.push(
-      text
-        .replace(/"timestamp":(\d+)/g, (_x, t: string) => `"timestamp":${Number(t) + k * span}`)
-        .replace(/"eventId":"([^"]*)"/g, (_x, id: string) => `"eventId":"${id}-copy${k}"`),
-    );
-  writeFileSync(path, parts.join(""));
-}
-
-/** CPU ms (user + system) and wall ms of a child process. */
-function child(args: string[], env: Record<string, string> = {}): Timing {
-  const t0 = performance.now();
-  const out = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; { time node ${args.map((a) => `'${a}'`).join(" ")} >/dev/null 2>&1; } 2>&1`], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-  });
-  const wallMs = performance.now() - t0;
-  const [user, sys] = out.stdout.trim().split(/\s+/).map(Number);
-  return { wallMs, cpuMs: (user + sys) * 1000 };
-}
-
-const loopScriptFor = (file: string) =>
-  `const rl=require("node:readline").createInterface({input:require("node:fs").createReadStream(${JSON.stringify(file)}),crlfDelay:Infinity});let n=0;rl.on("line",(l)=>{if(l!==""&&JSON.parse(l).eventId!==undefined)n++});rl.on("close",()=>console.log(n));`;
-
 function cli(): void {
-  const loopScript = loopScriptFor(FILE);
+  const loopScript = parseLoopScript(FILE);
   // the compiled CLI, as `npm ci` (prepare) leaves it; bin.js runs it once it is newer than every source
   execFileSync("npm", ["run", "--silent", "build"], { cwd: new URL("../..", import.meta.url).pathname, stdio: "ignore" });
   const FROM_DIST = { DRIFT_DETECTOR_SOURCES: "0" };
@@ -141,20 +89,20 @@ function cli(): void {
   const compiledOneThread: Timing[] = [];
   const sources: Timing[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    loop.push(child(["-e", loopScript]));
-    compiled.push(child([BIN, "replay", "--input", FILE], FROM_DIST));
-    compiledOneThread.push(child([BIN, "replay", "--input", FILE], { ...FROM_DIST, ...WITHOUT_DECODING_THREAD }));
-    sources.push(child([BIN, "replay", "--input", FILE], FROM_SOURCES));
+    loop.push(childNode(["-e", loopScript]));
+    compiled.push(childNode([BIN, "replay", "--input", FILE], FROM_DIST));
+    compiledOneThread.push(childNode([BIN, "replay", "--input", FILE], { ...FROM_DIST, ...WITHOUT_DECODING_THREAD }));
+    sources.push(childNode([BIN, "replay", "--input", FILE], FROM_SOURCES));
   }
-  const m = (ts: Timing[], k: keyof Timing) => median(ts.map((t) => t[k]));
+  const m = medianOf;
   const tinyDir = mkdtempSync(join(tmpdir(), "replay-bench-"));
   const tiny = join(tinyDir, "three.jsonl");
   writeFileSync(tiny, readFileSync(FILE, "utf8").split("\n").slice(0, 3).join("\n") + "\n");
   const bare: Timing[] = [];
   const startup: Timing[] = [];
   for (let r = 0; r < STARTUP_ROUNDS; r++) {
-    bare.push(child(["-e", "0"]));
-    startup.push(child([BIN, "replay", "--input", tiny], FROM_DIST));
+    bare.push(childNode(["-e", "0"]));
+    startup.push(childNode([BIN, "replay", "--input", tiny], FROM_DIST));
   }
   rmSync(tinyDir, { recursive: true, force: true });
   console.log(
@@ -183,14 +131,14 @@ function cliLong(): void {
   const dir = mkdtempSync(join(tmpdir(), "replay-bench-long-"));
   const file = join(dir, "long.jsonl");
   try {
-    longStream(LONG_COPIES, file);
+    longStream(FILE, LONG_COPIES, file);
     const loop: Timing[] = [];
     const compiled: Timing[] = [];
     const compiledOneThread: Timing[] = [];
     for (let r = 0; r < LONG_ROUNDS; r++) {
-      loop.push(child(["-e", loopScriptFor(file)]));
-      compiled.push(child([BIN, "replay", "--input", file], { DRIFT_DETECTOR_SOURCES: "0" }));
-      compiledOneThread.push(child([BIN, "replay", "--input", file], { DRIFT_DETECTOR_SOURCES: "0", ...WITHOUT_DECODING_THREAD }));
+      loop.push(childNode(["-e", parseLoopScript(file)]));
+      compiled.push(childNode([BIN, "replay", "--input", file], { DRIFT_DETECTOR_SOURCES: "0" }));
+      compiledOneThread.push(childNode([BIN, "replay", "--input", file], { DRIFT_DETECTOR_SOURCES: "0", ...WITHOUT_DECODING_THREAD }));
     }
     const events =
       LONG_COPIES *
