@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Toolchains of the producer examples (deploy/examples/), installed when missing. Each `ensure` prints the
-# one line the caller needs on stdout (progress on stderr):
+# Toolchains of the producer examples (deploy/examples/) and of the peer benchmark (test/bench/peers.bench.ts),
+# installed when missing. Each `ensure` prints the one line the caller needs on stdout (progress on stderr):
 #   deploy/local/examples.sh ensure kcat     # apt kcat                         → path of kcat
 #   deploy/local/examples.sh ensure python   # venv + confluent-kafka (Avro, JSON Schema and Protobuf serializers,
 #                                            #   grpcio-tools for protoc) and
@@ -11,6 +11,10 @@
 #                                            #   brings, from Maven Central → the classpath
 #   deploy/local/examples.sh ensure go       # go + franz-go, hamba/avro, protobuf and protocompile from the module proxy (go.sum pinned), built
 #                                            #   → path of the example's binary
+#   deploy/local/examples.sh ensure peer-river  # venv + River from PyPI (test/bench/peers/requirements-river.txt)
+#                                            #   → path of the venv's python
+#   deploy/local/examples.sh ensure peer-alibi  # venv + alibi-detect from PyPI (test/bench/peers/requirements-alibi.txt;
+#                                            #   its own venv: its numpy pin conflicts with River's) → path of the venv's python
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE_DIR="$REPO_ROOT/deploy/local/.cache"
@@ -35,15 +39,30 @@ ensure_kcat() {
   command -v kcat || command -v kafkacat
 }
 
-ensure_python() {
-  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, confluent_kafka.schema_registry.protobuf, grpc_tools.protoc, kafka, aiokafka, lz4, zstandard, cramjam, snappy' 2>/dev/null; then
+# python_venv <venv> <modules it must import> <pip arguments…>: the venv, made and installed into when it
+# cannot import the modules yet; prints the path of its python
+python_venv() {
+  local venv="$1" imports="$2"
+  shift 2
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import $imports" 2>/dev/null; then
     command -v python3 >/dev/null || apt_install python3 python3-venv
-    log "python venv $VENV with ${PYTHON_REQUIREMENTS[*]}"
+    log "python venv ${venv#"$REPO_ROOT"/} with $*"
     mkdir -p "$CACHE_DIR"
-    python3 -m venv "$VENV" >&2 || { apt_install python3-venv && python3 -m venv "$VENV" >&2; }
-    "$VENV/bin/pip" install -q --disable-pip-version-check "${PYTHON_REQUIREMENTS[@]}" >&2
+    python3 -m venv "$venv" >&2 || { apt_install python3-venv && python3 -m venv "$venv" >&2; }
+    "$venv/bin/pip" install -q --disable-pip-version-check "$@" >&2
   fi
-  echo "$VENV/bin/python"
+  echo "$venv/bin/python"
+}
+
+ensure_python() {
+  python_venv "$VENV" 'confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, confluent_kafka.schema_registry.protobuf, grpc_tools.protoc, kafka, aiokafka, lz4, zstandard, cramjam, snappy' \
+    "${PYTHON_REQUIREMENTS[@]}"
+}
+
+# the peers' venvs are named by their requirements' hash, so a changed pin installs afresh
+ensure_peer() {
+  local requirements="$REPO_ROOT/test/bench/peers/requirements-$1.txt"
+  python_venv "$CACHE_DIR/peer-$1-$(sha256sum "$requirements" | cut -c1-12)" "$2" -r "$requirements"
 }
 
 ensure_java() {
@@ -104,5 +123,7 @@ case "${1:-}:${2:-}" in
   ensure:java) ensure_java ;;
   ensure:java-apicurio) ensure_java_apicurio ;;
   ensure:go) ensure_go ;;
-  *) echo "usage: $0 ensure kcat|python|java|java-apicurio|go" >&2; exit 2 ;;
+  ensure:peer-river) ensure_peer river river.drift ;;
+  ensure:peer-alibi) ensure_peer alibi alibi_detect.cd ;;
+  *) echo "usage: $0 ensure kcat|python|java|java-apicurio|go|peer-river|peer-alibi" >&2; exit 2 ;;
 esac

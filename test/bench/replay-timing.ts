@@ -2,7 +2,9 @@
 // (CPU from bash's `time`, so it counts every thread of the child), the plain readline + JSON.parse loop
 // that replay is measured against, and the long stream a backtest reads.
 import { spawnSync } from "node:child_process";
-import { createReadStream, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 export interface Timing {
@@ -25,15 +27,37 @@ export const medianOf = (ts: Timing[], k: keyof Timing): number => median(ts.map
 
 /** CPU ms (user + system) and wall ms of `node <args>` as a child process. */
 export function childNode(args: string[], env: Record<string, string> = {}, cwd?: string): Timing {
+  const { wallMs, cpuMs } = childTimed("node", args, env, cwd);
+  return { wallMs, cpuMs };
+}
+
+/**
+ * CPU ms (user + system, from bash's `time`: every thread of the child) and wall ms of `<command> <args>` as a
+ * child process, and what it wrote to stdout when `keepStdout` (else stdout goes to /dev/null). Throws when
+ * the child fails: a benchmark of a failed run would time its error.
+ */
+export function childTimed(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+  keepStdout = false,
+): Timing & { stdout: string } {
+  const dir = keepStdout ? mkdtempSync(join(tmpdir(), "bench-child-")) : undefined;
+  const stdoutFile = dir === undefined ? "/dev/null" : join(dir, "stdout");
+  const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   const t0 = performance.now();
-  const out = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; { time node ${args.map((a) => `'${a}'`).join(" ")} >/dev/null 2>&1; } 2>&1`], {
+  const out = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; { time ${quoted} >'${stdoutFile}' 2>/dev/null; } 2>&1`], {
     encoding: "utf8",
     env: { ...process.env, ...env },
     cwd,
   });
   const wallMs = performance.now() - t0;
   const [user, sys] = out.stdout.trim().split(/\s+/).map(Number);
-  return { wallMs, cpuMs: (user + sys) * 1000 };
+  const stdout = dir === undefined ? "" : readFileSync(stdoutFile, "utf8");
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  if (out.status !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${out.status}`);
+  return { wallMs, cpuMs: (user + sys) * 1000, stdout };
 }
 
 /** The lines of `file` that JSON.parse reads as an object with an eventId, read with readline. */
