@@ -11,6 +11,8 @@ import json
 import sys
 import time
 
+from event_lines import read_events
+
 t0 = time.perf_counter()
 import numpy as np  # noqa: E402
 from alibi_detect.cd import TabularDrift  # noqa: E402
@@ -56,28 +58,24 @@ def _number(value):
 def main(path, window):
     models = {}
     events = windows = drifted = 0
-    with open(path, "rb") as lines:
-        for line in lines:
-            if not line.strip():
-                continue
-            event = json.loads(line)
-            events += 1
-            model = models.get(event["modelId"])
-            if model is None:
-                model = models[event["modelId"]] = Model(event)
-            model.rows.append(model.row(event))
-            if len(model.rows) < window:
-                continue
-            x = np.asarray(model.rows, dtype=np.float64)
-            model.rows = []
-            if model.detector is None:
-                numeric, categorical = model.columns()
-                categories = {numeric + i: None for i in range(categorical)}
-                model.detector = TabularDrift(x, p_val=0.05, categories_per_feature=categories)
-                continue
-            windows += 1
-            if model.detector.predict(x)["data"]["is_drift"]:
-                drifted += 1
+    for event in read_events(path):
+        events += 1
+        model = models.get(event["modelId"])
+        if model is None:
+            model = models[event["modelId"]] = Model(event)
+        model.rows.append(model.row(event))
+        if len(model.rows) < window:
+            continue
+        x = np.asarray(model.rows, dtype=np.float64)
+        model.rows = []
+        if model.detector is None:
+            numeric, categorical = model.columns()
+            categories = {numeric + i: None for i in range(categorical)}
+            model.detector = TabularDrift(x, p_val=0.05, categories_per_feature=categories)
+            continue
+        windows += 1
+        if model.detector.predict(x)["data"]["is_drift"]:
+            drifted += 1
     print(json.dumps({"tool": "alibi-detect TabularDrift", "events": events, "models": len(models), "windows": windows,
                       "drifted": drifted, "importMs": round(import_ms)}))
 

@@ -9,6 +9,8 @@ import json
 import sys
 import time
 
+from event_lines import read_events
+
 t0 = time.perf_counter()
 from river import drift  # noqa: E402
 
@@ -30,23 +32,19 @@ def main(path):
     detectors = {}
     detected = {}
     events = updates = detections = 0
-    with open(path, "rb") as lines:
-        for line in lines:
-            if not line.strip():
-                continue
-            event = json.loads(line)
-            events += 1
-            model = event["modelId"]
-            for name, value in numeric_signals(event):
-                key = (model, name)
-                detector = detectors.get(key)
-                if detector is None:
-                    detector = detectors[key] = drift.ADWIN()
-                detector.update(value)
-                updates += 1
-                if detector.drift_detected:
-                    detections += 1
-                    detected[f"{model}/{name}"] = detected.get(f"{model}/{name}", 0) + 1
+    for event in read_events(path):
+        events += 1
+        model = event["modelId"]
+        for name, value in numeric_signals(event):
+            key = (model, name)
+            detector = detectors.get(key)
+            if detector is None:
+                detector = detectors[key] = drift.ADWIN()
+            detector.update(value)
+            updates += 1
+            if detector.drift_detected:
+                detections += 1
+                detected[f"{model}/{name}"] = detected.get(f"{model}/{name}", 0) + 1
     print(json.dumps({"tool": "river ADWIN", "events": events, "detectors": len(detectors), "updates": updates,
                       "detections": detections, "detectedBySignal": detected, "importMs": round(import_ms)}))
 
