@@ -61,7 +61,7 @@ function tools(): Tool[] {
         const outputs = stdout
           .split("\n")
           .filter((l) => l !== "")
-          .map((l) => JSON.parse(l) as { type: string; status?: string });
+          .map((l) => JSON.parse(l) as { type: string });
         return {
           detected: {
             driftEvents: outputs.filter((o) => o.type === "drift").length,
