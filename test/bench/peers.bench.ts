@@ -19,34 +19,20 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PEER_SCRIPTS as PEERS, peerPython, peerReport } from "./peer-tools.ts";
 import { childTimed, longStream, median, medianOf, parseLoopScript, type Timing } from "./replay-timing.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const DEMO = join(ROOT, "test/fixtures/demo/predictions.jsonl");
 const BIN = join(ROOT, "src/cli/bin.js");
-const PEERS = join(ROOT, "test/bench/peers");
 const ROUNDS = 3;
 const LONG_COPIES = 10;
-
-/** The python of a peer's venv, installed when missing. */
-function peerPython(peer: "river" | "alibi"): string {
-  const out = execFileSync("bash", [join(ROOT, "deploy/local/examples.sh"), "ensure", `peer-${peer}`], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return out.trim().split("\n").pop()!;
-}
 
 interface Tool {
   tool: string;
   run: (file: string) => Timing & { stdout: string };
   /** what the run detected, and the import time a Python tool reports, from its stdout */
   read: (stdout: string) => { detected: unknown; importMs?: number };
-}
-
-/** The JSON object a peer script prints last. */
-function peerReport(stdout: string): Record<string, unknown> {
-  return JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, unknown>;
 }
 
 function tools(): Tool[] {

@@ -1,10 +1,13 @@
 """alibi-detect's TabularDrift (a K-S test per numeric signal, chi-squared per categorical one, Bonferroni
 across them) over a PredictionEvent JSON-lines file, windowed as the detector windows it by default: per
-model, windows of 1 000 events, each tested against the model's first window. Missing values are coded as
--1 (numeric) and as a category of their own. Prints one JSON object: what was read and tested, and the time
-spent importing alibi-detect.
+model, windows of 1 000 events, each tested against the model's first window (or its first `reference`
+events: a reference of several windows, as drift-detector's). Missing values are coded as -1 (numeric) and as
+a category of their own. Prints one JSON object: what was read and tested, each drifted window as [its first
+and last event's timestamps, the signals whose p-value is under the corrected threshold (named as drift-detector names
+them)], and the time spent importing alibi-detect.
 
-Run: python alibi_tabular.py <file> [window]   (test/bench/peers.bench.ts times it as a child process)
+Run: python alibi_tabular.py <file> [window] [reference]   (test/bench/peers.bench.ts and
+peers-alarms.bench.ts run it as a child process)
 """
 
 import json
@@ -50,21 +53,30 @@ class Model:
     def columns(self):
         return len(self.numeric) + len(self.numeric_features), len(self.categorical) + len(self.categorical_features)
 
+    def signal_names(self):
+        """The columns in row order, named as drift-detector names the signals."""
+        core = {"prediction": "prediction", "confidence": "confidence", "latencyMs": "latency", "predictedClass": "predictedClass"}
+        return ([core[n] for n in self.numeric] + ["feature:" + n for n in self.numeric_features]
+                + [core[n] for n in self.categorical] + ["feature:" + n for n in self.categorical_features])
+
 
 def _number(value):
     return -1.0 if value is None or isinstance(value, bool) else float(value)
 
 
-def main(path, window):
+def main(path, window, reference):
     models = {}
     events = windows = drifted = 0
+    alarms = []
     for event in read_events(path):
         events += 1
         model = models.get(event["modelId"])
         if model is None:
             model = models[event["modelId"]] = Model(event)
+        if not model.rows:
+            model.window_start = event["timestamp"]
         model.rows.append(model.row(event))
-        if len(model.rows) < window:
+        if len(model.rows) < (window if model.detector is not None else reference):
             continue
         x = np.asarray(model.rows, dtype=np.float64)
         model.rows = []
@@ -74,11 +86,16 @@ def main(path, window):
             model.detector = TabularDrift(x, p_val=0.05, categories_per_feature=categories)
             continue
         windows += 1
-        if model.detector.predict(x)["data"]["is_drift"]:
+        result = model.detector.predict(x)["data"]
+        if result["is_drift"]:
             drifted += 1
+            names = model.signal_names()
+            flagged = [names[i] for i, p in enumerate(result["p_val"]) if p < result["threshold"]]
+            alarms.append([model.window_start, event["timestamp"], [f"{event['modelId']}/{n}" for n in flagged]])
     print(json.dumps({"tool": "alibi-detect TabularDrift", "events": events, "models": len(models), "windows": windows,
-                      "drifted": drifted, "importMs": round(import_ms)}))
+                      "drifted": drifted, "alarms": alarms, "importMs": round(import_ms)}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1000)
+    size = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+    main(sys.argv[1], size, int(sys.argv[3]) if len(sys.argv) > 3 else size)

@@ -1,6 +1,7 @@
 """River's ADWIN over a PredictionEvent JSON-lines file: one detector per (model, numeric signal), updated
 with every value, as River's drift detectors are used. Categorical signals have no River detector and are
-left out. Prints one JSON object: what was read and detected, and the time spent importing River.
+left out. Prints one JSON object: what was read and detected (each detection as [event timestamp in ms,
+"model/signal"], signals named as drift-detector names them), and the time spent importing River.
 
 Run: python river_adwin.py <file>   (test/bench/peers.bench.ts times it as a child process)
 """
@@ -18,19 +19,21 @@ import_ms = (time.perf_counter() - t0) * 1000
 
 
 def numeric_signals(event):
-    """The event's numeric signals (name, value), as the detector reads them: booleans are categorical."""
-    for name in ("prediction", "confidence", "latencyMs"):
-        value = event.get(name)
+    """The event's numeric signals (name, value), named and read as drift-detector does: booleans are
+    categorical."""
+    for field, name in (("prediction", "prediction"), ("confidence", "confidence"), ("latencyMs", "latency")):
+        value = event.get(field)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             yield name, value
     for name, value in (event.get("features") or {}).items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            yield name, value
+            yield "feature:" + name, value
 
 
 def main(path):
     detectors = {}
     detected = {}
+    alarms = []
     events = updates = detections = 0
     for event in read_events(path):
         events += 1
@@ -45,8 +48,9 @@ def main(path):
             if detector.drift_detected:
                 detections += 1
                 detected[f"{model}/{name}"] = detected.get(f"{model}/{name}", 0) + 1
+                alarms.append([event["timestamp"], f"{model}/{name}"])
     print(json.dumps({"tool": "river ADWIN", "events": events, "detectors": len(detectors), "updates": updates,
-                      "detections": detections, "detectedBySignal": detected, "importMs": round(import_ms)}))
+                      "detections": detections, "detectedBySignal": detected, "alarms": alarms, "importMs": round(import_ms)}))
 
 
 if __name__ == "__main__":
