@@ -12,8 +12,9 @@
 //  - Elec2 in order: the three Victorian inputs hold one fill value until 1997-05-05.
 // The common unit is the window: the events after the reference cut into windows of the suite's size (30
 // daily events; 100 half-hours), each counted once when a tool raises anything in it (an ADWIN detection
-// falls into the window of its event). drift-detector's alarms are its drift events not `ok` (warning or
-// critical), with critical windows and retrain requests beside them; ADWIN and TabularDrift have one level.
+// falls into the window of its event). drift-detector's alarms are the windows its model's status is not `ok`
+// in (warning or critical, after its hysteresis of 2 windows), with critical windows and retrain requests
+// beside them; ADWIN and TabularDrift have one level.
 // A detection is the first alarm after the change that names a changed signal; its delay runs from the change
 // to the last event the tool had read (a window's last event; ADWIN's event).
 // Run: npx tsx test/bench/peers-alarms.bench.ts   — prints one JSON object per line.
@@ -97,14 +98,26 @@ interface ToolRun {
   retrainRequests?: number;
 }
 
+interface EvaluatedWindow {
+  fromMs: number;
+  toMs: number;
+}
+
+interface DriftOutput {
+  type: string;
+  status: string;
+  window: { start: number; end: number };
+  signals: { signal: string; status: string }[];
+}
+
 /** The stream's events after the reference, as windows of `window` events: each one's first and last timestamp. */
-function evaluatedWindows(stream: RealStream): { fromMs: number; toMs: number }[] {
+function evaluatedWindows(stream: RealStream): EvaluatedWindow[] {
   const stamps = gunzipSync(readFileSync(fixture(stream.file)))
     .toString("utf8")
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => (JSON.parse(l) as { timestamp: number }).timestamp);
-  const windows: { fromMs: number; toMs: number }[] = [];
+  const windows: EvaluatedWindow[] = [];
   for (let i = stream.reference; i < stamps.length; i += stream.window)
     windows.push({ fromMs: stamps[i], toMs: stamps[Math.min(i + stream.window, stamps.length) - 1] });
   return windows;
@@ -112,36 +125,30 @@ function evaluatedWindows(stream: RealStream): { fromMs: number; toMs: number }[
 
 const withoutModel = (signal: string) => signal.slice(signal.indexOf("/") + 1);
 
-function driftDetector(stream: RealStream, dir: string): ToolRun {
+/**
+ * drift-detector's alarms, one per evaluated window its model is not `ok` in. It emits a drift event when the
+ * status or the drifting signals change (and periodically while unchanged), not one per window, so a window's
+ * status is that of the last drift event of a window starting at or before it.
+ */
+function driftDetector(stream: RealStream, windows: EvaluatedWindow[], dir: string): ToolRun {
   const config = join(dir, "config.json");
   writeFileSync(config, JSON.stringify({ defaults: stream.defaults }));
-  const run = childTimed(
-    "node",
-    [BIN, "replay", "--input", fixture(stream.file), "--config", config],
-    { DRIFT_DETECTOR_SOURCES: "0" },
-    undefined,
-    true,
-  );
+  const args = [BIN, "replay", "--input", fixture(stream.file), "--config", config];
+  const run = childTimed("node", args, { DRIFT_DETECTOR_SOURCES: "0" }, undefined, true);
   const outputs = run.stdout
     .split("\n")
     .filter((l) => l !== "")
-    .map(
-      (l) =>
-        JSON.parse(l) as {
-          type: string;
-          status?: string;
-          window?: { start: number; end: number };
-          signals?: { signal: string; status: string }[];
-        },
-    );
-  const alarms = outputs
-    .filter((o) => o.type === "drift" && o.status !== "ok")
-    .map((o) => ({
-      atMs: o.window!.end,
-      fromMs: o.window!.start,
-      signals: o.signals!.filter((s) => s.status !== "ok").map((s) => s.signal),
-      critical: o.status === "critical",
-    }));
+    .map((l) => JSON.parse(l) as DriftOutput);
+  const drift = outputs.filter((o) => o.type === "drift");
+  const alarms: Alarm[] = [];
+  let last = -1;
+  for (const w of windows) {
+    while (last + 1 < drift.length && drift[last + 1].window.start <= w.fromMs) last++;
+    const e = drift[last];
+    if (e === undefined || e.status === "ok") continue;
+    const signals = e.signals.filter((s) => s.status !== "ok").map((s) => s.signal);
+    alarms.push({ atMs: w.toMs, fromMs: w.fromMs, signals, critical: e.status === "critical" });
+  }
   return { tool: "drift-detector replay", wallMs: run.wallMs, alarms, retrainRequests: outputs.filter((o) => o.type === "retrain").length };
 }
 
@@ -168,7 +175,7 @@ function alibiTabular(stream: RealStream, python: string): ToolRun {
 }
 
 /** The index of the evaluated window `ms` falls in, or -1 (in the reference). */
-function windowOf(windows: { fromMs: number; toMs: number }[], ms: number): number {
+function windowOf(windows: EvaluatedWindow[], ms: number): number {
   if (ms < windows[0].fromMs) return -1;
   let lo = 0;
   let hi = windows.length - 1;
@@ -180,7 +187,7 @@ function windowOf(windows: { fromMs: number; toMs: number }[], ms: number): numb
   return lo;
 }
 
-function report(stream: RealStream, windows: { fromMs: number; toMs: number }[], run: ToolRun): object {
+function report(stream: RealStream, windows: EvaluatedWindow[], run: ToolRun): object {
   const alarmed = (alarms: Alarm[]) => new Set(alarms.map((a) => windowOf(windows, a.fromMs)).filter((i) => i >= 0)).size;
   const change = stream.change;
   const before = change === undefined ? run.alarms : run.alarms.filter((a) => a.atMs < change.fromMs);
@@ -213,7 +220,7 @@ const dir = mkdtempSync(join(tmpdir(), "peers-alarms-"));
 try {
   for (const stream of STREAMS) {
     const windows = evaluatedWindows(stream);
-    for (const run of [driftDetector(stream, dir), riverAdwin(stream, river), alibiTabular(stream, alibi)])
+    for (const run of [driftDetector(stream, windows, dir), riverAdwin(stream, river), alibiTabular(stream, alibi)])
       console.log(JSON.stringify(report(stream, windows, run)));
   }
 } finally {
