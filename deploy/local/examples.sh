@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Toolchains of the producer examples (deploy/examples/) and of the peer benchmark (test/bench/peers.bench.ts),
+# Toolchains of the producer examples (deploy/examples/) and of the peer benchmarks (test/bench/peers*.bench.ts),
 # installed when missing. Each `ensure` prints the one line the caller needs on stdout (progress on stderr):
 #   deploy/local/examples.sh ensure kcat     # apt kcat                         → path of kcat
 #   deploy/local/examples.sh ensure python   # venv + confluent-kafka (Avro, JSON Schema and Protobuf serializers,
