@@ -3,7 +3,7 @@ import type { NumericSketch } from "../sketch/numeric-sketch.ts";
 import { stdOf } from "../sketch/moments.ts";
 import { freshCdfModels, type CdfModels } from "../sketch/cdf-model.ts";
 import { cdfDistances } from "./cdf-distance.ts";
-import { hellingerDistance, jensenShannonDistance, occupiedBins, populationStabilityIndex, referenceDecileBins } from "./binned.ts";
+import { decileBinsInScratch, hellingerDistance, jensenShannonDistance, occupiedBins, populationStabilityIndex } from "./binned.ts";
 import { ksPValue } from "./kolmogorov.ts";
 
 export interface NumericStatistics {
@@ -57,7 +57,7 @@ export function numericStatistics(
   const n = current.digest.count;
   if (m === 0 || n === 0) return noDriftStatistics(m, n);
 
-  const bins = referenceDecileBins(reference.digest, current.digest, models);
+  const bins = decileBinsInScratch(reference.digest, current.digest, models);
   const { ks, wasserstein1 } = cdfDistances(reference.digest, current.digest, models);
   const meanRef = reference.moments.mean;
   const meanCur = current.moments.mean;
