@@ -88,6 +88,12 @@ interface LastingModel {
 }
 
 const lastingModels = new WeakMap<TDigest, LastingModel>();
+const lastingModelSet = new WeakSet<CdfModel>();
+
+/** Whether `m` came from lastingCdfModelOf: it is never changed, so what is derived from it may be kept with it. */
+export function isLastingCdfModel(m: CdfModel): boolean {
+  return lastingModelSet.has(m);
+}
 
 /**
  * cdfModelOf, kept with the digest for as long as it lives: for digests that are no longer changed (a pinned
@@ -110,6 +116,7 @@ export function lastingCdfModelOf(d: TDigest): CdfModel {
   )
     return kept.model;
   const model = cdfModelOf(d);
+  lastingModelSet.add(model);
   lastingModels.set(d, {
     model,
     means: d.means,

@@ -1,6 +1,14 @@
 // Divergences over the reference-decile bins (10, and one more per large reference atom): PSI, Jensen–Shannon
 // distance, Hellinger distance.
-import { freshCdfModels, modelCdf, modelCdfBelow, modelQuantile, type CdfModel, type CdfModels } from "../sketch/cdf-model.ts";
+import {
+  freshCdfModels,
+  isLastingCdfModel,
+  modelCdf,
+  modelCdfBelow,
+  modelQuantile,
+  type CdfModel,
+  type CdfModels,
+} from "../sketch/cdf-model.ts";
 import type { TDigest } from "../sketch/tdigest.ts";
 
 export const PSI_BIN_COUNT = 10;
@@ -38,16 +46,26 @@ export interface DecileBins {
  */
 export function referenceDecileBins(reference: TDigest, current: TDigest, models: CdfModels = freshCdfModels): DecileBins {
   const bins = decileBinsInScratch(reference, current, models);
-  return { edges: bins.edges, belowCut: bins.belowCut.slice(), reference: bins.reference.slice(), current: bins.current.slice() };
+  return { edges: [...bins.edges], belowCut: bins.belowCut.slice(), reference: bins.reference.slice(), current: bins.current.slice() };
 }
 
 /**
- * referenceDecileBins with its typed arrays this module's own, valid until the next call: for a caller that
- * reads them at once (numericStatistics runs per signal and baseline at every window close, and a typed array
- * costs ~0.7 µs to allocate).
+ * referenceDecileBins with its arrays this module's own, valid until the next call and not to be changed: for a
+ * caller that reads them at once (numericStatistics runs per signal and baseline at every window close, and a
+ * typed array costs ~0.7 µs to allocate). A pinned reference's side is computed once and kept with its model.
  */
 export function decileBinsInScratch(reference: TDigest, current: TDigest, models: CdfModels = freshCdfModels): DecileBins {
   const ref = models.of(reference);
+  const side = isLastingCdfModel(ref) ? lastingReferenceBins(ref) : referenceBins(ref, true);
+  const cur = scratchFor(side.edges.length).current;
+  binProportions(models.of(current), side.edges, side.belowCut, cur);
+  return { edges: side.edges, belowCut: side.belowCut, reference: side.reference, current: cur };
+}
+
+type ReferenceBins = Omit<DecileBins, "current">;
+
+/** The reference's side of the bins: its cuts and proportions, in the scratch or in arrays of their own. */
+function referenceBins(ref: CdfModel, inScratch: boolean): ReferenceBins {
   const deciles: number[] = [];
   for (let k = 1; k < PSI_BIN_COUNT; k++) {
     const e = modelQuantile(ref, k / PSI_BIN_COUNT);
@@ -63,11 +81,23 @@ export function decileBinsInScratch(reference: TDigest, current: TDigest, models
     edges.push(e);
     below.push(0);
   }
-  const scratch = scratchFor(edges.length);
-  scratch.belowCut.set(below);
-  binProportions(ref, edges, scratch.belowCut, scratch.reference);
-  binProportions(models.of(current), edges, scratch.belowCut, scratch.current);
-  return { edges, belowCut: scratch.belowCut, reference: scratch.reference, current: scratch.current };
+  const out = inScratch
+    ? scratchFor(edges.length)
+    : { belowCut: new Uint8Array(edges.length), reference: new Float64Array(edges.length + 1) };
+  out.belowCut.set(below);
+  binProportions(ref, edges, out.belowCut, out.reference);
+  return { edges, belowCut: out.belowCut, reference: out.reference };
+}
+
+const lastingReferences = new WeakMap<CdfModel, ReferenceBins>();
+
+function lastingReferenceBins(ref: CdfModel): ReferenceBins {
+  let bins = lastingReferences.get(ref);
+  if (bins === undefined) {
+    bins = referenceBins(ref, false);
+    lastingReferences.set(ref, bins);
+  }
+  return bins;
 }
 
 interface BinScratch {
