@@ -36,7 +36,11 @@ export function cdfModelOf(d: TDigest): CdfModel {
   flushTDigest(d);
   const total = d.count;
   const centroids = centroidKnots(d, total - atomWeight(d));
-  if (d.atomCount === 0) return { ...centroids, total, min: d.min, max: d.max };
+  if (d.atomCount === 0) {
+    const { x, below, atOrBelow, length } = centroids;
+    // a literal, not a spread: the same shape as withAtoms' models, and no copy loop over the keys
+    return { x, below, atOrBelow, length, total, min: d.min, max: d.max };
+  }
   return withAtoms(centroids, d, total);
 }
 
