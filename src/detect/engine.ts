@@ -496,6 +496,7 @@ function finishWindow(
   }
   // how far this window is from the windows before it: calibrates significance under dependence
   if (rolling !== null) closed.dispersion = dispersionScores(closed.signals, rolling.signals, settings.detection.minSignalCount, models);
+  models.release();
   if (evaluation !== null) {
     version.hysteresis = nextHysteresis(version.hysteresis, evaluation.level, settings.detection.consecutiveWindows);
   }

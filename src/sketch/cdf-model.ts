@@ -33,15 +33,20 @@ export interface CdfModel {
 
 /** The CDF model of `d` (flushes its buffer first). O(size + atoms); read many points from one model. */
 export function cdfModelOf(d: TDigest): CdfModel {
+  return modelIn(d, null);
+}
+
+/** cdfModelOf with its arrays from `pool` (null: allocated). */
+function modelIn(d: TDigest, pool: KnotPool | null): CdfModel {
   flushTDigest(d);
   const total = d.count;
-  const centroids = centroidKnots(d, total - atomWeight(d));
+  const centroids = centroidKnots(d, total - atomWeight(d), pool);
   if (d.atomCount === 0) {
     const { x, below, atOrBelow, length } = centroids;
     // a literal, not a spread: the same shape as withAtoms' models, and no copy loop over the keys
     return { x, below, atOrBelow, length, total, min: d.min, max: d.max };
   }
-  return withAtoms(centroids, d, total);
+  return withAtoms(centroids, d, total, pool);
 }
 
 /** Where the statistics take each digest's CDF model from: built afresh, or remembered (cdfModelMemo). */
@@ -52,26 +57,39 @@ export interface CdfModels {
 /** Every model built afresh (cdfModelOf). */
 export const freshCdfModels: CdfModels = { of: cdfModelOf };
 
+/** CdfModels for one evaluation; `release` ends it (see cdfModelMemo). */
+export interface CdfModelMemo extends CdfModels {
+  release(): void;
+}
+
 /**
  * cdfModelOf remembered per digest: for one evaluation, where each digest is read by several statistics and
  * baselines and none is changed in between (a digest changed after its model was taken would read stale).
  * The digests in `lasting` (a pinned reference's, read at every window close) keep their model across
- * evaluations too, for as long as the digest lives (lastingCdfModelOf).
+ * evaluations too, for as long as the digest lives (lastingCdfModelOf). `release()` ends the evaluation: the
+ * other models' arrays go back to a pool the next evaluation's models are built in, so no model of this
+ * memo but the lasting ones may be read after it.
  */
-export function cdfModelMemo(lasting: ReadonlySet<TDigest> = new Set()): CdfModels {
-  return new CdfModelMemo(lasting);
+export function cdfModelMemo(lasting: ReadonlySet<TDigest> = new Set()): CdfModelMemo {
+  return new EvaluationModels(lasting);
 }
 
 // A class, not a closure per memo: the statistics then call one function for every window (a new closure
 // per window was a new call target at each call site, and that deoptimised them)
-class CdfModelMemo implements CdfModels {
+class EvaluationModels implements CdfModelMemo {
   private readonly models = new Map<TDigest, CdfModel>();
+  private readonly pool = new KnotPool();
   constructor(private readonly lasting: ReadonlySet<TDigest>) {}
+
+  release(): void {
+    this.models.clear();
+    this.pool.release();
+  }
 
   of(d: TDigest): CdfModel {
     let m = this.models.get(d);
     if (m === undefined) {
-      m = this.lasting.has(d) ? lastingCdfModelOf(d) : cdfModelOf(d);
+      m = this.lasting.has(d) ? lastingCdfModelOf(d) : modelIn(d, this.pool);
       this.models.set(d, m);
     }
     return m;
@@ -143,18 +161,48 @@ interface Knots {
 }
 
 /**
- * The three knot arrays of `cap` entries each, views of one allocation: a typed array's own allocation costs
- * ~0.7 µs, and every window close builds a model per signal and baseline.
+ * The three knot arrays of `cap` entries each, views of one allocation (a typed array's own allocation costs
+ * ~0.7 µs, and every window close builds a model per signal and baseline), taken from `pool` when given.
  */
-function knotArrays(cap: number): [Float64Array, Float64Array, Float64Array] {
+function knotArrays(cap: number, pool: KnotPool | null): [Float64Array, Float64Array, Float64Array] {
+  if (pool !== null) return pool.take(cap);
   const all = new Float64Array(3 * cap);
   return [all.subarray(0, cap), all.subarray(cap, 2 * cap), all.subarray(2 * cap)];
 }
 
+/**
+ * Knot buffers by size class (3 × 2^k entries), lent to one evaluation's models and given back when it ends:
+ * the models of the current window and of the rolling baseline live for one window close.
+ */
+class KnotPool {
+  private readonly lent: Float64Array[] = [];
+
+  take(cap: number): [Float64Array, Float64Array, Float64Array] {
+    const k = Math.max(MIN_KNOT_CLASS, 32 - Math.clz32(Math.max(cap, 1) - 1));
+    const all = freeKnotBuffers[k]?.pop() ?? new Float64Array(3 << k);
+    this.lent.push(all);
+    const c = 1 << k;
+    return [all.subarray(0, cap), all.subarray(c, c + cap), all.subarray(2 * c, 2 * c + cap)];
+  }
+
+  release(): void {
+    for (const all of this.lent) {
+      const k = 31 - Math.clz32(all.length / 3);
+      const free = (freeKnotBuffers[k] ??= []);
+      if (free.length < MAX_FREE_PER_CLASS) free.push(all);
+    }
+    this.lent.length = 0;
+  }
+}
+const MIN_KNOT_CLASS = 4;
+/** bounds what the pool keeps: more than one close's models of a class are never needed at once */
+const MAX_FREE_PER_CLASS = 64;
+const freeKnotBuffers: Float64Array[][] = [];
+
 /** Knots of the centroids alone, whose weights sum to `total`. */
-function centroidKnots(d: TDigest, total: number): Knots {
+function centroidKnots(d: TDigest, total: number, pool: KnotPool | null): Knots {
   const n = d.size;
-  const [x, belowAt, atOrBelow] = knotArrays(n + 2);
+  const [x, belowAt, atOrBelow] = knotArrays(n + 2, pool);
   const model: Knots = { x, below: belowAt, atOrBelow, length: 0 };
   if (total <= 0 || n === 0) return model;
   const means = d.means;
@@ -215,8 +263,8 @@ function isPointMass(means: Float64Array, weights: Float64Array, i: number, last
 }
 
 /** The centroids' knots with every atom's step added (a knot at each atom value). */
-function withAtoms(c: Knots, d: TDigest, total: number): CdfModel {
-  const [x, below, atOrBelow] = knotArrays(c.length + d.atomCount);
+function withAtoms(c: Knots, d: TDigest, total: number, pool: KnotPool | null): CdfModel {
+  const [x, below, atOrBelow] = knotArrays(c.length + d.atomCount, pool);
   const m: CdfModel = {
     x,
     below,

@@ -51,6 +51,31 @@ describe("CDF models kept across evaluations", () => {
     expect(two.of(window)).toEqual(one.of(window));
   });
 
+  it("a released memo's arrays build the next memo's models, each equal to a freshly built one", () => {
+    const first = digestOf(sample("normal", 600, 9));
+    const second = digestOf(sample("lognormal", 600, 10));
+    const one = cdfModelMemo();
+    const lent = one.of(first).x.buffer;
+    one.release();
+    const two = cdfModelMemo();
+    const model = two.of(second);
+    expect(model.x.buffer).toBe(lent);
+    expect(model).toEqual(cdfModelOf(second));
+  });
+
+  it("a lasting model stays whole after its memo is released and the pool builds other models", () => {
+    const reference = mergeTDigests([digestOf(sample("normal", 3000, 11))]);
+    const expected = cdfModelOf(reference);
+    const one = cdfModelMemo(new Set([reference]));
+    const kept = one.of(reference);
+    one.of(digestOf(sample("uniform", 800, 12)));
+    one.release();
+    const two = cdfModelMemo();
+    for (let seed = 13; seed < 20; seed++) two.of(digestOf(sample("lognormal", 800, seed)));
+    expect(kept).toEqual(expected);
+    expect(lastingCdfModelOf(reference)).toBe(kept);
+  });
+
   it("decile bins read from a kept model equal the bins from fresh models", () => {
     const reference = mergeTDigests([digestOf(sample("normal", 5000, 7))]);
     const current = digestOf(sample("normal", 1000, 8));
