@@ -15,6 +15,8 @@
 #                                            #   → path of the venv's python
 #   deploy/local/examples.sh ensure peer-alibi  # venv + alibi-detect from PyPI (test/bench/peers/requirements-alibi.txt;
 #                                            #   its own venv: its numpy pin conflicts with River's) → path of the venv's python
+#   deploy/local/examples.sh ensure wasm-clang  # apt clang + lld (wasm-ld), for test/bench/wasm-decode-probe.bench.ts
+#                                            #   → path of clang
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE_DIR="$REPO_ROOT/deploy/local/.cache"
@@ -32,6 +34,12 @@ apt_install() {
   log "apt-get install $*"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2 \
     || { $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2; }
+}
+
+ensure_wasm_clang() {
+  { command -v clang >/dev/null && command -v wasm-ld >/dev/null; } || apt_install clang lld
+  command -v wasm-ld >/dev/null || { echo "lld is installed but wasm-ld is not on PATH" >&2; exit 1; }
+  command -v clang
 }
 
 ensure_kcat() {
@@ -125,5 +133,6 @@ case "${1:-}:${2:-}" in
   ensure:go) ensure_go ;;
   ensure:peer-river) ensure_peer river river.drift ;;
   ensure:peer-alibi) ensure_peer alibi alibi_detect.cd ;;
-  *) echo "usage: $0 ensure kcat|python|java|java-apicurio|go|peer-river|peer-alibi" >&2; exit 2 ;;
+  ensure:wasm-clang) ensure_wasm_clang ;;
+  *) echo "usage: $0 ensure kcat|python|java|java-apicurio|go|peer-river|peer-alibi|wasm-clang" >&2; exit 2 ;;
 esac

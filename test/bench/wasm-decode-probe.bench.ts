@@ -4,9 +4,9 @@
 // `node -e 0`, the loop, the loop over one read of the file, a freestanding C tokeniser compiled to Wasm
 // (wasm-probe/scan-json-lines.c: the lower bound of a Wasm decoder, it validates nothing and builds no
 // objects), and the compiled CLI's replay of the file and of its first 3 lines (the CLI's own start).
-// clang and wasm-ld come from Debian's clang and lld packages, installed when missing.
+// clang and wasm-ld come from Debian's clang and lld packages (deploy/local/examples.sh ensure wasm-clang).
 // Run: npx tsx test/bench/wasm-decode-probe.bench.ts [file.jsonl]   — prints one JSON object per line.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,27 +18,13 @@ const FILE = process.argv[2] ?? join(ROOT, "test/fixtures/demo/predictions.jsonl
 const SOURCE = join(ROOT, "test/bench/wasm-probe/scan-json-lines.c");
 const ROUNDS = 9;
 
-function have(command: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
-}
-
-/** clang and wasm-ld on PATH: Debian's clang and lld, installed (as root, or through sudo) when missing. */
-function ensureToolchain(): void {
-  if (have("clang") && have("wasm-ld")) return;
-  const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
-  const install = (): boolean =>
-    spawnSync(
-      "sh",
-      ["-c", `${sudo.join(" ")} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang lld`],
-      {
-        stdio: ["ignore", "ignore", "inherit"],
-      },
-    ).status === 0;
-  if (!install()) {
-    spawnSync("sh", ["-c", `${sudo.join(" ")} apt-get update -qq`], { stdio: ["ignore", "ignore", "inherit"] });
-    if (!install()) throw new Error("wasm-decode-probe needs clang and lld (Debian packages); apt-get install failed");
-  }
-  if (!have("wasm-ld")) throw new Error("lld is installed but wasm-ld is not on PATH");
+/** clang with wasm-ld beside it (Debian's clang and lld), installed when missing: `examples.sh ensure wasm-clang`. */
+function wasmClang(): string {
+  const out = execFileSync("bash", [join(ROOT, "deploy/local/examples.sh"), "ensure", "wasm-clang"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return out.trim().split("\n").pop()!;
 }
 
 /** A `node -e` script: the whole file read, copied into the module's memory and scanned; prints its timings. */
@@ -57,13 +43,13 @@ const readParseScript = (file: string): string =>
   `const s=require("node:fs").readFileSync(${JSON.stringify(file)},"utf8");let n=0;
 for(const l of s.split("\\n"))if(l!==""&&JSON.parse(l).eventId!==undefined)n++;console.log(n);`;
 
-ensureToolchain();
+const clang = wasmClang();
 execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "ignore" });
 const dir = mkdtempSync(join(tmpdir(), "wasm-decode-probe-"));
 try {
   const wasm = join(dir, "scan-json-lines.wasm");
   const exported = ["scan_lines", "input_base", "key_count"].map((name) => `-Wl,--export=${name}`);
-  execFileSync("clang", ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", ...exported, "-o", wasm, SOURCE]);
+  execFileSync(clang, ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", ...exported, "-o", wasm, SOURCE]);
   const threeLines = join(dir, "three.jsonl");
   writeFileSync(threeLines, readFileSync(FILE, "utf8").split("\n").slice(0, 3).join("\n") + "\n");
 
