@@ -38,10 +38,21 @@ function cli(args: string[]): string {
   return res.stdout.trim();
 }
 
+// A probe that throws counts as "not yet": while the Sentinel reconfigures a node it kills that node's
+// normal clients (CLIENT KILL TYPE normal), so a redis-cli probe can be cut off mid-failover.
 async function waitUntil(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (the last probe failed: ${lastError.message.trim()})` : "";
+      throw new Error(`${what} did not happen within ${timeoutMs} ms${why}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
