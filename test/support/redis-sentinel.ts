@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports.ts";
+import { waitFor } from "./wait-for.ts";
 
 export const SENTINEL_MASTER_NAME = "drift-master";
 
@@ -38,24 +39,10 @@ function cli(args: string[]): string {
   return res.stdout.trim();
 }
 
-// A probe that throws counts as "not yet": while the Sentinel reconfigures a node it kills that node's
+// waitFor counts a probe that throws as "not yet": while the Sentinel reconfigures a node it kills that node's
 // normal clients (CLIENT KILL TYPE normal), so a redis-cli probe can be cut off mid-failover.
-async function waitUntil(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (check()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? ` (the last probe failed: ${lastError.message.trim()})` : "";
-      throw new Error(`${what} did not happen within ${timeoutMs} ms${why}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitUntil = (what: string, check: () => boolean, timeoutMs: number): Promise<true> =>
+  waitFor(what, () => check() || undefined, timeoutMs, 100);
 
 export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
   const dir = mkdtempSync(join(tmpdir(), "redis-sentinel-"));

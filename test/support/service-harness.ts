@@ -26,6 +26,7 @@ import { RedisStateStore } from "../../src/state/redis-store.ts";
 import type { RedisOptions } from "ioredis";
 import { createTopics, infra, uniqueName, uniqueTopic } from "./infra.ts";
 import { mulberry32 } from "./random.ts";
+import { waitFor } from "./wait-for.ts";
 
 const REPO_ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -365,32 +366,11 @@ export async function committedOffsets(kafka: Kafka, groupId: string, topic: str
   }
 }
 
-/** Polls `check` until it returns a value other than undefined. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 // ---- a stream that drifts -------------------------------------------------------------------------
 // Stationary events, then `amount` shifted by one standard deviation. With windows of 200 events and 3
 // warmup windows: 5 stationary windows (3 reference, 2 evaluated), then 6 shifted ones.
 
-export { mulberry32 };
+export { mulberry32, waitFor };
 
 function normal(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
