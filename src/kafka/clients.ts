@@ -21,6 +21,8 @@ export interface ServiceClients {
   limits: MessageSizeLimits;
   /** the group's committed offsets, the first retained offsets and the consumer's seek (lost-state rebuilds) */
   positions: PartitionPositions;
+  /** the partition count the predictions and outcomes topics share, read at start; undefined: one topic serves both */
+  sharedPartitionCount: number | undefined;
 }
 
 /** brokers, ssl and sasl of every Kafka client (service, demo, tests) */
@@ -52,10 +54,11 @@ export async function connectServiceClients(
 ): Promise<ServiceClients> {
   const admin = kafka.admin();
   await admin.connect();
+  let sharedPartitionCount: number | undefined;
   try {
     const created = await ensureTopics(admin, config);
     if (created.length > 0) log.info({ topics: created }, "created topics");
-    await checkCoPartitioned(admin, config);
+    sharedPartitionCount = await checkCoPartitioned(admin, config);
   } finally {
     await admin.disconnect();
   }
@@ -74,5 +77,5 @@ export async function connectServiceClients(
   await producer.connect();
   const consumer = createServiceConsumer(kafka, config);
   const positions = createPartitionPositions(kafka, consumer, config.kafka.groupId);
-  return { consumer, producer, encoder: createOutputEncoder(avroIds), limits, positions };
+  return { consumer, producer, encoder: createOutputEncoder(avroIds), limits, positions, sharedPartitionCount };
 }

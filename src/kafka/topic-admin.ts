@@ -67,13 +67,14 @@ export class CoPartitioningError extends DetectorError<{ partitions: Record<stri
 /** Exit code of `run` when the predictions and outcomes topics are not co-partitioned. */
 export const CO_PARTITIONING_EXIT_CODE = 3;
 
-export async function checkCoPartitioned(admin: Pick<Admin, "fetchTopicMetadata">, config: ResolvedConfig): Promise<void> {
+/** Refuses topics with different partition counts; returns the count they share (undefined: one topic serves both). */
+export async function checkCoPartitioned(admin: Pick<Admin, "fetchTopicMetadata">, config: ResolvedConfig): Promise<number | undefined> {
   const { predictions, outcomes } = config.kafka.topics;
-  if (predictions === outcomes) return;
+  if (predictions === outcomes) return undefined;
   const { topics } = await admin.fetchTopicMetadata({ topics: [predictions, outcomes] });
   const partitions: Record<string, number> = {};
   for (const t of topics) partitions[t.name] = t.partitions.length;
-  if (partitions[predictions] === partitions[outcomes]) return;
+  if (partitions[predictions] === partitions[outcomes]) return partitions[predictions];
   throw new CoPartitioningError(
     `topics ${predictions} (${partitions[predictions]} partitions) and ${outcomes} (${partitions[outcomes]} partitions) are not ` +
       "co-partitioned: the outcomes topic must have as many partitions as the predictions topic, both keyed by modelId " +

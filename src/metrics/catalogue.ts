@@ -180,6 +180,18 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
     kafkaErrors: counter("drift_kafka_errors_total", "Kafka operation failures", ["operation"]),
     consumerCrashes: consumerCrashes(),
     partitionsAssigned: gauge("drift_partitions_assigned", "Partitions currently assigned to this replica", ["topic"]),
+    keyPartitionConflicts: gauge(
+      "drift_key_partition_conflicts",
+      "Distinct record keys this replica saw on one partition of the predictions topic and another of the outcomes topic since it started: " +
+        "the producers place keys differently, and those outcomes cannot join their predictions",
+      [],
+    ),
+    keyPartitionerFit: gauge(
+      "drift_key_partitioner_fit",
+      "1 while every keyed record of the topic seen since start sits where this producer partitioner puts its key " +
+        "(murmur2: Java, kafkajs, franz-go; crc32: librdkafka's default, kcat, confluent-kafka; fnv1a: sarama), else 0",
+      ["topic", "partitioner"],
+    ),
     batchDuration: new Histogram({
       name: "drift_batch_duration_seconds",
       help: "Time to process one consumed batch (decode, apply, persist, publish)",

@@ -17,6 +17,7 @@ import type { JoinCounters } from "../outcomes/join.ts";
 import type { PerformanceWindowClosed } from "../outcomes/tracker.ts";
 import { REJECTION_REASONS } from "../events/decode-result.ts";
 import { RECORD_REJECTED_TYPES } from "../kafka/send-errors.ts";
+import type { KeyPartitioner } from "../kafka/key-partitioners.ts";
 import {
   BoundedModelSeries,
   incOwnedCounter,
@@ -80,6 +81,11 @@ export interface DetectorMetrics {
   onConsumerCrash(restarted: boolean): void;
   /** also drops the lag series of partitions no longer assigned */
   setPartitionsAssigned(topic: string, partitions: number[]): void;
+  /**
+   * What the records' keys say about how the predictions and outcomes topics are partitioned
+   * (kafka/key-placement.ts): keys seen on different partitions of the two, and which partitioners fit each.
+   */
+  setKeyPlacement(conflicts: number, fits: Record<string, Record<KeyPartitioner, boolean>>): void;
   observeBatch(seconds: number, events: number): void;
   setOutboxPending(count: number): void;
   /** drift_outbox_pending, drift_outbox_oldest_age_seconds and drift_outbox_consecutive_failures read this at scrape time */
@@ -287,6 +293,12 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
       const current = new Set(partitions);
       for (const p of assigned.get(label) ?? []) if (!current.has(p)) m.consumerLag.remove({ topic: label, partition: String(p) });
       assigned.set(label, current);
+    },
+    setKeyPlacement(conflicts, fits) {
+      m.keyPartitionConflicts.set(conflicts);
+      for (const [topic, byPartitioner] of Object.entries(fits))
+        for (const [partitioner, fit] of Object.entries(byPartitioner))
+          m.keyPartitionerFit.set({ topic: topics.value(topic), partitioner }, fit ? 1 : 0);
     },
     observeBatch(seconds, events) {
       if (Number.isFinite(seconds) && seconds >= 0) m.batchDuration.observe(seconds);

@@ -8,6 +8,8 @@ import { decodeOutcomeMessage, decodePredictionMessage } from "../events/codec.t
 import { schemaNamingHeaderOf } from "../events/schema-id-headers.ts";
 import { connectServiceClients, type ServiceClients } from "../kafka/clients.ts";
 import { applyGroupJoin, createMembership } from "../kafka/consumer.ts";
+import { KEY_PARTITIONERS, type KeyPartitioner } from "../kafka/key-partitioners.ts";
+import { describeConflict, KeyPlacementCheck } from "../kafka/key-placement.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
 import { DependencyHealth } from "./dependency-health.ts";
 import { isOutage, outageOperation } from "./outage.ts";
@@ -20,6 +22,9 @@ import type { BackoffPolicy } from "./backoff.ts";
 import { processorSettings } from "./partition-processor.ts";
 import { createPartitionRuntime, ReferenceBaselines, type MessageDecoder } from "./partition-runtime.ts";
 import { PartitionStates } from "./partition-states.ts";
+
+/** key conflicts (kafka/key-placement.ts) logged one by one; past these, only the gauge counts them */
+const MAX_CONFLICTS_LOGGED = 5;
 
 export interface PipelineDeps {
   store: StateStore;
@@ -70,7 +75,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   // co-partitioned with the predictions topic (checked at start, assigned together): partition p of both
   // feeds the same partition state
   const outcomesTopic = config.kafka.topics.outcomes;
-  const { consumer, producer, encoder, limits, positions } = deps.clients ?? (await connectServiceClients(config, log, deps.kafka));
+  const { consumer, producer, encoder, limits, positions, sharedPartitionCount } =
+    deps.clients ?? (await connectServiceClients(config, log, deps.kafka));
   const schemas = new SchemaCache({
     url: registryUrlWithCredentials(config),
     onSchemaWarning: (message, schemaId) => log.warn({ schemaId }, message),
@@ -143,6 +149,30 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       for (const modelId of slot.state.models.keys()) if (!stillOwned.has(modelId)) metrics.removeModel(modelId);
     },
   });
+
+  // Outcomes whose key sits on another partition than its predictions never join: said once per key (the
+  // first few), and counted on /metrics.
+  const keyPlacement =
+    sharedPartitionCount === undefined
+      ? undefined
+      : new KeyPlacementCheck({ predictions: topic, outcomes: outcomesTopic }, sharedPartitionCount);
+  const reportKeyPlacement = () => {
+    if (keyPlacement === undefined) return;
+    const fits = (t: string) =>
+      Object.fromEntries(KEY_PARTITIONERS.map((p) => [p, keyPlacement.fitting(t).includes(p)])) as Record<KeyPartitioner, boolean>;
+    metrics.setKeyPlacement(keyPlacement.conflicts, { [topic]: fits(topic), [outcomesTopic]: fits(outcomesTopic) });
+  };
+  reportKeyPlacement();
+  let conflictsLogged = 0;
+  function checkKeyPlacement(batch: { topic: string; partition: number; messages: readonly { key: Uint8Array | null }[] }): void {
+    if (keyPlacement === undefined) return;
+    for (const conflict of keyPlacement.observe(batch.topic, batch.partition, batch.messages)) {
+      if (conflictsLogged++ >= MAX_CONFLICTS_LOGGED) break;
+      const fits = { predictions: keyPlacement.fitting(topic), outcomes: keyPlacement.fitting(outcomesTopic) };
+      log.error({ ...conflict, fits }, describeConflict(conflict, { predictions: topic, outcomes: outcomesTopic }, fits));
+    }
+    reportKeyPlacement();
+  }
 
   function loadEagerly(partition: number): void {
     states.load(partition).then(
@@ -242,8 +272,10 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently ?? Math.min(config.kafka.partitions, 4),
-    eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
-      runtime.runBatch(batch, { resolveOffset, heartbeat, isRunning, isStale }),
+    eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      checkKeyPlacement(batch);
+      return runtime.runBatch(batch, { resolveOffset, heartbeat, isRunning, isStale });
+    },
   });
   log.info({ topic, outcomesTopic, groupId: config.kafka.groupId }, "consuming");
 

@@ -24,8 +24,13 @@ function adminWith(partitions: Record<string, number>): Pick<Admin, "fetchTopicM
 }
 
 describe("startup check of the partitioning contract (predictions and outcomes co-partitioned)", () => {
-  it("passes when both topics have the same number of partitions", async () => {
-    await expect(checkCoPartitioned(adminWith({ "ml.predictions": 6, "ml.outcomes": 6 }), config)).resolves.toBeUndefined();
+  it("passes when both topics have the same number of partitions, and returns that count", async () => {
+    await expect(checkCoPartitioned(adminWith({ "ml.predictions": 6, "ml.outcomes": 6 }), config)).resolves.toBe(6);
+  });
+
+  it("returns no count when one topic serves as predictions and outcomes topic", async () => {
+    const oneTopic = resolveConfig({ kafka: { topics: { outcomes: "ml.predictions" } } });
+    await expect(checkCoPartitioned(adminWith({ "ml.predictions": 6 }), oneTopic)).resolves.toBeUndefined();
   });
 
   it("refuses different partition counts with a typed error naming both topics and counts", async () => {
