@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Publishes prediction events as JSON lines with kcat (librdkafka): a stationary stream, then one where
-# the feature `amount` is shifted by one standard deviation. Keyed by modelId ("key|value" lines).
+# the feature `amount` is shifted by one standard deviation. Keyed by modelId ("key|value" lines), placed
+# by murmur2 as the Java client does (librdkafka's default, CRC32, would put a modelId on another partition
+# than an outcomes producer in Java, kafkajs or franz-go).
 #   KAFKA_BROKERS=127.0.0.1:19092 TOPIC=ml.predictions COMPRESSION=lz4 deploy/examples/kcat/produce.sh
 # Environment: KAFKA_BROKERS, TOPIC (ml.predictions), MODEL_ID (fraud-scorer), MODEL_VERSION (v1),
 # STATIONARY (1000) and SHIFTED (1200) event counts, COMPRESSION (gzip | lz4 | snappy | zstd | none), SEED.
@@ -25,4 +27,5 @@ awk -v n0="$STATIONARY" -v n1="$SHIFTED" -v model="$MODEL_ID" -v version="$MODEL
     printf "\"prediction\":%.4f,\"confidence\":%.4f,\"latencyMs\":%.2f,", rand(), 0.6 + 0.4 * rand(), 10 + 5 * rand()
     printf "\"features\":{\"amount\":%.3f,\"country\":\"%s\"}}\n", amount, countries[1 + int(rand() * 3)]
   }
-}' | "$KCAT" -P -b "$KAFKA_BROKERS" -t "$TOPIC" -K '|' -z "$COMPRESSION" -X linger.ms=20 -X enable.idempotence=true
+}' | "$KCAT" -P -b "$KAFKA_BROKERS" -t "$TOPIC" -K '|' -z "$COMPRESSION" -X linger.ms=20 -X enable.idempotence=true \
+  -X partitioner=murmur2_random
