@@ -106,6 +106,12 @@ export class KeyPlacementCheck {
     return keys === undefined ? [] : KEY_PARTITIONERS.filter((p) => keys.fits.has(p));
   }
 
+  /** fitting(topic) as one flag per known partitioner (drift_key_partitioner_fit) */
+  fitFlags(topic: string): Record<KeyPartitioner, boolean> {
+    const fits = this.fitting(topic);
+    return { murmur2: fits.includes("murmur2"), crc32: fits.includes("crc32"), fnv1a: fits.includes("fnv1a") };
+  }
+
   /** distinct keys remembered of `topic` */
   keysSeen(topic: string): number {
     return this.keysOf(topic)?.partitionOf.size ?? 0;

@@ -8,7 +8,6 @@ import { decodeOutcomeMessage, decodePredictionMessage } from "../events/codec.t
 import { schemaNamingHeaderOf } from "../events/schema-id-headers.ts";
 import { connectServiceClients, type ServiceClients } from "../kafka/clients.ts";
 import { applyGroupJoin, createMembership } from "../kafka/consumer.ts";
-import { KEY_PARTITIONERS, type KeyPartitioner } from "../kafka/key-partitioners.ts";
 import { describeConflict, KeyPlacementCheck } from "../kafka/key-placement.ts";
 import { OutboxBacklog } from "../kafka/outbox-backlog.ts";
 import { DependencyHealth } from "./dependency-health.ts";
@@ -158,9 +157,10 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       : new KeyPlacementCheck({ predictions: topic, outcomes: outcomesTopic }, sharedPartitionCount);
   const reportKeyPlacement = () => {
     if (keyPlacement === undefined) return;
-    const fits = (t: string) =>
-      Object.fromEntries(KEY_PARTITIONERS.map((p) => [p, keyPlacement.fitting(t).includes(p)])) as Record<KeyPartitioner, boolean>;
-    metrics.setKeyPlacement(keyPlacement.conflicts, { [topic]: fits(topic), [outcomesTopic]: fits(outcomesTopic) });
+    metrics.setKeyPlacement(keyPlacement.conflicts, {
+      [topic]: keyPlacement.fitFlags(topic),
+      [outcomesTopic]: keyPlacement.fitFlags(outcomesTopic),
+    });
   };
   reportKeyPlacement();
   let conflictsLogged = 0;

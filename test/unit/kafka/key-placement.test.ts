@@ -28,6 +28,7 @@ describe("key placement across the predictions and outcomes topics", () => {
     expect(check.conflicts).toBe(2);
     expect(check.fitting(topics.predictions)).toEqual(["crc32"]);
     expect(check.fitting(topics.outcomes)).toEqual(["murmur2"]);
+    expect(check.fitFlags(topics.predictions)).toEqual({ murmur2: false, crc32: true, fnv1a: false });
   });
 
   it("finds the same conflicts when the outcomes come first", () => {
