@@ -1,5 +1,6 @@
 // Placements made by the clients themselves (test/fixtures/key-partitioners/make_fixtures.sh): the Java
-// client's BuiltInPartitioner, librdkafka's partitioner functions, and sarama's and franz-go's defaults, for 247
+// client's BuiltInPartitioner, librdkafka's partitioner functions, and the defaults of sarama, franz-go,
+// kafka-python and aiokafka, for 247
 // keys (model ids, the empty key, non-ASCII UTF-8, random bytes of every length 1..40) and ten partition counts.
 import { readFileSync } from "node:fs";
 import { Partitioners } from "kafkajs";
@@ -15,6 +16,8 @@ interface Placements {
   librdkafkaFnv1a: number[][];
   saramaHashPartitioner: number[][];
   franzGoDefault: number[][];
+  kafkaPythonDefault: number[][];
+  aiokafkaDefault: number[][];
 }
 
 const fixtures = JSON.parse(
@@ -34,9 +37,11 @@ describe("key partitioners against the clients' own placements", () => {
     expect(fixtures.partitionCounts).toEqual([1, 2, 3, 5, 6, 7, 12, 32, 100, 1000]);
   });
 
-  it("murmur2 places every key where the Java client, franz-go's default and librdkafka's murmur2 do", () => {
+  it("murmur2 places every key where the Java client, franz-go, kafka-python, aiokafka and librdkafka's murmur2 do", () => {
     expect(placements("murmur2")).toEqual(fixtures.javaBuiltInPartitioner);
     expect(placements("murmur2")).toEqual(fixtures.franzGoDefault);
+    expect(placements("murmur2")).toEqual(fixtures.kafkaPythonDefault);
+    expect(placements("murmur2")).toEqual(fixtures.aiokafkaDefault);
     expect(placements("murmur2")).toEqual(fixtures.librdkafkaMurmur2);
   });
 
