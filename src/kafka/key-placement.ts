@@ -41,6 +41,8 @@ export class KeyPlacementCheck {
   private readonly predictions = new TopicKeys();
   private readonly outcomes = new TopicKeys();
   private readonly conflicting = new Set<string>();
+  /** grows whenever a conflict is found or a partitioner stops fitting: what /metrics shows is then stale */
+  private changeCount = 0;
 
   /**
    * `partitionCount`: both topics' (checked equal at start), used only to say which partitioner fits. Keys are
@@ -85,6 +87,7 @@ export class KeyPlacementCheck {
       const there = other.partitionOf.get(text);
       if (there === undefined || there === MOVED || there === partition || this.conflicting.has(text)) continue;
       this.conflicting.add(text);
+      this.changeCount++;
       const printable = Buffer.from(text, "latin1").toString("utf8").slice(0, 120);
       found.push(
         own === this.predictions
@@ -93,6 +96,11 @@ export class KeyPlacementCheck {
       );
     }
     return found;
+  }
+
+  /** grows with every new conflict and every partitioner that stops fitting */
+  get changes(): number {
+    return this.changeCount;
   }
 
   /** distinct keys seen on different partitions of the two topics so far */
@@ -125,7 +133,11 @@ export class KeyPlacementCheck {
     // a partition past the count read at start: partitions were added, and placements by the old count
     // cannot be told from the new
     if (partition >= this.partitionCount) return;
-    for (const p of keys.fits) if (partitionForKey(p, key, this.partitionCount) !== partition) keys.fits.delete(p);
+    for (const p of keys.fits)
+      if (partitionForKey(p, key, this.partitionCount) !== partition) {
+        keys.fits.delete(p);
+        this.changeCount++;
+      }
   }
 }
 

@@ -166,12 +166,14 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   let conflictsLogged = 0;
   function checkKeyPlacement(batch: { topic: string; partition: number; messages: readonly { key: Uint8Array | null }[] }): void {
     if (keyPlacement === undefined) return;
+    const before = keyPlacement.changes;
     for (const conflict of keyPlacement.observe(batch.topic, batch.partition, batch.messages)) {
       if (conflictsLogged++ >= MAX_CONFLICTS_LOGGED) break;
       const fits = { predictions: keyPlacement.fitting(topic), outcomes: keyPlacement.fitting(outcomesTopic) };
       log.error({ ...conflict, fits }, describeConflict(conflict, { predictions: topic, outcomes: outcomesTopic }, fits));
     }
-    reportKeyPlacement();
+    // the gauges are set only when something changed: most batches change nothing
+    if (keyPlacement.changes !== before) reportKeyPlacement();
   }
 
   function loadEagerly(partition: number): void {

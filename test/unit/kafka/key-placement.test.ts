@@ -40,13 +40,16 @@ describe("key placement across the predictions and outcomes topics", () => {
     ]);
   });
 
-  it("reports a conflict once, however often its records come again", () => {
+  it("reports a conflict once, however often its records come again, and counts no change for them", () => {
     const check = new KeyPlacementCheck(topics, 3);
     crc32Predictions(check);
     murmur2Outcomes(check);
+    const changes = check.changes;
+    expect(changes).toBeGreaterThan(0);
     expect(crc32Predictions(check)).toEqual([]);
     expect(murmur2Outcomes(check)).toEqual([]);
     expect(check.conflicts).toBe(2);
+    expect(check.changes).toBe(changes);
   });
 
   it("both topics placed by murmur2: no conflict, and both fit murmur2 only", () => {
