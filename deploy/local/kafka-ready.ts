@@ -1,12 +1,14 @@
 // Readiness probe for deploy/local/stack.sh: a TCP connect says nothing about whether the
 // KRaft controller has elected itself and the broker is unfenced, so ask for cluster metadata
-// through the same client the detector uses. Exits 0 when the broker answers, 1 otherwise.
-//   usage: tsx deploy/local/kafka-ready.ts 127.0.0.1:19092
+// through the same client the detector uses. Exits 0 when the broker answers (and, given a count, when
+// that many brokers are in the cluster's metadata), 1 otherwise.
+//   usage: tsx deploy/local/kafka-ready.ts 127.0.0.1:19092 [brokers]
 import { Kafka, logLevel } from "kafkajs";
 
 const broker = process.argv[2];
-if (!broker) {
-  console.error("usage: kafka-ready.ts <host:port>");
+const expectedBrokers = Number(process.argv[3] ?? 1);
+if (!broker || !Number.isInteger(expectedBrokers) || expectedBrokers < 1) {
+  console.error("usage: kafka-ready.ts <host:port> [brokers]");
   process.exit(2);
 }
 
@@ -22,7 +24,7 @@ const admin = kafka.admin();
 try {
   await admin.connect();
   const cluster = await admin.describeCluster();
-  if (cluster.brokers.length === 0) throw new Error("no brokers in metadata");
+  if (cluster.brokers.length < expectedBrokers) throw new Error(`${cluster.brokers.length} of ${expectedBrokers} brokers in metadata`);
   // listTopics goes through the Metadata API, which fails while the broker is still fenced.
   await admin.listTopics();
   // Looking up a group's coordinator makes the broker create __consumer_offsets now, so the first

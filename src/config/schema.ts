@@ -147,7 +147,8 @@ export const configSchema = z
           .default({}),
         createTopics: z.boolean().default(true),
         partitions: positiveInt.default(3),
-        replicationFactor: positiveInt.default(1),
+        /** replication of the topics it creates; absent: the brokers' default.replication.factor */
+        replicationFactor: positiveInt.optional(),
         /** output encoding: avro needs schemaRegistry.url */
         outputFormat: z.enum(["json", "avro"]).default("json"),
         /** how long the group waits for a silent (crashed) member before moving its partitions */

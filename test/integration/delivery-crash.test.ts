@@ -8,30 +8,22 @@
 // (by id: duplicates on the wire are allowed, a missing or extra id is not).
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import type { ResolvedConfig } from "../../src/config/load.ts";
-import { engineContextFrom } from "../../src/config/engine-context.ts";
-import { applyPrediction, createPartitionState, type PartitionState } from "../../src/detect/engine.ts";
-import { decodePredictionMessage } from "../../src/events/codec.ts";
-import { deadLetterId } from "../../src/kafka/dead-letter.ts";
 import { demoEvents, DEMO_START_TIME } from "../../src/demo/generator.ts";
 import { churnModel, fraudScorer } from "../../src/demo/models.ts";
-import { decodePartitionState, encodeModelCold, encodeModelHot } from "../../src/state/engine-state-codec.ts";
 import { partitionKeys } from "../../src/state/keys.ts";
 import { RedisStateStore } from "../../src/state/redis-store.ts";
 import { infra } from "../support/infra.ts";
 import {
-  committedOffsets,
   freePort,
   produceRaw,
   readAllMessages,
   startServiceProcess,
   waitFor,
   type RawMessage,
-  type ReadMessage,
   serviceProcessSetup,
   startedResources,
 } from "../support/service-harness.ts";
-import { expectSameEncoding } from "../support/state-comparison.ts";
+import { expectUninterruptedOutcome, uninterruptedRun } from "../support/uninterrupted-run.ts";
 
 const PARTITIONS = 2;
 const EVENTS = 6000;
@@ -84,58 +76,6 @@ function input(): RawMessage[] {
     i++;
   }
   return out;
-}
-
-interface Uninterrupted {
-  states: Map<number, PartitionState>;
-  lastOffsets: Map<number, string>;
-  driftIds: Set<string>;
-  retrainIds: Set<string>;
-  deadLetterIds: Set<string>;
-  valid: number;
-}
-
-/** The engine over the topic's messages, partition by partition in offset order, no crash. */
-function uninterruptedRun(messages: ReadMessage[], topic: string, config: ResolvedConfig): Uninterrupted {
-  const ctx = engineContextFrom(config, () => 0);
-  const decodeContext = { schemaForId: () => undefined, maxMessageBytes: config.limits.maxMessageBytes };
-  const run: Uninterrupted = {
-    states: new Map(),
-    lastOffsets: new Map(),
-    driftIds: new Set(),
-    retrainIds: new Set(),
-    deadLetterIds: new Set(),
-    valid: 0,
-  };
-  for (const m of messages) {
-    let state = run.states.get(m.partition);
-    if (state === undefined) {
-      state = createPartitionState(m.partition);
-      run.states.set(m.partition, state);
-    }
-    run.lastOffsets.set(m.partition, m.offset);
-    const decoded = decodePredictionMessage(m.value, decodeContext);
-    if (!decoded.ok) {
-      run.deadLetterIds.add(deadLetterId(topic, m.partition, m.offset));
-      continue;
-    }
-    run.valid++;
-    for (const o of applyPrediction(state, decoded.event, m.offset, ctx, Date.now()).outputs) {
-      if (o.kind === "drift") run.driftIds.add(o.event.eventId);
-      else if (o.kind === "retrain") run.retrainIds.add(o.request.requestId);
-    }
-  }
-  return run;
-}
-
-function idsOf(messages: ReadMessage[], header: string): { ids: Set<string>; total: number } {
-  const ids = new Set<string>();
-  for (const m of messages) {
-    const id = m.headers[header];
-    expect(id, `message at ${m.partition}/${m.offset} has a ${header} header`).toBeDefined();
-    ids.add(id);
-  }
-  return { ids, total: messages.length };
 }
 
 describe("delivery: crash (SIGKILL) at any point", () => {
@@ -211,50 +151,15 @@ describe("delivery: crash (SIGKILL) at any point", () => {
     last.kill("SIGTERM");
     expect(await last.exited).toBe(0);
 
-    // ---- state: equal to the uninterrupted run, model by model ----
-    for (const ref of refs) {
-      const stored = await store.loadPartition(ref);
-      expect(stored.offset).toBe(expected.lastOffsets.get(ref.partition));
-      const state = decodePartitionState(ref.partition, stored.meta, stored.models);
-      const oracle = expected.states.get(ref.partition);
-      if (oracle === undefined) throw new Error(`no uninterrupted state for partition ${ref.partition}`);
-      expect(state.counters).toEqual(oracle.counters);
-      expect(state.maxEventTime).toBe(oracle.maxEventTime);
-      expect([...state.models.keys()]).toEqual([...oracle.models.keys()]);
-      for (const [modelId, model] of oracle.models) {
-        const got = state.models.get(modelId);
-        if (got === undefined) throw new Error(`model ${modelId} missing in partition ${ref.partition}`);
-        for (const [version, v] of model.versions) {
-          const g = got.versions.get(version);
-          expect(g?.windowsClosed, `${modelId}@${version} windows closed`).toBe(v.windowsClosed);
-          expect(g?.window.count, `${modelId}@${version} open window count`).toBe(v.window.count);
-          expect(g?.hysteresis).toEqual(v.hysteresis);
-        }
-        expect(got.retrain).toEqual(model.retrain);
-        // the sketches and everything else: the encodings are equal byte for byte
-        expectSameEncoding(encodeModelHot(got), encodeModelHot(model), `p${ref.partition} ${modelId} hot state`);
-        expectSameEncoding(encodeModelCold(got), encodeModelCold(model), `p${ref.partition} ${modelId} cold state`);
-      }
-    }
-    const committed = await committedOffsets(kafka, groupId, topics.predictions);
-    for (const ref of refs) expect(committed.get(ref.partition)).toBe(String(BigInt(expected.lastOffsets.get(ref.partition) ?? "-1") + 1n));
-
-    // ---- outputs: the same ids, none missing, none extra ----
-    const drift = idsOf(await readAllMessages(kafka, topics.drift), "event-id");
-    const retrain = idsOf(await readAllMessages(kafka, topics.retrain), "request-id");
-    const dlq = idsOf(await readAllMessages(kafka, topics.deadLetter), "dlq-id");
-    expect([...drift.ids].sort()).toEqual([...expected.driftIds].sort());
-    expect([...retrain.ids].sort()).toEqual([...expected.retrainIds].sort());
-    expect([...dlq.ids].sort()).toEqual([...expected.deadLetterIds].sort());
+    // ---- state, committed offsets and outputs: the uninterrupted run's ----
+    const wire = await expectUninterruptedOutcome({ store, kafka, config, refs, expected });
     // What the crashes cost on the wire (re-published outbox entries), for the record.
     console.info(
       JSON.stringify({
         test: "delivery-crash",
         killedAtApplied: killedAt,
         total,
-        drift: { unique: drift.ids.size, onWire: drift.total },
-        retrain: { unique: retrain.ids.size, onWire: retrain.total },
-        deadLetters: { unique: dlq.ids.size, onWire: dlq.total },
+        ...wire,
       }),
     );
   }, 600_000); // 4 starts, each waiting up to a session timeout (30 s) plus a rebalance for the killed member

@@ -47,7 +47,6 @@ export function serviceRawConfig(label: string, overrides: Record<string, unknow
         baseline: uniqueTopic(`${label}.baseline`),
       },
       partitions: 1,
-      replicationFactor: 1,
     },
     redis: { url: env.redisUrl, keyPrefix: `test:${uniqueName(label)}` },
     schemaRegistry: { url: env.schemaRegistryUrl },

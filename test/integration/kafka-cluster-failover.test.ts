@@ -1,0 +1,268 @@
+// The service on a production-shaped Kafka (deploy/local/kafka-cluster.sh): three KRaft nodes, replication
+// factor 3, min.insync.replicas 2. One `drift-detector run` process lives through what such a cluster does
+// in a month: the node that coordinates its consumer group crashes (SIGKILL) while it consumes and
+// publishes, predictions go on arriving with that node down, the node comes back, every node is restarted
+// in turn (a rolling upgrade), and two nodes are down at once (no controller quorum: partitions led by the
+// lost nodes cannot move, and acks=all writes wait). The process never restarts. At the end its state in
+// Redis is the uninterrupted run's, byte for byte, and the drift events, retrain requests and dead letters
+// on the wire are exactly that run's (test/support/uninterrupted-run.ts).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Kafka, logLevel } from "kafkajs";
+import { Redis } from "ioredis";
+import { resolveConfig, type ResolvedConfig } from "../../src/config/load.ts";
+import { demoEvents, DEMO_START_TIME } from "../../src/demo/generator.ts";
+import { churnModel, etaRegressor, fraudScorer } from "../../src/demo/models.ts";
+import { partitionKeys } from "../../src/state/keys.ts";
+import { RedisStateStore } from "../../src/state/redis-store.ts";
+import { infra, uniqueName } from "../support/infra.ts";
+import {
+  freePort,
+  produceRaw,
+  readAllMessages,
+  serviceRawConfig,
+  startedResources,
+  startServiceProcess,
+  waitFor,
+  type RawMessage,
+  type ServiceProcess,
+} from "../support/service-harness.ts";
+import { expectUninterruptedOutcome, uninterruptedRun } from "../support/uninterrupted-run.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const SCRIPT = join(ROOT, "deploy/local/kafka-cluster.sh");
+const stackEnv = {
+  ...process.env,
+  STACK_DIR: join(ROOT, ".stack", "cluster-test"),
+  CLUSTER_KAFKA_PORT: process.env.TEST_CLUSTER_KAFKA_PORT ?? String(Number(process.env.TEST_KAFKA_PORT ?? 29092) + 200),
+};
+
+function cluster(...args: string[]): Record<string, string> {
+  const res = spawnSync("bash", [SCRIPT, ...args], { env: stackEnv, encoding: "utf8", timeout: 300_000 });
+  if (res.status !== 0) throw new Error(`kafka-cluster.sh ${args.join(" ")} failed (${res.status}):\n${res.stderr}`);
+  return Object.fromEntries([...res.stdout.matchAll(/^export ([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+}
+
+const PARTITIONS = 3;
+const EVENTS = 9000;
+const MODELS = [fraudScorer, churnModel, etaRegressor];
+
+const SETTINGS = {
+  defaults: {
+    window: { maxEvents: 400, minEvents: 50, maxDurationMs: 3_600_000 },
+    baseline: { warmupWindows: 3, rollingWindows: 6 },
+    detection: { consecutiveWindows: 2 },
+    retrain: { consecutiveWindows: 2 },
+  },
+  kafka: { partitions: PARTITIONS, sessionTimeoutMs: 6_000 },
+};
+
+/** Three models, one per partition (keyed by model), each drifting from its 1 500th event, and a few
+ * undecodable messages that must become dead letters. */
+function input(): RawMessage[] {
+  const events = demoEvents(
+    {
+      seed: 20261206,
+      startTime: DEMO_START_TIME,
+      eventsPerSecond: 30,
+      models: MODELS,
+      drifts: [
+        { kind: "feature-shift", modelId: "fraud-scorer", feature: "amount", fromIndex: 1500, shiftSigma: 1 },
+        { kind: "class-share", modelId: "churn-model", category: "churn", fromIndex: 1500, share: 0.3 },
+        { kind: "feature-shift", modelId: "eta-regressor", feature: "traffic_index", fromIndex: 1500, shiftSigma: 1 },
+      ],
+    },
+    EVENTS,
+  );
+  return [...events].map((event, i) => {
+    const partition = MODELS.findIndex((m) => m.modelId === event.modelId);
+    if (i % 1999 === 1000) return { key: event.modelId, value: Buffer.from([0x7b, 0x22, 0xff, 0xfe]), partition }; // invalid UTF-8
+    return { key: event.modelId, value: JSON.stringify(event), partition };
+  });
+}
+
+/** Java's String.hashCode: how Kafka picks a group's __consumer_offsets partition, and so its coordinator. */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+async function coordinatorNode(kafka: Kafka, groupId: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: ["__consumer_offsets"] });
+    const partitions = topics[0].partitions;
+    const partition = (javaStringHash(groupId) & 0x7fffffff) % partitions.length;
+    const leader = partitions.find((p) => p.partitionId === partition)?.leader;
+    if (leader === undefined || leader < 1) throw new Error(`no leader for __consumer_offsets-${partition}`);
+    return leader;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function replicationOf(kafka: Kafka, topics: string[]): Promise<Record<string, number[]>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const md = await admin.fetchTopicMetadata({ topics });
+    return Object.fromEntries(md.topics.map((t) => [t.name, t.partitions.map((p) => p.replicas.length)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe("a three-node Kafka cluster: node crashes, a rolling restart and a lost quorum under one running service", () => {
+  const { children, clients, release } = startedResources();
+  let brokers: string;
+  let kafka: Kafka;
+  let raw: Record<string, unknown>;
+  let config: ResolvedConfig;
+
+  beforeAll(() => {
+    cluster("reset");
+    brokers = cluster("start").CLUSTER_KAFKA_BROKERS;
+    kafka = new Kafka({ clientId: uniqueName("cluster-harness"), brokers: brokers.split(","), logLevel: logLevel.NOTHING });
+    raw = serviceRawConfig("cluster", { ...SETTINGS, kafka: { ...SETTINGS.kafka, brokers: brokers.split(",") } });
+    config = resolveConfig(raw, {}, "cluster");
+  }, 300_000);
+
+  afterAll(async () => {
+    await release();
+    cluster("stop");
+  });
+
+  function service(metricsPort: number): ServiceProcess {
+    return startServiceProcess(raw, { metricsPort, env: { KAFKA_BROKERS: brokers } });
+  }
+
+  it("ends in the uninterrupted run's state and outputs, and creates its topics with the cluster's replication", async () => {
+    const { topics, groupId } = config.kafka;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topics.predictions, numPartitions: PARTITIONS }] });
+    await admin.disconnect();
+
+    const messages = input();
+    const phases = [messages.slice(0, 2000), messages.slice(2000, 4500), messages.slice(4500, 7000), messages.slice(7000)];
+
+    const refs = [...Array(PARTITIONS).keys()].map((partition) => ({ group: groupId, topic: topics.predictions, partition }));
+    const offsetKeys = refs.map((r) => partitionKeys(config.redis.keyPrefix, r).offset);
+    const redis = new Redis(infra().redisUrl, { maxRetriesPerRequest: 2 });
+    clients.push({ close: () => redis.quit() });
+    const applied = async () => (await redis.mget(...offsetKeys)).reduce((n, o) => n + (o === null ? 0 : Number(o) + 1), 0);
+    const timeline: Record<string, number>[] = [];
+    const started = Date.now();
+    const mark = (step: string) => {
+      timeline.push({ [step]: Date.now() - started });
+      console.info(`[cluster-failover] ${step} at ${Date.now() - started} ms`);
+    };
+    await produceRaw(kafka, topics.predictions, phases[0]);
+    const metricsPort = await freePort();
+    const svc = service(metricsPort);
+    /** what an operator sees: readiness, liveness and the metrics that say what is wrong */
+    const probe = async (): Promise<Record<string, unknown>> => {
+      const get = async (path: string) => {
+        const res = await fetch(`http://127.0.0.1:${metricsPort}${path}`);
+        return { status: res.status, body: (await res.text()).slice(0, 300) };
+      };
+      const picked = (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text())
+        .split("\n")
+        .filter((l) =>
+          /^drift_(dependency_up|outbox_pending|outbox_consecutive_failures|consumer_crashes_total|partitions_assigned)\b/.test(l),
+        );
+      return { at: Date.now() - started, readyz: await get("/readyz"), healthz: await get("/healthz"), metrics: picked };
+    };
+    children.push(svc);
+    const waitApplied = async (count: number, what: string, timeoutMs = 120_000) => {
+      await waitFor(what, async () => ((await applied()) >= count ? true : undefined), timeoutMs, 100).catch((err: Error) => {
+        throw new Error(`${err.message}; applied ${String(count)}?; service output:\n${svc.output.slice(-40).join("\n")}`);
+      });
+      mark(what);
+    };
+
+    await waitApplied(2000, "phase 1 applied");
+
+    // ---- the group's coordinator crashes; predictions go on arriving ----
+    const coordinator = await coordinatorNode(kafka, groupId);
+    cluster("kill", String(coordinator));
+    mark(`node ${coordinator} (coordinator) killed`);
+    await produceRaw(kafka, topics.predictions, phases[1]);
+    await waitApplied(4500, "phase 2 applied with a node down");
+    cluster("start-node", String(coordinator));
+    mark(`node ${coordinator} back`);
+
+    // ---- a rolling restart: each node in turn, predictions arriving in between ----
+    const third = Math.ceil(phases[2].length / 3);
+    for (const n of [1, 2, 3]) {
+      cluster("stop-node", String(n));
+      await produceRaw(kafka, topics.predictions, phases[2].slice((n - 1) * third, n * third));
+      cluster("start-node", String(n));
+      mark(`node ${n} restarted`);
+    }
+    await waitApplied(7000, "phase 3 applied");
+
+    // ---- two nodes down: no quorum, writes to partitions of the lost leaders wait ----
+    const survivor = coordinator;
+    const lost = [1, 2, 3].filter((n) => n !== survivor);
+    await produceRaw(kafka, topics.predictions, phases[3]);
+    // in the middle of the last phase: some of it applied, its outputs and offset commits in flight
+    await waitFor("the last phase started", async () => ((await applied()) >= 7300 ? true : undefined), 60_000, 2);
+    cluster("kill", ...lost.map(String));
+    const appliedAtLoss = await applied();
+    mark(`nodes ${lost.join(", ")} killed (${appliedAtLoss} applied)`);
+    const during: Record<string, unknown>[] = [];
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 5_000));
+      during.push(await probe());
+    }
+    expect(svc.child.exitCode, "the service is still running with two nodes down").toBeNull();
+    cluster("start-node", ...lost.map(String));
+    mark(`nodes ${lost.join(", ")} back`);
+    await waitApplied(EVENTS, "everything applied", 180_000);
+
+    const store = new RedisStateStore(infra().redisUrl, { keyPrefix: config.redis.keyPrefix });
+    clients.push(store);
+    await waitFor(
+      "outboxes drained",
+      async () => {
+        for (const ref of refs) if ((await store.pendingOutbox(ref, 1)).length > 0) return undefined;
+        return true;
+      },
+      120_000,
+      100,
+    );
+    mark("outboxes drained");
+    svc.kill("SIGTERM");
+    expect(await svc.exited).toBe(0);
+
+    const onTopic = await readAllMessages(kafka, topics.predictions);
+    expect(onTopic).toHaveLength(EVENTS);
+    const expected = uninterruptedRun(onTopic, topics.predictions, config);
+    expect(expected.retrainIds.size).toBe(3);
+    const wire = await expectUninterruptedOutcome({ store, kafka, config, refs, expected });
+
+    // the topics the service created have the cluster's replication, not 1
+    const replication = await replicationOf(kafka, [topics.drift, topics.retrain, topics.deadLetter, topics.baseline, topics.outcomes]);
+    for (const [topic, perPartition] of Object.entries(replication)) expect(perPartition, topic).toEqual(Array(PARTITIONS).fill(3));
+    const logged = new Map<string, number>();
+    for (const line of svc.output) {
+      try {
+        const entry = JSON.parse(line) as { level?: string; msg?: string };
+        if (entry.level === "warn" || entry.level === "error" || entry.level === "fatal")
+          logged.set(
+            `${entry.level}: ${entry.msg ?? ""}`.slice(0, 160),
+            (logged.get(`${entry.level}: ${entry.msg ?? ""}`.slice(0, 160)) ?? 0) + 1,
+          );
+      } catch {
+        // stderr text
+      }
+    }
+    console.info(
+      JSON.stringify({ test: "kafka-cluster-failover", timeline, appliedAtLoss, during, logged: Object.fromEntries(logged), ...wire }),
+    );
+  }, 900_000);
+});
