@@ -153,6 +153,8 @@ export const configSchema = z
         outputFormat: z.enum(["json", "avro"]).default("json"),
         /** how long the group waits for a silent (crashed) member before moving its partitions */
         sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000),
+        /** an assigned partition whose records wait this long without it moving is stalled: not ready, and on /metrics */
+        partitionStallAfterMs: z.number().int().min(5_000).max(3_600_000).default(60_000),
         /** TLS to the brokers (present = on; certFile + keyFile = mutual TLS) */
         ssl: tlsSchema.optional(),
         /** SASL authentication (SASL_SSL with ssl, SASL_PLAINTEXT without) */

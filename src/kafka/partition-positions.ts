@@ -9,6 +9,8 @@ export interface PartitionPositions {
   committed(topic: string, partition: number): Promise<string | null>;
   /** the partition's first retained offset */
   logStart(topic: string, partition: number): Promise<string>;
+  /** every partition's first retained offset and log end (high watermark), and the group's committed offset (undefined: none) */
+  progress(topic: string): Promise<{ partition: number; logStart: bigint; logEnd: bigint; committed: bigint | undefined }[]>;
   /** the consumer reads the partition from `offset` on; the batch in progress is abandoned (isStale) */
   seek(topic: string, partition: number, offset: string): void;
   close(): Promise<void>;
@@ -38,6 +40,20 @@ export function createPartitionPositions(kafka: Kafka, consumer: Consumer, group
       const found = offsets.find((p) => p.partition === partition);
       if (found === undefined) throw new Error(`topic ${topic} has no partition ${partition}`);
       return found.low;
+    },
+    async progress(topic) {
+      const a = await connected();
+      const [ends, [entry]] = await Promise.all([a.fetchTopicOffsets(topic), a.fetchOffsets({ groupId, topics: [topic] })]);
+      const committed = new Map((entry?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      return ends.map((p) => {
+        const c = committed.get(p.partition);
+        return {
+          partition: p.partition,
+          logStart: BigInt(p.low),
+          logEnd: BigInt(p.high),
+          committed: c === undefined || c < 0n ? undefined : c,
+        };
+      });
     },
     seek(topic, partition, offset) {
       consumer.seek({ topic, partition, offset });

@@ -176,6 +176,12 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
       "Consumer lag: high watermark minus the next offset to apply (Kafka's committed offset may trail it by a batch)",
       ["topic", "partition"],
     ),
+    partitionStalled: gauge(
+      "drift_partition_stalled_seconds",
+      "How long records have waited in an assigned partition without it moving (log ends read from the brokers on a timer, apart " +
+        "from the fetch); 0 when it is caught up or moving",
+      ["topic", "partition"],
+    ),
     redisErrors: counter("drift_redis_errors_total", "Redis operation failures", ["operation"]),
     kafkaErrors: counter("drift_kafka_errors_total", "Kafka operation failures", ["operation"]),
     consumerCrashes: consumerCrashes(),

@@ -37,7 +37,7 @@ export type DependencyName = "redis" | "kafka" | "registry";
 
 /** operations the pipeline retries on an outage (src/pipeline/partition-runtime.ts), by the system that fails them */
 export const REDIS_OPERATIONS = ["loadPartition", "getReferenceBaseline", "outboxRelay"] as const;
-export const KAFKA_OPERATIONS = ["commitOffsets", "outboxRelay"] as const;
+export const KAFKA_OPERATIONS = ["commitOffsets", "outboxRelay", "readLogEnds"] as const;
 export const CARDINALITY_DROP_KINDS = ["model", "feature", "category", "model_series", "signal_series"] as const;
 const DEPENDENCIES: readonly DependencyName[] = ["redis", "kafka", "registry"];
 const DEPENDENCY_ERROR_REASONS = ["auth", "timeout", "connection", "other"] as const;
@@ -75,11 +75,13 @@ export interface DetectorMetrics {
   /** a retrain request was not emitted because another replica holds the model's cooldown lock */
   onRetrainSuppressed(model: string): void;
   setConsumerLag(topic: string, partition: number, lag: number): void;
+  /** seconds records have waited in the partition without it moving (pipeline/partition-progress.ts) */
+  setPartitionStalled(topic: string, partition: number, seconds: number): void;
   onRedisError(operation: string): void;
   onKafkaError(operation: string): void;
   /** the Kafka consumer crashed; `restarted`: kafkajs restarts it (retriable error), else the service exits */
   onConsumerCrash(restarted: boolean): void;
-  /** also drops the lag series of partitions no longer assigned */
+  /** also drops the lag and stall series of partitions no longer assigned */
   setPartitionsAssigned(topic: string, partitions: number[]): void;
   /**
    * What the records' keys say about how the predictions and outcomes topics are partitioned
@@ -277,6 +279,9 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
     setConsumerLag(topic, partition, lag) {
       if (Number.isFinite(lag)) m.consumerLag.set({ topic: topics.value(topic), partition: String(partition) }, Math.max(0, lag));
     },
+    setPartitionStalled(topic, partition, seconds) {
+      m.partitionStalled.set({ topic: topics.value(topic), partition: String(partition) }, Math.max(0, seconds));
+    },
     onRedisError(operation) {
       m.redisErrors.inc({ operation: operations.value(operation) });
     },
@@ -291,7 +296,11 @@ export function createDetectorMetrics(opts: DetectorMetricsOptions = {}): Detect
       seeTopic(label);
       m.partitionsAssigned.set({ topic: label }, partitions.length);
       const current = new Set(partitions);
-      for (const p of assigned.get(label) ?? []) if (!current.has(p)) m.consumerLag.remove({ topic: label, partition: String(p) });
+      for (const p of assigned.get(label) ?? [])
+        if (!current.has(p)) {
+          m.consumerLag.remove({ topic: label, partition: String(p) });
+          m.partitionStalled.remove({ topic: label, partition: String(p) });
+        }
       assigned.set(label, current);
     },
     setKeyPlacement(conflicts, fits) {

@@ -32,7 +32,7 @@ export interface RetryControl {
   /** error is retryable (an outage); anything else is rethrown at once */
   isRetryable(error: unknown): boolean;
   onRetry(operation: string, attempt: number, delayMs: number, error: unknown): void;
-  /** the operation succeeded after `attempts` tries (the dependency answers again) */
+  /** the operation succeeded, after `attempts` tries (1: at once); past 1, the dependency answers again */
   onRecovered?(operation: string, attempts: number): void;
   policy?: BackoffPolicy;
 }
@@ -56,7 +56,7 @@ export async function retryWithBackoff<T>(operation: string, attempt: () => Prom
   for (let n = 1; ; n++) {
     try {
       const value = await attempt();
-      if (n > 1) control.onRecovered?.(operation, n);
+      control.onRecovered?.(operation, n);
       return value;
     } catch (error) {
       if (!control.isRetryable(error)) throw error;

@@ -149,6 +149,8 @@ export interface PartitionRuntimeDeps {
   onForget(partition: number, slot: PartitionSlot): void;
   /** a partition's state finished loading (readiness) */
   onLoaded(): void;
+  /** Redis now holds the partition's state through `end`; the fetch said its log ends at `highWatermark` */
+  onApplied?(topic: string, partition: number, end: string, highWatermark: string): void;
   /** how far behind the outboxes are (readiness, metrics); default: one of its own */
   backlog?: OutboxBacklog;
   /** which dependencies answer (readiness, metrics) */
@@ -194,6 +196,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
   /** revoked: another replica owns it now (and finishes a rebuild from what Redis and Kafka hold) */
   function forget(partition: number): void {
     drop(partition);
+    for (const [key, entry] of [...failing]) if (entry.partition === partition) stopFailing(key);
     if (rebuilds.delete(partition)) metrics.setStateRebuilding(partition, false);
   }
 
@@ -211,10 +214,22 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
     return next;
   }
 
+  // The operations failing now, per partition, kept across batches: a batch whose retry loop ends without a
+  // success (the consumer restarted, the batch went stale) must not leave its dependency marked down for good.
+  // The partition's next success of that operation, or its revocation, ends it; the dependency is up again
+  // once no partition's operation on it fails.
+  const failing = new Map<string, { partition: number; kind: DependencyName }>();
+  const stopFailing = (key: string) => {
+    const entry = failing.get(key);
+    if (entry === undefined) return;
+    failing.delete(key);
+    for (const other of failing.values()) if (other.kind === entry.kind) return;
+    deps.health?.succeeded(entry.kind);
+  };
+
   async function runOneBatch(batch: SourceBatch, controls: BatchControls): Promise<void> {
     const outcomes = batch.topic === outcomesTopic;
     const plog = log.child({ topic: batch.topic, partition: batch.partition });
-    const failing = new Map<string, DependencyName>();
     const control: RetryControl = {
       shouldContinue: () => controls.isRunning() && !controls.isStale() && !deps.isStopping(),
       heartbeat: controls.heartbeat,
@@ -225,15 +240,13 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         else if (kind === "kafka") metrics.onKafkaError(operation);
         if (operation === "outboxRelay") backlog.failed(batch.partition, err instanceof Error ? err.message : String(err));
         if (kind !== undefined) {
-          failing.set(operation, kind);
+          failing.set(`${operation}\u0000${batch.partition}`, { partition: batch.partition, kind });
           deps.health?.failed(kind, operation, err);
         }
         plog.warn({ operation, attempt, delayMs, err }, "outage: pausing partition and retrying");
       },
       onRecovered: (operation) => {
-        const kind = failing.get(operation);
-        failing.delete(operation);
-        if (kind !== undefined) deps.health?.succeeded(kind);
+        if (failing.size > 0) stopFailing(`${operation}\u0000${batch.partition}`); // the common case: nothing fails
       },
       policy: deps.backoff,
     };
@@ -312,6 +325,7 @@ export function createPartitionRuntime(deps: PartitionRuntimeDeps): PartitionRun
         if (chunk !== null && chunk.write.outbox.length > 0) await drain(slot, control);
         if (messages.length > 0) metrics.observeBatch((performance.now() - started) / 1000, messages.length);
         metrics.setConsumerLag(batch.topic, batch.partition, Number(BigInt(batch.highWatermark) - BigInt(end) - 1n));
+        deps.onApplied?.(batch.topic, batch.partition, end, batch.highWatermark);
         await controls.heartbeat();
       }
       // Kafka offset only after Redis has the state. Once per batch saves a broker round trip per chunk;

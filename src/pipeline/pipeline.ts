@@ -20,6 +20,7 @@ import type { StateStore } from "../state/port.ts";
 import type { BackoffPolicy } from "./backoff.ts";
 import { processorSettings } from "./partition-processor.ts";
 import { createPartitionRuntime, ReferenceBaselines, type MessageDecoder } from "./partition-runtime.ts";
+import { describeStalls, PartitionProgress, type ProgressCheck } from "./partition-progress.ts";
 import { PartitionStates } from "./partition-states.ts";
 
 /** key conflicts (kafka/key-placement.ts) logged one by one; past these, only the gauge counts them */
@@ -106,6 +107,10 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   const backlog = new OutboxBacklog();
   const health = new DependencyHealth(metrics, log);
   const outboxStuckAfterMs = deps.outboxStuckAfterMs ?? 60_000;
+  const clock = deps.clock ?? Date.now;
+  const progress = new PartitionProgress(config.kafka.partitionStallAfterMs);
+  const sourceTopics = outcomesTopic === topic ? [topic] : [topic, outcomesTopic];
+  let lastProgress: ProgressCheck | undefined;
   metrics.trackOutbox(() => backlog.snapshot());
   metrics.initStatePartitions(config.kafka.partitions, outcomesTopic === topic ? [topic] : [topic, outcomesTopic]);
   let stopping = false;
@@ -119,7 +124,8 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     membership.assigned.every((p) => states.has(p)) &&
     health.downReason() === undefined &&
     backlog.stuckReason(outboxStuckAfterMs) === undefined &&
-    runtime.rebuildingReason() === undefined;
+    runtime.rebuildingReason() === undefined &&
+    (lastProgress === undefined || describeStalls(lastProgress) === undefined);
   const checkReady = () => {
     if (isReady()) markReady();
   };
@@ -142,6 +148,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     health,
     positions,
     onLoaded: checkReady,
+    onApplied: (t, partition, end, highWatermark) => progress.applied(t, partition, BigInt(end) + 1n, BigInt(highWatermark), clock()),
     onForget: (_partition, slot) => {
       // Another replica exports these models now (unless one of our other partitions also has them).
       const stillOwned = new Set(states.partitions().flatMap((p) => [...(states.get(p)?.state.models.keys() ?? [])]));
@@ -211,10 +218,57 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
         }, deps.probeIntervalMs ?? 2_000);
   probeTimer?.unref();
 
+  // Every assigned partition moves when it has records to read: log ends read apart from the fetch (a
+  // consumer that stopped fetching a partition reports nothing itself), the lag gauge kept current when no
+  // batch arrives, and a partition whose records wait past kafka.partitionStallAfterMs is not ready.
+  let readingProgress = false;
+  const readProgress = async () => {
+    for (const t of sourceTopics) {
+      try {
+        progress.readPositions(t, await positions.progress(t), clock());
+      } catch (err) {
+        metrics.onKafkaError("readLogEnds");
+        progress.readFailed(err instanceof Error ? err.message : String(err), clock());
+      }
+    }
+    for (const { topic: t, partition, lag } of progress.lags()) metrics.setConsumerLag(t, partition, lag);
+    reportProgress(progress.check(clock()));
+  };
+  const reportProgress = (check: ProgressCheck) => {
+    lastProgress = check;
+    const waiting = new Map(check.waiting.map((w) => [`${w.topic}/${w.partition}`, w.forMs]));
+    for (const t of sourceTopics)
+      for (const p of membership.assigned) metrics.setPartitionStalled(t, p, (waiting.get(`${t}/${p}`) ?? 0) / 1000);
+    for (const s of check.started)
+      log.error(
+        { topic: s.topic, partition: s.partition, behind: s.behind, stalledMs: s.forMs },
+        `partition ${s.partition} of ${s.topic} has not moved for ${Math.round(s.forMs / 1000)} s with ${s.behind} records to read: ` +
+          "not ready until it moves (its leader may be unreachable, or the consumer stopped fetching it)",
+      );
+    for (const e of check.ended) log.info(e, "partition moves again");
+    if (check.unreadableStarted && check.unreadable !== undefined)
+      log.error(
+        { stalledMs: check.unreadable.forMs, error: check.unreadable.message },
+        "the partitions' log ends cannot be read from Kafka: whether they move is unknown; not ready until they can be read",
+      );
+    if (check.unreadableEnded) log.info("the partitions' log ends can be read again");
+    if (describeStalls(check) === undefined) checkReady();
+  };
+  const progressTimer = setInterval(
+    () => {
+      if (readingProgress || stopping) return;
+      readingProgress = true;
+      void readProgress().finally(() => (readingProgress = false));
+    },
+    Math.min(10_000, Math.floor(config.kafka.partitionStallAfterMs / 3)),
+  );
+  progressTimer.unref();
+
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     const { revoked, assigned, misaligned } = applyGroupJoin(membership, topic, event.payload.memberAssignment, outcomesTopic);
     for (const p of revoked) runtime.forget(p);
     metrics.setPartitionsAssigned(topic, assigned);
+    for (const t of sourceTopics) progress.assign(t, assigned);
     log.info({ generation: membership.generation, assigned, revoked }, "joined consumer group");
     if (misaligned.length > 0)
       log.error(
@@ -287,14 +341,17 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
     isReady,
     notReadyReason: () => {
       if (stopping) return "stopping";
-      const down = health.downReason();
-      if (down !== undefined) return down;
-      if (!membership.joined) return "not yet joined the consumer group";
-      const rebuilding = runtime.rebuildingReason();
-      if (rebuilding !== undefined) return rebuilding;
+      if (!membership.joined) return health.downReason() ?? "not yet joined the consumer group";
+      // every cause at once: a broker outage often shows as a dependency down and a partition that does not move
       const loading = membership.assigned.filter((p) => !states.has(p));
-      if (loading.length > 0) return `loading state of partitions ${loading.join(", ")}`;
-      return backlog.stuckReason(outboxStuckAfterMs) ?? "ready";
+      const reasons = [
+        health.downReason(),
+        runtime.rebuildingReason(),
+        loading.length > 0 ? `loading state of partitions ${loading.join(", ")}` : undefined,
+        backlog.stuckReason(outboxStuckAfterMs),
+        lastProgress === undefined ? undefined : describeStalls(lastProgress),
+      ].filter((r) => r !== undefined);
+      return reasons.length === 0 ? "ready" : reasons.join("; ");
     },
     isHealthy: () => !crashed,
     degradedReason: () => backlog.stuckReason(outboxStuckAfterMs),
@@ -302,6 +359,7 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
       stopped ??= (async () => {
         stopping = true;
         if (probeTimer !== undefined) clearInterval(probeTimer);
+        clearInterval(progressTimer);
         // disconnect waits for the running batch: it finishes its chunk (persist, commit) and returns;
         // so does a batch of only passed records (which kafkajs does not wait for)
         await Promise.all(passing);

@@ -77,7 +77,7 @@ describe("alert rules use exported metrics", () => {
   it("every drift_* name in alert expressions and annotations is exported by the registry", async () => {
     const names = await exportedNames();
     const rules = alertRules();
-    expect(rules.length).toBe(27);
+    expect(rules.length).toBe(28);
     for (const rule of rules) {
       const used = [rule.expr, ...Object.values(rule.annotations ?? {})].flatMap(driftNames);
       const unknown = used.filter((n) => !names.has(n));

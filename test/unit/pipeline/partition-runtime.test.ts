@@ -10,6 +10,7 @@ import { decodePredictionMessage } from "../../../src/events/codec.ts";
 import { CONTROL_HEADER, encodeControlRecord, type ControlRecord } from "../../../src/events/control-record.ts";
 import { createLogger } from "../../../src/logging/logger.ts";
 import { createDetectorMetrics } from "../../../src/metrics/detector-metrics.ts";
+import { DependencyHealth } from "../../../src/pipeline/dependency-health.ts";
 import { commitFailureOutcome, type ProcessorSettings, type SourceMessage } from "../../../src/pipeline/partition-processor.ts";
 import { createPartitionRuntime, ReferenceBaselines, type PartitionRuntime } from "../../../src/pipeline/partition-runtime.ts";
 import { PartitionStates } from "../../../src/pipeline/partition-states.ts";
@@ -75,7 +76,12 @@ interface CrashPlan {
   when: "before" | "after";
 }
 
-function replica(world: World, plan?: CrashPlan, wrap?: (store: StateStore) => StateStore) {
+function replica(
+  world: World,
+  plan?: CrashPlan,
+  wrap?: (store: StateStore) => StateStore,
+  extra?: { health?: DependencyHealth; drainFails?: () => boolean },
+) {
   let steps = 0;
   const effect = async <T>(run: () => Promise<T>): Promise<T> => {
     const n = steps++;
@@ -119,6 +125,8 @@ function replica(world: World, plan?: CrashPlan, wrap?: (store: StateStore) => S
     references,
     // the relay: publish every pending entry (a step: a crash after it leaves them unacked), then ack
     drainOutbox: async (ref) => {
+      if (extra?.drainFails?.() === true)
+        throw Object.assign(new Error("Connection error: connect ECONNREFUSED"), { name: "KafkaJSConnectionError" });
       const pending = await store.pendingOutbox(ref, 1000);
       await effect(async () => world.published.push(...pending));
       await store.ackOutbox(
@@ -137,6 +145,7 @@ function replica(world: World, plan?: CrashPlan, wrap?: (store: StateStore) => S
     isStopping: () => false,
     onForget: (p) => forgotten.push(p),
     onLoaded: () => {},
+    health: extra?.health,
     // the fake consumer reads from the committed offset, and a rebuild commits where it seeks to
     positions: {
       committed: async () => (world.committed > 0 ? String(world.committed) : null),
@@ -434,6 +443,37 @@ describe("partition runtime over the in-memory store", () => {
     expect(after.offset).toBe(before.offset);
     expect(Buffer.from(after.meta!).equals(Buffer.from(before.meta!))).toBe(true);
     await expectSameOutcome(world, expected);
+  });
+
+  it("an outage whose retry loop ends without a success (the batch went stale) does not leave Kafka marked down once the next batch publishes", async () => {
+    const world = newWorld();
+    const health = new DependencyHealth(createDetectorMetrics({ defaultMetrics: false }), log);
+    let drainFails = true;
+    let stale = false;
+    const r = replica(world, undefined, undefined, { health, drainFails: () => drainFails });
+    const firstBatch = { topic: TOPIC, partition: 0, highWatermark: String(INPUT.length), messages: INPUT.slice(0, BATCH) };
+    // the relay fails; then the batch goes stale (a rebalance, the consumer restarted) before any retry succeeds
+    const staleAfterFirstRetry = { ...controls, isStale: () => stale, heartbeat: async () => void (stale = true) };
+    await r.runtime.runBatch(firstBatch, staleAfterFirstRetry);
+    expect(health.isDown("kafka")).toBe(true);
+    drainFails = false;
+    const from = world.committed;
+    await r.runtime.runBatch({ ...firstBatch, messages: INPUT.slice(from, from + BATCH) }, controls);
+    expect(world.published.length).toBeGreaterThan(0);
+    expect(health.isDown("kafka")).toBe(false);
+    expect(health.downReason()).toBeUndefined();
+  });
+
+  it("a partition revoked while its outage lasts no longer holds its dependency down", async () => {
+    const world = newWorld();
+    const health = new DependencyHealth(createDetectorMetrics({ defaultMetrics: false }), log);
+    let stale = false;
+    const r = replica(world, undefined, undefined, { health, drainFails: () => true });
+    const batch = { topic: TOPIC, partition: 0, highWatermark: String(INPUT.length), messages: INPUT.slice(0, BATCH) };
+    await r.runtime.runBatch(batch, { ...controls, isStale: () => stale, heartbeat: async () => void (stale = true) });
+    expect(health.isDown("kafka")).toBe(true);
+    r.runtime.forget(0);
+    expect(health.isDown("kafka")).toBe(false);
   });
 
   it("redelivered messages at or below the stored offset are skipped, not applied twice", async () => {
