@@ -173,7 +173,8 @@ export function createMetricCatalogue(registry: Registry, readOutbox: () => Outb
     ),
     consumerLag: gauge(
       "drift_consumer_lag_messages",
-      "Consumer lag: high watermark minus the next offset to apply (Kafka's committed offset may trail it by a batch)",
+      "Consumer lag: high watermark minus the next offset to apply (Kafka's committed offset may trail it by a batch), from each " +
+        "batch and from the log ends read every 10 s apart from the fetch, so it does not freeze when no batch comes",
       ["topic", "partition"],
     ),
     partitionStalled: gauge(

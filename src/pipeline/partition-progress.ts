@@ -77,8 +77,9 @@ export class PartitionProgress {
   applied(topic: string, partition: number, next: bigint, highWatermark: bigint, nowMs: number): void {
     const e = this.entries.get(keyOf(topic, partition));
     if (e === undefined) return;
-    const moved = e.next === undefined || next > e.next;
-    if (e.next === undefined || next > e.next) e.next = next;
+    // any change is movement: a rebuild of lost state re-reads from an earlier offset
+    const moved = e.next !== next;
+    e.next = next;
     if (e.logEnd === undefined || highWatermark > e.logEnd) e.logEnd = highWatermark;
     if (moved) e.waitingSinceMs = e.logEnd > e.next ? nowMs : undefined;
   }
@@ -93,10 +94,8 @@ export class PartitionProgress {
     for (const p of positions) {
       const e = this.entries.get(keyOf(topic, p.partition));
       if (e === undefined) continue;
-      if (p.committed !== undefined && (e.next === undefined || p.committed > e.next)) {
-        e.next = p.committed;
-        e.waitingSinceMs = undefined; // it moved (committed past what this replica saw, or its first read)
-      }
+      // before any batch here, the group's committed offset says where reading starts
+      if (e.next === undefined && p.committed !== undefined) e.next = p.committed;
       e.logEnd = p.logEnd;
       e.logStart = p.logStart;
       if (p.logEnd <= nextToRead(e)) e.waitingSinceMs = undefined;

@@ -267,8 +267,11 @@ export async function startPipeline(config: ResolvedConfig, deps: PipelineDeps):
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     const { revoked, assigned, misaligned } = applyGroupJoin(membership, topic, event.payload.memberAssignment, outcomesTopic);
     for (const p of revoked) runtime.forget(p);
-    metrics.setPartitionsAssigned(topic, assigned);
-    for (const t of sourceTopics) progress.assign(t, assigned);
+    // both topics' series: a revoked partition's lag or stall left behind would alert for ever
+    for (const t of sourceTopics) {
+      metrics.setPartitionsAssigned(t, assigned);
+      progress.assign(t, assigned);
+    }
     log.info({ generation: membership.generation, assigned, revoked }, "joined consumer group");
     if (misaligned.length > 0)
       log.error(

@@ -353,6 +353,8 @@ describe("counters and shell gauges", () => {
     m.setPartitionsAssigned("ml.predictions", [0, 1, 2]);
     m.setConsumerLag("ml.predictions", 0, 42);
     m.setConsumerLag("ml.predictions", 2, 7);
+    m.setPartitionStalled("ml.predictions", 1, 75.5);
+    m.setPartitionStalled("ml.predictions", 2, 300);
     m.setPartitionsAssigned("ml.predictions", [0, 1]);
     m.observeBatch(0.003, 500);
     m.observeBatch(0.2, 250);
@@ -371,6 +373,9 @@ describe("counters and shell gauges", () => {
     expect(e.get(seriesId("drift_partitions_assigned", { topic: "ml.predictions" }))).toBe(2);
     expect(e.get(seriesId("drift_consumer_lag_messages", { topic: "ml.predictions", partition: "0" }))).toBe(42);
     expect(e.has(seriesId("drift_consumer_lag_messages", { topic: "ml.predictions", partition: "2" }))).toBe(false);
+    expect(e.get(seriesId("drift_partition_stalled_seconds", { topic: "ml.predictions", partition: "1" }))).toBe(75.5);
+    // a revoked partition's stall is another replica's to report: a series left behind would alert for ever
+    expect(e.has(seriesId("drift_partition_stalled_seconds", { topic: "ml.predictions", partition: "2" }))).toBe(false);
     expect(e.get(seriesId("drift_batch_duration_seconds_count"))).toBe(2);
     expect(e.get(seriesId("drift_batch_duration_seconds_sum"))).toBeCloseTo(0.203, 12);
     expect(e.get(seriesId("drift_batch_duration_seconds_bucket", { le: "0.005" }))).toBe(1);

@@ -88,6 +88,15 @@ describe("partition progress", () => {
     expect(back.unreadableEnded).toBe(true);
   });
 
+  it("a rebuild that re-reads from an earlier offset is movement, not a stall", () => {
+    const p = watch([0]);
+    p.applied(T, 0, 5_000n, 6_000n, 0);
+    p.applied(T, 0, 1_000n, 6_000n, AFTER); // lost state: re-read from the log start
+    p.applied(T, 0, 1_500n, 6_000n, AFTER * 2 - 1);
+    expect(p.check(AFTER * 2).stalls).toEqual([]);
+    expect(p.lags()).toEqual([{ topic: T, partition: 0, lag: 4_500 }]);
+  });
+
   it("a revoked partition is forgotten, and applying to a partition not assigned here does nothing", () => {
     const p = watch([0, 1]);
     p.readPositions(T, [at(0, 50n, 0n), at(1, 50n, 0n)], 0);
