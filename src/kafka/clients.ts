@@ -2,7 +2,7 @@
 // output), the idempotent producer and the group consumer. `drift-detector run` calls this once at start.
 // Brokers, TLS and SASL come from the config; secrets are read from the environment or files only here,
 // when the client is created (src/config/secrets.ts).
-import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from "kafkajs";
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 import { readSecret, tlsOptions, type Env } from "../config/secrets.ts";
 import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
@@ -10,7 +10,14 @@ import type { Logger } from "../logging/logger.ts";
 import { createServiceConsumer } from "./consumer.ts";
 import { createPartitionPositions, type PartitionPositions } from "./partition-positions.ts";
 import { createOutputEncoder, createOutputProducer, registerOutputSchemas, type OutputEncoder } from "./producer.ts";
-import { checkCoPartitioned, clusterMessageSizeLimits, ensureTopics, type MessageSizeLimits } from "./topic-admin.ts";
+import {
+  checkCoPartitioned,
+  clusterMessageSizeLimits,
+  ensureTopics,
+  readReplication,
+  replicationWarnings,
+  type MessageSizeLimits,
+} from "./topic-admin.ts";
 
 export interface ServiceClients {
   consumer: Consumer;
@@ -47,6 +54,18 @@ export function createKafkaClient(config: ResolvedConfig, log: Logger): Kafka {
   });
 }
 
+/** Logs how the outputs are replicated, and a warning for each that a broker failure could lose; never throws. */
+async function reportReplication(admin: Admin, config: ResolvedConfig, log: Logger): Promise<void> {
+  const t = config.kafka.topics;
+  try {
+    const { brokers, topics } = await readReplication(admin, [...new Set([t.drift, t.retrain, t.deadLetter, t.baseline])]);
+    log.info({ brokers, topics }, "output topics' replication");
+    for (const warning of replicationWarnings(brokers, topics)) log.warn({ brokers }, warning);
+  } catch (err) {
+    log.warn({ err }, "cannot read the output topics' replication");
+  }
+}
+
 export async function connectServiceClients(
   config: ResolvedConfig,
   log: Logger,
@@ -59,6 +78,7 @@ export async function connectServiceClients(
     const created = await ensureTopics(admin, config);
     if (created.length > 0) log.info({ topics: created }, "created topics");
     sharedPartitionCount = await checkCoPartitioned(admin, config);
+    await reportReplication(admin, config, log);
   } finally {
     await admin.disconnect();
   }

@@ -84,6 +84,63 @@ export async function checkCoPartitioned(admin: Pick<Admin, "fetchTopicMetadata"
   );
 }
 
+/** How an output topic is replicated: its fewest replicas over partitions, and its min.insync.replicas when readable. */
+export interface TopicReplication {
+  topic: string;
+  replicas: number;
+  minInsyncReplicas: number | undefined;
+}
+
+/**
+ * What an operator should hear about where the outputs live: a topic on one broker of a cluster of several
+ * (losing that broker loses its drift events, retrain requests or dead letters, the only copy of rejected
+ * input), or replicated with min.insync.replicas 1 (acks=all is then acknowledged by the leader alone, and a
+ * leader that dies before its followers copied a record loses it).
+ */
+export function replicationWarnings(brokers: number, topics: readonly TopicReplication[]): string[] {
+  const out: string[] = [];
+  for (const t of topics) {
+    if (brokers > 1 && t.replicas < 2)
+      out.push(
+        `output topic ${t.topic} has ${t.replicas} replica on a cluster of ${brokers} brokers: losing that broker loses its records ` +
+          "(raise its replication with kafka-reassign-partitions.sh; kafka.replicationFactor sets it for topics the detector creates)",
+      );
+    else if (t.replicas >= 2 && t.minInsyncReplicas === 1)
+      out.push(
+        `output topic ${t.topic} has ${t.replicas} replicas but min.insync.replicas 1: a write is acknowledged by the leader alone, ` +
+          "and a leader that fails before its followers copy it loses it (set min.insync.replicas=2 on the topic)",
+      );
+  }
+  return out;
+}
+
+/** The brokers in the cluster and each topic's replication; a config that cannot be read is left undefined. */
+export async function readReplication(admin: Admin, topics: readonly string[]): Promise<{ brokers: number; topics: TopicReplication[] }> {
+  const cluster = await admin.describeCluster();
+  const { topics: described } = await admin.fetchTopicMetadata({ topics: [...topics] });
+  const minInsync = new Map<string, number>();
+  try {
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ["min.insync.replicas"] })),
+    });
+    for (const r of configs.resources) {
+      const value = parseBytes(r.configEntries.find((e) => e.configName === "min.insync.replicas")?.configValue);
+      if (r.errorCode === 0 && value !== undefined) minInsync.set(r.resourceName, value);
+    }
+  } catch {
+    // without DESCRIBE_CONFIGS the replica counts still tell the most important part
+  }
+  return {
+    brokers: cluster.brokers.length,
+    topics: described.map((t) => ({
+      topic: t.name,
+      replicas: Math.min(...t.partitions.map((p) => p.replicas.length)),
+      minInsyncReplicas: minInsync.get(t.name),
+    })),
+  };
+}
+
 // kafkajs' CommonJS exports after `logLevel` are invisible to Node's ESM named imports: the enum's values
 // (Kafka's DescribeConfigs resource types) are spelled out.
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;

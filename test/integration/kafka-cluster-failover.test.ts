@@ -264,21 +264,27 @@ describe("a three-node Kafka cluster: node crashes, a rolling restart and a lost
     expect(expected.retrainIds.size).toBe(3);
     const wire = await expectUninterruptedOutcome({ store, kafka, config, refs, expected });
 
-    // the topics the service created have the cluster's replication, not 1
+    // the topics the service created have the cluster's replication, not 1, and it said so at start
+    const reported = svc.output.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as { level?: string; msg?: string; brokers?: number; topics?: unknown[] }];
+      } catch {
+        return []; // stderr text
+      }
+    });
+    const replicationLine = reported.find((l) => l.msg === "output topics' replication");
+    expect(replicationLine?.brokers).toBe(3);
+    expect(replicationLine?.topics).toHaveLength(4);
+    for (const t of replicationLine?.topics ?? []) expect(t).toMatchObject({ replicas: 3, minInsyncReplicas: 2 });
+    expect(reported.filter((l) => l.msg?.startsWith("output topic ") === true)).toEqual([]);
     const replication = await replicationOf(kafka, [topics.drift, topics.retrain, topics.deadLetter, topics.baseline, topics.outcomes]);
     for (const [topic, perPartition] of Object.entries(replication)) expect(perPartition, topic).toEqual(Array(PARTITIONS).fill(3));
+    // what it logged above info, by message, for the record
     const logged = new Map<string, number>();
-    for (const line of svc.output) {
-      try {
-        const entry = JSON.parse(line) as { level?: string; msg?: string };
-        if (entry.level === "warn" || entry.level === "error" || entry.level === "fatal")
-          logged.set(
-            `${entry.level}: ${entry.msg ?? ""}`.slice(0, 160),
-            (logged.get(`${entry.level}: ${entry.msg ?? ""}`.slice(0, 160)) ?? 0) + 1,
-          );
-      } catch {
-        // stderr text
-      }
+    for (const entry of reported) {
+      if (entry.level !== "warn" && entry.level !== "error" && entry.level !== "fatal") continue;
+      const key = `${entry.level}: ${entry.msg ?? ""}`.slice(0, 160);
+      logged.set(key, (logged.get(key) ?? 0) + 1);
     }
     console.info(
       JSON.stringify({ test: "kafka-cluster-failover", timeline, appliedAtLoss, during, logged: Object.fromEntries(logged), ...wire }),
