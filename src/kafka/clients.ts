@@ -2,14 +2,14 @@
 // output), the idempotent producer and the group consumer. `drift-detector run` calls this once at start.
 // Brokers, TLS and SASL come from the config; secrets are read from the environment or files only here,
 // when the client is created (src/config/secrets.ts).
-import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from "kafkajs";
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type SASLOptions } from "kafkajs";
 import type { ResolvedConfig } from "../config/load.ts";
 import { readSecret, tlsOptions, type Env } from "../config/secrets.ts";
 import { kafkajsLogCreator } from "../logging/kafkajs-log.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createServiceConsumer } from "./consumer.ts";
 import { createPartitionPositions, type PartitionPositions } from "./partition-positions.ts";
-import { createOutputEncoder, createOutputProducer, registerOutputSchemas, type OutputEncoder } from "./producer.ts";
+import { createOutputEncoder, createOutputProducer, registerOutputSchemas, type OutputEncoder, type OutputProducer } from "./producer.ts";
 import {
   checkCoPartitioned,
   clusterMessageSizeLimits,
@@ -22,7 +22,7 @@ import {
 export interface ServiceClients {
   consumer: Consumer;
   /** connected */
-  producer: Producer;
+  producer: OutputProducer;
   encoder: OutputEncoder;
   /** the output topics' max.message.bytes, which the relay sizes its sends to */
   limits: MessageSizeLimits;
@@ -93,7 +93,12 @@ export async function connectServiceClients(
     else log.info(detail, "output topic message size limits");
   });
   const avroIds = config.kafka.outputFormat === "avro" ? await registerOutputSchemas(config) : undefined;
-  const producer = createOutputProducer(kafka);
+  const producer = createOutputProducer(kafka, (cause) =>
+    log.warn(
+      { err: cause },
+      "a send failed: the producer is replaced (a new producer id), so no later batch reuses a sequence the failed one may hold",
+    ),
+  );
   await producer.connect();
   const consumer = createServiceConsumer(kafka, config);
   const positions = createPartitionPositions(kafka, consumer, config.kafka.groupId);

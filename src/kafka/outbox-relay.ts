@@ -24,7 +24,7 @@ import type { MessageSizeLimits } from "./topic-admin.ts";
 
 export interface OutboxRelayDeps {
   store: StateStore;
-  producer: Producer;
+  producer: Pick<Producer, "send">;
   encoder: OutputEncoder;
   config: ResolvedConfig;
   metrics: DetectorMetrics;

@@ -15,14 +15,107 @@ import { recordBytes } from "./record-size.ts";
 import { registryUrlWithCredentials } from "./schema-cache.ts";
 import { DetectorError } from "../errors/detector-error.ts";
 
-export function createOutputProducer(kafka: Kafka): Producer {
+/** A send to Kafka that got no answer (kafkajs neither resolved nor rejected it) within the deadline. */
+export class ProducerSendTimeoutError extends DetectorError<{ topic: string }> {
+  constructor(message: string, context: { topic: string }) {
+    super(message, context, { retriable: true, dependency: "kafka" });
+  }
+}
+
+/** What the service sends outputs with: kafkajs' producer, or the replacing one below. */
+export type OutputProducer = Pick<Producer, "connect" | "send" | "disconnect">;
+
+export function createOutputProducer(kafka: Kafka, onReplaced?: (cause: unknown) => void): OutputProducer {
   // murmur2 partitioning like the Java client, so outputs keyed by modelId land where other clients expect
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  return new ReplacingIdempotentProducer(
+    () =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    onReplaced,
+  );
+}
+
+/**
+ * kafkajs' idempotent producer takes a partition's sequence number for a produce request and gives it back
+ * when the request fails. But a request that failed for the client (a timeout while acks=all waited for
+ * followers, a connection lost before the reply) may have been appended by the leader all the same. The
+ * next batch sent to that partition then reuses the sequence, and if it has as many records the broker
+ * takes it for a retry of the appended one: it answers success and drops the records. A lost retrain
+ * request in kafka-cluster-failover.test.ts, with two of three nodes down, was this. The Java client bumps
+ * its producer epoch in that case (KIP-360). Here the producer is replaced after any failed send (a new
+ * producer id has no sequence history, so nothing is taken for a duplicate; the failed batch may be written
+ * twice, which consumers drop by id), and sends go one at a time, so none takes a sequence a failing request
+ * may hold.
+ */
+export class ReplacingIdempotentProducer implements OutputProducer {
+  private current: Producer;
+  private connecting: Promise<void> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly create: () => Producer,
+    private readonly onReplaced?: (cause: unknown) => void,
+    /** longer than kafkajs' own retries of a send take when brokers answer */
+    private readonly sendDeadlineMs = 90_000,
+  ) {
+    this.current = create();
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.current.connect().catch((err: unknown) => {
+      this.connecting = undefined; // connect again on the next call
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  send(record: Parameters<Producer["send"]>[0]): ReturnType<Producer["send"]> {
+    const run = async () => {
+      await this.connect();
+      const producer = this.current;
+      let timer: NodeJS.Timeout | undefined;
+      // One send that never answers would hold every later one: past the deadline it counts as failed (and
+      // the producer is replaced, so whatever it still does later cannot collide with a new sequence).
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new ProducerSendTimeoutError(`a send got no answer within ${this.sendDeadlineMs} ms`, { topic: record.topic })),
+          this.sendDeadlineMs,
+        );
+      });
+      try {
+        return await Promise.race([producer.send(record), deadline]);
+      } catch (err) {
+        this.replace(err);
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private replace(cause: unknown): void {
+    const old = this.current;
+    this.current = this.create();
+    this.connecting = undefined;
+    this.onReplaced?.(cause);
+    // not awaited: closing a producer whose brokers are gone must not hold the next send
+    void old.disconnect().catch(() => undefined);
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    await this.current.disconnect();
+  }
 }
 
 export interface OutputMessage {
