@@ -53,6 +53,7 @@ import {
   type ServiceProcess,
 } from "../support/service-harness.ts";
 import { expectSameEncoding } from "../support/state-comparison.ts";
+import { idsOf, waitForOutboxesDrained } from "../support/uninterrupted-run.ts";
 
 /** model i on partition i (keyed by model, as producers do) */
 const MODELS = ["clf-a", "clf-b", "clf-c"];
@@ -223,16 +224,6 @@ async function highWatermarks(kafka: Kafka, topic: string): Promise<Map<number, 
   }
 }
 
-function idsOf(messages: ReadMessage[], header: string): { ids: Set<string>; total: number } {
-  const ids = new Set<string>();
-  for (const m of messages) {
-    const id = m.headers[header];
-    expect(id, `message at ${m.partition}/${m.offset} has a ${header} header`).toBeDefined();
-    ids.add(id);
-  }
-  return { ids, total: messages.length };
-}
-
 /** What a scenario's service driver gets: the config the processes run with, and the applied-message count. */
 interface Drive {
   raw: Record<string, unknown>;
@@ -294,15 +285,7 @@ async function runScenario(
 
   const store = new RedisStateStore(infra().redisUrl, { keyPrefix: config.redis.keyPrefix });
   clients.push(store);
-  await waitFor(
-    "outboxes drained",
-    async () => {
-      for (const ref of refs) if ((await store.pendingOutbox(ref, 1)).length > 0) return undefined;
-      return true;
-    },
-    60_000,
-    100,
-  );
+  await waitForOutboxesDrained(store, refs, 60_000);
   // Kafka's committed offsets catch up: a commit refused in a rebalance is made by the next owner once it has
   // re-read (and skipped, below the stored offset) what the last one applied; on a fast run that re-read can
   // come after everything was applied, so it is waited for here, and checked exactly below

@@ -23,7 +23,7 @@ import {
   serviceProcessSetup,
   startedResources,
 } from "../support/service-harness.ts";
-import { expectUninterruptedOutcome, uninterruptedRun } from "../support/uninterrupted-run.ts";
+import { expectUninterruptedOutcome, uninterruptedRun, waitForOutboxesDrained } from "../support/uninterrupted-run.ts";
 
 const PARTITIONS = 2;
 const EVENTS = 6000;
@@ -139,15 +139,7 @@ describe("delivery: crash (SIGKILL) at any point", () => {
         throw new Error(`${err.message}; service output:\n${last.output.slice(-40).join("\n")}`);
       },
     );
-    await waitFor(
-      "outboxes drained",
-      async () => {
-        for (const ref of refs) if ((await store.pendingOutbox(ref, 1)).length > 0) return undefined;
-        return true;
-      },
-      60_000,
-      100,
-    );
+    await waitForOutboxesDrained(store, refs, 60_000);
     last.kill("SIGTERM");
     expect(await last.exited).toBe(0);
 

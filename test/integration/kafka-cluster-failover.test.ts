@@ -29,7 +29,7 @@ import {
   type RawMessage,
   type ServiceProcess,
 } from "../support/service-harness.ts";
-import { expectUninterruptedOutcome, uninterruptedRun } from "../support/uninterrupted-run.ts";
+import { expectUninterruptedOutcome, uninterruptedRun, waitForOutboxesDrained } from "../support/uninterrupted-run.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const SCRIPT = join(ROOT, "deploy/local/kafka-cluster.sh");
@@ -246,15 +246,7 @@ describe("a three-node Kafka cluster: node crashes, a rolling restart and a lost
 
     const store = new RedisStateStore(infra().redisUrl, { keyPrefix: config.redis.keyPrefix });
     clients.push(store);
-    await waitFor(
-      "outboxes drained",
-      async () => {
-        for (const ref of refs) if ((await store.pendingOutbox(ref, 1)).length > 0) return undefined;
-        return true;
-      },
-      120_000,
-      100,
-    );
+    await waitForOutboxesDrained(store, refs, 120_000);
     mark("outboxes drained");
     svc.kill("SIGTERM");
     expect(await svc.exited).toBe(0);

@@ -12,7 +12,7 @@ import { deadLetterId } from "../../src/kafka/dead-letter.ts";
 import { decodePartitionState, encodeModelCold, encodeModelHot } from "../../src/state/engine-state-codec.ts";
 import type { PartitionRef } from "../../src/state/port.ts";
 import type { RedisStateStore } from "../../src/state/redis-store.ts";
-import { committedOffsets, readAllMessages, type ReadMessage } from "./service-harness.ts";
+import { committedOffsets, readAllMessages, waitFor, type ReadMessage } from "./service-harness.ts";
 import { expectSameEncoding } from "./state-comparison.ts";
 
 export interface UninterruptedRun {
@@ -65,6 +65,19 @@ export function idsOf(messages: ReadMessage[], header: string): { ids: Set<strin
     ids.add(id);
   }
   return { ids, total: messages.length };
+}
+
+/** Waits until no partition's outbox holds an entry (everything persisted was published). */
+export async function waitForOutboxesDrained(store: RedisStateStore, refs: readonly PartitionRef[], timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    "outboxes drained",
+    async () => {
+      for (const ref of refs) if ((await store.pendingOutbox(ref, 1)).length > 0) return undefined;
+      return true;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** What the outputs cost on the wire: ids seen once or more, and how many records carried them. */
