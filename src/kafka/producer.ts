@@ -61,7 +61,7 @@ export class ReplacingIdempotentProducer implements OutputProducer {
     private readonly create: () => Producer,
     private readonly onReplaced?: (cause: unknown) => void,
     /** longer than kafkajs' own retries of a send take when brokers answer */
-    private readonly sendDeadlineMs = 90_000,
+    private readonly sendDeadlineMs = 60_000,
   ) {
     this.current = create();
   }
@@ -76,11 +76,9 @@ export class ReplacingIdempotentProducer implements OutputProducer {
 
   send(record: Parameters<Producer["send"]>[0]): ReturnType<Producer["send"]> {
     const run = async () => {
-      await this.connect();
-      const producer = this.current;
       let timer: NodeJS.Timeout | undefined;
-      // One send that never answers would hold every later one: past the deadline it counts as failed (and
-      // the producer is replaced, so whatever it still does later cannot collide with a new sequence).
+      // One send (or connect) that never answers would hold every later one: past the deadline it counts as
+      // failed, and the producer is replaced, so whatever it still does later cannot collide with a new sequence.
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new ProducerSendTimeoutError(`a send got no answer within ${this.sendDeadlineMs} ms`, { topic: record.topic })),
@@ -88,7 +86,11 @@ export class ReplacingIdempotentProducer implements OutputProducer {
         );
       });
       try {
-        return await Promise.race([producer.send(record), deadline]);
+        const connectAndSend = async () => {
+          await this.connect();
+          return this.current.send(record);
+        };
+        return await Promise.race([connectAndSend(), deadline]);
       } catch (err) {
         this.replace(err);
         throw err;

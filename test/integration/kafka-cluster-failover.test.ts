@@ -237,7 +237,7 @@ describe("a three-node Kafka cluster: node crashes, a rolling restart and a lost
         lastProbe = await probe();
         return (lastProbe.readyz as { status: number }).status === 200 || undefined;
       },
-      60_000,
+      120_000,
       500,
     ).catch((err: Error) => {
       throw new Error(`${err.message}; last probe: ${JSON.stringify(lastProbe)}; service output:\n${svc.output.slice(-40).join("\n")}`);
