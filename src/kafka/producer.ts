@@ -86,9 +86,12 @@ export class ReplacingIdempotentProducer implements OutputProducer {
         );
       });
       try {
+        // this producer, even if it is replaced meanwhile: a send abandoned at the deadline must not reach the new one
+        const producer = this.current;
+        const connecting = this.connect();
         const connectAndSend = async () => {
-          await this.connect();
-          return this.current.send(record);
+          await connecting;
+          return producer.send(record);
         };
         return await Promise.race([connectAndSend(), deadline]);
       } catch (err) {

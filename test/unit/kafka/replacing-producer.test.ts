@@ -75,6 +75,22 @@ describe("ReplacingIdempotentProducer", () => {
     await b;
   });
 
+  it("a send abandoned at the deadline while its producer still connects never reaches the new producer", async () => {
+    const f = fakes();
+    let connected: () => void = () => {};
+    const slow = (): Producer => {
+      const p = f.create();
+      return { ...p, connect: () => new Promise<void>((r) => (connected = r)).then(() => p.connect()) } as Producer;
+    };
+    const producer = new ReplacingIdempotentProducer(slow, undefined, 20);
+    await expect(producer.send(record("a"))).rejects.toBeInstanceOf(ProducerSendTimeoutError);
+    connected(); // the old producer's connect answers late
+    await flush();
+    await flush();
+    expect(f.log.filter((l) => l.startsWith("p2"))).toEqual([]);
+    expect(f.log).toContain("p1 send a");
+  });
+
   it("a send that succeeds keeps the producer; disconnect waits for the sends in flight", async () => {
     const f = fakes();
     const producer = new ReplacingIdempotentProducer(f.create);
